@@ -1,0 +1,42 @@
+import type { CompiledConstraint } from '../../src-shared/constraint/ast';
+import { ConstraintBounder, type ConstraintBound } from './constraint-bounds';
+import type { LabelledRows, RowRange } from './data';
+import type { ClassifierModel } from './models/model';
+
+export interface SafetyTestConstraintResult {
+  readonly constraint: CompiledConstraint;
+  readonly bound: ConstraintBound;
+  /** g from the safety rows' point estimates. */
+  readonly pointEstimate: number;
+  /** Upper bound ≤ 0; a NaN upper bound fails (the engine would pass it, spec §5). */
+  readonly passed: boolean;
+}
+
+export interface SafetyTestResult {
+  readonly passed: boolean;
+  readonly constraints: readonly SafetyTestConstraintResult[];
+}
+
+/** Predictions of θ on a row range (row-major, model.nOutputs columns). */
+export function predictRange(model: ClassifierModel, theta: Float64Array, range: RowRange): Float64Array {
+  const probs = new Float64Array((range.end - range.start) * model.nOutputs);
+  model.predict(theta, range, probs);
+  return probs;
+}
+
+/** Spec §5: every constraint's Student-t upper bound on the safety rows must be ≤ 0. */
+export function runSafetyTest(
+  model: ClassifierModel,
+  theta: Float64Array,
+  constraints: readonly CompiledConstraint[],
+  data: LabelledRows,
+  safety: RowRange,
+): SafetyTestResult {
+  const probs = predictRange(model, theta, safety);
+  const results = constraints.map((constraint) => {
+    const bounder = new ConstraintBounder(constraint, data, safety, model.nOutputs);
+    const bound = bounder.bound(probs, { kind: 'safety_test' });
+    return { constraint, bound, pointEstimate: bounder.pointValue(probs), passed: bound.upper <= 0 };
+  });
+  return { passed: results.every((r) => r.passed), constraints: results };
+}
