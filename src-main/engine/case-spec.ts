@@ -262,7 +262,7 @@ export function readThetaInit(path: string, model: QsaCase['model'], nFeatures: 
 }
 
 /** Shape errors say what was expected rather than zod's generic "expected array". */
-function parseTheta<T extends typeof flatTheta | typeof nestedTheta>(schema: T, value: unknown, path: string, expected: string): z.output<T> {
+function parseTheta<T>(schema: z.ZodType<T>, value: unknown, path: string, expected: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const where = result.error.issues[0].path;

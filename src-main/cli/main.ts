@@ -1,0 +1,79 @@
+import { renderCaret } from '../../src-shared/constraint';
+import { BoundingError } from '../../src-shared/bounds/interval';
+import { InputError } from '../data/input-error';
+import { ConstraintCompileError } from '../engine/run-case';
+import { parseHelp, runParseCommand } from './commands/parse';
+import { qsaHelp, runQsaCommand } from './commands/qsa';
+import { processOutput, type CliOutput } from './output';
+import { UsageError } from './usage-error';
+
+interface Command {
+  readonly summary: string;
+  readonly help: string;
+  run(args: string[], out: CliOutput): number | Promise<number>;
+}
+
+const commands: Record<string, Command> = {
+  qsa: { summary: 'run the quasi-Seldonian algorithm on a case (spec.json + data)', help: qsaHelp, run: runQsaCommand },
+  parse: { summary: 'parse a constraint and show g, base nodes and δ shares', help: parseHelp, run: runParseCommand },
+};
+
+function mainHelp(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  return [
+    'fairbound — train and audit classifiers under fairness constraints with high-confidence guarantees',
+    '',
+    'usage: fairbound <command> [options]      (fairbound <command> --help for details)',
+    '',
+    'commands:',
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+    'exit codes: 0 success (a No Solution Found verdict is a success), 1 a reported failure, 2 bad usage or input',
+  ].join('\n');
+}
+
+/** Runs one CLI invocation and returns its exit code; never throws. */
+export async function runCli(argv: string[], out: CliOutput = processOutput): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    out.stdout(mainHelp());
+    return name === undefined ? 2 : 0;
+  }
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!command) {
+    out.stderr(`error: unknown command '${name}'\n\n${mainHelp()}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    out.stdout(command.help);
+    return 0;
+  }
+  try {
+    return await command.run(rest, out);
+  } catch (error) {
+    return reportError(error, command, out);
+  }
+}
+
+function reportError(error: unknown, command: Command, out: CliOutput): number {
+  if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+    out.stderr(`error: ${error.message}\n\n${command.help}`);
+    return 2;
+  }
+  if (error instanceof InputError) {
+    out.stderr(`error: ${error.message}`);
+    return 2;
+  }
+  if (error instanceof ConstraintCompileError) {
+    out.stderr(`error: ${error.message}\n${renderCaret(error.error)}`);
+    return 2;
+  }
+  if (error instanceof BoundingError) {
+    out.stderr(`error: the run failed: ${error.message}`);
+    return 1;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  out.stderr(`error: internal failure: ${message}`);
+  if (process.env.FAIRBOUND_DEBUG && error instanceof Error && error.stack) out.stderr(error.stack);
+  return 1;
+}
