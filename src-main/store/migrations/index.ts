@@ -1,0 +1,25 @@
+/**
+ * Schema migrations, applied in order on open. To add one: write `NNNN-what.ts` exporting `version`
+ * (the next integer) and `migrateToN(db)` (following 0001: skip when `user_version >= N`, else the DDL
+ * and `PRAGMA user_version = N` in one transaction), append it to `migrations` below, and add a test
+ * in test/unit/store-migrations.test.ts that migrates a fresh database and checks the new schema.
+ */
+import type { WritableDB } from '../database';
+import * as m0001 from './0001-datasets';
+
+export interface Migration {
+  readonly version: number;
+  readonly migrate: (db: WritableDB) => void;
+}
+
+export const migrations: readonly Migration[] = [{ version: m0001.version, migrate: m0001.migrateTo1 }];
+
+export const LATEST_VERSION = migrations[migrations.length - 1].version;
+
+/** Applies every migration in `list` in order; each is a no-op when the database is already at its version. */
+export function migrate(db: WritableDB, list: readonly Migration[] = migrations): void {
+  list.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`migration #${i + 1} declares version ${m.version}; versions must be 1, 2, 3, …`);
+    m.migrate(db);
+  });
+}
