@@ -1,5 +1,6 @@
 import { compileConstraint } from '../../src-shared/constraint';
 import type { CompiledConstraint, ConstraintError, SubRegime } from '../../src-shared/constraint/ast';
+import { InputError } from '../data/input-error';
 import { readMetadata, readSeldonianCsv, type TabularDataset } from '../data/seldonian-format';
 import { readQsaCase, readThetaInit, type QsaCase } from './case-spec';
 import type { ClassifierModel } from './models/model';
@@ -48,6 +49,12 @@ export function compileCaseConstraints(qsaCase: QsaCase, columns: readonly strin
 function modelFor(qsaCase: QsaCase, dataset: TabularDataset): ClassifierModel {
   switch (qsaCase.model) {
     case 'logistic':
+      if (dataset.nClasses > 2) {
+        throw new InputError(`model 'logistic' is binary but the data has ${dataset.nClasses} classes; use 'multiclass_logistic'`, {
+          file: qsaCase.specPath,
+          key: 'optimization.model',
+        });
+      }
       return new BinaryLogisticModel(dataset.features, dataset.nFeatures);
     case 'multiclass_logistic':
       return new SoftmaxLinearModel(dataset.features, dataset.nFeatures, dataset.nClasses);

@@ -130,6 +130,10 @@ describe('fairbound qsa', () => {
       writeFileSync(data, lines.join('\n'));
       return ['--spec', join(SMALL, 'ratio_0.8', 'spec.json'), '--data', data];
     }, /sens\.csv.*row 5.*'M'/],
+    ['a binary model on multiclass data', () => ['--spec', writeSpec('mismatch', (s) => {
+      const mc3 = join(FIXTURES_DIR, 'mc3_s1');
+      s.files = { data: join(mc3, 'data.csv'), metadata: join(mc3, 'metadata.json'), theta_init: join(mc3, 'theta_init.json') };
+    })], /mismatch\.json.*optimization\.model.*3 classes/],
     ['a bad --iterations', () => ['--spec', join(SMALL, 'ratio_0.8', 'spec.json'), '--iterations', '0'], /iterations/],
     ['a missing --spec', () => [], /--spec/],
   ];

@@ -10,7 +10,8 @@ export const qsaHelp = `fairbound qsa --spec <case>/spec.json [--data <csv|csv.g
   Runs the quasi-Seldonian algorithm on a case in the format of the Seldonian golden fixtures: candidate
   selection on the first rows, the safety test on the rest. Prints the verdict (the model, or No Solution
   Found). With --json: one JSON object shaped like the fixtures' expected.json ("inf"/"-inf"/"nan" for
-  non-finite numbers). Exit 0 when the algorithm ran (passed or NSF), 2 for bad input, 1 for a failure.`;
+  non-finite numbers). --iterations overrides num_iters (full-batch runs; mini-batch runs do
+  n_epochs × batches iterations). Exit 0 when the algorithm ran (passed or NSF), 2 for bad input, 1 for a failure.`;
 
 function parseIterations(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
