@@ -1,0 +1,105 @@
+import type { RowRange } from '../data';
+
+/**
+ * The two passes of a linear layer that every QSA iteration makes over the candidate feature matrix:
+ * logits = X·θ (predict) and gradient += X̃ᵀ·dz (vjp). The models own the nonlinearity; a kernel owns
+ * the features and the arithmetic, so a faster one (WebAssembly SIMD on several threads) can be
+ * injected without touching the models. θ is (nFeatures + 1) × nOutputs row-major, row 0 the biases.
+ */
+export interface LinearKernel {
+  readonly nFeatures: number;
+  /** K, the columns of logits. */
+  readonly nOutputs: number;
+  /** logits[i*K + c] = θ[0*K + c] + Σ_j x[row, j]·θ[(j+1)*K + c] for row = range.start + i. */
+  forward(theta: Float64Array, range: RowRange, logits: Float64Array): void;
+  /** gradient[c] += Σ_i dz[i*K+c]; gradient[(j+1)*K + c] += Σ_i x[row_i, j]·dz[i*K + c]. */
+  backward(range: RowRange, dz: Float64Array, gradient: Float64Array): void;
+  /** Releases what the kernel holds (threads, memory); plain JS kernels hold nothing. */
+  dispose(): void;
+}
+
+export type FeatureMatrix = Float64Array | Float32Array;
+
+export function checkKernelShape(features: FeatureMatrix, nFeatures: number, nOutputs: number): number {
+  if (!Number.isInteger(nFeatures) || nFeatures < 0) throw new RangeError(`nFeatures must be a non-negative integer, got ${nFeatures}`);
+  if (!Number.isInteger(nOutputs) || nOutputs < 1) throw new RangeError(`nOutputs must be a positive integer, got ${nOutputs}`);
+  const nRows = nFeatures === 0 ? 0 : features.length / nFeatures;
+  if (!Number.isInteger(nRows)) throw new RangeError(`${features.length} features do not make rows of ${nFeatures}`);
+  return nRows;
+}
+
+export function checkRange(range: RowRange, nRows: number): void {
+  if (!(range.start >= 0 && range.start <= range.end && range.end <= nRows)) {
+    throw new RangeError(`row range [${range.start}, ${range.end}) outside the ${nRows} rows`);
+  }
+}
+
+/**
+ * The plain-JS kernel: the reference, and the one the golden tests run. Its arithmetic is, operation for
+ * operation, what the models did before kernels existed, so results are bit-identical to the original
+ * engine's agreement runs:
+ * - K = 1 (the binary logistic model): z sums x_j·θ_{j+1} from 0 in feature order, then θ₀ + z;
+ * - K ≥ 2 (softmax models): z_c starts at θ_c and adds x_j·θ_{j+1,c} in feature order;
+ * - backward walks rows in order, skipping rows whose dz are all zero, adding dz·x feature by feature.
+ */
+export function createJsLinearKernel(features: FeatureMatrix, nFeatures: number, nOutputs: number): LinearKernel {
+  const nRows = checkKernelShape(features, nFeatures, nOutputs);
+  const d = nFeatures, k = nOutputs, x = features;
+  const forward = k === 1 ? forwardBinary : forwardMulti;
+  return {
+    nFeatures,
+    nOutputs,
+    forward(theta, range, logits) {
+      checkRange(range, nRows);
+      forward(x, d, k, theta, range, logits);
+    },
+    backward(range, dz, gradient) {
+      checkRange(range, nRows);
+      backwardRows(x, d, k, range, dz, gradient);
+    },
+    dispose() {},
+  };
+}
+
+function forwardBinary(x: FeatureMatrix, d: number, _k: number, theta: Float64Array, range: RowRange, logits: Float64Array): void {
+  for (let row = range.start, i = 0; row < range.end; row++, i++) {
+    let z = 0;
+    const offset = row * d;
+    for (let j = 0; j < d; j++) z += x[offset + j] * theta[j + 1];
+    logits[i] = theta[0] + z;
+  }
+}
+
+function forwardMulti(x: FeatureMatrix, d: number, k: number, theta: Float64Array, range: RowRange, logits: Float64Array): void {
+  for (let row = range.start, i = 0; row < range.end; row++, i++) {
+    const out = i * k;
+    for (let c = 0; c < k; c++) logits[out + c] = theta[c];
+    const offset = row * d;
+    for (let j = 0; j < d; j++) {
+      const xj = x[offset + j];
+      const thetaRow = (j + 1) * k;
+      for (let c = 0; c < k; c++) logits[out + c] += xj * theta[thetaRow + c];
+    }
+  }
+}
+
+function backwardRows(x: FeatureMatrix, d: number, k: number, range: RowRange, dz: Float64Array, gradient: Float64Array): void {
+  for (let row = range.start, i = 0; row < range.end; row++, i++) {
+    const at = i * k;
+    let any = false;
+    for (let c = 0; c < k; c++) if (dz[at + c] !== 0) any = true;
+    if (!any) continue;
+    for (let c = 0; c < k; c++) gradient[c] += dz[at + c];
+    const offset = row * d;
+    if (k === 1) {
+      const s = dz[at];
+      for (let j = 0; j < d; j++) gradient[j + 1] += s * x[offset + j];
+      continue;
+    }
+    for (let j = 0; j < d; j++) {
+      const xj = x[offset + j];
+      const thetaRow = (j + 1) * k;
+      for (let c = 0; c < k; c++) gradient[thetaRow + c] += xj * dz[at + c];
+    }
+  }
+}
