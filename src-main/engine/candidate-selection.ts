@@ -1,5 +1,5 @@
 import type { CompiledConstraint } from '../../src-shared/constraint/ast';
-import { ConstraintBounder } from './constraint-bounds';
+import { ConstraintBounder, type BoundMethod } from './constraint-bounds';
 import type { LabelledRows, RowRange } from './data';
 import type { ClassifierModel } from './models/model';
 import type { PrimaryObjective } from './objectives';
@@ -59,6 +59,7 @@ export interface CandidateSelectionInput {
   readonly nSafetyRows: number;
   readonly thetaInit: Float64Array;
   readonly settings: OptimiserSettings;
+  readonly boundMethod?: BoundMethod;
   readonly onIteration?: (progress: IterationProgress) => void;
   readonly signal?: AbortSignal;
 }
@@ -81,7 +82,7 @@ function makeBatches(input: CandidateSelectionInput): Batch[] {
     batches.push({
       range,
       eligible: !(b > 0 && rows < size),
-      bounders: constraints.map((c) => new ConstraintBounder(c, data, range, model.nOutputs)),
+      bounders: constraints.map((c) => new ConstraintBounder(c, data, range, model.nOutputs, input.boundMethod)),
     });
   }
   return batches;

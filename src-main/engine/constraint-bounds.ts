@@ -1,10 +1,17 @@
 import type { CompiledConstraint } from '../../src-shared/constraint/ast';
 import { evaluatePoint, propagateInterval } from '../../src-shared/bounds/interval';
+import { hoeffdingLower, hoeffdingUpper } from '../../src-shared/bounds/hoeffding';
 import { MIN_SAMPLES_FOR_BOUND, predictedSafetySize, tBoundMultiplier } from '../../src-shared/bounds/student-t';
 import { pairwiseSum, sampleStd } from '../../src-shared/bounds/summation';
 import type { LabelledRows, RowRange } from './data';
 import { rangeSize } from './data';
 import { buildEstimatorPlan, evaluateEstimator, type EstimatorPlan } from './estimators';
+
+/**
+ * `student-t` is the engine's (and the default); `hoeffding` is exact for estimators in [0, 1] (all the
+ * classification measures are) and needs no normality assumption.
+ */
+export type BoundMethod = 'student-t' | 'hoeffding';
 
 /** Safety test: real sample sizes, no inflation. Candidate selection: n̂ predicted for the safety set, inflated. */
 export type BoundBranch =
@@ -44,6 +51,7 @@ export class ConstraintBounder {
     data: LabelledRows,
     range: RowRange,
     private readonly nOutputs: number,
+    private readonly method: BoundMethod = 'student-t',
   ) {
     const multiclass = data.nClasses > 2 || nOutputs > 1;
     this.plans = constraint.baseNodes.map((node) => buildEstimatorPlan(node, data, range, multiclass));
@@ -68,8 +76,11 @@ export class ConstraintBounder {
     const lowers = new Float64Array(nodes.length);
     const uppers = new Float64Array(nodes.length);
     const results: BaseNodeBound[] = [];
+    // d(bound)/d(std) per node side; d(bound)/d(mean) is 1 except where Hoeffding's bound is clipped.
     const lowerSlope = new Float64Array(nodes.length);
     const upperSlope = new Float64Array(nodes.length);
+    const lowerMeanSlope = new Float64Array(nodes.length).fill(1);
+    const upperMeanSlope = new Float64Array(nodes.length).fill(1);
     for (let i = 0; i < nodes.length; i++) {
       const node = nodes[i];
       const z = this.z[i];
@@ -77,19 +88,33 @@ export class ConstraintBounder {
       const n = z.length;
       const mean = pairwiseSum(z) / n;
       const std = sampleStd(z, mean, this.scratch);
-      let lower = -Infinity, upper = Infinity, nPredicted: number | null = null;
-      if (n >= MIN_SAMPLES_FOR_BOUND) {
-        const size = branch.kind === 'safety_test' ? n : predictedSafetySize(n, this.rangeRows, branch.nSafetyRows);
-        if (branch.kind === 'candidate_selection') nPredicted = size;
+      let lower = -Infinity, upper = Infinity;
+      const nPredicted = branch.kind === 'candidate_selection' ? predictedSafetySize(n, this.rangeRows, branch.nSafetyRows) : null;
+      // The Student-t rule of the engine (< 5 samples → infinite bounds); Hoeffding holds for any n ≥ 1.
+      if (n >= (this.method === 'hoeffding' ? 1 : MIN_SAMPLES_FOR_BOUND)) {
+        const size = nPredicted ?? n;
         if (node.lowerNeeded && node.deltaLower !== null) {
           const inflation = branch.kind === 'safety_test' ? 1 : node.inflationLower ?? 1;
-          lowerSlope[i] = tBoundMultiplier(size, node.deltaLower, inflation);
-          lower = mean - lowerSlope[i] * std;
+          if (this.method === 'hoeffding') {
+            // Constant in the data except through the mean (clipping at 0 stops the gradient).
+            lower = hoeffdingLower(mean, size, node.deltaLower, inflation);
+            lowerSlope[i] = 0;
+            if (lower === 0) lowerMeanSlope[i] = 0;
+          } else {
+            lowerSlope[i] = tBoundMultiplier(size, node.deltaLower, inflation);
+            lower = mean - lowerSlope[i] * std;
+          }
         }
         if (node.upperNeeded && node.deltaUpper !== null) {
           const inflation = branch.kind === 'safety_test' ? 1 : node.inflationUpper ?? 1;
-          upperSlope[i] = tBoundMultiplier(size, node.deltaUpper, inflation);
-          upper = mean + upperSlope[i] * std;
+          if (this.method === 'hoeffding') {
+            upper = hoeffdingUpper(mean, size, node.deltaUpper, inflation);
+            upperSlope[i] = 0;
+            if (upper === 1) upperMeanSlope[i] = 0;
+          } else {
+            upperSlope[i] = tBoundMultiplier(size, node.deltaUpper, inflation);
+            upper = mean + upperSlope[i] * std;
+          }
         }
       }
       lowers[i] = lower;
@@ -109,24 +134,24 @@ export class ConstraintBounder {
       wantGradient ? this.gradLower : undefined,
       wantGradient ? this.gradUpper : undefined,
     );
-    if (dProbs && Number.isFinite(root.upper)) this.backpropagate(results, lowerSlope, upperSlope, dProbs, weight);
+    if (dProbs && Number.isFinite(root.upper)) this.backpropagate(results, { lowerSlope, upperSlope, lowerMeanSlope, upperMeanSlope }, dProbs, weight);
     return { lower: root.lower, upper: root.upper, baseNodes: results };
   }
 
   /** d(upper of g)/dZ_i = dU/dmean · 1/n + dU/dstd · (Z_i − mean)/((n−1)·std), then onto P through Z = a + b·P. */
   private backpropagate(
     results: readonly BaseNodeBound[],
-    lowerSlope: Float64Array,
-    upperSlope: Float64Array,
+    slopes: { lowerSlope: Float64Array; upperSlope: Float64Array; lowerMeanSlope: Float64Array; upperMeanSlope: Float64Array },
     dProbs: Float64Array,
     weight: number,
   ): void {
+    const { lowerSlope, upperSlope, lowerMeanSlope, upperMeanSlope } = slopes;
     for (let i = 0; i < results.length; i++) {
       const gLower = this.gradLower[i], gUpper = this.gradUpper[i];
       if (gLower === 0 && gUpper === 0) continue;
       const { mean, std, nSamples: n } = results[i];
       // lower = mean − c_l·std, upper = mean + c_u·std.
-      const dMean = gLower + gUpper;
+      const dMean = gLower * lowerMeanSlope[i] + gUpper * upperMeanSlope[i];
       const dStd = -gLower * lowerSlope[i] + gUpper * upperSlope[i];
       const perMean = (weight * dMean) / n;
       const perDeviation = std > 0 ? (weight * dStd) / ((n - 1) * std) : 0;

@@ -1,6 +1,7 @@
 import type { CompiledConstraint } from '../../src-shared/constraint/ast';
 import { roundHalfEven } from '../../src-shared/bounds/rounding';
 import { runCandidateSelection, type CandidateSelectionResult, type IterationProgress, type OptimiserSettings } from './candidate-selection';
+import type { BoundMethod } from './constraint-bounds';
 import type { LabelledRows, RowRange } from './data';
 import type { ClassifierModel } from './models/model';
 import type { PrimaryObjective } from './objectives';
@@ -14,6 +15,8 @@ export interface QsaInput {
   readonly fracDataInSafety: number;
   readonly thetaInit: Float64Array;
   readonly settings: OptimiserSettings;
+  /** Student-t (the engine's, default) or Hoeffding; candidate selection predicts with the same method. */
+  readonly boundMethod?: BoundMethod;
   readonly onIteration?: (progress: IterationProgress) => void;
   readonly signal?: AbortSignal;
 }
@@ -68,7 +71,7 @@ export function runQsa(input: QsaInput): QsaResult {
     };
   }
   const stStarted = performance.now();
-  const st = runSafetyTest(input.model, cs.candidate, input.constraints, input.data, safety);
+  const st = runSafetyTest(input.model, cs.candidate, input.constraints, input.data, safety, input.boundMethod);
   const timingsSeconds = { candidateSelection: csSeconds, safetyTest: seconds(stStarted), total: seconds(started) };
   const outcome: QsaOutcome = st.passed
     ? { kind: 'passed', solution: cs.candidate }

@@ -1,5 +1,5 @@
 import type { CompiledConstraint } from '../../src-shared/constraint/ast';
-import { ConstraintBounder, type ConstraintBound } from './constraint-bounds';
+import { ConstraintBounder, type BoundMethod, type ConstraintBound } from './constraint-bounds';
 import type { LabelledRows, RowRange } from './data';
 import type { ClassifierModel } from './models/model';
 
@@ -31,10 +31,11 @@ export function runSafetyTest(
   constraints: readonly CompiledConstraint[],
   data: LabelledRows,
   safety: RowRange,
+  method: BoundMethod = 'student-t',
 ): SafetyTestResult {
   const probs = predictRange(model, theta, safety);
   const results = constraints.map((constraint) => {
-    const bounder = new ConstraintBounder(constraint, data, safety, model.nOutputs);
+    const bounder = new ConstraintBounder(constraint, data, safety, model.nOutputs, method);
     const bound = bounder.bound(probs, { kind: 'safety_test' });
     return { constraint, bound, pointEstimate: bounder.pointValue(probs), passed: bound.upper <= 0 };
   });

@@ -1,4 +1,4 @@
-import type { BaseNodeSpec, BinaryOperator, ExprNode, UnaryOperator } from './ast';
+import type { BaseNodeSpec, BinaryOperator, CompiledConstraint, ExprNode, UnaryOperator } from './ast';
 import type { BaseDraft } from './parser';
 
 /**
@@ -59,7 +59,7 @@ const eitherPair = (a: Pair, b: Pair): Pair => [either(a[0], b[0]), either(a[1],
  * Needed sides per unique base node (indexed like the base nodes). A node met again keeps the sides of
  * its first (leftmost) occurrence, as the engine's cache does; pre-order visits leaves left to right.
  */
-export function neededSides(root: ExprNode, baseCount: number): Sides[] {
+export function neededSides(root: ExprNode, baseCount: number, rootNeeds: Sides = UPPER): Sides[] {
   const sides: (Sides | undefined)[] = new Array<Sides | undefined>(baseCount).fill(undefined);
   const visit = (node: ExprNode, need: Sides): void => {
     switch (node.type) {
@@ -79,7 +79,7 @@ export function neededSides(root: ExprNode, baseCount: number): Sides[] {
         return;
     }
   };
-  visit(root, UPPER);
+  visit(root, rootNeeds);
   return sides.map((s) => s ?? NONE);
 }
 
@@ -96,8 +96,9 @@ export function assignBounds(
   drafts: readonly BaseDraft[],
   delta: number,
   inflationFactor: number = DEFAULT_INFLATION_FACTOR,
+  rootNeeds: Sides = UPPER,
 ): BaseNodeSpec[] {
-  const sides = neededSides(root, drafts.length);
+  const sides = neededSides(root, drafts.length, rootNeeds);
   return drafts.map((draft, i) => {
     const need = sides[i];
     const shares = deltaShares(need, delta, drafts.length);
@@ -111,6 +112,14 @@ export function assignBounds(
       inflationUpper: need.upper ? inflationFactor : null,
     };
   });
+}
+
+/**
+ * The same constraint set up to bound g from BELOW at confidence 1 − δ (needed sides and δ shares for the
+ * root's lower bound), for audits that can also conclude "violated" (lower bound of g > 0).
+ */
+export function forLowerBound(constraint: CompiledConstraint, inflationFactor: number = DEFAULT_INFLATION_FACTOR): CompiledConstraint {
+  return { ...constraint, baseNodes: assignBounds(constraint.root, constraint.baseNodes, constraint.delta, inflationFactor, LOWER) };
 }
 
 /** The engine's `n_unique_bounds_tot`: how many confidence bounds the constraint computes. */

@@ -8,7 +8,7 @@ import { checkBrackets, lowerSyntax, parseTokens } from './parser';
 
 export type * from './ast';
 export { renderCaret } from './errors';
-export { DEFAULT_INFLATION_FACTOR, uniqueBoundCount } from './bounds-needed';
+export { DEFAULT_INFLATION_FACTOR, forLowerBound, uniqueBoundCount } from './bounds-needed';
 export { POW_WARNING } from './parser';
 
 /** Far beyond any real constraint; keeps every recursive stage well inside the call stack. */
