@@ -2,6 +2,8 @@ import { renderCaret } from '../../src-shared/constraint';
 import { BoundingError } from '../../src-shared/bounds/interval';
 import { InputError } from '../data/input-error';
 import { ConstraintCompileError } from '../engine/run-case';
+import { datasetsHelp, runDatasetsCommand } from './commands/datasets';
+import { importHelp, runImportCommand } from './commands/import';
 import { parseHelp, runParseCommand } from './commands/parse';
 import { qsaHelp, runQsaCommand } from './commands/qsa';
 import { processOutput, type CliOutput } from './output';
@@ -16,6 +18,8 @@ interface Command {
 const commands: Record<string, Command> = {
   qsa: { summary: 'run the quasi-Seldonian algorithm on a case (spec.json + data)', help: qsaHelp, run: runQsaCommand },
   parse: { summary: 'parse a constraint and show g, base nodes and δ shares', help: parseHelp, run: runParseCommand },
+  import: { summary: 'import a dataset (image folder, pixel CSV, IDX, Seldonian CSV) into the workspace', help: importHelp, run: runImportCommand },
+  datasets: { summary: 'list, show (group counts, warnings) or delete imported datasets', help: datasetsHelp, run: runDatasetsCommand },
 };
 
 function mainHelp(): string {

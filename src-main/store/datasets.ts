@@ -193,6 +193,11 @@ export function setSampleSensitive(db: WritableDB, sampleId: number, sensitive: 
   run(db, sql`UPDATE sample SET sensitive = ${sensitive} WHERE id = ${sampleId}`);
 }
 
+/** Records how a derived attribute was computed once that is known (e.g. the brightness median). */
+export function setAttributeDerivation(db: WritableDB, datasetId: number, name: string, derivedFrom: string): void {
+  run(db, sql`UPDATE attribute SET derived_from = ${derivedFrom} WHERE dataset_id = ${datasetId} AND name = ${name}`);
+}
+
 /** The bytes of a typed array, without copying (SQLite stores them little-endian as on every supported CPU). */
 function bytesOf(values: Float32Array | Float64Array): Uint8Array {
   return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);

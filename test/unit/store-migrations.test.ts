@@ -1,0 +1,176 @@
+/**
+ * Invariant under test: opening a workspace migrates a fresh database to the latest schema, each
+ * migration is all-or-nothing together with its `user_version`, and the connection runs in WAL mode
+ * with foreign keys enforced. One block per migration (style example 8).
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../src-main/data/input-error';
+import { openWorkspace, userVersion, type WritableDB } from '../../src-main/store/database';
+import { LATEST_VERSION, migrate, migrations } from '../../src-main/store/migrations';
+import { applyMigration } from '../../src-main/store/migrations/apply';
+import { useTempDir } from '../support/images';
+
+const tempDir = useTempDir();
+
+function columns(db: Database.Database, table: string): string[] {
+  return (db.prepare(`SELECT name FROM pragma_table_info(?) ORDER BY cid`).all(table) as { name: string }[]).map((c) => c.name);
+}
+
+function tables(db: Database.Database): string[] {
+  return (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as { name: string }[]).map((t) => t.name);
+}
+
+describe('openWorkspace', () => {
+  it('creates the file (and its folder), in WAL mode with foreign keys on, at the latest version', () => {
+    const path = join(tempDir(), 'nested', 'folder', 'fairbound.db');
+    const db = openWorkspace(path);
+    try {
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+      expect(userVersion(db)).toBe(LATEST_VERSION);
+      expect(LATEST_VERSION).toBe(migrations.length);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('reopening an up-to-date database changes nothing', () => {
+    const path = join(tempDir(), 'w.db');
+    openWorkspace(path).close();
+    const db = openWorkspace(path);
+    try {
+      expect(userVersion(db)).toBe(LATEST_VERSION);
+      expect(tables(db)).toContain('dataset');
+    } finally {
+      db.close();
+    }
+  });
+
+  it('refuses a file that is not SQLite, naming it', () => {
+    const path = join(tempDir(), 'notes.db');
+    writeFileSync(path, 'this is not a database, just some text that is long enough to fill a header page '.repeat(20));
+    expect(() => openWorkspace(path)).toThrow(InputError);
+    expect(() => openWorkspace(path)).toThrow(`${path}: not a Fairbound database`);
+  });
+
+  it('refuses a database from a newer Fairbound', () => {
+    const path = join(tempDir(), 'future.db');
+    const raw = new Database(path);
+    raw.pragma(`user_version = ${LATEST_VERSION + 1}`);
+    raw.close();
+    expect(() => openWorkspace(path)).toThrow(`schema version ${LATEST_VERSION + 1}, newer than this Fairbound knows (${LATEST_VERSION})`);
+  });
+});
+
+describe('migration 1: datasets, samples, attributes, families, import jobs', () => {
+  it('creates the tables with their columns and sets user_version = 1', () => {
+    const db = new Database(join(tempDir(), 'm1.db')) as WritableDB;
+    try {
+      expect(userVersion(db)).toBe(0);
+      migrations[0].migrate(db);
+      expect(userVersion(db)).toBe(1);
+      expect(tables(db)).toEqual(['attribute', 'attribute_family', 'dataset', 'import_job', 'sample']);
+      expect(columns(db, 'sample')).toEqual([
+        'id', 'dataset_id', 'order_index', 'source_index', 'source_file', 'source_row', 'raw_label', 'label', 'sensitive', 'pixels', 'features',
+      ]);
+      expect(columns(db, 'dataset')).toEqual(
+        expect.arrayContaining(['name', 'format', 'n_rows', 'n_classes', 'label_mapping_json', 'shuffle_seed', 'image_width', 'feature_dtype']),
+      );
+      expect(columns(db, 'attribute')).toEqual(['dataset_id', 'position', 'name', 'family', 'derived_from']);
+      expect(columns(db, 'attribute_family')).toEqual(['dataset_id', 'name', 'position']);
+      expect(columns(db, 'import_job')).toEqual(
+        expect.arrayContaining(['format', 'dataset_name', 'status', 'dataset_id', 'error', 'error_location_json', 'started_at', 'finished_at']),
+      );
+      // Loading a dataset in stored order uses the (dataset_id, order_index) index, not a sort of the table.
+      const plan = db.prepare('EXPLAIN QUERY PLAN SELECT label FROM sample WHERE dataset_id = 1 ORDER BY order_index').all() as { detail: string }[];
+      expect(plan.map((p) => p.detail).join(' ')).toMatch(/USING INDEX/);
+      expect(plan.map((p) => p.detail).join(' ')).not.toMatch(/TEMP B-TREE/);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('is skipped when already applied', () => {
+    const db = new Database(join(tempDir(), 'm1b.db')) as WritableDB;
+    try {
+      migrations[0].migrate(db);
+      expect(() => migrations[0].migrate(db)).not.toThrow();
+      expect(userVersion(db)).toBe(1);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('cascades a dataset delete to its samples and attributes, and keeps the job with dataset_id NULL', () => {
+    const db = openWorkspace(join(tempDir(), 'fk.db'));
+    try {
+      db.exec(`
+        INSERT INTO dataset (id, name, format, source_json, created_at, n_rows, label_column, n_classes, label_mapping_json)
+          VALUES (1, 'd', 'pixels', '{}', 'now', 1, 'y', 2, '{}');
+        INSERT INTO attribute_family (dataset_id, name, position) VALUES (1, 'sex', 0);
+        INSERT INTO attribute (dataset_id, position, name, family) VALUES (1, 0, 'M', 'sex'), (1, 1, 'F', 'sex');
+        INSERT INTO sample (dataset_id, order_index, source_index, source_file, source_row, raw_label, label, sensitive)
+          VALUES (1, 0, 0, 'a.csv', 2, '1', 1, x'0001');
+        INSERT INTO import_job (format, dataset_name, options_json, status, dataset_id, started_at, finished_at)
+          VALUES ('pixels', 'd', '{}', 'succeeded', 1, 'now', 'now');
+      `);
+      expect(() => db.exec(`INSERT INTO attribute (dataset_id, position, name, family) VALUES (1, 2, 'X', 'nope')`)).toThrow(/FOREIGN KEY/);
+      expect(() =>
+        db.exec(`INSERT INTO sample (dataset_id, order_index, source_index, source_file, source_row, raw_label, label, sensitive) VALUES (9, 0, 0, 'a', 1, '0', 0, x'00')`),
+      ).toThrow(/FOREIGN KEY/);
+      db.exec('DELETE FROM dataset WHERE id = 1');
+      const count = (t: string): number => db.prepare(`SELECT count(*) FROM ${t}`).pluck().get() as number;
+      expect([count('sample'), count('attribute'), count('attribute_family'), count('import_job')]).toEqual([0, 0, 0, 1]);
+      expect(db.prepare('SELECT dataset_id FROM import_job').pluck().get()).toBeNull();
+    } finally {
+      db.close();
+    }
+  });
+
+  it('rejects rows that break its CHECKs (a finished job without its time, an unknown format)', () => {
+    const db = openWorkspace(join(tempDir(), 'checks.db'));
+    try {
+      expect(() => db.exec(`INSERT INTO import_job (format, dataset_name, options_json, status, started_at) VALUES ('idx', 'd', '{}', 'failed', 'now')`)).toThrow(
+        /CHECK/,
+      );
+      expect(() =>
+        db.exec(`INSERT INTO dataset (name, format, source_json, created_at, n_rows, label_column, n_classes, label_mapping_json) VALUES ('d', 'zip', '{}', 'now', 0, 'y', 2, '{}')`),
+      ).toThrow(/CHECK/);
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe('the migration runner', () => {
+  it('rolls back a failing migration whole: neither its DDL nor its user_version remain', () => {
+    const db = new Database(join(tempDir(), 'fail.db')) as WritableDB;
+    try {
+      const broken = {
+        version: 2,
+        migrate: (d: WritableDB) =>
+          applyMigration(d, 2, () => {
+            d.exec('CREATE TABLE half_done (x INTEGER)');
+            d.exec('INSERT INTO no_such_table VALUES (1)');
+          }),
+      };
+      expect(() => migrate(db, [...migrations, broken])).toThrow(/no such table/);
+      expect(userVersion(db)).toBe(1);
+      expect(tables(db)).not.toContain('half_done');
+    } finally {
+      db.close();
+    }
+  });
+
+  it('refuses a list whose versions are not 1, 2, 3, …', () => {
+    const db = new Database(':memory:') as WritableDB;
+    try {
+      expect(() => migrate(db, [{ version: 2, migrate: () => undefined }])).toThrow(/versions must be 1, 2, 3/);
+    } finally {
+      db.close();
+    }
+  });
+});
