@@ -2,6 +2,7 @@ import { renderCaret } from '../../src-shared/constraint';
 import { BoundingError } from '../../src-shared/bounds/interval';
 import { InputError } from '../data/input-error';
 import { ConstraintCompileError } from '../engine/run-case';
+import { auditHelp, runAuditCommand } from './commands/audit';
 import { datasetsHelp, runDatasetsCommand } from './commands/datasets';
 import { importHelp, runImportCommand } from './commands/import';
 import { parseHelp, runParseCommand } from './commands/parse';
@@ -19,6 +20,7 @@ const commands: Record<string, Command> = {
   qsa: { summary: 'run the quasi-Seldonian algorithm on a case (spec.json + data)', help: qsaHelp, run: runQsaCommand },
   parse: { summary: 'parse a constraint and show g, base nodes and δ shares', help: parseHelp, run: runParseCommand },
   import: { summary: 'import a dataset (image folder, pixel CSV, IDX, Seldonian CSV) into the workspace', help: importHelp, run: runImportCommand },
+  audit: { summary: "bound each constraint on an existing model's predictions: holds / violated / inconclusive", help: auditHelp, run: runAuditCommand },
   datasets: { summary: 'list, show (group counts, warnings) or delete imported datasets', help: datasetsHelp, run: runDatasetsCommand },
 };
 

@@ -13,12 +13,12 @@ import { buildQsaReport, type QsaReport } from './report';
 /** A constraint string that does not compile, with the case it came from. */
 export class ConstraintCompileError extends Error {
   override readonly name = 'ConstraintCompileError';
+  /** `where` names the source, e.g. `spec.json: constraints[0]` or `--constraint 2`. */
   constructor(
-    readonly file: string,
-    readonly constraintIndex: number,
+    readonly where: string,
     readonly error: ConstraintError,
   ) {
-    super(`${file}: constraints[${constraintIndex}]: ${error.message}`);
+    super(`${where}: ${error.message}`);
   }
 }
 
@@ -41,7 +41,7 @@ export interface CaseRun {
 export function compileCaseConstraints(qsaCase: QsaCase, columns: readonly string[], subRegime: SubRegime, nClasses: number): CompiledConstraint[] {
   return qsaCase.constraints.map((source, i) => {
     const compiled = compileConstraint(source, { columns, subRegime, delta: qsaCase.deltas[i], nClasses });
-    if (!compiled.ok) throw new ConstraintCompileError(qsaCase.specPath, i, compiled.error);
+    if (!compiled.ok) throw new ConstraintCompileError(`${qsaCase.specPath}: constraints[${i}]`, compiled.error);
     return compiled.constraint;
   });
 }

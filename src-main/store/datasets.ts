@@ -353,3 +353,19 @@ function expectLength(blob: Uint8Array | null, bytes: number, id: number, row: n
     throw new Error(`dataset ${id}, stored row ${row}: ${what} blob has ${blob?.length ?? 'no'} bytes, expected ${bytes}`);
   }
 }
+
+/**
+ * A key per stored row (in stored order) for matching external files such as predictions: the image path
+ * as written in the attributes CSV for image folders, otherwise the row's 0-based position in the source
+ * (its order before any shuffle).
+ */
+export function datasetRowKeys(db: ReadableDB, datasetId: number, format: DatasetFormat): string[] {
+  const keys: string[] = [];
+  for (const row of iterate<{ source_file: string; source_index: number }>(
+    db,
+    sql`SELECT source_file, source_index FROM sample WHERE dataset_id = ${datasetId} ORDER BY order_index`,
+  )) {
+    keys.push(format === 'folder' ? row.source_file : String(row.source_index));
+  }
+  return keys;
+}

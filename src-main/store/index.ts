@@ -14,6 +14,7 @@ export {
 } from './database';
 export { LATEST_VERSION, migrate, migrations, type Migration } from './migrations';
 export {
+  datasetRowKeys,
   deleteDataset,
   findDataset,
   getDataset,

@@ -88,7 +88,7 @@ function parseMinGroupSize(raw: string | undefined): number | undefined {
   return n;
 }
 
-function resolveDataset(db: WritableDB, idOrName: string): DatasetInfo {
+export function resolveDataset(db: WritableDB, idOrName: string): DatasetInfo {
   const dataset = findDataset(db, idOrName);
   if (!dataset) throw new InputError(`no dataset with id or name '${idOrName}' (fairbound datasets lists them)`);
   return dataset;
