@@ -1,0 +1,328 @@
+/**
+ * CNNs from a declarative list of layer specs, so that the head (the last dense layer, which QSA
+ * retrains) is known by construction and an architecture can be stored with a run as plain JSON.
+ *
+ * The two Seldonian Toolkit tutorial networks are transcribed from their PyTorch definitions
+ * (../shared/anchors/pytorch_tutorial_j_body.py for J; Tutorial G's MNIST CNN), including PyTorch's
+ * defaults where Keras's differ: BatchNorm2d's eps 1e-5 and momentum 0.1 (Keras momentum 0.9), and the
+ * default init of nn.Conv2d / nn.Linear (`init: 'pytorch'`, see initializersFor). Known differences that
+ * remain: tfjs is NHWC, so `flatten` orders features (h, w, c) rather than PyTorch's (c, h, w), and
+ * tfjs's batch norm updates its moving variance with the biased batch variance (PyTorch: unbiased).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { deriveSeed } from './seeds';
+
+export type DenseActivation = 'linear' | 'relu' | 'softmax';
+
+export type LayerSpec =
+  /** Stride 1. `padding` as a number is PyTorch's symmetric zero padding. */
+  | {
+      readonly kind: 'conv2d';
+      readonly filters: number;
+      readonly kernelSize: number;
+      readonly padding: 'same' | 'valid' | number;
+      readonly activation?: 'linear' | 'relu';
+    }
+  /** Pool size = stride, no padding (PyTorch's nn.MaxPool2d(k) default). */
+  | { readonly kind: 'maxPool2d'; readonly poolSize: number }
+  | { readonly kind: 'batchNorm'; readonly epsilon?: number; readonly momentum?: number }
+  | { readonly kind: 'flatten' }
+  /** `units: 'classes'` takes the class count given when the model is built. */
+  | { readonly kind: 'dense'; readonly units: number | 'classes'; readonly activation?: DenseActivation };
+
+export interface ArchitectureSpec {
+  readonly name: string;
+  readonly description: string;
+  /** [height, width, channels] the tutorial uses; a model may be built for another size. */
+  readonly defaultInputShape: readonly [number, number, number];
+  /** The last entry must be a dense layer: the head. */
+  readonly layers: readonly LayerSpec[];
+}
+
+/** PyTorch's BatchNorm2d defaults, in Keras terms (momentum of the kept average = 1 − 0.1). */
+const TORCH_BATCH_NORM = { kind: 'batchNorm', epsilon: 1e-5, momentum: 0.9 } as const;
+
+/**
+ * Tutorial J's CNNModelNoSoftmax: four conv → ReLU → max-pool → batch-norm blocks (only the first conv is
+ * padded), then fc1 (128) and fc2 (256) with no activation between them, and fc3 = the head, on logits.
+ * The latent features are fc2's output.
+ */
+export const TUTORIAL_J_CNN: ArchitectureSpec = {
+  name: 'tutorial-j-cnn',
+  description: "Seldonian Toolkit Tutorial J's CNN (48×48 grey faces → 256-d latent → K logits)",
+  defaultInputShape: [48, 48, 1],
+  layers: [
+    { kind: 'conv2d', filters: 16, kernelSize: 3, padding: 1, activation: 'relu' },
+    { kind: 'maxPool2d', poolSize: 2 },
+    TORCH_BATCH_NORM,
+    { kind: 'conv2d', filters: 32, kernelSize: 3, padding: 0, activation: 'relu' },
+    { kind: 'maxPool2d', poolSize: 2 },
+    TORCH_BATCH_NORM,
+    { kind: 'conv2d', filters: 64, kernelSize: 3, padding: 0, activation: 'relu' },
+    { kind: 'maxPool2d', poolSize: 2 },
+    TORCH_BATCH_NORM,
+    { kind: 'conv2d', filters: 128, kernelSize: 3, padding: 0, activation: 'relu' },
+    { kind: 'maxPool2d', poolSize: 2 },
+    TORCH_BATCH_NORM,
+    { kind: 'flatten' },
+    { kind: 'dense', units: 128 },
+    { kind: 'dense', units: 256 },
+    { kind: 'dense', units: 'classes' },
+  ],
+};
+
+/** Tutorial G's MNIST CNN: two conv 5×5 (padding 2) → ReLU → max-pool blocks, then a softmax head. */
+export const TUTORIAL_G_CNN: ArchitectureSpec = {
+  name: 'tutorial-g-cnn',
+  description: "Seldonian Toolkit Tutorial G's CNN (28×28 grey digits → 1568-d latent → K softmax)",
+  defaultInputShape: [28, 28, 1],
+  layers: [
+    { kind: 'conv2d', filters: 16, kernelSize: 5, padding: 2, activation: 'relu' },
+    { kind: 'maxPool2d', poolSize: 2 },
+    { kind: 'conv2d', filters: 32, kernelSize: 5, padding: 2, activation: 'relu' },
+    { kind: 'maxPool2d', poolSize: 2 },
+    { kind: 'flatten' },
+    { kind: 'dense', units: 'classes', activation: 'softmax' },
+  ],
+};
+
+export const ARCHITECTURES = {
+  'tutorial-j-cnn': TUTORIAL_J_CNN,
+  'tutorial-g-cnn': TUTORIAL_G_CNN,
+} as const satisfies Record<string, ArchitectureSpec>;
+
+export type ArchitectureName = keyof typeof ARCHITECTURES;
+
+export function isArchitectureName(name: string): name is ArchitectureName {
+  return Object.hasOwn(ARCHITECTURES, name);
+}
+
+/** How weights start: PyTorch's defaults (to compare with the tutorials) or Keras's (Glorot, zero bias). */
+export type InitScheme = 'pytorch' | 'glorot';
+
+export interface BuildOptions {
+  readonly numClasses: number;
+  /** Every weight tensor draws from its own stream derived from this seed (0..2^32−1). */
+  readonly seed: number;
+  /** Defaults to the architecture's defaultInputShape. */
+  readonly inputShape?: readonly [number, number, number];
+  readonly init?: InitScheme;
+}
+
+/** One layer after shape inference: what buildModel creates, and why an input is too small. */
+export interface PlannedLayer {
+  readonly name: string;
+  readonly spec: LayerSpec;
+  readonly inputShape: readonly number[];
+  readonly outputShape: readonly number[];
+}
+
+/** Stored in model.json (userDefinedMetadata) so an exported model says what it is. */
+export interface ModelMetadata {
+  readonly architecture: string;
+  readonly layers: readonly LayerSpec[];
+  readonly inputShape: readonly [number, number, number];
+  readonly numClasses: number;
+  readonly seed: number;
+  readonly init: InitScheme;
+}
+
+function positiveInteger(value: number, what: string): void {
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${what} must be a positive integer, got ${value}`);
+}
+
+/**
+ * Names and shapes of every layer for this input and class count; throws with the first layer whose
+ * output would be empty, or on a malformed spec list.
+ * @example planLayers(TUTORIAL_J_CNN, [40, 40, 1], 2) // throws: pool4 would output 0×0
+ */
+export function planLayers(arch: ArchitectureSpec, inputShape: readonly [number, number, number], numClasses: number): PlannedLayer[] {
+  const where = `${arch.name}`;
+  inputShape.forEach((d, i) => positiveInteger(d, `${where}: input shape[${i}]`));
+  positiveInteger(numClasses, `${where}: numClasses`);
+  const last = arch.layers.at(-1);
+  if (last?.kind !== 'dense') throw new Error(`${where}: the last layer must be the dense head`);
+  const counters = new Map<string, number>();
+  const nextName = (prefix: string): string => {
+    const n = (counters.get(prefix) ?? 0) + 1;
+    counters.set(prefix, n);
+    return `${prefix}${n}`;
+  };
+  let shape: number[] = [...inputShape];
+  const planned: PlannedLayer[] = [];
+  arch.layers.forEach((spec, index) => {
+    const isHead = index === arch.layers.length - 1;
+    const input = shape;
+    const [h, w, c] = shape;
+    let name: string;
+    switch (spec.kind) {
+      case 'conv2d': {
+        positiveInteger(spec.filters, `${where}: conv filters`);
+        positiveInteger(spec.kernelSize, `${where}: conv kernelSize`);
+        if (shape.length !== 3) throw new Error(`${where}: conv2d after flatten (layer ${index + 1})`);
+        const pad = spec.padding === 'same' ? (spec.kernelSize - 1) / 2 : spec.padding === 'valid' ? 0 : spec.padding;
+        if (typeof spec.padding === 'number' && (!Number.isInteger(pad) || pad < 0)) throw new RangeError(`${where}: conv padding must be a non-negative integer, got ${spec.padding}`);
+        const out = (n: number) => (spec.padding === 'same' ? n : n + 2 * pad - spec.kernelSize + 1);
+        name = nextName('conv');
+        shape = [out(h), out(w), spec.filters];
+        break;
+      }
+      case 'maxPool2d':
+        positiveInteger(spec.poolSize, `${where}: poolSize`);
+        if (shape.length !== 3) throw new Error(`${where}: maxPool2d after flatten (layer ${index + 1})`);
+        name = nextName('pool');
+        shape = [Math.floor(h / spec.poolSize), Math.floor(w / spec.poolSize), c];
+        break;
+      case 'batchNorm':
+        name = nextName('bn');
+        break;
+      case 'flatten':
+        name = nextName('flatten');
+        shape = [shape.reduce((a, b) => a * b, 1)];
+        break;
+      case 'dense': {
+        if (shape.length !== 1) throw new Error(`${where}: dense layer ${index + 1} needs a flatten before it`);
+        const units = spec.units === 'classes' ? numClasses : spec.units;
+        positiveInteger(units, `${where}: dense units`);
+        name = isHead ? 'head' : nextName('dense');
+        shape = [units];
+        break;
+      }
+    }
+    if (shape.some((d) => d < 1)) {
+      throw new RangeError(
+        `${where}: input ${inputShape.join('×')} is too small: layer '${name}' (${spec.kind}) would output ${shape.join('×')} from ${input.join('×')}`,
+      );
+    }
+    const resolved: LayerSpec = spec.kind === 'dense' ? { ...spec, units: shape[0] } : spec;
+    planned.push({ name, spec: resolved, inputShape: input, outputShape: shape });
+  });
+  return planned;
+}
+
+/** tfjs-layers does not export its Initializer base class by name. */
+type Initializer = ReturnType<typeof tf.initializers.zeros>;
+
+interface WeightInit {
+  readonly kernelInitializer: Initializer;
+  readonly biasInitializer: Initializer;
+}
+
+/**
+ * PyTorch's nn.Conv2d / nn.Linear reset_parameters(): kaiming_uniform(a = √5) for the kernel, which is
+ * U(±1/√fanIn), and U(±1/√fanIn) for the bias; as Keras initializers, varianceScaling with scale 1/3
+ * (limit √(3·scale/fanIn)) and randomUniform.
+ */
+function initializersFor(scheme: InitScheme, fanIn: number, seed: number, weightIndex: number): WeightInit {
+  const kernelSeed = deriveSeed(seed, weightIndex, 0);
+  const biasSeed = deriveSeed(seed, weightIndex, 1);
+  if (scheme === 'glorot') {
+    return { kernelInitializer: tf.initializers.glorotUniform({ seed: kernelSeed }), biasInitializer: tf.initializers.zeros() };
+  }
+  const bound = 1 / Math.sqrt(fanIn);
+  return {
+    kernelInitializer: tf.initializers.varianceScaling({ scale: 1 / 3, mode: 'fanIn', distribution: 'uniform', seed: kernelSeed }),
+    biasInitializer: tf.initializers.randomUniform({ minval: -bound, maxval: bound, seed: biasSeed }),
+  };
+}
+
+function layersFor(p: PlannedLayer, index: number, scheme: InitScheme, seed: number): tf.layers.Layer[] {
+  const spec = p.spec;
+  switch (spec.kind) {
+    case 'conv2d': {
+      const k = spec.kernelSize;
+      const init = initializersFor(scheme, k * k * p.inputShape[2], seed, index);
+      // Symmetric padding p with stride 1 is Keras's 'same' when 2p = k − 1; otherwise pad explicitly.
+      const pad = spec.padding === 'same' || spec.padding === 'valid' ? spec.padding : spec.padding === 0 ? 'valid' : 2 * spec.padding === k - 1 ? 'same' : spec.padding;
+      const out: tf.layers.Layer[] = [];
+      if (typeof pad === 'number') out.push(tf.layers.zeroPadding2d({ padding: pad, name: `${p.name}_pad` }));
+      out.push(
+        tf.layers.conv2d({
+          name: p.name,
+          filters: spec.filters,
+          kernelSize: k,
+          strides: 1,
+          padding: typeof pad === 'number' ? 'valid' : pad,
+          activation: spec.activation ?? 'linear',
+          ...init,
+        }),
+      );
+      return out;
+    }
+    case 'maxPool2d':
+      return [tf.layers.maxPooling2d({ name: p.name, poolSize: spec.poolSize, strides: spec.poolSize, padding: 'valid' })];
+    case 'batchNorm':
+      return [tf.layers.batchNormalization({ name: p.name, axis: -1, epsilon: spec.epsilon ?? 1e-3, momentum: spec.momentum ?? 0.99 })];
+    case 'flatten':
+      return [tf.layers.flatten({ name: p.name })];
+    case 'dense':
+      return [
+        tf.layers.dense({
+          name: p.name,
+          units: spec.units as number,
+          activation: spec.activation ?? 'linear',
+          ...initializersFor(scheme, p.inputShape[0], seed, index),
+        }),
+      ];
+  }
+}
+
+/**
+ * Builds the CNN with seeded initial weights: the same seed, spec and input shape give the same weights
+ * (the random draws happen in JS, so they agree across backends too). Layer names are fixed
+ * (conv1, pool1, bn1, …, dense1, head), so weight names are stable across models and processes.
+ */
+export function buildModel(architecture: ArchitectureSpec | ArchitectureName, options: BuildOptions): tf.LayersModel {
+  const arch = typeof architecture === 'string' ? ARCHITECTURES[architecture] : architecture;
+  if (arch === undefined) throw new RangeError(`buildModel: unknown architecture '${String(architecture)}' (${Object.keys(ARCHITECTURES).join(', ')})`);
+  const inputShape = options.inputShape ?? arch.defaultInputShape;
+  const scheme = options.init ?? 'pytorch';
+  const plan = planLayers(arch, inputShape, options.numClasses);
+  const input = tf.input({ shape: [...inputShape], name: 'image', dtype: 'float32' });
+  let x: tf.SymbolicTensor = input;
+  plan.forEach((p, index) => {
+    for (const layer of layersFor(p, index, scheme, options.seed)) x = layer.apply(x) as tf.SymbolicTensor;
+  });
+  const model = tf.model({ inputs: input, outputs: x, name: arch.name });
+  const metadata: ModelMetadata = {
+    architecture: arch.name,
+    layers: plan.map((p) => p.spec),
+    inputShape: [inputShape[0], inputShape[1], inputShape[2]],
+    numClasses: options.numClasses,
+    seed: options.seed,
+    init: scheme,
+  };
+  model.setUserDefinedMetadata({ fairbound: metadata });
+  return model;
+}
+
+/** What the head outputs: logits (`linear`) or probabilities (`softmax`). */
+export type HeadActivation = 'linear' | 'softmax';
+
+/** The head's activation, read from the model itself so it also works for a loaded model. */
+export function headActivation(model: tf.LayersModel): HeadActivation {
+  const head = model.layers.at(-1);
+  if (!(head instanceof tf.layers.Layer) || head.getClassName() !== 'Dense') {
+    throw new Error(`model '${model.name}' does not end in a dense head (last layer: ${head?.getClassName() ?? 'none'})`);
+  }
+  const activation = head.getConfig().activation;
+  if (activation === 'linear' || activation === 'softmax') return activation;
+  throw new Error(`model '${model.name}': unsupported head activation '${String(activation)}' (linear or softmax)`);
+}
+
+/** Class count = the head's units. */
+export function numClassesOf(model: tf.LayersModel): number {
+  const shape = model.outputs[0].shape;
+  const k = shape[shape.length - 1];
+  if (typeof k !== 'number') throw new Error(`model '${model.name}' has no fixed class count (output shape ${JSON.stringify(shape)})`);
+  return k;
+}
+
+/** [height, width, channels] the model takes. */
+export function inputShapeOf(model: tf.LayersModel): [number, number, number] {
+  const shape = model.inputs[0].shape;
+  if (shape.length !== 4 || shape.slice(1).some((d) => typeof d !== 'number')) {
+    throw new Error(`model '${model.name}' does not take NHWC images of a fixed size (input shape ${JSON.stringify(shape)})`);
+  }
+  return [shape[1] as number, shape[2] as number, shape[3] as number];
+}

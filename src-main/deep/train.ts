@@ -1,0 +1,179 @@
+/**
+ * Full-CNN training on chosen rows (design.md §4 step 3): Adam on sparse categorical cross-entropy,
+ * mini-batches normalised on the fly, progress per batch, cooperative cancellation between batches.
+ * The loss matches the head: cross-entropy on logits for a linear head (PyTorch's CrossEntropyLoss, as in
+ * Tutorial J), on probabilities for a softmax head (Tutorial G).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Xoshiro128 } from '../data/shuffle';
+import { headActivation, inputShapeOf, numClassesOf, type HeadActivation } from './architectures';
+import { CancelledError } from './cancel';
+import { BatchReader, resolveRows, validateImageSet, type ImageSet, type RowSelection } from './images';
+import { deriveSeed } from './seeds';
+import { registerWasmTrainingKernels } from './wasm-kernels/register';
+
+export { CancelledError };
+
+export interface BatchProgress {
+  /** 0-based. */
+  readonly epoch: number;
+  /** 0-based, within the epoch. */
+  readonly batch: number;
+  readonly batchesPerEpoch: number;
+  /** Mean loss over the batch. */
+  readonly loss: number;
+  /** Fraction of the batch predicted right (before this batch's update). */
+  readonly accuracy: number;
+  /** Images trained per second since the epoch started. */
+  readonly imagesPerSecond: number;
+}
+
+export interface EpochSummary {
+  readonly epoch: number;
+  /** Batch losses averaged with batch-size weights. */
+  readonly meanLoss: number;
+  readonly accuracy: number;
+  readonly seconds: number;
+  readonly imagesPerSecond: number;
+}
+
+export interface TrainOptions {
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly learningRate: number;
+  /** Seeds each epoch's batch order (0..2^32−1). */
+  readonly seed: number;
+  /** Reshuffle the rows every epoch (default true); false keeps the given order, like Tutorial J's DataLoader. */
+  readonly shuffle?: boolean;
+  readonly signal?: AbortSignal;
+  readonly onBatch?: (progress: BatchProgress) => void;
+}
+
+export interface TrainResult {
+  readonly epochs: readonly EpochSummary[];
+  readonly batches: number;
+  readonly images: number;
+  readonly seconds: number;
+}
+
+function positiveInteger(value: number, what: string): void {
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`trainClassifier: ${what} must be a positive integer, got ${value}`);
+}
+
+/** Mean cross-entropy of integer labels; `output` is logits or probabilities according to the head. */
+export function crossEntropy(output: tf.Tensor2D, labels: tf.Tensor1D, head: HeadActivation): tf.Scalar {
+  const oneHot = tf.oneHot(labels, output.shape[1]);
+  if (head === 'linear') return tf.losses.softmaxCrossEntropy(oneHot, output) as tf.Scalar;
+  // Clipped so that a probability rounded to 0 gives a large finite loss, not Infinity/NaN gradients.
+  const logP = tf.log(tf.clipByValue(output, 1e-7, 1));
+  return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, logP), -1))) as tf.Scalar;
+}
+
+/** Fisher–Yates on a copy, from the epoch's own stream of the seed. */
+function epochOrder(rows: Int32Array, seed: number, epoch: number): Int32Array {
+  const order = Int32Array.from(rows);
+  const rng = new Xoshiro128(deriveSeed(seed, epoch));
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = rng.nextBelow(i + 1);
+    const t = order[i];
+    order[i] = order[j];
+    order[j] = t;
+  }
+  return order;
+}
+
+/** Lets an abort (or anything else queued) run between batches; a batch itself is synchronous. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Trains `model` in place on `rows` of `images` (labels[row] is row's class). BatchNorm layers run in
+ * training mode and update their moving statistics. Leaves no tensors behind, also when cancelled or
+ * failing. Rows outside `rows` are never read.
+ */
+export async function trainClassifier(
+  model: tf.LayersModel,
+  images: ImageSet,
+  labels: Int32Array,
+  rows: RowSelection,
+  options: TrainOptions,
+): Promise<TrainResult> {
+  const { epochs, batchSize, learningRate, seed, signal, onBatch } = options;
+  positiveInteger(epochs, 'epochs');
+  positiveInteger(batchSize, 'batchSize');
+  if (!(learningRate > 0) || !Number.isFinite(learningRate)) throw new RangeError(`trainClassifier: learningRate must be positive, got ${learningRate}`);
+  validateImageSet(images, inputShapeOf(model), 'trainClassifier');
+  if (labels.length !== images.n) throw new RangeError(`trainClassifier: ${labels.length} labels for ${images.n} images`);
+  const selected = resolveRows(rows, images.n, 'trainClassifier');
+  if (selected.length === 0) throw new RangeError('trainClassifier: no rows to train on');
+  const numClasses = numClassesOf(model);
+  for (const r of selected) {
+    const y = labels[r];
+    if (!Number.isInteger(y) || y < 0 || y >= numClasses) throw new RangeError(`trainClassifier: row ${r} has label ${y}, the head has classes 0..${numClasses - 1}`);
+  }
+  const head = headActivation(model);
+  // The gradients need kernels wasm lacks; a caller may have set the backend without selectBackend.
+  if (tf.getBackend() === 'wasm') registerWasmTrainingKernels();
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const reader = new BatchReader(images, batchSize);
+  const labelBuffer = new Int32Array(batchSize);
+  const batchesPerEpoch = Math.ceil(selected.length / batchSize);
+  // PyTorch's Adam epsilon (tfjs would default to its backend epsilon, 1e-7).
+  const optimizer = tf.train.adam(learningRate, 0.9, 0.999, 1e-8);
+  const summaries: EpochSummary[] = [];
+  const started = performance.now();
+  let batches = 0;
+  let imagesSeen = 0;
+  try {
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      const order = options.shuffle === false ? selected : epochOrder(selected, seed, epoch);
+      const epochStart = performance.now();
+      let lossSum = 0;
+      let correctSum = 0;
+      let seen = 0;
+      for (let batch = 0; batch < batchesPerEpoch; batch++) {
+        await yieldToEventLoop();
+        if (signal?.aborted) throw new CancelledError(`training cancelled at epoch ${epoch + 1}, batch ${batch + 1}`);
+        const from = batch * batchSize;
+        const count = Math.min(batchSize, order.length - from);
+        for (let k = 0; k < count; k++) labelBuffer[k] = labels[order[from + k]];
+        const { loss, correct } = tf.tidy(() => {
+          const x = reader.batch(order, from, count);
+          const y = tf.tensor1d(labelBuffer.slice(0, count), 'int32');
+          // Kept past the gradient scope so accuracy costs no second forward pass; disposed in finally.
+          const kept: { predicted?: tf.Tensor } = {};
+          try {
+            const cost = optimizer.minimize(
+              () => {
+                const output = model.apply(x, { training: true }) as tf.Tensor2D;
+                kept.predicted = tf.keep(tf.argMax(output, -1));
+                return crossEntropy(output, y, head);
+              },
+              true,
+              variables,
+            ) as tf.Scalar;
+            const hits = tf.sum(tf.cast(tf.equal(kept.predicted as tf.Tensor, y), 'int32'));
+            return { loss: cost.dataSync()[0], correct: hits.dataSync()[0] };
+          } finally {
+            kept.predicted?.dispose();
+          }
+        });
+        if (!Number.isFinite(loss)) throw new Error(`trainClassifier: the loss became ${loss} at epoch ${epoch + 1}, batch ${batch + 1} (learning rate too high?)`);
+        lossSum += loss * count;
+        correctSum += correct;
+        seen += count;
+        imagesSeen += count;
+        batches++;
+        const seconds = (performance.now() - epochStart) / 1000;
+        onBatch?.({ epoch, batch, batchesPerEpoch, loss, accuracy: correct / count, imagesPerSecond: seen / seconds });
+      }
+      const seconds = (performance.now() - epochStart) / 1000;
+      summaries.push({ epoch, meanLoss: lossSum / seen, accuracy: correctSum / seen, seconds, imagesPerSecond: seen / seconds });
+    }
+  } finally {
+    // Adam's moment estimates are variables of their own.
+    optimizer.dispose();
+  }
+  return { epochs: summaries, batches, images: imagesSeen, seconds: (performance.now() - started) / 1000 };
+}
