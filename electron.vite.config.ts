@@ -14,6 +14,8 @@ export default defineConfig({
   preload: {
     build: {
       outDir: 'out/preload',
+      // A sandboxed preload can require only 'electron': everything else (zod, the contract) is bundled in.
+      externalizeDeps: false,
       // Sandboxed preloads cannot be ES modules.
       rolldownOptions: {
         input: { index: resolve(import.meta.dirname, 'src-main/shell/preload.ts') },

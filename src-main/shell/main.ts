@@ -1,8 +1,22 @@
 import { join } from 'node:path';
 import { app, BrowserWindow, shell } from 'electron';
+import { createServices, type Services } from '../services';
+import { resolveDatabasePath } from '../store/database';
+import { registerIpc } from './ipc';
 
-// Thin Electron shell: one locked-down window on the bundled renderer. All work lives in plain modules
-// under src-main that the CLI and tests call too.
+// Thin Electron shell: one locked-down window on the bundled renderer, and the contract's two IPC
+// channels. All work lives in plain modules under src-main (services) that the CLI, the browser-mode
+// bridge and the tests call too.
+
+/**
+ * better-sqlite3 compiled for Electron's ABI (design §8): the path of a rebuilt addon, when the Node
+ * build in node_modules is not Electron's.
+ */
+const SQLITE_BINDING_ENV = 'FAIRBOUND_SQLITE_BINDING';
+
+let services: Services | undefined;
+let unregister: (() => void) | undefined;
+
 function createWindow(): void {
   const window = new BrowserWindow({
     width: 1280,
@@ -26,15 +40,36 @@ function createWindow(): void {
   else void window.loadFile(join(import.meta.dirname, '../renderer/index.html'));
 }
 
+function start(): void {
+  const nativeBinding = process.env[SQLITE_BINDING_ENV];
+  services = createServices({
+    dbPath: resolveDatabasePath(),
+    runtime: 'electron',
+    electronVersion: process.versions.electron ?? null,
+    openOptions: nativeBinding ? { nativeBinding } : {},
+  });
+  unregister = registerIpc(services, () => BrowserWindow.getAllWindows().map((w) => w.webContents));
+  createWindow();
+}
+
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   app.on('second-instance', () => BrowserWindow.getAllWindows()[0]?.focus());
-  void app.whenReady().then(createWindow);
+  void app.whenReady().then(start);
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();
+  });
+  // Jobs are cancelled (their transactions rolled back) and the database closed before exiting.
+  let quitting = false;
+  app.on('will-quit', (event) => {
+    if (quitting || !services) return;
+    event.preventDefault();
+    quitting = true;
+    unregister?.();
+    void services.close().finally(() => app.quit());
   });
 }

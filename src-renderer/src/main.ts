@@ -1,5 +1,16 @@
+import './lib/zod-config';
 import { createPinia } from 'pinia';
 import { createApp } from 'vue';
 import App from './App.vue';
+import { createBrowserBridge } from './lib/browser-bridge';
+import { bindJobEvents } from './lib/job-events';
+import { useJobsStore } from './stores/jobs';
 
-createApp(App).use(createPinia()).mount('#app');
+// In Electron the preload has put the contract on window.fairbound; in a browser (fairbound serve) the
+// same interface is built here over HTTP + WebSocket.
+window.fairbound ??= createBrowserBridge();
+
+const pinia = createPinia();
+const app = createApp(App).use(pinia);
+bindJobEvents(window.fairbound, useJobsStore(pinia), (callback) => requestAnimationFrame(callback));
+app.mount('#app');

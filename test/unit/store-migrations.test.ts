@@ -149,16 +149,17 @@ describe('the migration runner', () => {
   it('rolls back a failing migration whole: neither its DDL nor its user_version remain', () => {
     const db = new Database(join(tempDir(), 'fail.db')) as WritableDB;
     try {
+      const next = migrations.length + 1;
       const broken = {
-        version: 2,
+        version: next,
         migrate: (d: WritableDB) =>
-          applyMigration(d, 2, () => {
+          applyMigration(d, next, () => {
             d.exec('CREATE TABLE half_done (x INTEGER)');
             d.exec('INSERT INTO no_such_table VALUES (1)');
           }),
       };
       expect(() => migrate(db, [...migrations, broken])).toThrow(/no such table/);
-      expect(userVersion(db)).toBe(1);
+      expect(userVersion(db)).toBe(migrations.length);
       expect(tables(db)).not.toContain('half_done');
     } finally {
       db.close();

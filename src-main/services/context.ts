@@ -1,0 +1,26 @@
+import type { RouteInput, RouteName, RouteOutput } from '../../src-shared/contract/routes';
+import type { Runtime } from '../../src-shared/contract/schemas';
+import type { ReadonlyDeep } from '../../src-shared/contract/wire';
+import type { OpenOptions, WritableDB } from '../store/database';
+import type { JobRunner } from './jobs';
+
+/** What every handler gets besides its input. */
+export interface ServiceContext {
+  /** The shared connection for short requests; jobs open their own (see import.ts). */
+  readonly db: WritableDB;
+  readonly dbPath: string;
+  readonly openOptions: OpenOptions;
+  readonly runtime: Runtime;
+  readonly jobs: JobRunner;
+  readonly version: string;
+  readonly electronVersion: string | null;
+}
+
+/**
+ * One route's implementation: the decoded input in, the output (readonly shapes accepted) out. main
+ * validates both against the contract around every call.
+ */
+export type Handler<K extends RouteName> = (input: RouteInput<K>, ctx: ServiceContext) => ReadonlyDeep<RouteOutput<K>> | Promise<ReadonlyDeep<RouteOutput<K>>>;
+
+/** Every route, and nothing else: a missing or extra key is a compile error. */
+export type HandlerTable = { readonly [K in RouteName]: Handler<K> };

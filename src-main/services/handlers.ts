@@ -1,0 +1,36 @@
+/**
+ * The handler table: one implementation per route of the contract, keyed by route name. Its type
+ * (`HandlerTable`) makes a missing or unknown route a compile error; main dispatches from it only after
+ * `isRouteName` (own keys of the contract), so the table's prototype is never reached.
+ */
+import { homedir } from 'node:os';
+import { auditHandler } from './audit';
+import { deleteConstraintHandler, listConstraintsHandler, saveConstraintHandler } from './constraints';
+import type { HandlerTable } from './context';
+import { datasetSummaryHandler, deleteDatasetHandler, importDatasetHandler, listDatasetsHandler } from './datasets';
+import { filesListHandler, peekCsvHandler } from './files';
+import { datasetPreviewHandler } from './preview';
+
+export const handlers: HandlerTable = {
+  'app.info': (_input, ctx) => ({
+    version: ctx.version,
+    runtime: ctx.runtime,
+    databasePath: ctx.dbPath,
+    platform: process.platform,
+    node: process.versions.node,
+    electron: ctx.electronVersion,
+    homeDir: homedir(),
+  }),
+  'datasets.list': listDatasetsHandler,
+  'datasets.summary': datasetSummaryHandler,
+  'datasets.delete': deleteDatasetHandler,
+  'datasets.import': importDatasetHandler,
+  'datasets.preview': datasetPreviewHandler,
+  'files.list': filesListHandler,
+  'files.peekCsv': peekCsvHandler,
+  'constraints.list': listConstraintsHandler,
+  'constraints.save': saveConstraintHandler,
+  'constraints.delete': deleteConstraintHandler,
+  'audit.run': auditHandler,
+  'jobs.cancel': (input, ctx) => ({ cancelled: ctx.jobs.cancel(input.jobId) }),
+};

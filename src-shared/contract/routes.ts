@@ -1,0 +1,106 @@
+/**
+ * THE contract between the UI and main (style example 1): every route `{ name, input, output }` and
+ * every event `{ name, payload }`, with runtime schemas. The Electron preload, the browser-mode client,
+ * the bridge server and main's handler table are all typed from these two tables, and every value that
+ * crosses a boundary is validated against them on both sides.
+ *
+ * The tables have no prototype, and names are only ever looked up with `isRouteName` / `isEventName`
+ * (own properties), so `toString` or `__proto__` are not routes.
+ */
+import { z } from 'zod';
+import { errorData } from './errors';
+import * as s from './schemas';
+import { count, wireNumber } from './wire';
+
+export interface RouteDef<N extends string = string, I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+  readonly name: N;
+  readonly input: I;
+  readonly output: O;
+}
+
+export interface EventDef<N extends string = string, P extends z.ZodType = z.ZodType> {
+  readonly name: N;
+  readonly payload: P;
+}
+
+type Catalog<T> = { readonly [K in keyof T & string]: T[K] & { readonly name: K } };
+
+/** A frozen, prototype-less table whose entries carry their own name. */
+function catalog<T extends Record<string, object>>(defs: T): Catalog<T> {
+  const table = Object.create(null) as Record<string, object>;
+  for (const [name, def] of Object.entries(defs)) table[name] = Object.freeze({ name, ...def });
+  return Object.freeze(table) as Catalog<T>;
+}
+
+const routeCatalog = <T extends Record<string, Omit<RouteDef, 'name'>>>(defs: T): Catalog<T> => catalog(defs);
+const eventCatalog = <T extends Record<string, Omit<EventDef, 'name'>>>(defs: T): Catalog<T> => catalog(defs);
+
+export const routes = routeCatalog({
+  /** Version, runtime and workspace database path. */
+  'app.info': { input: s.empty, output: s.appInfo },
+
+  'datasets.list': { input: s.empty, output: z.array(s.datasetInfo) },
+  /** Per-group and per-intersection counts, label balance, small-group warnings. */
+  'datasets.summary': { input: s.summaryInput, output: s.datasetSummary },
+  'datasets.delete': { input: s.datasetRef, output: s.deleted },
+  /** Starts an import job; its progress and outcome arrive as job.* events with the returned id. */
+  'datasets.import': { input: s.importRequest, output: s.jobStarted },
+  /** A few thumbnails per sensitive group, as PNG data URLs. */
+  'datasets.preview': { input: s.previewInput, output: s.datasetPreview },
+
+  /** The folders and files in a server-side folder (browser mode has no native file dialog). */
+  'files.list': { input: s.filesListInput, output: s.filesList },
+  /** The header and first rows of a CSV, for mapping its columns in the import wizard. */
+  'files.peekCsv': { input: s.csvPeekInput, output: s.csvPeek },
+
+  'constraints.list': { input: s.empty, output: z.array(s.savedConstraint) },
+  /** Checks the constraint against its columns, then inserts or overwrites it. */
+  'constraints.save': { input: s.saveConstraintInput, output: s.savedConstraint },
+  'constraints.delete': { input: s.idRef, output: s.deleted },
+
+  /** Bounds each constraint on a model's predictions: verdicts, base-node intervals, group table. */
+  'audit.run': { input: s.auditInput, output: s.auditResult },
+
+  /** Asks a job to stop; returns at once (false if the job is unknown or already over). */
+  'jobs.cancel': { input: z.object({ jobId: s.jobId }), output: z.object({ cancelled: z.boolean() }) },
+});
+
+const jobRef = { jobId: s.jobId, kind: s.jobKind };
+
+export const events = eventCatalog({
+  'job.progress': {
+    payload: z.object({
+      ...jobRef,
+      /** 0..1, or null while unknown. */
+      fraction: wireNumber.nullable(),
+      phase: z.string(),
+      message: z.string(),
+      etaSeconds: z.number().nonnegative().optional(),
+      rowsDone: count.optional(),
+    }),
+  },
+  'job.done': { payload: z.object({ ...jobRef, result: s.jobResult }) },
+  'job.failed': { payload: z.object({ ...jobRef, error: errorData }) },
+  'job.cancelled': { payload: z.object({ ...jobRef, reason: z.string() }) },
+});
+
+export type Routes = typeof routes;
+export type RouteName = keyof Routes & string;
+export type Events = typeof events;
+export type EventName = keyof Events & string;
+
+/** What the caller passes and the handler receives (numbers in memory form). */
+export type RouteInput<K extends RouteName> = z.output<Routes[K]['input']>;
+export type RouteOutput<K extends RouteName> = z.output<Routes[K]['output']>;
+export type EventPayload<K extends EventName> = z.output<Events[K]['payload']>;
+
+export function isRouteName(name: unknown): name is RouteName {
+  return typeof name === 'string' && Object.hasOwn(routes, name);
+}
+
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.hasOwn(events, name);
+}
+
+export const ROUTE_NAMES = Object.freeze(Object.keys(routes)) as readonly RouteName[];
+export const EVENT_NAMES = Object.freeze(Object.keys(events)) as readonly EventName[];

@@ -1,0 +1,139 @@
+// The constraint builder and the audit page in Debian's chromium against the real services: build a
+// constraint from blocks and from a preset filled with the dataset's attributes, type one with a typo
+// and see its caret, save one (a bad one is refused by main with its caret too), then audit a model's
+// predictions and read the verdict banners, the interval charts and the group table.
+// Fails on any console or page error.
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeCsv } from '../support/images';
+import { chromiumAvailable } from '../support/chromium';
+import { writeImageFolder, writePredictions } from './app-fixtures';
+import { startApp, type AppHarness } from './app-harness';
+
+describe.skipIf(!chromiumAvailable)('constraint builder and audit in chromium', () => {
+  let app: AppHarness;
+  let predictions: string;
+
+  beforeAll(async () => {
+    app = await startApp('fairbound-e2e-audit-');
+    const folder = await writeImageFolder(join(app.dir, 'faces'), 80);
+    await app.importDirect({ format: 'folder', name: 'faces', csv: folder.csv, labelColumn: 'label', sensitive: ['M', 'F'], families: [{ name: 'sex', columns: ['M', 'F'] }] });
+    predictions = writePredictions(join(app.dir, 'predictions.csv'), folder);
+    await app.page.goto(`${app.bridge.url}#/constraints`);
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it("fills a preset with the chosen dataset's attributes", async () => {
+    const { page } = app;
+    await expect.poll(() => page.getByTestId('editor-dataset').locator('option').count()).toBe(2);
+    await page.getByTestId('editor-dataset').selectOption({ label: 'faces (M, F)' });
+    expect(await page.getByTestId('columns-input').inputValue()).toBe('M,F');
+    await page.getByTestId('preset-b').selectOption('M');
+    await page.getByTestId('preset-a').selectOption('F');
+    await page.getByTestId('preset-disparate-impact').click();
+    expect(await page.getByTestId('constraint-input').inputValue()).toBe('min((PR | [F])/(PR | [M]),(PR | [M])/(PR | [F])) >= 0.8');
+    await page.getByTestId('preset-equalized-odds').click();
+    expect(await page.getByTestId('constraint-input').inputValue()).toBe('abs((FNR | [F]) - (FNR | [M])) + abs((FPR | [F]) - (FPR | [M])) <= 0.35');
+    await expect.poll(() => page.getByTestId('constraint-parsed').textContent()).toContain('abs((FNR | [F]) - (FNR | [M])) + abs((FPR | [F]) - (FPR | [M]))-(0.35)');
+  });
+
+  it('builds a constraint by clicking blocks, inserting at the cursor', async () => {
+    const { page } = app;
+    const input = page.getByTestId('constraint-input');
+    await input.fill('');
+    await page.getByTestId('fn-abs').click();
+    expect(await input.inputValue()).toBe('abs()');
+    await page.getByTestId('conditional-measure').selectOption('FNR');
+    await page.getByTestId('conditional-attr-M').check();
+    await page.getByTestId('insert-conditional').click();
+    await page.getByTestId('op-minus').click();
+    await page.getByTestId('conditional-attr-M').uncheck();
+    await page.getByTestId('conditional-attr-F').check();
+    await page.getByTestId('insert-conditional').click();
+    expect(await input.inputValue()).toBe('abs((FNR | [M]) - (FNR | [F]))');
+    await input.press('End');
+    await page.getByTestId('op-at-most').click();
+    await page.getByTestId('constant-value').fill('0.2');
+    await page.getByTestId('insert-constant').click();
+    expect(await input.inputValue()).toBe('abs((FNR | [M]) - (FNR | [F])) <= 0.2');
+    await expect.poll(() => page.getByTestId('constraint-parsed').textContent()).toContain('abs((FNR | [M]) - (FNR | [F]))-(0.2)');
+    const rows = await page.locator('[data-testid=base-nodes] tbody tr').allTextContents();
+    expect(rows).toEqual(['FNR | [M]both0.01250.0125', 'FNR | [F]both0.01250.0125']);
+  });
+
+  it('shows a typo with a caret under its column as the user types', async () => {
+    const { page } = app;
+    await page.getByTestId('constraint-input').fill('abs((PR | [M]) - (PR | [Z])) <= 0.1');
+    const error = page.getByTestId('constraint-error');
+    await expect.poll(() => error.textContent()).toContain("unknown attribute 'Z' at column 25 (known: M, F)");
+    expect((await error.locator('pre').textContent())!.split('\n')[1]).toBe(`${' '.repeat(24)}^`);
+    await app.screenshot('constraint-builder-error');
+  });
+
+  it('refuses to save a constraint that does not compile (caret from main), then saves a good one with its δ', async () => {
+    const { page } = app;
+    await page.getByTestId('save-name').fill('Equal opportunity');
+    await page.getByTestId('save-constraint').click();
+    await expect.poll(() => page.getByTestId('error').textContent()).toContain("unknown attribute 'Z'");
+    expect(await page.getByTestId('error').locator('pre').textContent()).toBe(`abs((PR | [M]) - (PR | [Z])) <= 0.1\n${' '.repeat(24)}^`);
+    await page.getByTestId('constraint-input').fill('abs((FNR | [M]) - (FNR | [F])) <= 0.2');
+    await page.getByTestId('delta-input').fill('0.1');
+    await page.getByTestId('save-constraint').click();
+    await expect.poll(() => page.getByTestId('saved-constraints').textContent()).toContain('Equal opportunity');
+    expect(await page.getByTestId('saved-constraints').textContent()).toContain('0.1');
+    await page.getByTestId('constraint-input').fill('min((ACC | [M])/(ACC | [F]),(ACC | [F])/(ACC | [M])) >= 0.8');
+    await page.getByTestId('delta-input').fill('0.05');
+    await app.screenshot('constraint-builder');
+    await app.screenshot('constraint-builder-dark', { dark: true });
+  });
+
+  it('audits predictions: a verdict banner per constraint, interval charts and the group table', async () => {
+    const { page } = app;
+    await page.getByTestId('nav-audit').click();
+    await page.getByTestId('audit-predictions').fill(predictions);
+    await page.locator('[data-testid^=audit-choice-saved-]').check();
+    expect(await page.getByTestId('audit-choice-builder').isChecked()).toBe(true);
+    await page.getByTestId('run-audit').click();
+    const result = page.getByTestId('audit-result');
+    await expect.poll(() => result.isVisible(), { timeout: 20_000 }).toBe(true);
+    const verdicts = await page.getByTestId('verdict-word').allTextContents();
+    expect(verdicts).toHaveLength(2);
+    for (const v of verdicts) expect(['HOLDS', 'VIOLATED', 'INCONCLUSIVE']).toContain(v);
+    expect(await page.getByTestId('verdict').first().textContent()).toContain('min((ACC | [M])/(ACC | [F]),(ACC | [F])/(ACC | [M])) >= 0.8');
+    expect(await result.locator('canvas').count()).toBeGreaterThanOrEqual(2);
+    const groups = await page.getByTestId('group-table').locator('tbody th').allTextContents();
+    expect(groups).toEqual(['all', 'M', 'F']);
+    // The same numbers as the service gives directly.
+    const direct = await app.bridge.services.invoke('audit.run', {
+      datasetId: 1,
+      predictions,
+      matching: { kind: 'key', column: 'file' },
+      constraints: [{ source: 'min((ACC | [M])/(ACC | [F]),(ACC | [F])/(ACC | [M])) >= 0.8', delta: 0.05 }],
+      mode: { kind: 'hard', threshold: 0.5 },
+      bound: 'student-t',
+      rows: { kind: 'all' },
+    });
+    const expected = (direct as { value: { constraints: { verdict: string }[] } }).value.constraints[0].verdict.toUpperCase();
+    expect(verdicts[0]).toBe(expected);
+    await app.screenshot('audit');
+    await app.screenshot('audit-dark', { dark: true });
+  });
+
+  it('shows bad predictions with their file, row and column', async () => {
+    const { page } = app;
+    const bad = writeCsv(join(app.dir, 'bad-predictions.csv'), [['file', 'p'], ['images/face_000.png', 0.3], ['images/face_001.png', 'high']]);
+    await page.getByTestId('audit-predictions').fill(bad);
+    await page.getByTestId('run-audit').click();
+    await expect.poll(() => page.getByTestId('error').isVisible()).toBe(true);
+    expect(await page.getByTestId('error-detail').textContent()).toBe("expected a probability, got 'high'");
+    expect(await page.getByTestId('error-row').textContent()).toBe('3');
+    expect(await page.getByTestId('error-column').textContent()).toBe('p');
+    await app.screenshot('audit-error');
+  });
+
+  it('had no console or page errors', () => {
+    expect(app.problems).toEqual([]);
+  });
+});
