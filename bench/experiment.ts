@@ -1,0 +1,136 @@
+/**
+ * Experiment bench: the engine-only cost of a Seldonian experiment's trials on Tutorial J's head problem
+ * (a generated 23,700 × 256 float32 latent-feature case, the accuracy-ratio constraint, 1200 iterations,
+ * α = 0.01, frac_safety 0.5, random initial head), `qsa-features` only, 3 trials × 6 data fractions. Each trial (resample
+ * prefix → QSA → ground-truth scoring) is timed on this thread; then the same trials run in worker
+ * threads (one per core) for the wall time per trial an experiment sees. No database: trials run
+ * through the experiment library's TrialExecutor and worker pool directly.
+ *
+ *   npx esbuild bench/experiment.ts --bundle --platform=node --format=esm --packages=external \
+ *     --outfile=out/bench/experiment.mjs && node out/bench/experiment.mjs [--trials 3] [--iterations 1200] [--workers N]
+ */
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { compileExperimentConstraints } from '../src-main/experiments/constraints';
+import { bootstrapIndices, deriveExperimentSeed, SEED_STREAM, trialRows } from '../src-main/experiments/resample';
+import { TrialExecutor } from '../src-main/experiments/trial-executor';
+import { DEFAULT_QSA_SETTINGS, type ExperimentDataset, type ExperimentSettings, type TrialResult, type TrialTask } from '../src-main/experiments/types';
+import { startWorkerSlot, type TrialSlot } from '../src-main/experiments/worker-pool';
+import { TRIAL_WORKER_MARKER } from '../src-main/experiments/worker-protocol';
+import { serveTrialWorker } from '../src-main/experiments/worker-serve';
+import { makeSyntheticHead } from './synthetic-head';
+
+if (!isMainThread && parentPort && workerData === TRIAL_WORKER_MARKER) {
+  // This file is also the bench's worker entry.
+  void serveTrialWorker(parentPort);
+} else {
+  await main();
+}
+
+function shared<T extends Float64Array | Float32Array | Uint8Array>(array: T): T {
+  const Constructor = array.constructor as new (buffer: SharedArrayBuffer) => T;
+  const copy = new Constructor(new SharedArrayBuffer(array.byteLength));
+  copy.set(array);
+  return copy;
+}
+
+function minutes(seconds: number): string {
+  return `${(seconds / 60).toFixed(3)} min`;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      rows: { type: 'string', default: '23700' },
+      features: { type: 'string', default: '256' },
+      trials: { type: 'string', default: '3' },
+      iterations: { type: 'string', default: '1200' },
+      fractions: { type: 'string', default: '0.001,0.004,0.016,0.063,0.25,1' },
+      workers: { type: 'string', default: String(availableParallelism()) },
+      seed: { type: 'string', default: '1' },
+    },
+  });
+  const nRows = Number(values.rows), nFeatures = Number(values.features), nTrials = Number(values.trials);
+  const fractions = values.fractions.split(',').map(Number);
+  const workers = Number(values.workers);
+  const head = makeSyntheticHead(nRows, nFeatures, Number(values.seed));
+  const dataset: ExperimentDataset = {
+    nRows,
+    nClasses: 2,
+    labels: shared(head.labels),
+    sensitiveColumns: ['M', 'F'],
+    sensitive: shared(head.sensitive),
+    features: shared(head.features),
+    nFeatures,
+  };
+  const constraints = compileExperimentConstraints([{ source: 'min((ACC | [M])/(ACC | [F]),(ACC | [F])/(ACC | [M])) >= 0.8', delta: 0.05 }], dataset);
+  const settings: ExperimentSettings = {
+    fractions,
+    nTrials,
+    models: [{ name: 'qsa-features', type: 'qsa-features', kind: 'seldonian', params: {} }],
+    performance: 'accuracy',
+    threshold: 0.5,
+    qsa: { ...DEFAULT_QSA_SETTINGS, iterations: Number(values.iterations), alphaTheta: 0.01, alphaLambda: 0.01, fracSafety: 0.5, thetaInit: 'random' },
+  };
+  const seed = 12345;
+  const tasks: TrialTask[] = [];
+  for (let trialIndex = 0; trialIndex < nTrials; trialIndex++) {
+    const resample = bootstrapIndices(nRows, deriveExperimentSeed(seed, SEED_STREAM.resample, trialIndex));
+    fractions.forEach((fraction, fractionIndex) => tasks.push({ model: 'qsa-features', fractionIndex, fraction, trialIndex, rows: trialRows(resample, fraction) }));
+  }
+  console.log(
+    `experiment bench: ${nRows} × ${nFeatures} float32 features, ${nTrials} trials × ${fractions.length} fractions (${fractions.join(', ')}), ` +
+      `qsa-features, ${settings.qsa.iterations} iterations, JS kernel`,
+  );
+
+  // 1. Engine-only cost per trial, one at a time on this thread.
+  const executor = new TrialExecutor({ dataset, constraints, settings, seed });
+  const serial: TrialResult[] = [];
+  const started = performance.now();
+  for (const task of tasks) {
+    const r = await executor.run(task);
+    serial.push(r);
+    console.log(
+      `  trial ${r.trialIndex} φ=${r.fraction} (${r.nRows} rows): ${r.passed ? `passed, accuracy ${r.performance.toFixed(4)}` : 'NSF'} in ${r.durationSeconds.toFixed(2)} s`,
+    );
+  }
+  const serialSeconds = (performance.now() - started) / 1000;
+  executor.dispose();
+  const perFraction = fractions.map((f) => {
+    const at = serial.filter((r) => r.fraction === f);
+    return { fraction: f, seconds: at.reduce((s, r) => s + r.durationSeconds, 0) / at.length, passed: at.filter((r) => r.passed).length };
+  });
+  console.log('per fraction (mean over trials):');
+  for (const p of perFraction) console.log(`  φ=${p.fraction}: ${p.seconds.toFixed(2)} s per trial, ${p.passed}/${nTrials} passed`);
+  const perTrial = serialSeconds / tasks.length;
+  console.log(`engine-only, one thread: ${serialSeconds.toFixed(1)} s for ${tasks.length} trials = ${minutes(perTrial)} per trial (${perTrial.toFixed(2)} s)`);
+  console.log(`  a full sweep (all ${fractions.length} fractions of one trial): ${minutes(perFraction.reduce((s, p) => s + p.seconds, 0))}`);
+
+  // 2. The same trials in worker threads: wall time per trial as an experiment runs them.
+  if (workers > 1) {
+    const entry = { filename: fileURLToPath(import.meta.url) };
+    const init = { type: 'init' as const, dataset, constraints, settings, seed };
+    const parallelStart = performance.now();
+    const slots: TrialSlot[] = await Promise.all(Array.from({ length: workers }, () => startWorkerSlot(entry, init)));
+    const queue = [...tasks];
+    const parallel: TrialResult[] = [];
+    await Promise.all(
+      slots.map(async (slot) => {
+        for (let task = queue.shift(); task; task = queue.shift()) parallel.push(await slot.run(task));
+      }),
+    );
+    await Promise.all(slots.map((s) => s.close()));
+    const parallelSeconds = (performance.now() - parallelStart) / 1000;
+    const same = parallel.every((p) => {
+      const s = serial.find((r) => r.fraction === p.fraction && r.trialIndex === p.trialIndex)!;
+      return s.passed === p.passed && (Object.is(s.performance, p.performance) || s.performance === p.performance);
+    });
+    console.log(
+      `${workers} worker threads: ${parallelSeconds.toFixed(1)} s wall = ${minutes(parallelSeconds / tasks.length)} per trial ` +
+        `(${(serialSeconds / parallelSeconds).toFixed(2)}× the single thread), results identical: ${same}`,
+    );
+  }
+  console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+}

@@ -1,0 +1,381 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { InputError } from '../../data/input-error';
+import type { FractionAggregate, ModelAggregate } from '../../experiments/aggregate';
+import { listExperimentModelTypes, parseModelList } from '../../experiments/models/registry';
+import { experimentResults, experimentSvgs, exportExperimentResults, type ExperimentResults } from '../../experiments/results';
+import { createExperiment, runExperiment, type ExperimentProgress, type RunSummary } from '../../experiments/runner';
+import { PERFORMANCE_METRICS, THETA_INITS, type PerformanceMetric, type QsaSettings, type ThetaInit } from '../../experiments/types';
+import { TRIAL_WORKER_MARKER } from '../../experiments/worker-protocol';
+import { serveTrialWorker } from '../../experiments/worker-serve';
+import { openWorkspace, resolveDatabasePath, type WritableDB } from '../../store/database';
+import { deleteExperiment, listExperiments, type ExperimentInfo, type ExperimentListing } from '../../store/experiments';
+import { stringifyJson } from '../json';
+import type { CliOutput } from '../output';
+import { UsageError } from '../usage-error';
+import { resolveDataset } from './datasets';
+
+const modelLines = (): string =>
+  listExperimentModelTypes()
+    .map((t) => `    ${t.type.padEnd(16)} ${t.kind === 'seldonian' ? '(Seldonian) ' : ''}${t.description}`)
+    .join('\n');
+
+export const experimentHelp = `fairbound experiment run --dataset <name|id> --constraint '<str>' [--constraint …] --delta 0.05 [--delta …]
+                          --fractions 0.01,0.1,0.5,1 --trials 10 --models qsa-features,logistic,uniform-random[,weighted-random:0.7]
+                          [--performance accuracy|probabilistic-accuracy|log-loss] [--threshold 0.5]
+                          [--iterations 200] [--frac-safety 0.5] [--lambda-init 0.5] [--alpha-theta 0.005] [--alpha-lambda 0.005]
+                          [--theta-init zeros|random|logistic] [--bound student-t|hoeffding]
+                          [--seed S] [--workers N] [--name NAME] [--quiet] [--db <file>] [--json]
+fairbound experiment run --resume <id> [--workers N] [--quiet] [--db <file>] [--json]
+fairbound experiment show <id> [--db <file>] [--json]
+fairbound experiment export <id> --out <dir> [--db <file>] [--json]
+fairbound experiment plot <id> --out <dir> [--width 1350] [--height 410] [--db <file>] [--json]
+fairbound experiment delete <id> [--db <file>] [--json]
+  A Seldonian experiment (spec §7): per trial a bootstrap resample of the dataset (stored); at each data
+  fraction φ the first round(φ·N) of its rows train every model; each solution is scored on the whole
+  dataset (the ground truth): performance and each constraint's g, NSF counting as g = −∞. show prints,
+  per model and fraction, the trials, mean performance ± s.e. over trials with a solution, P(solution) and
+  P(violation) ± s.e.; export writes the Seldonian Experiments CSV layout (<model>_results/…); plot writes
+  the three plots per constraint as SVG. Trials run in worker threads (--workers, default: the cores);
+  progress goes to stderr. Ctrl-C cancels, keeping the finished trials (those in flight are dropped);
+  --resume <id> runs what is missing. Exit 0 when the run completed, 1 when it failed or was cancelled, 2 for bad usage or input.
+  models:
+${modelLines()}`;
+
+export const experimentsHelp = `fairbound experiments [--db <file>] [--json]
+  Lists the workspace's experiments with their status and how many of their trials are stored.`;
+
+function numberOption(name: string, raw: string | undefined, check: (v: number) => boolean, what: string): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || !check(value)) throw new UsageError(`--${name} must be ${what}, got '${raw}'`);
+  return value;
+}
+
+function integerOption(name: string, raw: string | undefined, min: number): number | undefined {
+  return numberOption(name, raw, (v) => Number.isInteger(v) && v >= min, `an integer ≥ ${min}`);
+}
+
+function parseId(raw: string | undefined, sub: string): number {
+  if (raw === undefined) throw new UsageError(`experiment ${sub} needs an experiment id`);
+  const id = Number(raw);
+  if (!Number.isInteger(id) || id < 1) throw new UsageError(`experiment ids are positive integers, got '${raw}'`);
+  return id;
+}
+
+function loadResults(db: WritableDB, id: number): ExperimentResults {
+  const results = experimentResults(db, id);
+  if (!results) throw new InputError(`no experiment with id ${id} (fairbound experiments lists them)`);
+  return results;
+}
+
+const RUN_DEFINITION_OPTIONS = [
+  'dataset', 'constraint', 'delta', 'fractions', 'trials', 'models', 'performance', 'threshold', 'iterations', 'frac-safety',
+  'lambda-init', 'alpha-theta', 'alpha-lambda', 'theta-init', 'bound', 'seed', 'name',
+] as const;
+
+export async function runExperimentCommand(args: string[], out: CliOutput): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      dataset: { type: 'string' },
+      constraint: { type: 'string', multiple: true },
+      delta: { type: 'string', multiple: true },
+      fractions: { type: 'string' },
+      trials: { type: 'string' },
+      models: { type: 'string' },
+      performance: { type: 'string' },
+      threshold: { type: 'string' },
+      iterations: { type: 'string' },
+      'frac-safety': { type: 'string' },
+      'lambda-init': { type: 'string' },
+      'alpha-theta': { type: 'string' },
+      'alpha-lambda': { type: 'string' },
+      'theta-init': { type: 'string' },
+      bound: { type: 'string' },
+      seed: { type: 'string' },
+      workers: { type: 'string' },
+      name: { type: 'string' },
+      resume: { type: 'string' },
+      out: { type: 'string' },
+      width: { type: 'string' },
+      height: { type: 'string' },
+      quiet: { type: 'boolean', default: false },
+      db: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const [sub, ...rest] = positionals;
+  if (sub === '__trial-worker') return serveWorkerCommand();
+  if (sub === undefined) throw new UsageError('experiment needs a subcommand: run, show, export, plot or delete');
+  const expectArgs = (n: number, what: string): void => {
+    if (rest.length !== n) throw new UsageError(`experiment ${sub} takes ${what} (got ${rest.length} argument${rest.length === 1 ? '' : 's'})`);
+  };
+  if (sub !== 'run') {
+    for (const key of [...RUN_DEFINITION_OPTIONS, 'workers', 'resume', 'quiet'] as const) {
+      if (values[key] !== undefined && values[key] !== false) throw new UsageError(`--${key} applies to experiment run`);
+    }
+  }
+  if (sub !== 'export' && sub !== 'plot' && values.out !== undefined) throw new UsageError('--out applies to experiment export and plot');
+  if (sub !== 'plot' && (values.width !== undefined || values.height !== undefined)) throw new UsageError('--width and --height apply to experiment plot');
+
+  const db = openWorkspace(resolveDatabasePath(values.db));
+  try {
+    switch (sub) {
+      case 'run':
+        expectArgs(0, 'options only');
+        return await runCommand(db, values, out);
+      case 'show': {
+        expectArgs(1, 'one experiment id');
+        const results = loadResults(db, parseId(rest[0], sub));
+        out.stdout(values.json ? stringifyJson(resultsJson(results)) : formatResults(results));
+        return 0;
+      }
+      case 'export': {
+        expectArgs(1, 'one experiment id');
+        if (!values.out) throw new UsageError('experiment export needs --out <dir>');
+        const results = loadResults(db, parseId(rest[0], sub));
+        const files = exportExperimentResults(results, values.out);
+        out.stdout(
+          values.json
+            ? stringifyJson({ experiment: results.experiment.id, out: values.out, files })
+            : `wrote ${files.length} files under ${values.out} (${[...new Set(files.map((f) => f.split(/[\\/]/)[0]))].join(', ') || 'no trials yet'})`,
+        );
+        return 0;
+      }
+      case 'plot': {
+        expectArgs(1, 'one experiment id');
+        if (!values.out) throw new UsageError('experiment plot needs --out <dir>');
+        const width = integerOption('width', values.width, 300);
+        const height = integerOption('height', values.height, 200);
+        const results = loadResults(db, parseId(rest[0], sub));
+        mkdirSync(values.out, { recursive: true });
+        const svgs = experimentSvgs(results, { ...(width ? { width } : {}), ...(height ? { height } : {}) });
+        for (const { file, svg } of svgs) writeFileSync(join(values.out, file), svg);
+        const files = svgs.map((s) => join(values.out!, s.file));
+        out.stdout(values.json ? stringifyJson({ experiment: results.experiment.id, files }) : files.join('\n'));
+        return 0;
+      }
+      case 'delete': {
+        expectArgs(1, 'one experiment id');
+        const id = parseId(rest[0], sub);
+        if (!deleteExperiment(db, id)) throw new InputError(`no experiment with id ${id}`);
+        out.stdout(values.json ? stringifyJson({ deleted: id }) : `deleted experiment ${id}`);
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown experiment subcommand '${sub}' (run, show, export, plot, delete)`);
+    }
+  } finally {
+    db.close();
+  }
+}
+
+/** The hidden subcommand a worker thread of the CLI bundle runs (see src-main/experiments/worker-pool.ts). */
+async function serveWorkerCommand(): Promise<number> {
+  if (isMainThread || !parentPort || workerData !== TRIAL_WORKER_MARKER) throw new UsageError('experiment __trial-worker is internal: it runs only inside an experiment worker thread');
+  await serveTrialWorker(parentPort);
+  return 0;
+}
+
+type RunValues = Partial<Record<(typeof RUN_DEFINITION_OPTIONS)[number] | 'workers' | 'resume', string | string[]>> & { quiet?: boolean; json?: boolean };
+
+async function runCommand(db: WritableDB, values: RunValues, out: CliOutput): Promise<number> {
+  const str = (key: keyof RunValues): string | undefined => values[key] as string | undefined;
+  const workers = integerOption('workers', str('workers'), 1);
+  let experimentId: number;
+  if (values.resume !== undefined) {
+    for (const key of RUN_DEFINITION_OPTIONS) if (values[key] !== undefined) throw new UsageError(`--${key} cannot change a resumed experiment; give only --resume <id> (and --workers)`);
+    experimentId = parseId(str('resume'), 'run --resume');
+  } else {
+    experimentId = createFromOptions(db, values);
+  }
+
+  const controller = new AbortController();
+  const onSigint = (): void => {
+    out.stderr('cancelling: finished trials are kept, trials in flight are dropped (Ctrl-C again to kill)');
+    controller.abort();
+  };
+  process.once('SIGINT', onSigint);
+  let summary: RunSummary;
+  try {
+    summary = await runExperiment(db, experimentId, {
+      ...(workers !== undefined ? { workers } : {}),
+      signal: controller.signal,
+      onStart: (s) => {
+        if (!values.quiet) out.stderr(`experiment ${s.experimentId}: ${s.total} trials to run${s.skipped ? ` (${s.skipped} already stored)` : ''} on ${s.workers} thread${s.workers === 1 ? '' : 's'}`);
+      },
+      onProgress: (p) => {
+        if (!values.quiet) out.stderr(progressLine(p));
+      },
+    });
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+  const results = loadResults(db, experimentId);
+  if (values.json) out.stdout(stringifyJson({ run: summary, ...resultsJson(results) }));
+  else {
+    const verdict =
+      summary.status === 'completed'
+        ? `completed: ${summary.trialsRun} trials in ${formatDuration(summary.seconds)}`
+        : summary.status === 'cancelled'
+          ? `cancelled after ${summary.trialsRun} trials; resume with: fairbound experiment run --resume ${experimentId}`
+          : `failed: ${summary.error}`;
+    out.stdout(`${formatResults(results)}\n\nexperiment ${experimentId} ${verdict}`);
+  }
+  return summary.status === 'completed' ? 0 : 1;
+}
+
+function createFromOptions(db: WritableDB, values: RunValues): number {
+  const str = (key: keyof RunValues): string | undefined => values[key] as string | undefined;
+  if (!values.dataset) throw new UsageError('experiment run needs --dataset <name|id> (or --resume <id>)');
+  const sources = (values.constraint as string[] | undefined) ?? [];
+  if (sources.length === 0) throw new UsageError("experiment run needs at least one --constraint '<str>'");
+  const deltas = ((values.delta as string[] | undefined) ?? ['0.05']).map((d) => numberOption('delta', d, (v) => v > 0 && v < 1, 'strictly between 0 and 1')!);
+  if (deltas.length !== 1 && deltas.length !== sources.length) throw new UsageError(`give one --delta or one per --constraint (${sources.length}), got ${deltas.length}`);
+  if (!values.fractions) throw new UsageError('experiment run needs --fractions, e.g. 0.01,0.1,0.5,1');
+  const fractions = str('fractions')!
+    .split(',')
+    .map((f) => numberOption('fractions', f, (v) => v > 0 && v <= 1, 'a comma-separated list of numbers in (0, 1]')!);
+  const trials = integerOption('trials', str('trials'), 1);
+  if (trials === undefined) throw new UsageError('experiment run needs --trials N');
+  let models;
+  try {
+    models = parseModelList(str('models') ?? 'qsa-features,logistic,uniform-random');
+  } catch (error) {
+    throw new UsageError(`--models: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const performance = str('performance') ?? 'accuracy';
+  if (!PERFORMANCE_METRICS.includes(performance as PerformanceMetric)) throw new UsageError(`--performance must be one of ${PERFORMANCE_METRICS.join(', ')}, got '${performance}'`);
+  const theta = str('theta-init');
+  if (theta !== undefined && !THETA_INITS.includes(theta as ThetaInit)) throw new UsageError(`--theta-init must be one of ${THETA_INITS.join(', ')}, got '${theta}'`);
+  const bound = str('bound');
+  if (bound !== undefined && bound !== 'student-t' && bound !== 'hoeffding') throw new UsageError(`--bound must be student-t or hoeffding, got '${bound}'`);
+  const qsa: Partial<{ -readonly [K in keyof QsaSettings]: QsaSettings[K] }> = {};
+  const iterations = integerOption('iterations', str('iterations'), 1);
+  if (iterations !== undefined) qsa.iterations = iterations;
+  const fracSafety = numberOption('frac-safety', str('frac-safety'), (v) => v > 0 && v < 1, 'strictly between 0 and 1');
+  if (fracSafety !== undefined) qsa.fracSafety = fracSafety;
+  const lambdaInit = numberOption('lambda-init', str('lambda-init'), (v) => v >= 0, 'a number ≥ 0');
+  if (lambdaInit !== undefined) qsa.lambdaInit = lambdaInit;
+  const alphaTheta = numberOption('alpha-theta', str('alpha-theta'), (v) => v > 0, 'positive');
+  if (alphaTheta !== undefined) qsa.alphaTheta = alphaTheta;
+  const alphaLambda = numberOption('alpha-lambda', str('alpha-lambda'), (v) => v > 0, 'positive');
+  if (alphaLambda !== undefined) qsa.alphaLambda = alphaLambda;
+  if (theta !== undefined) qsa.thetaInit = theta as ThetaInit;
+  if (bound !== undefined) qsa.boundMethod = bound;
+  const threshold = numberOption('threshold', str('threshold'), (v) => v >= 0 && v <= 1, 'in [0, 1]');
+  const seed = integerOption('seed', str('seed'), 0);
+  const dataset = resolveDataset(db, str('dataset')!);
+  return createExperiment(db, {
+    ...(values.name !== undefined ? { name: str('name') } : {}),
+    datasetId: dataset.id,
+    constraints: sources.map((source, i) => ({ source, delta: deltas.length === 1 ? deltas[0] : deltas[i] })),
+    fractions,
+    nTrials: trials,
+    models,
+    performance: performance as PerformanceMetric,
+    ...(threshold !== undefined ? { threshold } : {}),
+    qsa,
+    ...(seed !== undefined ? { seed } : {}),
+  });
+}
+
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${String(r).padStart(2, '0')}` : `${m}:${String(r).padStart(2, '0')}`;
+}
+
+function progressLine(p: ExperimentProgress): string {
+  const t = p.last;
+  const outcome = t.passed ? `solution, performance ${Number.isNaN(t.performance) ? 'nan' : t.performance.toFixed(4)}` : 'no solution';
+  const eta = p.etaSeconds === null ? '' : `, ETA ${formatDuration(p.etaSeconds)}`;
+  return `[${p.done}/${p.total}] ${t.model} φ=${t.fraction} (${t.nRows} rows) trial ${t.trialIndex}: ${outcome} in ${t.durationSeconds.toFixed(2)} s — elapsed ${formatDuration(p.elapsedSeconds)}${eta}`;
+}
+
+function num(v: number, digits = 3): string {
+  return Number.isFinite(v) ? v.toFixed(digits) : Number.isNaN(v) ? '–' : String(v);
+}
+
+function withError(v: { mean: number; ste: number } | null): string {
+  if (!v) return '–';
+  return Number.isFinite(v.ste) ? `${num(v.mean)} ± ${num(v.ste)}` : num(v.mean);
+}
+
+function describeExperiment(e: ExperimentInfo): string[] {
+  const s = e.settings;
+  const q = s.qsa;
+  return [
+    `experiment ${e.id} '${e.name}': ${e.status}${e.error ? ` (${e.error})` : ''}, dataset '${e.datasetName}'${e.datasetId === null ? ' (deleted)' : ` (id ${e.datasetId})`}, N = ${e.nRows}, seed ${e.seed}`,
+    ...e.constraints.map((c, j) => `constraint ${j + 1}: ${c.source}   (g = ${c.parsed}, δ = ${c.delta})`),
+    `fractions ${s.fractions.join(', ')} × ${s.nTrials} trials; models ${s.models.map((m) => m.name).join(', ')}; performance: ${s.performance}`,
+    `QSA: frac_safety ${q.fracSafety}, ${q.iterations} iterations, λ₀ ${q.lambdaInit}, α_θ ${q.alphaTheta}, α_λ ${q.alphaLambda}, θ₀ ${q.thetaInit}, ${q.boundMethod} bounds`,
+    `run time so far ${formatDuration(e.runSeconds)}`,
+  ];
+}
+
+function fractionRow(model: ModelAggregate, f: FractionAggregate): string[] {
+  return [
+    model.name,
+    String(f.fraction),
+    String(Math.round(f.amount)),
+    String(f.trials),
+    withError(f.performance),
+    withError(f.probabilityOfSolution),
+    ...f.probabilityOfViolation.map(withError),
+  ];
+}
+
+export function formatResults(results: ExperimentResults): string {
+  const { experiment, aggregates } = results;
+  const header = ['model', 'φ', 'φ·N', 'trials', `${experiment.settings.performance} ± s.e.`, 'P(solution)', ...experiment.constraints.map((_, j) => `P(violation ${j + 1})`)];
+  const rows = aggregates.models.flatMap((m) => m.fractions.map((f) => fractionRow(m, f)));
+  const lines = describeExperiment(experiment);
+  lines.push('', rows.length === 0 ? '  no trials stored yet' : table(header, rows));
+  return lines.join('\n');
+}
+
+/** Plain text table; `left` lists the columns aligned left (text), the others are aligned right (numbers). */
+function table(header: readonly string[], rows: readonly (readonly string[])[], left: readonly number[] = [0]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string => cells.map((c, i) => (left.includes(i) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].map((l) => `  ${l}`).join('\n');
+}
+
+function resultsJson(results: ExperimentResults): Record<string, unknown> {
+  return { experiment: results.experiment, aggregates: results.aggregates };
+}
+
+function formatList(experiments: readonly ExperimentListing[]): string {
+  if (experiments.length === 0) return 'no experiments (fairbound experiment run --help shows how to start one)';
+  return table(
+    ['id', 'name', 'dataset', 'status', 'trials', 'models', 'created'],
+    experiments.map((e) => [
+      String(e.id),
+      e.name,
+      e.datasetName,
+      e.status,
+      `${e.trialsStored}/${e.trialsPlanned}`,
+      e.settings.models.map((m) => m.name).join(','),
+      e.createdAt,
+    ]),
+    [1, 2, 3, 5, 6],
+  );
+}
+
+export function runExperimentsCommand(args: string[], out: CliOutput): number {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { db: { type: 'string' }, json: { type: 'boolean', default: false } } });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (experiment show <id> shows one)`);
+  const db = openWorkspace(resolveDatabasePath(values.db));
+  try {
+    const experiments = listExperiments(db);
+    out.stdout(values.json ? stringifyJson({ experiments }) : formatList(experiments));
+    return 0;
+  } finally {
+    db.close();
+  }
+}

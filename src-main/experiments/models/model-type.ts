@@ -1,0 +1,88 @@
+/**
+ * The plug-in interface of experiment models. A model type (`qsa-features`, `logistic`, later the
+ * deep-learning module's `qsa-head`, `qsa-full`, `cnn`) is created once per experiment and worker, then
+ * fitted once per trial on the trial's rows, given as indices into the dataset. It returns either a
+ * solution that predicts probabilities for any rows of the dataset, or No Solution Found. The runner does
+ * the rest the same way for every model (spec §7.2): performance and each constraint's g on the ground
+ * truth, NSF → performance NaN and g = −∞.
+ */
+import type { CompiledConstraint } from '../../../src-shared/constraint/ast';
+import type { ExperimentDataset, ExperimentSettings, ModelKind, ModelSpec } from '../types';
+
+export type { ModelKind };
+
+/**
+ * Where trials of this type run. `worker`: in the experiment's worker threads, in parallel (the type
+ * must then be in BUILTIN_MODEL_TYPES so the worker's module graph has it). `in-process`: one at a time
+ * on the calling thread, e.g. TensorFlow.js models, which cannot share a process across worker threads.
+ */
+export type ModelExecution = 'worker' | 'in-process';
+
+/** What the dataset must provide. */
+export type ModelInputs = 'features' | 'images' | 'labels-only';
+
+export interface ModelContext {
+  /** The ground truth: the whole dataset in stored order. */
+  readonly dataset: ExperimentDataset;
+  readonly constraints: readonly CompiledConstraint[];
+  readonly settings: ExperimentSettings;
+  readonly spec: ModelSpec;
+}
+
+export interface TrialInput {
+  /** The trial data: indices into the dataset (a bootstrap prefix, so repeats are normal). */
+  readonly rows: Int32Array;
+  readonly fraction: number;
+  readonly fractionIndex: number;
+  readonly trialIndex: number;
+  /** This trial's seed for anything random in the model (initial weights, batch order); the same for every fraction and model of the trial. */
+  readonly seed: number;
+}
+
+/** A fitted model. Probabilities are row-major with `nOutputs` columns (1 = P(y=1) for binary models). */
+export interface TrialPredictor {
+  readonly nOutputs: number;
+  /** Probabilities for `rows` (indices into the dataset), or for every row in stored order when omitted. */
+  predict(rows?: Int32Array): Float64Array;
+}
+
+export type TrialFit =
+  | {
+      readonly kind: 'solution';
+      readonly predictor: TrialPredictor;
+      /** The parameters to store with the trial, where the model has a (small) parameter vector. */
+      readonly theta: Float64Array | null;
+    }
+  | { readonly kind: 'nsf'; readonly reason: string };
+
+export interface TrialModel {
+  fit(input: TrialInput): TrialFit | Promise<TrialFit>;
+  /** Releases what the model holds (threads, tensors). */
+  dispose?(): void;
+}
+
+/** Dataset facts known before any trial runs, for `check`. */
+export interface DatasetShape {
+  readonly nRows: number;
+  readonly nClasses: number;
+  readonly nFeatures: number | null;
+  readonly hasImages: boolean;
+}
+
+export interface ExperimentModelType {
+  /** The name on the command line, e.g. `qsa-features`, `weighted-random`. */
+  readonly type: string;
+  readonly kind: ModelKind;
+  readonly inputs: ModelInputs;
+  readonly execution: ModelExecution;
+  /** One line for --help. */
+  readonly description: string;
+  /**
+   * The model spec for a `--models` entry `type[:argument]`; throws RangeError with a message for a bad
+   * argument. The name must be unique per distinct setting (it keys the stored trials).
+   */
+  spec(argument: string | undefined): ModelSpec;
+  /** Why this model cannot run on this dataset, or null. */
+  check(dataset: DatasetShape, spec: ModelSpec): string | null;
+  create(context: ModelContext): TrialModel;
+}

@@ -1,0 +1,370 @@
+/**
+ * Experiments as a job (design §6, style examples 3 and 4): `createExperiment` validates a request and
+ * stores it with its resamples; `runExperiment` runs every (trial, fraction, model) not yet stored —
+ * so a second run of the same experiment resumes it — in worker threads up to the number of cores,
+ * storing each trial as it finishes, reporting progress with an ETA, and stopping between trials when
+ * its AbortSignal fires (the experiment is then `cancelled` and keeps its finished trials).
+ */
+import { availableParallelism } from 'node:os';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { roundHalfEven } from '../../src-shared/bounds/rounding';
+import { InputError } from '../data/input-error';
+import { isValidSeed, MAX_SEED } from '../data/shuffle';
+import type { WritableDB } from '../store/database';
+import { getDataset, loadDatasetForTraining, type DatasetInfo, type TrainingData } from '../store/datasets';
+import {
+  finishExperimentRun,
+  getExperiment,
+  getResample,
+  insertExperiment,
+  insertTrial,
+  markExperimentRunning,
+  storedTrialKeys,
+  trialKey,
+  type ExperimentInfo,
+  type ExperimentStatus,
+} from '../store/experiments';
+import { compileExperimentConstraints } from './constraints';
+import type { DatasetShape, ExperimentModelType } from './models/model-type';
+import { experimentModelType } from './models/registry';
+import { bootstrapIndices, deriveExperimentSeed, randomSeed, SEED_STREAM, trialRows } from './resample';
+import { TrialExecutor } from './trial-executor';
+import {
+  DEFAULT_QSA_SETTINGS,
+  PERFORMANCE_METRICS,
+  THETA_INITS,
+  type ExperimentConstraint,
+  type ExperimentDataset,
+  type ExperimentSettings,
+  type ModelSpec,
+  type PerformanceMetric,
+  type QsaSettings,
+  type TrialResult,
+  type TrialTask,
+} from './types';
+import { defaultTrialWorkerEntry, startWorkerSlot, type TrialSlot, type TrialWorkerEntry } from './worker-pool';
+
+export { compileExperimentConstraints };
+
+export interface ExperimentRequest {
+  /** Default: `<dataset name> experiment`. */
+  readonly name?: string;
+  readonly datasetId: number;
+  /** One δ per constraint. */
+  readonly constraints: readonly { readonly source: string; readonly delta: number }[];
+  readonly fractions: readonly number[];
+  readonly nTrials: number;
+  readonly models: readonly ModelSpec[];
+  readonly performance?: PerformanceMetric;
+  readonly threshold?: number;
+  readonly qsa?: Partial<QsaSettings>;
+  /** Default: a random seed (stored). */
+  readonly seed?: number;
+}
+
+function modelTypeOrInputError(type: string): ExperimentModelType {
+  try {
+    return experimentModelType(type);
+  } catch (error) {
+    throw new InputError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function datasetShape(info: DatasetInfo): DatasetShape {
+  return { nRows: info.nRows, nClasses: info.nClasses, nFeatures: info.features?.count ?? null, hasImages: info.image !== null };
+}
+
+function checkQsa(qsa: QsaSettings): void {
+  const problem = (key: string, what: string): never => {
+    throw new InputError(`QSA setting ${key} must be ${what}`, { key });
+  };
+  if (!(qsa.fracSafety > 0 && qsa.fracSafety < 1)) problem('fracSafety', 'strictly between 0 and 1');
+  if (!(qsa.lambdaInit >= 0 && Number.isFinite(qsa.lambdaInit))) problem('lambdaInit', 'a finite number ≥ 0');
+  for (const key of ['alphaTheta', 'alphaLambda'] as const) if (!(qsa[key] > 0 && Number.isFinite(qsa[key]))) problem(key, 'a positive number');
+  for (const key of ['betaVelocity', 'betaRmsprop'] as const) if (!(qsa[key] >= 0 && qsa[key] < 1)) problem(key, 'in [0, 1)');
+  if (!(Number.isInteger(qsa.iterations) && qsa.iterations >= 1)) problem('iterations', 'a positive integer');
+  if (!THETA_INITS.includes(qsa.thetaInit)) problem('thetaInit', THETA_INITS.map((t) => `'${t}'`).join(', '));
+  if (qsa.boundMethod !== 'student-t' && qsa.boundMethod !== 'hoeffding') problem('boundMethod', "'student-t' or 'hoeffding'");
+}
+
+/**
+ * Validates the request against the dataset (constraints compile, models exist and fit the dataset,
+ * every fraction gives at least one row), draws the resamples and stores the experiment (status
+ * running) with them in one transaction. Returns its id. Throws InputError / ConstraintCompileError.
+ */
+export function createExperiment(db: WritableDB, request: ExperimentRequest): number {
+  const info = getDataset(db, request.datasetId);
+  if (!info) throw new InputError(`no dataset with id ${request.datasetId}`);
+  if (info.nRows < 1) throw new InputError(`dataset '${info.name}' has no rows`);
+  if (request.constraints.length === 0) throw new InputError('an experiment needs at least one constraint');
+  const compiled = compileExperimentConstraints(request.constraints, info);
+  if (!(Number.isInteger(request.nTrials) && request.nTrials >= 1)) throw new InputError(`the number of trials must be a positive integer, got ${request.nTrials}`);
+  if (request.fractions.length === 0) throw new InputError('an experiment needs at least one data fraction');
+  for (const f of request.fractions) {
+    if (!(f > 0 && f <= 1)) throw new InputError(`data fractions must lie in (0, 1], got ${f}`);
+    if (roundHalfEven(f * info.nRows) < 1) throw new InputError(`data fraction ${f} of ${info.nRows} rows gives no row (round(φ·N) = 0); the smallest fraction must give at least one`);
+  }
+  if (new Set(request.fractions).size !== request.fractions.length) throw new InputError('a data fraction is listed twice');
+  if (request.models.length === 0) throw new InputError('an experiment needs at least one model');
+  const names = new Set<string>();
+  for (const spec of request.models) {
+    if (names.has(spec.name)) throw new InputError(`model '${spec.name}' is listed twice`);
+    names.add(spec.name);
+    const type = modelTypeOrInputError(spec.type);
+    const problem = type.check(datasetShape(info), spec);
+    if (problem) throw new InputError(`${spec.name}: ${problem}`);
+  }
+  const performance = request.performance ?? 'accuracy';
+  if (!PERFORMANCE_METRICS.includes(performance)) throw new InputError(`unknown performance metric '${performance}' (known: ${PERFORMANCE_METRICS.join(', ')})`);
+  const threshold = request.threshold ?? 0.5;
+  if (!(threshold >= 0 && threshold <= 1)) throw new InputError(`the accuracy threshold must lie in [0, 1], got ${threshold}`);
+  const qsa: QsaSettings = { ...DEFAULT_QSA_SETTINGS, ...request.qsa };
+  checkQsa(qsa);
+  const seed = request.seed ?? randomSeed();
+  if (!isValidSeed(seed)) throw new InputError(`the seed must be an integer in 0..${MAX_SEED}, got ${seed}`);
+
+  const settings: ExperimentSettings = {
+    fractions: [...request.fractions],
+    nTrials: request.nTrials,
+    models: request.models.map((m) => ({ name: m.name, type: m.type, kind: experimentModelType(m.type).kind, params: { ...m.params } })),
+    performance,
+    threshold,
+    qsa,
+  };
+  const constraints: ExperimentConstraint[] = compiled.map((c) => ({ source: c.source, parsed: c.parsed, delta: c.delta }));
+  const resamples = Array.from({ length: request.nTrials }, (_, trialIndex) => {
+    const resampleSeed = deriveExperimentSeed(seed, SEED_STREAM.resample, trialIndex);
+    return { trialIndex, seed: resampleSeed, indices: bootstrapIndices(info.nRows, resampleSeed) };
+  });
+  return insertExperiment(
+    db,
+    { name: request.name ?? `${info.name} experiment`, datasetId: info.id, datasetName: info.name, nRows: info.nRows, constraints, settings, seed },
+    resamples,
+  );
+}
+
+export interface ExperimentProgress {
+  readonly experimentId: number;
+  /** Trials finished in this run, and how many this run has in all. */
+  readonly done: number;
+  readonly total: number;
+  /** Trials already stored before this run (skipped). */
+  readonly skipped: number;
+  readonly last: Pick<TrialResult, 'model' | 'fraction' | 'trialIndex' | 'nRows' | 'passed' | 'performance' | 'durationSeconds'>;
+  readonly elapsedSeconds: number;
+  /** Estimated from the rows done so far (trial cost grows with its rows); null before the first. */
+  readonly etaSeconds: number | null;
+}
+
+export interface RunOptions {
+  /** Worker threads (default: the number of cores). 1 runs every trial on the calling thread. */
+  readonly workers?: number;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: ExperimentProgress) => void;
+  /** Called once the run knows its work, before the first trial. */
+  readonly onStart?: (start: { experimentId: number; total: number; skipped: number; workers: number }) => void;
+  /** Where worker threads start from (default: see worker-pool.ts). */
+  readonly workerEntry?: TrialWorkerEntry;
+}
+
+export interface RunSummary {
+  readonly experimentId: number;
+  readonly status: Exclude<ExperimentStatus, 'running'>;
+  readonly error: string | null;
+  readonly trialsRun: number;
+  readonly trialsSkipped: number;
+  readonly workers: number;
+  readonly seconds: number;
+}
+
+/** Copies a typed array onto shared memory, so workers read the one copy. */
+function shared<T extends Float64Array | Float32Array | Uint8Array>(array: T): T {
+  const Constructor = array.constructor as new (buffer: SharedArrayBuffer) => T;
+  const copy = new Constructor(new SharedArrayBuffer(array.byteLength));
+  copy.set(array);
+  return copy;
+}
+
+/**
+ * The dataset as trials see it. For workers it goes onto shared memory (one copy for all of them), with
+ * only the model inputs their models use: an image dataset's pixels stay on the calling thread unless a
+ * worker model needs them.
+ */
+export function experimentDataset(data: TrainingData, share: boolean, inputs: { features: boolean; images: boolean } = { features: true, images: true }): ExperimentDataset {
+  const s = <T extends Float64Array | Float32Array | Uint8Array>(a: T): T => (share ? shared(a) : a);
+  return {
+    nRows: data.nRows,
+    nClasses: data.nClasses,
+    labels: s(data.labels),
+    sensitiveColumns: [...data.sensitiveColumns],
+    sensitive: s(data.sensitive),
+    ...(data.features && inputs.features ? { features: s(data.features), nFeatures: data.nRows > 0 ? data.features.length / data.nRows : 0 } : {}),
+    ...(data.images && inputs.images ? { images: { ...data.images, pixels: s(data.images.pixels) } } : {}),
+  };
+}
+
+/** Per-task weight for the ETA: a trial's cost grows with its rows, plus a fixed part. */
+const TASK_OVERHEAD_ROWS = 50;
+
+/**
+ * Runs the experiment's missing trials (all of them the first time). Input problems (unknown
+ * experiment, deleted dataset) throw InputError; a failure during the run is recorded on the
+ * experiment and returned as status `failed`.
+ */
+export async function runExperiment(db: WritableDB, experimentId: number, options: RunOptions = {}): Promise<RunSummary> {
+  const started = performance.now();
+  const info = getExperiment(db, experimentId);
+  if (!info) throw new InputError(`no experiment with id ${experimentId}`);
+  if (info.datasetId === null) throw new InputError(`experiment ${experimentId}'s dataset '${info.datasetName}' was deleted; it can be shown and exported, not run`);
+  const data = loadDatasetForTraining(db, info.datasetId);
+  if (data.nRows !== info.nRows) throw new InputError(`dataset '${info.datasetName}' has ${data.nRows} rows, the experiment was made with ${info.nRows}`);
+  const constraints = compileExperimentConstraints(info.constraints, data);
+  const tasks = plannedTasks(db, info);
+  const skipped = info.settings.nTrials * info.settings.fractions.length * info.settings.models.length - tasks.length;
+  const types = new Map(info.settings.models.map((m) => [m.name, modelTypeOrInputError(m.type)]));
+  const requested = options.workers ?? availableParallelism();
+  if (!(Number.isInteger(requested) && requested >= 1)) throw new InputError(`workers must be a positive integer, got ${requested}`);
+  const inWorkers = (t: TrialTask): boolean => requested > 1 && types.get(t.model)!.execution === 'worker';
+  const workerTasks = tasks.filter(inWorkers);
+  const mainTasks = tasks.filter((t) => !inWorkers(t));
+  const nWorkers = Math.min(requested > 1 ? requested : 0, workerTasks.length);
+
+  markExperimentRunning(db, experimentId);
+  options.onStart?.({ experimentId, total: tasks.length, skipped, workers: Math.max(1, nWorkers) });
+
+  const weight = (t: TrialTask): number => t.rows.length + TASK_OVERHEAD_ROWS;
+  const totalWeight = tasks.reduce((s, t) => s + weight(t), 0);
+  let doneWeight = 0, done = 0;
+  const onResult = (task: TrialTask, result: TrialResult): void => {
+    insertTrial(db, experimentId, result);
+    done++;
+    doneWeight += weight(task);
+    const elapsedSeconds = (performance.now() - started) / 1000;
+    options.onProgress?.({
+      experimentId,
+      done,
+      total: tasks.length,
+      skipped,
+      last: result,
+      elapsedSeconds,
+      etaSeconds: doneWeight > 0 ? (elapsedSeconds * (totalWeight - doneWeight)) / doneWeight : null,
+    });
+  };
+
+  let executor: TrialExecutor | null = null;
+  const slots: TrialSlot[] = [];
+  let status: RunSummary['status'] = 'completed';
+  let error: string | null = null;
+  try {
+    const common = { constraints, settings: info.settings, seed: info.seed };
+    if (nWorkers > 0) {
+      const workerInputs = new Set(info.settings.models.filter((m) => types.get(m.name)!.execution === 'worker').map((m) => types.get(m.name)!.inputs));
+      const dataset = experimentDataset(data, true, { features: workerInputs.has('features'), images: workerInputs.has('images') });
+      const init = { type: 'init' as const, dataset, ...common };
+      const entry = options.workerEntry ?? (await defaultTrialWorkerEntry());
+      const startups = await Promise.allSettled(Array.from({ length: nWorkers }, () => startWorkerSlot(entry, init)));
+      for (const s of startups) if (s.status === 'fulfilled') slots.push(s.value);
+      const failedStart = startups.find((s) => s.status === 'rejected');
+      if (failedStart) throw failedStart.reason;
+    }
+    if (mainTasks.length > 0) executor = new TrialExecutor({ dataset: experimentDataset(data, false), ...common });
+    const outcome = await schedule({ slots, workerTasks, executor, mainTasks, onResult, signal: options.signal });
+    status = outcome.status;
+    error = outcome.error;
+  } catch (e) {
+    status = 'failed';
+    error = e instanceof Error ? e.message : String(e);
+  } finally {
+    await Promise.all(slots.map((s) => (status === 'completed' ? s.close() : s.terminate()).catch(() => undefined)));
+    executor?.dispose();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  finishExperimentRun(db, experimentId, { status, seconds, ...(error !== null ? { error } : {}) });
+  return { experimentId, status, error, trialsRun: done, trialsSkipped: skipped, workers: Math.max(1, nWorkers), seconds };
+}
+
+/**
+ * Every (trial, fraction, model) without a stored trial, trial-major: a run stopped half-way leaves
+ * whole trials across fractions and models (paired), not whole fractions. Within a trial the largest
+ * fraction goes first, so the long trials start early and the workers finish together.
+ */
+function plannedTasks(db: WritableDB, info: ExperimentInfo): TrialTask[] {
+  const stored = storedTrialKeys(db, info.id);
+  const tasks: TrialTask[] = [];
+  for (let trialIndex = 0; trialIndex < info.settings.nTrials; trialIndex++) {
+    const missing = info.settings.fractions.some((_, f) => info.settings.models.some((m) => !stored.has(trialKey(m.name, f, trialIndex))));
+    if (!missing) continue;
+    const resample = getResample(db, info.id, trialIndex);
+    if (!resample || resample.length !== info.nRows) throw new Error(`experiment ${info.id}: the resample of trial ${trialIndex} is missing or damaged`);
+    const order = info.settings.fractions.map((fraction, fractionIndex) => ({ fraction, fractionIndex })).sort((a, b) => b.fraction - a.fraction);
+    for (const { fraction, fractionIndex } of order) {
+      const rows = trialRows(resample, fraction);
+      for (const m of info.settings.models) {
+        if (!stored.has(trialKey(m.name, fractionIndex, trialIndex))) tasks.push({ model: m.name, fractionIndex, fraction, trialIndex, rows });
+      }
+    }
+  }
+  return tasks;
+}
+
+interface ScheduleInput {
+  readonly slots: readonly TrialSlot[];
+  readonly workerTasks: readonly TrialTask[];
+  readonly executor: TrialExecutor | null;
+  readonly mainTasks: readonly TrialTask[];
+  readonly onResult: (task: TrialTask, result: TrialResult) => void;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Workers pull from one queue, the calling thread from another (models that must run in-process, or
+ * everything with one worker). A cancel terminates the workers at once (their trials in flight are
+ * dropped, to be run again on resume) and stops the calling thread after its current trial. The first
+ * error stops everything.
+ */
+async function schedule(input: ScheduleInput): Promise<{ status: RunSummary['status']; error: string | null }> {
+  const workerQueue = [...input.workerTasks];
+  const mainQueue = [...input.mainTasks];
+  let stopped: { status: 'cancelled' | 'failed'; error: string | null } | null = null;
+  const stop = (status: 'cancelled' | 'failed', error: string | null): void => {
+    if (stopped) return;
+    stopped = { status, error };
+    for (const slot of input.slots) void slot.terminate().catch(() => undefined);
+  };
+  const onAbort = (): void => stop('cancelled', null);
+  if (input.signal?.aborted) onAbort();
+  input.signal?.addEventListener('abort', onAbort);
+
+  const drain = async (queue: TrialTask[], run: (task: TrialTask) => Promise<TrialResult>, yieldBetween: boolean): Promise<void> => {
+    while (queue.length > 0 && !stopped) {
+      const task = queue.shift()!;
+      let result: TrialResult;
+      try {
+        result = await run(task);
+      } catch (error) {
+        if (!stopped) stop('failed', error instanceof Error ? error.message : String(error));
+        return;
+      }
+      // A trial that finished is kept, even when a cancel came in meanwhile.
+      try {
+        input.onResult(task, result);
+      } catch (error) {
+        stop('failed', error instanceof Error ? error.message : String(error));
+        return;
+      }
+      // Trials on the calling thread block it: let the abort signal and worker messages through.
+      if (yieldBetween) await yieldToEventLoop();
+    }
+  };
+  try {
+    const executor = input.executor;
+    await Promise.all([
+      ...input.slots.map((slot) => drain(workerQueue, (task) => slot.run(task), false)),
+      ...(executor ? [drain(mainQueue, (task) => executor.run(task), true)] : []),
+    ]);
+  } finally {
+    input.signal?.removeEventListener('abort', onAbort);
+  }
+  const final = stopped as { status: 'cancelled' | 'failed'; error: string | null } | null;
+  return final ?? { status: 'completed', error: null };
+}

@@ -1,0 +1,104 @@
+/**
+ * One trial, the same way for every model (spec §7.2): fit on the trial's rows; if a solution came back,
+ * score it on the ground truth (performance, and each constraint's point value g, spec §3.7, with the
+ * soft estimators); if not, performance NaN and g = −∞ for every constraint ("NSF is safe").
+ * A Seldonian model whose bounds cannot be computed (BoundingError) or that hits a numerical RangeError
+ * gives NSF for that trial, as the library catches ValueError/ZeroDivisionError; any other error there
+ * is a bug and propagates. A baseline whose training throws gives NSF (X:experiments.py `run_baseline_trial`).
+ * Runs in a worker thread or on the calling thread alike.
+ */
+import type { CompiledConstraint } from '../../src-shared/constraint/ast';
+import { BoundingError } from '../../src-shared/bounds/interval';
+import { ConstraintBounder } from '../engine/constraint-bounds';
+import type { ExperimentModelType, TrialModel } from './models/model-type';
+import { experimentModelType } from './models/registry';
+import { evaluatePerformance } from './performance';
+import { deriveExperimentSeed, SEED_STREAM } from './resample';
+import type { ExperimentDataset, ExperimentSettings, TrialResult, TrialTask } from './types';
+
+export interface TrialExecutorInput {
+  readonly dataset: ExperimentDataset;
+  readonly constraints: readonly CompiledConstraint[];
+  readonly settings: ExperimentSettings;
+  /** The experiment's seed; each trial's model seed derives from it and the trial index. */
+  readonly seed: number;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+export class TrialExecutor {
+  private readonly models = new Map<string, { type: ExperimentModelType; model: TrialModel }>();
+  /** Ground-truth bounders per number of model outputs (their estimator plans cover all N rows). */
+  private readonly bounders = new Map<number, ConstraintBounder[]>();
+
+  constructor(private readonly input: TrialExecutorInput) {}
+
+  private modelFor(name: string): { type: ExperimentModelType; model: TrialModel } {
+    let entry = this.models.get(name);
+    if (!entry) {
+      const spec = this.input.settings.models.find((m) => m.name === name);
+      if (!spec) throw new RangeError(`the experiment has no model '${name}'`);
+      const type = experimentModelType(spec.type);
+      entry = { type, model: type.create({ dataset: this.input.dataset, constraints: this.input.constraints, settings: this.input.settings, spec }) };
+      this.models.set(name, entry);
+    }
+    return entry;
+  }
+
+  /** g of each constraint on the ground truth, from the model's probabilities for every row. */
+  groundTruthG(probs: Float64Array, nOutputs: number): number[] {
+    let bounders = this.bounders.get(nOutputs);
+    if (!bounders) {
+      const all = { start: 0, end: this.input.dataset.nRows };
+      bounders = this.input.constraints.map((c) => new ConstraintBounder(c, this.input.dataset, all, nOutputs));
+      this.bounders.set(nOutputs, bounders);
+    }
+    return bounders.map((b) => b.pointValue(probs));
+  }
+
+  async run(task: TrialTask): Promise<TrialResult> {
+    const started = performance.now();
+    const { type, model } = this.modelFor(task.model);
+    const common = { model: task.model, fractionIndex: task.fractionIndex, fraction: task.fraction, trialIndex: task.trialIndex, nRows: task.rows.length };
+    const seed = deriveExperimentSeed(this.input.seed, SEED_STREAM.modelInit, task.trialIndex);
+    let fit;
+    try {
+      fit = await model.fit({ rows: task.rows, fraction: task.fraction, fractionIndex: task.fractionIndex, trialIndex: task.trialIndex, seed });
+    } catch (error) {
+      const nsf = type.kind === 'baseline' || error instanceof BoundingError || error instanceof RangeError;
+      if (!nsf) throw error;
+      fit = { kind: 'nsf' as const, reason: message(error) };
+    }
+    if (fit.kind === 'nsf') {
+      return {
+        ...common,
+        passed: false,
+        performance: Number.NaN,
+        g: this.input.constraints.map(() => -Infinity),
+        theta: null,
+        nsfReason: fit.reason,
+        durationSeconds: (performance.now() - started) / 1000,
+      };
+    }
+    const { predictor } = fit;
+    const probs = predictor.predict();
+    const { settings, dataset } = this.input;
+    const score = evaluatePerformance(settings.performance, { labels: dataset.labels, probs, nOutputs: predictor.nOutputs }, settings.threshold);
+    return {
+      ...common,
+      passed: true,
+      performance: score,
+      g: this.groundTruthG(probs, predictor.nOutputs),
+      theta: fit.theta,
+      nsfReason: null,
+      durationSeconds: (performance.now() - started) / 1000,
+    };
+  }
+
+  dispose(): void {
+    for (const { model } of this.models.values()) model.dispose?.();
+    this.models.clear();
+  }
+}

@@ -1,0 +1,9 @@
+/**
+ * Entry file of a trial worker thread when running from TypeScript source (tests): the runner bundles
+ * this file with esbuild and starts it. Never imported by other modules.
+ */
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { TRIAL_WORKER_MARKER } from './worker-protocol';
+import { serveTrialWorker } from './worker-serve';
+
+if (!isMainThread && parentPort && workerData === TRIAL_WORKER_MARKER) void serveTrialWorker(parentPort);

@@ -1,0 +1,273 @@
+/**
+ * The `experiment`, `experiment_resample` and `trial` tables (schema 0002): SQL next to its rows.
+ * `…Row` types are as stored (snake_case); `ExperimentInfo` / `StoredTrial` are the domain view.
+ * Writes are small: each trial is stored in a transaction of its own as it finishes (so a crash or a
+ * cancel loses at most the trials in flight), an experiment with its resamples in one.
+ */
+import type { ExperimentConstraint, ExperimentSettings, TrialResult } from '../experiments/types';
+import type { ReadableDB, WritableDB } from './database';
+import { all, get, run, sql } from './sql';
+
+export type ExperimentStatus = 'running' | 'completed' | 'cancelled' | 'failed';
+
+export interface ExperimentInfo {
+  readonly id: number;
+  readonly name: string;
+  /** null once the dataset was deleted. */
+  readonly datasetId: number | null;
+  readonly datasetName: string;
+  /** N: rows of the ground truth and of each resample. */
+  readonly nRows: number;
+  readonly constraints: readonly ExperimentConstraint[];
+  readonly settings: ExperimentSettings;
+  readonly seed: number;
+  readonly status: ExperimentStatus;
+  readonly error: string | null;
+  readonly createdAt: string;
+  readonly startedAt: string;
+  readonly finishedAt: string | null;
+  /** Wall time summed over every run of it (a resume adds to it). */
+  readonly runSeconds: number;
+}
+
+interface ExperimentRow {
+  id: number;
+  name: string;
+  dataset_id: number | null;
+  dataset_name: string;
+  n_rows: number;
+  constraints_json: string;
+  settings_json: string;
+  seed: number;
+  status: ExperimentStatus;
+  error: string | null;
+  created_at: string;
+  started_at: string;
+  finished_at: string | null;
+  run_seconds: number;
+}
+
+/** A stored trial: the TrialResult as it went in (NaN and ±∞ restored). */
+export type StoredTrial = TrialResult & { readonly finishedAt: string };
+
+interface TrialRow {
+  model: string;
+  fraction_index: number;
+  data_frac: number;
+  trial_index: number;
+  n_rows: number;
+  passed: number;
+  performance: number | null;
+  g_json: string;
+  theta: Uint8Array | null;
+  nsf_reason: string | null;
+  duration_s: number;
+  finished_at: string;
+}
+
+export interface NewExperiment {
+  readonly name: string;
+  readonly datasetId: number;
+  readonly datasetName: string;
+  readonly nRows: number;
+  readonly constraints: readonly ExperimentConstraint[];
+  readonly settings: ExperimentSettings;
+  readonly seed: number;
+}
+
+export interface NewResample {
+  readonly trialIndex: number;
+  readonly seed: number;
+  readonly indices: Int32Array;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoding
+
+/** JSON numbers with the project's convention for non-finite values: "inf", "-inf", "nan". */
+export function encodeNumbers(values: readonly number[]): string {
+  return JSON.stringify(values.map((v) => (Number.isNaN(v) ? 'nan' : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : v)));
+}
+
+export function decodeNumbers(text: string): number[] {
+  return (JSON.parse(text) as (number | string)[]).map((v) => {
+    if (typeof v === 'number') return v;
+    if (v === 'inf') return Infinity;
+    if (v === '-inf') return -Infinity;
+    if (v === 'nan') return Number.NaN;
+    throw new Error(`not a stored number: ${JSON.stringify(v)}`);
+  });
+}
+
+/** The bytes of a typed array (little-endian on every supported CPU), without copying. */
+function bytesOf(values: Int32Array | Float64Array): Uint8Array {
+  return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+}
+
+/** A blob back as a typed array, copied into aligned memory. */
+function int32From(blob: Uint8Array): Int32Array {
+  const out = new Int32Array(blob.byteLength / 4);
+  new Uint8Array(out.buffer).set(blob);
+  return out;
+}
+
+function float64From(blob: Uint8Array): Float64Array {
+  const out = new Float64Array(blob.byteLength / 8);
+  new Uint8Array(out.buffer).set(blob);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+/** Inserts an experiment (status running) and its resamples in one transaction; returns its id. */
+export function insertExperiment(db: WritableDB, input: NewExperiment, resamples: readonly NewResample[], now: string = new Date().toISOString()): number {
+  return db.transaction(() => {
+    const { lastInsertRowid: id } = run(
+      db,
+      sql`INSERT INTO experiment (name, dataset_id, dataset_name, n_rows, constraints_json, settings_json, seed, status, created_at, started_at)
+          VALUES (${input.name}, ${input.datasetId}, ${input.datasetName}, ${input.nRows}, ${JSON.stringify(input.constraints)},
+                  ${JSON.stringify(input.settings)}, ${input.seed}, 'running', ${now}, ${now})`,
+    );
+    for (const r of resamples) insertResample(db, id, r);
+    return id;
+  }).immediate();
+}
+
+export function insertResample(db: WritableDB, experimentId: number, resample: NewResample): void {
+  run(
+    db,
+    sql`INSERT INTO experiment_resample (experiment_id, trial_index, seed, indices)
+        VALUES (${experimentId}, ${resample.trialIndex}, ${resample.seed}, ${bytesOf(resample.indices)})`,
+  );
+}
+
+/** Stores one finished trial in its own transaction. */
+export function insertTrial(db: WritableDB, experimentId: number, t: TrialResult, finishedAt: string = new Date().toISOString()): void {
+  db.transaction(() => {
+    run(
+      db,
+      sql`INSERT INTO trial (experiment_id, model, fraction_index, data_frac, trial_index, n_rows, passed, performance, g_json, theta,
+                             nsf_reason, duration_s, finished_at)
+          VALUES (${experimentId}, ${t.model}, ${t.fractionIndex}, ${t.fraction}, ${t.trialIndex}, ${t.nRows}, ${t.passed ? 1 : 0},
+                  ${Number.isNaN(t.performance) ? null : t.performance}, ${encodeNumbers(t.g)}, ${t.theta ? bytesOf(t.theta) : null},
+                  ${t.nsfReason}, ${Math.max(0, t.durationSeconds)}, ${finishedAt})`,
+    );
+  }).immediate();
+}
+
+/** Marks a (re)start: status running, started now. */
+export function markExperimentRunning(db: WritableDB, id: number, now: string = new Date().toISOString()): void {
+  run(db, sql`UPDATE experiment SET status = 'running', error = NULL, started_at = ${now}, finished_at = NULL WHERE id = ${id}`);
+}
+
+/** Ends a run: its status (with the error for `failed`), and its wall time added to run_seconds. */
+export function finishExperimentRun(
+  db: WritableDB,
+  id: number,
+  outcome: { status: Exclude<ExperimentStatus, 'running'>; error?: string; seconds: number },
+  now: string = new Date().toISOString(),
+): void {
+  const error = outcome.status === 'failed' ? (outcome.error ?? 'failed') : null;
+  run(
+    db,
+    sql`UPDATE experiment SET status = ${outcome.status}, error = ${error}, finished_at = ${now},
+          run_seconds = run_seconds + ${Math.max(0, outcome.seconds)} WHERE id = ${id}`,
+  );
+}
+
+/** Deletes an experiment with its resamples and trials; false if absent. */
+export function deleteExperiment(db: WritableDB, id: number): boolean {
+  return run(db, sql`DELETE FROM experiment WHERE id = ${id}`).changes > 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+function toInfo(row: ExperimentRow): ExperimentInfo {
+  return {
+    id: row.id,
+    name: row.name,
+    datasetId: row.dataset_id,
+    datasetName: row.dataset_name,
+    nRows: row.n_rows,
+    constraints: JSON.parse(row.constraints_json) as ExperimentConstraint[],
+    settings: JSON.parse(row.settings_json) as ExperimentSettings,
+    seed: row.seed,
+    status: row.status,
+    error: row.error,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    runSeconds: row.run_seconds,
+  };
+}
+
+export function getExperiment(db: ReadableDB, id: number): ExperimentInfo | undefined {
+  const row = get<ExperimentRow>(db, sql`SELECT * FROM experiment WHERE id = ${id}`);
+  return row && toInfo(row);
+}
+
+export interface ExperimentListing extends ExperimentInfo {
+  readonly trialsStored: number;
+  readonly trialsPlanned: number;
+}
+
+export function listExperiments(db: ReadableDB): ExperimentListing[] {
+  return all<ExperimentRow & { trials_stored: number }>(
+    db,
+    sql`SELECT e.*, (SELECT count(*) FROM trial t WHERE t.experiment_id = e.id) AS trials_stored FROM experiment e ORDER BY e.id`,
+  ).map((row) => {
+    const info = toInfo(row);
+    return { ...info, trialsStored: row.trials_stored, trialsPlanned: info.settings.fractions.length * info.settings.nTrials * info.settings.models.length };
+  });
+}
+
+/** Trial i's resample, or undefined if it was never drawn. */
+export function getResample(db: ReadableDB, experimentId: number, trialIndex: number): Int32Array | undefined {
+  const row = get<{ indices: Uint8Array }>(db, sql`SELECT indices FROM experiment_resample WHERE experiment_id = ${experimentId} AND trial_index = ${trialIndex}`);
+  return row && int32From(row.indices);
+}
+
+export function listResampleSeeds(db: ReadableDB, experimentId: number): { trialIndex: number; seed: number }[] {
+  return all<{ trial_index: number; seed: number }>(
+    db,
+    sql`SELECT trial_index, seed FROM experiment_resample WHERE experiment_id = ${experimentId} ORDER BY trial_index`,
+  ).map((r) => ({ trialIndex: r.trial_index, seed: r.seed }));
+}
+
+/** Every stored trial, ordered by model (as stored), fraction, trial. */
+export function listTrials(db: ReadableDB, experimentId: number): StoredTrial[] {
+  return all<TrialRow>(
+    db,
+    sql`SELECT model, fraction_index, data_frac, trial_index, n_rows, passed, performance, g_json, theta, nsf_reason, duration_s, finished_at
+        FROM trial WHERE experiment_id = ${experimentId} ORDER BY model, fraction_index, trial_index`,
+  ).map((r) => ({
+    model: r.model,
+    fractionIndex: r.fraction_index,
+    fraction: r.data_frac,
+    trialIndex: r.trial_index,
+    nRows: r.n_rows,
+    passed: r.passed === 1,
+    performance: r.performance ?? Number.NaN,
+    g: decodeNumbers(r.g_json),
+    theta: r.theta ? float64From(r.theta) : null,
+    nsfReason: r.nsf_reason,
+    durationSeconds: r.duration_s,
+    finishedAt: r.finished_at,
+  }));
+}
+
+/** Keys `model|fractionIndex|trialIndex` of the stored trials, for skipping them on a resume. */
+export function storedTrialKeys(db: ReadableDB, experimentId: number): Set<string> {
+  return new Set(
+    all<{ model: string; fraction_index: number; trial_index: number }>(
+      db,
+      sql`SELECT model, fraction_index, trial_index FROM trial WHERE experiment_id = ${experimentId}`,
+    ).map((r) => trialKey(r.model, r.fraction_index, r.trial_index)),
+  );
+}
+
+export function trialKey(model: string, fractionIndex: number, trialIndex: number): string {
+  return `${model}|${fractionIndex}|${trialIndex}`;
+}
