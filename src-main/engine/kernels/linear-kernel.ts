@@ -14,6 +14,21 @@ export interface LinearKernel {
   forward(theta: Float64Array, range: RowRange, logits: Float64Array): void;
   /** gradient[c] += Σ_i dz[i*K+c]; gradient[(j+1)*K + c] += Σ_i x[row_i, j]·dz[i*K + c]. */
   backward(range: RowRange, dz: Float64Array, gradient: Float64Array): void;
+  /**
+   * Optional fused paths of the binary models (K = 1: the logistic model; K = 2: the two-class softmax
+   * head, whose P(y=1) = σ(ℓ₁ − ℓ₀)). Kernels that run rows on other threads offer them so the exps and
+   * the dz run there too, and so the head's structure (one logit difference, opposite gradient columns)
+   * costs one column, not two. The models fall back to forward/backward and their own loops when absent,
+   * as with the JS kernel, which keeps the golden runs' arithmetic unchanged.
+   *
+   * forwardSigmoid: probs[i] = 1 / (1 + exp(−ℓ)), ℓ the row's logit (K = 1) or logit₁ − logit₀ (K = 2).
+   */
+  forwardSigmoid?(theta: Float64Array, range: RowRange, probs: Float64Array): void;
+  /**
+   * backwardSigmoid: with s_i = dProbs[i]·p_i(1 − p_i), what backward adds for dz = s (K = 1) or
+   * dz = (−s, s) per row (K = 2).
+   */
+  backwardSigmoid?(range: RowRange, probs: Float64Array, dProbs: Float64Array, gradient: Float64Array): void;
   /** Releases what the kernel holds (threads, memory); plain JS kernels hold nothing. */
   dispose(): void;
 }
@@ -32,6 +47,16 @@ export function checkRange(range: RowRange, nRows: number): void {
   if (!(range.start >= 0 && range.start <= range.end && range.end <= nRows)) {
     throw new RangeError(`row range [${range.start}, ${range.end}) outside the ${nRows} rows`);
   }
+}
+
+/**
+ * The models' two constructor forms: an injected kernel as is, or a feature matrix (with its feature and
+ * output counts) wrapped in the JS kernel, so `new Model(features, nFeatures, …)` keeps working.
+ */
+export function kernelFrom(source: LinearKernel | FeatureMatrix, nFeatures?: number, nOutputs?: number): LinearKernel {
+  if (!(source instanceof Float64Array || source instanceof Float32Array)) return source;
+  if (nFeatures === undefined || nOutputs === undefined) throw new TypeError('a feature matrix needs nFeatures and nOutputs');
+  return createJsLinearKernel(source, nFeatures, nOutputs);
 }
 
 /**

@@ -4,17 +4,18 @@
 
 // The linear kernel of the QSA's models in WebAssembly SIMD (see ../simd-linear-kernel.ts for the JS side).
 // Everything lives in a shared memory that the JS side lays out; this module keeps no state of its own,
-// so the calling thread and every worker instantiate it on the same memory and each call works on the
-// rows it is given.
+// so the calling thread and every worker instantiate it on the same memory and share each call's rows
+// through an atomic counter (see forward and backward at the end).
 //
 // Layout, all set up by the JS side:
 // - features: f32, row-major, row stride `dp` floats where dp is nFeatures rounded up to a multiple of 8,
 //   the padding zero-filled so the loops need no scalar tail;
 // - thetaT: f64, θ's feature rows transposed: column c of θ at thetaT + c·dp·8, padding zero;
 // - bias: f64, θ's row 0 (the K biases);
-// - gradient slices: K transposed columns of dp f64 (like thetaT), then the K bias sums.
-// Sums are f64 (f32x4 loads promoted to two f64x2), like the JS kernel, in a different order: results
-// agree to rounding, not bit for bit.
+// - gradient slices, one a thread, zeroed by the caller: K transposed columns of dp f64 (like thetaT),
+//   the K bias sums, then K f64 of scratch.
+// Sums are f64 (pairs of f32 promoted to f64x2), like the JS kernel, in a different order: results agree
+// to rounding, not bit for bit.
 
 /** The first byte the JS side may use: the module keeps no data in memory, but asc decides where that begins. */
 export function heapBase(): usize {
@@ -29,65 +30,71 @@ function dot1(xr: usize, t: usize, dp: i32): f64 {
   let a3 = a0;
   const end = xr + (<usize>dp << 2);
   for (let p = xr, q = t; p < end; p += 32, q += 64) {
-    const v0 = v128.load(p);
-    const v1 = v128.load(p, 16);
-    a0 = f64x2.add(a0, f64x2.mul(f64x2.promote_low_f32x4(v0), v128.load(q)));
-    a1 = f64x2.add(a1, f64x2.mul(f64x2.promote_low_f32x4(f32x4.shuffle(v0, v0, 2, 3, 2, 3)), v128.load(q, 16)));
-    a2 = f64x2.add(a2, f64x2.mul(f64x2.promote_low_f32x4(v1), v128.load(q, 32)));
-    a3 = f64x2.add(a3, f64x2.mul(f64x2.promote_low_f32x4(f32x4.shuffle(v1, v1, 2, 3, 2, 3)), v128.load(q, 48)));
+    // Two floats per 64-bit load, promoted to f64x2: no shuffle for the upper half of an f32x4.
+    a0 = f64x2.add(a0, f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(p)), v128.load(q)));
+    a1 = f64x2.add(a1, f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(p, 8)), v128.load(q, 16)));
+    a2 = f64x2.add(a2, f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(p, 16)), v128.load(q, 32)));
+    a3 = f64x2.add(a3, f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(p, 24)), v128.load(q, 48)));
   }
   const s = f64x2.add(f64x2.add(a0, a1), f64x2.add(a2, a3));
   return f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
 }
 
-/** Two dot products x·θc and x·θc+1 sharing the row's loads and promotions (the K = 2 head's case). */
-function dot2(xr: usize, t0: usize, t1: usize, dp: i32, out: usize, b0: f64, b1: f64): void {
+/**
+ * Two dot products x·θc and x·θc+1 sharing the row's loads and promotions (the K = 2 head's case),
+ * returned as the lanes of one f64x2.
+ */
+function dot2(xr: usize, t0: usize, t1: usize, dp: i32): v128 {
+  // Four features an iteration and two accumulators a column: 8 accumulators would not fit V8's 15
+  // allocatable xmm registers next to the promoted row.
   let a0 = f64x2.splat(0);
   let a1 = a0;
-  let a2 = a0;
-  let a3 = a0;
   let c0 = a0;
   let c1 = a0;
-  let c2 = a0;
-  let c3 = a0;
   const end = xr + (<usize>dp << 2);
-  for (let p = xr, q = t0, r = t1; p < end; p += 32, q += 64, r += 64) {
-    const v0 = v128.load(p);
-    const v1 = v128.load(p, 16);
-    const x0 = f64x2.promote_low_f32x4(v0);
-    const x1 = f64x2.promote_low_f32x4(f32x4.shuffle(v0, v0, 2, 3, 2, 3));
-    const x2 = f64x2.promote_low_f32x4(v1);
-    const x3 = f64x2.promote_low_f32x4(f32x4.shuffle(v1, v1, 2, 3, 2, 3));
+  for (let p = xr, q = t0, r = t1; p < end; p += 16, q += 32, r += 32) {
+    const x0 = f64x2.promote_low_f32x4(v128.load64_zero(p));
+    const x1 = f64x2.promote_low_f32x4(v128.load64_zero(p, 8));
     a0 = f64x2.add(a0, f64x2.mul(x0, v128.load(q)));
     c0 = f64x2.add(c0, f64x2.mul(x0, v128.load(r)));
     a1 = f64x2.add(a1, f64x2.mul(x1, v128.load(q, 16)));
     c1 = f64x2.add(c1, f64x2.mul(x1, v128.load(r, 16)));
-    a2 = f64x2.add(a2, f64x2.mul(x2, v128.load(q, 32)));
-    c2 = f64x2.add(c2, f64x2.mul(x2, v128.load(r, 32)));
-    a3 = f64x2.add(a3, f64x2.mul(x3, v128.load(q, 48)));
-    c3 = f64x2.add(c3, f64x2.mul(x3, v128.load(r, 48)));
   }
-  const s = f64x2.add(f64x2.add(a0, a1), f64x2.add(a2, a3));
-  const u = f64x2.add(f64x2.add(c0, c1), f64x2.add(c2, c3));
-  store<f64>(out, b0 + (f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1)));
-  store<f64>(out, b1 + (f64x2.extract_lane(u, 0) + f64x2.extract_lane(u, 1)), 8);
+  const s = f64x2.add(a0, a1);
+  const u = f64x2.add(c0, c1);
+  // [s0 + s1, u0 + u1]: the pairwise sums of each accumulator's lanes.
+  return f64x2.add(f64x2.shuffle(s, u, 0, 2), f64x2.shuffle(s, u, 1, 3));
+}
+
+/** The logistic function as the JS models write it; Math.exp is fdlibm's (asconfig shrinkLevel ≥ 1), like V8's. */
+function sigmoid(z: f64): f64 {
+  return 1 / (1 + Math.exp(-z));
 }
 
 /**
- * logits[(row − rowStart)·K + c] = bias[c] + Σ_j x[row, j]·θ[j+1, c] for rows [rowStart, rowEnd),
- * written from `out` on (the JS side offsets it to this slice of the call's range).
+ * For rows [rowStart, rowEnd), from `out` on:
+ * - squash = 0: logits[(row − rowStart)·K + c] = bias[c] + Σ_j x[row, j]·θ[j+1, c];
+ * - squash = 1 (K = 1 only): probs[row − rowStart] = σ(logit), so the exps run on every thread with the
+ *   dot products (the JS side reduces the two-class softmax head to this, see forwardSigmoid there).
  */
-export function forward(x: usize, dp: i32, k: i32, thetaT: usize, bias: usize, rowStart: i32, rowEnd: i32, out: usize): void {
+function forwardRows(x: usize, dp: i32, k: i32, thetaT: usize, bias: usize, rowStart: i32, rowEnd: i32, out: usize, squash: i32): void {
   const rowBytes = <usize>dp << 2;
   const colBytes = <usize>dp << 3;
   let o = out;
+  if (squash != 0) {
+    const b0 = load<f64>(bias);
+    for (let row = rowStart; row < rowEnd; row++, o += 8) store<f64>(o, sigmoid(b0 + dot1(x + <usize>row * rowBytes, thetaT, dp)));
+    return;
+  }
   for (let row = rowStart; row < rowEnd; row++, o += <usize>k << 3) {
     const xr = x + <usize>row * rowBytes;
     let c = 0;
     for (; c + 1 < k; c += 2) {
       const t = thetaT + <usize>c * colBytes;
       const b = bias + (<usize>c << 3);
-      dot2(xr, t, t + colBytes, dp, o + (<usize>c << 3), load<f64>(b), load<f64>(b, 8));
+      const z = dot2(xr, t, t + colBytes, dp);
+      store<f64>(o + (<usize>c << 3), load<f64>(b) + f64x2.extract_lane(z, 0));
+      store<f64>(o + (<usize>c << 3), load<f64>(b, 8) + f64x2.extract_lane(z, 1), 8);
     }
     if (c < k) {
       store<f64>(o + (<usize>c << 3), load<f64>(bias + (<usize>c << 3)) + dot1(xr, thetaT + <usize>c * colBytes, dp));
@@ -101,15 +108,39 @@ function axpy1(x0: usize, x1: usize, s0: f64, s1: f64, g: usize, dp: i32): void 
   const m1 = f64x2.splat(s1);
   const end = x0 + (<usize>dp << 2);
   for (let p = x0, r = x1, q = g; p < end; p += 16, r += 16, q += 32) {
-    const v = v128.load(p);
-    const w = v128.load(r);
-    const lo = f64x2.add(f64x2.mul(m0, f64x2.promote_low_f32x4(v)), f64x2.mul(m1, f64x2.promote_low_f32x4(w)));
+    const lo = f64x2.add(
+      f64x2.mul(m0, f64x2.promote_low_f32x4(v128.load64_zero(p))),
+      f64x2.mul(m1, f64x2.promote_low_f32x4(v128.load64_zero(r))),
+    );
     const hi = f64x2.add(
-      f64x2.mul(m0, f64x2.promote_low_f32x4(f32x4.shuffle(v, v, 2, 3, 2, 3))),
-      f64x2.mul(m1, f64x2.promote_low_f32x4(f32x4.shuffle(w, w, 2, 3, 2, 3))),
+      f64x2.mul(m0, f64x2.promote_low_f32x4(v128.load64_zero(p, 8))),
+      f64x2.mul(m1, f64x2.promote_low_f32x4(v128.load64_zero(r, 8))),
     );
     v128.store(q, f64x2.add(v128.load(q), lo));
     v128.store(q, f64x2.add(v128.load(q, 16), hi), 16);
+  }
+}
+
+/** g += Σ_r s_r·x_r over four padded rows (row stride `rowBytes`): one gradient column, four rows per load/store of g. */
+function axpy4(x0: usize, rowBytes: usize, s0: f64, s1: f64, s2: f64, s3: f64, g: usize, dp: i32): void {
+  const m0 = f64x2.splat(s0);
+  const m1 = f64x2.splat(s1);
+  const m2 = f64x2.splat(s2);
+  const m3 = f64x2.splat(s3);
+  const x1 = x0 + rowBytes;
+  const x2 = x1 + rowBytes;
+  const x3 = x2 + rowBytes;
+  const end = x0 + (<usize>dp << 2);
+  for (let p = x0, o: usize = 0, q = g; p < end; p += 8, o += 8, q += 16) {
+    const a = f64x2.add(
+      f64x2.mul(m0, f64x2.promote_low_f32x4(v128.load64_zero(p))),
+      f64x2.mul(m1, f64x2.promote_low_f32x4(v128.load64_zero(x1 + o))),
+    );
+    const b = f64x2.add(
+      f64x2.mul(m2, f64x2.promote_low_f32x4(v128.load64_zero(x2 + o))),
+      f64x2.mul(m3, f64x2.promote_low_f32x4(v128.load64_zero(x3 + o))),
+    );
+    v128.store(q, f64x2.add(v128.load(q), f64x2.add(a, b)));
   }
 }
 
@@ -120,17 +151,12 @@ function axpy2(x0: usize, x1: usize, s00: f64, s01: f64, s10: f64, s11: f64, g0:
   const m10 = f64x2.splat(s10);
   const m11 = f64x2.splat(s11);
   const end = x0 + (<usize>dp << 2);
-  for (let p = x0, r = x1, q = g0, u = g1; p < end; p += 16, r += 16, q += 32, u += 32) {
-    const v = v128.load(p);
-    const w = v128.load(r);
-    const vl = f64x2.promote_low_f32x4(v);
-    const vh = f64x2.promote_low_f32x4(f32x4.shuffle(v, v, 2, 3, 2, 3));
-    const wl = f64x2.promote_low_f32x4(w);
-    const wh = f64x2.promote_low_f32x4(f32x4.shuffle(w, w, 2, 3, 2, 3));
-    v128.store(q, f64x2.add(v128.load(q), f64x2.add(f64x2.mul(m00, vl), f64x2.mul(m10, wl))));
-    v128.store(q, f64x2.add(v128.load(q, 16), f64x2.add(f64x2.mul(m00, vh), f64x2.mul(m10, wh))), 16);
-    v128.store(u, f64x2.add(v128.load(u), f64x2.add(f64x2.mul(m01, vl), f64x2.mul(m11, wl))));
-    v128.store(u, f64x2.add(v128.load(u, 16), f64x2.add(f64x2.mul(m01, vh), f64x2.mul(m11, wh))), 16);
+  // Two features an iteration: with four multipliers live, more would spill V8's xmm registers.
+  for (let p = x0, r = x1, q = g0, u = g1; p < end; p += 8, r += 8, q += 16, u += 16) {
+    const v = f64x2.promote_low_f32x4(v128.load64_zero(p));
+    const w = f64x2.promote_low_f32x4(v128.load64_zero(r));
+    v128.store(q, f64x2.add(v128.load(q), f64x2.add(f64x2.mul(m00, v), f64x2.mul(m10, w))));
+    v128.store(u, f64x2.add(v128.load(u), f64x2.add(f64x2.mul(m01, v), f64x2.mul(m11, w))));
   }
 }
 
@@ -160,17 +186,30 @@ function allZero(d: usize, n: i32): bool {
 }
 
 /**
- * This slice's gradient, from zero: column c += Σ_i x[row_i]·dz[i, c], bias sum c += Σ_i dz[i, c] for
- * rows [rowStart, rowEnd), dz read from `dz` on (offset by the JS side). Rows go in pairs so each
- * load/store of the gradient serves two rows; a pair whose dz are all zero is skipped as the JS kernel
- * skips such rows.
+ * Adds rows [rowStart, rowEnd) to a gradient slice: column c += Σ_i x[row_i]·dz[i, c], bias sum
+ * c += Σ_i dz[i, c], dz read from `dz` on. Rows go in groups (four for K = 1, else pairs) so each
+ * load/store of the gradient serves several rows; a group whose dz are all zero is skipped as the JS
+ * kernel skips such rows.
  */
-export function backward(x: usize, dp: i32, k: i32, dz: usize, rowStart: i32, rowEnd: i32, grad: usize): void {
-  memory.fill(grad, 0, (<usize>k * <usize>dp + <usize>k) << 3);
+function backwardRows(x: usize, dp: i32, k: i32, dz: usize, rowStart: i32, rowEnd: i32, grad: usize): void {
   const rowBytes = <usize>dp << 2;
   const dzBytes = <usize>k << 3;
   let row = rowStart;
   let d = dz;
+  if (k == 1) {
+    // One column (the binary model): four rows per pass over the gradient, whose loads and stores
+    // otherwise cost as much as the arithmetic.
+    const biasSum = grad + (<usize>dp << 3);
+    for (; row + 3 < rowEnd; row += 4, d += 32) {
+      const s0 = load<f64>(d);
+      const s1 = load<f64>(d, 8);
+      const s2 = load<f64>(d, 16);
+      const s3 = load<f64>(d, 24);
+      if (s0 == 0 && s1 == 0 && s2 == 0 && s3 == 0) continue;
+      axpy4(x + <usize>row * rowBytes, rowBytes, s0, s1, s2, s3, grad, dp);
+      store<f64>(biasSum, load<f64>(biasSum) + ((s0 + s1) + (s2 + s3)));
+    }
+  }
   for (; row + 1 < rowEnd; row += 2, d += dzBytes << 1) {
     if (allZero(d, k << 1)) continue;
     const x0 = x + <usize>row * rowBytes;
@@ -183,4 +222,41 @@ export function backward(x: usize, dp: i32, k: i32, dz: usize, rowStart: i32, ro
     memory.fill(zeros, 0, dzBytes);
     accumulatePair(x0, x0, d, zeros, k, dp, grad);
   }
+}
+
+// The calls: every thread (the caller and each worker) runs the same export on the same arguments,
+// claiming chunks of `chunk` rows of the range from the shared counter at `counter` (zeroed by the
+// caller) until none are left. A thread that starts late or runs slow simply claims fewer chunks.
+
+/**
+ * Forward over rows [rangeStart, rangeEnd): out holds the whole range, `width` f64 a row (K, or 1
+ * squashed). Returns the rows this thread did.
+ */
+export function forward(
+  x: usize, dp: i32, k: i32, thetaT: usize, bias: usize, rangeStart: i32, rangeEnd: i32, out: usize, squash: i32, counter: usize, chunk: i32,
+): i32 {
+  const width = squash != 0 ? 1 : k;
+  const n = rangeEnd - rangeStart;
+  let done = 0;
+  for (let s = atomic.add<i32>(counter, chunk); s < n; s = atomic.add<i32>(counter, chunk)) {
+    const e = min(s + chunk, n);
+    forwardRows(x, dp, k, thetaT, bias, rangeStart + s, rangeStart + e, out + ((<usize>s * <usize>width) << 3), squash);
+    done += e - s;
+  }
+  return done;
+}
+
+/**
+ * Backward over rows [rangeStart, rangeEnd): dz holds the whole range; grad is this thread's slice, added
+ * to. Returns the rows this thread did.
+ */
+export function backward(x: usize, dp: i32, k: i32, dz: usize, rangeStart: i32, rangeEnd: i32, grad: usize, counter: usize, chunk: i32): i32 {
+  const n = rangeEnd - rangeStart;
+  let done = 0;
+  for (let s = atomic.add<i32>(counter, chunk); s < n; s = atomic.add<i32>(counter, chunk)) {
+    const e = min(s + chunk, n);
+    backwardRows(x, dp, k, dz + ((<usize>s * <usize>k) << 3), rangeStart + s, rangeStart + e, grad);
+    done += e - s;
+  }
+  return done;
 }

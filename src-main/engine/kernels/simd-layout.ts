@@ -1,0 +1,52 @@
+import { CONTROL_BLOCK_BYTES } from './simd-worker';
+
+const PAGE_BYTES = 65536;
+/** wasm32 addresses 4 GiB at most. */
+const MAX_PAGES = 65536;
+/** Every region starts on a cache line so threads writing neighbouring regions never share one. */
+const ALIGN = 64;
+
+/** Byte offsets of the SIMD kernel's regions in its shared memory (see kernels/simd/linear.ts). */
+export interface SimdLayout {
+  /** nFeatures rounded up to a multiple of 8: the row stride in floats, zero-padded. */
+  readonly dp: number;
+  /** threads × CONTROL_BLOCK_BYTES: block t > 0 is worker t's; block 0 is the calling thread's. */
+  readonly control: number;
+  /** The i32 chunk counter the threads claim rows from: the first slot of block 0. */
+  readonly counter: number;
+  /** Rows a thread claims at a time: by default about 128 KiB of features, a multiple of 4. */
+  readonly chunkRows: number;
+  readonly features: number;
+  /** K columns of dp f64. */
+  readonly thetaT: number;
+  /** K f64. */
+  readonly bias: number;
+  /** nRows × K f64: forward output for the whole range of a call. */
+  readonly logits: number;
+  /** nRows × K f64: backward input. */
+  readonly dz: number;
+  /** threads gradient slices of gradientStride bytes: K columns of dp f64, K bias sums, K zeros of scratch. */
+  readonly gradients: number;
+  readonly gradientStride: number;
+  readonly pages: number;
+}
+
+function align(bytes: number): number {
+  return Math.ceil(bytes / ALIGN) * ALIGN;
+}
+
+/** The layout for a matrix of nRows × nFeatures and K outputs, or null past wasm32's 4 GiB. */
+export function simdLayout(heapBase: number, nRows: number, nFeatures: number, k: number, threads: number, chunkRows?: number): SimdLayout | null {
+  const dp = Math.ceil(nFeatures / 8) * 8;
+  const control = align(heapBase);
+  const features = align(control + threads * CONTROL_BLOCK_BYTES);
+  const thetaT = align(features + nRows * dp * 4);
+  const bias = align(thetaT + k * dp * 8);
+  const logits = align(bias + k * 8);
+  const dz = align(logits + nRows * k * 8);
+  const gradients = align(dz + nRows * k * 8);
+  const gradientStride = align((k * dp + 2 * k) * 8);
+  const pages = Math.ceil((gradients + threads * gradientStride) / PAGE_BYTES);
+  const chunk = chunkRows ?? Math.max(4, Math.floor(32768 / Math.max(dp, 8) / 4) * 4);
+  return pages <= MAX_PAGES ? { dp, control, counter: control, chunkRows: chunk, features, thetaT, bias, logits, dz, gradients, gradientStride, pages } : null;
+}

@@ -1,0 +1,240 @@
+import { availableParallelism } from 'node:os';
+import type { RowRange } from '../data';
+import { checkKernelShape, checkRange, type FeatureMatrix, type LinearKernel } from './linear-kernel';
+import { simdLayout, type SimdLayout } from './simd-layout';
+import { instantiateLinearSimd, sharedMemory, simdSupported, type LinearSimdExports } from './simd-support';
+import { WorkerTeam } from './simd-team';
+import { OP } from './simd-worker';
+import type { WasmMemory } from './wasm-api';
+
+export interface SimdKernelOptions {
+  /** Threads sharing each call, the calling one included; default os.availableParallelism(). */
+  readonly threads?: number;
+  /**
+   * A range is split only into slices of at least this many rows: waking a worker costs tens of
+   * microseconds, more than a few rows of work. Tests lower it to reach the workers with small data.
+   */
+  readonly minRowsPerThread?: number;
+  /** Rows claimed at a time (default about 128 KiB of features); tests use small odd chunks. */
+  readonly chunkRows?: number;
+}
+
+export interface SimdLinearKernel extends LinearKernel {
+  readonly threads: number;
+  /** Always offered (K = 1 or 2; RangeError otherwise): the exps run on the threads with the dot products. */
+  forwardSigmoid(theta: Float64Array, range: RowRange, probs: Float64Array): void;
+  /** Always offered (K = 1 or 2; RangeError otherwise); for K = 2 at the cost of one column. */
+  backwardSigmoid(range: RowRange, probs: Float64Array, dProbs: Float64Array, gradient: Float64Array): void;
+  /** Resolves once every worker has exited after dispose(). */
+  readonly exited: Promise<void>;
+  /** Rows each thread (0 = the calling one) has done over all calls: how the work was shared. */
+  readonly rowsByThread: readonly number[];
+}
+
+export { liveSimdWorkers } from './simd-team';
+
+let heapBase: number | null = null;
+function moduleHeapBase(): number {
+  heapBase ??= instantiateLinearSimd(sharedMemory(1)).heapBase();
+  return heapBase;
+}
+
+/** A kernel never disposed still ends its workers when it is collected. */
+const orphans = new FinalizationRegistry<() => void>((stop) => stop());
+
+/**
+ * The linear kernel in WebAssembly SIMD on several threads, or null where that cannot run (no SIMD or
+ * shared memory, float64 features, more than wasm32's 4 GiB): callers fall back to the JS kernel.
+ *
+ * The float32 features are copied once into a shared WebAssembly.Memory; in every call the calling thread
+ * and the workers (inline source, unref'd) claim chunks of the range's rows from a shared counter until
+ * none are left, and the call blocks in Atomics.wait until all are done, so the API stays synchronous. Sums are f64 as in the JS kernel but in another order (f64x2 lanes, unrolled
+ * accumulators, per-thread partial gradients summed at the end), so results agree to rounding, not bit
+ * for bit: the golden agreement runs keep the JS kernel.
+ *
+ * Float64 features are not supported (null): the case for this kernel is float32 latent features, and
+ * rounding float64 ones to float32 would change results silently.
+ */
+export function createSimdLinearKernel(features: FeatureMatrix, nFeatures: number, nOutputs: number, options: SimdKernelOptions = {}): SimdLinearKernel | null {
+  const nRows = checkKernelShape(features, nFeatures, nOutputs);
+  if (!(features instanceof Float32Array) || !simdSupported()) return null;
+  const threads = Math.max(1, Math.floor(options.threads ?? availableParallelism()));
+  const chunkRows = options.chunkRows === undefined ? undefined : Math.max(1, Math.floor(options.chunkRows));
+  const layout = simdLayout(moduleHeapBase(), nRows, nFeatures, nOutputs, threads, chunkRows);
+  if (layout === null) return null;
+  let memory: WasmMemory;
+  try {
+    memory = sharedMemory(layout.pages);
+  } catch {
+    return null; // the runtime refused that much memory
+  }
+  return new SimdKernel(features, nFeatures, nOutputs, nRows, threads, Math.max(1, options.minRowsPerThread ?? 256), layout, memory);
+}
+
+class SimdKernel implements SimdLinearKernel {
+  readonly exited: Promise<void>;
+  readonly rowsByThread: number[];
+  private readonly kernel: LinearSimdExports;
+  private readonly f64: Float64Array;
+  private readonly slots: Int32Array;
+  private readonly team: WorkerTeam;
+  /** One gradient column summed over the threads (bias first). */
+  private readonly sums: Float64Array;
+  private disposed = false;
+
+  constructor(
+    features: Float32Array,
+    readonly nFeatures: number,
+    readonly nOutputs: number,
+    private readonly nRows: number,
+    readonly threads: number,
+    private readonly minRowsPerThread: number,
+    private readonly layout: SimdLayout,
+    memory: WasmMemory,
+  ) {
+    this.f64 = new Float64Array(memory.buffer);
+    this.slots = new Int32Array(memory.buffer);
+    this.copyFeatures(features, new Float32Array(memory.buffer));
+    this.kernel = instantiateLinearSimd(memory);
+    const { features: x, dp, thetaT, bias, counter, chunkRows } = layout;
+    this.team = new WorkerTeam(memory, layout.control, threads - 1, { features: x, dp, thetaT, bias, counter, chunkRows });
+    this.sums = new Float64Array(nFeatures + 1);
+    this.exited = this.team.exited;
+    this.rowsByThread = new Array<number>(threads).fill(0);
+    orphans.register(this, this.team.terminator(), this);
+  }
+
+  forward(theta: Float64Array, range: RowRange, logits: Float64Array): void {
+    if (!this.begin(range)) return;
+    const k = this.nOutputs;
+    for (let c = 0; c < k; c++) this.setColumn(c, (j) => theta[j * k + c]);
+    this.run(OP.forward, 0, k, range, this.layout.logits);
+    this.copyOut(this.layout.logits, (range.end - range.start) * k, logits);
+  }
+
+  /**
+   * K = 1: σ of the logit. K = 2: σ(ℓ₁ − ℓ₀) = σ(x̃·(θ₁ − θ₀)), one dot product a row with the columns'
+   * difference rather than two and a subtraction: the same value up to rounding, half the work.
+   */
+  forwardSigmoid(theta: Float64Array, range: RowRange, probs: Float64Array): void {
+    const k = this.binaryK('forwardSigmoid');
+    if (!this.begin(range)) return;
+    this.setColumn(0, k === 1 ? (j) => theta[j] : (j) => theta[2 * j + 1] - theta[2 * j]);
+    this.run(OP.forward, 1, 1, range, this.layout.logits);
+    this.copyOut(this.layout.logits, range.end - range.start, probs);
+  }
+
+  backward(range: RowRange, dz: Float64Array, gradient: Float64Array): void {
+    if (!this.begin(range)) return;
+    const k = this.nOutputs;
+    this.f64.set(dz.subarray(0, (range.end - range.start) * k), this.layout.dz / 8);
+    const used = this.run(OP.backward, 0, k, range, this.layout.dz);
+    for (let c = 0; c < k; c++) {
+      const sums = this.sumSlices(c, k, used);
+      for (let j = 0; j <= this.nFeatures; j++) gradient[j * k + c] += sums[j];
+    }
+  }
+
+  /**
+   * With s_i = dProbs[i]·p_i(1 − p_i): K = 1, backward with dz = s; K = 2, backward with dz = (−s, s),
+   * whose two gradient columns are opposite, so one column's pass serves both.
+   */
+  backwardSigmoid(range: RowRange, probs: Float64Array, dProbs: Float64Array, gradient: Float64Array): void {
+    const k = this.binaryK('backwardSigmoid');
+    if (!this.begin(range)) return;
+    const n = range.end - range.start, f64 = this.f64, at = this.layout.dz / 8;
+    for (let i = 0; i < n; i++) {
+      const p = probs[i];
+      f64[at + i] = dProbs[i] * p * (1 - p);
+    }
+    const used = this.run(OP.backward, 0, 1, range, this.layout.dz);
+    const sums = this.sumSlices(0, 1, used);
+    for (let j = 0; j <= this.nFeatures; j++) {
+      if (k === 1) {
+        gradient[j] += sums[j];
+      } else {
+        gradient[2 * j + 1] += sums[j];
+        gradient[2 * j] -= sums[j];
+      }
+    }
+  }
+
+    dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    orphans.unregister(this);
+    this.team.stop();
+  }
+
+  /** Checks the range; false when it is empty (nothing to do). */
+  private begin(range: RowRange): boolean {
+    if (this.disposed) throw new Error('SIMD linear kernel used after dispose()');
+    checkRange(range, this.nRows);
+    return range.end > range.start;
+  }
+
+  private binaryK(method: string): number {
+    if (this.nOutputs > 2) throw new RangeError(`${method} needs K = 1 or 2, not ${this.nOutputs}`);
+    return this.nOutputs;
+  }
+
+  /** Writes one column of θ for the module: its bias (row 0) and its feature rows 1..d transposed. */
+  private setColumn(c: number, row: (j: number) => number): void {
+    const f64 = this.f64, column = this.layout.thetaT / 8 + c * this.layout.dp;
+    f64[this.layout.bias / 8 + c] = row(0);
+    for (let j = 0; j < this.nFeatures; j++) f64[column + j] = row(j + 1);
+  }
+
+  private copyOut(from: number, length: number, to: Float64Array): void {
+    to.set(this.f64.subarray(from / 8, from / 8 + length));
+  }
+
+  /**
+   * Column c of the gradient as the `used` threads' slices hold it for a job of K = k, summed: entry 0 the
+   * bias sum, entry j + 1 feature j's.
+   */
+  private sumSlices(c: number, k: number, used: number): Float64Array {
+    const f64 = this.f64, { dp, gradients, gradientStride } = this.layout, sums = this.sums;
+    sums.fill(0);
+    for (let t = 0; t < used; t++) {
+      const slice = (gradients + t * gradientStride) / 8;
+      sums[0] += f64[slice + k * dp + c];
+      for (let j = 0; j < this.nFeatures; j++) sums[j + 1] += f64[slice + c * dp + j];
+    }
+    return sums;
+  }
+
+  private copyFeatures(features: Float32Array, f32: Float32Array): void {
+    const d = this.nFeatures, dp = this.layout.dp, base = this.layout.features / 4;
+    if (d === dp) {
+      f32.set(features, base);
+      return;
+    }
+    for (let row = 0; row < this.nRows; row++) f32.set(features.subarray(row * d, (row + 1) * d), base + row * dp);
+  }
+
+  /**
+   * Runs `op` (with `squash` for forward) for K = k over the range on `used` threads, this one included, and
+   * returns `used`. The rows go out in chunks from a shared counter, so a worker that wakes late or runs
+   * on a busier core takes fewer; backward adds into one zeroed gradient slice per thread.
+   */
+  private run(op: number, squash: number, k: number, range: RowRange, pointer: number): number {
+    const n = range.end - range.start;
+    const used = Math.min(this.threads, Math.max(1, Math.floor(n / this.minRowsPerThread)));
+    const { features, dp, thetaT, bias, gradients, gradientStride, counter, chunkRows } = this.layout;
+    if (op === OP.backward) this.f64.fill(0, gradients / 8, (gradients + used * gradientStride) / 8);
+    // Plain store: the workers' generation bump (an atomic add) publishes it.
+    this.slots[counter / 4] = 0;
+    const generations: number[] = [];
+    for (let t = 1; t < used; t++) {
+      const gradient = gradients + t * gradientStride;
+      generations.push(this.team.start(t, { op, squash, k, rangeStart: range.start, rangeEnd: range.end, pointer, gradient }));
+    }
+    this.rowsByThread[0] +=
+      op === OP.backward
+        ? this.kernel.backward(features, dp, k, pointer, range.start, range.end, gradients, counter, chunkRows)
+        : this.kernel.forward(features, dp, k, thetaT, bias, range.start, range.end, pointer, squash, counter, chunkRows);
+    for (let t = 1; t < used; t++) this.rowsByThread[t] += this.team.finish(t, generations[t - 1]);
+    return used;
+  }
+}

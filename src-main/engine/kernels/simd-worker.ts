@@ -1,0 +1,84 @@
+import type { WasmMemory, WasmModule } from './wasm-api';
+
+/**
+ * The worker side of the SIMD kernel, as inline source for `new Worker(source, { eval: true })`: no
+ * worker file to locate, so the kernel runs the same from source, the CLI bundle and electron-vite
+ * bundles. Each worker instantiates the kernel module on the shared memory and then loops: sleep on its
+ * generation slot (Atomics.wait), run the job its slots describe (claiming chunks of rows from the
+ * shared counter, like the calling thread), publish the generation in its done slot (Atomics.notify).
+ * Everything stays in the shared memory; no messages, so the calling thread can block synchronously.
+ */
+
+/** Int32 slots of one thread's 64-byte control block (one cache line, so threads never share one). */
+export const SLOT = {
+  generation: 0,
+  done: 1,
+  op: 2,
+  rangeStart: 3,
+  rangeEnd: 4,
+  /** The whole range's logits (forward) or dz (backward). */
+  pointer: 5,
+  /** This worker's gradient slice (backward). */
+  gradient: 6,
+  /** 0 while starting, 1 once instantiated, −1 if instantiation failed. */
+  ready: 7,
+  /** Nonzero when the last job threw. */
+  error: 8,
+  /** Forward only: 1 to write σ(logit) per row instead of the logit (K = 1 only). */
+  squash: 9,
+  /** Rows the worker did in its last job. */
+  rows: 10,
+  /** The job's K: the kernel's, or 1 for the two-class head's fused paths. */
+  k: 11,
+} as const;
+export const CONTROL_BLOCK_BYTES = 64;
+
+export const OP = { forward: 1, backward: 2, stop: 3 } as const;
+
+/** What every worker gets once: the module, the memory and the call-invariant pointers. */
+export interface SimdWorkerData {
+  readonly wasmModule: WasmModule;
+  readonly memory: WasmMemory;
+  /** Int32 index of this worker's control block. */
+  readonly block: number;
+  readonly features: number;
+  readonly dp: number;
+  readonly thetaT: number;
+  readonly bias: number;
+  /** Byte address of the shared chunk counter, and the rows of a chunk. */
+  readonly counter: number;
+  readonly chunkRows: number;
+}
+
+export const WORKER_SOURCE = `'use strict';
+const { workerData } = require('node:worker_threads');
+const { wasmModule, memory, block, features, dp, thetaT, bias, counter, chunkRows } = workerData;
+const slots = new Int32Array(memory.buffer);
+const at = (slot) => block + slot;
+let kernel = null;
+try {
+  kernel = new WebAssembly.Instance(wasmModule, { env: { memory } }).exports;
+  Atomics.store(slots, at(${SLOT.ready}), 1);
+} catch {
+  Atomics.store(slots, at(${SLOT.ready}), -1);
+}
+Atomics.notify(slots, at(${SLOT.ready}));
+let seen = 0;
+while (kernel !== null) {
+  Atomics.wait(slots, at(${SLOT.generation}), seen);
+  seen = Atomics.load(slots, at(${SLOT.generation}));
+  const op = slots[at(${SLOT.op})];
+  if (op === ${OP.stop}) break;
+  try {
+    const start = slots[at(${SLOT.rangeStart})], end = slots[at(${SLOT.rangeEnd})], pointer = slots[at(${SLOT.pointer})], k = slots[at(${SLOT.k})];
+    slots[at(${SLOT.rows})] = op === ${OP.forward}
+      ? kernel.forward(features, dp, k, thetaT, bias, start, end, pointer, slots[at(${SLOT.squash})], counter, chunkRows)
+      : kernel.backward(features, dp, k, pointer, start, end, slots[at(${SLOT.gradient})], counter, chunkRows);
+    slots[at(${SLOT.error})] = 0;
+  } catch {
+    slots[at(${SLOT.error})] = 1;
+  }
+  Atomics.store(slots, at(${SLOT.done}), seen);
+  Atomics.notify(slots, at(${SLOT.done}));
+}
+`;
