@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { app, BrowserWindow, shell } from 'electron';
 import { createServices, type Services } from '../services';
@@ -40,8 +41,14 @@ function createWindow(): void {
   else void window.loadFile(join(import.meta.dirname, '../renderer/index.html'));
 }
 
+/** `npm start` builds the Electron copy of better-sqlite3 here (scripts/rebuild-sqlite-for-electron.mjs). */
+function defaultSqliteBinding(): string | undefined {
+  const path = join(app.getAppPath(), 'build/electron-native/better-sqlite3/build/Release/better_sqlite3.node');
+  return existsSync(path) ? path : undefined;
+}
+
 function start(): void {
-  const nativeBinding = process.env[SQLITE_BINDING_ENV];
+  const nativeBinding = process.env[SQLITE_BINDING_ENV] ?? defaultSqliteBinding();
   services = createServices({
     dbPath: resolveDatabasePath(),
     runtime: 'electron',
