@@ -3,10 +3,15 @@ import { BoundingError } from '../../src-shared/bounds/interval';
 import { InputError } from '../data/input-error';
 import { ConstraintCompileError } from '../engine/run-case';
 import { auditHelp, runAuditCommand } from './commands/audit';
+import { backendsHelp, runBackendsCommand } from './commands/backends';
 import { datasetsHelp, runDatasetsCommand } from './commands/datasets';
+import { experimentHelp, experimentsHelp, runExperimentCommand, runExperimentsCommand } from './commands/experiment';
 import { importHelp, runImportCommand } from './commands/import';
 import { parseHelp, runParseCommand } from './commands/parse';
 import { qsaHelp, runQsaCommand } from './commands/qsa';
+import { runHelp, runRunCommand, runRunsCommand, runsHelp } from './commands/runs';
+import { runServeCommand, serveHelp } from './commands/serve';
+import { runTrainCommand, trainHelp } from './commands/train';
 import { processOutput, type CliOutput } from './output';
 import { UsageError } from './usage-error';
 
@@ -22,6 +27,13 @@ const commands: Record<string, Command> = {
   import: { summary: 'import a dataset (image folder, pixel CSV, IDX, Seldonian CSV) into the workspace', help: importHelp, run: runImportCommand },
   audit: { summary: "bound each constraint on an existing model's predictions: holds / violated / inconclusive", help: auditHelp, run: runAuditCommand },
   datasets: { summary: 'list, show (group counts, warnings) or delete imported datasets', help: datasetsHelp, run: runDatasetsCommand },
+  experiment: { summary: 'run a Seldonian experiment (QSA vs baselines over data fractions × trials); show, export, plot it', help: experimentHelp, run: runExperimentCommand },
+  experiments: { summary: 'list the experiments with their status and stored trials', help: experimentsHelp, run: runExperimentsCommand },
+  backends: { summary: 'show which TensorFlow.js backend loads (tfjs-node-gpu, tfjs-node, wasm, cpu) and why', help: backendsHelp, run: (args, out) => runBackendsCommand(args, out) },
+  serve: { summary: 'run the UI in a browser: serves the app and its API on 127.0.0.1 with an access token', help: serveHelp, run: runServeCommand },
+  train: { summary: 'train a CNN under fairness constraints (body/head or full-model QSA) and store the run', help: trainHelp, run: runTrainCommand },
+  runs: { summary: 'list the training runs with their status and verdict', help: runsHelp, run: runRunsCommand },
+  run: { summary: "show a training run (bounds, iteration log), export its model or latent features, cancel it", help: runHelp, run: runRunCommand },
 };
 
 function mainHelp(): string {

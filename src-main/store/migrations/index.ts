@@ -6,13 +6,21 @@
  */
 import type { WritableDB } from '../database';
 import * as m0001 from './0001-datasets';
+import * as m0002 from './0002-experiments';
+import * as m0003 from './0003-saved-constraints';
+import * as m0004 from './0004-runs';
 
 export interface Migration {
   readonly version: number;
   readonly migrate: (db: WritableDB) => void;
 }
 
-export const migrations: readonly Migration[] = [{ version: m0001.version, migrate: m0001.migrateTo1 }];
+export const migrations: readonly Migration[] = [
+  { version: m0001.version, migrate: m0001.migrateTo1 },
+  { version: m0002.version, migrate: m0002.migrateTo2 },
+  { version: m0003.version, migrate: m0003.migrateTo3 },
+  { version: m0004.version, migrate: m0004.migrateTo4 },
+];
 
 export const LATEST_VERSION = migrations[migrations.length - 1].version;
 

@@ -1,0 +1,246 @@
+/**
+ * Exports of a finished run:
+ * - its head problem as a case in the golden fixtures' format (data.csv.gz, metadata.json,
+ *   theta_init.json, spec.json; shared/fixtures/seldonian/README.md), so that `fairbound qsa --spec`
+ *   reproduces the run's head QSA from files alone. Features are written as the shortest decimal that
+ *   reads back as the same float64 (the float32 latent widened), the very values the run's QSA used;
+ * - its CNN in the TF.js layers format: the Seldonian model (the trained body with the QSA's head, or
+ *   the full pipeline's solution θ), the candidate, the body-trained CNN or the initial one.
+ */
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import * as tf from '@tensorflow/tfjs';
+import { InputError } from '../data/input-error';
+import { buildModel } from '../deep/architectures';
+import { saveModel, type SavedModelFiles } from '../deep/export';
+import { setWeights, type WeightsByValue } from '../deep/weights';
+import type { ReadableDB } from '../store/database';
+import { getDataset, loadDatasetForTraining } from '../store/datasets';
+import { getRun, getRunLatents, getRunRows, getRunWeights, type RunInfo, type RunWeights, type RunWeightsKind } from '../store/runs';
+
+/** The run, which must have finished with results. */
+function finishedRun(db: ReadableDB, runId: number): RunInfo {
+  const run = getRun(db, runId);
+  if (!run) throw new InputError(`no run ${runId} in this workspace (see \`fairbound runs\`)`);
+  if (run.status !== 'passed' && run.status !== 'nsf') {
+    throw new InputError(`run ${runId} is ${run.status}${run.error ? ` (${run.error})` : ''}: only a finished run (passed or NSF) has results to export`);
+  }
+  return run;
+}
+
+function requireWeights(db: ReadableDB, runId: number, kind: RunWeightsKind): RunWeights {
+  const w = getRunWeights(db, runId, kind);
+  if (!w) throw new Error(`run ${runId} has no stored '${kind}' weights`);
+  return w;
+}
+
+function writeAtomically(path: string, data: string | Uint8Array): void {
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, data);
+  renameSync(temporary, path);
+}
+
+/** A name not in `taken`: `base`, else `base_2`, `base_3`, … */
+function freeName(base: string, taken: ReadonlySet<string>): string {
+  if (!taken.has(base)) return base;
+  for (let i = 2; ; i++) if (!taken.has(`${base}_${i}`)) return `${base}_${i}`;
+}
+
+export interface LatentsCaseFiles {
+  readonly spec: string;
+  readonly data: string;
+  readonly metadata: string;
+  readonly thetaInit: string;
+  readonly nRows: number;
+  readonly nFeatures: number;
+}
+
+/**
+ * Writes the run's head QSA as a fixtures-style case in `outDir`: the latent features of every run row
+ * (run order: candidate rows first), the sensitive columns and the label; the head's θ₀; the run's
+ * constraints, δs, safety fraction and optimiser settings.
+ */
+export function exportLatentsCase(db: ReadableDB, runId: number, outDir: string): LatentsCaseFiles {
+  const run = finishedRun(db, runId);
+  if (run.pipeline !== 'head') throw new InputError(`run ${runId} is a full-model run: it has no latent features (export-latents is for head runs)`);
+  const latents = getRunLatents(db, runId);
+  const rows = getRunRows(db, runId);
+  if (!latents || !rows) throw new Error(`run ${runId} has no stored latent features or row list`);
+  if (run.datasetId === null || !getDataset(db, run.datasetId)) throw new InputError(`run ${runId}'s dataset '${run.datasetName}' was deleted: its labels and groups are gone`);
+  const data = loadDatasetForTraining(db, run.datasetId);
+  const s = run.settings;
+  const k = data.sensitiveColumns.length;
+  const d = latents.dim;
+  const thetaInit = requireWeights(db, runId, 'head_initial').data as Float64Array;
+
+  // Column names: the dataset's sensitive columns and label as they are; features z0..z{d−1} unless taken.
+  const taken = new Set<string>(data.sensitiveColumns);
+  const label = freeName('label', taken);
+  taken.add(label);
+  let prefix = 'z';
+  while ([...taken].some((name) => name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length)))) prefix = `${prefix}_`;
+  const features = Array.from({ length: d }, (_, j) => `${prefix}${j}`);
+
+  const lines: string[] = [];
+  const cells: string[] = new Array(d + k + 1);
+  for (let i = 0; i < latents.nRows; i++) {
+    const r = rows.rowOrder[i];
+    // String(float64) is the shortest decimal that reads back as exactly this double.
+    for (let j = 0; j < d; j++) cells[j] = String(latents.data[i * d + j]);
+    for (let c = 0; c < k; c++) cells[d + c] = String(data.sensitive[r * k + c]);
+    cells[d + k] = String(data.labels[r]);
+    lines.push(cells.join(','));
+  }
+
+  mkdirSync(outDir, { recursive: true });
+  const files = {
+    data: join(outDir, 'data.csv.gz'),
+    metadata: join(outDir, 'metadata.json'),
+    thetaInit: join(outDir, 'theta_init.json'),
+    spec: join(outDir, 'spec.json'),
+  };
+  const multiclass = s.numClasses > 2;
+  writeAtomically(files.data, gzipSync(lines.join('\n') + '\n'));
+  writeAtomically(
+    files.metadata,
+    JSON.stringify(
+      {
+        regime: 'supervised_learning',
+        sub_regime: multiclass ? 'multiclass_classification' : 'classification',
+        all_col_names: [...features, ...data.sensitiveColumns, label],
+        label_col_names: [label],
+        sensitive_col_names: data.sensitiveColumns,
+      },
+      null,
+      1,
+    ),
+  );
+  const theta = multiclass
+    ? Array.from({ length: d + 1 }, (_, i) => Array.from(thetaInit.subarray(i * s.numClasses, (i + 1) * s.numClasses)))
+    : Array.from(thetaInit);
+  writeAtomically(files.thetaInit, JSON.stringify(theta));
+  writeAtomically(
+    files.spec,
+    JSON.stringify(
+      {
+        constraints: run.constraints.map((c) => c.source),
+        deltas: run.constraints.map((c) => c.delta),
+        frac_data_in_safety: s.fracSafety,
+        optimization: {
+          model: s.qsaModel,
+          primary_objective: s.objective,
+          initial_solution: 'theta_init',
+          optimization_technique: 'gradient_descent',
+          optimizer: 'adam',
+          hyperparams: {
+            lambda_init: [...s.qsa.lambdaInit],
+            alpha_theta: s.qsa.alphaTheta,
+            alpha_lamb: s.qsa.alphaLambda,
+            beta_velocity: s.qsa.betaVelocity,
+            beta_rmsprop: s.qsa.betaRmsprop,
+            use_batches: false,
+            num_iters: s.qsa.numIters,
+          },
+        },
+        files: { data: 'data.csv.gz', metadata: 'metadata.json', theta_init: 'theta_init.json' },
+        fairbound_run: { id: run.id, dataset: run.datasetName, pipeline: run.pipeline, architecture: run.architecture, seed: run.seed },
+      },
+      null,
+      1,
+    ),
+  );
+  return { ...files, nRows: latents.nRows, nFeatures: d };
+}
+
+export type ExportedModel = 'seldonian' | 'candidate' | 'trained' | 'initial';
+
+/** Stored weights (names, shapes, concatenated data) as WeightsByValue. */
+export function splitWeights(w: RunWeights): WeightsByValue {
+  const data: Float32Array[] = [];
+  let offset = 0;
+  for (const shape of w.shapes) {
+    const size = shape.reduce((a, b) => a * b, 1);
+    data.push(Float32Array.from(w.data.subarray(offset, offset + size)));
+    offset += size;
+  }
+  if (offset !== w.data.length) throw new Error(`weights '${w.kind}': shapes cover ${offset} values, the blob holds ${w.data.length}`);
+  return { names: w.names, shapes: w.shapes, data };
+}
+
+/**
+ * The head's θ as Dense(d → K) weights: multiclass θ[0] biases, θ[1+i][k] kernel; binary θ = [b, w]
+ * becomes the two-logit layer kernel[:,0] = 0, kernel[:,1] = w, bias = [0, b], whose softmax column 1 is
+ * σ(b + x·w), the logistic model itself.
+ */
+export function headThetaAsDense(theta: Float64Array, inputDim: number, numClasses: number): { kernel: Float32Array; bias: Float32Array } {
+  const kernel = new Float32Array(inputDim * numClasses);
+  const bias = new Float32Array(numClasses);
+  if (numClasses === 2) {
+    if (theta.length !== inputDim + 1) throw new Error(`binary head θ has ${theta.length} values, expected ${inputDim + 1}`);
+    bias[1] = theta[0];
+    for (let i = 0; i < inputDim; i++) kernel[i * 2 + 1] = theta[1 + i];
+  } else {
+    if (theta.length !== (inputDim + 1) * numClasses) throw new Error(`head θ has ${theta.length} values, expected ${(inputDim + 1) * numClasses}`);
+    bias.set(theta.subarray(0, numClasses));
+    kernel.set(theta.subarray(numClasses));
+  }
+  return { kernel, bias };
+}
+
+/** The run's CNN with the chosen weights, as a tf.LayersModel (the caller disposes it). */
+export function runModel(db: ReadableDB, runId: number, which: ExportedModel): tf.LayersModel {
+  const run = finishedRun(db, runId);
+  const s = run.settings;
+  const head = run.pipeline === 'head';
+  if (which === 'trained' && !head) throw new InputError(`run ${runId} is a full-model run: there is no separately trained CNN (use seldonian, candidate or initial)`);
+  const thetaKind: RunWeightsKind | null =
+    which === 'seldonian' ? (head ? 'head_solution' : 'theta_solution') : which === 'candidate' ? (head ? 'head_candidate' : 'theta_candidate') : null;
+  const theta = thetaKind ? getRunWeights(db, runId, thetaKind) : null;
+  if (thetaKind && !theta) {
+    throw new InputError(
+      which === 'seldonian'
+        ? `run ${runId} returned No Solution Found: there is no Seldonian model (export --which candidate, trained or initial instead)`
+        : `run ${runId} has no candidate solution (candidate selection ended in NSF)`,
+    );
+  }
+  const model = buildModel(s.architecture, { numClasses: s.numClasses, seed: run.seeds.model, inputShape: [s.inputShape[0], s.inputShape[1], s.inputShape[2]] });
+  try {
+    const base = head && which !== 'initial' ? 'cnn_trained' : 'cnn_initial';
+    const weights = splitWeights(requireWeights(db, runId, base));
+    if (theta && head) {
+      const headIndex = (suffix: string) => weights.names.indexOf(`head/${suffix}`);
+      const inputDim = weights.shapes[headIndex('kernel')][0];
+      const dense = headThetaAsDense(theta.data as Float64Array, inputDim, s.numClasses);
+      (weights.data as Float32Array[])[headIndex('kernel')] = dense.kernel;
+      (weights.data as Float32Array[])[headIndex('bias')] = dense.bias;
+    } else if (theta) {
+      // Full pipeline: θ covers the trainable weights in order; the rest (batch-norm statistics) stay.
+      const parts = splitWeights(theta);
+      parts.names.forEach((name, i) => {
+        const at = weights.names.indexOf(name);
+        if (at < 0) throw new Error(`run ${runId}: θ names weight '${name}', which the model does not have`);
+        (weights.data as Float32Array[])[at] = parts.data[i];
+      });
+    }
+    setWeights(model, weights);
+    model.setUserDefinedMetadata({
+      ...(model.getUserDefinedMetadata() as Record<string, unknown>),
+      fairboundRun: { id: run.id, status: run.status, weights: which, pipeline: run.pipeline, constraints: run.constraints },
+    });
+    return model;
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+}
+
+/** Writes the run's model (see runModel) to `outDir` as model.json + weights.bin. */
+export async function exportRunModel(db: ReadableDB, runId: number, outDir: string, which: ExportedModel = 'seldonian'): Promise<SavedModelFiles> {
+  const model = runModel(db, runId, which);
+  try {
+    return await saveModel(model, outDir);
+  } finally {
+    model.dispose();
+  }
+}

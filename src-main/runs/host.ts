@@ -1,0 +1,453 @@
+/**
+ * The app side of training (design §6): runs are queued in the workspace database and executed one at a
+ * time by ONE long-lived worker process (node:child_process fork), because TF.js in several threads
+ * of one process breaks (tensorflow/tfjs#8388) and a crash of native or wasm code must not take the
+ * app down. The worker is forked on first use, kept while runs come, and forked again after a crash;
+ * when idle it does not keep the parent process alive.
+ *
+ * Lifecycle of a run (style 3–4): `queued` (row written here, with its settings) → `running` → `passed`
+ * / `nsf` (results written by the worker in one transaction) | `failed` (with the reason; a crash of
+ * the worker is recorded here) | `cancelled`. Cancel returns at once: a queued run is cancelled here;
+ * a running one gets a cancel message and its database flag (the worker polls the flag inside the
+ * engine's synchronous loops too) and, if it has not stopped after a grace period, the worker is
+ * killed and the run recorded as cancelled.
+ *
+ * Worker entry: from TypeScript source (tests) src-main/runs/worker-entry.ts bundled once with esbuild
+ * into node_modules/.cache/fairbound/; from the CLI bundle (out/cli/fairbound.mjs) a sibling
+ * `train-worker.mjs` if a build put one there, else the bundle itself with the hidden
+ * `train __worker` command. Other hosts (the Electron main bundle) pass their own `entry`.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InputError } from '../data/input-error';
+import { openWorkspace, type WritableDB } from '../store/database';
+import { endRun, getRun, insertRun, requestRunCancel } from '../store/runs';
+import type { RunOutcome } from './pipeline';
+import { prepareRun } from './prepare';
+import type { FromTrainingWorker, ToTrainingWorker } from './protocol';
+import type { RunEvent, RunRequest, RunStatus } from './types';
+
+export interface WorkerEntry {
+  /** The module to fork. */
+  readonly modulePath: string;
+  /** Its argv after the module path. */
+  readonly args?: readonly string[];
+  /** The runtime to run it with (default: this process's). */
+  readonly execPath?: string;
+  /** Default: none (not the parent's, which under a test runner may hold loaders). */
+  readonly execArgv?: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** The CLI's hidden command that serves a training worker (src-main/cli/commands/train.ts). */
+export const CLI_TRAIN_WORKER_ARGS = ['train', '__worker'] as const;
+
+export interface TrainingHostOptions {
+  /** Default: defaultWorkerEntry(). */
+  readonly entry?: WorkerEntry | (() => Promise<WorkerEntry>);
+  /** better-sqlite3's addon for both sides, if not the default (the Electron app). */
+  readonly nativeBinding?: string;
+  /** How long a running run may take to stop after a cancel before its worker is killed (ms, default 15000). */
+  readonly cancelGraceMs?: number;
+}
+
+export interface StartRunOptions {
+  readonly onEvent?: (event: RunEvent) => void;
+}
+
+export interface TrainingRunHandle {
+  readonly runId: number;
+  /** Resolves when the run has ended, with its final status; never rejects. */
+  readonly done: Promise<RunOutcome>;
+  /** Returns at once; `done` tells when the run has stopped. */
+  cancel(reason?: string): void;
+}
+
+interface Job {
+  readonly runId: number;
+  readonly dbPath: string;
+  readonly onEvent: (event: RunEvent) => void;
+  readonly resolve: (outcome: RunOutcome) => void;
+  readonly done: Promise<RunOutcome>;
+  settled: boolean;
+  finishedEmitted: boolean;
+  cancelRequested: boolean;
+  killedForCancel: boolean;
+  cancelReason: string;
+  killTimer: NodeJS.Timeout | null;
+  /** The worker was sent its `start`. */
+  sent: boolean;
+}
+
+interface WorkerState {
+  readonly child: ChildProcess;
+  readonly ready: Promise<void>;
+  stderrTail: string;
+  exited: boolean;
+}
+
+const STDERR_TAIL = 4000;
+
+let sourceBuild: Promise<string> | null = null;
+
+/** Bundles src-main/runs/worker-entry.ts for runs from TypeScript source. */
+async function buildSourceWorker(sourceFile: string): Promise<string> {
+  const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+  // A variable specifier keeps bundlers from pulling esbuild into the CLI bundle, which never calls this.
+  const esbuildModule = 'esbuild';
+  const esbuild = (await import(esbuildModule)) as typeof import('esbuild');
+  const built = await esbuild.build({
+    entryPoints: [join(dirname(sourceFile), 'worker-entry.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    target: 'node20',
+    write: false,
+    logLevel: 'silent',
+  });
+  const code = built.outputFiles[0].text;
+  const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
+  // Inside the checkout so that bare imports (packages are external) resolve from its node_modules.
+  const dir = join(repoRoot, 'node_modules', '.cache', 'fairbound');
+  const file = join(dir, `train-worker-${hash}.mjs`);
+  if (!existsSync(file)) {
+    mkdirSync(dir, { recursive: true });
+    const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    writeFileSync(temp, code);
+    renameSync(temp, file);
+  }
+  return file;
+}
+
+/** The worker entry for this build (see the file comment). */
+export async function defaultWorkerEntry(): Promise<WorkerEntry> {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith('.ts')) {
+    sourceBuild ??= buildSourceWorker(here);
+    return { modulePath: await sourceBuild };
+  }
+  for (const name of ['train-worker.mjs', 'train-worker.js']) {
+    const sibling = join(dirname(here), name);
+    if (existsSync(sibling)) return { modulePath: sibling };
+  }
+  return { modulePath: here, args: CLI_TRAIN_WORKER_ARGS };
+}
+
+function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+  return signal ? `was killed by ${signal}` : `exited with code ${code}`;
+}
+
+/** Queues runs and executes them in one worker process (see the file comment). */
+export class TrainingHost {
+  private worker: WorkerState | null = null;
+  private readonly queue: Job[] = [];
+  private active: Job | null = null;
+  private closed = false;
+
+  constructor(private readonly options: TrainingHostOptions = {}) {}
+
+  /** The worker process's id while one is running (diagnostics; tests check that it is long-lived). */
+  get workerPid(): number | null {
+    return this.worker && !this.worker.exited ? (this.worker.child.pid ?? null) : null;
+  }
+
+  private openDb(dbPath: string): WritableDB {
+    return openWorkspace(dbPath, this.options.nativeBinding ? { nativeBinding: this.options.nativeBinding } : {});
+  }
+
+  /**
+   * Validates the request (bad input throws here: InputError, ConstraintCompileError), stores the run
+   * as `queued` and returns its handle; the run starts when the worker is free.
+   */
+  start(dbPath: string, request: RunRequest, options: StartRunOptions = {}): TrainingRunHandle {
+    if (this.closed) throw new Error('TrainingHost: closed');
+    if (dbPath === '' || dbPath === ':memory:') throw new InputError('training runs need a workspace file: the worker process opens it too', { key: 'db' });
+    const db = this.openDb(dbPath);
+    let runId: number;
+    try {
+      runId = insertRun(db, prepareRun(db, request).run);
+    } finally {
+      db.close();
+    }
+    let resolve!: (outcome: RunOutcome) => void;
+    const done = new Promise<RunOutcome>((r) => (resolve = r));
+    const job: Job = {
+      runId,
+      dbPath,
+      onEvent: (event) => {
+        try {
+          options.onEvent?.(event);
+        } catch (error) {
+          // A listener's bug must not stop the run's bookkeeping.
+          process.emitWarning(`training run ${runId}: an event listener threw: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      },
+      resolve,
+      done,
+      settled: false,
+      finishedEmitted: false,
+      cancelRequested: false,
+      killedForCancel: false,
+      cancelReason: 'cancelled',
+      killTimer: null,
+      sent: false,
+    };
+    job.onEvent({ type: 'status', runId, status: 'queued' });
+    this.queue.push(job);
+    void this.pump();
+    return { runId, done, cancel: (reason) => this.cancel(job, reason) };
+  }
+
+  /** Cancels queued runs, waits for the running one to be cancelled, and stops the worker. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const job of [...this.queue]) this.cancel(job, 'cancelled: the app is closing');
+    const active = this.active;
+    if (active) {
+      this.cancel(active, 'cancelled: the app is closing');
+      await active.done;
+    }
+    const worker = this.worker;
+    if (worker && !worker.exited) {
+      const exited = new Promise<void>((r) => worker.child.once('exit', () => r()));
+      this.send(worker, { type: 'shutdown' });
+      const timer = setTimeout(() => worker.child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+  }
+
+  /** Cancels one of this host's runs by id; false if it has no such queued or running run. */
+  cancelRun(runId: number, reason?: string): boolean {
+    const job = this.active?.runId === runId ? this.active : this.queue.find((j) => j.runId === runId);
+    if (!job) return false;
+    this.cancel(job, reason);
+    return true;
+  }
+
+  private cancel(job: Job, reason = 'cancelled'): void {
+    if (job.settled) return;
+    job.cancelReason = reason;
+    const queued = this.queue.indexOf(job);
+    if (queued >= 0) {
+      this.queue.splice(queued, 1);
+      this.record(job, 'cancelled', reason);
+      return;
+    }
+    if (job.cancelRequested) return;
+    job.cancelRequested = true;
+    // The flag reaches the worker even inside the engine's synchronous loops (it polls it).
+    const db = this.openDb(job.dbPath);
+    try {
+      requestRunCancel(db, job.runId);
+    } finally {
+      db.close();
+    }
+    const worker = this.worker;
+    if (worker && this.active === job) this.send(worker, { type: 'cancel', runId: job.runId, reason });
+    job.killTimer = setTimeout(() => {
+      if (job.settled || this.active !== job || !this.worker) return;
+      job.killedForCancel = true;
+      this.worker.child.kill('SIGKILL');
+    }, this.options.cancelGraceMs ?? 15000);
+    job.killTimer.unref();
+  }
+
+  /** Ends a job from this side (not started, or its worker died): records it unless already ended. */
+  private record(job: Job, status: 'failed' | 'cancelled', error: string): void {
+    let outcome: RunOutcome = { runId: job.runId, status, error };
+    try {
+      const db = this.openDb(job.dbPath);
+      try {
+        endRun(db, job.runId, { status, error });
+        const run = getRun(db, job.runId);
+        if (run) outcome = { runId: job.runId, status: run.status, error: run.error };
+      } finally {
+        db.close();
+      }
+    } catch (dbError) {
+      outcome = { runId: job.runId, status, error: `${error} (and it could not be recorded: ${dbError instanceof Error ? dbError.message : String(dbError)})` };
+    }
+    this.settle(job, outcome);
+  }
+
+  private settle(job: Job, outcome: RunOutcome): void {
+    if (job.settled) return;
+    job.settled = true;
+    if (job.killTimer) clearTimeout(job.killTimer);
+    if (!job.finishedEmitted) {
+      job.finishedEmitted = true;
+      job.onEvent({ type: 'finished', runId: job.runId, status: outcome.status, error: outcome.error });
+    }
+    job.resolve(outcome);
+  }
+
+  private async pump(): Promise<void> {
+    if (this.active || this.queue.length === 0) return;
+    const job = this.queue.shift()!;
+    this.active = job;
+    let worker: WorkerState;
+    try {
+      worker = await this.ensureWorker();
+    } catch (error) {
+      this.active = null;
+      if (job.cancelRequested) this.record(job, 'cancelled', job.cancelReason);
+      else this.record(job, 'failed', `the training worker could not be started: ${error instanceof Error ? error.message : String(error)}`);
+      void this.pump();
+      return;
+    }
+    if (job.settled) {
+      this.active = null;
+      void this.pump();
+      return;
+    }
+    this.hold(worker, true);
+    job.sent = true;
+    this.send(worker, { type: 'start', runId: job.runId, dbPath: job.dbPath, ...(this.options.nativeBinding ? { nativeBinding: this.options.nativeBinding } : {}) });
+    if (job.cancelRequested) this.send(worker, { type: 'cancel', runId: job.runId, reason: job.cancelReason });
+  }
+
+  private send(worker: WorkerState, message: ToTrainingWorker): void {
+    if (!worker.exited && worker.child.connected) worker.child.send(message);
+  }
+
+  /** Whether the worker keeps this process alive: only while it has work. */
+  private hold(worker: WorkerState, busy: boolean): void {
+    const { child } = worker;
+    const handles = [child, child.channel, child.stdout, child.stderr] as ({ ref?: () => void; unref?: () => void } | null | undefined)[];
+    for (const h of handles) (busy ? h?.ref : h?.unref)?.call(h);
+  }
+
+  private async ensureWorker(): Promise<WorkerState> {
+    if (this.worker && !this.worker.exited) {
+      await this.worker.ready;
+      return this.worker;
+    }
+    const option = this.options.entry;
+    const entry = option === undefined ? await defaultWorkerEntry() : typeof option === 'function' ? await option() : option;
+    const child = fork(entry.modulePath, [...(entry.args ?? [])], {
+      execPath: entry.execPath,
+      execArgv: [...(entry.execArgv ?? [])],
+      env: entry.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      // Structured clone: NaN and ±∞ in progress events survive (JSON would turn them into null).
+      serialization: 'advanced',
+    });
+    let readyResolve!: () => void;
+    let readyReject!: (error: Error) => void;
+    const ready = new Promise<void>((resolve, reject) => {
+      readyResolve = resolve;
+      readyReject = reject;
+    });
+    // A rejection nobody awaits yet (the worker died before the first run) must not crash the process.
+    ready.catch(() => undefined);
+    const state: WorkerState = { child, ready, stderrTail: '', exited: false };
+    this.worker = state;
+    child.stdout?.on('data', () => undefined);
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (text: string) => {
+      state.stderrTail = (state.stderrTail + text).slice(-STDERR_TAIL);
+    });
+    child.on('message', (message: FromTrainingWorker) => {
+      if (message.type === 'ready') readyResolve();
+      else this.onMessage(state, message);
+    });
+    child.on('error', (error) => {
+      readyReject(error);
+      this.onExit(state, `could not be run: ${error.message}`);
+    });
+    child.on('exit', (code, signal) => {
+      readyReject(new Error(`the training worker ${describeExit(code, signal)} before it was ready${this.tail(state)}`));
+      this.onExit(state, describeExit(code, signal));
+    });
+    await ready;
+    return state;
+  }
+
+  /** The worker's last stderr lines worth reading (stack frames and Node's version banner dropped). */
+  private tail(state: WorkerState): string {
+    const lines = state.stderrTail
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '' && !line.startsWith('at ') && !/^Node\.js v\d/.test(line));
+    return lines.length === 0 ? '' : `: ${lines.slice(-4).join(' | ')}`;
+  }
+
+  private onMessage(state: WorkerState, message: Exclude<FromTrainingWorker, { type: 'ready' }>): void {
+    const job = this.active;
+    if (!job || job.runId !== message.runId) return;
+    switch (message.type) {
+      case 'progress':
+        if (message.event.type === 'finished') job.finishedEmitted = true;
+        job.onEvent(message.event);
+        return;
+      case 'done':
+        this.active = null;
+        this.settle(job, { runId: job.runId, status: message.status, error: message.error });
+        break;
+      case 'failed':
+        this.active = null;
+        this.record(job, 'failed', `the training worker failed: ${message.error.name}: ${message.error.message}`);
+        break;
+    }
+    if (!this.active && this.queue.length === 0) this.hold(state, false);
+    void this.pump();
+  }
+
+  private onExit(state: WorkerState, how: string): void {
+    if (state.exited) return;
+    state.exited = true;
+    if (this.worker === state) this.worker = null;
+    const job = this.active;
+    // A job whose start was never sent is settled by pump (the worker could not be started).
+    if (job && job.sent) {
+      this.active = null;
+      if (job.killedForCancel) this.record(job, 'cancelled', `${job.cancelReason} (the worker did not stop within the grace period and was killed)`);
+      else this.record(job, 'failed', `the training worker ${how} during the run${this.tail(state)}`);
+    }
+    void this.pump();
+  }
+}
+
+let defaultHost: TrainingHost | null = null;
+
+/** The process-wide host (one worker for the whole app). */
+export function trainingHost(options?: TrainingHostOptions): TrainingHost {
+  defaultHost ??= new TrainingHost(options);
+  return defaultHost;
+}
+
+/**
+ * Starts a training run in the shared worker process: the service the app and the bridge call.
+ * @example const { runId, done, cancel } = startTrainingRun(dbPath, request, { onEvent: (e) => send(e) });
+ */
+export function startTrainingRun(dbPath: string, request: RunRequest, options: StartRunOptions & { host?: TrainingHost } = {}): TrainingRunHandle {
+  return (options.host ?? trainingHost()).start(dbPath, request, options);
+}
+
+/**
+ * Cancels a run by id: through the shared host when it runs there (returns at once), else by setting
+ * the run's cancel flag in the workspace, which the worker running it (in any process) polls. Returns the
+ * run's status at the time of the request, or undefined if there is no such run.
+ */
+export function cancelTrainingRun(dbPath: string, runId: number, reason?: string): RunStatus | undefined {
+  const db = openWorkspace(dbPath);
+  try {
+    const status = requestRunCancel(db, runId);
+    if (status === 'queued' || status === 'running') defaultHost?.cancelRun(runId, reason);
+    return status;
+  } finally {
+    db.close();
+  }
+}
+
+/** Stops the shared worker (after cancelling what is queued or running). */
+export async function shutdownTrainingWorker(): Promise<void> {
+  const host = defaultHost;
+  defaultHost = null;
+  await host?.close();
+}

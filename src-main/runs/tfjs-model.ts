@@ -1,0 +1,163 @@
+/**
+ * A whole TF.js CNN as the engine's ClassifierModel (full-model QSA, Tutorials G/H): θ is every
+ * trainable weight, flattened in model.trainableWeights order (each tensor row-major); predictions are
+ * the model's class probabilities in inference mode; the vector-Jacobian product the bounds need is
+ * tf.grad of Σ P ⊙ dP with respect to the weights. The engine's bound maths stays its float64 code:
+ * θ, P, dP and the gradient cross into float32 only at this boundary.
+ *
+ * The model's variables are overwritten with θ on every call whose θ differs from the last one, so a
+ * model lent to this class must not be used for anything else meanwhile.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { RowRange } from '../engine/data';
+import type { ClassifierModel } from '../engine/models/model';
+import { headActivation, inputShapeOf, numClassesOf } from '../deep/architectures';
+import { BatchReader, validateImageSet, type ImageSet } from '../deep/images';
+
+export interface ParameterLayout {
+  readonly names: readonly string[];
+  readonly shapes: readonly (readonly number[])[];
+  readonly sizes: readonly number[];
+  readonly total: number;
+}
+
+/** Names and shapes of the trainable weights, in θ order. */
+export function parameterLayout(model: tf.LayersModel): ParameterLayout {
+  const names = model.trainableWeights.map((w) => w.originalName);
+  const shapes = model.trainableWeights.map((w) => [...w.shape] as number[]);
+  const sizes = shapes.map((s) => s.reduce((a, b) => a * b, 1));
+  return { names, shapes, sizes, total: sizes.reduce((a, b) => a + b, 0) };
+}
+
+/** The model's current trainable weights as one float64 θ. */
+export function thetaOf(model: tf.LayersModel): Float64Array {
+  const layout = parameterLayout(model);
+  const theta = new Float64Array(layout.total);
+  let offset = 0;
+  for (const w of model.trainableWeights) {
+    const values = w.read().dataSync() as Float32Array;
+    theta.set(values, offset);
+    offset += values.length;
+  }
+  return theta;
+}
+
+export interface TfjsModelOptions {
+  /** 1: the engine's binary form, P(y=1) = class 1's probability; K: every class probability. */
+  readonly nOutputs: number;
+  /** Images per forward pass (default 256). */
+  readonly chunkSize?: number;
+  /** Called before every forward pass; throw to stop (cancellation inside the engine's synchronous loop). */
+  readonly checkCancelled?: () => void;
+}
+
+export class TfjsClassifierModel implements ClassifierModel {
+  readonly nParams: number;
+  readonly nOutputs: number;
+  readonly layout: ParameterLayout;
+  private readonly variables: tf.Variable[];
+  private readonly reader: BatchReader;
+  private readonly chunkSize: number;
+  private readonly softmaxNeeded: boolean;
+  private readonly rowIndex: Int32Array;
+  private readonly current: Float64Array;
+  private hasCurrent = false;
+  private last: { start: number; end: number; theta: Float64Array; probs: Float64Array } | null = null;
+
+  constructor(
+    private readonly model: tf.LayersModel,
+    private readonly images: ImageSet,
+    private readonly options: TfjsModelOptions,
+  ) {
+    validateImageSet(images, inputShapeOf(model), 'TfjsClassifierModel');
+    const k = numClassesOf(model);
+    if (options.nOutputs !== 1 && options.nOutputs !== k) throw new RangeError(`TfjsClassifierModel: nOutputs must be 1 or the model's ${k} classes, got ${options.nOutputs}`);
+    if (options.nOutputs === 1 && k !== 2) throw new RangeError(`TfjsClassifierModel: the binary form needs a 2-class model, this one has ${k}`);
+    this.nOutputs = options.nOutputs;
+    this.layout = parameterLayout(model);
+    this.nParams = this.layout.total;
+    this.variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    this.chunkSize = options.chunkSize ?? 256;
+    this.reader = new BatchReader(images, this.chunkSize);
+    this.softmaxNeeded = headActivation(model) === 'linear';
+    this.rowIndex = Int32Array.from({ length: images.n }, (_, i) => i);
+    this.current = new Float64Array(this.nParams);
+  }
+
+  /** Writes θ into the model's variables unless they already hold it. */
+  private load(theta: Float64Array): void {
+    if (theta.length !== this.nParams) throw new RangeError(`TfjsClassifierModel: θ has ${theta.length} values, the model ${this.nParams}`);
+    if (this.hasCurrent && sameValues(theta, this.current)) return;
+    let offset = 0;
+    tf.tidy(() => {
+      this.variables.forEach((v, i) => {
+        const size = this.layout.sizes[i];
+        v.assign(tf.tensor(Float32Array.from(theta.subarray(offset, offset + size)), this.layout.shapes[i] as number[], 'float32'));
+        offset += size;
+      });
+    });
+    this.current.set(theta);
+    this.hasCurrent = true;
+  }
+
+  /** The engine's outputs for a batch of images: [n, nOutputs] probabilities. */
+  private outputs(x: tf.Tensor4D): tf.Tensor2D {
+    const raw = this.model.apply(x, { training: false }) as tf.Tensor2D;
+    const probs = this.softmaxNeeded ? tf.softmax(raw) : raw;
+    return this.nOutputs === 1 ? (tf.slice(probs, [0, 1], [-1, 1]) as tf.Tensor2D) : probs;
+  }
+
+  private checkRange(range: RowRange): void {
+    if (!(range.start >= 0 && range.end <= this.images.n && range.start <= range.end)) {
+      throw new RangeError(`TfjsClassifierModel: rows [${range.start}, ${range.end}) are outside [0, ${this.images.n})`);
+    }
+  }
+
+  predict(theta: Float64Array, range: RowRange, probs: Float64Array): void {
+    this.checkRange(range);
+    const k = this.nOutputs;
+    const last = this.last;
+    if (last && last.start === range.start && last.end === range.end && sameValues(theta, last.theta)) {
+      probs.set(last.probs);
+      return;
+    }
+    this.load(theta);
+    for (let from = range.start; from < range.end; from += this.chunkSize) {
+      this.options.checkCancelled?.();
+      const count = Math.min(this.chunkSize, range.end - from);
+      const values = tf.tidy(() => this.outputs(this.reader.batch(this.rowIndex, from, count)).dataSync() as Float32Array);
+      probs.set(values, (from - range.start) * k);
+    }
+    // Kept for one repeat call with the same θ and rows (the run's own evaluation after the safety test).
+    this.last = { start: range.start, end: range.end, theta: Float64Array.from(theta), probs: probs.slice(0, (range.end - range.start) * k) };
+  }
+
+  vjp(theta: Float64Array, range: RowRange, _probs: Float64Array, dProbs: Float64Array, gradient: Float64Array): void {
+    this.checkRange(range);
+    this.load(theta);
+    const k = this.nOutputs;
+    for (let from = range.start; from < range.end; from += this.chunkSize) {
+      this.options.checkCancelled?.();
+      const count = Math.min(this.chunkSize, range.end - from);
+      const dSlice = dProbs.subarray((from - range.start) * k, (from - range.start + count) * k);
+      if (dSlice.every((v) => v === 0)) continue;
+      tf.tidy(() => {
+        const x = this.reader.batch(this.rowIndex, from, count);
+        const dP = tf.tensor2d(Float32Array.from(dSlice), [count, k], 'float32');
+        const { grads } = tf.variableGrads(() => tf.sum(tf.mul(this.outputs(x), dP)) as tf.Scalar, this.variables);
+        let offset = 0;
+        this.variables.forEach((v, i) => {
+          const g = grads[v.name].dataSync() as Float32Array;
+          for (let j = 0; j < g.length; j++) gradient[offset + j] += g[j];
+          offset += this.layout.sizes[i];
+        });
+      });
+    }
+  }
+}
+
+function sameValues(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

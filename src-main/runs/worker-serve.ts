@@ -1,0 +1,98 @@
+/**
+ * The worker process's side of the protocol: one run at a time, in this process, until `shutdown` or
+ * until the parent goes away (then the current run is cancelled, so it is not left `running`).
+ * Everything deep (tfjs) stays in this one process: TF.js in several worker threads of one process is
+ * known to break (tensorflow/tfjs#8388).
+ */
+import { openWorkspace, type WritableDB } from '../store/database';
+import { endRun } from '../store/runs';
+import { executeRun } from './pipeline';
+import { serializeError, type FromTrainingWorker, type ToTrainingWorker } from './protocol';
+
+/** What the worker needs of its IPC channel (a forked process's `process`). */
+export interface WorkerPort {
+  send(message: FromTrainingWorker): void;
+  on(event: 'message', listener: (message: ToTrainingWorker) => void): void;
+  on(event: 'disconnect', listener: () => void): void;
+  disconnect?(): void;
+}
+
+function processPort(): WorkerPort {
+  if (!process.send) throw new Error('the training worker must be started with an IPC channel (child_process.fork)');
+  // Ctrl-C in a terminal signals the whole process group: the parent decides (it sends a cancel), and
+  // if the parent goes away the disconnect below cancels the run.
+  process.on('SIGINT', () => undefined);
+  return {
+    send: (message) => {
+      // After a disconnect there is nobody to tell; the outcome is in the database anyway.
+      if (process.connected) process.send!(message);
+    },
+    on: (event: 'message' | 'disconnect', listener: (...args: never[]) => void) => {
+      process.on(event, listener as (...args: unknown[]) => void);
+    },
+    disconnect: () => {
+      if (process.connected) process.disconnect();
+    },
+  };
+}
+
+/** Serves runs until shutdown or disconnect; resolves once the last run has ended. */
+export function serveTrainingWorker(port: WorkerPort = processPort()): Promise<void> {
+  let current: { runId: number; abort: AbortController } | null = null;
+  let chain: Promise<void> = Promise.resolve();
+  let closing = false;
+  return new Promise<void>((resolve) => {
+    const close = (): void => {
+      if (closing) return;
+      closing = true;
+      void chain.then(() => {
+        port.disconnect?.();
+        resolve();
+      });
+    };
+    port.on('message', (message) => {
+      switch (message.type) {
+        case 'start': {
+          const { runId, dbPath, nativeBinding } = message;
+          const abort = new AbortController();
+          chain = chain.then(async () => {
+            if (closing) return;
+            current = { runId, abort };
+            let db: WritableDB | null = null;
+            try {
+              db = openWorkspace(dbPath, nativeBinding ? { nativeBinding } : {});
+              const outcome = await executeRun(db, runId, {
+                signal: abort.signal,
+                onEvent: (event) => port.send({ type: 'progress', runId, event }),
+              });
+              port.send({ type: 'done', runId, status: outcome.status, error: outcome.error });
+            } catch (error) {
+              // executeRun records its own failures; this is for what happens around it.
+              try {
+                if (db) endRun(db, runId, { status: 'failed', error: `the training worker failed: ${error instanceof Error ? error.message : String(error)}` });
+              } catch {
+                // The database itself is the problem: the parent records the failure.
+              }
+              port.send({ type: 'failed', runId, error: serializeError(error) });
+            } finally {
+              db?.close();
+              current = null;
+            }
+          });
+          return;
+        }
+        case 'cancel':
+          if (current?.runId === message.runId) current.abort.abort(message.reason ?? 'cancelled');
+          return;
+        case 'shutdown':
+          close();
+          return;
+      }
+    });
+    port.on('disconnect', () => {
+      current?.abort.abort('cancelled: the process that started the run went away');
+      close();
+    });
+    port.send({ type: 'ready', pid: process.pid });
+  });
+}
