@@ -9,6 +9,7 @@ import { experimentHelp, experimentsHelp, runExperimentCommand, runExperimentsCo
 import { importHelp, runImportCommand } from './commands/import';
 import { parseHelp, runParseCommand } from './commands/parse';
 import { qsaHelp, runQsaCommand } from './commands/qsa';
+import { reportHelp, runReportCommand } from './commands/report';
 import { runHelp, runRunCommand, runRunsCommand, runsHelp } from './commands/runs';
 import { runServeCommand, serveHelp } from './commands/serve';
 import { runTrainCommand, trainHelp } from './commands/train';
@@ -33,6 +34,7 @@ const commands: Record<string, Command> = {
   serve: { summary: 'run the UI in a browser: serves the app and its API on 127.0.0.1 with an access token', help: serveHelp, run: runServeCommand },
   train: { summary: 'train a CNN under fairness constraints (body/head or full-model QSA) and store the run', help: trainHelp, run: runTrainCommand },
   runs: { summary: 'list the training runs with their status and verdict', help: runsHelp, run: runRunsCommand },
+  report: { summary: 'write a self-contained HTML (and PDF) audit report of a run or an experiment', help: reportHelp, run: runReportCommand },
   run: { summary: "show a training run (bounds, iteration log), export its model or latent features, cancel it", help: runHelp, run: runRunCommand },
 };
 

@@ -139,9 +139,12 @@ describe('experiment show / export / plot / experiments', () => {
     expect(resume.stderr).toMatch(/--trials cannot change a resumed experiment/);
     expect((await cli('experiment', 'show', '99', '--db', db)).stderr).toMatch(/no experiment with id 99/);
     expect((await cli('experiment', 'run', '--dataset', 'two-groups', '--constraint', 'ACC >= 0.5', '--fractions', '0.0001', '--trials', '1', '--db', db)).code).toBe(2);
-    expect((await cli('experiment', 'run', '--dataset', 'two-groups', '--constraint', 'ACC >= 0.5', '--fractions', '1', '--trials', '1', '--models', 'cnn', '--db', db)).stderr).toMatch(
-      /--models: unknown model 'cnn'/,
+    expect((await cli('experiment', 'run', '--dataset', 'two-groups', '--constraint', 'ACC >= 0.5', '--fractions', '1', '--trials', '1', '--models', 'qsa-nope', '--db', db)).stderr).toMatch(
+      /--models: unknown model 'qsa-nope'/,
     );
+    const cnn = await cli('experiment', 'run', '--dataset', 'two-groups', '--constraint', 'ACC >= 0.5', '--fractions', '1', '--trials', '1', '--models', 'cnn', '--db', db);
+    expect(cnn.code).toBe(2);
+    expect(cnn.stderr).toMatch(/cnn: cnn needs images \(an image dataset\); this dataset has numeric features only/);
   });
 });
 

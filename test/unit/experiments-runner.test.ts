@@ -186,7 +186,7 @@ describe('runExperiment', () => {
       expect(() => createExperiment(db, request(datasetId, { fractions: [0.001] }))).toThrow(/at least one/);
       expect(() => createExperiment(db, request(datasetId, { fractions: [0.5, 0.5] }))).toThrow(/twice/);
       expect(() => createExperiment(db, request(datasetId, { constraints: [{ source: '(PR | [Q]) >= 0.1', delta: 0.05 }] }))).toThrow(/unknown attribute 'Q'/);
-      expect(() => createExperiment(db, request(datasetId, { models: [{ name: 'cnn', type: 'cnn', params: {} }] }))).toThrow(/unknown model 'cnn'/);
+      expect(() => createExperiment(db, request(datasetId, { models: [{ name: 'qsa-nope', type: 'qsa-nope', params: {} }] }))).toThrow(/unknown model 'qsa-nope'/);
       expect(() => createExperiment(db, request(datasetId, { qsa: { fracSafety: 1 } }))).toThrow(/fracSafety/);
       expect(() => createExperiment(db, request(datasetId, { nTrials: 0 }))).toThrow(/trials/);
       expect(() => createExperiment(db, request(9999))).toThrow(/no dataset/);

@@ -145,7 +145,7 @@ describe('model list', () => {
     expect(parseModelList('weighted-random:0.7')[0].params).toEqual({ p: 0.7 });
     expect(parseModelList('logistic:0.1')[0]).toEqual({ name: 'logistic-c0.1', type: 'logistic', params: { C: 0.1 } });
     expect(() => parseModelList('logistic,logistic')).toThrow(/twice/);
-    expect(() => parseModelList('cnn')).toThrow(/unknown model 'cnn'/);
+    expect(() => parseModelList('qsa-nope')).toThrow(/unknown model 'qsa-nope'/);
     expect(() => parseModelList('weighted-random')).toThrow(/needs its weight/);
     expect(() => parseModelList('weighted-random:2')).toThrow(/\[0, 1\]/);
   });

@@ -3,8 +3,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { InputError } from '../../data/input-error';
+import { isValidSeed } from '../../data/shuffle';
 import type { FractionAggregate, ModelAggregate } from '../../experiments/aggregate';
+import { parseEpochsPerFraction, registerDeepExperimentModels, withDeepOptions } from '../../experiments/models/deep';
 import { listExperimentModelTypes, parseModelList } from '../../experiments/models/registry';
+import { deriveExperimentSeed, randomSeed } from '../../experiments/resample';
 import { experimentResults, experimentSvgs, exportExperimentResults, type ExperimentResults } from '../../experiments/results';
 import { createExperiment, runExperiment, type ExperimentProgress, type RunSummary } from '../../experiments/runner';
 import { PERFORMANCE_METRICS, THETA_INITS, type PerformanceMetric, type QsaSettings, type ThetaInit } from '../../experiments/types';
@@ -17,6 +20,9 @@ import type { CliOutput } from '../output';
 import { UsageError } from '../usage-error';
 import { resolveDataset } from './datasets';
 
+// The deep-learning models (qsa-head, cnn) run in-process, so registering them here is enough.
+registerDeepExperimentModels();
+
 const modelLines = (): string =>
   listExperimentModelTypes()
     .map((t) => `    ${t.type.padEnd(16)} ${t.kind === 'seldonian' ? '(Seldonian) ' : ''}${t.description}`)
@@ -27,6 +33,7 @@ export const experimentHelp = `fairbound experiment run --dataset <name|id> --co
                           [--performance accuracy|probabilistic-accuracy|log-loss] [--threshold 0.5]
                           [--iterations 200] [--frac-safety 0.5] [--lambda-init 0.5] [--alpha-theta 0.005] [--alpha-lambda 0.005]
                           [--theta-init zeros|random|logistic] [--bound student-t|hoeffding]
+                          [--epochs-per-fraction 0.001:24x50,0.01:100x4]   (qsa-head, cnn: body batch × epochs per φ)
                           [--seed S] [--workers N] [--name NAME] [--quiet] [--db <file>] [--json]
 fairbound experiment run --resume <id> [--workers N] [--quiet] [--db <file>] [--json]
 fairbound experiment show <id> [--db <file>] [--json]
@@ -73,7 +80,7 @@ function loadResults(db: WritableDB, id: number): ExperimentResults {
 
 const RUN_DEFINITION_OPTIONS = [
   'dataset', 'constraint', 'delta', 'fractions', 'trials', 'models', 'performance', 'threshold', 'iterations', 'frac-safety',
-  'lambda-init', 'alpha-theta', 'alpha-lambda', 'theta-init', 'bound', 'seed', 'name',
+  'lambda-init', 'alpha-theta', 'alpha-lambda', 'theta-init', 'bound', 'seed', 'name', 'epochs-per-fraction',
 ] as const;
 
 export async function runExperimentCommand(args: string[], out: CliOutput): Promise<number> {
@@ -97,6 +104,7 @@ export async function runExperimentCommand(args: string[], out: CliOutput): Prom
       'theta-init': { type: 'string' },
       bound: { type: 'string' },
       seed: { type: 'string' },
+      'epochs-per-fraction': { type: 'string' },
       workers: { type: 'string' },
       name: { type: 'string' },
       resume: { type: 'string' },
@@ -268,7 +276,15 @@ function createFromOptions(db: WritableDB, values: RunValues): number {
   if (theta !== undefined) qsa.thetaInit = theta as ThetaInit;
   if (bound !== undefined) qsa.boundMethod = bound;
   const threshold = numberOption('threshold', str('threshold'), (v) => v >= 0 && v <= 1, 'in [0, 1]');
-  const seed = integerOption('seed', str('seed'), 0);
+  const seed = integerOption('seed', str('seed'), 0) ?? randomSeed();
+  let batchEpochs;
+  try {
+    batchEpochs = str('epochs-per-fraction') !== undefined ? parseEpochsPerFraction(str('epochs-per-fraction')!) : undefined;
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  // Deep models start every trial from the same initial weights, drawn from the experiment's seed.
+  models = withDeepOptions(models, { ...(isValidSeed(seed) ? { initSeed: deriveExperimentSeed(seed, 0x6d6f64, 0) } : {}), ...(batchEpochs ? { batchEpochs } : {}) });
   const dataset = resolveDataset(db, str('dataset')!);
   return createExperiment(db, {
     ...(values.name !== undefined ? { name: str('name') } : {}),
@@ -280,7 +296,7 @@ function createFromOptions(db: WritableDB, values: RunValues): number {
     performance: performance as PerformanceMetric,
     ...(threshold !== undefined ? { threshold } : {}),
     qsa,
-    ...(seed !== undefined ? { seed } : {}),
+    seed,
   });
 }
 
