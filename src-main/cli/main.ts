@@ -26,7 +26,7 @@ const commands: Record<string, Command> = {
   qsa: { summary: 'run the quasi-Seldonian algorithm on a case (spec.json + data)', help: qsaHelp, run: runQsaCommand },
   parse: { summary: 'parse a constraint and show g, base nodes and δ shares', help: parseHelp, run: runParseCommand },
   import: { summary: 'import a dataset (image folder, pixel CSV, IDX, Seldonian CSV) into the workspace', help: importHelp, run: runImportCommand },
-  audit: { summary: "bound each constraint on an existing model's predictions: holds / violated / inconclusive", help: auditHelp, run: runAuditCommand },
+  audit: { summary: "bound each constraint for an existing model (predictions, a TF.js model or a run): holds / violated / inconclusive", help: auditHelp, run: runAuditCommand },
   datasets: { summary: 'list, show (group counts, warnings) or delete imported datasets', help: datasetsHelp, run: runDatasetsCommand },
   experiment: { summary: 'run a Seldonian experiment (QSA vs baselines over data fractions × trials); show, export, plot it', help: experimentHelp, run: runExperimentCommand },
   experiments: { summary: 'list the experiments with their status and stored trials', help: experimentsHelp, run: runExperimentsCommand },

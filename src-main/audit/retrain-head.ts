@@ -1,0 +1,133 @@
+/**
+ * Tutorial J's pretrained-network path: an imported model's head is cut, its body maps every row of a
+ * NEW dataset to latent features (inference mode), and the engine's QSA trains a fresh, untrained head on
+ * them, candidate and safety rows both from the new data (the engine's split: the first
+ * round(N·(1 − frac)) rows are candidate rows, the rest safety rows). Binary datasets get the logistic
+ * head, multiclass ones the softmax head, θ₀ drawn as the training runs draw it (runs/head-init.ts).
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { CompiledConstraint } from '../../src-shared/constraint/ast';
+import type { ImageSet } from '../deep/images';
+import { cutHead, extractLatents, latentDim } from '../deep/inference';
+import type { BoundMethod } from '../engine/constraint-bounds';
+import type { LabelledRows } from '../engine/data';
+import { BinaryLogisticModel } from '../engine/models/logistic';
+import type { ClassifierModel } from '../engine/models/model';
+import { SoftmaxLinearModel } from '../engine/models/softmax';
+import { primaryObjective } from '../engine/objectives';
+import { candidateSafetySplit, runQsa, type IterationProgress, type QsaResult } from '../engine/qsa';
+import { predictRange } from '../engine/safety-test';
+import { initialHeadTheta } from '../runs/head-init';
+import { groupAccuracies } from '../runs/pipeline';
+import { HEAD_DEFAULTS, type GroupAccuracy } from '../runs/types';
+import { InputError } from '../data/input-error';
+
+export interface RetrainHeadSettings {
+  readonly fracSafety: number;
+  /** Seed of the head's θ₀. */
+  readonly seed: number;
+  readonly iterations: number;
+  readonly alphaTheta: number;
+  readonly alphaLambda: number;
+  /** One per constraint. */
+  readonly lambdaInit: readonly number[];
+  readonly boundMethod?: BoundMethod;
+}
+
+export const RETRAIN_HEAD_DEFAULTS = {
+  fracSafety: HEAD_DEFAULTS.fracSafety,
+  iterations: HEAD_DEFAULTS.iterations,
+  alphaTheta: HEAD_DEFAULTS.alphaTheta,
+  alphaLambda: HEAD_DEFAULTS.alphaLambda,
+  lambdaInit: HEAD_DEFAULTS.lambdaInit,
+} as const;
+
+export interface RetrainHeadInput {
+  /** The imported model; its last dense layer is the head that is cut. Not disposed here. */
+  readonly model: tf.LayersModel;
+  /** The new dataset's images, already at the model's input size, in `data`'s row order. */
+  readonly images: ImageSet;
+  readonly data: LabelledRows;
+  readonly constraints: readonly CompiledConstraint[];
+  readonly settings: RetrainHeadSettings;
+  readonly signal?: AbortSignal;
+  readonly onLatents?: (done: number, total: number) => void;
+  readonly onIteration?: (progress: IterationProgress) => void;
+}
+
+export interface RetrainHeadResult {
+  readonly result: QsaResult;
+  readonly latentDim: number;
+  /** 1 for a binary dataset (the logistic head), K otherwise. */
+  readonly nOutputs: number;
+  readonly nCandidate: number;
+  readonly nSafety: number;
+  /** The imported model's own head's input/output widths (the head that was replaced). */
+  readonly replacedHead: { readonly inputDim: number; readonly units: number };
+  /** Hard-decision accuracy on the safety rows of the solution, else the candidate; null without one. */
+  readonly groupAccuracy: { readonly of: 'solution' | 'candidate'; readonly groups: readonly GroupAccuracy[] } | null;
+  readonly timingsSeconds: { readonly latents: number; readonly candidateSelection: number; readonly safetyTest: number };
+}
+
+export async function retrainHead(input: RetrainHeadInput): Promise<RetrainHeadResult> {
+  const { model, images, data, constraints, settings } = input;
+  if (images.n !== data.nRows) throw new Error(`retrainHead: ${images.n} images for ${data.nRows} rows`);
+  const { candidate, safety } = candidateSafetySplit(data.nRows, settings.fracSafety);
+  if (candidate.end < 1 || safety.end - safety.start < 1) {
+    throw new InputError(`${data.nRows} rows split at frac_safety ${settings.fracSafety} leave ${candidate.end} candidate and ${safety.end - safety.start} safety rows; both need at least one`);
+  }
+  let cut;
+  try {
+    cut = cutHead(model);
+  } catch (error) {
+    throw new InputError(`cannot cut the model's head: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const dim = latentDim(model);
+  const started = performance.now();
+  const latents = await extractLatents(model, images, { batchSize: 256, signal: input.signal, onProgress: input.onLatents });
+  const latentSeconds = (performance.now() - started) / 1000;
+  const k = data.nClasses;
+  const features = Float64Array.from(latents);
+  const qsaModel: ClassifierModel = k === 2 ? new BinaryLogisticModel(features, dim) : new SoftmaxLinearModel(features, dim, k);
+  const result = runQsa({
+    model: qsaModel,
+    objective: primaryObjective(k === 2 ? 'binary_logistic_loss' : 'multiclass_logistic_loss', k),
+    constraints,
+    data,
+    fracDataInSafety: settings.fracSafety,
+    thetaInit: initialHeadTheta(dim, k, settings.seed),
+    settings: {
+      lambdaInit: settings.lambdaInit,
+      alphaTheta: settings.alphaTheta,
+      alphaLambda: settings.alphaLambda,
+      betaVelocity: HEAD_DEFAULTS.betaVelocity,
+      betaRmsprop: HEAD_DEFAULTS.betaRmsprop,
+      numIters: settings.iterations,
+      batchSize: null,
+      nEpochs: null,
+      clipTheta: null,
+    },
+    boundMethod: settings.boundMethod,
+    signal: input.signal,
+    onIteration: input.onIteration,
+  });
+  const nOutputs = k === 2 ? 1 : k;
+  const cs = result.candidateSelection;
+  const reported =
+    result.outcome.kind === 'passed'
+      ? { theta: result.outcome.solution, of: 'solution' as const }
+      : cs && cs.outcome === 'candidate' && cs.candidate
+        ? { theta: cs.candidate, of: 'candidate' as const }
+        : null;
+  const groupAccuracy = reported ? { of: reported.of, groups: groupAccuracies(data, safety, predictRange(qsaModel, reported.theta, safety), nOutputs) } : null;
+  return {
+    result,
+    latentDim: dim,
+    nOutputs,
+    nCandidate: result.nCandidate,
+    nSafety: result.nSafety,
+    replacedHead: { inputDim: cut.headWeights.inputDim, units: cut.headWeights.units },
+    groupAccuracy,
+    timingsSeconds: { latents: latentSeconds, candidateSelection: result.timingsSeconds.candidateSelection, safetyTest: result.timingsSeconds.safetyTest },
+  };
+}

@@ -1,0 +1,237 @@
+/**
+ * `fairbound audit` with a model instead of a predictions file (issue 8), on small synthetic image
+ * datasets and the wasm backend:
+ * - --model: a tiny CNN trained for a few steps and saved as a TF.js layers model gives exactly (1e-12)
+ *   the bounds of auditing its own predictions written to a CSV with --predictions;
+ * - a model whose input shape or class count does not fit the dataset is bad input (exit 2) naming both
+ *   shapes; --resize fixes the size;
+ * - --run: a stored head run's model, on the run's own safety rows, reproduces the run's safety-test
+ *   bound (the run's head in float64, the exported model in float32: within 1e-4);
+ * - --retrain-head: the imported model's head is cut and a fresh head trained by the QSA on the new
+ *   dataset, candidate and safety rows both from it, split as the engine splits.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src-main/cli/main';
+import type { CliOutput } from '../../src-main/cli/output';
+import { buildModel, type ArchitectureSpec } from '../../src-main/deep/architectures';
+import { selectBackend } from '../../src-main/deep/backends';
+import { saveModel } from '../../src-main/deep/export';
+import { predictProbabilities } from '../../src-main/deep/inference';
+import { bandImages } from '../../src-main/deep/synthetic';
+import { trainClassifier } from '../../src-main/deep/train';
+import { executeRun } from '../../src-main/runs/pipeline';
+import { prepareRun } from '../../src-main/runs/prepare';
+import { insertSyntheticImageDataset } from '../../src-main/runs/synthetic';
+import { openWorkspace } from '../../src-main/store/database';
+import { loadDatasetForTraining } from '../../src-main/store/datasets';
+import { getRunConstraints, insertRun } from '../../src-main/store/runs';
+
+const RATIO = 'min((ACC | [A])/(ACC | [B]),(ACC | [B])/(ACC | [A])) >= 0.8';
+
+const TINY: ArchitectureSpec = {
+  name: 'tiny-test-cnn',
+  description: 'a tiny CNN for tests',
+  defaultInputShape: [16, 16, 1],
+  layers: [
+    { kind: 'conv2d', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' },
+    { kind: 'maxPool2d', poolSize: 2 },
+    { kind: 'flatten' },
+    { kind: 'dense', units: 8, activation: 'relu' },
+    { kind: 'dense', units: 'classes' },
+  ],
+};
+
+let dir: string, dbPath: string, modelDir: string, predictionsCsv: string, runId: number;
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '', stderr = '';
+  const out: CliOutput = { stdout: (t) => void (stdout += `${t}\n`), stderr: (t) => void (stderr += `${t}\n`) };
+  const code = await runCli([...args, '--db', dbPath], out);
+  return { code, stdout, stderr };
+}
+
+beforeAll(async () => {
+  await selectBackend('wasm');
+  dir = mkdtempSync(join(tmpdir(), 'fairbound-audit-model-'));
+  dbPath = join(dir, 'w.db');
+  const db = openWorkspace(dbPath);
+  try {
+    insertSyntheticImageDataset(db, { name: 'bands', n: 200, size: 16, numClasses: 2, seed: 3 });
+    insertSyntheticImageDataset(db, { name: 'bands12', n: 60, size: 12, numClasses: 2, seed: 4 });
+    insertSyntheticImageDataset(db, { name: 'bands3', n: 150, size: 16, numClasses: 3, seed: 5 });
+
+    // A tiny model trained for a few steps on other band images, saved as a TF.js layers model.
+    const model = buildModel(TINY, { numClasses: 2, seed: 1, inputShape: [16, 16, 1] });
+    const train = bandImages({ n: 200, height: 16, width: 16, numClasses: 2, seed: 99 });
+    await trainClassifier(model, train.images, train.labels, { start: 0, end: 200 }, { epochs: 1, batchSize: 50, learningRate: 0.01, seed: 0, shuffle: false });
+    modelDir = join(dir, 'model');
+    await saveModel(model, modelDir);
+
+    // Its predictions on the audited dataset, as a CSV (String(x) reads back as the same double).
+    const data = loadDatasetForTraining(db, 1);
+    const images = { pixels: data.images!.pixels, n: data.nRows, height: 16, width: 16, channels: 1 };
+    const probs = await predictProbabilities(model, images);
+    predictionsCsv = join(dir, 'predictions.csv');
+    writeFileSync(predictionsCsv, `p\n${Array.from({ length: data.nRows }, (_, i) => String(probs[i * 2 + 1])).join('\n')}\n`);
+    model.dispose();
+
+    // A head run with tiny settings.
+    const prepared = prepareRun(db, {
+      dataset: 'bands',
+      constraints: [{ source: RATIO, delta: 0.1 }],
+      pipeline: 'head',
+      architecture: 'tutorial-g-cnn',
+      epochs: 1,
+      batchSize: 50,
+      learningRate: 0.005,
+      iterations: 60,
+      seed: 2,
+      shuffleSeed: 5,
+      backend: 'wasm',
+    });
+    runId = insertRun(db, prepared.run);
+    const outcome = await executeRun(db, runId);
+    expect(['passed', 'nsf']).toContain(outcome.status);
+  } finally {
+    db.close();
+  }
+}, 120_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Node { name: string; n: number; mean: number; lower: number; upper: number }
+interface AuditJson {
+  rows: Record<string, unknown>;
+  constraints: Array<{ g_upper: number; g_lower: number; g_point: number; verdict: string; base_nodes: Node[]; lower_bound_base_nodes: Node[] }>;
+  groups: Array<{ group: string; n: number; rates: Record<string, { n: number; mean: number; lower: number; upper: number }> }>;
+}
+
+function closeTo(a: number, b: number, tolerance: number, what: string): void {
+  if (!Number.isFinite(b)) expect(a, what).toBe(b);
+  else expect(Math.abs(a - b), `${what}: ${a} vs ${b}`).toBeLessThanOrEqual(tolerance);
+}
+
+function sameAudit(a: AuditJson, b: AuditJson, tolerance: number): void {
+  expect(a.constraints).toHaveLength(b.constraints.length);
+  a.constraints.forEach((c, i) => {
+    const d = b.constraints[i];
+    expect(c.verdict).toBe(d.verdict);
+    for (const key of ['g_upper', 'g_lower', 'g_point'] as const) closeTo(c[key], d[key], tolerance, key);
+    for (const list of ['base_nodes', 'lower_bound_base_nodes'] as const) {
+      c[list].forEach((n, j) => {
+        expect(n.n).toBe(d[list][j].n);
+        for (const key of ['mean', 'lower', 'upper'] as const) closeTo(n[key], d[list][j][key], tolerance, `${n.name}.${key}`);
+      });
+    }
+  });
+  a.groups.forEach((g, i) => {
+    for (const [measure, rate] of Object.entries(g.rates)) closeTo(rate.upper, b.groups[i].rates[measure].upper, tolerance, `${g.group} ${measure}`);
+  });
+}
+
+describe('fairbound audit --model / --run / --retrain-head', () => {
+  it('--model gives the bounds of its own predictions audited with --predictions (1e-12)', async () => {
+    for (const estimator of [['--soft'], ['--threshold', '0.5']]) {
+      for (const rows of ['all', 'safety']) {
+        const common = ['--dataset', 'bands', '--constraint', RATIO, '--constraint', 'ACC >= 0.6', '--delta', '0.05', '--rows', rows, '--json', ...estimator];
+        const fromModel = await cli('audit', '--model', join(modelDir, 'model.json'), '--backend', 'wasm', ...common);
+        expect(fromModel.code, fromModel.stderr).toBe(0);
+        const fromCsv = await cli('audit', '--predictions', predictionsCsv, '--by-order', ...common);
+        expect(fromCsv.code, fromCsv.stderr).toBe(0);
+        const a = JSON.parse(fromModel.stdout) as AuditJson, b = JSON.parse(fromCsv.stdout) as AuditJson;
+        expect(a.rows).toMatchObject({ start: b.rows.start, end: b.rows.end });
+        sameAudit(a, b, 1e-12);
+      }
+    }
+    // The folder works as well as its model.json, and the text output names the source.
+    const text = await cli('audit', '--model', modelDir, '--backend', 'wasm', '--dataset', 'bands', '--constraint', 'ACC >= 0.6');
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/audit of model .*model on 'bands'/);
+    expect(text.stdout).toMatch(/(HOLDS|VIOLATED|INCONCLUSIVE)/);
+    expect(tf.memory().numTensors).toBeLessThan(10_000);
+  });
+
+  it('an input shape or class count that does not fit is exit 2 naming both shapes; --resize fixes the size', async () => {
+    const size = await cli('audit', '--model', modelDir, '--backend', 'wasm', '--dataset', 'bands12', '--constraint', 'ACC >= 0.6');
+    expect(size.code).toBe(2);
+    expect(size.stderr).toMatch(/expects input shape 16×16×1 .* gives 12×12×1/);
+    expect(size.stderr).toMatch(/--resize 16/);
+    const resized = await cli('audit', '--model', modelDir, '--backend', 'wasm', '--dataset', 'bands12', '--resize', '16', '--constraint', 'ACC >= 0.6', '--json');
+    expect(resized.code, resized.stderr).toBe(0);
+    const wrongResize = await cli('audit', '--model', modelDir, '--backend', 'wasm', '--dataset', 'bands', '--resize', '20', '--constraint', 'ACC >= 0.6');
+    expect(wrongResize.code).toBe(2);
+    expect(wrongResize.stderr).toMatch(/expects input shape 16×16×1 .* gives 20×20×1 \(its 16×16×1 images resized with --resize 20\)/);
+    const classes = await cli('audit', '--model', modelDir, '--backend', 'wasm', '--dataset', 'bands3', '--constraint', 'ACC >= 0.5');
+    expect(classes.code).toBe(2);
+    expect(classes.stderr).toMatch(/outputs shape \[null, 2\] \(2 classes\) but dataset 'bands3' has 3 classes/);
+  });
+
+  it('takes exactly one model source and refuses flags that do not apply to it', async () => {
+    const none = await cli('audit', '--dataset', 'bands', '--constraint', 'ACC >= 0.6');
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/one of --predictions <csv>, --model <model.json> or --run <id>/);
+    const two = await cli('audit', '--dataset', 'bands', '--model', modelDir, '--run', String(runId), '--constraint', 'ACC >= 0.6');
+    expect(two.code).toBe(2);
+    expect(two.stderr).toMatch(/exactly one of --predictions, --model or --run, got --model and --run/);
+    const key = await cli('audit', '--dataset', 'bands', '--model', modelDir, '--by-order', '--constraint', 'ACC >= 0.6');
+    expect(key.code).toBe(2);
+    const missing = await cli('audit', '--dataset', 'bands', '--model', join(dir, 'nope'), '--constraint', 'ACC >= 0.6');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/no such model/);
+    const noRun = await cli('audit', '--run', '999', '--constraint', 'ACC >= 0.6');
+    expect(noRun.code).toBe(2);
+    expect(noRun.stderr).toMatch(/no run 999/);
+  });
+
+  it("--run: the run's candidate on its own safety rows reproduces the run's safety-test bound", async () => {
+    const db = openWorkspace(dbPath);
+    const stored = getRunConstraints(db, runId);
+    db.close();
+    expect(stored[0].upperBound).not.toBeNull();
+    const r = await cli('audit', '--run', String(runId), '--which', 'candidate', '--backend', 'wasm', '--rows', 'safety', '--soft', '--constraint', RATIO, '--delta', '0.1', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as AuditJson;
+    expect(out.rows).toMatchObject({ which: 'safety', of: `run ${runId}`, n: 100 });
+    closeTo(out.constraints[0].g_upper, stored[0].upperBound!, 1e-4, 'g_upper');
+    out.constraints[0].base_nodes.forEach((n, i) => {
+      expect(n.n).toBe(stored[0].nodes[i].nSamples);
+      closeTo(n.upper, stored[0].nodes[i].upper, 1e-4, n.name);
+    });
+    // Without --which: the Seldonian model if the run passed, else a clear InputError.
+    const seldonian = await cli('audit', '--run', String(runId), '--backend', 'wasm', '--constraint', 'ACC >= 0.6');
+    expect([0, 2]).toContain(seldonian.code);
+    if (seldonian.code === 2) expect(seldonian.stderr).toMatch(/No Solution Found/);
+    const trained = await cli('audit', '--run', String(runId), '--which', 'trained', '--backend', 'wasm', '--dataset', 'bands', '--rows', 'safety', '--frac-safety', '0.3', '--constraint', 'ACC >= 0.6');
+    expect(trained.code).toBe(2);
+    expect(trained.stderr).toMatch(/drop --frac-safety/);
+  });
+
+  it('--retrain-head: a fresh head on the new data, candidate and safety rows split as the engine splits', async () => {
+    const r = await cli('audit', '--retrain-head', '--model', modelDir, '--backend', 'wasm', '--dataset', 'bands', '--constraint', 'ACC >= 0.6', '--delta', '0.05', '--frac-safety', '0.4', '--iterations', '40', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as {
+      verdict: string; n_candidate: number; n_safety: number; latent_dim: number; replaced_head: { inputDim: number; units: number };
+      candidate_selection: { iterations_run: number }; safety_test: { base_node_bounds: Record<string, Record<string, { n_samples: number }>> } | null;
+    };
+    expect(['passed', 'nsf']).toContain(out.verdict);
+    expect(out).toMatchObject({ n_candidate: 120, n_safety: 80, latent_dim: 8, replaced_head: { inputDim: 8, units: 2 } });
+    expect(out.candidate_selection.iterations_run).toBe(40);
+    if (out.safety_test) expect(Object.values(out.safety_test.base_node_bounds)[0].ACC.n_samples).toBe(80);
+
+    // A 3-class dataset: the 2-class model's head is replaced by a 3-class softmax head.
+    const multi = await cli('audit', '--retrain-head', '--model', modelDir, '--backend', 'wasm', '--dataset', 'bands3', '--constraint', 'ACC >= 0.4', '--iterations', '30');
+    expect(multi.code, multi.stderr).toBe(0);
+    expect(multi.stdout).toMatch(/retrained head on 'bands3': (PASSED|No Solution Found)/);
+    expect(multi.stdout).toMatch(/head \(8 → 2\) cut, a fresh softmax \(3 classes\) head on its 8-d latent features; 150 rows \(75 candidate \/ 75 safety/);
+    expect(multi.stdout).toMatch(/constraint ACC >= 0.4 \(δ 0.05\)/);
+
+    const bad = await cli('audit', '--retrain-head', '--predictions', predictionsCsv, '--by-order', '--dataset', 'bands', '--constraint', 'ACC >= 0.6');
+    expect(bad.code).toBe(2);
+    const notAudit = await cli('audit', '--retrain-head', '--model', modelDir, '--dataset', 'bands', '--soft', '--constraint', 'ACC >= 0.6');
+    expect(notAudit.code).toBe(2);
+  });
+});
