@@ -153,6 +153,23 @@ describe('qsa-head and cnn trials', () => {
     expect(results.experiment.settings.models.find((m) => m.name === 'qsa-head')!.params).toMatchObject({ batchEpochs: { '1': { batchSize: 50, epochs: 1 } } });
   }, 60_000);
 
+  it('runs full-model QSA (Tutorials G/H) on mini-batches of the trial rows', async () => {
+    const run = await cli(
+      'experiment', 'run', '--dataset', 'bands', '--constraint', CONSTRAINT, '--delta', '0.1', '--fractions', '1', '--trials', '1',
+      '--models', 'qsa-full,uniform-random', '--epochs-per-fraction', '1:40x1', '--seed', '6', '--workers', '1', '--quiet', '--db', dbPath, '--json',
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const id = (JSON.parse(run.stdout) as { experiment: { id: number } }).experiment.id;
+    const full = listTrials(db, id).find((t) => t.model === 'qsa-full')!;
+    expect(full).toBeDefined();
+    expect(full.g).toHaveLength(1);
+    if (full.passed) {
+      // θ is every trainable weight of the CNN.
+      expect(full.theta!.length).toBeGreaterThan(1000);
+      expect(full.performance).toBeGreaterThanOrEqual(0);
+    } else expect(full.g[0]).toBe(-Infinity);
+  }, 60_000);
+
   it("uses Tutorial J's CNN on 48×48 images, with a softmax head for three classes", async () => {
     const run = await cli(
       'experiment', 'run', '--dataset', 'faces', '--constraint', 'ACC >= 0.3', '--delta', '0.1', '--fractions', '1', '--trials', '1',

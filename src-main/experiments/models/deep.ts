@@ -12,6 +12,9 @@
  *   Tutorial J's α = 0.01, λ₀ = 0.5). The ground truth is scored through this trial's body and the head.
  * - `cnn`: the full CNN without constraints, trained on all trial rows (Adam, cross-entropy); it predicts
  *   softmax[:, 1] for two classes, the class probabilities otherwise.
+ * - `qsa-full`: Tutorials G/H: the whole CNN is the Seldonian model (θ = every trainable weight, from the
+ *   same stored initial weights each trial), mini-batches (default 150 × 5 epochs, α_θ 0.001, α_λ 0.01,
+ *   λ₀ 0.5; per fraction through --epochs-per-fraction). Slow: off unless named.
  */
 import * as tf from '@tensorflow/tfjs';
 import { roundHalfEven } from '../../../src-shared/bounds/rounding';
@@ -25,6 +28,7 @@ import { primaryObjective } from '../../engine/objectives';
 import { candidateSafetySplit, runQsa } from '../../engine/qsa';
 import { initialHeadTheta } from '../../runs/head-init';
 import { resizeImages } from '../../runs/resize';
+import { TfjsClassifierModel, thetaOf } from '../../runs/tfjs-model';
 import type { ExperimentDataset, ModelSpec } from '../types';
 import { gatherLabelledRows, linearModel, linearPredictor } from './feature-rows';
 import type { DatasetShape, ExperimentModelType, ModelContext, TrialFit, TrialModel, TrialPredictor } from './model-type';
@@ -252,6 +256,76 @@ function createCnn({ dataset, spec }: ModelContext, hooks: DeepModelHooks): Tria
   };
 }
 
+/** Tutorials G/H's full-model settings. */
+export const FULL_QSA = { batchSize: 150, epochs: 5, alphaTheta: 0.001, alphaLambda: 0.01, lambdaInit: 0.5 } as const;
+
+/** The trial's images in trial order (rows may repeat: a bootstrap resample). */
+function gatherImages(images: ImageSet, rows: Int32Array): ImageSet {
+  const size = images.height * images.width * images.channels;
+  const pixels = new Uint8Array(rows.length * size);
+  rows.forEach((r, i) => pixels.set(images.pixels.subarray(r * size, (r + 1) * size), i * size));
+  return { ...images, pixels, n: rows.length };
+}
+
+function createQsaFull({ dataset, constraints, settings, spec }: ModelContext): TrialModel {
+  const params = deepParams(spec);
+  const state = new DeepState(dataset, params, 'qsa-full');
+  const qsa = settings.qsa;
+  const K = dataset.nClasses;
+  const nOutputs = K === 2 ? 1 : K;
+  const objective = primaryObjective(K === 2 ? 'binary_logistic_loss' : 'multiclass_logistic_loss', K);
+  return {
+    async fit({ rows, fraction }): Promise<TrialFit> {
+      await state.ready();
+      state.reset();
+      const thetaInit = thetaOf(state.model);
+      const be = params.batchEpochs?.[String(fraction)] ?? { batchSize: FULL_QSA.batchSize, epochs: FULL_QSA.epochs };
+      const result = runQsa({
+        model: new TfjsClassifierModel(state.model, gatherImages(state.images, rows), { nOutputs }),
+        objective,
+        constraints,
+        data: gatherLabelledRows(dataset, rows),
+        fracDataInSafety: qsa.fracSafety,
+        thetaInit,
+        boundMethod: qsa.boundMethod,
+        settings: {
+          lambdaInit: constraints.map(() => FULL_QSA.lambdaInit),
+          alphaTheta: FULL_QSA.alphaTheta,
+          alphaLambda: FULL_QSA.alphaLambda,
+          betaVelocity: qsa.betaVelocity,
+          betaRmsprop: qsa.betaRmsprop,
+          numIters: qsa.iterations,
+          batchSize: be.batchSize,
+          nEpochs: be.epochs,
+          clipTheta: null,
+        },
+      });
+      if (result.outcome.kind !== 'passed') return { kind: 'nsf', reason: result.outcome.message };
+      const theta = result.outcome.solution;
+      const all = new Float64Array(dataset.nRows * nOutputs);
+      new TfjsClassifierModel(state.model, state.images, { nOutputs }).predict(theta, { start: 0, end: dataset.nRows }, all);
+      return { kind: 'solution', predictor: tablePredictor(all, nOutputs), theta };
+    },
+    dispose(): void {
+      state.model.dispose();
+    },
+  };
+}
+
+/** The `qsa-full` type (Tutorials G/H). */
+export function qsaFullModelType(): ExperimentModelType {
+  return {
+    type: 'qsa-full',
+    kind: 'seldonian',
+    inputs: 'images',
+    execution: 'in-process',
+    description: 'full-model QSA (Tutorials G/H): the whole CNN is the Seldonian model, mini-batches; slow (qsa-full:tutorial-g-cnn|tutorial-j-cnn)',
+    spec: (argument) => specFor('qsa-full', argument),
+    check: (dataset, spec) => checkImages(dataset, spec, 'qsa-full'),
+    create: (context) => createQsaFull(context),
+  };
+}
+
 /** The `qsa-head` type; hooks are for tests. */
 export function qsaHeadModelType(hooks: DeepModelHooks = {}): ExperimentModelType {
   return {
@@ -282,10 +356,12 @@ export function cnnModelType(hooks: DeepModelHooks = {}): ExperimentModelType {
 
 export const qsaHeadModel = qsaHeadModelType();
 export const cnnModel = cnnModelType();
+export const qsaFullModel = qsaFullModelType();
 
-/** Registers `qsa-head` and `cnn` (idempotent). */
+/** Registers `qsa-head`, `qsa-full` and `cnn` (idempotent). */
 export function registerDeepExperimentModels(): void {
   registerExperimentModelType(qsaHeadModel);
+  registerExperimentModelType(qsaFullModel);
   registerExperimentModelType(cnnModel);
 }
 
@@ -295,7 +371,7 @@ export function registerDeepExperimentModels(): void {
  */
 export function withDeepOptions(specs: readonly ModelSpec[], options: { initSeed?: number; batchEpochs?: Record<string, BatchEpochs> }): ModelSpec[] {
   return specs.map((s) =>
-    s.type === 'qsa-head' || s.type === 'cnn'
+    s.type === 'qsa-head' || s.type === 'qsa-full' || s.type === 'cnn'
       ? {
           ...s,
           params: {
