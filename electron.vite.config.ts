@@ -8,7 +8,16 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      rolldownOptions: { input: { index: resolve(import.meta.dirname, 'src-main/shell/main.ts') } },
+      // The training worker process and the experiments' trial worker threads are entries of their own,
+      // forked / started by main from next to its bundle (src-main/shell/main.ts passes their paths).
+      rolldownOptions: {
+        input: {
+          index: resolve(import.meta.dirname, 'src-main/shell/main.ts'),
+          'train-worker': resolve(import.meta.dirname, 'src-main/runs/worker-entry.ts'),
+          'trial-worker': resolve(import.meta.dirname, 'src-main/experiments/trial-worker.ts'),
+        },
+        output: { entryFileNames: (chunk) => (chunk.name === 'index' ? '[name].js' : '[name].mjs') },
+      },
     },
   },
   preload: {

@@ -2,7 +2,9 @@ import type { RouteInput, RouteName, RouteOutput } from '../../src-shared/contra
 import type { Runtime } from '../../src-shared/contract/schemas';
 import type { ReadonlyDeep } from '../../src-shared/contract/wire';
 import type { OpenOptions, WritableDB } from '../store/database';
-import type { JobRunner } from './jobs';
+import type { TrialWorkerEntry } from '../experiments/worker-pool';
+import type { TrainingHost } from '../runs/host';
+import type { Emit, JobRunner } from './jobs';
 
 /** What every handler gets besides its input. */
 export interface ServiceContext {
@@ -14,6 +16,14 @@ export interface ServiceContext {
   readonly jobs: JobRunner;
   readonly version: string;
   readonly electronVersion: string | null;
+  /** Sends an event (validated and encoded) to every subscriber. */
+  readonly emit: Emit;
+  /** The training host (one worker process), created on first use and closed with the services. */
+  readonly training: () => TrainingHost;
+  /** Run id → job id of the runs and experiments started here and still going. */
+  readonly activeRuns: Map<number, string>;
+  readonly activeExperiments: Map<number, string>;
+  readonly trialWorkerEntry?: TrialWorkerEntry;
 }
 
 /**

@@ -9,7 +9,9 @@ import { deleteConstraintHandler, listConstraintsHandler, saveConstraintHandler 
 import type { HandlerTable } from './context';
 import { datasetSummaryHandler, deleteDatasetHandler, importDatasetHandler, listDatasetsHandler } from './datasets';
 import { filesListHandler, peekCsvHandler } from './files';
+import { cancelExperimentHandler, experimentModelsHandler, exportExperimentHandler, getExperimentHandler, listExperimentsHandler, startExperimentHandler } from './experiments';
 import { datasetPreviewHandler } from './preview';
+import { backendsReportHandler, cancelRunHandler, getRunHandler, listRunsHandler, runIterationsHandler, startRunHandler } from './runs';
 
 export const handlers: HandlerTable = {
   'app.info': (_input, ctx) => ({
@@ -32,5 +34,17 @@ export const handlers: HandlerTable = {
   'constraints.save': saveConstraintHandler,
   'constraints.delete': deleteConstraintHandler,
   'audit.run': auditHandler,
+  'runs.list': listRunsHandler,
+  'runs.get': getRunHandler,
+  'runs.iterations': runIterationsHandler,
+  'runs.start': startRunHandler,
+  'runs.cancel': cancelRunHandler,
+  'backends.report': backendsReportHandler,
+  'experiments.list': listExperimentsHandler,
+  'experiments.models': experimentModelsHandler,
+  'experiments.get': getExperimentHandler,
+  'experiments.start': startExperimentHandler,
+  'experiments.cancel': cancelExperimentHandler,
+  'experiments.exportCsv': exportExperimentHandler,
   'jobs.cancel': (input, ctx) => ({ cancelled: ctx.jobs.cancel(input.jobId) }),
 };

@@ -16,6 +16,8 @@ import type { Handler, HandlerTable, ServiceContext } from './context';
 import { isUnexpected, toErrorData } from './errors';
 import { handlers as defaultHandlers } from './handlers';
 import { JobRunner, type JobRunnerOptions } from './jobs';
+import { TrainingHost, type TrainingHostOptions } from '../runs/host';
+import type { TrialWorkerEntry } from '../experiments/worker-pool';
 import packageJson from '../../package.json';
 
 export type { Handler, HandlerTable, ServiceContext } from './context';
@@ -30,6 +32,10 @@ export interface ServicesOptions {
   /** For tests: replace some handlers. */
   readonly handlers?: Partial<HandlerTable>;
   readonly jobs?: JobRunnerOptions;
+  /** How training runs find their worker (the Electron main bundle passes its own entry). */
+  readonly training?: TrainingHostOptions;
+  /** Where experiments' trial worker threads start from (default: see src-main/experiments/worker-pool.ts). */
+  readonly trialWorkerEntry?: TrialWorkerEntry;
   /** Unexpected errors (bugs) are logged here with their stack; default console.error. */
   readonly log?: (message: string, error: unknown) => void;
 }
@@ -65,6 +71,7 @@ export function createServices(options: ServicesOptions): Services {
   const db = openWorkspace(options.dbPath, options.openOptions);
   db.pragma(`busy_timeout = ${SHARED_BUSY_TIMEOUT_MS}`);
   const jobs = new JobRunner(emit, { log, ...options.jobs });
+  let training: TrainingHost | null = null;
   const context: ServiceContext = {
     db,
     dbPath: options.dbPath,
@@ -73,6 +80,15 @@ export function createServices(options: ServicesOptions): Services {
     jobs,
     version: packageJson.version,
     electronVersion: options.electronVersion ?? null,
+    emit,
+    training: () => {
+      if (closed) throw new Error('Fairbound is shutting down');
+      training ??= new TrainingHost({ ...(options.openOptions?.nativeBinding ? { nativeBinding: options.openOptions.nativeBinding } : {}), ...options.training });
+      return training;
+    },
+    activeRuns: new Map(),
+    activeExperiments: new Map(),
+    ...(options.trialWorkerEntry ? { trialWorkerEntry: options.trialWorkerEntry } : {}),
   };
   const table: HandlerTable = { ...defaultHandlers, ...options.handlers };
   let closed = false;
@@ -109,6 +125,7 @@ export function createServices(options: ServicesOptions): Services {
       if (closed) return;
       closed = true;
       await jobs.shutdown();
+      await training?.close();
       listeners.clear();
       db.close();
     },

@@ -18,6 +18,8 @@ export interface JobProgress {
   readonly phase: string;
   readonly message: string;
   readonly rowsDone?: number;
+  /** The work's own estimate of the seconds left (else one is made from the fraction and the time so far). */
+  readonly etaSeconds?: number;
 }
 
 export interface JobControl {
@@ -83,7 +85,7 @@ export class JobRunner {
         if (p.phase === lastPhase && !complete && now - lastSent < this.interval) return;
         lastSent = now;
         lastPhase = p.phase;
-        const eta = estimateEta(now - started, p.fraction);
+        const eta = p.etaSeconds ?? estimateEta(now - started, p.fraction);
         this.emit('job.progress', {
           jobId,
           kind,

@@ -54,6 +54,12 @@ function start(): void {
     runtime: 'electron',
     electronVersion: process.versions.electron ?? null,
     openOptions: nativeBinding ? { nativeBinding } : {},
+    // Built next to this bundle by electron.vite.config.ts; forked with Electron's binary as Node.
+    training: {
+      entry: { modulePath: join(import.meta.dirname, 'train-worker.mjs'), env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } },
+      ...(nativeBinding ? { nativeBinding } : {}),
+    },
+    trialWorkerEntry: { filename: join(import.meta.dirname, 'trial-worker.mjs') },
   });
   unregister = registerIpc(services, () => BrowserWindow.getAllWindows().map((w) => w.webContents));
   createWindow();

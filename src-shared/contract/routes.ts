@@ -61,6 +61,30 @@ export const routes = routeCatalog({
   /** Bounds each constraint on a model's predictions: verdicts, base-node intervals, group table. */
   'audit.run': { input: s.auditInput, output: s.auditResult },
 
+  /** Training runs, newest first. */
+  'runs.list': { input: s.empty, output: z.array(s.runSummary) },
+  /** One run: settings, verdict, bounds per constraint and base node, per-group accuracy, timings, backend. */
+  'runs.get': { input: s.runRef, output: s.runDetail },
+  /** f, ĝ, λ and L per candidate-selection iteration. */
+  'runs.iterations': { input: s.runRef, output: s.runIterations },
+  /** Queues a run; its progress arrives as run.event (and its end as job.*) with the returned ids. */
+  'runs.start': { input: s.runRequest, output: s.runStarted },
+  /** Asks a run to stop; returns at once (false if it is not queued or running here). */
+  'runs.cancel': { input: s.runRef, output: z.object({ cancelled: z.boolean() }) },
+  /** The backend chain per preference, and what the latest run loaded (and why others did not). */
+  'backends.report': { input: s.empty, output: s.backendsReport },
+
+  'experiments.list': { input: s.empty, output: z.array(s.experimentSummary) },
+  /** The model types an experiment may use. */
+  'experiments.models': { input: s.empty, output: s.experimentModelsList },
+  /** Settings and the aggregates per model and data fraction (the three plots' data). */
+  'experiments.get': { input: s.experimentRef, output: s.experimentDetail },
+  /** Creates the experiment and runs its trials as a job (job.progress per trial, with ETA). */
+  'experiments.start': { input: s.experimentStartInput, output: s.experimentStarted },
+  'experiments.cancel': { input: s.experimentRef, output: z.object({ cancelled: z.boolean() }) },
+  /** Writes the Seldonian Experiments CSV layout under a server-side folder. */
+  'experiments.exportCsv': { input: s.exportCsvInput, output: s.exportCsvOutput },
+
   /** Asks a job to stop; returns at once (false if the job is unknown or already over). */
   'jobs.cancel': { input: z.object({ jobId: s.jobId }), output: z.object({ cancelled: z.boolean() }) },
 });
@@ -82,6 +106,8 @@ export const events = eventCatalog({
   'job.done': { payload: z.object({ ...jobRef, result: s.jobResult }) },
   'job.failed': { payload: z.object({ ...jobRef, error: errorData }) },
   'job.cancelled': { payload: z.object({ ...jobRef, reason: z.string() }) },
+  /** A training run's own progress: status, phase, body-training batches, latents, QSA iterations, finished. */
+  'run.event': { payload: z.object({ jobId: s.jobId, runId: s.runRef.shape.runId, event: s.runEvent }) },
 });
 
 export type Routes = typeof routes;

@@ -326,10 +326,258 @@ export type AuditResult = z.infer<typeof auditResult>;
 // ---------------------------------------------------------------------------------------------
 // Jobs
 
-export const jobKind = z.enum(['import']);
+export const jobKind = z.enum(['import', 'run', 'experiment']);
 export type JobKind = z.infer<typeof jobKind>;
 
 export const jobResult = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('import'), datasetId: id, datasetName: z.string(), importJobId: id, nRows: count }),
+  z.object({ kind: z.literal('run'), runId: id, status: z.enum(['passed', 'nsf', 'failed', 'cancelled']), error: z.string().nullable() }),
+  z.object({ kind: z.literal('experiment'), experimentId: id, status: z.enum(['completed', 'cancelled', 'failed']), trialsRun: count, seconds: wireNumber }),
 ]);
 export type JobResult = z.infer<typeof jobResult>;
+
+// ---------------------------------------------------------------------------------------------
+// Training runs (src-main/runs, src-main/store/runs)
+
+export const runStatus = z.enum(['queued', 'running', 'passed', 'nsf', 'failed', 'cancelled']);
+export type RunStatus = z.infer<typeof runStatus>;
+export const runPipeline = z.enum(['head', 'full']);
+export const runPhase = z.enum(['loading', 'training', 'latents', 'candidate_selection', 'safety_test', 'saving']);
+export const architecture = z.enum(['tutorial-j-cnn', 'tutorial-g-cnn']);
+export const backendPreference = z.enum(['auto', 'tensorflow', 'wasm', 'cpu']);
+export type BackendPreference = z.infer<typeof backendPreference>;
+const seed = z.number().int().min(0).max(0xffffffff);
+
+export const runRequest = z.object({
+  /** Dataset id. */
+  dataset: id,
+  constraints: z.array(z.object({ source: text(4000), delta })).min(1).max(32),
+  pipeline: runPipeline,
+  architecture,
+  epochs: z.number().int().min(1).max(10_000).optional(),
+  batchSize: z.number().int().min(1).max(1_000_000).optional(),
+  learningRate: z.number().positive().max(10).optional(),
+  iterations: z.number().int().min(1).max(1_000_000).optional(),
+  fracSafety: z.number().gt(0).lt(1).optional(),
+  seed: seed.optional(),
+  backend: backendPreference.optional(),
+  rows: z.number().int().min(2).optional(),
+  resize: z.number().int().min(4).max(1024).optional(),
+});
+export type RunRequestDto = z.infer<typeof runRequest>;
+
+export const backendAttempt = z.object({ candidate: z.string(), ok: z.boolean(), reason: z.string() });
+export const backendReport = z.object({
+  name: z.string(),
+  package: z.string(),
+  version: z.string(),
+  device: z.enum(['gpu', 'cpu']).optional(),
+  simd: z.boolean().optional(),
+  threads: count.optional(),
+  preference: backendPreference,
+  attempts: z.array(backendAttempt),
+});
+export type BackendReportDto = z.infer<typeof backendReport>;
+
+export const runConstraintSpec = z.object({ source: z.string(), parsed: z.string(), delta });
+
+const timings = z.record(z.string(), wireNumber);
+
+export const runSummary = z.object({
+  id,
+  datasetId: id.nullable(),
+  datasetName: z.string(),
+  pipeline: runPipeline,
+  architecture: z.string(),
+  constraints: z.array(runConstraintSpec),
+  seed: z.number().int(),
+  backendPreference,
+  backend: z.string().nullable(),
+  status: runStatus,
+  phase: runPhase.nullable(),
+  error: z.string().nullable(),
+  nRows: count,
+  nCandidate: count,
+  nSafety: count,
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+});
+export type RunSummaryDto = z.infer<typeof runSummary>;
+
+export const runNodeBound = z.object({
+  name: z.string(),
+  lower: wireNumber,
+  upper: wireNumber,
+  lowerNeeded: z.boolean(),
+  upperNeeded: z.boolean(),
+  deltaLower: wireNumberOrNull,
+  deltaUpper: wireNumberOrNull,
+  nSamples: count,
+  mean: wireNumber,
+  std: wireNumber,
+});
+export type RunNodeBoundDto = z.infer<typeof runNodeBound>;
+
+export const runConstraintResult = runConstraintSpec.extend({
+  position: count,
+  upperBound: wireNumberOrNull,
+  pointEstimate: wireNumberOrNull,
+  passed: z.boolean().nullable(),
+  nodes: z.array(runNodeBound),
+});
+export type RunConstraintResultDto = z.infer<typeof runConstraintResult>;
+
+export const groupAccuracy = z.object({ group: z.string(), n: count, accuracy: wireNumber });
+export type GroupAccuracyDto = z.infer<typeof groupAccuracy>;
+
+export const runDetail = z.object({
+  run: runSummary,
+  /** The stored settings, as resolved (RunSettings), and the seeds of every random stream. */
+  settings: z.record(z.string(), z.unknown()),
+  seeds: z.record(z.string(), z.number()),
+  backend: backendReport.nullable(),
+  timings,
+  verdict: z.enum(['passed', 'nsf']).nullable(),
+  outcome: z.object({ kind: z.string(), reason: z.string().nullable(), message: z.string().nullable() }).nullable(),
+  candidateSelection: z
+    .object({ iterationsPlanned: count, iterationsRun: count, chosenIndex: count.nullable(), foundFeasible: z.boolean(), returnedNsf: z.boolean() })
+    .nullable(),
+  constraints: z.array(runConstraintResult),
+  groupAccuracy: z.object({ of: z.enum(['solution', 'candidate']), threshold: wireNumber, groups: z.array(groupAccuracy) }).nullable(),
+  trainedCnnGroupAccuracy: z.array(groupAccuracy).nullable(),
+  bodyTraining: z.array(z.object({ epoch: count, meanLoss: wireNumber, accuracy: wireNumber, seconds: wireNumber })).nullable(),
+});
+export type RunDetail = z.infer<typeof runDetail>;
+
+export const runRef = z.object({ runId: id });
+
+export const runIterations = z.object({
+  runId: id,
+  iterations: z.array(z.object({ iteration: count, f: wireNumber, g: z.array(wireNumber), lambda: z.array(wireNumber), lagrangian: wireNumber })),
+});
+export type RunIterations = z.infer<typeof runIterations>;
+
+export const runStarted = z.object({ jobId, runId: id });
+
+/** One event of a running training run (src-main/runs RunEvent), as it crosses the boundary. */
+export const runEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('status'), runId: id, status: runStatus }),
+  z.object({ type: z.literal('phase'), runId: id, phase: runPhase, backend: z.string().optional() }),
+  z.object({
+    type: z.literal('batch'),
+    runId: id,
+    epoch: count,
+    epochs: count,
+    batch: count,
+    batchesPerEpoch: count,
+    loss: wireNumber,
+    accuracy: wireNumber,
+    imagesPerSecond: wireNumber,
+    fraction: wireNumber,
+    etaSeconds: wireNumber,
+  }),
+  z.object({ type: z.literal('latents'), runId: id, done: count, total: count }),
+  z.object({
+    type: z.literal('iteration'),
+    runId: id,
+    iteration: count,
+    total: count,
+    f: wireNumber,
+    g: z.array(wireNumber),
+    lambda: z.array(wireNumber),
+    etaSeconds: wireNumber,
+  }),
+  z.object({ type: z.literal('finished'), runId: id, status: runStatus, error: z.string().nullable() }),
+]);
+export type RunEventDto = z.infer<typeof runEvent>;
+
+export const backendsReport = z.object({
+  preferences: z.array(z.object({ preference: backendPreference, candidates: z.array(z.string()) })),
+  /** The backend the latest started run loaded, with every candidate tried and why it failed; null before the first run. */
+  latest: z.object({ runId: id, report: backendReport }).nullable(),
+});
+export type BackendsReport = z.infer<typeof backendsReport>;
+
+// ---------------------------------------------------------------------------------------------
+// Experiments (src-main/experiments)
+
+export const experimentStatus = z.enum(['running', 'completed', 'cancelled', 'failed']);
+
+export const experimentStartInput = z.object({
+  name: text(200).optional(),
+  datasetId: id,
+  constraints: z.array(z.object({ source: text(4000), delta })).min(1).max(16),
+  fractions: z.array(z.number().gt(0).max(1)).min(1).max(64),
+  nTrials: z.number().int().min(1).max(10_000),
+  /** Model list entries as the CLI takes them: `qsa-features`, `logistic`, `weighted-random:0.7`. */
+  models: z.array(text(200)).min(1).max(16),
+  performance: z.enum(['accuracy', 'probabilistic-accuracy', 'log-loss']).optional(),
+  iterations: z.number().int().min(1).max(100_000).optional(),
+  fracSafety: z.number().gt(0).lt(1).optional(),
+  seed: seed.optional(),
+  workers: z.number().int().min(1).max(64).optional(),
+});
+export type ExperimentStartInput = z.infer<typeof experimentStartInput>;
+
+export const experimentSummary = z.object({
+  id,
+  name: z.string(),
+  datasetId: id.nullable(),
+  datasetName: z.string(),
+  nRows: count,
+  constraints: z.array(runConstraintSpec),
+  fractions: z.array(wireNumber),
+  nTrials: count,
+  models: z.array(z.object({ name: z.string(), type: z.string(), kind: z.string() })),
+  performance: z.string(),
+  seed: z.number().int(),
+  status: experimentStatus,
+  error: z.string().nullable(),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+  runSeconds: wireNumber,
+  trialsStored: count,
+  trialsPlanned: count,
+});
+export type ExperimentSummaryDto = z.infer<typeof experimentSummary>;
+
+const meanWithError = z.object({ mean: wireNumber, ste: wireNumber });
+
+export const experimentAggregates = z.object({
+  nRows: count,
+  constraints: z.array(runConstraintSpec),
+  performanceMetric: z.enum(['accuracy', 'probabilistic-accuracy', 'log-loss']),
+  models: z.array(
+    z.object({
+      name: z.string(),
+      kind: z.enum(['seldonian', 'baseline']),
+      nTrials: count,
+      fractions: z.array(
+        z.object({
+          fraction: wireNumber,
+          amount: wireNumber,
+          trials: count,
+          solutions: count,
+          performance: meanWithError.extend({ n: count }).nullable(),
+          probabilityOfSolution: meanWithError,
+          probabilityOfViolation: z.array(meanWithError),
+        }),
+      ),
+    }),
+  ),
+});
+export type ExperimentAggregatesDto = z.infer<typeof experimentAggregates>;
+
+export const experimentDetail = z.object({
+  experiment: experimentSummary,
+  settings: z.record(z.string(), z.unknown()),
+  aggregates: experimentAggregates,
+});
+export type ExperimentDetail = z.infer<typeof experimentDetail>;
+
+export const experimentRef = z.object({ experimentId: id });
+export const experimentStarted = z.object({ jobId, experimentId: id });
+export const experimentModelsList = z.array(z.object({ type: z.string(), kind: z.string(), execution: z.string() }));
+export const exportCsvInput = experimentRef.extend({ folder: path });
+export const exportCsvOutput = z.object({ folder: z.string(), files: z.array(z.string()) });

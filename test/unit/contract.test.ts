@@ -42,9 +42,21 @@ describe('catalog', () => {
         'files.list',
         'files.peekCsv',
         'jobs.cancel',
+        'runs.list',
+        'runs.get',
+        'runs.iterations',
+        'runs.start',
+        'runs.cancel',
+        'backends.report',
+        'experiments.list',
+        'experiments.models',
+        'experiments.get',
+        'experiments.start',
+        'experiments.cancel',
+        'experiments.exportCsv',
       ].sort(),
     );
-    expect([...EVENT_NAMES].sort()).toEqual(['job.cancelled', 'job.done', 'job.failed', 'job.progress']);
+    expect([...EVENT_NAMES].sort()).toEqual(['job.cancelled', 'job.done', 'job.failed', 'job.progress', 'run.event']);
   });
 
   it('gives every entry its own name and zod schemas, in frozen prototype-less tables', () => {

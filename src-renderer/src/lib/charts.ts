@@ -1,11 +1,11 @@
 /** ECharts, tree-shaken to what the pages draw, and a theme that follows the OS (prefers-color-scheme). */
-import { BarChart, CustomChart, ScatterChart } from 'echarts/charts';
-import { GridComponent, LegendComponent, MarkLineComponent, TooltipComponent } from 'echarts/components';
+import { BarChart, CustomChart, LineChart, ScatterChart } from 'echarts/charts';
+import { GridComponent, LegendComponent, MarkAreaComponent, MarkLineComponent, MarkPointComponent, TitleComponent, TooltipComponent } from 'echarts/components';
 import { use } from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
 import { onBeforeUnmount, ref, type Ref } from 'vue';
 
-use([CanvasRenderer, BarChart, CustomChart, ScatterChart, GridComponent, LegendComponent, MarkLineComponent, TooltipComponent]);
+use([CanvasRenderer, BarChart, CustomChart, LineChart, ScatterChart, GridComponent, LegendComponent, MarkAreaComponent, MarkLineComponent, MarkPointComponent, TitleComponent, TooltipComponent]);
 
 /** True while the OS asks for a dark theme. */
 export function usePrefersDark(): Ref<boolean> {

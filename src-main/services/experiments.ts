@@ -1,0 +1,132 @@
+/**
+ * Seldonian experiments behind the contract: `experiments.start` validates and stores the experiment
+ * (bad input is the reply's error), then runs its trials as a job on a connection of its own, one
+ * `job.progress` per finished trial with the runner's ETA; cancel aborts between trials.
+ */
+import type { ExperimentDetail, ExperimentSummaryDto } from '../../src-shared/contract/schemas';
+import { InputError } from '../data/input-error';
+import { listExperimentModelTypes, parseModelList } from '../experiments/models/registry';
+import { exportExperimentResults, experimentResults } from '../experiments/results';
+import { createExperiment, runExperiment } from '../experiments/runner';
+import { openWorkspace } from '../store/database';
+import { listExperiments, type ExperimentInfo } from '../store/experiments';
+import type { Handler } from './context';
+import { notFound } from './errors';
+
+function summaryDto(e: ExperimentInfo, stored: number): ExperimentSummaryDto {
+  const s = e.settings;
+  return {
+    id: e.id,
+    name: e.name,
+    datasetId: e.datasetId,
+    datasetName: e.datasetName,
+    nRows: e.nRows,
+    constraints: e.constraints.map((c) => ({ ...c })),
+    fractions: [...s.fractions],
+    nTrials: s.nTrials,
+    models: s.models.map((m) => ({ name: m.name, type: m.type, kind: m.kind })),
+    performance: s.performance,
+    seed: e.seed,
+    status: e.status,
+    error: e.error,
+    createdAt: e.createdAt,
+    finishedAt: e.finishedAt,
+    runSeconds: e.runSeconds,
+    trialsStored: stored,
+    trialsPlanned: s.nTrials * s.fractions.length * s.models.length,
+  };
+}
+
+export const listExperimentsHandler: Handler<'experiments.list'> = (_input, ctx) =>
+  listExperiments(ctx.db)
+    .reverse()
+    .map((e) => summaryDto(e, e.trialsStored));
+
+export const experimentModelsHandler: Handler<'experiments.models'> = () => listExperimentModelTypes().map((t) => ({ type: t.type, kind: t.kind, execution: t.execution }));
+
+export const getExperimentHandler: Handler<'experiments.get'> = (input, ctx) => {
+  const results = experimentResults(ctx.db, input.experimentId);
+  if (!results) throw notFound(`no experiment with id ${input.experimentId} (deleted?)`);
+  const detail: ExperimentDetail = {
+    experiment: summaryDto(results.experiment, results.trials.length),
+    settings: JSON.parse(JSON.stringify(results.experiment.settings)) as Record<string, unknown>,
+    aggregates: {
+      nRows: results.aggregates.nRows,
+      constraints: results.aggregates.constraints.map((c) => ({ ...c })),
+      performanceMetric: results.aggregates.performanceMetric,
+      models: results.aggregates.models.map((m) => ({
+        name: m.name,
+        kind: m.kind,
+        nTrials: m.nTrials,
+        fractions: m.fractions.map((f) => ({
+          ...f,
+          performance: f.performance ? { ...f.performance } : null,
+          probabilityOfSolution: { ...f.probabilityOfSolution },
+          probabilityOfViolation: f.probabilityOfViolation.map((v) => ({ ...v })),
+        })),
+      })),
+    },
+  };
+  return detail;
+};
+
+export const startExperimentHandler: Handler<'experiments.start'> = (input, ctx) => {
+  let models;
+  try {
+    models = parseModelList(input.models.join(','));
+  } catch (error) {
+    throw new InputError(error instanceof Error ? error.message : String(error), { key: 'models' });
+  }
+  const qsa = { ...(input.iterations !== undefined ? { iterations: input.iterations } : {}), ...(input.fracSafety !== undefined ? { fracSafety: input.fracSafety } : {}) };
+  const experimentId = createExperiment(ctx.db, {
+    ...(input.name !== undefined ? { name: input.name } : {}),
+    datasetId: input.datasetId,
+    constraints: input.constraints,
+    fractions: input.fractions,
+    nTrials: input.nTrials,
+    models,
+    ...(input.performance !== undefined ? { performance: input.performance } : {}),
+    qsa,
+    ...(input.seed !== undefined ? { seed: input.seed } : {}),
+  });
+  const jobId = ctx.jobs.start('experiment', async ({ signal, progress }) => {
+    const db = openWorkspace(ctx.dbPath, ctx.openOptions);
+    try {
+      progress({ fraction: 0, phase: 'starting', message: 'starting the trials' });
+      const summary = await runExperiment(db, experimentId, {
+        ...(input.workers !== undefined ? { workers: input.workers } : {}),
+        ...(ctx.trialWorkerEntry ? { workerEntry: ctx.trialWorkerEntry } : {}),
+        signal,
+        onProgress: (p) => {
+          const l = p.last;
+          progress({
+            fraction: p.total === 0 ? 1 : p.done / p.total,
+            phase: 'trials',
+            message: `trial ${p.done} of ${p.total}: ${l.model}, fraction ${l.fraction}, trial ${l.trialIndex + 1} (${l.nRows} rows) ${l.passed ? 'returned a solution' : 'no solution'}`,
+            ...(p.etaSeconds !== null ? { etaSeconds: Math.max(0, Math.round(p.etaSeconds)) } : {}),
+          });
+        },
+      });
+      if (summary.status === 'cancelled') signal.throwIfAborted();
+      if (summary.status === 'failed') throw new Error(summary.error ?? 'the experiment failed');
+      return { kind: 'experiment', experimentId, status: summary.status, trialsRun: summary.trialsRun, seconds: summary.seconds };
+    } finally {
+      ctx.activeExperiments.delete(experimentId);
+      db.close();
+    }
+  });
+  ctx.activeExperiments.set(experimentId, jobId);
+  return { jobId, experimentId };
+};
+
+export const cancelExperimentHandler: Handler<'experiments.cancel'> = (input, ctx) => {
+  const jobId = ctx.activeExperiments.get(input.experimentId);
+  return { cancelled: jobId !== undefined && ctx.jobs.cancel(jobId) };
+};
+
+export const exportExperimentHandler: Handler<'experiments.exportCsv'> = (input, ctx) => {
+  const results = experimentResults(ctx.db, input.experimentId);
+  if (!results) throw notFound(`no experiment with id ${input.experimentId} (deleted?)`);
+  const files = exportExperimentResults(results, input.folder);
+  return { folder: input.folder, files };
+};

@@ -1,0 +1,135 @@
+/**
+ * Training runs behind the contract: `runs.start` validates and queues a run on the training host (bad
+ * input is the reply's error, not a failed job), then follows it as a job — every RunEvent goes out as
+ * `run.event` with the job and run ids, and the run's end is the job's `job.done` / `job.failed` /
+ * `job.cancelled`. Cancel (runs.cancel or jobs.cancel) returns at once; the host stops the worker's run.
+ */
+import type { BackendsReport, RunDetail, RunEventDto, RunSummaryDto } from '../../src-shared/contract/schemas';
+import type { BackendPreference, BackendReport } from '../deep/backend-types';
+import type { RunEvent } from '../runs/types';
+import { getRun, getRunConstraints, getRunIterations, listRuns, type RunInfo } from '../store/runs';
+import type { Handler, ServiceContext } from './context';
+import { notFound } from './errors';
+
+/** The backend chain per preference (src-main/deep/backends.ts, without loading TensorFlow.js here). */
+const CHAIN: Readonly<Record<BackendPreference, readonly string[]>> = {
+  auto: ['tensorflow-gpu', 'tensorflow-cpu', 'wasm', 'cpu'],
+  tensorflow: ['tensorflow-gpu', 'tensorflow-cpu'],
+  wasm: ['wasm'],
+  cpu: ['cpu'],
+};
+
+export function runSummaryDto(r: RunInfo): RunSummaryDto {
+  return {
+    id: r.id,
+    datasetId: r.datasetId,
+    datasetName: r.datasetName,
+    pipeline: r.pipeline,
+    architecture: r.architecture,
+    constraints: r.constraints.map((c) => ({ ...c })),
+    seed: r.seed,
+    backendPreference: r.backendPreference,
+    backend: r.backend ? describeBackend(r.backend) : null,
+    status: r.status,
+    phase: r.phase,
+    error: r.error,
+    nRows: r.nRows,
+    nCandidate: r.nCandidate,
+    nSafety: r.nSafety,
+    createdAt: r.createdAt,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+  };
+}
+
+function describeBackend(b: BackendReport): string {
+  return b.name === 'tensorflow' ? `tensorflow (${b.device ?? 'cpu'})` : b.name === 'wasm' ? `wasm${b.simd ? ' + SIMD' : ''}` : b.name;
+}
+
+function requireRun(ctx: ServiceContext, runId: number): RunInfo {
+  const run = getRun(ctx.db, runId);
+  if (!run) throw notFound(`no run with id ${runId} (deleted?)`);
+  return run;
+}
+
+export const listRunsHandler: Handler<'runs.list'> = (_input, ctx) => listRuns(ctx.db).reverse().map(runSummaryDto);
+
+export const getRunHandler: Handler<'runs.get'> = (input, ctx) => {
+  const run = requireRun(ctx, input.runId);
+  const result = run.result;
+  const detail: RunDetail = {
+    run: runSummaryDto(run),
+    settings: JSON.parse(JSON.stringify(run.settings)) as Record<string, unknown>,
+    seeds: { ...run.seeds },
+    backend: run.backend ? { ...run.backend, attempts: run.backend.attempts.map((a) => ({ ...a })) } : null,
+    timings: { ...run.timings },
+    verdict: result?.verdict ?? null,
+    outcome: result ? { ...result.outcome } : null,
+    candidateSelection: result ? { ...result.candidateSelection } : null,
+    constraints: getRunConstraints(ctx.db, run.id).map((c) => ({ ...c, nodes: c.nodes.map((n) => ({ ...n })) })),
+    groupAccuracy: result?.groupAccuracy ? { of: result.groupAccuracy.of, threshold: result.groupAccuracy.threshold, groups: result.groupAccuracy.groups.map((g) => ({ ...g })) } : null,
+    trainedCnnGroupAccuracy: result?.trainedCnnGroupAccuracy ? result.trainedCnnGroupAccuracy.map((g) => ({ ...g })) : null,
+    bodyTraining: result?.bodyTraining ? result.bodyTraining.map((e) => ({ ...e })) : null,
+  };
+  return detail;
+};
+
+export const runIterationsHandler: Handler<'runs.iterations'> = (input, ctx) => {
+  requireRun(ctx, input.runId);
+  return { runId: input.runId, iterations: getRunIterations(ctx.db, input.runId) };
+};
+
+function eventDto(e: RunEvent): RunEventDto {
+  switch (e.type) {
+    case 'iteration':
+      return { ...e, g: [...e.g], lambda: [...e.lambda] };
+    default:
+      return { ...e };
+  }
+}
+
+export const startRunHandler: Handler<'runs.start'> = (input, ctx) => {
+  let jobId: string | null = null;
+  const early: RunEvent[] = [];
+  const forward = (event: RunEvent): void => {
+    if (jobId === null) early.push(event);
+    else ctx.emit('run.event', { jobId, runId: event.runId, event: eventDto(event) });
+  };
+  // Throws InputError / ConstraintCompileError for a bad request: the reply carries it.
+  const handle = ctx.training().start(ctx.dbPath, { ...input, dataset: input.dataset }, { onEvent: forward });
+  const id = ctx.jobs.start('run', async ({ signal }) => {
+    const onAbort = (): void => handle.cancel(signal.reason instanceof Error ? signal.reason.message : 'cancelled');
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const outcome = await handle.done;
+      if (outcome.status === 'cancelled' && signal.aborted) signal.throwIfAborted();
+      if (outcome.status === 'queued' || outcome.status === 'running') throw new Error(`run ${handle.runId} ended while ${outcome.status}`);
+      return { kind: 'run', runId: handle.runId, status: outcome.status, error: outcome.error };
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      ctx.activeRuns.delete(handle.runId);
+    }
+  });
+  jobId = id;
+  ctx.activeRuns.set(handle.runId, id);
+  for (const event of early.splice(0)) forward(event);
+  return { jobId: id, runId: handle.runId };
+};
+
+export const cancelRunHandler: Handler<'runs.cancel'> = (input, ctx) => {
+  const jobId = ctx.activeRuns.get(input.runId);
+  if (jobId !== undefined && ctx.jobs.cancel(jobId)) return { cancelled: true };
+  return { cancelled: ctx.training().cancelRun(input.runId, 'cancelled by the user') };
+};
+
+export const backendsReportHandler: Handler<'backends.report'> = (_input, ctx) => {
+  const latest = listRuns(ctx.db)
+    .reverse()
+    .find((r) => r.backend !== null);
+  const report: BackendsReport = {
+    preferences: (Object.keys(CHAIN) as BackendPreference[]).map((preference) => ({ preference, candidates: [...CHAIN[preference]] })),
+    latest: latest?.backend ? { runId: latest.id, report: { ...latest.backend, attempts: latest.backend.attempts.map((a) => ({ ...a })) } } : null,
+  };
+  return report;
+};

@@ -1,0 +1,37 @@
+/** Seldonian experiments: the list, the one shown (with its aggregates), and the one running here. */
+import { acceptHMRUpdate, defineStore } from 'pinia';
+import { ref, shallowRef } from 'vue';
+import type { ExperimentDetail, ExperimentStartInput, ExperimentSummaryDto, RouteOutput } from '../../../src-shared/contract';
+import { call } from '../lib/api';
+
+export const useExperimentsStore = defineStore('experiments', () => {
+  const list = shallowRef<ExperimentSummaryDto[]>([]);
+  const models = shallowRef<RouteOutput<'experiments.models'>>([]);
+  const detail = shallowRef<ExperimentDetail | null>(null);
+  const running = ref<{ jobId: string; experimentId: number } | null>(null);
+
+  async function refresh(): Promise<void> {
+    [list.value, models.value] = await Promise.all([call('experiments.list', {}), call('experiments.models', {})]);
+  }
+
+  async function show(experimentId: number): Promise<void> {
+    detail.value = await call('experiments.get', { experimentId });
+  }
+
+  async function start(input: ExperimentStartInput): Promise<void> {
+    running.value = await call('experiments.start', input);
+    await refresh();
+  }
+
+  async function cancel(): Promise<void> {
+    if (running.value) await call('experiments.cancel', { experimentId: running.value.experimentId });
+  }
+
+  function exportCsv(experimentId: number, folder: string): Promise<RouteOutput<'experiments.exportCsv'>> {
+    return call('experiments.exportCsv', { experimentId, folder });
+  }
+
+  return { list, models, detail, running, refresh, show, start, cancel, exportCsv };
+});
+
+if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useExperimentsStore, import.meta.hot));

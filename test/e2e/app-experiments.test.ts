@@ -1,0 +1,49 @@
+// Experiments in Debian's chromium against the real services: set up a tiny experiment (qsa-features
+// and logistic on a small Seldonian-format dataset, 2 trials × 2 fractions), watch it to the end, see
+// the three plots and the per-model table, and export the CSVs. Fails on any console or page error.
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { twoGroupData, twoGroupSeldonianFiles } from '../../src-main/experiments/synthetic';
+import { chromiumAvailable } from '../support/chromium';
+import { startApp, type AppHarness } from './app-harness';
+
+describe.skipIf(!chromiumAvailable)('experiments in chromium', () => {
+  let app: AppHarness;
+
+  beforeAll(async () => {
+    app = await startApp('fairbound-e2e-experiments-');
+    const files = twoGroupSeldonianFiles(twoGroupData({ nRows: 400, seed: 3 }));
+    writeFileSync(join(app.dir, 'data.csv'), files.csv);
+    writeFileSync(join(app.dir, 'meta.json'), files.metadata);
+    await app.importDirect({ format: 'seldonian', name: 'two groups', csv: join(app.dir, 'data.csv'), metadata: join(app.dir, 'meta.json') });
+    await app.page.goto(`${app.bridge.url}#/experiments`);
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('runs a tiny experiment and shows its three plots, the table and the export', async () => {
+    const { page } = app;
+    await expect.poll(() => page.getByTestId('exp-dataset').locator('option').count()).toBe(1);
+    await page.getByTestId('exp-constraint').fill('abs((PR | [M]) - (PR | [F])) <= 0.2');
+    await page.getByTestId('exp-delta').fill('0.1');
+    await page.getByTestId('exp-fractions').fill('0.3, 1');
+    await page.getByTestId('exp-trials').fill('2');
+    await page.getByTestId('exp-iterations').fill('50');
+    await expect.poll(() => page.getByTestId('exp-model-qsa-features').isChecked()).toBe(true);
+    await app.screenshot('experiments-form');
+    await page.getByTestId('exp-start').click();
+    await expect.poll(() => page.getByTestId('exp-job-status').textContent(), { timeout: 60_000 }).toContain('done');
+    await expect.poll(() => page.getByTestId('exp-detail').textContent()).toContain('completed');
+    await expect.poll(() => page.getByTestId('experiment-plot-0').locator('canvas').count()).toBeGreaterThan(0);
+    expect(await page.getByTestId('exp-table').locator('tbody tr').count()).toBe(4);
+    const folder = join(app.dir, 'export');
+    await page.getByTestId('exp-export-folder').fill(folder);
+    await page.getByTestId('exp-export').click();
+    await expect.poll(() => page.getByTestId('exp-exported').textContent()).toContain('files written');
+    expect(existsSync(folder)).toBe(true);
+    await app.screenshot('experiments-result');
+    expect(app.problems).toEqual([]);
+  }, 80_000);
+});

@@ -1,0 +1,95 @@
+// Training runs in Debian's chromium against the real services and training worker: start a small head
+// run on a tiny synthetic image dataset and watch body training and candidate selection until the
+// verdict; cancel another run while it trains; open the run's page (verdict, intervals, per-group
+// accuracy, the QSA's four panels); filter and compare runs. Fails on any console or page error.
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertSyntheticImageDataset } from '../../src-main/runs/synthetic';
+import { openWorkspace } from '../../src-main/store/database';
+import { chromiumAvailable } from '../support/chromium';
+import { startApp, type AppHarness } from './app-harness';
+
+const CONSTRAINT = 'min((ACC | [A])/(ACC | [B]),(ACC | [B])/(ACC | [A])) >= 0.8';
+
+describe.skipIf(!chromiumAvailable)('training runs in chromium', () => {
+  let app: AppHarness;
+  let savedId: number;
+
+  beforeAll(async () => {
+    app = await startApp('fairbound-e2e-runs-');
+    const db = openWorkspace(join(app.dir, 'workspace.db'));
+    insertSyntheticImageDataset(db, { name: 'bands', n: 160, size: 16, numClasses: 2, seed: 4 });
+    db.close();
+    const saved = await app.bridge.services.invoke('constraints.save', { name: 'accuracy parity', source: CONSTRAINT, delta: 0.05, columns: ['A', 'B'] });
+    if (!saved.ok) throw new Error(saved.error.message);
+    savedId = (saved.value as { id: number }).id;
+    await app.page.goto(`${app.bridge.url}#/new-run`);
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  async function fillForm(epochs: number): Promise<void> {
+    const { page } = app;
+    await expect.poll(() => page.getByTestId('run-dataset').locator('option').count()).toBe(1);
+    await page.getByTestId('run-choice-builder').uncheck();
+    await page.getByTestId(`run-choice-saved-${savedId}`).check();
+    await page.getByTestId('run-epochs').fill(String(epochs));
+    await page.getByTestId('run-batch').fill('20');
+    await page.getByTestId('run-iterations').fill('50');
+    await page.getByTestId('run-backend').selectOption('wasm');
+    expect(await page.getByTestId('run-resize').inputValue()).toBe('48');
+  }
+
+  it('starts a head run and follows it to its verdict', async () => {
+    const { page } = app;
+    await fillForm(1);
+    await app.screenshot('new-run-form');
+    await page.getByTestId('run-start').click();
+    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 60_000 }).toMatch(/^(passed|nsf)$/);
+    await expect.poll(() => page.getByTestId('body-chart').count()).toBe(1);
+    await expect.poll(() => page.getByTestId('qsa-chart').count()).toBe(1);
+    await app.screenshot('new-run-progress');
+    expect(app.problems).toEqual([]);
+  }, 80_000);
+
+  it("opens the run's page: verdict, intervals, per-group accuracy, settings and backend", async () => {
+    const { page } = app;
+    await page.getByTestId('run-open').click();
+    await expect.poll(() => page.getByTestId('run-verdict-word').textContent()).toMatch(/^(PASSED|NO SOLUTION FOUND)$/);
+    const verdict = (await page.getByTestId('run-verdict').textContent()) ?? '';
+    if (verdict.includes('PASSED')) expect(verdict).toContain('with probability at most δ');
+    await expect.poll(() => page.getByTestId('group-accuracy').locator('tbody tr').count()).toBeGreaterThan(1);
+    expect(await page.getByTestId('backend-report').textContent()).toContain('wasm');
+    await expect.poll(() => page.getByTestId('qsa-chart').count()).toBe(1);
+    await app.screenshot('run-detail');
+    await app.screenshot('run-detail-dark', { dark: true });
+    expect(app.problems).toEqual([]);
+  });
+
+  it('cancels a run while it trains', async () => {
+    const { page } = app;
+    await page.goto(`${app.bridge.url}#/new-run`);
+    await fillForm(40);
+    await page.getByTestId('run-start').click();
+    await expect.poll(() => page.getByTestId('run-progress-text').textContent(), { timeout: 30_000 }).toContain('Body training');
+    await page.getByTestId('run-cancel').click();
+    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 30_000 }).toBe('cancelled');
+    expect(app.problems).toEqual([]);
+  }, 60_000);
+
+  it('lists, filters and compares runs', async () => {
+    const { page } = app;
+    await page.goto(`${app.bridge.url}#/runs`);
+    await expect.poll(() => page.getByTestId('runs-list').locator('tbody tr').count()).toBe(2);
+    await page.getByTestId('runs-filter-status').selectOption('cancelled');
+    await expect.poll(() => page.getByTestId('runs-list').locator('tbody tr').count()).toBe(1);
+    await page.getByTestId('runs-filter-status').selectOption('');
+    await page.getByLabel('compare run 1').check();
+    await page.getByLabel('compare run 2').check();
+    await page.getByTestId('runs-compare').click();
+    await expect.poll(() => page.getByTestId('runs-comparison').textContent()).toContain('CANCELLED');
+    await app.screenshot('runs-compare');
+    expect(app.problems).toEqual([]);
+  });
+});
