@@ -10,10 +10,10 @@
  * Other hosts (the Electron main bundle) pass their own entry: any module that calls
  * `serveTrialWorker(parentPort)` when `workerData === TRIAL_WORKER_MARKER`.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleSourceWorker } from '../workers/source-bundle';
 import { Worker } from 'node:worker_threads';
 import type { TrialResult, TrialTask } from './types';
 import { TRIAL_WORKER_MARKER, TrialWorkerError, type FromTrialWorker, type ToTrialWorker } from './worker-protocol';
@@ -32,41 +32,12 @@ const CLOSE_GRACE_MS = 5000;
 
 let sourceBuild: Promise<string> | null = null;
 
-/** Bundles src-main/experiments/trial-worker.ts for runs from TypeScript source. */
-async function buildSourceWorker(sourceFile: string): Promise<string> {
-  const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-  // A variable specifier keeps bundlers from resolving esbuild into the CLI bundle, which never calls this.
-  const esbuildModule = 'esbuild';
-  const esbuild = (await import(esbuildModule)) as typeof import('esbuild');
-  const built = await esbuild.build({
-    entryPoints: [join(dirname(sourceFile), 'trial-worker.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    target: 'node20',
-    write: false,
-    logLevel: 'silent',
-  });
-  const code = built.outputFiles[0].text;
-  const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
-  // Inside the checkout so that bare imports (packages are external) resolve from its node_modules.
-  const dir = join(repoRoot, 'node_modules', '.cache', 'fairbound');
-  const file = join(dir, `trial-worker-${hash}.mjs`);
-  if (!existsSync(file)) {
-    mkdirSync(dir, { recursive: true });
-    const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    writeFileSync(temp, code);
-    renameSync(temp, file);
-  }
-  return file;
-}
 
 /** The entry for this build (see the file comment). */
 export async function defaultTrialWorkerEntry(): Promise<TrialWorkerEntry> {
   const here = fileURLToPath(import.meta.url);
   if (here.endsWith('.ts')) {
-    sourceBuild ??= buildSourceWorker(here);
+    sourceBuild ??= bundleSourceWorker(join(dirname(here), 'trial-worker.ts'), 'trial-worker');
     return { filename: await sourceBuild };
   }
   const sibling = join(dirname(here), 'trial-worker.mjs');

@@ -18,10 +18,10 @@
  * `train __worker` command. Other hosts (the Electron main bundle) pass their own `entry`.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleSourceWorker } from '../workers/source-bundle';
 import { InputError } from '../data/input-error';
 import { openWorkspace, type WritableDB } from '../store/database';
 import { endRun, getRun, insertRun, requestRunCancel } from '../store/runs';
@@ -93,41 +93,12 @@ const STDERR_TAIL = 4000;
 
 let sourceBuild: Promise<string> | null = null;
 
-/** Bundles src-main/runs/worker-entry.ts for runs from TypeScript source. */
-async function buildSourceWorker(sourceFile: string): Promise<string> {
-  const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-  // A variable specifier keeps bundlers from pulling esbuild into the CLI bundle, which never calls this.
-  const esbuildModule = 'esbuild';
-  const esbuild = (await import(esbuildModule)) as typeof import('esbuild');
-  const built = await esbuild.build({
-    entryPoints: [join(dirname(sourceFile), 'worker-entry.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    target: 'node20',
-    write: false,
-    logLevel: 'silent',
-  });
-  const code = built.outputFiles[0].text;
-  const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
-  // Inside the checkout so that bare imports (packages are external) resolve from its node_modules.
-  const dir = join(repoRoot, 'node_modules', '.cache', 'fairbound');
-  const file = join(dir, `train-worker-${hash}.mjs`);
-  if (!existsSync(file)) {
-    mkdirSync(dir, { recursive: true });
-    const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    writeFileSync(temp, code);
-    renameSync(temp, file);
-  }
-  return file;
-}
 
 /** The worker entry for this build (see the file comment). */
 export async function defaultWorkerEntry(): Promise<WorkerEntry> {
   const here = fileURLToPath(import.meta.url);
   if (here.endsWith('.ts')) {
-    sourceBuild ??= buildSourceWorker(here);
+    sourceBuild ??= bundleSourceWorker(join(dirname(here), 'worker-entry.ts'), 'train-worker');
     return { modulePath: await sourceBuild };
   }
   for (const name of ['train-worker.mjs', 'train-worker.js']) {

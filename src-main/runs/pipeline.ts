@@ -210,7 +210,8 @@ function iterationLog(result: QsaResult): RunIteration[] {
   }));
 }
 
-function constraintResults(result: QsaResult, constraints: readonly CompiledConstraint[]): RunConstraintResult[] {
+/** Each constraint's safety-test outcome in the shape runs store and `fairbound train` prints. */
+export function constraintResults(result: QsaResult, constraints: readonly CompiledConstraint[]): RunConstraintResult[] {
   return constraints.map((c, position) => {
     const st = result.safetyTest?.constraints[position];
     return {

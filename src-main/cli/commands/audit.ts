@@ -12,14 +12,15 @@ import { BACKEND_PREFERENCES, describeLoaded, selectBackend, type BackendPrefere
 import type { ImageSet } from '../../deep/images';
 import type { BoundMethod } from '../../engine/constraint-bounds';
 import type { LabelledRows, RowRange } from '../../engine/data';
-import { candidateSafetySplit, type QsaResult } from '../../engine/qsa';
+import { candidateSafetySplit } from '../../engine/qsa';
 import { buildQsaReport } from '../../engine/report';
 import { ConstraintCompileError } from '../../engine/run-case';
 import { runModel, type ExportedModel } from '../../runs/export';
+import { constraintResults } from '../../runs/pipeline';
 import { runSeeds } from '../../runs/prepare';
 import { openWorkspace, resolveDatabasePath } from '../../store/database';
 import { datasetRowKeys, getDataset, loadDatasetForTraining, type DatasetInfo } from '../../store/datasets';
-import { getRun, getRunRows, type RunConstraintResult } from '../../store/runs';
+import { getRun, getRunRows } from '../../store/runs';
 import { stringifyJson } from '../json';
 import type { CliOutput } from '../output';
 import { UsageError } from '../usage-error';
@@ -141,28 +142,6 @@ function sourceOf(values: { predictions?: string; model?: string; run?: string }
   if (values.predictions !== undefined) return { kind: 'predictions', path: values.predictions };
   if (values.model !== undefined) return { kind: 'model', path: values.model };
   return { kind: 'run', id: integerOption('run', values.run, 0, 1) };
-}
-
-/** Constraint results in the shape `fairbound train` prints and stores. */
-function retrainedConstraints(result: QsaResult, constraints: readonly CompiledConstraint[]): RunConstraintResult[] {
-  return constraints.map((c, position) => {
-    const st = result.safetyTest?.constraints[position];
-    return {
-      position,
-      source: c.source,
-      parsed: c.parsed,
-      delta: c.delta,
-      upperBound: st ? st.bound.upper : null,
-      pointEstimate: st ? st.pointEstimate : null,
-      passed: st ? st.passed : null,
-      nodes: st
-        ? c.baseNodes.map((node, i) => {
-            const b = st.bound.baseNodes[i];
-            return { name: node.name, lower: b.lower, upper: b.upper, lowerNeeded: node.lowerNeeded, upperNeeded: node.upperNeeded, deltaLower: node.deltaLower, deltaUpper: node.deltaUpper, nSamples: b.nSamples, mean: b.mean, std: b.std };
-          })
-        : [],
-    };
-  });
 }
 
 export async function runAuditCommand(args: string[], out: CliOutput): Promise<number> {
@@ -401,7 +380,7 @@ async function retrainAndReport(a: RetrainArgs): Promise<number> {
     },
   });
   const result = r.result;
-  const constraintResults = retrainedConstraints(result, constraints);
+  const retrained = constraintResults(result, constraints);
   const timings = { latents: r.timingsSeconds.latents, candidate_selection: r.timingsSeconds.candidateSelection, safety_test: r.timingsSeconds.safetyTest };
   const verdict = result.outcome.kind === 'passed' ? 'passed' : 'nsf';
   if (values.json) {
@@ -426,7 +405,7 @@ async function retrainAndReport(a: RetrainArgs): Promise<number> {
     `retrained head on '${a.info.name}': ${verdict === 'passed' ? 'PASSED — the model passed the safety test' : `No Solution Found${result.outcome.kind === 'no_solution_found' ? ` (${result.outcome.message})` : ''}`}`,
     `${a.sourceText}: head (${r.replacedHead.inputDim} → ${r.replacedHead.units}) cut, a fresh ${r.nOutputs === 1 ? 'logistic' : `softmax (${r.nOutputs} classes)`} head on its ${r.latentDim}-d latent features; ` +
       `${a.data.nRows} rows (${r.nCandidate} candidate / ${r.nSafety} safety, frac safety ${settings.fracSafety}); backend ${a.backendName}`,
-    ...constraintResults.flatMap(formatConstraint),
+    ...retrained.flatMap(formatConstraint),
   ];
   if (cs) {
     lines.push(
