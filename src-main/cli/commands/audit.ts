@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import type * as tf from '@tensorflow/tfjs';
 import { compileConstraint } from '../../../src-shared/constraint';
@@ -8,6 +10,8 @@ import { checkClassCount, imagesForModel, loadAuditModel, modelInputShape, model
 import { readPredictions, type RowMatching } from '../../audit/predictions';
 import { RETRAIN_HEAD_DEFAULTS, retrainHead, type RetrainHeadSettings } from '../../audit/retrain-head';
 import { InputError } from '../../data/input-error';
+import { buildAuditReportHtml } from '../../report/audit-report';
+import { ChromiumMissingError, printPdf } from '../../report/pdf';
 import { BACKEND_PREFERENCES, describeLoaded, selectBackend, type BackendPreference } from '../../deep/backends';
 import type { ImageSet } from '../../deep/images';
 import type { BoundMethod } from '../../engine/constraint-bounds';
@@ -21,6 +25,7 @@ import { runSeeds } from '../../runs/prepare';
 import { openWorkspace, resolveDatabasePath } from '../../store/database';
 import { datasetRowKeys, getDataset, loadDatasetForTraining, type DatasetInfo } from '../../store/datasets';
 import { getRun, getRunRows } from '../../store/runs';
+import { datasetSummary, type DatasetSummary } from '../../store/summary';
 import { stringifyJson } from '../json';
 import type { CliOutput } from '../output';
 import { UsageError } from '../usage-error';
@@ -32,6 +37,7 @@ export const auditHelp = `fairbound audit --dataset <name|id> (--predictions <cs
                  [--threshold 0.5] [--soft] [--bound student-t|hoeffding] [--rows safety|all] [--frac-safety 0.5]
                  [--confidence-alpha 0.05] [--intersection M,White …] [--db <file>] [--json]
                  [--backend auto|tensorflow|wasm|cpu] [--resize S] [--which seldonian|candidate|trained|initial]
+                 [--report <file.html>] [--pdf <file.pdf>]
 fairbound audit --retrain-head --model <model.json> --dataset <name|id> --constraint '<str>' … --delta 0.05 …
                  [--frac-safety 0.5] [--iterations 1200] [--alpha-theta 0.01] [--alpha-lambda 0.01]
                  [--lambda-init 0.5] [--seed 0] [--bound student-t|hoeffding] [--backend …] [--resize S] [--json]
@@ -49,6 +55,11 @@ fairbound audit --retrain-head --model <model.json> --dataset <name|id> --constr
   (with the data that would decide). Estimators are hard decisions at --threshold (what a deployed
   classifier does) unless --soft (the engine's probabilistic estimators). --rows safety audits the rows
   the engine's split would hold out (the last frac-safety share); all (default) audits every row.
+  --report writes, besides the normal output, a self-contained HTML report (inline CSS and SVG, no external
+  references): the dataset's rows per group and class, the model source, mode, bound method and rows
+  audited, and per constraint g, δ, the verdict, g's point estimate and bounds and every base node's
+  interval (chart and table), plus the per-group rate table. --pdf prints it through Chromium
+  (/usr/bin/chromium, or CHROMIUM_PATH); without Chromium --pdf exits 1 (the HTML, if asked, is written).
   --retrain-head (Tutorial J's pretrained-network path): cuts the model's head, maps every row of the
   dataset through its body to latent features and runs the QSA on a fresh head (logistic for a binary
   dataset, softmax otherwise), candidate rows = the first round(N·(1−frac)) rows, safety rows = the rest,
@@ -176,6 +187,8 @@ export async function runAuditCommand(args: string[], out: CliOutput): Promise<n
       db: { type: 'string' },
       json: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
+      report: { type: 'string' },
+      pdf: { type: 'string' },
     },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
@@ -198,6 +211,7 @@ export async function runAuditCommand(args: string[], out: CliOutput): Promise<n
     for (const flag of ['threshold', 'rows', 'confidence-alpha'] as const) if (values[flag] !== undefined) throw new UsageError(`--${flag} applies to an audit, not to --retrain-head`);
     if (values.soft) throw new UsageError('--soft applies to an audit, not to --retrain-head (the QSA uses the engine\'s estimators)');
     if (values.intersection !== undefined) throw new UsageError('--intersection applies to an audit, not to --retrain-head');
+    if (values.report !== undefined || values.pdf !== undefined) throw new UsageError('--report and --pdf export a bounds audit; --retrain-head does not write a report (use `fairbound train` and `fairbound report` for a run\'s report)');
   }
   const sources = values.constraint ?? [];
   if (sources.length === 0) throw new UsageError("audit needs at least one --constraint '<str>'");
@@ -329,11 +343,52 @@ export async function runAuditCommand(args: string[], out: CliOutput): Promise<n
       const rowText = 'start' in rowsJson ? `rows ${String(rowsJson.start)}–${Number(rowsJson.end) - 1} (${whichRows})` : `the ${String(rowsJson.n)} safety rows of ${String(rowsJson.of)}`;
       out.stdout(formatText(results, groups, `audit of ${sourceText} on '${info.name}', ${rowText}, ${modeText}, ${method} bounds`));
     }
+    if (values.report !== undefined || values.pdf !== undefined) {
+      const rowsText = 'start' in rowsJson ? `rows ${String(rowsJson.start)}–${Number(rowsJson.end) - 1} (${whichRows})` : `the safety rows of ${String(rowsJson.of)}`;
+      let summary: DatasetSummary | null = null;
+      try {
+        summary = datasetSummary(db, info.id);
+      } catch {
+        // The report says the summary is unavailable.
+      }
+      const html = buildAuditReportHtml({
+        results,
+        groups,
+        summary,
+        metadata: { datasetName: info.name, source: sourceText, sourceKind: source.kind, mode, method, rowsText, nRows: rows.end - rows.start, groupConfidence: 1 - alpha },
+      });
+      return await writeReport(html, values.report, values.pdf, out, values.json || values.quiet);
+    }
     return 0;
   } finally {
     model?.dispose();
     db.close();
   }
+}
+
+/** Writes the audit's HTML and/or PDF report; 1 when Chromium is missing for --pdf. */
+async function writeReport(html: string, htmlFile: string | undefined, pdfFile: string | undefined, out: CliOutput, silent: boolean): Promise<number> {
+  const files: string[] = [];
+  if (htmlFile !== undefined) {
+    mkdirSync(dirname(htmlFile), { recursive: true });
+    writeFileSync(htmlFile, html);
+    files.push(htmlFile);
+  }
+  if (pdfFile !== undefined) {
+    try {
+      mkdirSync(dirname(pdfFile), { recursive: true });
+      await printPdf(html, pdfFile);
+      files.push(pdfFile);
+    } catch (error) {
+      if (error instanceof ChromiumMissingError) {
+        out.stderr(`error: ${error.message}${files.length ? ` (the HTML report was written to ${files.join(', ')})` : ''}`);
+        return 1;
+      }
+      throw error;
+    }
+  }
+  if (!silent) out.stderr(`report: wrote ${files.join(', ')}`);
+  return 0;
 }
 
 interface RetrainArgs {
