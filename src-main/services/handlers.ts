@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import { auditHandler } from './audit';
 import { deleteConstraintHandler, listConstraintsHandler, saveConstraintHandler } from './constraints';
 import type { HandlerTable } from './context';
+import { ServiceError } from './errors';
 import { datasetSummaryHandler, deleteDatasetHandler, importDatasetHandler, listDatasetsHandler } from './datasets';
 import { filesListHandler, peekCsvHandler } from './files';
 import { cancelExperimentHandler, experimentModelsHandler, exportExperimentHandler, getExperimentHandler, listExperimentsHandler, startExperimentHandler } from './experiments';
@@ -30,6 +31,10 @@ export const handlers: HandlerTable = {
   'datasets.preview': datasetPreviewHandler,
   'files.list': filesListHandler,
   'files.peekCsv': peekCsvHandler,
+  // The Electron shell replaces this with the native dialog (src-main/shell/dialogs.ts).
+  'dialogs.open': () => {
+    throw new ServiceError('not_available', 'native file dialogs exist only in the desktop app; use the file browser');
+  },
   'constraints.list': listConstraintsHandler,
   'constraints.save': saveConstraintHandler,
   'constraints.delete': deleteConstraintHandler,

@@ -1,9 +1,12 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { app, BrowserWindow, shell } from 'electron';
+import { dirname, join } from 'node:path';
+import { app, BrowserWindow, dialog, shell } from 'electron';
 import { createServices, type Services } from '../services';
 import { resolveDatabasePath } from '../store/database';
+import packageJson from '../../package.json';
+import { nativeOpenDialog } from './dialogs';
 import { registerIpc } from './ipc';
+import { aboutDetail, installMenu } from './menu';
 
 // Thin Electron shell: one locked-down window on the bundled renderer, and the contract's two IPC
 // channels. All work lives in plain modules under src-main (services) that the CLI, the browser-mode
@@ -47,13 +50,15 @@ function defaultSqliteBinding(): string | undefined {
   return existsSync(path) ? path : undefined;
 }
 
-function start(): void {
+function openServices(dbPath: string): Services {
   const nativeBinding = process.env[SQLITE_BINDING_ENV] ?? defaultSqliteBinding();
-  services = createServices({
-    dbPath: resolveDatabasePath(),
+  return createServices({
+    dbPath,
     runtime: 'electron',
     electronVersion: process.versions.electron ?? null,
     openOptions: nativeBinding ? { nativeBinding } : {},
+    // Native dialogs exist only here; the services' own handler answers `not_available` (browser mode).
+    handlers: { 'dialogs.open': nativeOpenDialog() },
     // Built next to this bundle by electron.vite.config.ts; forked with Electron's binary as Node.
     training: {
       entry: { modulePath: join(import.meta.dirname, 'train-worker.mjs'), env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } },
@@ -61,7 +66,95 @@ function start(): void {
     },
     trialWorkerEntry: { filename: join(import.meta.dirname, 'trial-worker.mjs') },
   });
-  unregister = registerIpc(services, () => BrowserWindow.getAllWindows().map((w) => w.webContents));
+}
+
+function attach(next: Services): void {
+  services = next;
+  unregister = registerIpc(next, () => BrowserWindow.getAllWindows().map((w) => w.webContents));
+  refreshMenu();
+}
+
+function refreshMenu(): void {
+  installMenu({
+    appName: 'Fairbound',
+    packaged: app.isPackaged,
+    platform: process.platform,
+    workspacePath: services?.context.dbPath ?? resolveDatabasePath(),
+    actions: { openWorkspace: () => void openWorkspaceDialog(), newWorkspace: () => void newWorkspaceDialog(), about: () => void showAbout(), openDataFolder },
+  });
+}
+
+let switching = false;
+
+/**
+ * Closes the current services (running jobs are cancelled) and opens `dbPath` instead; the windows
+ * reload so the UI reads the new workspace. If it cannot be opened, the previous one is reopened.
+ */
+async function switchWorkspace(dbPath: string): Promise<void> {
+  if (switching || !services) return;
+  switching = true;
+  const previous = services.context.dbPath;
+  try {
+    unregister?.();
+    unregister = undefined;
+    await services.close();
+    services = undefined;
+    try {
+      attach(openServices(dbPath));
+    } catch (err) {
+      dialog.showErrorBox('Cannot open the workspace', `${dbPath}\n\n${err instanceof Error ? err.message : String(err)}`);
+      attach(openServices(previous));
+    }
+    for (const window of BrowserWindow.getAllWindows()) window.webContents.reload();
+  } finally {
+    switching = false;
+  }
+}
+
+async function openWorkspaceDialog(): Promise<void> {
+  const options = { title: 'Open workspace', properties: ['openFile' as const], filters: [{ name: 'Fairbound workspace', extensions: ['db'] }] };
+  const window = BrowserWindow.getFocusedWindow();
+  const result = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options);
+  const path = result.canceled ? undefined : result.filePaths[0];
+  if (path) await switchWorkspace(path);
+}
+
+async function newWorkspaceDialog(): Promise<void> {
+  const options = { title: 'New workspace', defaultPath: 'fairbound.db', filters: [{ name: 'Fairbound workspace', extensions: ['db'] }] };
+  const window = BrowserWindow.getFocusedWindow();
+  const result = window ? await dialog.showSaveDialog(window, options) : await dialog.showSaveDialog(options);
+  if (result.canceled || !result.filePath) return;
+  // A new workspace never replaces a file: opening an existing one is File → Open workspace….
+  if (existsSync(result.filePath)) {
+    dialog.showErrorBox('The file exists', `${result.filePath} already exists. Use File → Open workspace… to open it.`);
+    return;
+  }
+  await switchWorkspace(result.filePath);
+}
+
+async function showAbout(): Promise<void> {
+  const options = {
+    type: 'info' as const,
+    title: 'About Fairbound',
+    message: 'Fairbound',
+    detail: aboutDetail(
+      { app: packageJson.version, electron: process.versions.electron ?? null, chrome: process.versions.chrome ?? null, node: process.versions.node },
+      services?.context.dbPath ?? resolveDatabasePath(),
+    ),
+  };
+  const window = BrowserWindow.getFocusedWindow();
+  await (window ? dialog.showMessageBox(window, options) : dialog.showMessageBox(options));
+}
+
+function openDataFolder(): void {
+  const dbPath = services?.context.dbPath ?? resolveDatabasePath();
+  void shell.openPath(dirname(dbPath)).then((error) => {
+    if (error !== '') dialog.showErrorBox('Cannot open the data folder', error);
+  });
+}
+
+function start(): void {
+  attach(openServices(resolveDatabasePath()));
   createWindow();
 }
 

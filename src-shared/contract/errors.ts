@@ -24,6 +24,8 @@ export const ERROR_CODES = [
   'failed',
   /** The bridge or the main process cannot be reached. */
   'unavailable',
+  /** This runtime does not offer the route (a native dialog in browser mode): use the fallback. */
+  'not_available',
   /** Anything else: a bug. The message is shown; the stack stays in main's log. */
   'internal',
 ] as const;

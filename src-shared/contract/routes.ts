@@ -52,6 +52,11 @@ export const routes = routeCatalog({
   'files.list': { input: s.filesListInput, output: s.filesList },
   /** The header and first rows of a CSV, for mapping its columns in the import wizard. */
   'files.peekCsv': { input: s.csvPeekInput, output: s.csvPeek },
+  /**
+   * A native open dialog for a file or folder, on the focused window. Only the desktop app implements
+   * it; browser mode answers the error code `not_available` (the UI then uses `files.list`).
+   */
+  'dialogs.open': { input: s.dialogOpenInput, output: s.dialogOpenOutput },
 
   'constraints.list': { input: s.empty, output: z.array(s.savedConstraint) },
   /** Checks the constraint against its columns, then inserts or overwrites it. */

@@ -210,6 +210,27 @@ export const filesList = z.object({
 });
 export type FilesList = z.infer<typeof filesList>;
 
+// ---------------------------------------------------------------------------------------------
+// Native dialogs (the desktop app only; browser mode answers `not_available` and the UI falls back to
+// its server-side file browser over `files.list`)
+
+/** A file-type filter of a native open dialog: extensions without the dot (`csv`), or `*` for any file. */
+export const dialogFilter = z.object({
+  name: z.string().min(1).max(100),
+  extensions: z
+    .array(z.string().regex(/^(\*|[A-Za-z0-9][A-Za-z0-9_.-]{0,19})$/, 'an extension without its dot, e.g. "csv", or "*"'))
+    .min(1)
+    .max(20),
+});
+export const dialogOpenInput = z.object({
+  kind: z.enum(['file', 'folder']),
+  title: z.string().max(200).optional(),
+  filters: z.array(dialogFilter).max(20).optional(),
+});
+export type DialogOpenInput = z.infer<typeof dialogOpenInput>;
+/** The picked absolute path, or null when the user cancelled. */
+export const dialogOpenOutput = z.object({ path: z.string().min(1).nullable() });
+
 export const csvPeekInput = z.object({ path, rows: z.number().int().min(0).max(50).optional() });
 export const csvPeek = z.object({ path: z.string(), header: z.array(z.string()), rows: z.array(z.array(z.string())) });
 export type CsvPeek = z.infer<typeof csvPeek>;

@@ -39,6 +39,7 @@ describe('catalog', () => {
         'datasets.list',
         'datasets.preview',
         'datasets.summary',
+        'dialogs.open',
         'files.list',
         'files.peekCsv',
         'jobs.cancel',
@@ -106,6 +107,23 @@ describe('schemas', () => {
     expect(importRequest.safeParse({ format: 'folder', name: '', csv: 'a', labelColumn: 'label' }).success).toBe(false);
     expect(importRequest.safeParse({ format: 'folder', name: 'x', csv: 'a', labelColumn: 'label', channels: 2 }).success).toBe(false);
     expect(importRequest.safeParse({ format: 'idx', name: 'fm', pairs: [], attributes: { kind: 'brightness' } }).success).toBe(false);
+  });
+
+  it('takes a native dialog request of a kind, an optional title and extension filters without dots', () => {
+    const open = routes['dialogs.open'];
+    expect(open.input.safeParse({ kind: 'file' }).success).toBe(true);
+    expect(open.input.safeParse({ kind: 'folder', title: 'Export to' }).success).toBe(true);
+    expect(open.input.safeParse({ kind: 'file', filters: [{ name: 'CSV', extensions: ['csv'] }, { name: 'All', extensions: ['*'] }] }).success).toBe(true);
+    expect(open.input.safeParse({ kind: 'directory' }).success).toBe(false);
+    expect(open.input.safeParse({}).success).toBe(false);
+    expect(open.input.safeParse({ kind: 'file', filters: [{ name: 'CSV', extensions: ['.csv'] }] }).success).toBe(false);
+    expect(open.input.safeParse({ kind: 'file', filters: [{ name: 'CSV', extensions: [] }] }).success).toBe(false);
+    expect(open.input.safeParse({ kind: 'file', filters: [{ name: 'x', extensions: ['c/v'] }] }).success).toBe(false);
+    expect(open.input.safeParse({ kind: 'file', title: 'x'.repeat(201) }).success).toBe(false);
+    expect(open.output.parse({ path: null })).toEqual({ path: null });
+    expect(open.output.parse({ path: '/data/a.csv' })).toEqual({ path: '/data/a.csv' });
+    expect(open.output.safeParse({ path: '' }).success).toBe(false);
+    expect(open.output.safeParse({}).success).toBe(false);
   });
 
   it('bounds δ to (0, 1) in saved constraints and audits', () => {
