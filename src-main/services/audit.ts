@@ -7,10 +7,13 @@ import type { CompiledConstraint, SubRegime } from '../../src-shared/constraint/
 import type { AuditedNode as AuditedNodeDto, AuditResult } from '../../src-shared/contract/schemas';
 import { auditConstraints, hardDecisions, type AuditedNode, type EstimatorMode } from '../audit/audit';
 import { groupTable } from '../audit/group-table';
+import type { AuditModelSource } from '../audit/model-audit';
 import { readPredictions, type RowMatching } from '../audit/predictions';
 import { InputError } from '../data/input-error';
+import type { LabelledRows, RowRange } from '../engine/data';
 import { candidateSafetySplit } from '../engine/qsa';
 import { datasetRowKeys, loadDatasetForTraining } from '../store/datasets';
+import { getRun, getRunRows } from '../store/runs';
 import type { Handler } from './context';
 import { requireDataset } from './datasets';
 import { ConstraintListError } from './errors';
@@ -45,26 +48,74 @@ export const auditHandler: Handler<'audit.run'> = async (input, ctx) => {
     const unknown = cols.find((c) => !data.sensitiveColumns.includes(c));
     if (unknown) throw new InputError(`the group table's intersection names unknown attribute '${unknown}' (known: ${data.sensitiveColumns.join(', ')})`);
   }
-  const matching: RowMatching =
-    input.matching.kind === 'key' ? { kind: 'key', column: input.matching.column, rowKeys: datasetRowKeys(ctx.db, info.id, info.format) } : { kind: 'order' };
-  const predictions = await readPredictions(input.predictions, data.nRows, matching);
-  if (predictions.nOutputs !== 1 && predictions.nOutputs !== info.nClasses) {
-    throw new InputError(`the predictions have ${predictions.nOutputs} class columns but dataset '${info.name}' has ${info.nClasses} classes`, { file: input.predictions });
+  const src = input.source;
+  let audited: LabelledRows = data;
+  let rows: RowRange;
+  let probsAll: Float64Array;
+  let nOutputs: number;
+  let rowsDto: AuditResult['rows'];
+  let sourceText: string;
+  if (src.kind === 'predictions') {
+    const matching: RowMatching = src.matching.kind === 'key' ? { kind: 'key', column: src.matching.column, rowKeys: datasetRowKeys(ctx.db, info.id, info.format) } : { kind: 'order' };
+    const predictions = await readPredictions(src.path, data.nRows, matching);
+    if (predictions.nOutputs !== 1 && predictions.nOutputs !== info.nClasses) {
+      throw new InputError(`the predictions have ${predictions.nOutputs} class columns but dataset '${info.name}' has ${info.nClasses} classes`, { file: src.path });
+    }
+    if (predictions.nOutputs === 1 && info.nClasses > 2) {
+      throw new InputError(`dataset '${info.name}' is multiclass (${info.nClasses} classes): give p_0 … p_${info.nClasses - 1}`, { file: src.path });
+    }
+    rows = input.rows.kind === 'safety' ? candidateSafetySplit(data.nRows, input.rows.fracSafety).safety : { start: 0, end: data.nRows };
+    rowsDto = { which: input.rows.kind, start: rows.start, end: rows.end };
+    probsAll = predictions.probs;
+    nOutputs = predictions.nOutputs;
+    sourceText = `predictions ${src.path}`;
+  } else {
+    // Loaded on first use, so that the main process only pays for TF.js when a model is audited.
+    const { openAuditModel, auditImages, auditModelPredictions } = await import('../audit/model-audit');
+    const { selectBackend } = await import('../deep/backends');
+    const run = src.kind === 'run' ? getRun(ctx.db, src.id) : undefined;
+    if (src.kind === 'run' && !run) throw new InputError(`no run ${src.id} in this workspace`);
+    if (!data.images) throw new InputError(`dataset '${info.name}' holds numeric features, not images: a model is audited on an image dataset (audit its predictions instead)`);
+    await selectBackend(src.kind === 'model' ? (src.backend ?? 'auto') : 'auto');
+    const modelSource: AuditModelSource = src.kind === 'model' ? { kind: 'model', path: src.path } : { kind: 'run', id: src.id, which: src.which ?? 'seldonian' };
+    const opened = await openAuditModel(ctx.db, modelSource, data, info.name, src.kind === 'model' ? (src.resize ?? null) : null);
+    try {
+      // Which rows: all; the engine's split of the stored order; or, for a run on its own dataset, the run's own safety rows.
+      let selection: Int32Array | undefined;
+      if (input.rows.kind === 'safety' && run && run.datasetId === info.id) {
+        const runRows = getRunRows(ctx.db, run.id);
+        if (!runRows) throw new InputError(`run ${run.id} has no stored row order`);
+        selection = runRows.rowOrder.slice(run.nCandidate);
+        rowsDto = { which: 'safety', start: 0, end: selection.length, ofRun: run.id };
+      } else if (input.rows.kind === 'safety') {
+        const split = candidateSafetySplit(data.nRows, input.rows.fracSafety).safety;
+        selection = Int32Array.from({ length: split.end - split.start }, (_, i) => split.start + i);
+        rowsDto = { which: 'safety', start: split.start, end: split.end };
+      } else {
+        rowsDto = { which: 'all', start: 0, end: data.nRows };
+      }
+      const fitted = auditImages(opened, data, info.name, selection);
+      audited = fitted.audited;
+      const predictions = await auditModelPredictions(opened, fitted.images, info.nClasses, info.name);
+      rows = { start: 0, end: audited.nRows };
+      probsAll = predictions.probs;
+      nOutputs = predictions.nOutputs;
+      sourceText = opened.sourceText;
+    } finally {
+      opened.model.dispose();
+    }
   }
-  if (predictions.nOutputs === 1 && info.nClasses > 2) {
-    throw new InputError(`dataset '${info.name}' is multiclass (${info.nClasses} classes): give p_0 … p_${info.nClasses - 1}`, { file: input.predictions });
-  }
-  const rows = input.rows.kind === 'safety' ? candidateSafetySplit(data.nRows, input.rows.fracSafety).safety : { start: 0, end: data.nRows };
-  const probs = predictions.probs.subarray(rows.start * predictions.nOutputs, rows.end * predictions.nOutputs);
+  const probs = probsAll.subarray(rows.start * nOutputs, rows.end * nOutputs);
   const mode: EstimatorMode = input.mode.kind === 'hard' ? { kind: 'hard', threshold: input.mode.threshold } : { kind: 'soft' };
-  const results = auditConstraints({ data, probs, nOutputs: predictions.nOutputs, rows, constraints, mode, method: input.bound });
+  const results = auditConstraints({ data: audited, probs, nOutputs, rows, constraints, mode, method: input.bound });
   const alpha = input.groupAlpha ?? DEFAULT_GROUP_ALPHA;
-  const groupProbs = mode.kind === 'hard' ? hardDecisions(probs, predictions.nOutputs, mode.threshold) : probs;
-  const groups = groupTable({ data, probs: groupProbs, nOutputs: predictions.nOutputs, rows, intersections: input.intersections, alpha, method: input.bound });
+  const groupProbs = mode.kind === 'hard' ? hardDecisions(probs, nOutputs, mode.threshold) : probs;
+  const groups = groupTable({ data: audited, probs: groupProbs, nOutputs, rows, intersections: input.intersections, alpha, method: input.bound });
 
   const result: AuditResult = {
     dataset: { id: info.id, name: info.name },
-    rows: { which: input.rows.kind, start: rows.start, end: rows.end },
+    rows: rowsDto,
+    source: sourceText,
     mode: input.mode,
     bound: input.bound,
     constraints: results.map((r) => ({

@@ -272,11 +272,22 @@ export const deleted = z.object({ deleted: z.boolean() });
 
 export const boundMethod = z.enum(['student-t', 'hoeffding']);
 
+export const auditMatching = z.discriminatedUnion('kind', [z.object({ kind: z.literal('key'), column: columnName }), z.object({ kind: z.literal('order') })]);
+
+/** Where the audited probabilities come from (as `fairbound audit --predictions | --model | --run`). */
+export const auditSource = z.discriminatedUnion('kind', [
+  /** Server-side path of the predictions CSV (`p`, or `p_0` … `p_{K-1}`), matched to the rows. */
+  z.object({ kind: z.literal('predictions'), path, matching: auditMatching }),
+  /** A TF.js layers model (model.json, weights next to it) run on the dataset's images, resized to resize×resize when given. */
+  z.object({ kind: z.literal('model'), path, resize: z.number().int().min(1).max(4096).optional(), backend: z.enum(['auto', 'wasm', 'cpu', 'tensorflow']).optional() }),
+  /** A stored run's model (default the seldonian one), on the chosen dataset. */
+  z.object({ kind: z.literal('run'), id, which: z.enum(['seldonian', 'candidate', 'trained', 'initial']).optional() }),
+]);
+export type AuditSource = z.infer<typeof auditSource>;
+
 export const auditInput = z.object({
   datasetId: id,
-  /** Server-side path of the predictions CSV (`p`, or `p_0` … `p_{K-1}`). */
-  predictions: path,
-  matching: z.discriminatedUnion('kind', [z.object({ kind: z.literal('key'), column: columnName }), z.object({ kind: z.literal('order') })]),
+  source: auditSource,
   constraints: z.array(z.object({ source: text(4000), delta })).min(1).max(32),
   mode: z.discriminatedUnion('kind', [z.object({ kind: z.literal('hard'), threshold: z.number().min(0).max(1) }), z.object({ kind: z.literal('soft') })]),
   bound: boundMethod,
@@ -335,7 +346,10 @@ export type AuditGroupRow = z.infer<typeof auditGroupRow>;
 
 export const auditResult = z.object({
   dataset: z.object({ id, name: z.string() }),
-  rows: z.object({ which: z.enum(['all', 'safety']), start: count, end: count }),
+  /** Audited rows start … end−1 of the dataset's stored order; with ofRun, of that run's own safety rows (its order, its split). */
+  rows: z.object({ which: z.enum(['all', 'safety']), start: count, end: count, ofRun: id.optional() }),
+  /** 'predictions <file>', 'model <file>' or "run <id>'s <which> model". */
+  source: z.string().optional(),
   mode: auditInput.shape.mode,
   bound: boundMethod,
   constraints: z.array(auditedConstraint),

@@ -108,8 +108,7 @@ describe.skipIf(!chromiumAvailable)('constraint builder and audit in chromium', 
     // The same numbers as the service gives directly.
     const direct = await app.bridge.services.invoke('audit.run', {
       datasetId: 1,
-      predictions,
-      matching: { kind: 'key', column: 'file' },
+      source: { kind: 'predictions', path: predictions, matching: { kind: 'key', column: 'file' } },
       constraints: [{ source: 'min((ACC | [M])/(ACC | [F]),(ACC | [F])/(ACC | [M])) >= 0.8', delta: 0.05 }],
       mode: { kind: 'hard', threshold: 0.5 },
       bound: 'student-t',
@@ -131,6 +130,21 @@ describe.skipIf(!chromiumAvailable)('constraint builder and audit in chromium', 
     expect(await page.getByTestId('error-row').textContent()).toBe('3');
     expect(await page.getByTestId('error-column').textContent()).toBe('p');
     await app.screenshot('audit-error');
+  });
+
+  it('offers a TF.js model or a stored run as the source; a missing model file is named', async () => {
+    const { page } = app;
+    await page.getByTestId('audit-source-run').check();
+    expect(await page.getByTestId('audit-run').isVisible()).toBe(true);
+    expect(await page.getByTestId('audit-predictions').count()).toBe(0);
+    await page.getByTestId('audit-source-model').check();
+    const missing = join(app.dir, 'no-model', 'model.json');
+    await page.getByTestId('audit-model').fill(missing);
+    await page.getByTestId('run-audit').click();
+    await expect.poll(() => page.getByTestId('error-file').isVisible(), { timeout: 20_000 }).toBe(true);
+    expect(await page.getByTestId('error-file').textContent()).toBe(missing);
+    await page.getByTestId('audit-source-predictions').check();
+    expect(await page.getByTestId('audit-predictions').isVisible()).toBe(true);
   });
 
   it('had no console or page errors', () => {

@@ -242,8 +242,7 @@ describe('jobs and events', () => {
     const predictions = writePredictions(join(tempDir(), 'predictions.csv'), folder);
     const input = {
       datasetId,
-      predictions,
-      matching: { kind: 'key', column: 'file' },
+      source: { kind: 'predictions', path: predictions, matching: { kind: 'key', column: 'file' } },
       constraints: [{ source: 'min((ACC | [M])/(ACC | [F]),(ACC | [F])/(ACC | [M])) >= 0.8', delta: 0.05 }],
       mode: { kind: 'hard', threshold: 0.5 },
       bound: 'student-t',

@@ -6,7 +6,7 @@ import { compileConstraint } from '../../../src-shared/constraint';
 import type { CompiledConstraint, SubRegime } from '../../../src-shared/constraint/ast';
 import { auditConstraints, hardDecisions, type AuditedConstraint, type AuditedNode, type EstimatorMode } from '../../audit/audit';
 import { groupTable, type GroupRow } from '../../audit/group-table';
-import { checkClassCount, imagesForModel, loadAuditModel, modelInputShape, modelOutputForm, modelPredictions, selectRows } from '../../audit/model-source';
+import { auditImages, auditModelPredictions, openAuditModel } from '../../audit/model-audit';
 import { readPredictions, type RowMatching } from '../../audit/predictions';
 import { RETRAIN_HEAD_DEFAULTS, retrainHead, type RetrainHeadSettings } from '../../audit/retrain-head';
 import { InputError } from '../../data/input-error';
@@ -19,7 +19,7 @@ import type { LabelledRows, RowRange } from '../../engine/data';
 import { candidateSafetySplit } from '../../engine/qsa';
 import { buildQsaReport } from '../../engine/report';
 import { ConstraintCompileError } from '../../engine/run-case';
-import { runModel, type ExportedModel } from '../../runs/export';
+import type { ExportedModel } from '../../runs/export';
 import { constraintResults } from '../../runs/pipeline';
 import { runSeeds } from '../../runs/prepare';
 import { openWorkspace, resolveDatabasePath } from '../../store/database';
@@ -279,17 +279,9 @@ export async function runAuditCommand(args: string[], out: CliOutput): Promise<n
       if (!data.images) throw new InputError(`dataset '${info.name}' holds numeric features, not images: a model is audited on an image dataset (audit its predictions with --predictions)`);
       const report = await selectBackend(backend);
       if (!values.quiet && !values.json) out.stderr(`backend: ${report.name} (${describeLoaded(report)})`);
-      let resize = resizeOption;
-      if (source.kind === 'model') {
-        model = await loadAuditModel(source.path);
-        sourceText = `model ${source.path}`;
-      } else {
-        model = runModel(db, source.id, which);
-        sourceText = `run ${source.id}'s ${which} model`;
-        const s = run!.settings;
-        if (resize === null && (s.inputShape[0] !== data.images.height || s.inputShape[1] !== data.images.width)) resize = s.inputShape[0];
-      }
-      const inputShape = modelInputShape(model, sourceText);
+      const opened = await openAuditModel(db, source.kind === 'model' ? source : { kind: 'run', id: source.id, which }, data, info.name, resizeOption);
+      model = opened.model;
+      sourceText = opened.sourceText;
       // Which dataset rows, in which order: all; the engine's split of the stored order; or a run's own safety rows.
       let selection: Int32Array | undefined;
       const ownRun = run && run.datasetId === info.id;
@@ -306,16 +298,11 @@ export async function runAuditCommand(args: string[], out: CliOutput): Promise<n
       } else {
         rowsJson = { which: 'all', start: 0, end: data.nRows };
       }
-      const images = imagesForModel(
-        { pixels: data.images.pixels, n: data.nRows, height: data.images.height, width: data.images.width, channels: data.images.channels },
-        inputShape,
-        { source: sourceText, dataset: info.name, resize, rows: selection },
-      );
-      if (selection) audited = selectRows(data, selection);
+      const fitted = auditImages(opened, data, info.name, selection);
+      const images = fitted.images;
+      audited = fitted.audited;
       if (retrain) return await retrainAndReport({ model, images, data: audited, constraints, info, sourceText, backendName: report.name, values, fracSafety, method, out });
-      const form = modelOutputForm(model, sourceText);
-      checkClassCount(form, info.nClasses, sourceText, info.name);
-      const predictions = await modelPredictions(model, images, form);
+      const predictions = await auditModelPredictions(opened, images, info.nClasses, info.name);
       rows = { start: 0, end: audited.nRows };
       probsAll = predictions.probs;
       nOutputs = predictions.nOutputs;

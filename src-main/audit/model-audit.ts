@@ -1,0 +1,62 @@
+/**
+ * The model half of an audit, shared by `fairbound audit --model/--run` (cli/commands/audit.ts) and the
+ * app's audit.run route (services/audit.ts): open the model (a TF.js layers model file or a stored run's
+ * model), fit the dataset's images (selected rows, resize) to its input, and turn its outputs into the
+ * audit's class probabilities.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import { InputError } from '../data/input-error';
+import type { ImageSet } from '../deep/images';
+import type { LabelledRows } from '../engine/data';
+import { runModel, type ExportedModel } from '../runs/export';
+import type { ReadableDB } from '../store/database';
+import type { TrainingData } from '../store/datasets';
+import { getRun } from '../store/runs';
+import { checkClassCount, imagesForModel, loadAuditModel, modelInputShape, modelOutputForm, modelPredictions, selectRows } from './model-source';
+import type { Predictions } from './predictions';
+
+export type AuditModelSource = { readonly kind: 'model'; readonly path: string } | { readonly kind: 'run'; readonly id: number; readonly which: ExportedModel };
+
+export interface OpenedAuditModel {
+  readonly model: tf.LayersModel;
+  /** 'model <path>' or "run <id>'s <which> model", for messages. */
+  readonly sourceText: string;
+  /** The resize to use: the one asked for, else a run's own input size where it differs from the images'. */
+  readonly resize: number | null;
+}
+
+/** Opens the audited model; the caller disposes it. A run's dataset must hold images. */
+export async function openAuditModel(db: ReadableDB, source: AuditModelSource, data: TrainingData, datasetName: string, resize: number | null): Promise<OpenedAuditModel> {
+  if (!data.images) throw new InputError(`dataset '${datasetName}' holds numeric features, not images: a model is audited on an image dataset (audit its predictions instead)`);
+  if (source.kind === 'model') return { model: await loadAuditModel(source.path), sourceText: `model ${source.path}`, resize };
+  const run = getRun(db, source.id);
+  if (!run) throw new InputError(`no run ${source.id} in this workspace`);
+  const model = runModel(db, source.id, source.which);
+  const s = run.settings;
+  const fitted = resize === null && (s.inputShape[0] !== data.images.height || s.inputShape[1] !== data.images.width) ? s.inputShape[0] : resize;
+  return { model, sourceText: `run ${source.id}'s ${source.which} model`, resize: fitted };
+}
+
+/** The dataset's images for the model (the selected rows, default all) and the matching labelled rows. */
+export function auditImages(
+  opened: OpenedAuditModel,
+  data: TrainingData,
+  datasetName: string,
+  selection: Int32Array | undefined,
+): { readonly images: ImageSet; readonly audited: LabelledRows } {
+  if (!data.images) throw new InputError(`dataset '${datasetName}' holds numeric features, not images`);
+  const inputShape = modelInputShape(opened.model, opened.sourceText);
+  const images = imagesForModel(
+    { pixels: data.images.pixels, n: data.nRows, height: data.images.height, width: data.images.width, channels: data.images.channels },
+    inputShape,
+    { source: opened.sourceText, dataset: datasetName, resize: opened.resize, rows: selection },
+  );
+  return { images, audited: selection ? selectRows(data, selection) : data };
+}
+
+/** The model's class probabilities on the images, after checking its class count against the dataset's. */
+export async function auditModelPredictions(opened: OpenedAuditModel, images: ImageSet, nClasses: number, datasetName: string): Promise<Predictions> {
+  const form = modelOutputForm(opened.model, opened.sourceText);
+  checkClassCount(form, nClasses, opened.sourceText, datasetName);
+  return modelPredictions(opened.model, images, form);
+}

@@ -1,0 +1,163 @@
+/**
+ * audit.run with a model source (issue 8): a saved tiny TF.js model and a stored run's model, through the
+ * services as the app calls them, give the same bounds as `fairbound audit --model / --run` on the same
+ * inputs; a bad model path is a readable input error naming the file.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src-main/cli/main';
+import type { CliOutput } from '../../src-main/cli/output';
+import { buildModel, type ArchitectureSpec } from '../../src-main/deep/architectures';
+import { selectBackend } from '../../src-main/deep/backends';
+import { saveModel } from '../../src-main/deep/export';
+import { bandImages } from '../../src-main/deep/synthetic';
+import { trainClassifier } from '../../src-main/deep/train';
+import { executeRun } from '../../src-main/runs/pipeline';
+import { prepareRun } from '../../src-main/runs/prepare';
+import { insertSyntheticImageDataset } from '../../src-main/runs/synthetic';
+import { createServices } from '../../src-main/services';
+import { openWorkspace } from '../../src-main/store/database';
+import { insertRun } from '../../src-main/store/runs';
+
+const RATIO = 'min((ACC | [A])/(ACC | [B]),(ACC | [B])/(ACC | [A])) >= 0.8';
+
+const TINY: ArchitectureSpec = {
+  name: 'tiny-test-cnn',
+  description: 'a tiny CNN for tests',
+  defaultInputShape: [16, 16, 1],
+  layers: [
+    { kind: 'conv2d', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' },
+    { kind: 'maxPool2d', poolSize: 2 },
+    { kind: 'flatten' },
+    { kind: 'dense', units: 8, activation: 'relu' },
+    { kind: 'dense', units: 'classes' },
+  ],
+};
+
+let dir: string, dbPath: string, modelJson: string, runId: number;
+
+beforeAll(async () => {
+  await selectBackend('wasm');
+  dir = mkdtempSync(join(tmpdir(), 'fairbound-audit-sources-'));
+  dbPath = join(dir, 'w.db');
+  const db = openWorkspace(dbPath);
+  try {
+    insertSyntheticImageDataset(db, { name: 'bands', n: 200, size: 16, numClasses: 2, seed: 3 });
+    const model = buildModel(TINY, { numClasses: 2, seed: 1, inputShape: [16, 16, 1] });
+    const train = bandImages({ n: 200, height: 16, width: 16, numClasses: 2, seed: 99 });
+    await trainClassifier(model, train.images, train.labels, { start: 0, end: 200 }, { epochs: 1, batchSize: 50, learningRate: 0.01, seed: 0, shuffle: false });
+    await saveModel(model, join(dir, 'model'));
+    modelJson = join(dir, 'model', 'model.json');
+    model.dispose();
+    const prepared = prepareRun(db, {
+      dataset: 'bands',
+      constraints: [{ source: RATIO, delta: 0.1 }],
+      pipeline: 'head',
+      architecture: 'tutorial-g-cnn',
+      epochs: 1,
+      batchSize: 50,
+      learningRate: 0.005,
+      iterations: 60,
+      seed: 2,
+      shuffleSeed: 5,
+      backend: 'wasm',
+    });
+    runId = insertRun(db, prepared.run);
+    const outcome = await executeRun(db, runId);
+    expect(['passed', 'nsf']).toContain(outcome.status);
+  } finally {
+    db.close();
+  }
+}, 120_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface CliNode { n: number; mean: number | string; lower: number | string; upper: number | string }
+interface CliAudit { constraints: Array<{ g_upper: number | string; g_lower: number | string; g_point: number | string; verdict: string; base_nodes: CliNode[] }> }
+interface ServiceAudit {
+  rows: { which: string; start: number; end: number; ofRun?: number };
+  source?: string;
+  constraints: Array<{ gUpper: number | string; gLower: number | string; gPoint: number | string; verdict: string; baseNodes: Array<{ n: number; mean: number | string; lower: number | string; upper: number | string }> }>;
+}
+
+async function cliAudit(...args: string[]): Promise<CliAudit> {
+  let stdout = '', stderr = '';
+  const out: CliOutput = { stdout: (t) => void (stdout += `${t}\n`), stderr: (t) => void (stderr += `${t}\n`) };
+  const code = await runCli(['audit', '--dataset', 'bands', '--constraint', RATIO, '--constraint', 'ACC >= 0.6', '--delta', '0.05', '--json', '--backend', 'wasm', ...args, '--db', dbPath], out);
+  expect(code, stderr).toBe(0);
+  return JSON.parse(stdout) as CliAudit;
+}
+
+/** Equal to 12 digits; non-finite values travel as 'inf' / '-inf' / 'nan' on both sides. */
+function close(a: number | string, b: number | string): void {
+  if (typeof a === 'string' || typeof b === 'string') expect(a).toBe(b);
+  else expect(a).toBeCloseTo(b, 12);
+}
+
+function same(service: ServiceAudit, cli: CliAudit): void {
+  expect(service.constraints).toHaveLength(cli.constraints.length);
+  service.constraints.forEach((c, i) => {
+    const d = cli.constraints[i];
+    expect(c.verdict).toBe(d.verdict);
+    close(c.gUpper, d.g_upper);
+    close(c.gLower, d.g_lower);
+    close(c.gPoint, d.g_point);
+    c.baseNodes.forEach((n, j) => {
+      expect(n.n).toBe(d.base_nodes[j].n);
+      close(n.upper, d.base_nodes[j].upper);
+      close(n.lower, d.base_nodes[j].lower);
+    });
+  });
+}
+
+const BASE = {
+  datasetId: 1,
+  constraints: [
+    { source: RATIO, delta: 0.05 },
+    { source: 'ACC >= 0.6', delta: 0.05 },
+  ],
+  mode: { kind: 'hard', threshold: 0.5 },
+  bound: 'student-t',
+} as const;
+
+describe('audit.run with a model or a run as the source', () => {
+  it('a TF.js model gives the CLI --model bounds; a run gives the CLI --run bounds; a bad path names the file', async () => {
+    const services = createServices({ dbPath, runtime: 'electron', electronVersion: '41.0.0' });
+    try {
+      for (const rows of ['all', 'safety'] as const) {
+        const reply = await services.invoke('audit.run', {
+          ...BASE,
+          source: { kind: 'model', path: modelJson, backend: 'wasm' },
+          rows: rows === 'all' ? { kind: 'all' } : { kind: 'safety', fracSafety: 0.5 },
+        });
+        expect(reply.ok, JSON.stringify(reply)).toBe(true);
+        const value = (reply as { value: ServiceAudit }).value;
+        expect(value.source).toBe(`model ${modelJson}`);
+        same(value, await cliAudit('--model', modelJson, '--rows', rows));
+      }
+
+      const run = await services.invoke('audit.run', { ...BASE, source: { kind: 'run', id: runId }, rows: { kind: 'safety', fracSafety: 0.5 } });
+      expect(run.ok, JSON.stringify(run)).toBe(true);
+      const runValue = (run as { value: ServiceAudit }).value;
+      expect(runValue.rows).toMatchObject({ which: 'safety', ofRun: runId });
+      expect(runValue.source).toBe(`run ${runId}'s seldonian model`);
+      same(runValue, await cliAudit('--run', String(runId), '--rows', 'safety'));
+
+      const candidate = await services.invoke('audit.run', { ...BASE, source: { kind: 'run', id: runId, which: 'candidate' }, rows: { kind: 'all' } });
+      expect(candidate.ok, JSON.stringify(candidate)).toBe(true);
+      same((candidate as { value: ServiceAudit }).value, await cliAudit('--run', String(runId), '--which', 'candidate'));
+
+      const missing = join(dir, 'nowhere', 'model.json');
+      const bad = await services.invoke('audit.run', { ...BASE, source: { kind: 'model', path: missing }, rows: { kind: 'all' } });
+      expect(bad).toMatchObject({ ok: false, error: { code: 'input', file: missing } });
+      expect((bad as { error: { message: string } }).error.message).toContain(missing);
+
+      const noRun = await services.invoke('audit.run', { ...BASE, source: { kind: 'run', id: 999 }, rows: { kind: 'all' } });
+      expect(noRun).toMatchObject({ ok: false, error: { code: 'input' } });
+    } finally {
+      await services.close();
+    }
+  }, 120_000);
+});
