@@ -3,6 +3,7 @@ import type { CompiledConstraint, ConstraintError, SubRegime } from '../../src-s
 import { InputError } from '../data/input-error';
 import { readMetadata, readSeldonianCsv, type TabularDataset } from '../data/seldonian-format';
 import { readQsaCase, readThetaInit, type QsaCase } from './case-spec';
+import type { BoundMethod } from './constraint-bounds';
 import type { ClassifierModel } from './models/model';
 import { BinaryLogisticModel } from './models/logistic';
 import { SoftmaxLinearModel } from './models/softmax';
@@ -27,6 +28,8 @@ export interface CaseOverrides {
   readonly metadata?: string;
   readonly thetaInit?: string;
   readonly iterations?: number;
+  /** Student-t (the engine's, default) or Hoeffding, for candidate selection and the safety test. */
+  readonly bound?: BoundMethod;
 }
 
 export interface CaseRun {
@@ -74,6 +77,7 @@ export function runQsaCase(specPath: string, overrides: CaseOverrides = {}, onIt
   const h = qsaCase.hyperparams;
   const lambdaInit = Array.isArray(h.lambdaInit) ? h.lambdaInit : constraints.map(() => h.lambdaInit as number);
   const result = runQsa({
+    boundMethod: overrides.bound,
     model,
     objective: primaryObjective(qsaCase.primaryObjective, dataset.nClasses),
     constraints,

@@ -88,6 +88,18 @@ describe('fairbound qsa', () => {
     expect(out.safety_test).toBeNull();
     expect(out.candidate_selection.trace['0'].g).toEqual(['inf']);
   });
+  it('uses Hoeffding bounds in the safety test with --bound hoeffding', () => {
+    const r = fairbound('qsa', '--spec', join(SMALL, 'ratio_0.8', 'spec.json'), '--json', '--iterations', '20', '--bound', 'hoeffding');
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    const nodes = Object.values(out.safety_test.base_node_bounds)[0] as Record<string, { lower: number; upper: number; mean: number; n_samples: number; delta_lower: number }>;
+    for (const node of Object.values(nodes)) {
+      const half = Math.sqrt(Math.log(1 / node.delta_lower) / (2 * node.n_samples));
+      expect(node.upper).toBeCloseTo(Math.min(1, node.mean + half), 12);
+      expect(node.lower).toBeCloseTo(Math.max(0, node.mean - half), 12);
+    }
+    expect(fairbound('qsa', '--spec', join(SMALL, 'ratio_0.8', 'spec.json'), '--bound', 'bootstrap').status).toBe(2);
+  });
   it('prints a readable summary without --json', () => {
     const r = fairbound('qsa', '--spec', join(SMALL, 'ratio_1.01', 'spec.json'), '--iterations', '20');
     expect(r.status).toBe(0);

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import type { BoundMethod } from '../../engine/constraint-bounds';
 import { runQsaCase } from '../../engine/run-case';
 import type { QsaReport } from '../../engine/report';
 import { stringifyJson } from '../json';
@@ -6,18 +7,24 @@ import type { CliOutput } from '../output';
 import { UsageError } from '../usage-error';
 
 export const qsaHelp = `fairbound qsa --spec <case>/spec.json [--data <csv|csv.gz>] [--metadata <json>] [--theta-init <json>]
-               [--iterations N] [--json]
+               [--iterations N] [--bound student-t|hoeffding] [--json]
   Runs the quasi-Seldonian algorithm on a case in the format of the Seldonian golden fixtures: candidate
   selection on the first rows, the safety test on the rest. Prints the verdict (the model, or No Solution
   Found). With --json: one JSON object shaped like the fixtures' expected.json ("inf"/"-inf"/"nan" for
   non-finite numbers). --iterations overrides num_iters (full-batch runs; mini-batch runs do
-  n_epochs × batches iterations). Exit 0 when the algorithm ran (passed or NSF), 2 for bad input, 1 for a failure.`;
+  n_epochs × batches iterations). --bound hoeffding uses Hoeffding's inequality (exact for estimators in
+  [0, 1]) instead of the engine's Student-t bound, in candidate selection and the safety test. Exit 0 when the algorithm ran (passed or NSF), 2 for bad input, 1 for a failure.`;
 
 function parseIterations(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`--iterations must be a positive integer, got '${raw}'`);
   return n;
+}
+
+function parseBound(raw: string | undefined): BoundMethod {
+  if (raw === 'student-t' || raw === 'hoeffding') return raw;
+  throw new UsageError(`--bound must be student-t or hoeffding, got '${raw}'`);
 }
 
 function summarise(report: QsaReport): string {
@@ -51,6 +58,7 @@ export function runQsaCommand(args: string[], out: CliOutput): number {
       metadata: { type: 'string' },
       'theta-init': { type: 'string' },
       iterations: { type: 'string' },
+      bound: { type: 'string', default: 'student-t' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -61,6 +69,7 @@ export function runQsaCommand(args: string[], out: CliOutput): number {
     metadata: values.metadata,
     thetaInit: values['theta-init'],
     iterations: parseIterations(values.iterations),
+    bound: parseBound(values.bound),
   });
   out.stdout(values.json ? stringifyJson(run.report) : summarise(run.report));
   return 0;
