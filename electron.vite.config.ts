@@ -17,6 +17,9 @@ export default defineConfig({
           'trial-worker': resolve(import.meta.dirname, 'src-main/experiments/trial-worker.ts'),
         },
         output: { entryFileNames: (chunk) => (chunk.name === 'index' ? '[name].js' : '[name].mjs') },
+        // audit.report's PDF drives the system Chromium through playwright-core (a dev dependency), loaded
+        // on demand: left external, not bundled; where it is missing the route answers `not_available`.
+        external: ['playwright-core'],
       },
     },
   },

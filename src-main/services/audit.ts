@@ -4,19 +4,21 @@
  */
 import { compileConstraint } from '../../src-shared/constraint';
 import type { CompiledConstraint, SubRegime } from '../../src-shared/constraint/ast';
-import type { AuditedNode as AuditedNodeDto, AuditResult } from '../../src-shared/contract/schemas';
-import { auditConstraints, hardDecisions, type AuditedNode, type EstimatorMode } from '../audit/audit';
-import { groupTable } from '../audit/group-table';
+import { writeFile } from 'node:fs/promises';
+import type { AuditedNode as AuditedNodeDto, AuditInput, AuditResult } from '../../src-shared/contract/schemas';
+import { auditConstraints, hardDecisions, type AuditedConstraint as AuditedConstraintFull, type AuditedNode, type EstimatorMode } from '../audit/audit';
+import { groupTable, type GroupRow } from '../audit/group-table';
 import type { AuditModelSource } from '../audit/model-audit';
 import { readPredictions, type RowMatching } from '../audit/predictions';
 import { InputError } from '../data/input-error';
 import type { LabelledRows, RowRange } from '../engine/data';
 import { candidateSafetySplit } from '../engine/qsa';
-import { datasetRowKeys, loadDatasetForTraining } from '../store/datasets';
+import { datasetRowKeys, loadDatasetForTraining, type DatasetInfo } from '../store/datasets';
 import { getRun, getRunRows } from '../store/runs';
-import type { Handler } from './context';
+import { datasetSummary, type DatasetSummary } from '../store/summary';
+import type { Handler, ServiceContext } from './context';
 import { requireDataset } from './datasets';
-import { ConstraintListError } from './errors';
+import { ConstraintListError, ServiceError } from './errors';
 
 const DEFAULT_GROUP_ALPHA = 0.05;
 
@@ -35,7 +37,19 @@ function nodeDto(n: AuditedNode): AuditedNodeDto {
   };
 }
 
-export const auditHandler: Handler<'audit.run'> = async (input, ctx) => {
+/** What one audit computes: the contract's result and the pieces the HTML report is built from. */
+interface AuditComputation {
+  readonly result: AuditResult;
+  readonly info: DatasetInfo;
+  readonly results: readonly AuditedConstraintFull[];
+  readonly groups: readonly GroupRow[];
+  readonly mode: EstimatorMode;
+  readonly nRows: number;
+  readonly sourceText: string;
+}
+
+/** The audit itself, shared by audit.run and audit.report. */
+async function computeAudit(input: AuditInput, ctx: ServiceContext): Promise<AuditComputation> {
   const info = requireDataset(ctx, input.datasetId);
   const data = loadDatasetForTraining(ctx.db, info.id);
   const subRegime: SubRegime = info.nClasses > 2 ? 'multiclass_classification' : 'classification';
@@ -139,5 +153,54 @@ export const auditHandler: Handler<'audit.run'> = async (input, ctx) => {
     })),
     groupConfidence: 1 - alpha,
   };
-  return result;
+  return { result, info, results, groups, mode, nRows: rows.end - rows.start, sourceText };
+}
+
+export const auditHandler: Handler<'audit.run'> = async (input, ctx) => (await computeAudit(input, ctx)).result;
+
+function rowsText(rows: AuditResult['rows']): string {
+  if (rows.ofRun !== undefined) return `the ${rows.end - rows.start} safety rows of run ${rows.ofRun}`;
+  return `rows ${rows.start}–${rows.end - 1} (${rows.which})`;
+}
+
+/** The OS's reason (ENOENT, EACCES, …) without the path, which the InputError names itself. */
+function ioReason(error: unknown): string {
+  if (error instanceof Error && 'code' in error && typeof error.code === 'string') {
+    const reasons: Record<string, string> = { ENOENT: 'its folder does not exist', ENOTDIR: 'a part of its folder is not a folder', EACCES: 'permission denied', EPERM: 'permission denied', EISDIR: 'it is a folder', EROFS: 'read-only file system' };
+    return reasons[error.code] ?? error.code;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** audit.report: the audit as audit.run runs it, written as a self-contained HTML report (and a PDF when asked). */
+export const auditReportHandler: Handler<'audit.report'> = async (input, ctx) => {
+  const { out, pdf, ...auditInput } = input;
+  const { result, info, results, groups, mode, nRows, sourceText } = await computeAudit(auditInput, ctx);
+  let summary: DatasetSummary | null = null;
+  try {
+    summary = datasetSummary(ctx.db, info.id);
+  } catch {
+    // The report says the summary is unavailable.
+  }
+  const { buildAuditReportHtml } = await import('../report/audit-report');
+  const html = buildAuditReportHtml({
+    results,
+    groups,
+    summary,
+    metadata: { datasetName: info.name, source: sourceText, sourceKind: input.source.kind, mode, method: input.bound, rowsText: rowsText(result.rows), nRows, groupConfidence: result.groupConfidence },
+  });
+  try {
+    await writeFile(out, html);
+  } catch (error) {
+    throw new InputError(`cannot write the HTML report (${ioReason(error)})`, { file: out });
+  }
+  if (pdf === undefined) return { html: out, pdf: null };
+  const { ChromiumMissingError, printPdf } = await import('../report/pdf');
+  try {
+    await printPdf(html, pdf);
+  } catch (error) {
+    if (error instanceof ChromiumMissingError) throw new ServiceError('not_available', `${error.message} (the HTML report was written to ${out})`);
+    throw new InputError(`cannot print the PDF report (${ioReason(error)}); the HTML report was written to ${out}`, { file: pdf });
+  }
+  return { html: out, pdf };
 };

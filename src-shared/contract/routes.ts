@@ -65,6 +65,11 @@ export const routes = routeCatalog({
 
   /** Bounds each constraint on a model's predictions: verdicts, base-node intervals, group table. */
   'audit.run': { input: s.auditInput, output: s.auditResult },
+  /**
+   * Runs the audit as audit.run does and writes its self-contained HTML report to `out` (and a PDF to
+   * `pdf` through Chromium; without it the error code `not_available`, after the HTML is written).
+   */
+  'audit.report': { input: s.auditReportInput, output: s.auditReportOutput },
 
   /** Training runs, newest first. */
   'runs.list': { input: s.empty, output: z.array(s.runSummary) },

@@ -358,6 +358,18 @@ export const auditResult = z.object({
 });
 export type AuditResult = z.infer<typeof auditResult>;
 
+/** audit.report: audit.run's input plus where to write the report (server-side paths). */
+export const auditReportInput = auditInput.extend({
+  /** The self-contained HTML report's path (its folder must exist). */
+  out: path,
+  /** Also print it as PDF here (needs Chromium). */
+  pdf: path.optional(),
+});
+export type AuditReportInput = z.infer<typeof auditReportInput>;
+
+export const auditReportOutput = z.object({ html: path, pdf: path.nullable() });
+export type AuditReportOutput = z.infer<typeof auditReportOutput>;
+
 // ---------------------------------------------------------------------------------------------
 // Jobs
 

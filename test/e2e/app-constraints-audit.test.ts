@@ -3,6 +3,7 @@
 // and see its caret, save one (a bad one is refused by main with its caret too), then audit a model's
 // predictions and read the verdict banners, the interval charts and the group table.
 // Fails on any console or page error.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeCsv } from '../support/images';
@@ -118,6 +119,28 @@ describe.skipIf(!chromiumAvailable)('constraint builder and audit in chromium', 
     expect(verdicts[0]).toBe(expected);
     await app.screenshot('audit');
     await app.screenshot('audit-dark', { dark: true });
+  });
+
+  it('exports the shown result as an HTML report; a missing folder is a readable error naming the path', async () => {
+    const { page } = app;
+    const exportForm = page.getByTestId('audit-export');
+    expect(await exportForm.isVisible()).toBe(true);
+    const missing = join(app.dir, 'no-such-folder');
+    await page.getByTestId('audit-report-folder').fill(missing);
+    await page.getByTestId('audit-report-name').fill('report.html');
+    await page.getByTestId('audit-report-export').click();
+    await expect.poll(() => exportForm.getByTestId('error-file').isVisible(), { timeout: 20_000 }).toBe(true);
+    expect(await exportForm.getByTestId('error-file').textContent()).toBe(join(missing, 'report.html'));
+    await page.getByTestId('audit-report-folder').fill(app.dir);
+    await page.getByTestId('audit-report-export').click();
+    const written = page.getByTestId('audit-report-written');
+    await expect.poll(() => written.isVisible(), { timeout: 20_000 }).toBe(true);
+    const out = join(app.dir, 'report.html');
+    expect(await written.textContent()).toContain(out);
+    expect(await exportForm.getByTestId('error').count()).toBe(0);
+    const html = readFileSync(out, 'utf8');
+    expect(html).toContain('<svg');
+    expect(html).toContain((await page.getByTestId('verdict-word').first().textContent())!);
   });
 
   it('shows bad predictions with their file, row and column', async () => {

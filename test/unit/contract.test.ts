@@ -30,6 +30,7 @@ describe('catalog', () => {
     expect([...ROUTE_NAMES].sort()).toEqual(
       [
         'app.info',
+        'audit.report',
         'audit.run',
         'constraints.delete',
         'constraints.list',
@@ -131,6 +132,27 @@ describe('schemas', () => {
     expect(save.safeParse({ name: 'a', source: 'ACC >= 0.5', delta: 0.05, columns: ['M'] }).success).toBe(true);
     expect(save.safeParse({ name: 'a', source: 'ACC >= 0.5', delta: 1, columns: ['M'] }).success).toBe(false);
     expect(save.safeParse({ name: 'a', source: 'ACC >= 0.5', delta: 0, columns: ['M'] }).success).toBe(false);
+  });
+
+  it('takes audit.run\'s input plus the report paths for audit.report', () => {
+    const audit = {
+      datasetId: 1,
+      source: { kind: 'predictions', path: '/tmp/p.csv', matching: { kind: 'order' } },
+      constraints: [{ source: 'ACC >= 0.5', delta: 0.05 }],
+      mode: { kind: 'soft' },
+      bound: 'hoeffding',
+      rows: { kind: 'all' },
+    };
+    const report = routes['audit.report'];
+    expect(routes['audit.run'].input.safeParse(audit).success).toBe(true);
+    expect(report.input.safeParse(audit).success).toBe(false);
+    expect(report.input.safeParse({ ...audit, out: '/tmp/r.html' }).success).toBe(true);
+    expect(report.input.safeParse({ ...audit, out: '/tmp/r.html', pdf: '/tmp/r.pdf' }).success).toBe(true);
+    expect(report.input.safeParse({ ...audit, out: '' }).success).toBe(false);
+    expect(report.input.safeParse({ ...audit, out: '/tmp/r.html', constraints: [] }).success).toBe(false);
+    expect(report.output.safeParse({ html: '/tmp/r.html', pdf: null }).success).toBe(true);
+    expect(report.output.safeParse({ html: '/tmp/r.html', pdf: '/tmp/r.pdf' }).success).toBe(true);
+    expect(report.output.safeParse({ html: '/tmp/r.html' }).success).toBe(false);
   });
 });
 
