@@ -23,14 +23,13 @@ import { saveModel } from '../../src-main/deep/export';
 import { predictProbabilities } from '../../src-main/deep/inference';
 import { bandImages } from '../../src-main/deep/synthetic';
 import { trainClassifier } from '../../src-main/deep/train';
-import { executeRun } from '../../src-main/runs/pipeline';
-import { prepareRun } from '../../src-main/runs/prepare';
 import { insertSyntheticImageDataset } from '../../src-main/runs/synthetic';
 import { openWorkspace } from '../../src-main/store/database';
 import { loadDatasetForTraining } from '../../src-main/store/datasets';
-import { getRunConstraints, insertRun } from '../../src-main/store/runs';
+import { getRunConstraints } from '../../src-main/store/runs';
+import { BANDS_RATIO, runTinyHeadRun } from '../support/tiny-run';
 
-const RATIO = 'min((ACC | [A])/(ACC | [B]),(ACC | [B])/(ACC | [A])) >= 0.8';
+const RATIO = BANDS_RATIO;
 
 const TINY: ArchitectureSpec = {
   name: 'tiny-test-cnn',
@@ -80,22 +79,9 @@ beforeAll(async () => {
     model.dispose();
 
     // A head run with tiny settings.
-    const prepared = prepareRun(db, {
-      dataset: 'bands',
-      constraints: [{ source: RATIO, delta: 0.1 }],
-      pipeline: 'head',
-      architecture: 'tutorial-g-cnn',
-      epochs: 1,
-      batchSize: 50,
-      learningRate: 0.005,
-      iterations: 60,
-      seed: 2,
-      shuffleSeed: 5,
-      backend: 'wasm',
-    });
-    runId = insertRun(db, prepared.run);
-    const outcome = await executeRun(db, runId);
-    expect(['passed', 'nsf']).toContain(outcome.status);
+    const tiny = await runTinyHeadRun(db);
+    runId = tiny.runId;
+    expect(['passed', 'nsf']).toContain(tiny.status);
   } finally {
     db.close();
   }

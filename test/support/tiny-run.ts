@@ -1,0 +1,28 @@
+import { executeRun } from '../../src-main/runs/pipeline';
+import { prepareRun } from '../../src-main/runs/prepare';
+import type { RunStatus } from '../../src-main/store/runs';
+import { insertRun } from '../../src-main/store/runs';
+import type { WritableDB } from '../../src-main/store/database';
+
+/** The accuracy-ratio constraint the audit tests use on the synthetic 'bands' dataset (groups A, B). */
+export const BANDS_RATIO = 'min((ACC | [A])/(ACC | [B]),(ACC | [B])/(ACC | [A])) >= 0.8';
+
+/** A head run on the synthetic 'bands' dataset with settings small enough for a test (seconds on wasm). */
+export async function runTinyHeadRun(db: WritableDB): Promise<{ runId: number; status: RunStatus }> {
+  const prepared = prepareRun(db, {
+    dataset: 'bands',
+    constraints: [{ source: BANDS_RATIO, delta: 0.1 }],
+    pipeline: 'head',
+    architecture: 'tutorial-g-cnn',
+    epochs: 1,
+    batchSize: 50,
+    learningRate: 0.005,
+    iterations: 60,
+    seed: 2,
+    shuffleSeed: 5,
+    backend: 'wasm',
+  });
+  const runId = insertRun(db, prepared.run);
+  const outcome = await executeRun(db, runId);
+  return { runId, status: outcome.status };
+}
