@@ -9,9 +9,9 @@ import { listExperimentModelTypes, parseModelList } from '../experiments/models/
 import { exportExperimentResults, experimentResults } from '../experiments/results';
 import { createExperiment, runExperiment } from '../experiments/runner';
 import { openWorkspace } from '../store/database';
-import { listExperiments, type ExperimentInfo } from '../store/experiments';
+import { deleteFinishedExperiment, listExperiments, type ExperimentInfo } from '../store/experiments';
 import type { Handler } from './context';
-import { notFound } from './errors';
+import { notFound, ServiceError } from './errors';
 
 function summaryDto(e: ExperimentInfo, stored: number): ExperimentSummaryDto {
   const s = e.settings;
@@ -122,6 +122,16 @@ export const startExperimentHandler: Handler<'experiments.start'> = (input, ctx)
 export const cancelExperimentHandler: Handler<'experiments.cancel'> = (input, ctx) => {
   const jobId = ctx.activeExperiments.get(input.experimentId);
   return { cancelled: jobId !== undefined && ctx.jobs.cancel(jobId) };
+};
+
+/** Deletes an experiment with its trials; a running one (here or in another process) is refused. */
+export const deleteExperimentHandler: Handler<'experiments.delete'> = (input, ctx) => {
+  const refuse = (): ServiceError =>
+    new ServiceError('conflict', `experiment ${input.experimentId} is running: cancel it and wait for it to stop, then delete it`);
+  if (ctx.activeExperiments.has(input.experimentId)) throw refuse();
+  const result = deleteFinishedExperiment(ctx.db, input.experimentId);
+  if (result.outcome === 'active') throw refuse();
+  return { deleted: result.outcome === 'deleted' };
 };
 
 export const exportExperimentHandler: Handler<'experiments.exportCsv'> = (input, ctx) => {

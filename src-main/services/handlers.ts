@@ -10,9 +10,9 @@ import type { HandlerTable } from './context';
 import { ServiceError } from './errors';
 import { datasetSummaryHandler, deleteDatasetHandler, importDatasetHandler, listDatasetsHandler } from './datasets';
 import { filesListHandler, peekCsvHandler } from './files';
-import { cancelExperimentHandler, experimentModelsHandler, exportExperimentHandler, getExperimentHandler, listExperimentsHandler, startExperimentHandler } from './experiments';
+import { cancelExperimentHandler, deleteExperimentHandler, experimentModelsHandler, exportExperimentHandler, getExperimentHandler, listExperimentsHandler, startExperimentHandler } from './experiments';
 import { datasetPreviewHandler } from './preview';
-import { backendsReportHandler, cancelRunHandler, getRunHandler, listRunsHandler, runIterationsHandler, startRunHandler } from './runs';
+import { backendsReportHandler, cancelRunHandler, deleteRunHandler, getRunHandler, listRunsHandler, runIterationsHandler, startRunHandler } from './runs';
 
 export const handlers: HandlerTable = {
   'app.info': (_input, ctx) => ({
@@ -45,12 +45,14 @@ export const handlers: HandlerTable = {
   'runs.iterations': runIterationsHandler,
   'runs.start': startRunHandler,
   'runs.cancel': cancelRunHandler,
+  'runs.delete': deleteRunHandler,
   'backends.report': backendsReportHandler,
   'experiments.list': listExperimentsHandler,
   'experiments.models': experimentModelsHandler,
   'experiments.get': getExperimentHandler,
   'experiments.start': startExperimentHandler,
   'experiments.cancel': cancelExperimentHandler,
+  'experiments.delete': deleteExperimentHandler,
   'experiments.exportCsv': exportExperimentHandler,
   'jobs.cancel': (input, ctx) => ({ cancelled: ctx.jobs.cancel(input.jobId) }),
 };

@@ -7,9 +7,9 @@
 import type { BackendsReport, RunDetail, RunEventDto, RunSummaryDto } from '../../src-shared/contract/schemas';
 import type { BackendPreference, BackendReport } from '../deep/backend-types';
 import type { RunEvent } from '../runs/types';
-import { getRun, getRunConstraints, getRunIterations, listRuns, type RunInfo } from '../store/runs';
+import { deleteFinishedRun, getRun, getRunConstraints, getRunIterations, listRuns, type RunInfo } from '../store/runs';
 import type { Handler, ServiceContext } from './context';
-import { notFound } from './errors';
+import { notFound, ServiceError } from './errors';
 
 /** The backend chain per preference (src-main/deep/backends.ts, without loading TensorFlow.js here). */
 const CHAIN: Readonly<Record<BackendPreference, readonly string[]>> = {
@@ -122,6 +122,18 @@ export const cancelRunHandler: Handler<'runs.cancel'> = (input, ctx) => {
   if (jobId !== undefined && ctx.jobs.cancel(jobId)) return { cancelled: true };
   return { cancelled: ctx.training().cancelRun(input.runId, 'cancelled by the user') };
 };
+
+/** Deletes a finished run; a queued or running one (here or in another process) is refused. */
+export const deleteRunHandler: Handler<'runs.delete'> = (input, ctx) => {
+  if (ctx.activeRuns.has(input.runId)) throw runStillActive(input.runId, 'running');
+  const result = deleteFinishedRun(ctx.db, input.runId);
+  if (result.outcome === 'active') throw runStillActive(input.runId, result.status);
+  return { deleted: result.outcome === 'deleted' };
+};
+
+function runStillActive(runId: number, status: string): ServiceError {
+  return new ServiceError('conflict', `run ${runId} is ${status}: cancel it and wait for it to stop, then delete it`);
+}
 
 export const backendsReportHandler: Handler<'backends.report'> = (_input, ctx) => {
   const latest = listRuns(ctx.db)

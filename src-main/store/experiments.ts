@@ -181,6 +181,28 @@ export function deleteExperiment(db: WritableDB, id: number): boolean {
   return run(db, sql`DELETE FROM experiment WHERE id = ${id}`).changes > 0;
 }
 
+/** What deleting an experiment did: deleted it, found none, or refused because it is running. */
+export type ExperimentDeletion = { readonly outcome: 'deleted' } | { readonly outcome: 'missing' } | { readonly outcome: 'active'; readonly status: 'running' };
+
+/**
+ * Deletes an experiment that is not running, with its trials and resamples, in one transaction; refuses
+ * while it runs (its trials are still being written). Child rows are deleted explicitly as well as by the
+ * schema's cascades, so no connection setting can leave orphans.
+ */
+export function deleteFinishedExperiment(db: WritableDB, id: number): ExperimentDeletion {
+  return db
+    .transaction((): ExperimentDeletion => {
+      const row = get<{ status: ExperimentStatus }>(db, sql`SELECT status FROM experiment WHERE id = ${id}`);
+      if (!row) return { outcome: 'missing' };
+      if (row.status === 'running') return { outcome: 'active', status: 'running' };
+      run(db, sql`DELETE FROM trial WHERE experiment_id = ${id}`);
+      run(db, sql`DELETE FROM experiment_resample WHERE experiment_id = ${id}`);
+      run(db, sql`DELETE FROM experiment WHERE id = ${id}`);
+      return { outcome: 'deleted' };
+    })
+    .immediate();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Reading
 

@@ -365,9 +365,36 @@ export function storeRunResults(db: WritableDB, id: number, results: RunResults,
   }).immediate();
 }
 
+/** What deleting a run did: deleted it, found none, or refused because it is still queued or running. */
+export type RunDeletion = { readonly outcome: 'deleted' } | { readonly outcome: 'missing' } | { readonly outcome: 'active'; readonly status: 'queued' | 'running' };
+
+/**
+ * Deletes a finished run and everything it stored (iterations, constraint results, base-node bounds,
+ * weights, latents, row lists) in one transaction; refuses while the run is queued or running (its
+ * worker still writes to it). The child rows are deleted explicitly, not only through the schema's
+ * ON DELETE CASCADE, so a connection opened without `foreign_keys` leaves no orphans either.
+ */
+export function deleteFinishedRun(db: WritableDB, id: number): RunDeletion {
+  return db
+    .transaction((): RunDeletion => {
+      const row = get<{ status: RunStatus }>(db, sql`SELECT status FROM run WHERE id = ${id}`);
+      if (!row) return { outcome: 'missing' };
+      if (row.status === 'queued' || row.status === 'running') return { outcome: 'active', status: row.status };
+      run(db, sql`DELETE FROM run_bound WHERE run_id = ${id}`);
+      run(db, sql`DELETE FROM run_constraint WHERE run_id = ${id}`);
+      run(db, sql`DELETE FROM run_iteration WHERE run_id = ${id}`);
+      run(db, sql`DELETE FROM run_weights WHERE run_id = ${id}`);
+      run(db, sql`DELETE FROM run_latents WHERE run_id = ${id}`);
+      run(db, sql`DELETE FROM run_rows WHERE run_id = ${id}`);
+      run(db, sql`DELETE FROM run WHERE id = ${id}`);
+      return { outcome: 'deleted' };
+    })
+    .immediate();
+}
+
 /** Deletes a finished run with everything it stored; refuses (false) while it is queued or running. */
 export function deleteRun(db: WritableDB, id: number): boolean {
-  return run(db, sql`DELETE FROM run WHERE id = ${id} AND status NOT IN ('queued', 'running')`).changes > 0;
+  return deleteFinishedRun(db, id).outcome === 'deleted';
 }
 
 // ---------------------------------------------------------------------------------------------

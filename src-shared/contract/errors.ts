@@ -20,6 +20,8 @@ export const ERROR_CODES = [
   'busy',
   /** A job was cancelled. */
   'cancelled',
+  /** The thing is in a state that forbids the request, e.g. deleting a run that is still running: cancel it first. */
+  'conflict',
   /** The work ran and failed (e.g. a bound could not be computed). */
   'failed',
   /** The bridge or the main process cannot be reached. */

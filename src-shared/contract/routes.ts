@@ -81,6 +81,8 @@ export const routes = routeCatalog({
   'runs.start': { input: s.runRequest, output: s.runStarted },
   /** Asks a run to stop; returns at once (false if it is not queued or running here). */
   'runs.cancel': { input: s.runRef, output: z.object({ cancelled: z.boolean() }) },
+  /** Deletes a finished run and everything it stored (false if there is none); error code `conflict` while it is queued or running. */
+  'runs.delete': { input: s.runRef, output: s.deleted },
   /** The backend chain per preference, and what the latest run loaded (and why others did not). */
   'backends.report': { input: s.empty, output: s.backendsReport },
 
@@ -92,6 +94,8 @@ export const routes = routeCatalog({
   /** Creates the experiment and runs its trials as a job (job.progress per trial, with ETA). */
   'experiments.start': { input: s.experimentStartInput, output: s.experimentStarted },
   'experiments.cancel': { input: s.experimentRef, output: z.object({ cancelled: z.boolean() }) },
+  /** Deletes an experiment with its trials (false if there is none); error code `conflict` while it is running. */
+  'experiments.delete': { input: s.experimentRef, output: s.deleted },
   /** Writes the Seldonian Experiments CSV layout under a server-side folder. */
   'experiments.exportCsv': { input: s.exportCsvInput, output: s.exportCsvOutput },
 

@@ -46,4 +46,16 @@ describe.skipIf(!chromiumAvailable)('experiments in chromium', () => {
     await app.screenshot('experiments-result');
     expect(app.problems).toEqual([]);
   }, 80_000);
+
+  it('deletes the experiment after a confirm step', async () => {
+    const { page } = app;
+    await expect.poll(() => page.getByTestId('exp-list').locator('tbody tr').count()).toBe(1);
+    await page.getByTestId('exp-delete-1').click();
+    await page.getByTestId('exp-delete-1-confirm').click();
+    await expect.poll(() => page.getByTestId('exp-notice').textContent()).toContain('Experiment #1 deleted');
+    expect(await page.getByTestId('exp-list').count()).toBe(0);
+    expect(await page.getByTestId('exp-detail').count()).toBe(0);
+    expect(await app.bridge.services.invoke('experiments.list', {})).toEqual({ ok: true, value: [] });
+    expect(app.problems).toEqual([]);
+  });
 });

@@ -92,4 +92,28 @@ describe.skipIf(!chromiumAvailable)('training runs in chromium', () => {
     await app.screenshot('runs-compare');
     expect(app.problems).toEqual([]);
   });
+
+  it('deletes runs after a confirm step, from the list and from a run\'s page', async () => {
+    const { page } = app;
+    await page.goto(`${app.bridge.url}#/runs`);
+    await expect.poll(() => page.getByTestId('runs-list').locator('tbody tr').count()).toBe(2);
+    // Keep backs out; Delete then confirm deletes.
+    await page.getByTestId('run-delete-2').click();
+    await page.getByTestId('run-delete-2-keep').click();
+    expect(await page.getByTestId('runs-list').locator('tbody tr').count()).toBe(2);
+    await page.getByTestId('run-delete-2').click();
+    await app.screenshot('runs-delete-confirm');
+    await page.getByTestId('run-delete-2-confirm').click();
+    await expect.poll(() => page.getByTestId('runs-list').locator('tbody tr').count()).toBe(1);
+    expect(await page.getByTestId('runs-notice').textContent()).toContain('Run #2 deleted');
+    await page.goto(`${app.bridge.url}#/runs/1`);
+    await expect.poll(() => page.getByTestId('run-verdict-word').count()).toBe(1);
+    await page.getByTestId('run-delete').click();
+    await page.getByTestId('run-delete-confirm').click();
+    await expect.poll(() => page.evaluate(() => window.location.hash)).toBe('#/runs');
+    await expect.poll(() => page.getByText('No runs yet.').count()).toBe(1);
+    const listed = await app.bridge.services.invoke('runs.list', {});
+    expect(listed).toEqual({ ok: true, value: [] });
+    expect(app.problems).toEqual([]);
+  });
 });

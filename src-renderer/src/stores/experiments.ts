@@ -31,7 +31,15 @@ export const useExperimentsStore = defineStore('experiments', () => {
     return call('experiments.exportCsv', { experimentId, folder });
   }
 
-  return { list, models, detail, running, refresh, show, start, cancel, exportCsv };
+  /** Deletes an experiment that is not running (main refuses a running one) and reloads the list. */
+  async function remove(experimentId: number): Promise<boolean> {
+    const { deleted } = await call('experiments.delete', { experimentId });
+    if (detail.value?.experiment.id === experimentId) detail.value = null;
+    await refresh();
+    return deleted;
+  }
+
+  return { list, models, detail, running, refresh, show, start, cancel, exportCsv, remove };
 });
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useExperimentsStore, import.meta.hot));

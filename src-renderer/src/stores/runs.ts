@@ -55,7 +55,15 @@ export const useRunsStore = defineStore('runs', () => {
     return call('runs.iterations', { runId });
   }
 
-  return { list, live, backends, refresh, refreshBackends, start, cancel, apply, get, iterations };
+  /** Deletes a finished run (main refuses a queued or running one) and reloads the list. */
+  async function remove(runId: number): Promise<boolean> {
+    const { deleted } = await call('runs.delete', { runId });
+    if (live.value?.runId === runId) live.value = null;
+    await refresh();
+    return deleted;
+  }
+
+  return { list, live, backends, refresh, refreshBackends, start, cancel, apply, get, iterations, remove };
 });
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useRunsStore, import.meta.hot));
