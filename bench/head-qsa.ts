@@ -95,14 +95,38 @@ function describeShare(kernel: LinearKernel | SimdLinearKernel): string | null {
   return `rows by thread (0 = calling thread): ${kernel.rowsByThread.map((r) => `${((100 * r) / total).toFixed(0)}%`).join(', ')}`;
 }
 
+/**
+ * Per-iteration wall times from the progress callback: on a 2-core machine shared with other work the
+ * total is at the mercy of the load, and the median and the 10th percentile say what an iteration costs
+ * when it gets the cores.
+ */
+function iterationClock(): { tick: () => void; summary: () => string } {
+  const times: number[] = [];
+  let last = performance.now();
+  return {
+    tick() {
+      const now = performance.now();
+      times.push(now - last);
+      last = now;
+    },
+    summary() {
+      const sorted = times.slice(1).sort((a, b) => a - b);
+      const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+      return `per iteration: median ${at(0.5).toFixed(2)} ms, p10 ${at(0.1).toFixed(2)} ms, p90 ${at(0.9).toFixed(2)} ms`;
+    },
+  };
+}
+
 function runGenerated(head: SyntheticHead, constraint: CompiledConstraint, modelName: ModelName, kernelName: KernelName): QsaResult {
   const threads = Number(values.threads), iterations = Number(values.iterations);
   const kernel = kernelFor(kernelName, head, modelName === 'logistic' ? 1 : 2, threads);
   const model: ClassifierModel = modelName === 'logistic' ? new BinaryLogisticModel(kernel) : new SoftmaxBinaryHeadModel(kernel);
   // One untimed pass starts the workers (tens of ms, once per kernel, not per iteration).
   model.predict(thetaInitFor(modelName, head), { start: 0, end: head.nRows }, new Float64Array(head.nRows));
+  const clock = iterationClock();
   try {
     const result = runQsa({
+      onIteration: clock.tick,
       model,
       objective: primaryObjective('binary_logistic_loss', 2),
       constraints: [constraint],
@@ -121,6 +145,7 @@ function runGenerated(head: SyntheticHead, constraint: CompiledConstraint, model
         clipTheta: null,
       },
     });
+    console.log(clock.summary());
     const share = describeShare(kernel);
     if (share !== null) console.log(share);
     return result;

@@ -119,6 +119,7 @@ export function runCandidateSelection(input: CandidateSelectionInput): Candidate
   const theta = Float64Array.from(input.thetaInit);
   const lambda = Float64Array.from(input.settings.lambdaInit);
   const g = new Float64Array(m);
+  const fuseLoss = objective.name === 'binary_logistic_loss' && model.nOutputs === 1;
   const trajectory: Trajectory = { nConstraints: m, f: [], g: [], lambda: [], lagrangian: [] };
 
   let bestF = Infinity, bestTheta: Float64Array | null = null, bestIndex: number | null = null;
@@ -133,9 +134,13 @@ export function runCandidateSelection(input: CandidateSelectionInput): Candidate
     const nRows = range.end - range.start;
     const nValues = nRows * model.nOutputs;
 
-    model.predict(theta, range, probs);
-    dProbs.fill(0, 0, nValues);
-    const f = objective.evaluate(probs, data.labels, range.start, nRows, scratch, dProbs);
+    // A model whose kernel fuses the logistic loss into its forward pass computes f and df/dP there.
+    let f = fuseLoss ? (model.predictWithBinaryLogLoss?.(theta, range, data.labels, probs, dProbs) ?? null) : null;
+    if (f === null) {
+      model.predict(theta, range, probs);
+      dProbs.fill(0, 0, nValues);
+      f = objective.evaluate(probs, data.labels, range.start, nRows, scratch, dProbs);
+    }
     for (let i = 0; i < m; i++) {
       g[i] = batch.bounders[i].bound(probs, { kind: 'candidate_selection', nSafetyRows: input.nSafetyRows }, dProbs, lambda[i]).upper;
     }

@@ -7,12 +7,15 @@ import { pairwiseSum } from '../../src-shared/bounds/summation';
 export type PrimaryObjectiveName = 'binary_logistic_loss' | 'multiclass_logistic_loss';
 
 export interface PrimaryObjective {
+  /** Lets a model that fuses this objective into its forward pass (predictWithBinaryLogLoss) recognise it. */
+  readonly name: PrimaryObjectiveName;
   evaluate(probs: Float64Array, labels: Float64Array, labelOffset: number, nRows: number, scratch: Float64Array, dProbs?: Float64Array): number;
 }
 
 const STABILITY = 1e-15;
 
 const binaryLogisticLoss: PrimaryObjective = {
+  name: 'binary_logistic_loss',
   evaluate(probs, labels, labelOffset, nRows, scratch, dProbs) {
     for (let i = 0; i < nRows; i++) {
       const y = labels[labelOffset + i], p = probs[i];
@@ -25,6 +28,7 @@ const binaryLogisticLoss: PrimaryObjective = {
 
 function multiclassLogisticLoss(nClasses: number): PrimaryObjective {
   return {
+    name: 'multiclass_logistic_loss',
     evaluate(probs, labels, labelOffset, nRows, scratch, dProbs) {
       for (let i = 0; i < nRows; i++) {
         const k = labels[labelOffset + i];

@@ -11,6 +11,9 @@ import { simdSupported } from '../../src-main/engine/kernels/simd-support';
 import type { ClassifierModel } from '../../src-main/engine/models/model';
 import { BinaryLogisticModel } from '../../src-main/engine/models/logistic';
 import { SoftmaxBinaryHeadModel, SoftmaxLinearModel } from '../../src-main/engine/models/softmax';
+import { primaryObjective } from '../../src-main/engine/objectives';
+import { runQsa } from '../../src-main/engine/qsa';
+import { compileConstraint } from '../../src-shared/constraint';
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
@@ -191,10 +194,52 @@ describe('WebAssembly SIMD linear kernel', () => {
     });
   }
 
+  for (const threads of [1, 2]) {
+    it.each([1, 2])(`forwardSigmoidLogLoss is forwardSigmoid plus the JS binary logistic loss (${threads} thread(s), K = %i)`, (k) => {
+      const nRows = 211, d = 21, range = { start: 6, end: 207 }, n = range.end - range.start;
+      const x32 = randomArray(Float32Array, nRows * d, 53);
+      const fast = simd(x32, d, k, threads);
+      const theta = randomArray(Float64Array, (d + 1) * k, 59, 1.5);
+      // 0/1 labels (one log a row in the kernel) and a few soft ones (both terms), as the objective allows.
+      const labels = randomArray(Float64Array, nRows, 61).map((v, i) => (i % 17 === 0 ? (v + 1) / 2 : v > 0 ? 1 : 0));
+      const probs = new Float64Array(n), want = new Float64Array(n);
+      fast.forwardSigmoid(theta, range, probs);
+      const wantF = primaryObjective('binary_logistic_loss', 2).evaluate(probs, labels, range.start, n, new Float64Array(n), want);
+      const gotProbs = new Float64Array(n), got = new Float64Array(n).fill(Number.NaN);
+      const f = fast.forwardSigmoidLogLoss(theta, range, labels, gotProbs, got);
+      expect(Array.from(gotProbs)).toEqual(Array.from(probs));
+      expect(Math.abs(f - wantF)).toBeLessThanOrEqual(1e-13 * wantF);
+      got.forEach((v, i) => expect(Math.abs(v - want[i]), `dProbs[${i}]`).toBeLessThanOrEqual(1e-15 * Math.abs(want[i])));
+    });
+  }
+
+  it('is deterministic: results do not depend on the threads or on which thread did which rows', () => {
+    // Every partial sum belongs to a chunk fixed by the range, not to a thread: 1, 2 or 3 threads and
+    // repeated calls give the same doubles, bit for bit.
+    const nRows = 3001, d = 37, range = { start: 2, end: 2999 }, n = range.end - range.start;
+    const x32 = randomArray(Float32Array, nRows * d, 67);
+    const theta = randomArray(Float64Array, (d + 1) * 2, 71);
+    const dz = randomArray(Float64Array, n * 2, 73);
+    const labels = randomArray(Float64Array, nRows, 79).map((v) => (v > 0 ? 1 : 0));
+    const outcomes = new Set<string>();
+    for (const threads of [1, 2, 3]) {
+      const fast = simd(x32, d, 2, threads);
+      for (let call = 0; call < 3; call++) {
+        const gradient = new Float64Array(theta.length), probs = new Float64Array(n), dProbs = new Float64Array(n);
+        fast.backward(range, dz, gradient);
+        const f = fast.forwardSigmoidLogLoss(theta, range, labels, probs, dProbs);
+        fast.backwardSigmoid(range, probs, dProbs, gradient);
+        outcomes.add(JSON.stringify([f, Array.from(gradient)]));
+      }
+    }
+    expect(outcomes.size).toBe(1);
+  });
+
   it('the fused paths refuse K > 2', () => {
     const fast = simd(randomArray(Float32Array, 30, 1), 3, 3, 1);
     expect(() => fast.forwardSigmoid(new Float64Array(12), { start: 0, end: 10 }, new Float64Array(10))).toThrow(RangeError);
     expect(() => fast.backwardSigmoid({ start: 0, end: 10 }, new Float64Array(10), new Float64Array(10), new Float64Array(12))).toThrow(RangeError);
+    expect(() => fast.forwardSigmoidLogLoss(new Float64Array(12), { start: 0, end: 10 }, new Float64Array(10), new Float64Array(10), new Float64Array(10))).toThrow(RangeError);
   });
 
   it('every thread does rows, and its rows are right', () => {
@@ -318,5 +363,48 @@ describe('models on a kernel', () => {
     expect(new BinaryLogisticModel(Float64Array.from(x32), d).nParams).toBe(d + 1);
     expect(new SoftmaxLinearModel(x32, d, 4).nParams).toBe((d + 1) * 4);
     expect(() => new BinaryLogisticModel(createJsLinearKernel(x32, d, 2))).toThrow(RangeError);
+  });
+});
+
+describe('the QSA on the SIMD kernel', () => {
+  // Candidate selection takes the fused path (predictWithBinaryLogLoss) on the SIMD kernel and the
+  // separate objective on the JS one: the trajectories agree to rounding over the first iterations, and
+  // the SIMD run repeats itself exactly (deterministic sums).
+  const nRows = 900, d = 12;
+  const rand = lcg(83);
+  const x32 = Float32Array.from({ length: nRows * d }, () => rand() * 2 - 1);
+  const labels = Float64Array.from({ length: nRows }, () => (rand() < 0.5 ? 0 : 1));
+  const sensitive = new Uint8Array(nRows * 2);
+  for (let i = 0; i < nRows; i++) sensitive[i * 2 + (rand() < 0.45 ? 0 : 1)] = 1;
+  const data = { nRows, labels, nClasses: 2, sensitiveColumns: ['M', 'F'], sensitive };
+  const compiled = compileConstraint('min((ACC | [M])/(ACC | [F]),(ACC | [F])/(ACC | [M])) >= 0.9', { columns: ['M', 'F'], subRegime: 'classification', delta: 0.1 });
+  if (!compiled.ok) throw new Error(compiled.error.message);
+  const constraint = compiled.constraint;
+
+  function run(model: ClassifierModel, k: number): number[] {
+    const result = runQsa({
+      model,
+      objective: primaryObjective('binary_logistic_loss', 2),
+      constraints: [constraint],
+      data,
+      fracDataInSafety: 0.5,
+      thetaInit: randomArray(Float64Array, (d + 1) * k, 89, 0.1),
+      settings: { lambdaInit: [0.5], alphaTheta: 0.01, alphaLambda: 0.01, betaVelocity: 0.9, betaRmsprop: 0.95, numIters: 40, batchSize: null, nEpochs: null, clipTheta: null },
+    });
+    const trajectory = result.candidateSelection?.trajectory;
+    if (!trajectory) throw new Error('no candidate selection');
+    return [...trajectory.f, ...trajectory.g];
+  }
+
+  it.each([
+    ['BinaryLogisticModel', 1],
+    ['SoftmaxBinaryHeadModel', 2],
+  ] as const)('%s: agrees with the JS kernel and repeats itself bit for bit', (_name, k) => {
+    const make = (kernel: LinearKernel): ClassifierModel => (k === 1 ? new BinaryLogisticModel(kernel) : new SoftmaxBinaryHeadModel(kernel));
+    const js = run(make(createJsLinearKernel(x32, d, k)), k);
+    const first = run(make(simd(x32, d, k, 2)), k);
+    const again = run(make(simd(x32, d, k, 3)), k);
+    expect(again).toEqual(first);
+    first.forEach((v, i) => expect(Math.abs(v - js[i]), `value ${i}`).toBeLessThanOrEqual(1e-10 * (1 + Math.abs(js[i]))));
   });
 });

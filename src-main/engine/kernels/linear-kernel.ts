@@ -29,6 +29,12 @@ export interface LinearKernel {
    * dz = (−s, s) per row (K = 2).
    */
   backwardSigmoid?(range: RowRange, probs: Float64Array, dProbs: Float64Array, gradient: Float64Array): void;
+  /**
+   * forwardSigmoidLogLoss: forwardSigmoid, and the binary logistic loss of objectives.ts on the range
+   * (labels indexed by absolute row): dProbs[i] = d(mean loss)/dp_i (overwritten); returns the mean loss.
+   * Offered where the loss's logs are better run on the kernel's threads than after it.
+   */
+  forwardSigmoidLogLoss?(theta: Float64Array, range: RowRange, labels: Float64Array, probs: Float64Array, dProbs: Float64Array): number;
   /** Releases what the kernel holds (threads, memory); plain JS kernels hold nothing. */
   dispose(): void;
 }

@@ -25,10 +25,29 @@ export interface SimdLayout {
   readonly logits: number;
   /** nRows × K f64: backward input. */
   readonly dz: number;
-  /** threads gradient slices of gradientStride bytes: K columns of dp f64, K bias sums, K zeros of scratch. */
+  /**
+   * MAX_BACKWARD_CHUNKS gradient slots of gradientStride bytes, one a chunk of a backward call: K
+   * columns of dp f64, K bias sums, K zeros of scratch.
+   */
   readonly gradients: number;
   readonly gradientStride: number;
+  /** nRows f64: the labels, for the fused logistic loss. */
+  readonly labels: number;
+  /** One f64 a forward chunk: the fused loss's partial sums. */
+  readonly lossSums: number;
   readonly pages: number;
+}
+
+/**
+ * Backward chunks per call at most: each has its own gradient slot, which the calling thread adds up in
+ * chunk order (deterministic sums), so fewer chunks mean less to add; 32 still lets a thread that is
+ * slowed by other work hand its share to the others.
+ */
+export const MAX_BACKWARD_CHUNKS = 32;
+
+/** The backward chunk for a range of n rows: a multiple of the forward chunk, at most MAX_BACKWARD_CHUNKS of them. */
+export function backwardChunkRows(n: number, chunkRows: number): number {
+  return chunkRows * Math.max(1, Math.ceil(n / (chunkRows * MAX_BACKWARD_CHUNKS)));
 }
 
 function align(bytes: number): number {
@@ -46,7 +65,11 @@ export function simdLayout(heapBase: number, nRows: number, nFeatures: number, k
   const dz = align(logits + nRows * k * 8);
   const gradients = align(dz + nRows * k * 8);
   const gradientStride = align((k * dp + 2 * k) * 8);
-  const pages = Math.ceil((gradients + threads * gradientStride) / PAGE_BYTES);
   const chunk = chunkRows ?? Math.max(4, Math.floor(32768 / Math.max(dp, 8) / 4) * 4);
-  return pages <= MAX_PAGES ? { dp, control, counter: control, chunkRows: chunk, features, thetaT, bias, logits, dz, gradients, gradientStride, pages } : null;
+  const labels = align(gradients + MAX_BACKWARD_CHUNKS * gradientStride);
+  const lossSums = align(labels + nRows * 8);
+  const pages = Math.ceil((lossSums + (Math.ceil(nRows / chunk) + 1) * 8) / PAGE_BYTES);
+  return pages <= MAX_PAGES
+    ? { dp, control, counter: control, chunkRows: chunk, features, thetaT, bias, logits, dz, gradients, gradientStride, labels, lossSums, pages }
+    : null;
 }

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { RowRange } from '../data';
 import { checkKernelShape, checkRange, type FeatureMatrix, type LinearKernel } from './linear-kernel';
-import { simdLayout, type SimdLayout } from './simd-layout';
+import { backwardChunkRows, simdLayout, type SimdLayout } from './simd-layout';
 import { instantiateLinearSimd, sharedMemory, simdSupported, type LinearSimdExports } from './simd-support';
 import { WorkerTeam } from './simd-team';
 import { OP } from './simd-worker';
@@ -25,6 +25,8 @@ export interface SimdLinearKernel extends LinearKernel {
   forwardSigmoid(theta: Float64Array, range: RowRange, probs: Float64Array): void;
   /** Always offered (K = 1 or 2; RangeError otherwise); for K = 2 at the cost of one column. */
   backwardSigmoid(range: RowRange, probs: Float64Array, dProbs: Float64Array, gradient: Float64Array): void;
+  /** Always offered (K = 1 or 2; RangeError otherwise): the logs run on the threads with the dot products. */
+  forwardSigmoidLogLoss(theta: Float64Array, range: RowRange, labels: Float64Array, probs: Float64Array, dProbs: Float64Array): number;
   /** Resolves once every worker has exited after dispose(). */
   readonly exited: Promise<void>;
   /** Rows each thread (0 = the calling one) has done over all calls: how the work was shared. */
@@ -48,9 +50,12 @@ const orphans = new FinalizationRegistry<() => void>((stop) => stop());
  *
  * The float32 features are copied once into a shared WebAssembly.Memory; in every call the calling thread
  * and the workers (inline source, unref'd) claim chunks of the range's rows from a shared counter until
- * none are left, and the call blocks in Atomics.wait until all are done, so the API stays synchronous. Sums are f64 as in the JS kernel but in another order (f64x2 lanes, unrolled
- * accumulators, per-thread partial gradients summed at the end), so results agree to rounding, not bit
- * for bit: the golden agreement runs keep the JS kernel.
+ * none are left, and the call blocks in Atomics.wait until all are done, so the API stays synchronous.
+ * Sums are f64 as in the JS kernel but in another order (f64x2 lanes, unrolled accumulators, per-chunk
+ * partial sums added in chunk order at the end), so results agree to rounding, not bit for bit: the
+ * golden agreement runs keep the JS kernel. Chunks are fixed by the range alone and every partial sum
+ * belongs to a chunk, not to a thread, so results do not depend on which thread did what: a run is
+ * deterministic, whatever the timing or the thread count.
  *
  * Float64 features are not supported (null): the case for this kernel is float32 latent features, and
  * rounding float64 ones to float32 would change results silently.
@@ -80,6 +85,9 @@ class SimdKernel implements SimdLinearKernel {
   private readonly team: WorkerTeam;
   /** One gradient column summed over the threads (bias first). */
   private readonly sums: Float64Array;
+  /** Each worker's generation of the job in flight (index 0 unused): reused, no array per call. */
+  private readonly generations: Int32Array;
+  private labelsLoaded: Float64Array | null = null;
   private disposed = false;
 
   constructor(
@@ -96,9 +104,10 @@ class SimdKernel implements SimdLinearKernel {
     this.slots = new Int32Array(memory.buffer);
     this.copyFeatures(features, new Float32Array(memory.buffer));
     this.kernel = instantiateLinearSimd(memory);
-    const { features: x, dp, thetaT, bias, counter, chunkRows } = layout;
-    this.team = new WorkerTeam(memory, layout.control, threads - 1, { features: x, dp, thetaT, bias, counter, chunkRows });
+    const { features: x, dp, thetaT, bias, counter, lossSums, gradientStride } = layout;
+    this.team = new WorkerTeam(memory, layout.control, threads - 1, { features: x, dp, thetaT, bias, counter, lossSums, gradientStride });
     this.sums = new Float64Array(nFeatures + 1);
+    this.generations = new Int32Array(threads);
     this.exited = this.team.exited;
     this.rowsByThread = new Array<number>(threads).fill(0);
     orphans.register(this, this.team.terminator(), this);
@@ -108,7 +117,7 @@ class SimdKernel implements SimdLinearKernel {
     if (!this.begin(range)) return;
     const k = this.nOutputs;
     for (let c = 0; c < k; c++) this.setColumn(c, (j) => theta[j * k + c]);
-    this.run(OP.forward, 0, k, range, this.layout.logits);
+    this.run(OP.forward, 0, k, range, this.layout.logits, this.layout.chunkRows);
     this.copyOut(this.layout.logits, (range.end - range.start) * k, logits);
   }
 
@@ -120,15 +129,38 @@ class SimdKernel implements SimdLinearKernel {
     const k = this.binaryK('forwardSigmoid');
     if (!this.begin(range)) return;
     this.setColumn(0, k === 1 ? (j) => theta[j] : (j) => theta[2 * j + 1] - theta[2 * j]);
-    this.run(OP.forward, 1, 1, range, this.layout.logits);
+    this.run(OP.forward, 1, 1, range, this.layout.logits, this.layout.chunkRows);
     this.copyOut(this.layout.logits, range.end - range.start, probs);
+  }
+
+  /**
+   * forwardSigmoid, and with it the binary logistic loss of objectives.ts on the range (labels indexed by
+   * absolute row, 0/1): writes probs and dProbs[i] = d(mean loss)/dp_i (overwriting), returns the mean
+   * loss. The logs and divisions run on every thread with the dot products instead of after them on
+   * this one. The loss is summed per chunk in row order and the chunks in order: not numpy's pairwise
+   * order, so it agrees with the JS objective to rounding.
+   */
+  forwardSigmoidLogLoss(theta: Float64Array, range: RowRange, labels: Float64Array, probs: Float64Array, dProbs: Float64Array): number {
+    const k = this.binaryK('forwardSigmoidLogLoss');
+    if (!this.begin(range)) return Number.NaN; // the mean of nothing, as pairwiseSum/0 gives
+    if (labels.length < this.nRows) throw new RangeError(`${labels.length} labels for ${this.nRows} rows`);
+    this.loadLabels(labels);
+    this.setColumn(0, k === 1 ? (j) => theta[j] : (j) => theta[2 * j + 1] - theta[2 * j]);
+    const n = range.end - range.start, chunk = this.layout.chunkRows;
+    this.run(OP.forward, 2, 1, range, this.layout.logits, chunk, this.layout.labels, this.layout.dz);
+    this.copyOut(this.layout.logits, n, probs);
+    this.copyOut(this.layout.dz, n, dProbs);
+    const sums = this.layout.lossSums / 8;
+    let sum = 0;
+    for (let c = 0, chunks = Math.ceil(n / chunk); c < chunks; c++) sum += this.f64[sums + c];
+    return sum / n;
   }
 
   backward(range: RowRange, dz: Float64Array, gradient: Float64Array): void {
     if (!this.begin(range)) return;
     const k = this.nOutputs;
     this.f64.set(dz.subarray(0, (range.end - range.start) * k), this.layout.dz / 8);
-    const used = this.run(OP.backward, 0, k, range, this.layout.dz);
+    const used = this.runBackward(k, range);
     for (let c = 0; c < k; c++) {
       const sums = this.sumSlices(c, k, used);
       for (let j = 0; j <= this.nFeatures; j++) gradient[j * k + c] += sums[j];
@@ -147,7 +179,7 @@ class SimdKernel implements SimdLinearKernel {
       const p = probs[i];
       f64[at + i] = dProbs[i] * p * (1 - p);
     }
-    const used = this.run(OP.backward, 0, 1, range, this.layout.dz);
+    const used = this.runBackward(1, range);
     const sums = this.sumSlices(0, 1, used);
     for (let j = 0; j <= this.nFeatures; j++) {
       if (k === 1) {
@@ -159,7 +191,7 @@ class SimdKernel implements SimdLinearKernel {
     }
   }
 
-    dispose(): void {
+  dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     orphans.unregister(this);
@@ -190,8 +222,25 @@ class SimdKernel implements SimdLinearKernel {
   }
 
   /**
-   * Column c of the gradient as the `used` threads' slices hold it for a job of K = k, summed: entry 0 the
-   * bias sum, entry j + 1 feature j's.
+   * Labels are copied in once per label array: the data's labels do not change while a QSA runs, and
+   * copying them every iteration would cost as much as the loss.
+   */
+  private loadLabels(labels: Float64Array): void {
+    if (this.labelsLoaded === labels) return;
+    this.f64.set(labels.subarray(0, this.nRows), this.layout.labels / 8);
+    this.labelsLoaded = labels;
+  }
+
+  /** Backward over the range in backward chunks (one gradient slot each); returns the slots used. */
+  private runBackward(k: number, range: RowRange): number {
+    const n = range.end - range.start, chunk = backwardChunkRows(n, this.layout.chunkRows);
+    this.run(OP.backward, 0, k, range, this.layout.dz, chunk);
+    return Math.ceil(n / chunk);
+  }
+
+  /**
+   * Column c of the gradient as the first `used` chunk slots hold it for a job of K = k, added in chunk
+   * order: entry 0 the bias sum, entry j + 1 feature j's.
    */
   private sumSlices(c: number, k: number, used: number): Float64Array {
     const f64 = this.f64, { dp, gradients, gradientStride } = this.layout, sums = this.sums;
@@ -214,27 +263,24 @@ class SimdKernel implements SimdLinearKernel {
   }
 
   /**
-   * Runs `op` (with `squash` for forward) for K = k over the range on `used` threads, this one included, and
-   * returns `used`. The rows go out in chunks from a shared counter, so a worker that wakes late or runs
-   * on a busier core takes fewer; backward adds into one zeroed gradient slice per thread.
+   * Runs `op` (with `squash` for forward) for K = k over the range in chunks of `chunk` rows on the
+   * threads, this one included. The chunks go out from a shared counter, so a worker that wakes late or
+   * runs on a busier core takes fewer; each chunk's sums land in its own slot (see the class comment).
    */
-  private run(op: number, squash: number, k: number, range: RowRange, pointer: number): number {
+  private run(op: number, squash: number, k: number, range: RowRange, pointer: number, chunk: number, labels = 0, dOut = 0): void {
     const n = range.end - range.start;
     const used = Math.min(this.threads, Math.max(1, Math.floor(n / this.minRowsPerThread)));
-    const { features, dp, thetaT, bias, gradients, gradientStride, counter, chunkRows } = this.layout;
-    if (op === OP.backward) this.f64.fill(0, gradients / 8, (gradients + used * gradientStride) / 8);
+    const { features, dp, thetaT, bias, gradients, gradientStride, counter, lossSums } = this.layout;
     // Plain store: the workers' generation bump (an atomic add) publishes it.
     this.slots[counter / 4] = 0;
-    const generations: number[] = [];
+    const generations = this.generations;
     for (let t = 1; t < used; t++) {
-      const gradient = gradients + t * gradientStride;
-      generations.push(this.team.start(t, { op, squash, k, rangeStart: range.start, rangeEnd: range.end, pointer, gradient }));
+      generations[t] = this.team.start(t, { op, squash, k, rangeStart: range.start, rangeEnd: range.end, pointer, gradient: gradients, chunk, labels, dOut });
     }
     this.rowsByThread[0] +=
       op === OP.backward
-        ? this.kernel.backward(features, dp, k, pointer, range.start, range.end, gradients, counter, chunkRows)
-        : this.kernel.forward(features, dp, k, thetaT, bias, range.start, range.end, pointer, squash, counter, chunkRows);
-    for (let t = 1; t < used; t++) this.rowsByThread[t] += this.team.finish(t, generations[t - 1]);
-    return used;
+        ? this.kernel.backward(features, dp, k, pointer, range.start, range.end, gradients, counter, chunk, gradientStride)
+        : this.kernel.forward(features, dp, k, thetaT, bias, range.start, range.end, pointer, squash, counter, chunk, labels, dOut, lossSums);
+    for (let t = 1; t < used; t++) this.rowsByThread[t] += this.team.finish(t, generations[t]);
   }
 }

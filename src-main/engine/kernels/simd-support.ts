@@ -52,8 +52,11 @@ export function sharedMemory(pages: number): WasmMemory {
 /** What the AssemblyScript module (kernels/simd/linear.ts) exports; forward and backward return the rows this thread did. */
 export interface LinearSimdExports {
   heapBase(): number;
-  forward(x: number, dp: number, k: number, thetaT: number, bias: number, rangeStart: number, rangeEnd: number, out: number, squash: number, counter: number, chunk: number): number;
-  backward(x: number, dp: number, k: number, dz: number, rangeStart: number, rangeEnd: number, grad: number, counter: number, chunk: number): number;
+  forward(
+    x: number, dp: number, k: number, thetaT: number, bias: number, rangeStart: number, rangeEnd: number, out: number, squash: number, counter: number, chunk: number,
+    labels: number, dOut: number, sums: number,
+  ): number;
+  backward(x: number, dp: number, k: number, dz: number, rangeStart: number, rangeEnd: number, grad: number, counter: number, chunk: number, stride: number): number;
 }
 
 export function instantiateLinearSimd(memory: WasmMemory): LinearSimdExports {

@@ -12,6 +12,10 @@ export interface TeamJob {
   readonly rangeEnd: number;
   readonly pointer: number;
   readonly gradient: number;
+  readonly chunk: number;
+  /** Forward with the fused loss only (0 otherwise). */
+  readonly labels: number;
+  readonly dOut: number;
 }
 
 /** The pointers every job of a kernel shares, handed to each worker once. */
@@ -71,6 +75,9 @@ export class WorkerTeam {
     slots[b + SLOT.rangeEnd] = job.rangeEnd;
     slots[b + SLOT.pointer] = job.pointer;
     slots[b + SLOT.gradient] = job.gradient;
+    slots[b + SLOT.chunk] = job.chunk;
+    slots[b + SLOT.labels] = job.labels;
+    slots[b + SLOT.dOut] = job.dOut;
     // The atomic add publishes the plain stores above to the worker that sees the new generation.
     const generation = Atomics.add(slots, b + SLOT.generation, 1) + 1;
     Atomics.notify(slots, b + SLOT.generation);

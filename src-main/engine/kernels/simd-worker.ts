@@ -18,18 +18,23 @@ export const SLOT = {
   rangeEnd: 4,
   /** The whole range's logits (forward) or dz (backward). */
   pointer: 5,
-  /** This worker's gradient slice (backward). */
+  /** The first gradient slot (backward): chunk c adds into gradient + c·gradientStride. */
   gradient: 6,
   /** 0 while starting, 1 once instantiated, −1 if instantiation failed. */
   ready: 7,
   /** Nonzero when the last job threw. */
   error: 8,
-  /** Forward only: 1 to write σ(logit) per row instead of the logit (K = 1 only). */
+  /** Forward only: 1 to write σ(logit) per row instead of the logit, 2 for σ and the logistic loss (K = 1 only). */
   squash: 9,
   /** Rows the worker did in its last job. */
   rows: 10,
   /** The job's K: the kernel's, or 1 for the two-class head's fused paths. */
   k: 11,
+  /** Forward with the fused loss: the labels (by absolute row) and where the range's dProbs go. */
+  labels: 12,
+  dOut: 13,
+  /** Rows a chunk: per job, since backward uses fewer, larger chunks than forward (fewer gradient slots to add up). */
+  chunk: 14,
 } as const;
 export const CONTROL_BLOCK_BYTES = 64;
 
@@ -45,14 +50,16 @@ export interface SimdWorkerData {
   readonly dp: number;
   readonly thetaT: number;
   readonly bias: number;
-  /** Byte address of the shared chunk counter, and the rows of a chunk. */
+  /** Byte address of the shared chunk counter. */
   readonly counter: number;
-  readonly chunkRows: number;
+  /** Where the fused loss's per-chunk sums go, and the bytes between gradient slots. */
+  readonly lossSums: number;
+  readonly gradientStride: number;
 }
 
 export const WORKER_SOURCE = `'use strict';
 const { workerData } = require('node:worker_threads');
-const { wasmModule, memory, block, features, dp, thetaT, bias, counter, chunkRows } = workerData;
+const { wasmModule, memory, block, features, dp, thetaT, bias, counter, lossSums, gradientStride } = workerData;
 const slots = new Int32Array(memory.buffer);
 const at = (slot) => block + slot;
 let kernel = null;
@@ -71,9 +78,10 @@ while (kernel !== null) {
   if (op === ${OP.stop}) break;
   try {
     const start = slots[at(${SLOT.rangeStart})], end = slots[at(${SLOT.rangeEnd})], pointer = slots[at(${SLOT.pointer})], k = slots[at(${SLOT.k})];
+    const chunk = slots[at(${SLOT.chunk})];
     slots[at(${SLOT.rows})] = op === ${OP.forward}
-      ? kernel.forward(features, dp, k, thetaT, bias, start, end, pointer, slots[at(${SLOT.squash})], counter, chunkRows)
-      : kernel.backward(features, dp, k, pointer, start, end, slots[at(${SLOT.gradient})], counter, chunkRows);
+      ? kernel.forward(features, dp, k, thetaT, bias, start, end, pointer, slots[at(${SLOT.squash})], counter, chunk, slots[at(${SLOT.labels})], slots[at(${SLOT.dOut})], lossSums)
+      : kernel.backward(features, dp, k, pointer, start, end, slots[at(${SLOT.gradient})], counter, chunk, gradientStride);
     slots[at(${SLOT.error})] = 0;
   } catch {
     slots[at(${SLOT.error})] = 1;

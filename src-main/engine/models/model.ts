@@ -12,4 +12,10 @@ export interface ClassifierModel {
   readonly nOutputs: number;
   predict(theta: Float64Array, range: RowRange, probs: Float64Array): void;
   vjp(theta: Float64Array, range: RowRange, probs: Float64Array, dProbs: Float64Array, gradient: Float64Array): void;
+  /**
+   * Optional, binary models: predict, plus the binary logistic loss (mean over the range, returned) and
+   * its d/dP written into dProbs (overwriting), in one pass where the kernel can fuse them; null where it
+   * cannot, and the caller evaluates the objective itself.
+   */
+  predictWithBinaryLogLoss?(theta: Float64Array, range: RowRange, labels: Float64Array, probs: Float64Array, dProbs: Float64Array): number | null;
 }

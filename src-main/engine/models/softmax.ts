@@ -91,6 +91,10 @@ export class SoftmaxBinaryHeadModel implements ClassifierModel {
     for (let i = 0; i < n; i++) probs[i] = 1 / (1 + Math.exp(-(z[2 * i + 1] - z[2 * i])));
   }
 
+  predictWithBinaryLogLoss(theta: Float64Array, range: RowRange, labels: Float64Array, probs: Float64Array, dProbs: Float64Array): number | null {
+    return this.kernel.forwardSigmoidLogLoss ? this.kernel.forwardSigmoidLogLoss(theta, range, labels, probs, dProbs) : null;
+  }
+
   vjp(_theta: Float64Array, range: RowRange, probs: Float64Array, dProbs: Float64Array, gradient: Float64Array): void {
     if (this.kernel.backwardSigmoid) {
       this.kernel.backwardSigmoid(range, probs, dProbs, gradient);

@@ -12,8 +12,9 @@
 //   the padding zero-filled so the loops need no scalar tail;
 // - thetaT: f64, θ's feature rows transposed: column c of θ at thetaT + c·dp·8, padding zero;
 // - bias: f64, θ's row 0 (the K biases);
-// - gradient slices, one a thread, zeroed by the caller: K transposed columns of dp f64 (like thetaT),
-//   the K bias sums, then K f64 of scratch.
+// - gradient slots, one a chunk of a backward call, each zeroed by the thread that does the chunk: K
+//   transposed columns of dp f64 (like thetaT), the K bias sums, then K f64 of scratch;
+// - labels (f64 by row) and loss sums (f64 a chunk) for the fused logistic loss.
 // Sums are f64 (pairs of f32 promoted to f64x2), like the JS kernel, in a different order: results agree
 // to rounding, not bit for bit.
 
@@ -100,6 +101,42 @@ function forwardRows(x: usize, dp: i32, k: i32, thetaT: usize, bias: usize, rowS
       store<f64>(o + (<usize>c << 3), load<f64>(bias + (<usize>c << 3)) + dot1(xr, thetaT + <usize>c * colBytes, dp));
     }
   }
+}
+
+/** The logistic loss's stability constant, as objectives.ts adds it (STABILITY there). */
+const STABILITY: f64 = 1e-15;
+
+/**
+ * The fused forward of the binary models with the binary logistic loss, for rows [rowStart, rowEnd):
+ * probs[i] = p = σ(logit), dProbs[i] = d(mean loss)/dp = (−y/(p + ε) + (1 − y)/(1 − p + ε)) / n, and
+ * returns Σ_i −y·log(p + ε) − (1 − y)·log(1 − p + ε) over the rows, summed in row order. For y = 0 or 1
+ * one of each pair of terms is an exact zero, so only the other is computed (one log a row, not two);
+ * the result is the same double. `labels` is indexed by absolute row.
+ */
+function forwardLossRows(
+  x: usize, dp: i32, thetaT: usize, bias: usize, rowStart: i32, rowEnd: i32, out: usize, labels: usize, dOut: usize, n: f64,
+): f64 {
+  const rowBytes = <usize>dp << 2;
+  const b0 = load<f64>(bias);
+  let sum: f64 = 0;
+  let o = out;
+  let d = dOut;
+  for (let row = rowStart; row < rowEnd; row++, o += 8, d += 8) {
+    const p = sigmoid(b0 + dot1(x + <usize>row * rowBytes, thetaT, dp));
+    const y = load<f64>(labels + (<usize>row << 3));
+    store<f64>(o, p);
+    if (y == 1) {
+      sum += -Math.log(p + STABILITY);
+      store<f64>(d, -1 / (p + STABILITY) / n);
+    } else if (y == 0) {
+      sum += -Math.log(1 - p + STABILITY);
+      store<f64>(d, 1 / (1 - p + STABILITY) / n);
+    } else {
+      sum += -y * Math.log(p + STABILITY) - (1 - y) * Math.log(1 - p + STABILITY);
+      store<f64>(d, (-y / (p + STABILITY) + (1 - y) / (1 - p + STABILITY)) / n);
+    }
+  }
+  return sum;
 }
 
 /** g += s0·x0 + s1·x1 over a padded row pair: one gradient column, two rows per load/store of g. */
@@ -226,36 +263,52 @@ function backwardRows(x: usize, dp: i32, k: i32, dz: usize, rowStart: i32, rowEn
 
 // The calls: every thread (the caller and each worker) runs the same export on the same arguments,
 // claiming chunks of `chunk` rows of the range from the shared counter at `counter` (zeroed by the
-// caller) until none are left. A thread that starts late or runs slow simply claims fewer chunks.
+// caller) until none are left. A thread that starts late or runs slow simply claims fewer chunks. Every
+// sum a chunk makes goes to that chunk's own slot, never to a per-thread one, and the caller adds the
+// slots up in chunk order: which thread did which chunk never changes a result, so runs are
+// deterministic and independent of timing and of the thread count.
 
 /**
  * Forward over rows [rangeStart, rangeEnd): out holds the whole range, `width` f64 a row (K, or 1
- * squashed). Returns the rows this thread did.
+ * squashed). squash = 2 (K = 1 only) is the fused logistic loss (forwardLossRows): dOut holds the
+ * range's dProbs, labels the labels by absolute row, and chunk c's loss sum goes to sums[c].
+ * Returns the rows this thread did.
  */
 export function forward(
   x: usize, dp: i32, k: i32, thetaT: usize, bias: usize, rangeStart: i32, rangeEnd: i32, out: usize, squash: i32, counter: usize, chunk: i32,
+  labels: usize, dOut: usize, sums: usize,
 ): i32 {
   const width = squash != 0 ? 1 : k;
   const n = rangeEnd - rangeStart;
   let done = 0;
   for (let s = atomic.add<i32>(counter, chunk); s < n; s = atomic.add<i32>(counter, chunk)) {
     const e = min(s + chunk, n);
-    forwardRows(x, dp, k, thetaT, bias, rangeStart + s, rangeStart + e, out + ((<usize>s * <usize>width) << 3), squash);
+    const o = out + ((<usize>s * <usize>width) << 3);
+    if (squash == 2) {
+      const sum = forwardLossRows(x, dp, thetaT, bias, rangeStart + s, rangeStart + e, o, labels, dOut + (<usize>s << 3), <f64>n);
+      store<f64>(sums + (<usize>(s / chunk) << 3), sum);
+    } else {
+      forwardRows(x, dp, k, thetaT, bias, rangeStart + s, rangeStart + e, o, squash);
+    }
     done += e - s;
   }
   return done;
 }
 
 /**
- * Backward over rows [rangeStart, rangeEnd): dz holds the whole range; grad is this thread's slice, added
- * to. Returns the rows this thread did.
+ * Backward over rows [rangeStart, rangeEnd): dz holds the whole range; chunk c adds into the gradient
+ * slot at grad + c·stride, which it zeroes first. Returns the rows this thread did.
  */
-export function backward(x: usize, dp: i32, k: i32, dz: usize, rangeStart: i32, rangeEnd: i32, grad: usize, counter: usize, chunk: i32): i32 {
+export function backward(
+  x: usize, dp: i32, k: i32, dz: usize, rangeStart: i32, rangeEnd: i32, grad: usize, counter: usize, chunk: i32, stride: i32,
+): i32 {
   const n = rangeEnd - rangeStart;
   let done = 0;
   for (let s = atomic.add<i32>(counter, chunk); s < n; s = atomic.add<i32>(counter, chunk)) {
     const e = min(s + chunk, n);
-    backwardRows(x, dp, k, dz + ((<usize>s * <usize>k) << 3), rangeStart + s, rangeStart + e, grad);
+    const slot = grad + <usize>(s / chunk) * <usize>stride;
+    memory.fill(slot, 0, <usize>stride);
+    backwardRows(x, dp, k, dz + ((<usize>s * <usize>k) << 3), rangeStart + s, rangeStart + e, slot);
     done += e - s;
   }
   return done;
