@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertSyntheticImageDataset } from '../../src-main/runs/synthetic';
+import type { EventMessage } from '../../src-shared/contract';
 import { openWorkspace } from '../../src-main/store/database';
 import { chromiumAvailable } from '../support/chromium';
 import { startApp, type AppHarness } from './app-harness';
@@ -78,42 +79,63 @@ describe.skipIf(!chromiumAvailable)('training runs in chromium', () => {
     expect(app.problems).toEqual([]);
   }, 60_000);
 
-  it('lists, filters and compares runs', async () => {
+  it('lists, filters and compares runs: table, overlaid curves and intervals side by side', async () => {
     const { page } = app;
+    // A second finished run (another seed), started through the services, so two runs have curves and bounds.
+    const events: EventMessage[] = [];
+    const off = app.bridge.services.subscribe((m) => events.push(m));
+    const started = await app.bridge.services.invoke('runs.start', {
+      dataset: 1, constraints: [{ source: CONSTRAINT, delta: 0.05 }], pipeline: 'head', architecture: 'tutorial-j-cnn',
+      epochs: 1, batchSize: 20, iterations: 50, resize: 48, backend: 'wasm', seed: 1,
+    });
+    if (!started.ok) throw new Error(started.error.message);
+    const { jobId } = started.value as { jobId: string };
+    await expect.poll(() => events.some((m) => m.event === 'job.done' && (m.payload as { jobId: string }).jobId === jobId), { timeout: 60_000 }).toBe(true);
+    off();
+
     await page.goto(`${app.bridge.url}#/runs`);
-    await expect.poll(() => page.getByTestId('runs-list').locator('tbody tr').count()).toBe(2);
+    await expect.poll(() => page.getByTestId('runs-list').locator('tbody tr').count()).toBe(3);
     await page.getByTestId('runs-filter-status').selectOption('cancelled');
     await expect.poll(() => page.getByTestId('runs-list').locator('tbody tr').count()).toBe(1);
     await page.getByTestId('runs-filter-status').selectOption('');
     await page.getByLabel('compare run 1').check();
     await page.getByLabel('compare run 2').check();
+    await page.getByLabel('compare run 3').check();
     await page.getByTestId('runs-compare').click();
     await expect.poll(() => page.getByTestId('runs-comparison').textContent()).toContain('CANCELLED');
+    await expect.poll(() => page.getByTestId('compare-curves').locator('canvas').count()).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId('compare-intervals-0').locator('canvas').count()).toBeGreaterThan(0);
+    // The accessible text lists each run's interval per base node: runs 1 and 3 have them, the cancelled run 2 none.
+    const listed = (await page.getByTestId('compare-intervals-0').locator('li').allTextContents()).join('\n');
+    expect(listed).toMatch(/run #1, .*interval \[/);
+    expect(listed).toMatch(/run #3, .*interval \[/);
+    expect(listed).toMatch(/run #2, .*: none/);
     await app.screenshot('runs-compare');
+    await app.screenshot('runs-compare-dark', { dark: true });
     expect(app.problems).toEqual([]);
-  });
+  }, 80_000);
 
   it('deletes runs after a confirm step, from the list and from a run\'s page', async () => {
     const { page } = app;
     await page.goto(`${app.bridge.url}#/runs`);
-    await expect.poll(() => page.getByTestId('runs-list').locator('tbody tr').count()).toBe(2);
+    await expect.poll(() => page.getByTestId('runs-list').locator('tbody tr').count()).toBe(3);
     // Keep backs out; Delete then confirm deletes.
     await page.getByTestId('run-delete-2').click();
     await page.getByTestId('run-delete-2-keep').click();
-    expect(await page.getByTestId('runs-list').locator('tbody tr').count()).toBe(2);
+    expect(await page.getByTestId('runs-list').locator('tbody tr').count()).toBe(3);
     await page.getByTestId('run-delete-2').click();
     await app.screenshot('runs-delete-confirm');
     await page.getByTestId('run-delete-2-confirm').click();
-    await expect.poll(() => page.getByTestId('runs-list').locator('tbody tr').count()).toBe(1);
+    await expect.poll(() => page.getByTestId('runs-list').locator('tbody tr').count()).toBe(2);
     expect(await page.getByTestId('runs-notice').textContent()).toContain('Run #2 deleted');
     await page.goto(`${app.bridge.url}#/runs/1`);
     await expect.poll(() => page.getByTestId('run-verdict-word').count()).toBe(1);
     await page.getByTestId('run-delete').click();
     await page.getByTestId('run-delete-confirm').click();
     await expect.poll(() => page.evaluate(() => window.location.hash)).toBe('#/runs');
-    await expect.poll(() => page.getByText('No runs yet.').count()).toBe(1);
+    await expect.poll(() => page.getByTestId('runs-list').locator('tbody tr').count()).toBe(1);
     const listed = await app.bridge.services.invoke('runs.list', {});
-    expect(listed).toEqual({ ok: true, value: [] });
+    expect(listed.ok && (listed.value as { id: number }[]).map((r) => r.id)).toEqual([3]);
     expect(app.problems).toEqual([]);
   });
 });
