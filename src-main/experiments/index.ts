@@ -15,6 +15,7 @@ export type {
   TrialInput,
   TrialModel,
   TrialPredictor,
+  TrialProgress,
 } from './models/model-type';
 export {
   BUILTIN_MODEL_TYPES,
@@ -41,6 +42,6 @@ export {
 } from './runner';
 export { TrialExecutor } from './trial-executor';
 export * from './types';
-export { CLI_WORKER_ARGV, defaultTrialWorkerEntry, type TrialWorkerEntry } from './worker-pool';
+export { CLI_WORKER_ARGV, defaultTrialWorkerEntry, type TrialSlot, type TrialWorkerEntry } from './worker-pool';
 export { TRIAL_WORKER_MARKER } from './worker-protocol';
 export { serveTrialWorker } from './worker-serve';

@@ -25,7 +25,7 @@ import {
   type ExperimentStatus,
 } from '../store/experiments';
 import { compileExperimentConstraints } from './constraints';
-import type { DatasetShape, ExperimentModelType } from './models/model-type';
+import type { DatasetShape, ExperimentModelType, TrialProgress } from './models/model-type';
 import { experimentModelType } from './models/registry';
 import { bootstrapIndices, deriveExperimentSeed, randomSeed, SEED_STREAM, trialRows } from './resample';
 import { TrialExecutor } from './trial-executor';
@@ -165,6 +165,14 @@ export interface RunOptions {
   readonly onStart?: (start: { experimentId: number; total: number; skipped: number; workers: number }) => void;
   /** Where worker threads start from (default: see worker-pool.ts). */
   readonly workerEntry?: TrialWorkerEntry;
+  /**
+   * Where trials of `process` models (TensorFlow.js) run, one at a time: the app passes a slot in its
+   * training worker process (TrainingHost.openTrialSession) so tfjs never loads in its main process.
+   * Without one they run on the calling thread (the CLI). Called once, when the run has such trials.
+   */
+  readonly processSlot?: () => TrialSlot | Promise<TrialSlot>;
+  /** Progress inside a trial (deep models: per batch / iteration), wherever it runs. */
+  readonly onTrialProgress?: (task: TrialTask, progress: TrialProgress) => void;
 }
 
 export interface RunSummary {
@@ -225,8 +233,10 @@ export async function runExperiment(db: WritableDB, experimentId: number, option
   const requested = options.workers ?? availableParallelism();
   if (!(Number.isInteger(requested) && requested >= 1)) throw new InputError(`workers must be a positive integer, got ${requested}`);
   const inWorkers = (t: TrialTask): boolean => requested > 1 && types.get(t.model)!.execution === 'worker';
+  const inProcessSlot = (t: TrialTask): boolean => options.processSlot !== undefined && types.get(t.model)!.execution === 'process';
   const workerTasks = tasks.filter(inWorkers);
-  const mainTasks = tasks.filter((t) => !inWorkers(t));
+  const processTasks = tasks.filter(inProcessSlot);
+  const mainTasks = tasks.filter((t) => !inWorkers(t) && !inProcessSlot(t));
   const nWorkers = Math.min(requested > 1 ? requested : 0, workerTasks.length);
 
   markExperimentRunning(db, experimentId);
@@ -253,6 +263,7 @@ export async function runExperiment(db: WritableDB, experimentId: number, option
 
   let executor: TrialExecutor | null = null;
   const slots: TrialSlot[] = [];
+  let processSlot: TrialSlot | null = null;
   let status: RunSummary['status'] = 'completed';
   let error: string | null = null;
   try {
@@ -267,15 +278,17 @@ export async function runExperiment(db: WritableDB, experimentId: number, option
       const failedStart = startups.find((s) => s.status === 'rejected');
       if (failedStart) throw failedStart.reason;
     }
+    if (processTasks.length > 0 && options.processSlot) processSlot = await options.processSlot();
     if (mainTasks.length > 0) executor = new TrialExecutor({ dataset: experimentDataset(data, false), ...common });
-    const outcome = await schedule({ slots, workerTasks, executor, mainTasks, onResult, signal: options.signal });
+    const outcome = await schedule({ slots, workerTasks, processSlot, processTasks, executor, mainTasks, onResult, onTrialProgress: options.onTrialProgress, signal: options.signal });
     status = outcome.status;
     error = outcome.error;
   } catch (e) {
     status = 'failed';
     error = e instanceof Error ? e.message : String(e);
   } finally {
-    await Promise.all(slots.map((s) => (status === 'completed' ? s.close() : s.terminate()).catch(() => undefined)));
+    const all = processSlot ? [...slots, processSlot] : slots;
+    await Promise.all(all.map((s) => (status === 'completed' ? s.close() : s.terminate()).catch(() => undefined)));
     executor?.dispose();
   }
   const seconds = (performance.now() - started) / 1000;
@@ -310,26 +323,33 @@ function plannedTasks(db: WritableDB, info: ExperimentInfo): TrialTask[] {
 interface ScheduleInput {
   readonly slots: readonly TrialSlot[];
   readonly workerTasks: readonly TrialTask[];
+  /** The deep-work process's slot and its tasks (run one at a time, beside the others). */
+  readonly processSlot: TrialSlot | null;
+  readonly processTasks: readonly TrialTask[];
   readonly executor: TrialExecutor | null;
   readonly mainTasks: readonly TrialTask[];
   readonly onResult: (task: TrialTask, result: TrialResult) => void;
+  readonly onTrialProgress?: (task: TrialTask, progress: TrialProgress) => void;
   readonly signal?: AbortSignal;
 }
 
 /**
- * Workers pull from one queue, the calling thread from another (models that must run in-process, or
- * everything with one worker). A cancel terminates the workers at once (their trials in flight are
- * dropped, to be run again on resume) and stops the calling thread after its current trial. The first
- * error stops everything.
+ * Workers pull from one queue, the deep-work process's slot from a second, the calling thread from a
+ * third (models that must run in-process, or everything with one worker). A cancel terminates the
+ * workers at once (their trials in flight are dropped, to be run again on resume), cancels the deep
+ * process's trial between batches, and stops the calling thread's trial where it checks the signal (deep
+ * models between batches, others after the trial). The first error stops everything.
  */
 async function schedule(input: ScheduleInput): Promise<{ status: RunSummary['status']; error: string | null }> {
   const workerQueue = [...input.workerTasks];
+  const processQueue = [...input.processTasks];
   const mainQueue = [...input.mainTasks];
   let stopped: { status: 'cancelled' | 'failed'; error: string | null } | null = null;
   const stop = (status: 'cancelled' | 'failed', error: string | null): void => {
     if (stopped) return;
     stopped = { status, error };
     for (const slot of input.slots) void slot.terminate().catch(() => undefined);
+    void input.processSlot?.terminate().catch(() => undefined);
   };
   const onAbort = (): void => stop('cancelled', null);
   if (input.signal?.aborted) onAbort();
@@ -358,9 +378,24 @@ async function schedule(input: ScheduleInput): Promise<{ status: RunSummary['sta
   };
   try {
     const executor = input.executor;
+    const processSlot = input.processSlot;
+    const onTrialProgress = input.onTrialProgress;
+    const progressOf = (task: TrialTask): ((p: TrialProgress) => void) | undefined => (onTrialProgress ? (p) => onTrialProgress(task, p) : undefined);
     await Promise.all([
       ...input.slots.map((slot) => drain(workerQueue, (task) => slot.run(task), false)),
-      ...(executor ? [drain(mainQueue, (task) => executor.run(task), true)] : []),
+      ...(processSlot ? [drain(processQueue, (task) => processSlot.run(task, progressOf(task)), false)] : []),
+      ...(executor
+        ? [
+            drain(
+              mainQueue,
+              (task) => {
+                const onProgress = progressOf(task);
+                return executor.run(task, { ...(input.signal ? { signal: input.signal } : {}), ...(onProgress ? { onProgress } : {}) });
+              },
+              true,
+            ),
+          ]
+        : []),
     ]);
   } finally {
     input.signal?.removeEventListener('abort', onAbort);

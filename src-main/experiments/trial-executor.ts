@@ -10,7 +10,7 @@
 import type { CompiledConstraint } from '../../src-shared/constraint/ast';
 import { BoundingError } from '../../src-shared/bounds/interval';
 import { ConstraintBounder } from '../engine/constraint-bounds';
-import type { ExperimentModelType, TrialModel } from './models/model-type';
+import type { ExperimentModelType, TrialModel, TrialProgress } from './models/model-type';
 import { experimentModelType } from './models/registry';
 import { evaluatePerformance } from './performance';
 import { deriveExperimentSeed, SEED_STREAM } from './resample';
@@ -58,15 +58,28 @@ export class TrialExecutor {
     return bounders.map((b) => b.pointValue(probs));
   }
 
-  async run(task: TrialTask): Promise<TrialResult> {
+  /**
+   * One trial. `signal` stops a long (deep) fit between batches: the trial then throws (it is not an
+   * NSF, even for a baseline) and nothing is returned for it; `onProgress` reports inside the fit.
+   */
+  async run(task: TrialTask, options: { signal?: AbortSignal; onProgress?: (progress: TrialProgress) => void } = {}): Promise<TrialResult> {
     const started = performance.now();
     const { type, model } = this.modelFor(task.model);
     const common = { model: task.model, fractionIndex: task.fractionIndex, fraction: task.fraction, trialIndex: task.trialIndex, nRows: task.rows.length };
     const seed = deriveExperimentSeed(this.input.seed, SEED_STREAM.modelInit, task.trialIndex);
     let fit;
     try {
-      fit = await model.fit({ rows: task.rows, fraction: task.fraction, fractionIndex: task.fractionIndex, trialIndex: task.trialIndex, seed });
+      fit = await model.fit({
+        rows: task.rows,
+        fraction: task.fraction,
+        fractionIndex: task.fractionIndex,
+        trialIndex: task.trialIndex,
+        seed,
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      });
     } catch (error) {
+      if (options.signal?.aborted) throw error;
       const nsf = type.kind === 'baseline' || error instanceof BoundingError || error instanceof RangeError;
       if (!nsf) throw error;
       fit = { kind: 'nsf' as const, reason: message(error) };

@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleSourceWorker } from '../workers/source-bundle';
 import { Worker } from 'node:worker_threads';
+import type { TrialProgress } from './models/model-type';
 import type { TrialResult, TrialTask } from './types';
 import { TRIAL_WORKER_MARKER, TrialWorkerError, type FromTrialWorker, type ToTrialWorker } from './worker-protocol';
 
@@ -47,9 +48,10 @@ export async function defaultTrialWorkerEntry(): Promise<TrialWorkerEntry> {
 
 export type TrialWorkerInit = Extract<ToTrialWorker, { type: 'init' }>;
 
-/** Runs trials one at a time, somewhere: a worker thread or the calling thread. */
+/** Runs trials one at a time, somewhere: a worker thread, the deep-work process, or the calling thread. */
 export interface TrialSlot {
-  run(task: TrialTask): Promise<TrialResult>;
+  /** `onProgress`: progress inside the trial, where the slot reports it (the deep-work process does). */
+  run(task: TrialTask, onProgress?: (progress: TrialProgress) => void): Promise<TrialResult>;
   /** Ends the slot after its current task (if any). */
   close(): Promise<void>;
   /** Ends it now; a task in flight is rejected. */

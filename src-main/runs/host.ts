@@ -12,12 +12,22 @@
  * engine's synchronous loops too) and, if it has not stopped after a grace period, the worker is
  * killed and the run recorded as cancelled.
  *
+ * Experiments' deep trials (qsa-head, qsa-full, cnn) run in the same worker, so TensorFlow.js never
+ * loads in the app's main process: `openTrialSession` gives the experiment runner a TrialSlot whose
+ * trials join this host's queue one at a time, between runs (a run queued during an experiment starts
+ * after the trial in flight). A trial's cancel reaches the worker between batches; if it has not stopped
+ * within the grace period the worker is killed (the trial is dropped, to be run again on resume). A
+ * failure comes back as data (the worker's error name and message) and fails that experiment only.
+ *
  * Worker entry: from TypeScript source (tests) src-main/runs/worker-entry.ts bundled once with esbuild
  * into node_modules/.cache/fairbound/; from the CLI bundle (out/cli/fairbound.mjs) a sibling
  * `train-worker.mjs` if a build put one there, else the bundle itself with the hidden
  * `train __worker` command. Other hosts (the Electron main bundle) pass their own `entry`.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import type { TrialProgress } from '../experiments/models/model-type';
+import type { TrialResult, TrialTask } from '../experiments/types';
+import type { TrialSlot } from '../experiments/worker-pool';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,7 +37,7 @@ import { openWorkspace, type WritableDB } from '../store/database';
 import { endRun, getRun, insertRun, requestRunCancel } from '../store/runs';
 import type { RunOutcome } from './pipeline';
 import { prepareRun } from './prepare';
-import type { FromTrainingWorker, ToTrainingWorker } from './protocol';
+import { TrainingWorkerError, type FromTrainingWorker, type ToTrainingWorker, type TrialSessionSpec } from './protocol';
 import type { RunEvent, RunRequest, RunStatus } from './types';
 
 export interface WorkerEntry {
@@ -67,6 +77,7 @@ export interface TrainingRunHandle {
 }
 
 interface Job {
+  readonly kind: 'run';
   readonly runId: number;
   readonly dbPath: string;
   readonly onEvent: (event: RunEvent) => void;
@@ -80,6 +91,38 @@ interface Job {
   killTimer: NodeJS.Timeout | null;
   /** The worker was sent its `start`. */
   sent: boolean;
+}
+
+/** One experiment trial waiting for, or running in, the worker. */
+interface TrialJob {
+  readonly kind: 'trial';
+  readonly sessionId: number;
+  readonly session: TrialSessionSpec;
+  readonly taskId: number;
+  readonly task: TrialTask;
+  readonly onProgress: (progress: TrialProgress) => void;
+  readonly resolve: (result: TrialResult) => void;
+  readonly reject: (error: Error) => void;
+  /** Resolves once the job has ended, however (terminate waits for it: the worker is free again). */
+  readonly ended: Promise<void>;
+  readonly markEnded: () => void;
+  settled: boolean;
+  sent: boolean;
+  cancelRequested: boolean;
+  killedForCancel: boolean;
+  killTimer: NodeJS.Timeout | null;
+}
+
+/** A cancelled trial's rejection (the runner drops the trial; a resume runs it again). */
+export class TrialCancelledError extends Error {
+  override readonly name = 'TrialCancelledError';
+}
+
+/** What a trial session's slot tells about where its trials ran (tests check it is not this process). */
+export interface TrialSessionSlot extends TrialSlot {
+  readonly sessionId: number;
+  /** The pid of the process that ran the last trial, and its TensorFlow.js backend; null before the first. */
+  readonly lastRunBy: { readonly pid: number; readonly backend: string | null } | null;
 }
 
 interface WorkerState {
@@ -115,9 +158,13 @@ function describeExit(code: number | null, signal: NodeJS.Signals | null): strin
 /** Queues runs and executes them in one worker process (see the file comment). */
 export class TrainingHost {
   private worker: WorkerState | null = null;
-  private readonly queue: Job[] = [];
-  private active: Job | null = null;
+  private readonly queue: (Job | TrialJob)[] = [];
+  private active: Job | TrialJob | null = null;
   private closed = false;
+  private nextSessionId = 1;
+  private nextTaskId = 1;
+  /** Per trial session: the process that ran its last trial. */
+  private readonly trialRunBy = new Map<number, { readonly pid: number; readonly backend: string | null }>();
 
   constructor(private readonly options: TrainingHostOptions = {}) {}
 
@@ -147,6 +194,7 @@ export class TrainingHost {
     let resolve!: (outcome: RunOutcome) => void;
     const done = new Promise<RunOutcome>((r) => (resolve = r));
     const job: Job = {
+      kind: 'run',
       runId,
       dbPath,
       onEvent: (event) => {
@@ -173,14 +221,95 @@ export class TrainingHost {
     return { runId, done, cancel: (reason) => this.cancel(job, reason) };
   }
 
+  /**
+   * A slot for an experiment's deep trials in this host's worker (see the file comment): the worker
+   * loads the experiment's dataset and settings from `dbPath` once, keeps them until the slot is closed
+   * or terminated, and runs the trials one at a time.
+   */
+  openTrialSession(dbPath: string, experimentId: number): TrialSessionSlot {
+    if (this.closed) throw new Error('TrainingHost: closed');
+    if (dbPath === '' || dbPath === ':memory:') throw new InputError('deep experiment trials need a workspace file: the worker process opens it too', { key: 'db' });
+    const sessionId = this.nextSessionId++;
+    const session: TrialSessionSpec = { dbPath, experimentId, ...(this.options.nativeBinding ? { nativeBinding: this.options.nativeBinding } : {}) };
+    let ended = false;
+    const runBy = this.trialRunBy;
+    const mine = (j: Job | TrialJob | null): j is TrialJob => j !== null && j.kind === 'trial' && j.sessionId === sessionId;
+    const release = (): void => {
+      const worker = this.worker;
+      if (worker && !worker.exited) this.send(worker, { type: 'trials-close', sessionId });
+    };
+    return {
+      sessionId,
+      get lastRunBy() {
+        return runBy.get(sessionId) ?? null;
+      },
+      run: (task, onProgress) => {
+        if (ended) return Promise.reject(new Error('the trial session is closed'));
+        if (this.closed) return Promise.reject(new TrialCancelledError('cancelled: the app is closing'));
+        return new Promise<TrialResult>((resolve, reject) => {
+          let markEnded!: () => void;
+          const endedPromise = new Promise<void>((r) => (markEnded = r));
+          const job: TrialJob = {
+            kind: 'trial',
+            sessionId,
+            session,
+            taskId: this.nextTaskId++,
+            // A view's serialisation would carry its whole buffer (the full resample): send just the rows.
+            task: { ...task, rows: task.rows.slice() },
+            onProgress: (progress) => {
+              try {
+                onProgress?.(progress);
+              } catch (error) {
+                process.emitWarning(`trial progress listener threw: ${error instanceof Error ? error.message : String(error)}`);
+              }
+            },
+            resolve: (result) => resolve(result),
+            reject,
+            ended: endedPromise,
+            markEnded,
+            settled: false,
+            sent: false,
+            cancelRequested: false,
+            killedForCancel: false,
+            killTimer: null,
+          };
+          this.queue.push(job);
+          void this.pump();
+        });
+      },
+      close: async () => {
+        if (ended) return;
+        ended = true;
+        release();
+      },
+      terminate: async () => {
+        if (ended) return;
+        ended = true;
+        for (const job of this.queue.filter(mine)) this.cancelTrial(job, 'cancelled');
+        const active = this.active;
+        if (mine(active)) {
+          this.cancelTrial(active, 'cancelled');
+          await active.ended;
+        }
+        release();
+      },
+    };
+  }
+
   /** Cancels queued runs, waits for the running one to be cancelled, and stops the worker. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of [...this.queue]) this.cancel(job, 'cancelled: the app is closing');
+    for (const job of [...this.queue]) {
+      if (job.kind === 'run') this.cancel(job, 'cancelled: the app is closing');
+      else this.cancelTrial(job, 'cancelled: the app is closing');
+    }
     const active = this.active;
-    if (active) {
+    if (active?.kind === 'run') {
       this.cancel(active, 'cancelled: the app is closing');
       await active.done;
+    } else if (active?.kind === 'trial') {
+      this.cancelTrial(active, 'cancelled: the app is closing');
+      await active.ended;
     }
     const worker = this.worker;
     if (worker && !worker.exited) {
@@ -194,7 +323,8 @@ export class TrainingHost {
 
   /** Cancels one of this host's runs by id; false if it has no such queued or running run. */
   cancelRun(runId: number, reason?: string): boolean {
-    const job = this.active?.runId === runId ? this.active : this.queue.find((j) => j.runId === runId);
+    const active = this.active?.kind === 'run' && this.active.runId === runId ? this.active : undefined;
+    const job = active ?? this.queue.find((j): j is Job => j.kind === 'run' && j.runId === runId);
     if (!job) return false;
     this.cancel(job, reason);
     return true;
@@ -226,6 +356,39 @@ export class TrainingHost {
       this.worker.child.kill('SIGKILL');
     }, this.options.cancelGraceMs ?? 15000);
     job.killTimer.unref();
+  }
+
+  /**
+   * Cancels a trial: a queued one is dropped at once, a running one is told to stop between batches and
+   * killed with its worker if it has not within the grace period.
+   */
+  private cancelTrial(job: TrialJob, reason: string): void {
+    if (job.settled) return;
+    const queued = this.queue.indexOf(job);
+    if (queued >= 0) {
+      this.queue.splice(queued, 1);
+      this.endTrial(job, new TrialCancelledError(reason));
+      return;
+    }
+    if (job.cancelRequested) return;
+    job.cancelRequested = true;
+    const worker = this.worker;
+    if (worker && this.active === job && job.sent) this.send(worker, { type: 'trial-cancel', sessionId: job.sessionId, taskId: job.taskId });
+    job.killTimer = setTimeout(() => {
+      if (job.settled || this.active !== job || !this.worker) return;
+      job.killedForCancel = true;
+      this.worker.child.kill('SIGKILL');
+    }, this.options.cancelGraceMs ?? 15000);
+    job.killTimer.unref();
+  }
+
+  private endTrial(job: TrialJob, outcome: Error | TrialResult): void {
+    if (job.settled) return;
+    job.settled = true;
+    if (job.killTimer) clearTimeout(job.killTimer);
+    if (outcome instanceof Error) job.reject(outcome);
+    else job.resolve(outcome);
+    job.markEnded();
   }
 
   /** Ends a job from this side (not started, or its worker died): records it unless already ended. */
@@ -266,8 +429,10 @@ export class TrainingHost {
       worker = await this.ensureWorker();
     } catch (error) {
       this.active = null;
-      if (job.cancelRequested) this.record(job, 'cancelled', job.cancelReason);
-      else this.record(job, 'failed', `the training worker could not be started: ${error instanceof Error ? error.message : String(error)}`);
+      const why = `the training worker could not be started: ${error instanceof Error ? error.message : String(error)}`;
+      if (job.kind === 'trial') this.endTrial(job, job.cancelRequested ? new TrialCancelledError('cancelled') : new Error(why));
+      else if (job.cancelRequested) this.record(job, 'cancelled', job.cancelReason);
+      else this.record(job, 'failed', why);
       void this.pump();
       return;
     }
@@ -278,6 +443,11 @@ export class TrainingHost {
     }
     this.hold(worker, true);
     job.sent = true;
+    if (job.kind === 'trial') {
+      this.send(worker, { type: 'trial', sessionId: job.sessionId, session: job.session, taskId: job.taskId, task: job.task });
+      if (job.cancelRequested) this.send(worker, { type: 'trial-cancel', sessionId: job.sessionId, taskId: job.taskId });
+      return;
+    }
     this.send(worker, { type: 'start', runId: job.runId, dbPath: job.dbPath, ...(this.options.nativeBinding ? { nativeBinding: this.options.nativeBinding } : {}) });
     if (job.cancelRequested) this.send(worker, { type: 'cancel', runId: job.runId, reason: job.cancelReason });
   }
@@ -349,8 +519,12 @@ export class TrainingHost {
   }
 
   private onMessage(state: WorkerState, message: Exclude<FromTrainingWorker, { type: 'ready' }>): void {
+    if (message.type === 'trial-progress' || message.type === 'trial-result' || message.type === 'trial-failed') {
+      this.onTrialMessage(state, message);
+      return;
+    }
     const job = this.active;
-    if (!job || job.runId !== message.runId) return;
+    if (!job || job.kind !== 'run' || job.runId !== message.runId) return;
     switch (message.type) {
       case 'progress':
         if (message.event.type === 'finished') job.finishedEmitted = true;
@@ -369,13 +543,43 @@ export class TrainingHost {
     void this.pump();
   }
 
+  private onTrialMessage(state: WorkerState, message: Extract<FromTrainingWorker, { type: 'trial-progress' | 'trial-result' | 'trial-failed' }>): void {
+    const job = this.active;
+    if (!job || job.kind !== 'trial' || job.sessionId !== message.sessionId || job.taskId !== message.taskId) return;
+    switch (message.type) {
+      case 'trial-progress':
+        if (!job.cancelRequested) job.onProgress(message.progress);
+        return;
+      case 'trial-result':
+        this.active = null;
+        this.trialRunBy.set(job.sessionId, { pid: message.pid, backend: message.backend });
+        this.endTrial(job, message.result);
+        break;
+      case 'trial-failed':
+        this.active = null;
+        // Errors as data: the worker's error name and message, rebuilt here.
+        this.endTrial(job, message.cancelled ? new TrialCancelledError('cancelled') : new TrainingWorkerError(message.error));
+        break;
+    }
+    if (!this.active && this.queue.length === 0) this.hold(state, false);
+    void this.pump();
+  }
+
   private onExit(state: WorkerState, how: string): void {
     if (state.exited) return;
     state.exited = true;
     if (this.worker === state) this.worker = null;
     const job = this.active;
     // A job whose start was never sent is settled by pump (the worker could not be started).
-    if (job && job.sent) {
+    if (job?.kind === 'trial' && job.sent) {
+      this.active = null;
+      this.endTrial(
+        job,
+        job.killedForCancel
+          ? new TrialCancelledError('cancelled (the worker did not stop within the grace period and was killed)')
+          : new Error(`the training worker ${how} during trial ${job.task.trialIndex} of ${job.task.model} at fraction ${job.task.fraction}${this.tail(state)}`),
+      );
+    } else if (job?.kind === 'run' && job.sent) {
       this.active = null;
       if (job.killedForCancel) this.record(job, 'cancelled', `${job.cancelReason} (the worker did not stop within the grace period and was killed)`);
       else this.record(job, 'failed', `the training worker ${how} during the run${this.tail(state)}`);

@@ -1,9 +1,10 @@
 /**
- * The worker process's side of the protocol: one run at a time, in this process, until `shutdown` or
- * until the parent goes away (then the current run is cancelled, so it is not left `running`).
- * Everything deep (tfjs) stays in this one process: TF.js in several worker threads of one process is
- * known to break (tensorflow/tfjs#8388).
+ * The worker process's side of the protocol: one run or experiment trial at a time, in this process,
+ * until `shutdown` or until the parent goes away (then the current run or trial is cancelled, so it is
+ * not left `running`). Everything deep (tfjs) stays in this one process: TF.js in several worker threads
+ * of one process is known to break (tensorflow/tfjs#8388), and the app's main process must stay free.
  */
+import { DeepTrialSession } from '../experiments/deep-session';
 import { openWorkspace, type WritableDB } from '../store/database';
 import { endRun } from '../store/runs';
 import { executeRun } from './pipeline';
@@ -39,6 +40,8 @@ function processPort(): WorkerPort {
 /** Serves runs until shutdown or disconnect; resolves once the last run has ended. */
 export function serveTrainingWorker(port: WorkerPort = processPort()): Promise<void> {
   let current: { runId: number; abort: AbortController } | null = null;
+  let currentTrial: { sessionId: number; taskId: number; abort: AbortController } | null = null;
+  const sessions = new Map<number, DeepTrialSession>();
   let chain: Promise<void> = Promise.resolve();
   let closing = false;
   return new Promise<void>((resolve) => {
@@ -46,6 +49,8 @@ export function serveTrainingWorker(port: WorkerPort = processPort()): Promise<v
       if (closing) return;
       closing = true;
       void chain.then(() => {
+        for (const session of sessions.values()) session.dispose();
+        sessions.clear();
         port.disconnect?.();
         resolve();
       });
@@ -84,6 +89,48 @@ export function serveTrainingWorker(port: WorkerPort = processPort()): Promise<v
         case 'cancel':
           if (current?.runId === message.runId) current.abort.abort(message.reason ?? 'cancelled');
           return;
+        case 'trial': {
+          const { sessionId, session: spec, taskId, task } = message;
+          const abort = new AbortController();
+          chain = chain.then(async () => {
+            if (closing) {
+              port.send({ type: 'trial-failed', sessionId, taskId, error: { name: 'Error', message: 'the training worker is shutting down' }, cancelled: true });
+              return;
+            }
+            currentTrial = { sessionId, taskId, abort };
+            try {
+              let session = sessions.get(sessionId);
+              if (!session) {
+                session = await DeepTrialSession.open(spec);
+                sessions.set(sessionId, session);
+              }
+              const result = await session.run(task, {
+                signal: abort.signal,
+                onProgress: (progress) => port.send({ type: 'trial-progress', sessionId, taskId, progress }),
+              });
+              port.send({ type: 'trial-result', sessionId, taskId, result, pid: process.pid, backend: session.backend() });
+            } catch (error) {
+              port.send({ type: 'trial-failed', sessionId, taskId, error: serializeError(error), cancelled: abort.signal.aborted });
+            } finally {
+              currentTrial = null;
+            }
+          });
+          return;
+        }
+        case 'trial-cancel': {
+          const trial = currentTrial;
+          if (trial && trial.sessionId === message.sessionId && trial.taskId === message.taskId) trial.abort.abort('cancelled');
+          return;
+        }
+        case 'trials-close': {
+          const { sessionId } = message;
+          // After the trial in flight (if any): the session's models are in use until then.
+          chain = chain.then(() => {
+            sessions.get(sessionId)?.dispose();
+            sessions.delete(sessionId);
+          });
+          return;
+        }
         case 'shutdown':
           close();
           return;
@@ -91,6 +138,7 @@ export function serveTrainingWorker(port: WorkerPort = processPort()): Promise<v
     });
     port.on('disconnect', () => {
       current?.abort.abort('cancelled: the process that started the run went away');
+      currentTrial?.abort.abort('cancelled: the process that started the experiment went away');
       close();
     });
     port.send({ type: 'ready', pid: process.pid });

@@ -2,10 +2,15 @@
  * Seldonian experiments behind the contract: `experiments.start` validates and stores the experiment
  * (bad input is the reply's error), then runs its trials as a job on a connection of its own, one
  * `job.progress` per finished trial with the runner's ETA; cancel aborts between trials.
+ * Deep models (qsa-head, qsa-full, cnn) run in the training host's worker process, one trial at a time
+ * with progress per batch, never here: this module must not import TensorFlow.js (the app's main
+ * process would freeze while it trains).
  */
 import type { ExperimentDetail, ExperimentSummaryDto } from '../../src-shared/contract/schemas';
 import { InputError } from '../data/input-error';
+import { DEEP_INIT_SEED_STREAM, withDeepOptions, type BatchEpochs } from '../experiments/models/deep-types';
 import { listExperimentModelTypes, parseModelList } from '../experiments/models/registry';
+import { deriveExperimentSeed, randomSeed } from '../experiments/resample';
 import { exportExperimentResults, experimentResults } from '../experiments/results';
 import { createExperiment, runExperiment } from '../experiments/runner';
 import { openWorkspace } from '../store/database';
@@ -78,6 +83,17 @@ export const startExperimentHandler: Handler<'experiments.start'> = (input, ctx)
     throw new InputError(error instanceof Error ? error.message : String(error), { key: 'models' });
   }
   const qsa = { ...(input.iterations !== undefined ? { iterations: input.iterations } : {}), ...(input.fracSafety !== undefined ? { fracSafety: input.fracSafety } : {}) };
+  // Deep models start every trial from the same initial weights, drawn from the experiment's seed.
+  const seed = input.seed ?? randomSeed();
+  const batchEpochs: Record<string, BatchEpochs> | undefined = input.epochsPerFraction
+    ? Object.fromEntries(input.epochsPerFraction.map((e) => [String(e.fraction), { batchSize: e.batchSize, epochs: e.epochs }]))
+    : undefined;
+  models = withDeepOptions(models, {
+    initSeed: deriveExperimentSeed(seed, DEEP_INIT_SEED_STREAM, 0),
+    ...(batchEpochs ? { batchEpochs } : {}),
+    ...(input.architecture !== undefined ? { architecture: input.architecture } : {}),
+    ...(input.backend !== undefined ? { backend: input.backend } : {}),
+  });
   const experimentId = createExperiment(ctx.db, {
     ...(input.name !== undefined ? { name: input.name } : {}),
     datasetId: input.datasetId,
@@ -87,17 +103,33 @@ export const startExperimentHandler: Handler<'experiments.start'> = (input, ctx)
     models,
     ...(input.performance !== undefined ? { performance: input.performance } : {}),
     qsa,
-    ...(input.seed !== undefined ? { seed: input.seed } : {}),
+    seed,
   });
   const jobId = ctx.jobs.start('experiment', async ({ signal, progress }) => {
     const db = openWorkspace(ctx.dbPath, ctx.openOptions);
     try {
       progress({ fraction: 0, phase: 'starting', message: 'starting the trials' });
+      let trialsDone = 0, trialsTotal = 0;
       const summary = await runExperiment(db, experimentId, {
         ...(input.workers !== undefined ? { workers: input.workers } : {}),
         ...(ctx.trialWorkerEntry ? { workerEntry: ctx.trialWorkerEntry } : {}),
+        // Deep trials go to the training host's one worker process (TensorFlow.js stays out of this one).
+        processSlot: () => ctx.training().openTrialSession(ctx.dbPath, experimentId),
+        onTrialProgress: (task, p) => {
+          const within = p.total > 0 ? p.done / p.total : 0;
+          const step = p.phase === 'training' ? `training epoch ${p.epoch}/${p.epochs}, batch ${p.done} of ${p.total}` : `${p.phase.replace('_', ' ')} ${p.done}/${p.total}`;
+          progress({
+            fraction: trialsTotal === 0 ? 0 : Math.min(1, (trialsDone + within) / trialsTotal),
+            phase: 'trials',
+            message: `trial ${trialsDone + 1} of ${trialsTotal}: ${task.model}, fraction ${task.fraction}, trial ${task.trialIndex + 1} (${task.rows.length} rows): ${step}`,
+          });
+        },
+        onStart: (s) => {
+          trialsTotal = s.total;
+        },
         signal,
         onProgress: (p) => {
+          trialsDone = p.done;
           const l = p.last;
           progress({
             fraction: p.total === 0 ? 1 : p.done / p.total,

@@ -564,6 +564,18 @@ export const experimentStartInput = z.object({
   fracSafety: z.number().gt(0).lt(1).optional(),
   seed: seed.optional(),
   workers: z.number().int().min(1).max(64).optional(),
+  /** Deep models (qsa-head, qsa-full, cnn): the CNN, unless a model entry names one (`qsa-head:tutorial-g-cnn`). */
+  architecture: architecture.optional(),
+  /**
+   * Deep models: body-training batch size × epochs per data fraction (the CLI's `--epochs-per-fraction
+   * 0.001:24x50,…`, Tutorial J's batch_epoch_dict); a fraction not listed gets Tutorial J's rule.
+   */
+  epochsPerFraction: z
+    .array(z.object({ fraction: z.number().gt(0).max(1), batchSize: z.number().int().min(1).max(100_000), epochs: z.number().int().min(1).max(10_000) }))
+    .max(64)
+    .optional(),
+  /** Deep models: the TensorFlow.js backend of the worker process (its chain, as for runs). */
+  backend: backendPreference.optional(),
 });
 export type ExperimentStartInput = z.infer<typeof experimentStartInput>;
 

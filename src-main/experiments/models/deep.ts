@@ -1,7 +1,9 @@
 /**
- * The deep-learning experiment models (spec §7.6), registered at run time with
- * `registerDeepExperimentModels()` (they import TensorFlow.js, which worker threads must not load, so
- * they run `in-process`, one trial at a time):
+ * The deep-learning experiment models (spec §7.6): their implementations, which import TensorFlow.js.
+ * Their names, settings and checks live in deep-types.ts (no tfjs), so the app's main process knows them
+ * without loading tfjs; the process that runs deep trials (the app's training worker, or the CLI itself)
+ * calls `registerDeepExperimentModels()` to install what is here. They run `process`: one trial at a
+ * time, in the one process that does deep work (tfjs in several worker threads of one process breaks).
  *
  * - `qsa-head`: Tutorial J's body/head pipeline on the trial's rows. The body (tutorial-j-cnn for images
  *   of at least 48×48, resized to 48×48; tutorial-g-cnn otherwise, or as chosen by `qsa-head:<arch>`) is
@@ -15,10 +17,13 @@
  * - `qsa-full`: Tutorials G/H: the whole CNN is the Seldonian model (θ = every trainable weight, from the
  *   same stored initial weights each trial), mini-batches (default 150 × 5 epochs, α_θ 0.001, α_λ 0.01,
  *   λ₀ 0.5; per fraction through --epochs-per-fraction). Slow: off unless named.
+ *
+ * Every fit takes the trial's AbortSignal (checked between batches of training and inference, and
+ * between QSA iterations) and reports progress per batch / iteration.
  */
 import * as tf from '@tensorflow/tfjs';
 import { roundHalfEven } from '../../../src-shared/bounds/rounding';
-import { ARCHITECTURES, buildModel, isArchitectureName, planLayers, type ArchitectureName } from '../../deep/architectures';
+import { ARCHITECTURES, buildModel, planLayers, type ArchitectureName } from '../../deep/architectures';
 import { selectBackend } from '../../deep/backends';
 import type { ImageSet } from '../../deep/images';
 import { extractLatents, latentDim, predictProbabilities } from '../../deep/inference';
@@ -29,87 +34,44 @@ import { candidateSafetySplit, runQsa } from '../../engine/qsa';
 import { initialHeadTheta } from '../../runs/head-init';
 import { resizeImages } from '../../runs/resize';
 import { TfjsClassifierModel, thetaOf } from '../../runs/tfjs-model';
-import type { ExperimentDataset, ModelSpec } from '../types';
+import type { ExperimentDataset } from '../types';
+import {
+  DEEP_ARCHITECTURES,
+  deepModelType,
+  deepParams,
+  defaultBatchEpochs,
+  installDeepImplementations,
+  type BatchEpochs,
+  type DeepArchitecture,
+  type DeepParams,
+} from './deep-types';
 import { gatherLabelledRows, linearModel, linearPredictor } from './feature-rows';
-import type { DatasetShape, ExperimentModelType, ModelContext, TrialFit, TrialModel, TrialPredictor } from './model-type';
-import { registerExperimentModelType } from './registry';
+import type { ExperimentModelType, ModelContext, TrialFit, TrialInput, TrialModel, TrialPredictor } from './model-type';
 
-/** Mini-batch size and epochs of body training at one data fraction. */
-export interface BatchEpochs {
-  readonly batchSize: number;
-  readonly epochs: number;
-}
+export {
+  BODY_LEARNING_RATE,
+  cnnModel,
+  DEFAULT_BATCH_SIZE,
+  defaultBatchEpochs,
+  parseEpochsPerFraction,
+  qsaFullModel,
+  qsaHeadModel,
+  withDeepOptions,
+  type BatchEpochs,
+} from './deep-types';
 
-/** The tutorial's fixed batch size. */
-export const DEFAULT_BATCH_SIZE = 100;
-/** Adam's learning rate in Tutorial J. */
-export const BODY_LEARNING_RATE = 0.001;
+// deep-types.ts names the architectures without importing tfjs: both lists must be the same.
+const sameArchitectures: [DeepArchitecture, ArchitectureName] extends [ArchitectureName, DeepArchitecture] ? true : never = true;
+void sameArchitectures;
+if (DEEP_ARCHITECTURES.length !== Object.keys(ARCHITECTURES).length) throw new Error('deep-types.ts: DEEP_ARCHITECTURES is out of date with src-main/deep/architectures.ts');
+
 /** Tutorial J's QSA settings for the head. */
 export const HEAD_QSA = { alphaTheta: 0.01, alphaLambda: 0.01, lambdaInit: 0.5 } as const;
-
-/**
- * Tutorial J's make_batch_epoch_dict_min_sample_repeat(25, φs, N_cand, 100, 4) for one φ: a fixed batch
- * of 100; 4 epochs when 4·N_cand·φ/100 > 25 batches, else ceil(25 / max(1, N_cand·φ/100)) epochs, so
- * every fraction sees at least 25 batches.
- */
-export function defaultBatchEpochs(fraction: number, nCandidate: number, minBatches = 25, batchSize = DEFAULT_BATCH_SIZE, minEpochs = 4): BatchEpochs {
-  const batchesPerEpoch = (nCandidate * fraction) / batchSize;
-  const epochs = minEpochs * batchesPerEpoch > minBatches ? minEpochs : Math.ceil(minBatches / Math.max(1, batchesPerEpoch));
-  return { batchSize, epochs };
-}
-
-/**
- * `0.001:24x50,0.01:100x4` → φ ↦ {batch, epochs}, like the tutorial's batch_epoch_dict. Throws RangeError
- * naming the bad entry.
- */
-export function parseEpochsPerFraction(text: string): Record<string, BatchEpochs> {
-  const out: Record<string, BatchEpochs> = {};
-  for (const entry of text.split(',').map((e) => e.trim()).filter((e) => e !== '')) {
-    const m = /^([0-9.eE+-]+):(\d+)x(\d+)$/.exec(entry);
-    const fraction = m ? Number(m[1]) : Number.NaN;
-    if (!m || !(fraction > 0 && fraction <= 1) || Number(m[2]) < 1 || Number(m[3]) < 1) {
-      throw new RangeError(`--epochs-per-fraction entries are φ:BATCHxEPOCHS with φ in (0, 1], e.g. 0.01:100x4; got '${entry}'`);
-    }
-    out[String(fraction)] = { batchSize: Number(m[2]), epochs: Number(m[3]) };
-  }
-  if (Object.keys(out).length === 0) throw new RangeError('--epochs-per-fraction is empty');
-  return out;
-}
-
-/** Settings of a deep model, as stored in its spec's params. */
-interface DeepParams {
-  readonly architecture: ArchitectureName | null;
-  readonly initSeed: number;
-  readonly learningRate: number;
-  readonly batchEpochs: Readonly<Record<string, BatchEpochs>> | null;
-}
-
-function deepParams(spec: ModelSpec): DeepParams {
-  const p = spec.params;
-  const arch = typeof p.architecture === 'string' && isArchitectureName(p.architecture) ? p.architecture : null;
-  return {
-    architecture: arch,
-    initSeed: typeof p.initSeed === 'number' ? p.initSeed : 0,
-    learningRate: typeof p.learningRate === 'number' ? p.learningRate : BODY_LEARNING_RATE,
-    batchEpochs: p.batchEpochs && typeof p.batchEpochs === 'object' ? (p.batchEpochs as Record<string, BatchEpochs>) : null,
-  };
-}
 
 /** The architecture and the input size for images of this size. */
 export function chooseArchitecture(height: number, width: number, chosen: ArchitectureName | null): { name: ArchitectureName; inputShape: [number, number] } {
   if (chosen === 'tutorial-j-cnn' || (chosen === null && Math.min(height, width) >= 48)) return { name: 'tutorial-j-cnn', inputShape: [48, 48] };
   return { name: 'tutorial-g-cnn', inputShape: [height, width] };
-}
-
-function checkImages(dataset: DatasetShape, spec: ModelSpec, who: string): string | null {
-  if (!dataset.hasImages) return `${who} needs images (an image dataset); this dataset has ${dataset.nFeatures !== null ? 'numeric features only' : 'none'}`;
-  return spec.params.architecture !== undefined && deepParams(spec).architecture === null ? `${who}: unknown architecture '${String(spec.params.architecture)}'` : null;
-}
-
-function specFor(type: string, argument: string | undefined): ModelSpec {
-  if (argument === undefined) return { name: type, type, params: {} };
-  if (!isArchitectureName(argument)) throw new RangeError(`${type}:ARCH takes one of ${Object.keys(ARCHITECTURES).join(', ')}; got '${argument}'`);
-  return { name: `${type}-${argument.replace(/-cnn$/, '')}`, type, params: { architecture: argument } };
 }
 
 /** What a test may watch or replace: the training call (e.g. to record the rows it is given). */
@@ -123,9 +85,11 @@ class DeepState {
   readonly initial: WeightsByValue;
   readonly images: ImageSet;
   readonly labels: Int32Array;
-  private backendReady: Promise<unknown> | null = null;
-
-  constructor(dataset: ExperimentDataset, params: DeepParams, who: string) {
+  constructor(
+    dataset: ExperimentDataset,
+    private readonly params: DeepParams,
+    who: string,
+  ) {
     const img = dataset.images;
     if (!img) throw new RangeError(`${who} needs a dataset with images`);
     const arch = chooseArchitecture(img.height, img.width, params.architecture);
@@ -137,10 +101,15 @@ class DeepState {
     this.initial = getWeightsByValue(this.model);
   }
 
-  /** Picks the backend once, before the first training, unless the process already chose one. */
-  ready(): Promise<unknown> {
-    this.backendReady ??= tf.getBackend() === 'cpu' || tf.getBackend() === undefined ? selectBackend('auto') : Promise.resolve();
-    return this.backendReady;
+  /**
+   * Makes the preferred backend the active one before each trial: the process may have switched since
+   * (a training run in the same worker picks its own). `auto` keeps any backend but the cpu fallback.
+   */
+  async ready(): Promise<void> {
+    const current = tf.getBackend() as string | undefined;
+    const want = this.params.backend;
+    const ok = want === 'auto' ? current !== undefined && current !== 'cpu' : current === want;
+    if (!ok) await selectBackend(want);
   }
 
   /** Back to the stored initial weights (by value: every trial starts alike). */
@@ -167,6 +136,35 @@ function tablePredictor(all: Float64Array, nOutputs: number): TrialPredictor {
   };
 }
 
+/** TrainOptions' signal and per-batch progress for a trial. */
+function trainHooks(input: TrialInput, epochs: number): Pick<TrainOptions, 'signal' | 'onBatch'> {
+  const { signal, onProgress } = input;
+  return {
+    ...(signal ? { signal } : {}),
+    ...(onProgress
+      ? {
+          onBatch: (b) =>
+            onProgress({ phase: 'training', done: b.epoch * b.batchesPerEpoch + b.batch + 1, total: epochs * b.batchesPerEpoch, epoch: b.epoch + 1, epochs, loss: b.loss }),
+        }
+      : {}),
+  };
+}
+
+/** Inference options: the trial's signal, and progress under `phase`. */
+function inferenceHooks(input: TrialInput, phase: 'latents' | 'predicting'): { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } {
+  const { signal, onProgress } = input;
+  return { ...(signal ? { signal } : {}), ...(onProgress ? { onProgress: (done: number, total: number) => onProgress({ phase, done, total }) } : {}) };
+}
+
+/** The engine's signal and per-iteration progress (the loop is synchronous: a cancel is seen where the signal is checked). */
+function qsaHooks(input: TrialInput): { signal?: AbortSignal; onIteration?: (p: { iteration: number; total: number }) => void } {
+  const { signal, onProgress } = input;
+  return {
+    ...(signal ? { signal } : {}),
+    ...(onProgress ? { onIteration: (p: { iteration: number; total: number }) => onProgress({ phase: 'candidate_selection', done: p.iteration + 1, total: p.total }) } : {}),
+  };
+}
+
 function createQsaHead({ dataset, constraints, settings, spec }: ModelContext, hooks: DeepModelHooks): TrialModel {
   const params = deepParams(spec);
   const state = new DeepState(dataset, params, 'qsa-head');
@@ -181,7 +179,8 @@ function createQsaHead({ dataset, constraints, settings, spec }: ModelContext, h
     lambdaInit: typeof spec.params.lambdaInit === 'number' ? spec.params.lambdaInit : HEAD_QSA.lambdaInit,
   };
   return {
-    async fit({ rows, fraction, seed }): Promise<TrialFit> {
+    async fit(input): Promise<TrialFit> {
+      const { rows, fraction, seed } = input;
       await state.ready();
       const { candidate } = candidateSafetySplit(rows.length, qsa.fracSafety);
       if (candidate.end < 1) return { kind: 'nsf', reason: 'no candidate rows to train the body on' };
@@ -194,10 +193,11 @@ function createQsaHead({ dataset, constraints, settings, spec }: ModelContext, h
         learningRate: params.learningRate,
         seed,
         shuffle: false,
+        ...trainHooks(input, be.epochs),
       });
       const dim = latentDim(state.model);
       // Every dataset row through this trial's body (inference mode); the trial's rows are gathered from it.
-      const allLatents = Float64Array.from(await extractLatents(state.model, state.images, { batchSize: 256 }));
+      const allLatents = Float64Array.from(await extractLatents(state.model, state.images, { batchSize: 256, ...inferenceHooks(input, 'latents') }));
       const trialLatents = new Float64Array(rows.length * dim);
       rows.forEach((r, i) => trialLatents.set(allLatents.subarray(r * dim, (r + 1) * dim), i * dim));
       const result = runQsa({
@@ -219,6 +219,7 @@ function createQsaHead({ dataset, constraints, settings, spec }: ModelContext, h
           nEpochs: null,
           clipTheta: null,
         },
+        ...qsaHooks(input),
       });
       if (result.outcome.kind !== 'passed') return { kind: 'nsf', reason: result.outcome.message };
       const theta = result.outcome.solution;
@@ -238,12 +239,20 @@ function createCnn({ dataset, spec }: ModelContext, hooks: DeepModelHooks): Tria
   const train = hooks.train ?? trainClassifier;
   const K = dataset.nClasses;
   return {
-    async fit({ rows, fraction, seed }): Promise<TrialFit> {
+    async fit(input): Promise<TrialFit> {
+      const { rows, fraction, seed } = input;
       await state.ready();
       const be = batchEpochsFor(params, fraction, dataset.nRows);
       state.reset();
-      await train(state.model, state.images, state.labels, rows, { epochs: be.epochs, batchSize: be.batchSize, learningRate: params.learningRate, seed, shuffle: true });
-      const probs = await predictProbabilities(state.model, state.images, { batchSize: 256 });
+      await train(state.model, state.images, state.labels, rows, {
+        epochs: be.epochs,
+        batchSize: be.batchSize,
+        learningRate: params.learningRate,
+        seed,
+        shuffle: true,
+        ...trainHooks(input, be.epochs),
+      });
+      const probs = await predictProbabilities(state.model, state.images, { batchSize: 256, ...inferenceHooks(input, 'predicting') });
       const nOutputs = K === 2 ? 1 : K;
       const all = new Float64Array(dataset.nRows * nOutputs);
       if (K === 2) for (let i = 0; i < dataset.nRows; i++) all[i] = probs[i * 2 + 1];
@@ -275,13 +284,15 @@ function createQsaFull({ dataset, constraints, settings, spec }: ModelContext): 
   const nOutputs = K === 2 ? 1 : K;
   const objective = primaryObjective(K === 2 ? 'binary_logistic_loss' : 'multiclass_logistic_loss', K);
   return {
-    async fit({ rows, fraction }): Promise<TrialFit> {
+    async fit(input): Promise<TrialFit> {
+      const { rows, fraction } = input;
       await state.ready();
       state.reset();
       const thetaInit = thetaOf(state.model);
       const be = params.batchEpochs?.[String(fraction)] ?? { batchSize: FULL_QSA.batchSize, epochs: FULL_QSA.epochs };
       const result = runQsa({
-        model: new TfjsClassifierModel(state.model, gatherImages(state.images, rows), { nOutputs }),
+        // The model checks the signal per mini-batch too (the engine's loop is synchronous).
+        model: new TfjsClassifierModel(state.model, gatherImages(state.images, rows), { nOutputs, checkCancelled: () => input.signal?.throwIfAborted() }),
         objective,
         constraints,
         data: gatherLabelledRows(dataset, rows),
@@ -299,6 +310,7 @@ function createQsaFull({ dataset, constraints, settings, spec }: ModelContext): 
           nEpochs: be.epochs,
           clipTheta: null,
         },
+        ...qsaHooks(input),
       });
       if (result.outcome.kind !== 'passed') return { kind: 'nsf', reason: result.outcome.message };
       const theta = result.outcome.solution;
@@ -312,74 +324,30 @@ function createQsaFull({ dataset, constraints, settings, spec }: ModelContext): 
   };
 }
 
-/** The `qsa-full` type (Tutorials G/H). */
+/** The `qsa-full` type (Tutorials G/H), with its implementation. */
 export function qsaFullModelType(): ExperimentModelType {
-  return {
-    type: 'qsa-full',
-    kind: 'seldonian',
-    inputs: 'images',
-    execution: 'in-process',
-    description: 'full-model QSA (Tutorials G/H): the whole CNN is the Seldonian model, mini-batches; slow (qsa-full:tutorial-g-cnn|tutorial-j-cnn)',
-    spec: (argument) => specFor('qsa-full', argument),
-    check: (dataset, spec) => checkImages(dataset, spec, 'qsa-full'),
-    create: (context) => createQsaFull(context),
-  };
+  return deepModelType('qsa-full', (context) => createQsaFull(context));
 }
 
-/** The `qsa-head` type; hooks are for tests. */
+/** The `qsa-head` type with its implementation; hooks are for tests. */
 export function qsaHeadModelType(hooks: DeepModelHooks = {}): ExperimentModelType {
-  return {
-    type: 'qsa-head',
-    kind: 'seldonian',
-    inputs: 'images',
-    execution: 'in-process',
-    description: "Tutorial J's body/head pipeline: CNN body trained on the candidate rows, QSA on the head (qsa-head:tutorial-g-cnn|tutorial-j-cnn)",
-    spec: (argument) => specFor('qsa-head', argument),
-    check: (dataset, spec) => checkImages(dataset, spec, 'qsa-head'),
-    create: (context) => createQsaHead(context, hooks),
-  };
+  return deepModelType('qsa-head', (context) => createQsaHead(context, hooks));
 }
 
-/** The `cnn` baseline type; hooks are for tests. */
+/** The `cnn` baseline type with its implementation; hooks are for tests. */
 export function cnnModelType(hooks: DeepModelHooks = {}): ExperimentModelType {
-  return {
-    type: 'cnn',
-    kind: 'baseline',
-    inputs: 'images',
-    execution: 'in-process',
-    description: 'the full CNN trained on all trial rows without constraints (Adam, cross-entropy) (cnn:tutorial-g-cnn|tutorial-j-cnn)',
-    spec: (argument) => specFor('cnn', argument),
-    check: (dataset, spec) => checkImages(dataset, spec, 'cnn'),
-    create: (context) => createCnn(context, hooks),
-  };
-}
-
-export const qsaHeadModel = qsaHeadModelType();
-export const cnnModel = cnnModelType();
-export const qsaFullModel = qsaFullModelType();
-
-/** Registers `qsa-head`, `qsa-full` and `cnn` (idempotent). */
-export function registerDeepExperimentModels(): void {
-  registerExperimentModelType(qsaHeadModel);
-  registerExperimentModelType(qsaFullModel);
-  registerExperimentModelType(cnnModel);
+  return deepModelType('cnn', (context) => createCnn(context, hooks));
 }
 
 /**
- * Sets options of the deep models of a model list, as the CLI gives them: the init seed (the same
- * initial weights for every trial), and batch/epochs per fraction.
+ * Installs the implementations of `qsa-head`, `qsa-full` and `cnn` in this process (idempotent): only
+ * where TensorFlow.js may run (the training worker process, the CLI). Their types are registered
+ * everywhere already (registry.ts, from deep-types.ts).
  */
-export function withDeepOptions(specs: readonly ModelSpec[], options: { initSeed?: number; batchEpochs?: Record<string, BatchEpochs> }): ModelSpec[] {
-  return specs.map((s) =>
-    s.type === 'qsa-head' || s.type === 'qsa-full' || s.type === 'cnn'
-      ? {
-          ...s,
-          params: {
-            ...s.params,
-            ...(options.initSeed !== undefined ? { initSeed: options.initSeed } : {}),
-            ...(options.batchEpochs ? { batchEpochs: options.batchEpochs } : {}),
-          },
-        }
-      : s,
-  );
+export function registerDeepExperimentModels(): void {
+  installDeepImplementations({
+    'qsa-head': (context) => createQsaHead(context, {}),
+    'qsa-full': (context) => createQsaFull(context),
+    cnn: (context) => createCnn(context, {}),
+  });
 }

@@ -14,9 +14,11 @@ export type { ModelKind };
 /**
  * Where trials of this type run. `worker`: in the experiment's worker threads, in parallel (the type
  * must then be in BUILTIN_MODEL_TYPES so the worker's module graph has it). `in-process`: one at a time
- * on the calling thread, e.g. TensorFlow.js models, which cannot share a process across worker threads.
+ * on the calling thread. `process`: TensorFlow.js models, one at a time in the ONE process that does deep
+ * work (tfjs cannot share a process across worker threads, and must not block the app's main process):
+ * the app's training worker when the runner is given a `processSlot`, else the calling thread (the CLI).
  */
-export type ModelExecution = 'worker' | 'in-process';
+export type ModelExecution = 'worker' | 'in-process' | 'process';
 
 /** What the dataset must provide. */
 export type ModelInputs = 'features' | 'images' | 'labels-only';
@@ -37,6 +39,21 @@ export interface TrialInput {
   readonly trialIndex: number;
   /** This trial's seed for anything random in the model (initial weights, batch order); the same for every fraction and model of the trial. */
   readonly seed: number;
+  /** Stops a long fit between batches / iterations (it then throws); models that are quick may ignore it. */
+  readonly signal?: AbortSignal;
+  /** Progress inside a long fit (deep models: per batch of body training, per QSA iteration). */
+  readonly onProgress?: (progress: TrialProgress) => void;
+}
+
+/** Where a long trial is (deep models); `done` of `total` steps of the phase. */
+export interface TrialProgress {
+  readonly phase: 'training' | 'latents' | 'candidate_selection' | 'predicting';
+  readonly done: number;
+  readonly total: number;
+  /** Body training: epoch (1-based) and the batch's loss. */
+  readonly epoch?: number;
+  readonly epochs?: number;
+  readonly loss?: number;
 }
 
 /** A fitted model. Probabilities are row-major with `nOutputs` columns (1 = P(y=1) for binary models). */

@@ -1,18 +1,21 @@
 /**
  * The model registry: model types by their command-line name. The built-in types are here from the
- * start, so every thread that imports this module (the experiment's worker threads too) knows them.
- * A type that runs `in-process` can also be registered at run time, e.g. by the deep-learning module
- * (`registerExperimentModelType(qsaHeadModel)`); one that runs in workers must be added to
- * BUILTIN_MODEL_TYPES, since a worker thread only has the modules its entry imports.
+ * start, so every thread that imports this module (the experiment's worker threads too) knows them, and
+ * so are the deep-learning types (`qsa-head`, `qsa-full`, `cnn`) as descriptors without TensorFlow.js
+ * (deep-types.ts): every process can list and validate them; only a process that installed their
+ * implementations (deep.ts) can run them. A type that runs `in-process` can also be registered at run
+ * time; one that runs in workers must be added to BUILTIN_MODEL_TYPES, since a worker thread only has
+ * the modules its entry imports.
  */
 import { logisticModel, uniformRandomModel, weightedRandomModel } from './baselines';
+import { DEEP_MODEL_DESCRIPTORS } from './deep-types';
 import type { ExperimentModelType } from './model-type';
 import { qsaFeaturesModel } from './qsa-features';
 import type { ModelSpec } from '../types';
 
 export const BUILTIN_MODEL_TYPES: readonly ExperimentModelType[] = [qsaFeaturesModel, logisticModel, uniformRandomModel, weightedRandomModel];
 
-const registry = new Map<string, ExperimentModelType>(BUILTIN_MODEL_TYPES.map((t) => [t.type, t]));
+const registry = new Map<string, ExperimentModelType>([...BUILTIN_MODEL_TYPES, ...DEEP_MODEL_DESCRIPTORS].map((t) => [t.type, t]));
 
 export function registerExperimentModelType(type: ExperimentModelType): void {
   if (!/^[a-z][a-z0-9-]*$/.test(type.type)) throw new RangeError(`model type names are lower-case words joined by '-', got '${type.type}'`);
