@@ -40,7 +40,13 @@ export default defineConfig({
     plugins: [vue()],
     build: {
       outDir: resolve(import.meta.dirname, 'out/renderer'),
-      rolldownOptions: { input: { index: resolve(import.meta.dirname, 'src-renderer/index.html') } },
+      rolldownOptions: {
+        input: {
+          index: resolve(import.meta.dirname, 'src-renderer/index.html'),
+          // The hidden window that trains on webgpu/webgl in the desktop app (src-main/shell/gpu-window.ts).
+          'gpu-trainer': resolve(import.meta.dirname, 'src-renderer/gpu-trainer.html'),
+        },
+      },
     },
   },
 });

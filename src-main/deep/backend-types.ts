@@ -8,14 +8,23 @@ export type BackendPreference = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 
 export const BACKEND_PREFERENCES: readonly BackendPreference[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
 
-/** tf.getBackend() names of the backends the chain can end on. */
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+/** tf.getBackend() names of the backends the chain can end on (webgpu/webgl: in the desktop app's GPU window). */
+export type BackendName = 'tensorflow' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
 /**
  * One link of the chain. `tensorflow` has two: the CUDA build of libtensorflow (tfjs-node-gpu) and the
  * CPU build (tfjs-node); both register the backend name `tensorflow`.
  */
 export type CandidateId = 'tensorflow-gpu' | 'tensorflow-cpu' | 'wasm' | 'cpu';
+
+/**
+ * Links that exist only in the Electron app: TF.js's webgpu and webgl backends in a hidden renderer
+ * window (src-main/shell/gpu-window.ts), used when its adapter is a real GPU. They cannot be loaded
+ * into a Node process, so no default loader exists: the desktop app injects them (gpuWindowLoaders).
+ */
+export type GpuWindowCandidateId = 'webgpu' | 'webgl';
+
+export type ChainCandidateId = CandidateId | GpuWindowCandidateId;
 
 /** What a loader reports once its backend is the active one. */
 export interface LoadedBackend {
@@ -29,15 +38,20 @@ export interface LoadedBackend {
   readonly simd?: boolean;
   /** Threads of the wasm backend's XNNPACK pool (wasm only). */
   readonly threads?: number;
+  /** The GPU as the browser names it (webgpu/webgl only). */
+  readonly adapter?: string;
+  /** Set when the backend runs outside this process: in the desktop app's hidden GPU window. */
+  readonly where?: 'gpu-window';
 }
 
 /** Loads one candidate and makes it tf's active backend, or throws (ideally a BackendUnavailableError). */
 export type BackendLoader = () => Promise<LoadedBackend>;
 
-export type BackendLoaders = Readonly<Record<CandidateId, BackendLoader>>;
+/** The process's own links always; the GPU window's only where the desktop app provides them. */
+export type BackendLoaders = Readonly<Record<CandidateId, BackendLoader>> & Readonly<Partial<Record<GpuWindowCandidateId, BackendLoader>>>;
 
 export interface BackendAttempt {
-  readonly candidate: CandidateId;
+  readonly candidate: ChainCandidateId;
   readonly ok: boolean;
   /** Human-readable: why it failed, or what loaded. */
   readonly reason: string;

@@ -3,7 +3,9 @@
  * `tensorflow` (tfjs-node-gpu, CUDA) → `tensorflow` (tfjs-node, CPU libtensorflow) → `wasm` (SIMD) → `cpu`.
  * An explicit preference tries only its own candidates and fails loudly rather than silently running
  * somewhere else: a user who asked for `tensorflow` must learn why they did not get it.
- * (The Electron app's webgpu/webgl renderer link lives with the renderer, not here.)
+ * In the Electron app only, `webgpu` then `webgl` (TF.js in a hidden renderer window on a real GPU) come
+ * between the native links and wasm: the app passes their loaders (backend-gpu-window.ts, built from the
+ * window's adapter probe); elsewhere they are absent from the chain and from its report.
  */
 import { defaultLoaders } from './backend-loaders';
 import {
@@ -14,6 +16,8 @@ import {
   type BackendPreference,
   type BackendReport,
   type CandidateId,
+  type ChainCandidateId,
+  type GpuWindowCandidateId,
   type LoadedBackend,
 } from './backend-types';
 
@@ -28,19 +32,38 @@ export const CANDIDATES_BY_PREFERENCE: Readonly<Record<BackendPreference, readon
   cpu: ['cpu'],
 };
 
+/** Where the GPU window's links go in the `auto` chain: after the native links, before wasm. */
+export const GPU_WINDOW_CANDIDATES: readonly GpuWindowCandidateId[] = ['webgpu', 'webgl'];
+
+/**
+ * The candidates `preference` tries with these loaders: the GPU window's links join `auto` only when
+ * their loaders are given (the desktop app). An explicit preference never includes them: the contract's
+ * preferences name libraries a Node process can load.
+ */
+export function chainFor(preference: BackendPreference, loaders: BackendLoaders): readonly ChainCandidateId[] {
+  const candidates = CANDIDATES_BY_PREFERENCE[preference];
+  if (candidates === undefined) throw new RangeError(`selectBackend: unknown preference '${String(preference)}' (auto, tensorflow, wasm, cpu)`);
+  if (preference !== 'auto') return candidates;
+  const gpu = GPU_WINDOW_CANDIDATES.filter((id) => loaders[id] !== undefined);
+  const at = candidates.indexOf('wasm');
+  return [...candidates.slice(0, at), ...gpu, ...candidates.slice(at)];
+}
+
 /**
  * Makes the chosen backend tf's active one and reports what was tried. Throws BackendSelectionError
  * (with every attempt's reason) when none of the preference's candidates loads.
  * @example const report = await selectBackend('auto'); // { name: 'wasm', simd: true, attempts: [...] }
  */
 export async function selectBackend(preference: BackendPreference = 'auto', loaders: BackendLoaders = defaultLoaders): Promise<BackendReport> {
-  const candidates = CANDIDATES_BY_PREFERENCE[preference];
-  if (candidates === undefined) throw new RangeError(`selectBackend: unknown preference '${String(preference)}' (auto, tensorflow, wasm, cpu)`);
+  const candidates = chainFor(preference, loaders);
   const attempts: BackendAttempt[] = [];
   for (const candidate of candidates) {
     let loaded: LoadedBackend;
     try {
-      loaded = await loaders[candidate]();
+      const loader = loaders[candidate];
+      // chainFor only lists GPU-window links whose loader is there.
+      if (loader === undefined) throw new BackendUnavailableError(`${candidate}: no loader in this process`);
+      loaded = await loader();
     } catch (error) {
       attempts.push({ candidate, ok: false, reason: failureReason(candidate, error) });
       continue;
@@ -51,7 +74,7 @@ export async function selectBackend(preference: BackendPreference = 'auto', load
   throw new BackendSelectionError(preference, attempts);
 }
 
-function failureReason(candidate: CandidateId, error: unknown): string {
+function failureReason(candidate: ChainCandidateId, error: unknown): string {
   if (error instanceof BackendUnavailableError) return error.message;
   // An unexpected throw is still a reason to fall through, but say it was unexpected.
   const message = error instanceof Error ? error.message : String(error);
@@ -61,6 +84,8 @@ function failureReason(candidate: CandidateId, error: unknown): string {
 /** One line for humans, e.g. "@tensorflow/tfjs-backend-wasm 4.22.0, SIMD, 1 thread". */
 export function describeLoaded(b: LoadedBackend): string {
   const parts = [`${b.package} ${b.version}`];
+  if (b.adapter !== undefined) parts.push(b.adapter);
+  if (b.where === 'gpu-window') parts.push("in the desktop app's GPU window");
   if (b.device !== undefined) parts.push(b.device === 'gpu' ? 'CUDA GPU' : 'libtensorflow on CPU');
   if (b.simd !== undefined) parts.push(b.simd ? 'SIMD' : 'no SIMD (slower)');
   if (b.threads !== undefined) parts.push(`${b.threads} thread${b.threads === 1 ? '' : 's'}`);

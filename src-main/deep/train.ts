@@ -82,9 +82,28 @@ function epochOrder(rows: Int32Array, seed: number, epoch: number): Int32Array {
   return order;
 }
 
-/** Lets an abort (or anything else queued) run between batches; a batch itself is synchronous. */
+/**
+ * Lets an abort (or anything else queued) run between batches; a batch itself is synchronous. This module
+ * also trains in the desktop app's GPU window (src-renderer/gpu-trainer), a browser page: there is no
+ * setImmediate there, and setTimeout(0) is clamped to ≥ 4 ms once nested, so a MessageChannel task.
+ */
+const setImmediateIfAny = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
+/** The DOM MessagePort members used below (Node's typings describe worker_threads' port instead). */
+interface TaskPort {
+  onmessage: (() => void) | null;
+  postMessage(message: null): void;
+  close(): void;
+}
 function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+  if (setImmediateIfAny !== undefined) return new Promise((resolve) => setImmediateIfAny(resolve));
+  return new Promise((resolve) => {
+    const { port1, port2 } = new MessageChannel() as unknown as { port1: TaskPort; port2: TaskPort };
+    port1.onmessage = () => {
+      port1.close();
+      resolve();
+    };
+    port2.postMessage(null);
+  });
 }
 
 /**

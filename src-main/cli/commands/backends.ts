@@ -22,6 +22,9 @@ export const backendsHelp = `fairbound backends [--backend auto|tensorflow|wasm|
 const CANDIDATE_LABELS: Readonly<Record<BackendAttempt['candidate'], string>> = {
   'tensorflow-gpu': 'tensorflow (tfjs-node-gpu, CUDA)',
   'tensorflow-cpu': 'tensorflow (tfjs-node, CPU)',
+  // Only in the desktop app's report (the CLI's chain never has them): kept so the labels stay total.
+  webgpu: 'webgpu (desktop GPU window)',
+  webgl: 'webgl (desktop GPU window)',
   wasm: 'wasm',
   cpu: 'cpu',
 };

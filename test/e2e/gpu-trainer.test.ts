@@ -1,0 +1,248 @@
+// The desktop app's GPU trainer page (src-renderer/gpu-trainer.html, built into out/renderer by
+// `npm run build:app`) in Debian's chromium with software WebGL (ANGLE on SwiftShader), driven through
+// the same client the Electron main process uses (GpuTrainerClient) over a MessagePort. Invariants:
+// the probe classifies SwiftShader as software, so the chain skips webgl (and webgpu) and ends on the
+// next link; forced onto software webgl, training a tiny CNN gives the weights the cpu backend gives for
+// the same seed, data and options (within float32 tolerance, see below); cancel stops between batches;
+// a malformed message gets an error reply, not silence. Fails on any page or console error.
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, sep } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildModel, type ArchitectureSpec } from '../../src-main/deep/architectures';
+import { GpuTrainerClient, GpuTrainerError, gpuWindowLoaders, type GpuTrainerTransport, type TrainJob } from '../../src-main/deep/backend-gpu-window';
+import { BackendUnavailableError, selectBackend, type BackendLoaders } from '../../src-main/deep/backends';
+import { CancelledError } from '../../src-main/deep/cancel';
+import { bandImages } from '../../src-main/deep/synthetic';
+import { trainClassifier } from '../../src-main/deep/train';
+import { getWeightsByValue } from '../../src-main/deep/weights';
+import { GPU_TRAINER_CONNECT, type GpuProbe } from '../../src-shared/contract/gpu-trainer';
+import { CHROMIUM_PATH, chromiumAvailable } from '../support/chromium';
+import { RENDERER } from './app-harness';
+
+/** A CNN small enough for SwiftShader: conv → ReLU → pool → batch norm → dense head (every layer kind the tutorials use). */
+const TINY_CNN: ArchitectureSpec = {
+  name: 'tiny-cnn',
+  description: 'test network',
+  defaultInputShape: [8, 8, 1],
+  layers: [
+    { kind: 'conv2d', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' },
+    { kind: 'maxPool2d', poolSize: 2 },
+    { kind: 'batchNorm', epsilon: 1e-5, momentum: 0.9 },
+    { kind: 'flatten' },
+    { kind: 'dense', units: 'classes' },
+  ],
+};
+
+const MODEL_SEED = 11;
+const data = bandImages({ n: 48, height: 8, width: 8, numClasses: 2, seed: 5 });
+
+function job(options: Partial<TrainJob['options']> = {}, allowSoftware = true): TrainJob {
+  return {
+    backend: 'webgl',
+    allowSoftware,
+    model: { architecture: TINY_CNN, inputShape: [8, 8, 1], numClasses: 2, seed: MODEL_SEED },
+    images: data.images,
+    labels: data.labels,
+    options: { epochs: 2, batchSize: 16, learningRate: 0.01, seed: 3, ...options },
+  };
+}
+
+const TYPES: Readonly<Record<string, string>> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css' };
+
+/** The built renderer folder on 127.0.0.1 (a secure context, as WebGPU requires; file:// pages cannot be served the module scripts). */
+function serveRenderer(): Promise<Server> {
+  const server = createServer((request, response) => {
+    const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
+    const file = normalize(join(RENDERER, path));
+    if (!file.startsWith(RENDERER + sep) || !existsSync(file)) {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+/**
+ * A transport into the page: the test keeps one end of a MessageChannel inside the page and hands the
+ * other to the trainer exactly as the Electron preload does (window.postMessage with the port).
+ * Playwright carries typed arrays both ways.
+ */
+async function connect(page: Page): Promise<GpuTrainerTransport> {
+  const listeners = new Set<(message: unknown) => void>();
+  await page.exposeFunction('__fromTrainer', (message: unknown) => {
+    for (const listener of listeners) listener(message);
+  });
+  await page.evaluate((connectMessage) => {
+    const w = window as unknown as { __toTrainer: MessagePort; __fromTrainer: (m: unknown) => void };
+    const channel = new MessageChannel();
+    channel.port1.onmessage = (event) => w.__fromTrainer(event.data);
+    w.__toTrainer = channel.port1;
+    window.postMessage(connectMessage, '*', [channel.port2]);
+  }, GPU_TRAINER_CONNECT);
+  return {
+    post: (message) => {
+      void page.evaluate((m) => (window as unknown as { __toTrainer: MessagePort }).__toTrainer.postMessage(m), message as never);
+    },
+    onMessage: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    close: () => listeners.clear(),
+  };
+}
+
+describe.skipIf(!chromiumAvailable)('GPU trainer page in chromium (software WebGL)', () => {
+  let server: Server;
+  let browser: Browser;
+  let page: Page;
+  let client: GpuTrainerClient;
+  let transport: GpuTrainerTransport;
+  let probe: GpuProbe;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(join(RENDERER, 'gpu-trainer.html'))) throw new Error(`${RENDERER}/gpu-trainer.html is missing: run npm run build:app`);
+    server = await serveRenderer();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      headless: true,
+      // Software WebGL 2 through ANGLE on SwiftShader (Chromium 139+ wants --enable-unsafe-swiftshader for
+      // it); WebGPU is enabled so the probe sees whatever adapter this build offers (none, or SwiftShader).
+      args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--enable-unsafe-webgpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = await browser.newPage();
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+    });
+    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/gpu-trainer.html`);
+    transport = await connect(page);
+    client = new GpuTrainerClient(transport);
+    const ready = await client.ready;
+    expect(ready).toEqual({ type: 'ready', protocol: 1, tfjs: tf.version.tfjs });
+    probe = await client.probe();
+  });
+  afterAll(async () => {
+    client?.close();
+    await browser?.close();
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  it('classifies SwiftShader WebGL as software, so the chain skips the GPU window and ends on the next link', async () => {
+    expect(probe.webgl).toMatchObject({ api: 'webgl', available: true, software: true, backendBundled: true });
+    expect(probe.webgl.adapter).toMatch(/SwiftShader/);
+    expect(probe.webgl.reason).toBe('software renderer SwiftShader');
+    // WebGPU here is either absent or SwiftShader's fallback adapter: never a GPU the chain would use.
+    expect(probe.webgpu.backendBundled).toBe(true);
+    expect(probe.webgpu.available === false || probe.webgpu.software).toBe(true);
+
+    const fail = (id: string) => async () => {
+      throw new BackendUnavailableError(`${id} is not installed (test)`);
+    };
+    const loaders: BackendLoaders = {
+      'tensorflow-gpu': fail('tensorflow-gpu'),
+      'tensorflow-cpu': fail('tensorflow-cpu'),
+      wasm: async () => ({ name: 'wasm', package: '@tensorflow/tfjs-backend-wasm', version: '4.22.0', simd: true, threads: 1 }),
+      cpu: fail('cpu'),
+      ...gpuWindowLoaders(probe, { tfjsVersion: tf.version.tfjs }),
+    };
+    const report = await selectBackend('auto', loaders);
+    expect(report.name).toBe('wasm');
+    expect(report.attempts.map((a) => a.candidate)).toEqual(['tensorflow-gpu', 'tensorflow-cpu', 'webgpu', 'webgl', 'wasm']);
+    expect(report.attempts[3]).toEqual({ candidate: 'webgl', ok: false, reason: 'webgl skipped: software renderer SwiftShader' });
+    expect(report.attempts[2].reason).toMatch(/^webgpu (unavailable|skipped): /);
+    expect(problems).toEqual([]);
+  });
+
+  it('refuses to train on the software adapter unless forced', async () => {
+    const error = await client.train(job({}, false)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GpuTrainerError);
+    expect(error).toMatchObject({ code: 'software_adapter', message: 'webgl skipped: software renderer SwiftShader' });
+  });
+
+  it('trains on webgl (forced) to the weights the cpu backend trains from the same seed and data', async () => {
+    const progress: number[] = [];
+    const trained = await client.train(job(), { onProgress: (p) => progress.push(p.loss) });
+    expect(trained.backend).toMatchObject({ name: 'webgl', package: '@tensorflow/tfjs-backend-webgl', software: true });
+    expect(trained.result).toMatchObject({ batches: 6, images: 96 });
+    expect(progress).toHaveLength(6);
+
+    // The reference: the same code on tfjs's cpu backend in this process.
+    await tf.setBackend('cpu');
+    const model = buildModel(TINY_CNN, { numClasses: 2, seed: MODEL_SEED, inputShape: [8, 8, 1] });
+    const initial = getWeightsByValue(model);
+    const cpuLosses: number[] = [];
+    const { options } = job();
+    await trainClassifier(model, data.images, data.labels, { start: 0, end: data.images.n }, { ...options, onBatch: (p) => cpuLosses.push(p.loss) });
+    const reference = getWeightsByValue(model);
+    model.dispose();
+
+    expect(trained.weights.names).toEqual(reference.names);
+    expect(trained.weights.shapes).toEqual(reference.shapes);
+    // Tolerance: both sides compute in float32 but in different orders and with different kernels (GLSL
+    // shaders on SwiftShader vs JS loops), so single ops differ by a few ulps (~1e-7 relative). Compare
+    // each tensor's difference with how far training moved it (six Adam steps of lr 0.01: ~0.05): measured
+    // here at ≤ 1.1e-6 of the move. Adam divides each gradient by its own RMS, which can amplify the
+    // difference of a near-zero gradient, and a real GPU's arithmetic differs from SwiftShader's, so the
+    // bound is 1e-4, a hundredfold margin; a wrong gradient, batch order or initial weight gives order 1.
+    for (let t = 0; t < reference.names.length; t++) {
+      const gpu = trained.weights.data[t];
+      const cpu = reference.data[t];
+      const init = initial.data[t];
+      let diff = 0;
+      let moved = 0;
+      for (let i = 0; i < cpu.length; i++) {
+        diff = Math.max(diff, Math.abs(gpu[i] - cpu[i]));
+        moved = Math.max(moved, Math.abs(cpu[i] - init[i]));
+      }
+      expect(moved, `${reference.names[t]} must have changed`).toBeGreaterThan(0);
+      expect(diff / moved, `${reference.names[t]}: max |webgl − cpu| = ${diff}, max change ${moved}`).toBeLessThan(1e-4);
+    }
+    for (let b = 0; b < cpuLosses.length; b++) expect(Math.abs(progress[b] - cpuLosses[b])).toBeLessThan(1e-4 * Math.max(1, cpuLosses[b]));
+    expect(problems).toEqual([]);
+  });
+
+  it('cancels between batches and keeps answering', async () => {
+    const controller = new AbortController();
+    let batches = 0;
+    const outcome = await client
+      .train(job({ epochs: 200, batchSize: 8 }), {
+        signal: controller.signal,
+        onProgress: () => {
+          batches++;
+          if (batches === 2) controller.abort();
+        },
+      })
+      .catch((e: unknown) => e);
+    expect(outcome).toBeInstanceOf(CancelledError);
+    // The cancel arrives while a batch may be running: it stops before the next one, far from 200 epochs × 6 batches.
+    expect(batches).toBeLessThan(10);
+    // The page is free again: a new job is not refused as busy.
+    const trained = await client.train(job({ epochs: 1 }));
+    expect(trained.result.batches).toBe(3);
+    expect(problems).toEqual([]);
+  });
+
+  it('answers a malformed message with an error reply', async () => {
+    const replies: unknown[] = [];
+    const off = transport.onMessage((message) => replies.push(message));
+    try {
+      transport.post({ type: 'train', id: 9001, backend: 'webgl' });
+      transport.post('not a message');
+      await expect.poll(() => replies.length).toBe(2);
+      expect(replies[0]).toMatchObject({ type: 'error', id: 9001, error: { code: 'bad_message' } });
+      expect((replies[0] as { error: { message: string } }).error.message).toMatch(/^not a GPU trainer request: model: /);
+      expect(replies[1]).toMatchObject({ type: 'error', id: null, error: { code: 'bad_message' } });
+    } finally {
+      off();
+    }
+    // An id-less error fails whatever is pending; nothing was. The connection still serves requests.
+    expect((await client.probe()).webgl.software).toBe(true);
+    expect(problems).toEqual([]);
+  });
+});
