@@ -26,8 +26,22 @@ describe.skipIf(!chromiumAvailable)('experiments in chromium', () => {
   it('runs a tiny experiment and shows its three plots, the table and the export', async () => {
     const { page } = app;
     await expect.poll(() => page.getByTestId('exp-dataset').locator('option').count()).toBe(1);
-    await page.getByTestId('exp-constraint').fill('abs((PR | [M]) - (PR | [F])) <= 0.2');
-    await page.getByTestId('exp-delta').fill('0.1');
+    // Two constraints, each with its own δ; a typo in the second shows its caret until it is fixed.
+    await page.getByTestId('exp-constraint-0').fill('abs((PR | [M]) - (PR | [F])) <= 0.2');
+    await page.getByTestId('exp-constraint-delta-0').fill('0.1');
+    await page.getByTestId('exp-constraint-add').click();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('exp-constraint-1');
+    await page.getByTestId('exp-constraint-1').fill('ACC | [X] >= 0.5');
+    await expect.poll(() => page.getByTestId('exp-constraint-error-1').textContent()).toContain('^');
+    await app.screenshot('experiments-form-constraint-error');
+    await page.getByTestId('exp-constraint-1').fill('(ACC | [F]) >= 0.55');
+    await page.getByTestId('exp-constraint-delta-1').fill('0.05');
+    await expect.poll(() => page.getByTestId('exp-constraint-parsed-1').textContent()).toContain('0.55-((ACC | [F]))');
+    expect(await page.getByTestId('exp-constraint-error-1').count()).toBe(0);
+    // A third row added and removed again.
+    await page.getByTestId('exp-constraint-add').click();
+    await page.getByTestId('exp-constraint-remove-2').click();
+    expect(await page.getByTestId('exp-constraint-2').count()).toBe(0);
     await page.getByTestId('exp-fractions').fill('0.3, 1');
     await page.getByTestId('exp-trials').fill('2');
     await page.getByTestId('exp-iterations').fill('50');
@@ -36,7 +50,15 @@ describe.skipIf(!chromiumAvailable)('experiments in chromium', () => {
     await page.getByTestId('exp-start').click();
     await expect.poll(() => page.getByTestId('exp-job-status').textContent(), { timeout: 60_000 }).toContain('done');
     await expect.poll(() => page.getByTestId('exp-detail').textContent()).toContain('completed');
+    // One row of the three plots per constraint.
     await expect.poll(() => page.getByTestId('experiment-plot-0').locator('canvas').count()).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId('experiment-plot-1').locator('canvas').count()).toBeGreaterThan(0);
+    expect(await page.getByTestId('experiment-plot-2').count()).toBe(0);
+    const stored = await app.bridge.services.invoke('experiments.get', { experimentId: 1 });
+    expect(stored.ok && (stored.value as { experiment: { constraints: { source: string; delta: number }[] } }).experiment.constraints.map((c) => [c.source, c.delta])).toEqual([
+      ['abs((PR | [M]) - (PR | [F])) <= 0.2', 0.1],
+      ['(ACC | [F]) >= 0.55', 0.05],
+    ]);
     expect(await page.getByTestId('exp-table').locator('tbody tr').count()).toBe(4);
     const folder = join(app.dir, 'export');
     await page.getByTestId('exp-export-folder').fill(folder);
