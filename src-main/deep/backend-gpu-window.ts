@@ -14,11 +14,14 @@ import {
   type GpuProbe,
   type GpuTrainerErrorCode,
   type GpuTrainerReply,
-  type TrainRequest,
   type TrainedReply,
 } from '../../src-shared/contract/gpu-trainer';
+import type { ArchitectureSpec, InitScheme } from './architectures';
 import { BackendUnavailableError, type BackendLoader, type GpuWindowCandidateId, type LoadedBackend } from './backend-types';
 import { CancelledError } from './cancel';
+import type { ImageSet } from './images';
+import type { TrainOptions } from './train';
+import type { WeightsByValue } from './weights';
 
 const PACKAGES: Readonly<Record<GpuBackendName, string>> = { webgpu: '@tensorflow/tfjs-backend-webgpu', webgl: '@tensorflow/tfjs-backend-webgl' };
 
@@ -70,10 +73,26 @@ export class GpuTrainerError extends Error {
   }
 }
 
-export type TrainJob = Omit<TrainRequest, 'type' | 'id' | 'allowSoftware' | 'model'> & {
+/** A train request as this side holds it (readonly shapes of src-main/deep); the page validates it on arrival. */
+export interface TrainJob {
+  readonly backend: GpuBackendName;
+  /** Train even on a software adapter (tests); the chain never sets it. */
   readonly allowSoftware?: boolean;
-  readonly model: Omit<TrainRequest['model'], 'init'> & { readonly init?: TrainRequest['model']['init'] };
-};
+  readonly model: {
+    readonly architecture: ArchitectureSpec;
+    readonly inputShape: readonly [number, number, number];
+    readonly numClasses: number;
+    readonly seed: number;
+    readonly init?: InitScheme;
+    /** The run's stored initial weights (else drawn from `seed`, which gives the same values). */
+    readonly initialWeights?: WeightsByValue;
+  };
+  readonly images: ImageSet;
+  readonly labels: Int32Array;
+  /** The rows to train on (the candidate rows); all when absent. */
+  readonly rows?: Int32Array;
+  readonly options: Omit<TrainOptions, 'signal' | 'onBatch'>;
+}
 
 export interface TrainHandlers {
   readonly onProgress?: (progress: Extract<GpuTrainerReply, { type: 'progress' }>['progress']) => void;

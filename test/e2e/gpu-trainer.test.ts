@@ -78,15 +78,20 @@ async function connect(page: Page): Promise<GpuTrainerTransport> {
     for (const listener of listeners) listener(message);
   });
   await page.evaluate((connectMessage) => {
-    const w = window as unknown as { __toTrainer: MessagePort; __fromTrainer: (m: unknown) => void };
-    const channel = new MessageChannel();
-    channel.port1.onmessage = (event) => w.__fromTrainer(event.data);
-    w.__toTrainer = channel.port1;
-    window.postMessage(connectMessage, '*', [channel.port2]);
+    // Page-side code, typed structurally: this project's test typings are Node's, not the DOM's.
+    interface Port {
+      onmessage: ((event: { data: unknown }) => void) | null;
+      postMessage(message: unknown): void;
+    }
+    const scope = globalThis as unknown as { __toTrainer: Port; __fromTrainer(m: unknown): void; postMessage(m: unknown, origin: string, transfer: Port[]): void };
+    const channel = new MessageChannel() as unknown as { port1: Port; port2: Port };
+    channel.port1.onmessage = (event) => scope.__fromTrainer(event.data);
+    scope.__toTrainer = channel.port1;
+    scope.postMessage(connectMessage, '*', [channel.port2]);
   }, GPU_TRAINER_CONNECT);
   return {
     post: (message) => {
-      void page.evaluate((m) => (window as unknown as { __toTrainer: MessagePort }).__toTrainer.postMessage(m), message as never);
+      void page.evaluate((m) => (globalThis as unknown as { __toTrainer: { postMessage(m: unknown): void } }).__toTrainer.postMessage(m), message as never);
     },
     onMessage: (listener) => {
       listeners.add(listener);
