@@ -2,11 +2,12 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { app, BrowserWindow, dialog, shell } from 'electron';
 import { createServices, type Services } from '../services';
-import { resolveDatabasePath } from '../store/database';
+import { defaultDatabasePath, resolveDatabasePath } from '../store/database';
 import packageJson from '../../package.json';
 import { nativeOpenDialog } from './dialogs';
 import { registerIpc } from './ipc';
 import { aboutDetail, installMenu } from './menu';
+import { recentWorkspaces, rememberWorkspace, startupWorkspace } from './workspace-memory';
 
 // Thin Electron shell: one locked-down window on the bundled renderer, and the contract's two IPC
 // channels. All work lives in plain modules under src-main (services) that the CLI, the browser-mode
@@ -74,14 +75,30 @@ function attach(next: Services): void {
   refreshMenu();
 }
 
+/** Where the last workspace is remembered across restarts (src-main/shell/workspace-memory.ts). */
+const memoryFolder = (): string => app.getPath('userData');
+
 function refreshMenu(): void {
   installMenu({
     appName: 'Fairbound',
     packaged: app.isPackaged,
     platform: process.platform,
     workspacePath: services?.context.dbPath ?? resolveDatabasePath(),
-    actions: { openWorkspace: () => void openWorkspaceDialog(), newWorkspace: () => void newWorkspaceDialog(), about: () => void showAbout(), openDataFolder },
+    recent: recentWorkspaces(memoryFolder()),
+    actions: {
+      openWorkspace: () => void openWorkspaceDialog(),
+      newWorkspace: () => void newWorkspaceDialog(),
+      openRecent: (path) => void switchWorkspace(path),
+      about: () => void showAbout(),
+      openDataFolder,
+    },
   });
+}
+
+/** Remembers the workspace now open, for the next start, and shows it under File → Open recent. */
+function remember(dbPath: string): void {
+  if (!rememberWorkspace(memoryFolder(), dbPath)) console.warn(`could not remember the workspace ${dbPath} in ${memoryFolder()}`);
+  refreshMenu();
 }
 
 let switching = false;
@@ -101,6 +118,7 @@ async function switchWorkspace(dbPath: string): Promise<void> {
     services = undefined;
     try {
       attach(openServices(dbPath));
+      remember(dbPath);
     } catch (err) {
       dialog.showErrorBox('Cannot open the workspace', `${dbPath}\n\n${err instanceof Error ? err.message : String(err)}`);
       attach(openServices(previous));
@@ -153,8 +171,22 @@ function openDataFolder(): void {
   });
 }
 
+/**
+ * Opens $FAIRBOUND_DB if set, else the workspace opened last (if it still exists), else the default; a
+ * remembered workspace that fails to open is reported and the default opened instead.
+ */
 function start(): void {
-  attach(openServices(resolveDatabasePath()));
+  const choice = startupWorkspace(memoryFolder());
+  if (choice.note) console.info(`workspace: ${choice.note}; opening ${choice.path}`);
+  try {
+    attach(openServices(choice.path));
+  } catch (err) {
+    if (choice.source !== 'remembered') throw err;
+    const fallback = defaultDatabasePath();
+    dialog.showErrorBox('Cannot open the last workspace', `${choice.path}\n\n${err instanceof Error ? err.message : String(err)}\n\nOpening ${fallback} instead.`);
+    attach(openServices(fallback));
+  }
+  if (choice.source !== 'env' && services) remember(services.context.dbPath);
   createWindow();
 }
 

@@ -9,6 +9,8 @@ export interface MenuActions {
   openWorkspace(): void;
   /** Create a workspace database where the user says, and restart the services on it. */
   newWorkspace(): void;
+  /** Open one of the recent workspaces (File → Open recent). */
+  openRecent?(path: string): void;
   /** The About box with the versions. */
   about(): void;
   /** The workspace's folder in the OS file manager. */
@@ -22,6 +24,8 @@ export interface MenuState {
   readonly platform: NodeJS.Platform;
   /** The workspace database in use (`:memory:` has no folder to open). */
   readonly workspacePath: string;
+  /** Workspaces opened before that still exist, most recent first (File → Open recent; the current one is left out). */
+  readonly recent?: readonly string[];
   readonly actions: MenuActions;
 }
 
@@ -52,6 +56,7 @@ export function menuTemplate(state: MenuState): MenuItemConstructorOptions[] {
     submenu: [
       { id: 'open-workspace', label: 'Open workspace…', accelerator: 'CmdOrCtrl+O', click: () => actions.openWorkspace() },
       { id: 'new-workspace', label: 'New workspace…', accelerator: 'CmdOrCtrl+Shift+N', click: () => actions.newWorkspace() },
+      ...recentMenu(state),
       { type: 'separator' },
       mac ? { role: 'close' } : { role: 'quit' },
     ],
@@ -83,6 +88,14 @@ export function menuTemplate(state: MenuState): MenuItemConstructorOptions[] {
     ],
   };
   return [...(mac ? [{ role: 'appMenu' } as const] : []), file, edit, view, window, help];
+}
+
+/** File → Open recent: the remembered workspaces other than the current one (none: no submenu). */
+function recentMenu(state: MenuState): MenuItemConstructorOptions[] {
+  const open = state.actions.openRecent;
+  const recent = (state.recent ?? []).filter((p) => p !== state.workspacePath);
+  if (!open || recent.length === 0) return [];
+  return [{ id: 'open-recent', label: 'Open recent', submenu: recent.map((path, i) => ({ id: `open-recent-${i}`, label: path, click: () => open(path) })) }];
 }
 
 /** Builds and installs the menu (call again when the state changes, e.g. another workspace). */

@@ -30,7 +30,7 @@ describe.skipIf(!chromiumAvailable)('experiments in chromium', () => {
     await page.getByTestId('exp-constraint-0').fill('abs((PR | [M]) - (PR | [F])) <= 0.2');
     await page.getByTestId('exp-constraint-delta-0').fill('0.1');
     await page.getByTestId('exp-constraint-add').click();
-    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('exp-constraint-1');
+    await expect.poll(() => page.getByTestId('exp-constraint-1').evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
     await page.getByTestId('exp-constraint-1').fill('ACC | [X] >= 0.5');
     await expect.poll(() => page.getByTestId('exp-constraint-error-1').textContent()).toContain('^');
     await app.screenshot('experiments-form-constraint-error');

@@ -132,7 +132,7 @@ describe.skipIf(!chromiumAvailable)('training runs in chromium', () => {
     await expect.poll(() => page.getByTestId('run-verdict-word').count()).toBe(1);
     await page.getByTestId('run-delete').click();
     await page.getByTestId('run-delete-confirm').click();
-    await expect.poll(() => page.evaluate(() => window.location.hash)).toBe('#/runs');
+    await expect.poll(() => new URL(page.url()).hash).toBe('#/runs');
     await expect.poll(() => page.getByTestId('runs-list').locator('tbody tr').count()).toBe(1);
     const listed = await app.bridge.services.invoke('runs.list', {});
     expect(listed.ok && (listed.value as { id: number }[]).map((r) => r.id)).toEqual([3]);

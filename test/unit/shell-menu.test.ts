@@ -43,6 +43,19 @@ const click = (item: MenuItemConstructorOptions): void => (item.click as () => v
 beforeEach(() => vi.clearAllMocks());
 
 describe('menuTemplate', () => {
+  it('lists recent workspaces other than the current one under File → Open recent, opening the one clicked', () => {
+    const openRecent = vi.fn();
+    const s = state({ recent: ['/home/u/.fairbound/fairbound.db', '/data/other.db', '/data/third.db'] });
+    const file = submenu(menuTemplate({ ...s, actions: { ...s.actions, openRecent } }), 'File');
+    const recent = byId(file, 'open-recent');
+    if (!Array.isArray(recent.submenu)) throw new Error('no submenu');
+    expect(recent.submenu.map((i) => i.label)).toEqual(['/data/other.db', '/data/third.db']);
+    click(recent.submenu[1]);
+    expect(openRecent).toHaveBeenCalledWith('/data/third.db');
+    // Nothing recent (or no action): no submenu.
+    expect(submenu(menuTemplate(state({ recent: ['/home/u/.fairbound/fairbound.db'] })), 'File').some((i) => i.id === 'open-recent')).toBe(false);
+  });
+
   it('has File, Edit, View, Window and Help, in that order', () => {
     const template = menuTemplate(state());
     expect(template.map((m) => m.label ?? m.role)).toEqual(['File', 'Edit', 'View', 'windowMenu', 'help']);
