@@ -15,6 +15,7 @@ export default defineConfig({
           index: resolve(import.meta.dirname, 'src-main/shell/main.ts'),
           'train-worker': resolve(import.meta.dirname, 'src-main/runs/worker-entry.ts'),
           'trial-worker': resolve(import.meta.dirname, 'src-main/experiments/trial-worker.ts'),
+          'import-worker': resolve(import.meta.dirname, 'src-main/services/import-worker-entry.ts'),
         },
         output: { entryFileNames: (chunk) => (chunk.name === 'index' ? '[name].js' : '[name].mjs') },
         // audit.report's PDF drives the system Chromium through playwright-core (a dev dependency), loaded
@@ -30,7 +31,11 @@ export default defineConfig({
       externalizeDeps: false,
       // Sandboxed preloads cannot be ES modules.
       rolldownOptions: {
-        input: { index: resolve(import.meta.dirname, 'src-main/shell/preload.ts') },
+        input: {
+          index: resolve(import.meta.dirname, 'src-main/shell/preload.ts'),
+          // The hidden GPU window's preload: only hands its page the trainer's MessagePort.
+          'gpu-trainer': resolve(import.meta.dirname, 'src-main/shell/gpu-preload.ts'),
+        },
         output: { format: 'cjs', entryFileNames: '[name].cjs' },
       },
     },

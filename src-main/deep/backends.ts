@@ -12,6 +12,7 @@ import {
   BackendSelectionError,
   BackendUnavailableError,
   type BackendAttempt,
+  type BackendLoader,
   type BackendLoaders,
   type BackendPreference,
   type BackendReport,
@@ -55,7 +56,19 @@ export function chainFor(preference: BackendPreference, loaders: BackendLoaders)
  * @example const report = await selectBackend('auto'); // { name: 'wasm', simd: true, attempts: [...] }
  */
 export async function selectBackend(preference: BackendPreference = 'auto', loaders: BackendLoaders = defaultLoaders): Promise<BackendReport> {
-  const candidates = chainFor(preference, loaders);
+  const { loaded, attempts } = await tryCandidates(chainFor(preference, loaders), loaders);
+  if (loaded === undefined) throw new BackendSelectionError(preference, attempts);
+  return { ...loaded, preference, attempts };
+}
+
+/**
+ * Tries `candidates` in order until one loads; every attempt is reported. Also used on its own by the
+ * desktop app to report the GPU window's links (src-main/shell/gpu-window.ts).
+ */
+export async function tryCandidates(
+  candidates: readonly ChainCandidateId[],
+  loaders: Readonly<Partial<Record<ChainCandidateId, BackendLoader>>>,
+): Promise<{ readonly loaded: LoadedBackend | undefined; readonly attempts: BackendAttempt[] }> {
   const attempts: BackendAttempt[] = [];
   for (const candidate of candidates) {
     let loaded: LoadedBackend;
@@ -69,9 +82,9 @@ export async function selectBackend(preference: BackendPreference = 'auto', load
       continue;
     }
     attempts.push({ candidate, ok: true, reason: describeLoaded(loaded) });
-    return { ...loaded, preference, attempts };
+    return { loaded, attempts };
   }
-  throw new BackendSelectionError(preference, attempts);
+  return { loaded: undefined, attempts };
 }
 
 function failureReason(candidate: ChainCandidateId, error: unknown): string {

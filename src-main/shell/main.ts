@@ -4,7 +4,9 @@ import { app, BrowserWindow, dialog, shell } from 'electron';
 import { createServices, type Services } from '../services';
 import { defaultDatabasePath, resolveDatabasePath } from '../store/database';
 import packageJson from '../../package.json';
+import { backendsReportHandler } from '../services/runs';
 import { nativeOpenDialog } from './dialogs';
+import { appWindows, GpuWindowProbe } from './gpu-window';
 import { registerIpc } from './ipc';
 import { aboutDetail, installMenu } from './menu';
 import { recentWorkspaces, rememberWorkspace, startupWorkspace } from './workspace-memory';
@@ -21,6 +23,8 @@ const SQLITE_BINDING_ENV = 'FAIRBOUND_SQLITE_BINDING';
 
 let services: Services | undefined;
 let unregister: (() => void) | undefined;
+/** The hidden GPU window's webgpu/webgl links, probed on the first backends report (gpu-window.ts). */
+const gpuWindow = new GpuWindowProbe();
 
 function createWindow(): void {
   const window = new BrowserWindow({
@@ -59,7 +63,7 @@ function openServices(dbPath: string): Services {
     electronVersion: process.versions.electron ?? null,
     openOptions: nativeBinding ? { nativeBinding } : {},
     // Native dialogs exist only here; the services' own handler answers `not_available` (browser mode).
-    handlers: { 'dialogs.open': nativeOpenDialog() },
+    handlers: { 'dialogs.open': nativeOpenDialog(), 'backends.report': gpuWindow.withReport(backendsReportHandler) },
     // Built next to this bundle by electron.vite.config.ts; forked with Electron's binary as Node.
     training: {
       entry: { modulePath: join(import.meta.dirname, 'train-worker.mjs'), env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } },
@@ -71,7 +75,7 @@ function openServices(dbPath: string): Services {
 
 function attach(next: Services): void {
   services = next;
-  unregister = registerIpc(next, () => BrowserWindow.getAllWindows().map((w) => w.webContents));
+  unregister = registerIpc(next, () => appWindows().map((w) => w.webContents));
   refreshMenu();
 }
 
@@ -123,7 +127,7 @@ async function switchWorkspace(dbPath: string): Promise<void> {
       dialog.showErrorBox('Cannot open the workspace', `${dbPath}\n\n${err instanceof Error ? err.message : String(err)}`);
       attach(openServices(previous));
     }
-    for (const window of BrowserWindow.getAllWindows()) window.webContents.reload();
+    for (const window of appWindows()) window.webContents.reload();
   } finally {
     switching = false;
   }
@@ -193,13 +197,13 @@ function start(): void {
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
-  app.on('second-instance', () => BrowserWindow.getAllWindows()[0]?.focus());
+  app.on('second-instance', () => appWindows()[0]?.focus());
   void app.whenReady().then(start);
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });
   app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+    if (appWindows().length === 0) createWindow();
   });
   // Jobs are cancelled (their transactions rolled back) and the database closed before exiting.
   let quitting = false;

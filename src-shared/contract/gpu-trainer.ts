@@ -15,10 +15,7 @@ import { z } from 'zod';
 
 /** Bumped when a message changes shape; the page says which one it speaks in its `ready` message. */
 export const GPU_TRAINER_PROTOCOL = 1;
-/** window.postMessage data that carries the port into the page. */
-export const GPU_TRAINER_CONNECT = 'fairbound:gpu-trainer-connect';
-/** The IPC channel on which main sends the port to the page's preload. */
-export const GPU_TRAINER_PORT_CHANNEL = 'fairbound:gpu-trainer-port';
+export { GPU_TRAINER_CONNECT, GPU_TRAINER_PORT_CHANNEL } from './gpu-trainer-channels';
 
 const requestId = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const positiveInt = z.number().int().min(1);

@@ -543,6 +543,18 @@ export const backendsReport = z.object({
   preferences: z.array(z.object({ preference: backendPreference, candidates: z.array(z.string()) })),
   /** The backend the latest started run loaded, with every candidate tried and why it failed; null before the first run. */
   latest: z.object({ runId: id, report: backendReport }).nullable(),
+  /**
+   * Desktop app only (absent in browser mode and the CLI): the hidden GPU window's links, webgpu then
+   * webgl, with the adapter probe's reason for each, e.g. "webgl skipped: software renderer SwiftShader".
+   */
+  gpuWindow: z
+    .object({
+      attempts: z.array(backendAttempt),
+      /** Whether runs train through the window yet (see the note when not). */
+      usedByRuns: z.boolean(),
+      note: z.string(),
+    })
+    .optional(),
 });
 export type BackendsReport = z.infer<typeof backendsReport>;
 

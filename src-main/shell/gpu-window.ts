@@ -1,0 +1,147 @@
+/**
+ * The desktop app's GPU window (design.md §3): a hidden, sandboxed BrowserWindow on the GPU trainer page
+ * (src-renderer/gpu-trainer.html), where TF.js's webgpu and webgl backends can reach the GPU of an Apple,
+ * AMD or Intel machine. Thin: the page does the probing and training; the protocol, its client and the
+ * chain's loaders are Electron-free (src-shared/contract/gpu-trainer.ts, src-main/deep/backend-gpu-window.ts).
+ *
+ * Lifecycle: opened on demand, never shown, navigation refused; closed with the last visible window (a
+ * hidden window would otherwise keep `window-all-closed` from firing) and reopened on the next use.
+ * Electron's binary is not available on the build machines: this file is type-checked only.
+ */
+import { join } from 'node:path';
+import { app, BrowserWindow, MessageChannelMain } from 'electron';
+import { GPU_TRAINER_PORT_CHANNEL, type GpuProbe } from '../../src-shared/contract/gpu-trainer';
+import { GpuTrainerClient, gpuWindowLoaders, type GpuTrainerTransport } from '../deep/backend-gpu-window';
+import { GPU_WINDOW_CANDIDATES, tryCandidates, type BackendAttempt } from '../deep/backends';
+import type { Handler } from '../services';
+
+/** The page must say `ready` within this long (it loads TF.js, ~3 MB, from disk). */
+const READY_TIMEOUT_MS = 30_000;
+
+/** Windows of the app other than the hidden GPU window: what menus, events and focus should see. */
+const gpuWindows = new WeakSet<BrowserWindow>();
+export function appWindows(): BrowserWindow[] {
+  return BrowserWindow.getAllWindows().filter((w) => !gpuWindows.has(w));
+}
+
+export interface OpenedGpuWindow {
+  readonly client: GpuTrainerClient;
+  /** TF.js's version in the page (the loaders report it). */
+  readonly tfjs: string;
+  close(): void;
+}
+
+function rejectAfter(ms: number, what: string): Promise<never> {
+  return new Promise((_resolve, reject) => setTimeout(() => reject(new Error(`${what} after ${ms / 1000} s`)), ms).unref());
+}
+
+/** Opens the hidden window and connects to its page; rejects (and closes the window) if the page does not come up. */
+export async function openGpuWindow(bundleDir: string = import.meta.dirname, devServer = process.env.ELECTRON_RENDERER_URL): Promise<OpenedGpuWindow> {
+  const window = new BrowserWindow({
+    show: false,
+    width: 320,
+    height: 240,
+    title: 'Fairbound GPU trainer',
+    webPreferences: {
+      preload: join(bundleDir, '../preload/gpu-trainer.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      // A hidden window counts as in the background: do not slow its timers and tasks while it trains.
+      backgroundThrottling: false,
+    },
+  });
+  gpuWindows.add(window);
+  window.webContents.on('will-navigate', (event) => event.preventDefault());
+  window.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+
+  let client: GpuTrainerClient | undefined;
+  const close = (): void => {
+    client?.close();
+    if (!window.isDestroyed()) window.destroy();
+  };
+  // A crashed or killed page fails whatever was pending (the client rejects with code `closed`).
+  window.webContents.on('render-process-gone', close);
+  // The hidden window must not outlive the visible ones.
+  const closeIfAlone = (): void => {
+    if (appWindows().every((w) => w.isDestroyed())) close();
+  };
+  const watch = (w: BrowserWindow): void => void w.once('closed', closeIfAlone);
+  appWindows().forEach(watch);
+  const onCreated = (_event: unknown, w: BrowserWindow): void => {
+    if (!gpuWindows.has(w)) watch(w);
+  };
+  app.on('browser-window-created', onCreated);
+  window.once('closed', () => app.off('browser-window-created', onCreated));
+
+  try {
+    if (devServer) await window.loadURL(`${devServer}/gpu-trainer.html`);
+    else await window.loadFile(join(bundleDir, '../renderer/gpu-trainer.html'));
+    const { port1, port2 } = new MessageChannelMain();
+    const transport: GpuTrainerTransport = {
+      // MessagePortMain transfers ports only: typed arrays are structured-cloned (copied) both ways.
+      post: (message) => port1.postMessage(message),
+      onMessage: (listener) => {
+        const handler = (event: { data: unknown }): void => listener(event.data);
+        port1.on('message', handler);
+        return () => port1.off('message', handler);
+      },
+      close: () => port1.close(),
+    };
+    client = new GpuTrainerClient(transport);
+    port1.start();
+    window.webContents.postMessage(GPU_TRAINER_PORT_CHANNEL, null, [port2]);
+    const ready = await Promise.race([client.ready, rejectAfter(READY_TIMEOUT_MS, 'the GPU trainer page did not answer')]);
+    return { client, tfjs: ready.tfjs, close };
+  } catch (error) {
+    close();
+    throw error;
+  }
+}
+
+/** What the report says while runs still train in the worker process. */
+const NOT_USED_BY_RUNS =
+  'Runs still train in the worker process (tensorflow, wasm or cpu): training through the GPU window is not wired into runs yet.';
+
+/**
+ * The GPU window's links for the report: opens the window once, probes, closes it (a page holding TF.js
+ * and a GPU context costs memory while nothing trains there) and keeps the answer.
+ */
+export class GpuWindowProbe {
+  private result: Promise<{ readonly probe: GpuProbe | undefined; readonly tfjs: string; readonly error?: string }> | undefined;
+
+  constructor(private readonly open: () => Promise<OpenedGpuWindow> = () => openGpuWindow()) {}
+
+  private probeOnce(): Promise<{ readonly probe: GpuProbe | undefined; readonly tfjs: string; readonly error?: string }> {
+    this.result ??= (async () => {
+      let opened: OpenedGpuWindow | undefined;
+      try {
+        opened = await this.open();
+        return { probe: await opened.client.probe(), tfjs: opened.tfjs };
+      } catch (error) {
+        // Not cached as final: the next report tries again (e.g. the page was still being built).
+        this.result = undefined;
+        return { probe: undefined, tfjs: 'unknown', error: `the GPU window failed: ${error instanceof Error ? error.message : String(error)}` };
+      } finally {
+        opened?.close();
+      }
+    })();
+    return this.result;
+  }
+
+  /** webgpu then webgl as the chain would try them, each with its reason. */
+  async attempts(): Promise<BackendAttempt[]> {
+    const { probe, tfjs, error } = await this.probeOnce();
+    const gpu = gpuWindowLoaders(probe, { tfjsVersion: tfjs, ...(error !== undefined ? { unavailableReason: error } : {}) });
+    // Only the GPU links are tried: the native and wasm links belong to the worker process, not main.
+    return (await tryCandidates(GPU_WINDOW_CANDIDATES, gpu)).attempts;
+  }
+
+  /** The `backends.report` route of the desktop app: the services' report plus the GPU window's links. */
+  withReport(base: Handler<'backends.report'>): Handler<'backends.report'> {
+    return async (input, ctx) => {
+      const report = await base(input, ctx);
+      return { ...report, gpuWindow: { attempts: await this.attempts(), usedByRuns: false, note: NOT_USED_BY_RUNS } };
+    };
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * Invariants under test (Electron mocked: the binary is not needed): the GPU window is hidden, sandboxed,
+ * context-isolated, loads the trainer page with its own preload, and gets its MessagePort by
+ * webContents.postMessage; a page that never says `ready` is closed, not leaked; the hidden window closes
+ * with the last visible one and is left out of appWindows(); the desktop app's `backends.report` adds the
+ * window's webgpu/webgl attempts with the probe's reason, and the result matches the contract.
+ */
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { backendsReport } from '../../src-shared/contract/schemas';
+import { GPU_TRAINER_PORT_CHANNEL, type GpuProbe } from '../../src-shared/contract/gpu-trainer';
+import type { Handler, ServiceContext } from '../../src-main/services';
+
+const SWIFTSHADER: GpuProbe = {
+  webgpu: { api: 'webgpu', available: false, software: false, adapter: null, reason: 'WebGPU offers no adapter', backendBundled: true },
+  webgl: { api: 'webgl', available: true, software: true, adapter: 'ANGLE (SwiftShader)', reason: 'software renderer SwiftShader', backendBundled: true },
+};
+
+const electron = vi.hoisted(() => {
+  /** The part of Node's EventEmitter the shell uses (vi.hoisted runs before imports). */
+  class EventEmitter {
+    private readonly listeners = new Map<string, ((...args: never[]) => void)[]>();
+    on(event: string, listener: (...args: never[]) => void): this {
+      this.listeners.set(event, [...(this.listeners.get(event) ?? []), listener]);
+      return this;
+    }
+    once(event: string, listener: (...args: never[]) => void): this {
+      const wrapped = (...args: never[]): void => {
+        this.off(event, wrapped);
+        listener(...args);
+      };
+      return this.on(event, wrapped);
+    }
+    off(event: string, listener: (...args: never[]) => void): this {
+      this.listeners.set(event, (this.listeners.get(event) ?? []).filter((l) => l !== listener));
+      return this;
+    }
+    emit(event: string, ...args: unknown[]): void {
+      for (const listener of this.listeners.get(event) ?? []) (listener as (...a: unknown[]) => void)(...args);
+    }
+  }
+  /** A MessagePortMain pair where port1's posts reach `page` and the page's replies come back as 'message' events. */
+  class FakePort extends EventEmitter {
+    other: FakePort | undefined;
+    closed = false;
+    postMessage(message: unknown): void {
+      state.page?.(message, (reply) => this.emit('message', { data: reply }));
+    }
+    start(): void {}
+    close(): void {
+      this.closed = true;
+    }
+  }
+  class FakeWindow extends EventEmitter {
+    destroyed = false;
+    webContents = Object.assign(new EventEmitter(), {
+      setWindowOpenHandler: vi.fn(),
+      postMessage: vi.fn(),
+      reload: vi.fn(),
+    });
+    constructor(readonly options: Record<string, unknown>) {
+      super();
+      state.windows.push(this);
+      for (const listener of state.created) listener({}, this);
+    }
+    loadFile = vi.fn(async (_file: string) => undefined);
+    loadURL = vi.fn(async (_url: string) => undefined);
+    isDestroyed(): boolean {
+      return this.destroyed;
+    }
+    destroy(): void {
+      this.destroyed = true;
+      state.windows.splice(state.windows.indexOf(this), 1);
+      this.emit('closed');
+    }
+  }
+  const state = {
+    windows: [] as FakeWindow[],
+    created: [] as ((event: unknown, window: FakeWindow) => void)[],
+    ports: [] as FakePort[],
+    /** The fake page: answers each message the main side posts. */
+    page: undefined as ((message: unknown, reply: (m: unknown) => void) => void) | undefined,
+  };
+  return {
+    state,
+    FakeWindow,
+    module: {
+      BrowserWindow: Object.assign(FakeWindow, { getAllWindows: () => [...state.windows] }),
+      MessageChannelMain: class {
+        port1 = new FakePort();
+        port2 = new FakePort();
+        constructor() {
+          state.ports.push(this.port1);
+        }
+      },
+      app: {
+        on: (event: string, listener: (e: unknown, w: FakeWindow) => void) => event === 'browser-window-created' && state.created.push(listener),
+        off: (event: string, listener: (e: unknown, w: FakeWindow) => void) => {
+          if (event === 'browser-window-created') state.created.splice(state.created.indexOf(listener), 1);
+        },
+      },
+    },
+  };
+});
+vi.mock('electron', () => electron.module);
+
+const { appWindows, GpuWindowProbe, openGpuWindow } = await import('../../src-main/shell/gpu-window');
+
+/** A page that is ready and answers probes like Chromium on SwiftShader. */
+function swiftShaderPage(message: unknown, reply: (m: unknown) => void): void {
+  const m = message as { type: string; id: number };
+  if (m.type === 'probe') reply({ type: 'probe', id: m.id, probe: SWIFTSHADER });
+}
+
+beforeEach(() => {
+  electron.state.windows.length = 0;
+  electron.state.created.length = 0;
+  electron.state.ports.length = 0;
+  electron.state.page = swiftShaderPage;
+});
+afterEach(() => vi.useRealTimers());
+
+/** Sends `ready` as the page does once it has its port (after loadFile and postMessage). */
+function pageSaysReady(): void {
+  const check = setInterval(() => {
+    const port = electron.state.ports.at(-1);
+    if (port !== undefined) {
+      clearInterval(check);
+      port.emit('message', { data: { type: 'ready', protocol: 1, tfjs: '4.22.0' } });
+    }
+  }, 1);
+}
+
+describe('the GPU window', () => {
+  it('is a hidden, sandboxed window on the trainer page, connected by a MessagePort, and closes with the last visible window', async () => {
+    const visible = new electron.FakeWindow({ show: true });
+    pageSaysReady();
+    const opened = await openGpuWindow('/app/out/main');
+    const gpu = electron.state.windows[1];
+    expect(gpu.options).toMatchObject({
+      show: false,
+      webPreferences: { preload: join('/app/out/main', '../preload/gpu-trainer.cjs'), contextIsolation: true, sandbox: true, nodeIntegration: false },
+    });
+    expect(gpu.loadFile).toHaveBeenCalledWith(join('/app/out/main', '../renderer/gpu-trainer.html'));
+    expect(gpu.webContents.postMessage).toHaveBeenCalledWith(GPU_TRAINER_PORT_CHANNEL, null, [expect.anything()]);
+    expect(opened.tfjs).toBe('4.22.0');
+    expect(await opened.client.probe()).toEqual(SWIFTSHADER);
+    expect(appWindows()).toEqual([visible]);
+
+    visible.destroy();
+    expect(gpu.isDestroyed()).toBe(true);
+    expect(electron.state.ports[0].closed).toBe(true);
+  });
+
+  it('closes the window when the page never says ready', async () => {
+    vi.useFakeTimers();
+    const opening = openGpuWindow('/app/out/main').catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(await opening).toMatchObject({ message: 'the GPU trainer page did not answer after 30 s' });
+    expect(electron.state.windows).toEqual([]);
+  });
+});
+
+describe("the desktop app's backends report", () => {
+  const base: Handler<'backends.report'> = () => ({ preferences: [{ preference: 'auto', candidates: ['tensorflow-gpu', 'tensorflow-cpu', 'wasm', 'cpu'] }], latest: null });
+  const ctx = {} as ServiceContext;
+
+  it("adds the window's links with the probe's reasons, probing once and closing the window after", async () => {
+    let opens = 0;
+    const probe = new GpuWindowProbe(async () => {
+      opens++;
+      pageSaysReady();
+      return openGpuWindow('/app/out/main');
+    });
+    const report = await probe.withReport(base)({}, ctx);
+    expect(backendsReport.parse(report)).toEqual(report);
+    expect(report.gpuWindow).toMatchObject({
+      usedByRuns: false,
+      attempts: [
+        { candidate: 'webgpu', ok: false, reason: 'webgpu unavailable: WebGPU offers no adapter' },
+        { candidate: 'webgl', ok: false, reason: 'webgl skipped: software renderer SwiftShader' },
+      ],
+    });
+    expect(electron.state.windows).toEqual([]);
+    await probe.withReport(base)({}, ctx);
+    expect(opens).toBe(1);
+  });
+
+  it('says why when the window cannot be opened, and tries again next time', async () => {
+    let opens = 0;
+    const probe = new GpuWindowProbe(async () => {
+      opens++;
+      throw new Error('gpu-trainer.html is missing');
+    });
+    const attempts = await probe.attempts();
+    expect(attempts).toEqual([
+      { candidate: 'webgpu', ok: false, reason: 'webgpu: the GPU window failed: gpu-trainer.html is missing' },
+      { candidate: 'webgl', ok: false, reason: 'webgl: the GPU window failed: gpu-trainer.html is missing' },
+    ]);
+    await probe.attempts();
+    expect(opens).toBe(2);
+  });
+});
