@@ -124,6 +124,8 @@ function runGenerated(head: SyntheticHead, constraint: CompiledConstraint, model
   // One untimed pass starts the workers (tens of ms, once per kernel, not per iteration).
   model.predict(thetaInitFor(modelName, head), { start: 0, end: head.nRows }, new Float64Array(head.nRows));
   const clock = iterationClock();
+  // CPU time of every thread: what the iterations cost when the cores are shared with other work.
+  const cpuBefore = process.cpuUsage();
   try {
     const result = runQsa({
       onIteration: clock.tick,
@@ -145,7 +147,8 @@ function runGenerated(head: SyntheticHead, constraint: CompiledConstraint, model
         clipTheta: null,
       },
     });
-    console.log(clock.summary());
+    const cpu = process.cpuUsage(cpuBefore);
+    console.log(`${clock.summary()}; CPU time (all threads) ${((cpu.user + cpu.system) / 1000 / iterations).toFixed(2)} ms/iteration`);
     const share = describeShare(kernel);
     if (share !== null) console.log(share);
     return result;

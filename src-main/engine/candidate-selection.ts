@@ -1,5 +1,6 @@
 import type { CompiledConstraint } from '../../src-shared/constraint/ast';
-import { ConstraintBounder, type BoundMethod } from './constraint-bounds';
+import { ConstraintBounder, type BoundBranch, type BoundMethod } from './constraint-bounds';
+import type { EstimatorSlot, FusedQsaPasses } from './kernels/linear-kernel';
 import type { LabelledRows, RowRange } from './data';
 import type { ClassifierModel } from './models/model';
 import type { PrimaryObjective } from './objectives';
@@ -88,6 +89,50 @@ function makeBatches(input: CandidateSelectionInput): Batch[] {
   return batches;
 }
 
+/**
+ * The fused passes, where the model's kernel has them, the objective is the binary logistic loss and every
+ * constraint's base nodes fit its estimator slots: slot by slot, constraint i's nodes from slotStart[i] on,
+ * each slot holding that node's rows of every batch (the batches are disjoint, so one table serves all).
+ */
+interface FusedIteration {
+  readonly passes: FusedQsaPasses;
+  readonly slotStart: number[];
+  readonly nSlots: number;
+}
+
+function fusedIteration(input: CandidateSelectionInput, batches: readonly Batch[]): FusedIteration | null {
+  const { model, objective } = input;
+  const passes = model.fusedQsa;
+  if (!passes || objective.name !== 'binary_logistic_loss' || model.nOutputs !== 1) return null;
+  const slotStart: number[] = [];
+  const slots: EstimatorSlot[][] = [];
+  for (let i = 0; i < input.constraints.length; i++) {
+    slotStart.push(slots.length);
+    for (let b = 0; b < batches.length; b++) {
+      const batchSlots = batches[b].bounders[i].estimatorSlots();
+      if (batchSlots === null) return null;
+      batchSlots.forEach((slot, j) => (b === 0 ? slots.push([slot]) : slots[slotStart[i] + j].push(slot)));
+    }
+  }
+  if (slots.length > passes.maxEstimatorSlots) return null;
+  passes.loadEstimators(slots.map(concatSlots));
+  return { passes, slotStart, nSlots: slots.length };
+}
+
+function concatSlots(parts: readonly EstimatorSlot[]): EstimatorSlot {
+  if (parts.length === 1) return parts[0];
+  const join = <T extends Int32Array | Float64Array>(make: new (n: number) => T, pick: (s: EstimatorSlot) => T): T => {
+    const out = new make(parts.reduce((n, s) => n + s.rows.length, 0));
+    let at = 0;
+    for (const part of parts) {
+      out.set(pick(part), at);
+      at += part.rows.length;
+    }
+    return out;
+  };
+  return { rows: join(Int32Array, (s) => s.rows), offset: join(Float64Array, (s) => s.offset), slope: join(Float64Array, (s) => s.slope) };
+}
+
 function allFinite(values: ArrayLike<number>): boolean {
   for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return false;
   return true;
@@ -120,6 +165,13 @@ export function runCandidateSelection(input: CandidateSelectionInput): Candidate
   const lambda = Float64Array.from(input.settings.lambdaInit);
   const g = new Float64Array(m);
   const fuseLoss = objective.name === 'binary_logistic_loss' && model.nOutputs === 1;
+  const fused = fusedIteration(input, batches);
+  // Per batch, each slot's shift (its last mean, so the fused sums of squares do not cancel), and the
+  // per-slot sums and backward coefficients of the current iteration.
+  const shifts = batches.map(() => new Float64Array(fused?.nSlots ?? 0).fill(0.5));
+  const sums = new Float64Array(2 * (fused?.nSlots ?? 0));
+  const coef = new Float64Array(2 * (fused?.nSlots ?? 0));
+  const branch: BoundBranch = { kind: 'candidate_selection', nSafetyRows: input.nSafetyRows };
   const trajectory: Trajectory = { nConstraints: m, f: [], g: [], lambda: [], lagrangian: [] };
 
   let bestF = Infinity, bestTheta: Float64Array | null = null, bestIndex: number | null = null;
@@ -134,15 +186,21 @@ export function runCandidateSelection(input: CandidateSelectionInput): Candidate
     const nRows = range.end - range.start;
     const nValues = nRows * model.nOutputs;
 
-    // A model whose kernel fuses the logistic loss into its forward pass computes f and df/dP there.
-    let f = fuseLoss ? (model.predictWithBinaryLogLoss?.(theta, range, data.labels, probs, dProbs) ?? null) : null;
-    if (f === null) {
-      model.predict(theta, range, probs);
-      dProbs.fill(0, 0, nValues);
-      f = objective.evaluate(probs, data.labels, range.start, nRows, scratch, dProbs);
-    }
-    for (let i = 0; i < m; i++) {
-      g[i] = batch.bounders[i].bound(probs, { kind: 'candidate_selection', nSafetyRows: input.nSafetyRows }, dProbs, lambda[i]).upper;
+    let f: number | null = null;
+    if (fused) {
+      // The fused passes: per-row work on the kernel's threads, the bounds here from per-node sums.
+      const batchShifts = shifts[t % batches.length];
+      f = fused.passes.forwardFused(theta, range, data.labels, batchShifts, sums);
+      for (let i = 0; i < m; i++) g[i] = batch.bounders[i].boundFromSums(sums, batchShifts, 2 * fused.slotStart[i], branch, coef, lambda[i]).upper;
+    } else {
+      // A model whose kernel fuses the logistic loss into its forward pass computes f and df/dP there.
+      f = fuseLoss ? (model.predictWithBinaryLogLoss?.(theta, range, data.labels, probs, dProbs) ?? null) : null;
+      if (f === null) {
+        model.predict(theta, range, probs);
+        dProbs.fill(0, 0, nValues);
+        f = objective.evaluate(probs, data.labels, range.start, nRows, scratch, dProbs);
+      }
+      for (let i = 0; i < m; i++) g[i] = batch.bounders[i].bound(probs, branch, dProbs, lambda[i]).upper;
     }
 
     let gNormSquared = 0;
@@ -177,7 +235,8 @@ export function runCandidateSelection(input: CandidateSelectionInput): Candidate
     }
 
     gradient.fill(0);
-    model.vjp(theta, range, probs, dProbs, gradient);
+    if (fused) fused.passes.backwardFused(range, coef, gradient);
+    else model.vjp(theta, range, probs, dProbs, gradient);
     adamStep(theta, gradient, velocity, rmsprop, t + 1, settings);
     for (let i = 0; i < m; i++) lambda[i] += settings.alphaLambda * g[i];
     if (settings.clipTheta) {

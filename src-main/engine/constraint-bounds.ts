@@ -6,6 +6,7 @@ import { pairwiseSum, sampleStd } from '../../src-shared/bounds/summation';
 import type { LabelledRows, RowRange } from './data';
 import { rangeSize } from './data';
 import { buildEstimatorPlan, evaluateEstimator, type EstimatorPlan } from './estimators';
+import type { EstimatorSlot } from './kernels/linear-kernel';
 
 /**
  * `student-t` is the engine's (and the default); `hoeffding` is exact for estimators in [0, 1] (all the
@@ -28,6 +29,13 @@ export interface BaseNodeBound {
   readonly nPredicted: number | null;
 }
 
+interface Slopes {
+  readonly lowerSlope: Float64Array;
+  readonly upperSlope: Float64Array;
+  readonly lowerMeanSlope: Float64Array;
+  readonly upperMeanSlope: Float64Array;
+}
+
 export interface ConstraintBound {
   readonly lower: number;
   readonly upper: number;
@@ -45,6 +53,7 @@ export class ConstraintBounder {
   private readonly gradLower: Float64Array;
   private readonly gradUpper: Float64Array;
   private readonly rangeRows: number;
+  private readonly rangeStart: number;
 
   constructor(
     readonly constraint: CompiledConstraint,
@@ -60,6 +69,7 @@ export class ConstraintBounder {
     this.gradLower = new Float64Array(this.plans.length);
     this.gradUpper = new Float64Array(this.plans.length);
     this.rangeRows = rangeSize(range);
+    this.rangeStart = range.start;
   }
 
   /** Masked sample count of each unique base node on this range. */
@@ -73,6 +83,71 @@ export class ConstraintBounder {
    */
   bound(probs: Float64Array, branch: BoundBranch, dProbs?: Float64Array, weight = 1): ConstraintBound {
     const nodes = this.constraint.baseNodes;
+    const means = new Float64Array(nodes.length), stds = new Float64Array(nodes.length);
+    for (let i = 0; i < nodes.length; i++) {
+      const z = this.z[i];
+      evaluateEstimator(this.plans[i], probs, this.nOutputs, z);
+      means[i] = pairwiseSum(z) / z.length;
+      stds[i] = sampleStd(z, means[i], this.scratch);
+    }
+    const bounded = this.boundMoments(means, stds, branch, dProbs !== undefined);
+    if (dProbs && Number.isFinite(bounded.upper)) this.backpropagate(bounded.baseNodes, bounded.slopes, dProbs, weight);
+    return { lower: bounded.lower, upper: bounded.upper, baseNodes: bounded.baseNodes };
+  }
+
+  /**
+   * The estimator slots of the fused path (one a base node, in order): each node's plan with absolute
+   * rows, or null where a node reads another output column than 0 (multiclass), which the fused binary
+   * path does not do.
+   */
+  estimatorSlots(): EstimatorSlot[] | null {
+    if (this.plans.some((plan) => plan.outputColumn.some((c) => c !== 0))) return null;
+    return this.plans.map((plan) => ({ rows: plan.rows.map((r) => r + this.rangeStart), offset: plan.offset, slope: plan.slope }));
+  }
+
+  /**
+   * bound() from sums a fused kernel made over the nodes' estimators (for node i: sums[at + 2i] = ΣZ and
+   * sums[at + 2i + 1] = Σ(Z − shifts[at/2 + i])²), with the same bound arithmetic. With `coef`, writes each
+   * node's (α, β) at coef[at + 2i], coef[at + 2i + 1] such that weight · d(upper of g)/dZ_r = α + β·Z_r (zeros
+   * where the upper bound is not finite or does not depend on the node), for the kernel's backward; and
+   * moves the node's shift to its mean, so the next iteration's squares stay small.
+   */
+  boundFromSums(sums: Float64Array, shifts: Float64Array, at: number, branch: BoundBranch, coef?: Float64Array, weight = 1): ConstraintBound {
+    const nodes = this.constraint.baseNodes;
+    const means = new Float64Array(nodes.length), stds = new Float64Array(nodes.length);
+    for (let i = 0; i < nodes.length; i++) {
+      const n = this.plans[i].rows.length, shift = shifts[at / 2 + i];
+      const mean = sums[at + 2 * i] / n;
+      // Σ(Z − c)² = Σ(Z − mean)² + n(mean − c)²; c is near the mean, so nothing cancels badly.
+      const offset = mean - shift;
+      const squares = Math.max(0, sums[at + 2 * i + 1] - n * offset * offset);
+      means[i] = mean;
+      stds[i] = Math.sqrt(squares / (n - 1));
+      if (Number.isFinite(mean)) shifts[at / 2 + i] = mean;
+    }
+    const bounded = this.boundMoments(means, stds, branch, coef !== undefined);
+    if (coef) {
+      coef.fill(0, at, at + 2 * nodes.length);
+      if (Number.isFinite(bounded.upper)) {
+        for (let i = 0; i < nodes.length; i++) {
+          const d = this.nodeDerivatives(i, bounded.baseNodes[i], bounded.slopes, weight);
+          if (d === null) continue;
+          coef[at + 2 * i] = d.perMean - d.perDeviation * bounded.baseNodes[i].mean;
+          coef[at + 2 * i + 1] = d.perDeviation;
+        }
+      }
+    }
+    return { lower: bounded.lower, upper: bounded.upper, baseNodes: bounded.baseNodes };
+  }
+
+  /** The bounds from each node's mean and std; with `wantGradient`, gradLower/gradUpper hold d(root upper)/d(node side). */
+  private boundMoments(
+    means: Float64Array,
+    stds: Float64Array,
+    branch: BoundBranch,
+    wantGradient: boolean,
+  ): { lower: number; upper: number; baseNodes: BaseNodeBound[]; slopes: Slopes } {
+    const nodes = this.constraint.baseNodes;
     const lowers = new Float64Array(nodes.length);
     const uppers = new Float64Array(nodes.length);
     const results: BaseNodeBound[] = [];
@@ -83,11 +158,9 @@ export class ConstraintBounder {
     const upperMeanSlope = new Float64Array(nodes.length).fill(1);
     for (let i = 0; i < nodes.length; i++) {
       const node = nodes[i];
-      const z = this.z[i];
-      evaluateEstimator(this.plans[i], probs, this.nOutputs, z);
-      const n = z.length;
-      const mean = pairwiseSum(z) / n;
-      const std = sampleStd(z, mean, this.scratch);
+      const n = this.plans[i].rows.length;
+      const mean = means[i];
+      const std = stds[i];
       let lower = -Infinity, upper = Infinity;
       const nPredicted = branch.kind === 'candidate_selection' ? predictedSafetySize(n, this.rangeRows, branch.nSafetyRows) : null;
       // The Student-t rule of the engine (< 5 samples → infinite bounds); Hoeffding holds for any n ≥ 1.
@@ -122,7 +195,6 @@ export class ConstraintBounder {
       results.push({ lower, upper, nSamples: n, mean, std, nPredicted });
     }
 
-    const wantGradient = dProbs !== undefined;
     if (wantGradient) {
       this.gradLower.fill(0);
       this.gradUpper.fill(0);
@@ -134,27 +206,31 @@ export class ConstraintBounder {
       wantGradient ? this.gradLower : undefined,
       wantGradient ? this.gradUpper : undefined,
     );
-    if (dProbs && Number.isFinite(root.upper)) this.backpropagate(results, { lowerSlope, upperSlope, lowerMeanSlope, upperMeanSlope }, dProbs, weight);
-    return { lower: root.lower, upper: root.upper, baseNodes: results };
+    return { lower: root.lower, upper: root.upper, baseNodes: results, slopes: { lowerSlope, upperSlope, lowerMeanSlope, upperMeanSlope } };
   }
 
-  /** d(upper of g)/dZ_i = dU/dmean · 1/n + dU/dstd · (Z_i − mean)/((n−1)·std), then onto P through Z = a + b·P. */
-  private backpropagate(
-    results: readonly BaseNodeBound[],
-    slopes: { lowerSlope: Float64Array; upperSlope: Float64Array; lowerMeanSlope: Float64Array; upperMeanSlope: Float64Array },
-    dProbs: Float64Array,
-    weight: number,
-  ): void {
+  /**
+   * weight · d(upper of g)/dZ_r = perMean + perDeviation · (Z_r − mean) for node i (from dU/dmean · 1/n
+   * and dU/dstd · (Z_r − mean)/((n−1)·std)), or null where the upper bound does not depend on the node.
+   */
+  private nodeDerivatives(i: number, node: BaseNodeBound, slopes: Slopes, weight: number): { perMean: number; perDeviation: number } | null {
+    const gLower = this.gradLower[i], gUpper = this.gradUpper[i];
+    if (gLower === 0 && gUpper === 0) return null;
     const { lowerSlope, upperSlope, lowerMeanSlope, upperMeanSlope } = slopes;
+    const { std, nSamples: n } = node;
+    // lower = mean − c_l·std, upper = mean + c_u·std.
+    const dMean = gLower * lowerMeanSlope[i] + gUpper * upperMeanSlope[i];
+    const dStd = -gLower * lowerSlope[i] + gUpper * upperSlope[i];
+    return { perMean: (weight * dMean) / n, perDeviation: std > 0 ? (weight * dStd) / ((n - 1) * std) : 0 };
+  }
+
+  /** d(upper of g)/dZ_i (nodeDerivatives), then onto P through Z = a + b·P. */
+  private backpropagate(results: readonly BaseNodeBound[], slopes: Slopes, dProbs: Float64Array, weight: number): void {
     for (let i = 0; i < results.length; i++) {
-      const gLower = this.gradLower[i], gUpper = this.gradUpper[i];
-      if (gLower === 0 && gUpper === 0) continue;
-      const { mean, std, nSamples: n } = results[i];
-      // lower = mean − c_l·std, upper = mean + c_u·std.
-      const dMean = gLower * lowerMeanSlope[i] + gUpper * upperMeanSlope[i];
-      const dStd = -gLower * lowerSlope[i] + gUpper * upperSlope[i];
-      const perMean = (weight * dMean) / n;
-      const perDeviation = std > 0 ? (weight * dStd) / ((n - 1) * std) : 0;
+      const d = this.nodeDerivatives(i, results[i], slopes, weight);
+      if (d === null) continue;
+      const { perMean, perDeviation } = d;
+      const { mean } = results[i];
       const plan = this.plans[i];
       const z = this.z[i];
       for (let r = 0; r < plan.rows.length; r++) {

@@ -2,7 +2,7 @@
 // golden runs rely on); the WebAssembly SIMD kernel agrees with it to rounding on awkward shapes, with one
 // thread or several; the models' vjp is the gradient of what they predict, whichever kernel they run on;
 // dispose() ends the workers.
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { RowRange } from '../../src-main/engine/data';
 import { createJsLinearKernel, type FeatureMatrix, type LinearKernel } from '../../src-main/engine/kernels/linear-kernel';
 import { createSimdLinearKernel, liveSimdWorkers, type SimdLinearKernel } from '../../src-main/engine/kernels/simd-linear-kernel';
@@ -367,9 +367,10 @@ describe('models on a kernel', () => {
 });
 
 describe('the QSA on the SIMD kernel', () => {
-  // Candidate selection takes the fused path (predictWithBinaryLogLoss) on the SIMD kernel and the
-  // separate objective on the JS one: the trajectories agree to rounding over the first iterations, and
-  // the SIMD run repeats itself exactly (deterministic sums).
+  // Candidate selection takes the fused passes (loss, estimators and their chain rule on the kernel's
+  // threads) on the SIMD kernel and the JS objective and bounder on the JS one: the trajectories agree
+  // to rounding over the first iterations, full batch or mini-batches, and the SIMD run repeats itself
+  // exactly (deterministic sums), whatever the threads.
   const nRows = 900, d = 12;
   const rand = lcg(83);
   const x32 = Float32Array.from({ length: nRows * d }, () => rand() * 2 - 1);
@@ -381,7 +382,7 @@ describe('the QSA on the SIMD kernel', () => {
   if (!compiled.ok) throw new Error(compiled.error.message);
   const constraint = compiled.constraint;
 
-  function run(model: ClassifierModel, k: number): number[] {
+  function run(model: ClassifierModel, k: number, batchSize: number | null): number[] {
     const result = runQsa({
       model,
       objective: primaryObjective('binary_logistic_loss', 2),
@@ -389,7 +390,7 @@ describe('the QSA on the SIMD kernel', () => {
       data,
       fracDataInSafety: 0.5,
       thetaInit: randomArray(Float64Array, (d + 1) * k, 89, 0.1),
-      settings: { lambdaInit: [0.5], alphaTheta: 0.01, alphaLambda: 0.01, betaVelocity: 0.9, betaRmsprop: 0.95, numIters: 40, batchSize: null, nEpochs: null, clipTheta: null },
+      settings: { lambdaInit: [0.5], alphaTheta: 0.01, alphaLambda: 0.01, betaVelocity: 0.9, betaRmsprop: 0.95, numIters: 40, batchSize, nEpochs: batchSize === null ? null : 8, clipTheta: null },
     });
     const trajectory = result.candidateSelection?.trajectory;
     if (!trajectory) throw new Error('no candidate selection');
@@ -397,13 +398,20 @@ describe('the QSA on the SIMD kernel', () => {
   }
 
   it.each([
-    ['BinaryLogisticModel', 1],
-    ['SoftmaxBinaryHeadModel', 2],
-  ] as const)('%s: agrees with the JS kernel and repeats itself bit for bit', (_name, k) => {
+    ['BinaryLogisticModel', 1, null],
+    ['SoftmaxBinaryHeadModel', 2, null],
+    ['BinaryLogisticModel', 1, 100],
+    ['SoftmaxBinaryHeadModel', 2, 100],
+  ] as const)('%s (K = %i, batch size %s): agrees with the JS kernel and repeats itself bit for bit', (_name, k, batchSize) => {
     const make = (kernel: LinearKernel): ClassifierModel => (k === 1 ? new BinaryLogisticModel(kernel) : new SoftmaxBinaryHeadModel(kernel));
-    const js = run(make(createJsLinearKernel(x32, d, k)), k);
-    const first = run(make(simd(x32, d, k, 2)), k);
-    const again = run(make(simd(x32, d, k, 3)), k);
+    const js = run(make(createJsLinearKernel(x32, d, k)), k, batchSize);
+    const fast = simd(x32, d, k, 2);
+    const passes = fast.fusedQsa;
+    if (!passes) throw new Error('the SIMD kernel offers no fused passes');
+    const forwardFused = vi.spyOn(passes, 'forwardFused');
+    const first = run(make(fast), k, batchSize);
+    expect(forwardFused).toHaveBeenCalled();
+    const again = run(make(simd(x32, d, k, 3)), k, batchSize);
     expect(again).toEqual(first);
     first.forEach((v, i) => expect(Math.abs(v - js[i]), `value ${i}`).toBeLessThanOrEqual(1e-10 * (1 + Math.abs(js[i]))));
   });

@@ -35,11 +35,45 @@ export interface LinearKernel {
    * Offered where the loss's logs are better run on the kernel's threads than after it.
    */
   forwardSigmoidLogLoss?(theta: Float64Array, range: RowRange, labels: Float64Array, probs: Float64Array, dProbs: Float64Array): number;
+  /** Optional: the whole QSA iteration of a binary model on the kernel's threads (see FusedQsaPasses). */
+  readonly fusedQsa?: FusedQsaPasses;
   /** Releases what the kernel holds (threads, memory); plain JS kernels hold nothing. */
   dispose(): void;
 }
 
 export type FeatureMatrix = Float64Array | Float32Array;
+
+/** One base node's per-sample estimator for the fused passes: Z = offset[i] + slope[i]·p on absolute rows rows[i]. */
+export interface EstimatorSlot {
+  readonly rows: Int32Array;
+  readonly offset: Float64Array;
+  readonly slope: Float64Array;
+}
+
+/**
+ * A binary model's candidate-selection iteration with the binary logistic loss, fused into the kernel's
+ * two passes so that the per-row work (the loss and its derivative, every base node's estimator, its
+ * sums, and the chain rule back through each node's mean and Bessel std) runs on the kernel's threads
+ * and the caller does work in the number of base nodes, not of rows. The caller keeps the bound
+ * arithmetic (ConstraintBounder.boundFromSums) and passes its result back as per-slot coefficients.
+ */
+export interface FusedQsaPasses {
+  /** How many estimator slots loadEstimators takes at most. */
+  readonly maxEstimatorSlots: number;
+  /** Replaces the estimator slots (rows of different slots may overlap; one slot's rows are distinct). */
+  loadEstimators(slots: readonly EstimatorSlot[]): void;
+  /**
+   * P = σ(…) as forwardSigmoid on the range, the mean binary logistic loss (returned; labels by absolute
+   * row), and per loaded slot e over its rows in the range: sums[2e] = ΣZ, sums[2e + 1] = Σ(Z − shifts[e])².
+   * The kernel keeps P and dLoss/dP for the next backwardFused.
+   */
+  forwardFused(theta: Float64Array, range: RowRange, labels: Float64Array, shifts: Float64Array, sums: Float64Array): number;
+  /**
+   * Adds to gradient the vjp of dP = dLoss/dP + Σ_e slope·(coef[2e] + coef[2e + 1]·Z_e) (kept rows of slot e)
+   * on the range of the last forwardFused.
+   */
+  backwardFused(range: RowRange, coef: Float64Array, gradient: Float64Array): void;
+}
 
 export function checkKernelShape(features: FeatureMatrix, nFeatures: number, nOutputs: number): number {
   if (!Number.isInteger(nFeatures) || nFeatures < 0) throw new RangeError(`nFeatures must be a non-negative integer, got ${nFeatures}`);

@@ -35,6 +35,18 @@ export interface SimdLayout {
   readonly labels: number;
   /** One f64 a forward chunk: the fused loss's partial sums. */
   readonly lossSums: number;
+  /** Estimator slots the fused passes can hold (0 for K > 2, which has none). */
+  readonly maxSlots: number;
+  /** maxSlots tables of three f64 arrays by row (offset, slope, keep), each rowsStride bytes. */
+  readonly estimators: number;
+  readonly rowsStride: number;
+  /** maxSlots f64 shifts, 2·maxSlots f64 backward coefficients. */
+  readonly shifts: number;
+  readonly coef: number;
+  /** 2·maxSlots f64 a forward chunk: each slot's partial sums. */
+  readonly estimatorSums: number;
+  /** gradientStride bytes: the gradient slots added up (reduceSlots). */
+  readonly reduced: number;
   readonly pages: number;
 }
 
@@ -44,6 +56,9 @@ export interface SimdLayout {
  * slowed by other work hand its share to the others.
  */
 export const MAX_BACKWARD_CHUNKS = 32;
+
+/** Base nodes over all constraints that the fused passes take (a few MB of tables for 24k rows); more fall back to JS. */
+export const MAX_ESTIMATOR_SLOTS = 8;
 
 /** The backward chunk for a range of n rows: a multiple of the forward chunk, at most MAX_BACKWARD_CHUNKS of them. */
 export function backwardChunkRows(n: number, chunkRows: number): number {
@@ -67,9 +82,20 @@ export function simdLayout(heapBase: number, nRows: number, nFeatures: number, k
   const gradientStride = align((k * dp + 2 * k) * 8);
   const chunk = chunkRows ?? Math.max(4, Math.floor(32768 / Math.max(dp, 8) / 4) * 4);
   const labels = align(gradients + MAX_BACKWARD_CHUNKS * gradientStride);
+  const forwardChunks = Math.ceil(nRows / chunk) + 1;
   const lossSums = align(labels + nRows * 8);
-  const pages = Math.ceil((lossSums + (Math.ceil(nRows / chunk) + 1) * 8) / PAGE_BYTES);
+  const maxSlots = k <= 2 ? MAX_ESTIMATOR_SLOTS : 0;
+  const rowsStride = align(nRows * 8);
+  const estimators = align(lossSums + forwardChunks * 8);
+  const shifts = align(estimators + maxSlots * 3 * rowsStride);
+  const coef = align(shifts + maxSlots * 8);
+  const estimatorSums = align(coef + maxSlots * 16);
+  const reduced = align(estimatorSums + forwardChunks * maxSlots * 16);
+  const pages = Math.ceil((reduced + gradientStride) / PAGE_BYTES);
   return pages <= MAX_PAGES
-    ? { dp, control, counter: control, chunkRows: chunk, features, thetaT, bias, logits, dz, gradients, gradientStride, labels, lossSums, pages }
+    ? {
+        dp, control, counter: control, chunkRows: chunk, features, thetaT, bias, logits, dz, gradients, gradientStride, labels, lossSums,
+        maxSlots, estimators, rowsStride, shifts, coef, estimatorSums, reduced, pages,
+      }
     : null;
 }

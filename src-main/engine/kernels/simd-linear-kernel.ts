@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { RowRange } from '../data';
-import { checkKernelShape, checkRange, type FeatureMatrix, type LinearKernel } from './linear-kernel';
+import { checkKernelShape, checkRange, type FeatureMatrix, type FusedQsaPasses, type LinearKernel } from './linear-kernel';
 import { backwardChunkRows, simdLayout, type SimdLayout } from './simd-layout';
 import { instantiateLinearSimd, sharedMemory, simdSupported, type LinearSimdExports } from './simd-support';
 import { WorkerTeam } from './simd-team';
@@ -83,11 +83,13 @@ class SimdKernel implements SimdLinearKernel {
   private readonly f64: Float64Array;
   private readonly slots: Int32Array;
   private readonly team: WorkerTeam;
-  /** One gradient column summed over the threads (bias first). */
-  private readonly sums: Float64Array;
   /** Each worker's generation of the job in flight (index 0 unused): reused, no array per call. */
   private readonly generations: Int32Array;
   private labelsLoaded: Float64Array | null = null;
+  readonly fusedQsa?: FusedQsaPasses;
+  /** Estimator slots loaded for the fused passes, and the range of the last forwardFused (what backwardFused continues). */
+  private nSlots = 0;
+  private fusedRange: RowRange | null = null;
   private disposed = false;
 
   constructor(
@@ -104,9 +106,11 @@ class SimdKernel implements SimdLinearKernel {
     this.slots = new Int32Array(memory.buffer);
     this.copyFeatures(features, new Float32Array(memory.buffer));
     this.kernel = instantiateLinearSimd(memory);
-    const { features: x, dp, thetaT, bias, counter, lossSums, gradientStride } = layout;
-    this.team = new WorkerTeam(memory, layout.control, threads - 1, { features: x, dp, thetaT, bias, counter, lossSums, gradientStride });
-    this.sums = new Float64Array(nFeatures + 1);
+    const { features: x, dp, thetaT, bias, counter, lossSums, gradientStride, logits, estimators, rowsStride, shifts, coef, estimatorSums } = layout;
+    this.team = new WorkerTeam(memory, layout.control, threads - 1, {
+      features: x, dp, thetaT, bias, counter, lossSums, gradientStride, logits, estimators, rowsStride, shifts, coef, estimatorSums,
+    });
+    if (layout.maxSlots > 0) this.fusedQsa = this.makeFusedPasses();
     this.generations = new Int32Array(threads);
     this.exited = this.team.exited;
     this.rowsByThread = new Array<number>(threads).fill(0);
@@ -160,10 +164,10 @@ class SimdKernel implements SimdLinearKernel {
     if (!this.begin(range)) return;
     const k = this.nOutputs;
     this.f64.set(dz.subarray(0, (range.end - range.start) * k), this.layout.dz / 8);
-    const used = this.runBackward(k, range);
+    const sums = this.reduceSlots(this.runBackward(k, range), k), f64 = this.f64, d = this.nFeatures, dp = this.layout.dp;
     for (let c = 0; c < k; c++) {
-      const sums = this.sumSlices(c, k, used);
-      for (let j = 0; j <= this.nFeatures; j++) gradient[j * k + c] += sums[j];
+      gradient[c] += f64[sums + k * dp + c];
+      for (let j = 0; j < d; j++) gradient[(j + 1) * k + c] += f64[sums + c * dp + j];
     }
   }
 
@@ -179,16 +183,7 @@ class SimdKernel implements SimdLinearKernel {
       const p = probs[i];
       f64[at + i] = dProbs[i] * p * (1 - p);
     }
-    const used = this.runBackward(1, range);
-    const sums = this.sumSlices(0, 1, used);
-    for (let j = 0; j <= this.nFeatures; j++) {
-      if (k === 1) {
-        gradient[j] += sums[j];
-      } else {
-        gradient[2 * j + 1] += sums[j];
-        gradient[2 * j] -= sums[j];
-      }
-    }
+    this.addColumn(this.runBackward(1, range), k, gradient);
   }
 
   dispose(): void {
@@ -202,6 +197,8 @@ class SimdKernel implements SimdLinearKernel {
   private begin(range: RowRange): boolean {
     if (this.disposed) throw new Error('SIMD linear kernel used after dispose()');
     checkRange(range, this.nRows);
+    // Any call reuses the memory that backwardFused continues from.
+    this.fusedRange = null;
     return range.end > range.start;
   }
 
@@ -222,6 +219,83 @@ class SimdKernel implements SimdLinearKernel {
   }
 
   /**
+   * The fused passes (K = 1 or 2, as the sigmoid paths): forwardFused is forwardSigmoidLogLoss that
+   * keeps P and dLoss/dP in the kernel's memory and also sums each estimator slot per chunk; backwardFused
+   * turns them into dz on the threads (fusedDz in the AssemblyScript) and runs backward. Neither copies a
+   * per-row array in or out: the calling thread's work is in the number of slots and of features.
+   */
+  private makeFusedPasses(): FusedQsaPasses {
+    const layout = this.layout;
+    return {
+      maxEstimatorSlots: layout.maxSlots,
+      loadEstimators: (slots) => {
+        if (slots.length > layout.maxSlots) throw new RangeError(`${slots.length} estimator slots, the kernel holds ${layout.maxSlots}`);
+        const f64 = this.f64, stride = layout.rowsStride / 8;
+        slots.forEach((slot, e) => {
+          const a = layout.estimators / 8 + 3 * e * stride, b = a + stride, keep = b + stride;
+          f64.fill(0, a, a + 3 * stride);
+          for (let i = 0; i < slot.rows.length; i++) {
+            const row = slot.rows[i];
+            if (!(row >= 0 && row < this.nRows)) throw new RangeError(`estimator row ${row} outside the ${this.nRows} rows`);
+            f64[a + row] = slot.offset[i];
+            f64[b + row] = slot.slope[i];
+            f64[keep + row] = 1;
+          }
+        });
+        this.nSlots = slots.length;
+      },
+      forwardFused: (theta, range, labels, shifts, sums) => {
+        const k = this.binaryK('forwardFused');
+        this.fusedRange = null;
+        const n = range.end - range.start, nSlots = this.nSlots;
+        sums.fill(0, 0, 2 * nSlots);
+        if (!this.begin(range)) return Number.NaN;
+        if (labels.length < this.nRows) throw new RangeError(`${labels.length} labels for ${this.nRows} rows`);
+        this.loadLabels(labels);
+        this.setColumn(0, k === 1 ? (j) => theta[j] : (j) => theta[2 * j + 1] - theta[2 * j]);
+        const f64 = this.f64, chunk = layout.chunkRows;
+        f64.set(shifts.subarray(0, nSlots), layout.shifts / 8);
+        this.run(OP.forward, 2, 1, range, layout.logits, chunk, layout.labels, layout.dz, nSlots);
+        this.fusedRange = { start: range.start, end: range.end };
+        const chunks = Math.ceil(n / chunk), lossSums = layout.lossSums / 8, estimatorSums = layout.estimatorSums / 8;
+        let loss = 0;
+        for (let c = 0; c < chunks; c++) {
+          loss += f64[lossSums + c];
+          for (let i = 0; i < 2 * nSlots; i++) sums[i] += f64[estimatorSums + c * 2 * nSlots + i];
+        }
+        return loss / n;
+      },
+      backwardFused: (range, coef, gradient) => {
+        const k = this.binaryK('backwardFused');
+        const last = this.fusedRange;
+        if (last === null || last.start !== range.start || last.end !== range.end) throw new Error('backwardFused needs a forwardFused on the same range first');
+        this.fusedRange = null; // dz overwrites dLoss/dP in place: one backward per forward
+        if (!this.begin(range)) return;
+        this.f64.set(coef.subarray(0, 2 * this.nSlots), layout.coef / 8);
+        const n = range.end - range.start, chunk = backwardChunkRows(n, layout.chunkRows);
+        this.run(OP.backward, 1, 1, range, layout.dz, chunk, 0, 0, this.nSlots);
+        this.addColumn(Math.ceil(n / chunk), k, gradient);
+      },
+    };
+  }
+
+  /** Adds the one-column gradient in the first `used` slots to gradient: as is (K = 1) or as opposite columns (K = 2). */
+  private addColumn(used: number, k: number, gradient: Float64Array): void {
+    const sums = this.reduceSlots(used, 1), f64 = this.f64, d = this.nFeatures, bias = f64[sums + this.layout.dp];
+    if (k === 1) {
+      gradient[0] += bias;
+      for (let j = 0; j < d; j++) gradient[j + 1] += f64[sums + j];
+    } else {
+      gradient[1] += bias;
+      gradient[0] -= bias;
+      for (let j = 0; j < d; j++) {
+        gradient[2 * j + 3] += f64[sums + j];
+        gradient[2 * j + 2] -= f64[sums + j];
+      }
+    }
+  }
+
+  /**
    * Labels are copied in once per label array: the data's labels do not change while a QSA runs, and
    * copying them every iteration would cost as much as the loss.
    */
@@ -239,18 +313,13 @@ class SimdKernel implements SimdLinearKernel {
   }
 
   /**
-   * Column c of the gradient as the first `used` chunk slots hold it for a job of K = k, added in chunk
-   * order: entry 0 the bias sum, entry j + 1 feature j's.
+   * Adds the first `used` gradient slots of a job of K = k (in chunk order, in the module) and returns their
+   * sum's offset in f64: column c's feature j at + c·dp + j, its bias sum at + k·dp + c.
    */
-  private sumSlices(c: number, k: number, used: number): Float64Array {
-    const f64 = this.f64, { dp, gradients, gradientStride } = this.layout, sums = this.sums;
-    sums.fill(0);
-    for (let t = 0; t < used; t++) {
-      const slice = (gradients + t * gradientStride) / 8;
-      sums[0] += f64[slice + k * dp + c];
-      for (let j = 0; j < this.nFeatures; j++) sums[j + 1] += f64[slice + c * dp + j];
-    }
-    return sums;
+  private reduceSlots(used: number, k: number): number {
+    const { gradients, gradientStride, dp, reduced } = this.layout;
+    this.kernel.reduceSlots(gradients, gradientStride, used, k * dp + k, reduced);
+    return reduced / 8;
   }
 
   private copyFeatures(features: Float32Array, f32: Float32Array): void {
@@ -267,20 +336,20 @@ class SimdKernel implements SimdLinearKernel {
    * threads, this one included. The chunks go out from a shared counter, so a worker that wakes late or
    * runs on a busier core takes fewer; each chunk's sums land in its own slot (see the class comment).
    */
-  private run(op: number, squash: number, k: number, range: RowRange, pointer: number, chunk: number, labels = 0, dOut = 0): void {
+  private run(op: number, squash: number, k: number, range: RowRange, pointer: number, chunk: number, labels = 0, dOut = 0, nSlots = 0): void {
     const n = range.end - range.start;
     const used = Math.min(this.threads, Math.max(1, Math.floor(n / this.minRowsPerThread)));
-    const { features, dp, thetaT, bias, gradients, gradientStride, counter, lossSums } = this.layout;
+    const { features, dp, thetaT, bias, gradients, gradientStride, counter, lossSums, logits, estimators, rowsStride, shifts, coef, estimatorSums } = this.layout;
     // Plain store: the workers' generation bump (an atomic add) publishes it.
     this.slots[counter / 4] = 0;
     const generations = this.generations;
     for (let t = 1; t < used; t++) {
-      generations[t] = this.team.start(t, { op, squash, k, rangeStart: range.start, rangeEnd: range.end, pointer, gradient: gradients, chunk, labels, dOut });
+      generations[t] = this.team.start(t, { op, squash, k, rangeStart: range.start, rangeEnd: range.end, pointer, gradient: gradients, chunk, labels, dOut, nSlots });
     }
     this.rowsByThread[0] +=
       op === OP.backward
-        ? this.kernel.backward(features, dp, k, pointer, range.start, range.end, gradients, counter, chunk, gradientStride)
-        : this.kernel.forward(features, dp, k, thetaT, bias, range.start, range.end, pointer, squash, counter, chunk, labels, dOut, lossSums);
+        ? this.kernel.backward(features, dp, k, pointer, range.start, range.end, gradients, counter, chunk, gradientStride, squash, logits, estimators, rowsStride, nSlots, coef)
+        : this.kernel.forward(features, dp, k, thetaT, bias, range.start, range.end, pointer, squash, counter, chunk, labels, dOut, lossSums, estimators, rowsStride, nSlots, shifts, estimatorSums);
     for (let t = 1; t < used; t++) this.rowsByThread[t] += this.team.finish(t, generations[t]);
   }
 }

@@ -52,11 +52,15 @@ export function sharedMemory(pages: number): WasmMemory {
 /** What the AssemblyScript module (kernels/simd/linear.ts) exports; forward and backward return the rows this thread did. */
 export interface LinearSimdExports {
   heapBase(): number;
+  reduceSlots(grad: number, stride: number, count: number, width: number, out: number): void;
   forward(
     x: number, dp: number, k: number, thetaT: number, bias: number, rangeStart: number, rangeEnd: number, out: number, squash: number, counter: number, chunk: number,
-    labels: number, dOut: number, sums: number,
+    labels: number, dOut: number, sums: number, est: number, rowsStride: number, nSlots: number, shifts: number, estSums: number,
   ): number;
-  backward(x: number, dp: number, k: number, dz: number, rangeStart: number, rangeEnd: number, grad: number, counter: number, chunk: number, stride: number): number;
+  backward(
+    x: number, dp: number, k: number, dz: number, rangeStart: number, rangeEnd: number, grad: number, counter: number, chunk: number, stride: number,
+    fused: number, probs: number, est: number, rowsStride: number, nSlots: number, coef: number,
+  ): number;
 }
 
 export function instantiateLinearSimd(memory: WasmMemory): LinearSimdExports {

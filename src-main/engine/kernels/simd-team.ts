@@ -16,6 +16,7 @@ export interface TeamJob {
   /** Forward with the fused loss only (0 otherwise). */
   readonly labels: number;
   readonly dOut: number;
+  readonly nSlots: number;
 }
 
 /** The pointers every job of a kernel shares, handed to each worker once. */
@@ -78,9 +79,11 @@ export class WorkerTeam {
     slots[b + SLOT.chunk] = job.chunk;
     slots[b + SLOT.labels] = job.labels;
     slots[b + SLOT.dOut] = job.dOut;
+    slots[b + SLOT.nSlots] = job.nSlots;
     // The atomic add publishes the plain stores above to the worker that sees the new generation.
     const generation = Atomics.add(slots, b + SLOT.generation, 1) + 1;
-    Atomics.notify(slots, b + SLOT.generation);
+    // A worker still polling sees the new generation by itself (see WORKER_SOURCE's loop).
+    if (Atomics.load(slots, b + SLOT.sleeping) !== 0) Atomics.notify(slots, b + SLOT.generation);
     return generation;
   }
 

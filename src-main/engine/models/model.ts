@@ -1,4 +1,5 @@
 import type { RowRange } from '../data';
+import type { FusedQsaPasses } from '../kernels/linear-kernel';
 
 /**
  * A differentiable classifier the QSA can optimise. Outputs are probabilities: one column P(y=1) for
@@ -17,5 +18,7 @@ export interface ClassifierModel {
    * its d/dP written into dProbs (overwriting), in one pass where the kernel can fuse them; null where it
    * cannot, and the caller evaluates the objective itself.
    */
+  /** Optional, binary models on a kernel that offers it: the fused candidate-selection passes (see FusedQsaPasses). */
+  readonly fusedQsa?: FusedQsaPasses;
   predictWithBinaryLogLoss?(theta: Float64Array, range: RowRange, labels: Float64Array, probs: Float64Array, dProbs: Float64Array): number | null;
 }

@@ -1,5 +1,5 @@
 import type { RowRange } from '../data';
-import { kernelFrom, type FeatureMatrix, type LinearKernel } from '../kernels/linear-kernel';
+import { kernelFrom, type FeatureMatrix, type FusedQsaPasses, type LinearKernel } from '../kernels/linear-kernel';
 import { Scratch } from '../kernels/scratch';
 import type { ClassifierModel } from './model';
 
@@ -89,6 +89,11 @@ export class SoftmaxBinaryHeadModel implements ClassifierModel {
     const z = this.logits.get(2 * n);
     this.kernel.forward(theta, range, z);
     for (let i = 0; i < n; i++) probs[i] = 1 / (1 + Math.exp(-(z[2 * i + 1] - z[2 * i])));
+  }
+
+  /** The kernel's fused candidate-selection passes, where it has them (θ's layout is the kernel's). */
+  get fusedQsa(): FusedQsaPasses | undefined {
+    return this.kernel.fusedQsa;
   }
 
   predictWithBinaryLogLoss(theta: Float64Array, range: RowRange, labels: Float64Array, probs: Float64Array, dProbs: Float64Array): number | null {

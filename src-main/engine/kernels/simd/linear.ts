@@ -139,6 +139,62 @@ function forwardLossRows(
   return sum;
 }
 
+// Estimator slots (the fused QSA iteration of the binary models, see ../simd-linear-kernel.ts): slot e
+// is one base node of one constraint, its per-sample estimator Z = a + b·p on the rows it keeps. Its table
+// at est + e·3·rowsStride holds three f64 arrays by absolute row (rowsStride bytes each): a, b and keep
+// (1 or 0).
+
+/**
+ * For each of the nSlots slots, over rows [rowStart, rowEnd) whose probabilities start at `probs`: the sum
+ * of Z over kept rows and the sum of (Z − shift_e)², the shift being near the mean (the caller's last
+ * one) so that the variance taken from these sums does not cancel. Stored at `sums` as (Σ, Σ²) pairs.
+ */
+function estimatorSums(probs: usize, rowStart: i32, rowEnd: i32, est: usize, rowsStride: usize, nSlots: i32, shifts: usize, sums: usize): void {
+  for (let e = 0; e < nSlots; e++) {
+    const a = est + <usize>e * 3 * rowsStride;
+    const b = a + rowsStride;
+    const keep = b + rowsStride;
+    const shift = load<f64>(shifts + (<usize>e << 3));
+    let sum: f64 = 0;
+    let squares: f64 = 0;
+    let o = probs;
+    for (let row = rowStart; row < rowEnd; row++, o += 8) {
+      const at = <usize>row << 3;
+      if (load<f64>(keep + at) == 0) continue;
+      const z = load<f64>(a + at) + load<f64>(b + at) * load<f64>(o);
+      sum += z;
+      const c = z - shift;
+      squares += c * c;
+    }
+    store<f64>(sums + (<usize>e << 4), sum);
+    store<f64>(sums + (<usize>e << 4), squares, 8);
+  }
+}
+
+/**
+ * The fused backward's dz for rows [rowStart, rowEnd), in place: dz holds d(loss)/dp on entry (the fused
+ * forward put it there) and leaves as dP·p(1 − p), where dP adds each slot's
+ * b·(α_e + β_e·Z) on kept rows, (α_e, β_e) pairs at `coef` (the chain rule through the slot's mean and
+ * Bessel std, weighted by its constraint's λ, as the JS ConstraintBounder works it out).
+ */
+function fusedDz(probs: usize, dz: usize, rowStart: i32, rowEnd: i32, est: usize, rowsStride: usize, nSlots: i32, coef: usize): void {
+  let o = probs;
+  let d = dz;
+  for (let row = rowStart; row < rowEnd; row++, o += 8, d += 8) {
+    const p = load<f64>(o);
+    const at = <usize>row << 3;
+    let dp = load<f64>(d);
+    for (let e = 0; e < nSlots; e++) {
+      const a = est + <usize>e * 3 * rowsStride;
+      if (load<f64>(a + 2 * rowsStride + at) == 0) continue;
+      const slope = load<f64>(a + rowsStride + at);
+      const z = load<f64>(a + at) + slope * p;
+      dp += (load<f64>(coef + (<usize>e << 4)) + load<f64>(coef + (<usize>e << 4), 8) * z) * slope;
+    }
+    store<f64>(d, dp * p * (1 - p));
+  }
+}
+
 /** g += s0·x0 + s1·x1 over a padded row pair: one gradient column, two rows per load/store of g. */
 function axpy1(x0: usize, x1: usize, s0: f64, s1: f64, g: usize, dp: i32): void {
   const m0 = f64x2.splat(s0);
@@ -271,12 +327,13 @@ function backwardRows(x: usize, dp: i32, k: i32, dz: usize, rowStart: i32, rowEn
 /**
  * Forward over rows [rangeStart, rangeEnd): out holds the whole range, `width` f64 a row (K, or 1
  * squashed). squash = 2 (K = 1 only) is the fused logistic loss (forwardLossRows): dOut holds the
- * range's dProbs, labels the labels by absolute row, and chunk c's loss sum goes to sums[c].
+ * range's dProbs, labels the labels by absolute row, and chunk c's loss sum goes to sums[c]. With
+ * nSlots > 0 it also sums the estimator slots (estimatorSums) into estSums, 2·nSlots f64 a chunk.
  * Returns the rows this thread did.
  */
 export function forward(
   x: usize, dp: i32, k: i32, thetaT: usize, bias: usize, rangeStart: i32, rangeEnd: i32, out: usize, squash: i32, counter: usize, chunk: i32,
-  labels: usize, dOut: usize, sums: usize,
+  labels: usize, dOut: usize, sums: usize, est: usize, rowsStride: usize, nSlots: i32, shifts: usize, estSums: usize,
 ): i32 {
   const width = squash != 0 ? 1 : k;
   const n = rangeEnd - rangeStart;
@@ -287,6 +344,7 @@ export function forward(
     if (squash == 2) {
       const sum = forwardLossRows(x, dp, thetaT, bias, rangeStart + s, rangeStart + e, o, labels, dOut + (<usize>s << 3), <f64>n);
       store<f64>(sums + (<usize>(s / chunk) << 3), sum);
+      if (nSlots > 0) estimatorSums(o, rangeStart + s, rangeStart + e, est, rowsStride, nSlots, shifts, estSums + ((<usize>(s / chunk) * <usize>nSlots) << 4));
     } else {
       forwardRows(x, dp, k, thetaT, bias, rangeStart + s, rangeStart + e, o, squash);
     }
@@ -297,10 +355,12 @@ export function forward(
 
 /**
  * Backward over rows [rangeStart, rangeEnd): dz holds the whole range; chunk c adds into the gradient
- * slot at grad + c·stride, which it zeroes first. Returns the rows this thread did.
+ * slot at grad + c·stride, which it zeroes first. fused = 1 (K = 1 only): dz holds d(loss)/dp and each
+ * chunk first turns its rows into dz (fusedDz, probabilities at `probs`). Returns the rows this thread did.
  */
 export function backward(
   x: usize, dp: i32, k: i32, dz: usize, rangeStart: i32, rangeEnd: i32, grad: usize, counter: usize, chunk: i32, stride: i32,
+  fused: i32, probs: usize, est: usize, rowsStride: usize, nSlots: i32, coef: usize,
 ): i32 {
   const n = rangeEnd - rangeStart;
   let done = 0;
@@ -308,8 +368,23 @@ export function backward(
     const e = min(s + chunk, n);
     const slot = grad + <usize>(s / chunk) * <usize>stride;
     memory.fill(slot, 0, <usize>stride);
+    if (fused != 0) fusedDz(probs + (<usize>s << 3), dz + (<usize>s << 3), rangeStart + s, rangeStart + e, est, rowsStride, nSlots, coef);
     backwardRows(x, dp, k, dz + ((<usize>s * <usize>k) << 3), rangeStart + s, rangeStart + e, slot);
     done += e - s;
   }
   return done;
+}
+
+/**
+ * out = slot 0 + slot 1 + … + slot count−1, f64 by f64 in slot order (so the sum is the same whatever
+ * thread filled which slot), over `width` f64 of each slot (rounded up to a pair: the slots are padded).
+ * The calling thread adds up the backward chunks' gradient slots with it.
+ */
+export function reduceSlots(grad: usize, stride: usize, count: i32, width: i32, out: usize): void {
+  const bytes = <usize>((width + 1) & ~1) << 3;
+  memory.copy(out, grad, bytes);
+  for (let t = 1; t < count; t++) {
+    const slot = grad + <usize>t * stride;
+    for (let q: usize = 0; q < bytes; q += 16) v128.store(out + q, f64x2.add(v128.load(out + q), v128.load(slot + q)));
+  }
 }
