@@ -5,6 +5,7 @@
  * trial between batches (the worker survives it), and the worker's failures as data.
  * Called through `createServices` on a temporary database with the real training worker (style 13).
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
@@ -219,4 +220,35 @@ describe('deep models in the app’s experiments', () => {
       await services.close();
     }
   }, 90_000);
+});
+
+/** What `npx electron-vite build` puts next to the Electron main bundle (src-main/shell/main.ts forks it). */
+const BUILT_TRAIN_WORKER = fileURLToPath(new URL('../../out/main/train-worker.mjs', import.meta.url));
+
+describe.skipIf(!existsSync(BUILT_TRAIN_WORKER))("the Electron main bundle's training worker", () => {
+  it('runs deep experiment trials when given as the training entry', async () => {
+    const { dbPath, datasetId } = imageWorkspace(60);
+    const services = createServices({ dbPath, runtime: 'electron', log: () => undefined, training: { entry: { modulePath: BUILT_TRAIN_WORKER } } });
+    const seen = collect(services);
+    try {
+      const { jobId, experimentId } = (await value(services, 'experiments.start', {
+        datasetId,
+        constraints: [{ source: CONSTRAINT, delta: 0.1 }],
+        fractions: [1],
+        nTrials: 1,
+        models: ['qsa-head', 'cnn'],
+        iterations: 10,
+        architecture: 'tutorial-g-cnn',
+        epochsPerFraction: [{ fraction: 1, batchSize: 30, epochs: 1 }],
+        backend: 'wasm',
+        workers: 1,
+      })) as { jobId: string; experimentId: number };
+      const end = await until(terminal(seen, jobId), 60_000);
+      expect(end.event, JSON.stringify(end.payload)).toBe('job.done');
+      const detail = (await value(services, 'experiments.get', { experimentId })) as { experiment: { trialsStored: number } };
+      expect(detail.experiment.trialsStored).toBe(2);
+    } finally {
+      await services.close();
+    }
+  }, 70_000);
 });
