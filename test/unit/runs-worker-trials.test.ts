@@ -1,0 +1,108 @@
+/**
+ * The training host's experiment-trial sessions (src-main/runs/host.ts `openTrialSession`), against
+ * stand-in worker processes that speak the protocol: a trial's progress and result cross the boundary
+ * (typed arrays and ±∞ intact) and say which process ran it; a worker error comes back as data with its
+ * name and message; a
+ * worker that dies in a trial fails that trial with the reason; a worker that ignores a trial's cancel is
+ * killed after the grace period and the trial rejected as cancelled, and the next trial gets a fresh one.
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { TrialProgress } from '../../src-main/experiments/models/model-type';
+import type { TrialTask } from '../../src-main/experiments/types';
+import { TrialCancelledError, TrainingHost, type WorkerEntry } from '../../src-main/runs/host';
+import { useTempDir } from '../support/images';
+
+const tempDir = useTempDir('fairbound-worker-trials-');
+let hosts: TrainingHost[] = [];
+afterEach(async () => {
+  await Promise.all(hosts.map((h) => h.close()));
+  hosts = [];
+});
+
+function host(entry: WorkerEntry, cancelGraceMs = 15_000): TrainingHost {
+  const h = new TrainingHost({ entry, cancelGraceMs });
+  hosts.push(h);
+  return h;
+}
+
+/** A stand-in worker; `onTrial` is the body of its handler for a `trial` message `m`. */
+function entry(name: string, onTrial: string): WorkerEntry {
+  const file = join(tempDir(), `${name}.mjs`);
+  writeFileSync(
+    file,
+    `import { writeFileSync } from 'node:fs';
+     process.on('message', (m) => {
+       if (m.type === 'trial') { ${onTrial} }
+       if (m.type === 'shutdown') process.exit(0);
+     });
+     process.send({ type: 'ready', pid: process.pid });`,
+  );
+  return { modulePath: file };
+}
+
+const TASK: TrialTask = { model: 'cnn', fractionIndex: 0, fraction: 1, trialIndex: 2, rows: Int32Array.from([3, 1, 4, 1, 5]) };
+
+describe('experiment trials in the training worker', () => {
+  it('forwards progress, resolves the result with its arrays intact, and records the process that ran it', async () => {
+    const h = host(
+      entry(
+        'echo',
+        `process.send({ type: 'trial-progress', sessionId: m.sessionId, taskId: m.taskId, progress: { phase: 'training', done: 1, total: 4, epoch: 1, epochs: 2, loss: 0.5 } });
+         const r = { model: m.task.model, fractionIndex: 0, fraction: 1, trialIndex: m.task.trialIndex, nRows: m.task.rows.length, passed: false,
+           performance: NaN, g: [-Infinity], theta: Float64Array.from(m.task.rows), nsfReason: 'no', durationSeconds: 0.1 };
+         process.send({ type: 'trial-result', sessionId: m.sessionId, taskId: m.taskId, result: r, pid: process.pid, backend: 'wasm' });`,
+      ),
+    );
+    const slot = h.openTrialSession(join(tempDir(), 'w.db'), 7);
+    const progress: TrialProgress[] = [];
+    const result = await slot.run(TASK, (p) => progress.push(p));
+    expect(progress).toEqual([{ phase: 'training', done: 1, total: 4, epoch: 1, epochs: 2, loss: 0.5 }]);
+    expect(result.nRows).toBe(5);
+    expect(result.g).toEqual([-Infinity]);
+    expect(Number.isNaN(result.performance)).toBe(true);
+    expect(result.theta).toEqual(Float64Array.from([3, 1, 4, 1, 5]));
+    expect(slot.lastRunBy).toEqual({ pid: h.workerPid, backend: 'wasm' });
+    expect(h.workerPid).not.toBe(process.pid);
+    await slot.close();
+    await expect(slot.run(TASK)).rejects.toThrow(/closed/);
+  });
+
+  it("returns the worker's error as data", async () => {
+    const h = host(
+      entry('failing', `process.send({ type: 'trial-failed', sessionId: m.sessionId, taskId: m.taskId, cancelled: false, error: { name: 'BackendUnavailableError', message: 'no tensorflow here' } });`),
+    );
+    const slot = h.openTrialSession(join(tempDir(), 'w.db'), 1);
+    await expect(slot.run(TASK)).rejects.toThrow('BackendUnavailableError: no tensorflow here');
+  });
+
+  it('fails the trial with the reason when the worker dies in it', async () => {
+    const h = host(entry('crashing', `process.stderr.write('boom: deliberate crash\\n'); setTimeout(() => process.exit(3), 20);`));
+    const slot = h.openTrialSession(join(tempDir(), 'w.db'), 1);
+    await expect(slot.run(TASK)).rejects.toThrow(/exited with code 3 during trial 2 of cnn at fraction 1: boom: deliberate crash/);
+    expect(h.workerPid).toBeNull();
+  });
+
+  it('kills a worker that ignores a cancel after the grace period; the next trial gets a fresh worker', async () => {
+    const started = join(tempDir(), 'started');
+    const h = host(entry('stubborn', `writeFileSync(${JSON.stringify(started)}, ''); setInterval(() => {}, 1000);`), 300);
+    const slot = h.openTrialSession(join(tempDir(), 'w.db'), 1);
+    const pending = slot.run(TASK);
+    const rejected = pending.catch((e: unknown) => e);
+    // Wait until the worker has the trial, then cancel it (terminate = the runner's cancel).
+    for (let i = 0; i < 200 && !existsSync(started); i++) await new Promise((r) => setTimeout(r, 25));
+    const first = h.workerPid;
+    await slot.terminate();
+    const error = await rejected;
+    expect(error).toBeInstanceOf(TrialCancelledError);
+    expect((error as Error).message).toMatch(/grace period/);
+    expect(h.workerPid).toBeNull();
+    const again = h.openTrialSession(join(tempDir(), 'w.db'), 1);
+    void again.run(TASK).catch(() => undefined);
+    for (let i = 0; i < 200 && h.workerPid === null; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(h.workerPid).not.toBeNull();
+    expect(h.workerPid).not.toBe(first);
+    await again.terminate();
+  });
+});
