@@ -4,6 +4,8 @@ import { InputError } from '../data/input-error';
 import { readMetadata, readSeldonianCsv, type TabularDataset } from '../data/seldonian-format';
 import { readQsaCase, readThetaInit, type QsaCase } from './case-spec';
 import type { BoundMethod } from './constraint-bounds';
+import type { LinearKernel } from './kernels/linear-kernel';
+import { createQsaKernel, type QsaKernelName } from './kernels/select';
 import type { ClassifierModel } from './models/model';
 import { BinaryLogisticModel } from './models/logistic';
 import { SoftmaxLinearModel } from './models/softmax';
@@ -37,6 +39,8 @@ export interface CaseRun {
   readonly dataset: TabularDataset;
   readonly constraints: CompiledConstraint[];
   readonly nOutputs: number;
+  /** Which kernel ran the QSA (createQsaKernel's choice). */
+  readonly kernel: QsaKernelName;
   readonly result: QsaResult;
   readonly report: QsaReport;
 }
@@ -49,19 +53,18 @@ export function compileCaseConstraints(qsaCase: QsaCase, columns: readonly strin
   });
 }
 
-function modelFor(qsaCase: QsaCase, dataset: TabularDataset): ClassifierModel {
-  switch (qsaCase.model) {
-    case 'logistic':
-      if (dataset.nClasses > 2) {
-        throw new InputError(`model 'logistic' is binary but the data has ${dataset.nClasses} classes; use 'multiclass_logistic'`, {
-          file: qsaCase.specPath,
-          key: 'optimization.model',
-        });
-      }
-      return new BinaryLogisticModel(dataset.features, dataset.nFeatures);
-    case 'multiclass_logistic':
-      return new SoftmaxLinearModel(dataset.features, dataset.nFeatures, dataset.nClasses);
+/** The case's model on the kernel createQsaKernel picks (SIMD only for large float32-exact matrices; see there). */
+function modelFor(qsaCase: QsaCase, dataset: TabularDataset): { model: ClassifierModel; kernel: LinearKernel; kernelName: QsaKernelName } {
+  const nOutputs = qsaCase.model === 'logistic' ? 1 : dataset.nClasses;
+  if (qsaCase.model === 'logistic' && dataset.nClasses > 2) {
+    throw new InputError(`model 'logistic' is binary but the data has ${dataset.nClasses} classes; use 'multiclass_logistic'`, {
+      file: qsaCase.specPath,
+      key: 'optimization.model',
+    });
   }
+  const { kernel, name } = createQsaKernel(dataset.features, dataset.nFeatures, nOutputs);
+  const model = nOutputs === 1 ? new BinaryLogisticModel(kernel) : new SoftmaxLinearModel(kernel);
+  return { model, kernel, kernelName: name };
 }
 
 /** Reads a fixtures-style case (spec.json + Seldonian CSV + metadata + θ₀) and runs the QSA on it. */
@@ -72,32 +75,38 @@ export function runQsaCase(specPath: string, overrides: CaseOverrides = {}, onIt
   const dataset = readSeldonianCsv(qsaCase.files.data, metadata);
   const loadSeconds = (performance.now() - started) / 1000;
   const constraints = compileCaseConstraints(qsaCase, dataset.sensitiveColumns, metadata.subRegime, dataset.nClasses);
-  const model = modelFor(qsaCase, dataset);
+  const { model, kernel, kernelName } = modelFor(qsaCase, dataset);
   const thetaInit = readThetaInit(qsaCase.files.thetaInit, qsaCase.model, dataset.nFeatures, dataset.nClasses);
   const h = qsaCase.hyperparams;
   const lambdaInit = Array.isArray(h.lambdaInit) ? h.lambdaInit : constraints.map(() => h.lambdaInit as number);
-  const result = runQsa({
-    boundMethod: overrides.bound,
-    model,
-    objective: primaryObjective(qsaCase.primaryObjective, dataset.nClasses),
-    constraints,
-    data: dataset,
-    fracDataInSafety: qsaCase.fracDataInSafety,
-    thetaInit,
-    settings: {
-      lambdaInit,
-      alphaTheta: h.alphaTheta,
-      alphaLambda: h.alphaLambda,
-      betaVelocity: h.betaVelocity,
-      betaRmsprop: h.betaRmsprop,
-      numIters: h.numIters,
-      batchSize: h.useBatches ? h.batchSize : null,
-      nEpochs: h.useBatches ? h.nEpochs : null,
-      clipTheta: h.clipTheta,
-    },
-    onIteration,
-    signal,
-  });
+  let result: QsaResult;
+  try {
+    result = runQsa({
+      boundMethod: overrides.bound,
+      model,
+      objective: primaryObjective(qsaCase.primaryObjective, dataset.nClasses),
+      constraints,
+      data: dataset,
+      fracDataInSafety: qsaCase.fracDataInSafety,
+      thetaInit,
+      settings: {
+        lambdaInit,
+        alphaTheta: h.alphaTheta,
+        alphaLambda: h.alphaLambda,
+        betaVelocity: h.betaVelocity,
+        betaRmsprop: h.betaRmsprop,
+        numIters: h.numIters,
+        batchSize: h.useBatches ? h.batchSize : null,
+        nEpochs: h.useBatches ? h.nEpochs : null,
+        clipTheta: h.clipTheta,
+      },
+      onIteration,
+      signal,
+    });
+  } finally {
+    // The SIMD kernel's workers and memory go with the run; the JS kernel holds nothing.
+    kernel.dispose();
+  }
   const report = buildQsaReport(result, constraints, model.nOutputs, { load_case: loadSeconds });
-  return { qsaCase, dataset, constraints, nOutputs: model.nOutputs, result, report };
+  return { qsaCase, dataset, constraints, nOutputs: model.nOutputs, kernel: kernelName, result, report };
 }

@@ -22,6 +22,7 @@ import { cutHead, extractLatents, latentDim, type HeadWeights } from '../deep/in
 import { trainClassifier, type EpochSummary } from '../deep/train';
 import { getWeightsByValue, type WeightsByValue } from '../deep/weights';
 import type { LabelledRows, RowRange } from '../engine/data';
+import { createQsaKernel } from '../engine/kernels/select';
 import { BinaryLogisticModel } from '../engine/models/logistic';
 import type { ClassifierModel } from '../engine/models/model';
 import { SoftmaxLinearModel } from '../engine/models/softmax';
@@ -351,9 +352,11 @@ async function trainBodyAndExtract(c: StepContext): Promise<QsaProblem> {
     },
   });
   const trained = headProbabilities(cutHead(model).headWeights, latents, safety);
-  // The QSA sees the float32 features as float64 values, exactly those `run export-latents` writes.
-  const features = Float64Array.from(latents);
-  const qsaModel = s.numClasses === 2 ? new BinaryLogisticModel(features, dim) : new SoftmaxLinearModel(features, dim, s.numClasses);
+  // The kernel `fairbound qsa` picks on the exported latents (createQsaKernel: SIMD for large float32
+  // matrices where available, whose results do not depend on the thread count; else JS, which computes on
+  // the float32 latents exactly what it did on them widened), so the export reproduces the run.
+  const qsaKernel = createQsaKernel(latents, dim, s.numClasses === 2 ? 1 : s.numClasses).kernel;
+  const qsaModel = s.numClasses === 2 ? new BinaryLogisticModel(qsaKernel) : new SoftmaxLinearModel(qsaKernel);
   c.throwIfCancelled();
   return {
     qsaModel,

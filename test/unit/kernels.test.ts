@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { RowRange } from '../../src-main/engine/data';
 import { createJsLinearKernel, type FeatureMatrix, type LinearKernel } from '../../src-main/engine/kernels/linear-kernel';
 import { createSimdLinearKernel, liveSimdWorkers, type SimdLinearKernel } from '../../src-main/engine/kernels/simd-linear-kernel';
-import { createFastLinearKernel } from '../../src-main/engine/kernels/select';
+import { createFastLinearKernel, createQsaKernel, SIMD_QSA_MIN_VALUES } from '../../src-main/engine/kernels/select';
 import { simdSupported } from '../../src-main/engine/kernels/simd-support';
 import type { ClassifierModel } from '../../src-main/engine/models/model';
 import { BinaryLogisticModel } from '../../src-main/engine/models/logistic';
@@ -414,5 +414,29 @@ describe('the QSA on the SIMD kernel', () => {
     const again = run(make(simd(x32, d, k, 3)), k, batchSize);
     expect(again).toEqual(first);
     first.forEach((v, i) => expect(Math.abs(v - js[i]), `value ${i}`).toBeLessThanOrEqual(1e-10 * (1 + Math.abs(js[i]))));
+  });
+});
+
+describe('createQsaKernel', () => {
+  // The one rule by which `fairbound qsa` and the runs' head QSA pick a kernel, so that exported latents
+  // reproduce a run: SIMD only for large matrices of float32 values; small ones (the golden fixtures)
+  // and float64 values that float32 would round keep the JS reference kernel.
+  const d = 256, bigRows = Math.ceil(SIMD_QSA_MIN_VALUES / d);
+
+  it('gives large float32 matrices, and float64 ones holding exactly float32 values, the SIMD kernel', () => {
+    const x32 = randomArray(Float32Array, bigRows * d, 97);
+    for (const features of [x32, Float64Array.from(x32)]) {
+      const { kernel, name } = createQsaKernel(features, d, 1);
+      expect(name).toBe('simd');
+      expect('threads' in kernel).toBe(true);
+      kernel.dispose();
+    }
+  });
+
+  it('keeps the JS kernel for small matrices and for values float32 would round', () => {
+    expect(createQsaKernel(randomArray(Float32Array, 100 * d, 101), d, 1).name).toBe('js');
+    const rounded = Float64Array.from(randomArray(Float32Array, bigRows * d, 103));
+    rounded[12345] += 1e-12;
+    expect(createQsaKernel(rounded, d, 2).name).toBe('js');
   });
 });

@@ -8,3 +8,41 @@ import { createSimdLinearKernel, type SimdKernelOptions } from './simd-linear-ke
 export function createFastLinearKernel(features: FeatureMatrix, nFeatures: number, nOutputs: number, options: SimdKernelOptions = {}): LinearKernel {
   return createSimdLinearKernel(features, nFeatures, nOutputs, options) ?? createJsLinearKernel(features, nFeatures, nOutputs);
 }
+
+export type QsaKernelName = 'simd' | 'js';
+
+/**
+ * Feature matrices of at least this many values get the SIMD kernel in a QSA (≈ 4 MB of float32):
+ * there an iteration costs milliseconds in JS. Smaller ones, the golden fixtures among them (at most a few
+ * tens of thousands of values), keep the JS kernel, the reference whose arithmetic the golden agreement
+ * runs check to 1e-9, and which is fast enough there.
+ */
+export const SIMD_QSA_MIN_VALUES = 1 << 20;
+
+/**
+ * The kernel a QSA on these features runs, chosen the same way wherever a QSA runs on a feature matrix
+ * (`fairbound qsa` through runQsaCase, the runs' head QSA), so that a run's exported latents reproduce
+ * the run exactly: the SIMD kernel's results do not depend on the machine's thread count. SIMD needs a
+ * large matrix (SIMD_QSA_MIN_VALUES), values that are exactly float32 (latents are; a float64 matrix
+ * read from CSV is checked value by value, since rounding others to float32 would change results
+ * silently) and a runtime with WebAssembly SIMD; otherwise the JS kernel on the matrix as given.
+ */
+export function createQsaKernel(features: FeatureMatrix, nFeatures: number, nOutputs: number): { kernel: LinearKernel; name: QsaKernelName } {
+  if (features.length >= SIMD_QSA_MIN_VALUES) {
+    const float32 = exactFloat32(features);
+    const simd = float32 === null ? null : createSimdLinearKernel(float32, nFeatures, nOutputs);
+    if (simd !== null) return { kernel: simd, name: 'simd' };
+  }
+  return { kernel: createJsLinearKernel(features, nFeatures, nOutputs), name: 'js' };
+}
+
+/** The features as float32 if every value is exactly a float32 (the JS kernel then computes the same on either), else null. */
+function exactFloat32(features: FeatureMatrix): Float32Array | null {
+  if (features instanceof Float32Array) return features;
+  const out = new Float32Array(features.length);
+  for (let i = 0; i < features.length; i++) {
+    out[i] = features[i];
+    if (out[i] !== features[i] && !(Number.isNaN(out[i]) && Number.isNaN(features[i]))) return null;
+  }
+  return out;
+}
