@@ -157,7 +157,7 @@ export async function trainClassifier(
         const from = batch * batchSize;
         const count = Math.min(batchSize, order.length - from);
         for (let k = 0; k < count; k++) labelBuffer[k] = labels[order[from + k]];
-        const { loss, correct } = tf.tidy(() => {
+        const { cost, hits } = tf.tidy(() => {
           const x = reader.batch(order, from, count);
           const y = tf.tensor1d(labelBuffer.slice(0, count), 'int32');
           // Kept past the gradient scope so accuracy costs no second forward pass; disposed in finally.
@@ -172,12 +172,23 @@ export async function trainClassifier(
               true,
               variables,
             ) as tf.Scalar;
-            const hits = tf.sum(tf.cast(tf.equal(kept.predicted as tf.Tensor, y), 'int32'));
-            return { loss: cost.dataSync()[0], correct: hits.dataSync()[0] };
+            return { cost, hits: tf.sum(tf.cast(tf.equal(kept.predicted as tf.Tensor, y), 'int32')) };
           } finally {
             kept.predicted?.dispose();
           }
         });
+        // Read asynchronously: the webgpu backend's dataSync goes through canvas copies that return zeros on
+        // some adapters (seen on SwiftShader's), and an async read lets a GPU page keep answering messages.
+        let loss: number;
+        let correct: number;
+        try {
+          const [lossValue, hitsValue] = await Promise.all([cost.data(), hits.data()]);
+          loss = lossValue[0];
+          correct = hitsValue[0];
+        } finally {
+          cost.dispose();
+          hits.dispose();
+        }
         if (!Number.isFinite(loss)) throw new Error(`trainClassifier: the loss became ${loss} at epoch ${epoch + 1}, batch ${batch + 1} (learning rate too high?)`);
         lossSum += loss * count;
         correctSum += correct;

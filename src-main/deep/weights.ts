@@ -34,6 +34,19 @@ export function getWeightsByValue(model: tf.LayersModel): WeightsByValue {
 }
 
 /**
+ * getWeightsByValue with asynchronous reads, for GPU backends: webgpu's dataSync goes through canvas copies
+ * that some adapters answer with zeros, and webgl's stalls the page. Same names, shapes and order.
+ */
+export async function getWeightsByValueAsync(model: tf.LayersModel): Promise<WeightsByValue> {
+  for (const w of model.weights) {
+    if (w.dtype !== 'float32') throw new Error(`getWeightsByValue: weight ${weightName(w)} is ${w.dtype}, only float32 is supported`);
+  }
+  const values = model.weights.map((w) => w.read());
+  const data = await Promise.all(values.map(async (v) => Float32Array.from((await v.data()) as Float32Array)));
+  return { names: model.weights.map(weightName), shapes: values.map((v) => [...v.shape]), data };
+}
+
+/**
  * Restores weights taken from a model of the same architecture. Matches by name, so the order in which
  * they were stored does not matter; throws naming the first missing, extra or mis-shaped weight.
  */

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { buildModel } from '../../src-main/deep/architectures';
 import { CancelledError, trainClassifier } from '../../src-main/deep/train';
-import { getWeightsByValue, setWeights } from '../../src-main/deep/weights';
+import { getWeightsByValueAsync, setWeights } from '../../src-main/deep/weights';
 import {
   gpuTrainerRequest,
   type GpuProbe,
@@ -108,7 +108,7 @@ export class GpuTrainer {
         signal: controller.signal,
         onBatch: (progress) => this.post({ type: 'progress', id: request.id, progress }),
       });
-      const weights = getWeightsByValue(model);
+      const weights = await getWeightsByValueAsync(model);
       const backend = request.backend;
       this.post(
         {

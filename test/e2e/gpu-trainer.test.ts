@@ -40,9 +40,9 @@ const TINY_CNN: ArchitectureSpec = {
 const MODEL_SEED = 11;
 const data = bandImages({ n: 48, height: 8, width: 8, numClasses: 2, seed: 5 });
 
-function job(options: Partial<TrainJob['options']> = {}, allowSoftware = true): TrainJob {
+function job(options: Partial<TrainJob['options']> = {}, allowSoftware = true, backend: TrainJob['backend'] = 'webgl'): TrainJob {
   return {
-    backend: 'webgl',
+    backend,
     allowSoftware,
     model: { architecture: TINY_CNN, inputShape: [8, 8, 1], numClasses: 2, seed: MODEL_SEED },
     images: data.images,
@@ -170,10 +170,13 @@ describe.skipIf(!chromiumAvailable)('GPU trainer page in chromium (software WebG
     expect(error).toMatchObject({ code: 'software_adapter', message: 'webgl skipped: software renderer SwiftShader' });
   });
 
-  it('trains on webgl (forced) to the weights the cpu backend trains from the same seed and data', async () => {
+  // WebGPU: Debian's chromium offers SwiftShader's fallback adapter when --enable-unsafe-webgpu is given;
+  // a build without it skips that case (the probe test above still checks it is never used unforced).
+  it.for(['webgl', 'webgpu'] as const)('trains on %s (forced) to the weights the cpu backend trains from the same seed and data', async (backend, context) => {
+    if (backend === 'webgpu' && !probe.webgpu.available) context.skip();
     const progress: number[] = [];
-    const trained = await client.train(job(), { onProgress: (p) => progress.push(p.loss) });
-    expect(trained.backend).toMatchObject({ name: 'webgl', package: '@tensorflow/tfjs-backend-webgl', software: true });
+    const trained = await client.train(job({}, true, backend), { onProgress: (p) => progress.push(p.loss) });
+    expect(trained.backend).toMatchObject({ name: backend, package: `@tensorflow/tfjs-backend-${backend}`, software: true });
     expect(trained.result).toMatchObject({ batches: 6, images: 96 });
     expect(progress).toHaveLength(6);
 
@@ -225,8 +228,13 @@ describe.skipIf(!chromiumAvailable)('GPU trainer page in chromium (software WebG
       })
       .catch((e: unknown) => e);
     expect(outcome).toBeInstanceOf(CancelledError);
-    // The cancel arrives while a batch may be running: it stops before the next one, far from 200 epochs × 6 batches.
-    expect(batches).toBeLessThan(10);
+    // How many batches run before the cancel arrives depends on the round trip through Playwright; the page
+    // must stop between batches, say where, and have reported every batch it ran before that point.
+    const [, epoch, batch] = /^training cancelled at epoch (\d+), batch (\d+)$/.exec((outcome as Error).message) ?? [];
+    const ran = (Number(epoch) - 1) * 6 + Number(batch) - 1;
+    expect(ran).toBeGreaterThanOrEqual(2);
+    expect(ran).toBeLessThan(200 * 6);
+    expect(batches).toBe(ran);
     // The page is free again: a new job is not refused as busy.
     const trained = await client.train(job({ epochs: 1 }));
     expect(trained.result.batches).toBe(3);
