@@ -2,10 +2,13 @@
 // the adapter classification (a software renderer is never used), the chain's fall-through with an
 // injected probe (webgpu → webgl → wasm, each skip with the probe's reason; absent outside the app; never
 // in an explicit preference), the protocol's architecture schema against architectures.ts, and the
-// client's request/reply bookkeeping over a fake port (progress routing, cancel, errors rebuilt, bad replies).
+// client's request/reply bookkeeping over a fake port (progress routing, cancel, errors rebuilt, bad replies),
+// and the page's asynchronous weight read-back against the synchronous one.
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
-import { ARCHITECTURES, type LayerSpec } from '../../src-main/deep/architectures';
+import * as tf from '@tensorflow/tfjs';
+import { ARCHITECTURES, buildModel, type LayerSpec } from '../../src-main/deep/architectures';
+import { getWeightsByValue, getWeightsByValueAsync } from '../../src-main/deep/weights';
 import { GpuTrainerClient, GpuTrainerError, gpuWindowLoaders, NO_GPU_WINDOW, type GpuTrainerTransport } from '../../src-main/deep/backend-gpu-window';
 import { BackendUnavailableError, chainFor, selectBackend, type BackendLoaders, type CandidateId, type LoadedBackend } from '../../src-main/deep/backends';
 import { CancelledError } from '../../src-main/deep/cancel';
@@ -120,6 +123,18 @@ describe('the chain with the GPU window', () => {
   it('uses a software adapter only when forced (tests of the window on machines without a GPU)', async () => {
     const report = await selectBackend('auto', loaders(gpuWindowLoaders(SWIFTSHADER, { tfjsVersion: '4.22.0', allowSoftware: true })));
     expect(report).toMatchObject({ name: 'webgpu', where: 'gpu-window' });
+  });
+});
+
+describe('reading weights asynchronously (the GPU page)', () => {
+  it('gives what getWeightsByValue gives, batch-norm statistics included, and leaks no tensor', async () => {
+    await tf.setBackend('cpu');
+    const model = buildModel('tutorial-g-cnn', { numClasses: 3, seed: 4, inputShape: [12, 12, 1] });
+    const before = tf.memory().numTensors;
+    const async = await getWeightsByValueAsync(model);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(async).toEqual(getWeightsByValue(model));
+    model.dispose();
   });
 });
 

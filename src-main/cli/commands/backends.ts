@@ -17,6 +17,8 @@ export const backendsHelp = `fairbound backends [--backend auto|tensorflow|wasm|
   Loads the TensorFlow.js backend that training would use and shows every candidate tried, with the reason
   each one was or was not usable. The chain (first that loads wins): tensorflow via @tensorflow/tfjs-node-gpu
   (CUDA), tensorflow via @tensorflow/tfjs-node (CPU), wasm (SIMD), cpu (pure JS: inference and tiny runs only).
+  webgpu and webgl (a hidden window on a real Apple/AMD/Intel GPU) exist only in the desktop app, whose
+  backend report lists them; this command's chain never includes them.
   --backend names one link instead of auto; if it cannot load, the command exits 1 with the reasons.`;
 
 const CANDIDATE_LABELS: Readonly<Record<BackendAttempt['candidate'], string>> = {
