@@ -3,6 +3,7 @@ import type { Runtime } from '../../src-shared/contract/schemas';
 import type { ReadonlyDeep } from '../../src-shared/contract/wire';
 import type { OpenOptions, WritableDB } from '../store/database';
 import type { TrialWorkerEntry } from '../experiments/worker-pool';
+import type { ImportWorkerEntry } from './import-worker';
 import type { TrainingHost } from '../runs/host';
 import type { Emit, JobRunner } from './jobs';
 
@@ -24,6 +25,8 @@ export interface ServiceContext {
   readonly activeRuns: Map<number, string>;
   readonly activeExperiments: Map<number, string>;
   readonly trialWorkerEntry?: TrialWorkerEntry;
+  /** Where import worker threads start from (default: see src-main/services/import-worker.ts). */
+  readonly importWorkerEntry?: ImportWorkerEntry;
 }
 
 /**

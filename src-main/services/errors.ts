@@ -34,6 +34,14 @@ export class ConstraintListError extends ConstraintCompileError {
   }
 }
 
+/** A failure another thread or process already reported as error data (an import worker's): passed on as is. */
+export class ReportedError extends Error {
+  override readonly name = 'ReportedError';
+  constructor(readonly data: ErrorData) {
+    super(data.message);
+  }
+}
+
 export function notFound(what: string): ServiceError {
   return new ServiceError('not_found', what);
 }
@@ -49,6 +57,7 @@ export function isUnexpected(err: unknown): boolean {
 
 export function toErrorData(err: unknown): ErrorData {
   if (err instanceof ServiceError) return { name: err.name, code: err.code, message: err.message };
+  if (err instanceof ReportedError) return { ...err.data };
   if (err instanceof InputError) {
     return {
       name: err.name,

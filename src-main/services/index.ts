@@ -18,6 +18,7 @@ import { handlers as defaultHandlers } from './handlers';
 import { JobRunner, type JobRunnerOptions } from './jobs';
 import { TrainingHost, type TrainingHostOptions } from '../runs/host';
 import type { TrialWorkerEntry } from '../experiments/worker-pool';
+import type { ImportWorkerEntry } from './import-worker';
 import packageJson from '../../package.json';
 
 export type { Handler, HandlerTable, ServiceContext } from './context';
@@ -36,6 +37,8 @@ export interface ServicesOptions {
   readonly training?: TrainingHostOptions;
   /** Where experiments' trial worker threads start from (default: see src-main/experiments/worker-pool.ts). */
   readonly trialWorkerEntry?: TrialWorkerEntry;
+  /** Where import worker threads start from (default: see src-main/services/import-worker.ts). */
+  readonly importWorkerEntry?: ImportWorkerEntry;
   /** Unexpected errors (bugs) are logged here with their stack; default console.error. */
   readonly log?: (message: string, error: unknown) => void;
 }
@@ -89,6 +92,7 @@ export function createServices(options: ServicesOptions): Services {
     activeRuns: new Map(),
     activeExperiments: new Map(),
     ...(options.trialWorkerEntry ? { trialWorkerEntry: options.trialWorkerEntry } : {}),
+    ...(options.importWorkerEntry ? { importWorkerEntry: options.importWorkerEntry } : {}),
   };
   const table: HandlerTable = { ...defaultHandlers, ...options.handlers };
   let closed = false;

@@ -70,6 +70,7 @@ function openServices(dbPath: string): Services {
       ...(nativeBinding ? { nativeBinding } : {}),
     },
     trialWorkerEntry: { filename: join(import.meta.dirname, 'trial-worker.mjs') },
+    importWorkerEntry: { filename: join(import.meta.dirname, 'import-worker.mjs') },
   });
 }
 

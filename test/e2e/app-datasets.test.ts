@@ -104,7 +104,8 @@ describe.skipIf(!chromiumAvailable)('datasets page in chromium', () => {
     await page.getByTestId('start-import').click();
     const progress = page.getByTestId('job-progress');
     await expect.poll(() => progress.isVisible(), { timeout: 20_000 }).toBe(true);
-    await expect.poll(async () => (await progress.textContent()) ?? '').toMatch(/reading: \d+ rows/);
+    // The import runs in a worker thread: its first report comes once the thread has started.
+    await expect.poll(async () => (await progress.textContent()) ?? '', { timeout: 20_000 }).toMatch(/reading: \d+ rows/);
     await app.screenshot('import-progress');
     await page.getByTestId('job-cancel').click();
     await expect.poll(() => page.getByTestId('import-cancelled').isVisible(), { timeout: 20_000 }).toBe(true);

@@ -1,4 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { IMPORT_WORKER_MARKER } from '../../services/import-worker-protocol';
+import { serveImportWorker } from '../../services/import-worker-serve';
 import type { Channels } from '../../data/image-decode';
 import {
   ImportCancelledError,
@@ -78,6 +81,7 @@ type Values = Record<string, string | boolean | string[] | undefined>;
 
 export async function runImportCommand(args: string[], out: CliOutput): Promise<number> {
   const [format, ...rest] = args;
+  if (format === '__worker') return serveImportWorkerCommand();
   if (format === undefined || format.startsWith('-')) throw new UsageError('import needs a format: folder, pixels, idx or seldonian');
   if (!Object.hasOwn(formats, format)) throw new UsageError(`unknown import format '${format}' (folder, pixels, idx, seldonian)`);
   const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: formats[format as Format] });
@@ -247,6 +251,15 @@ function labelOptions(v: Values): LabelOptions | undefined {
 }
 
 /** A progress line on stderr at most once a second, from the first second on (short imports stay quiet). */
+/** The hidden subcommand an import worker thread of the CLI bundle runs (`fairbound serve`; see src-main/services/import-worker.ts). */
+function serveImportWorkerCommand(): Promise<number> {
+  if (isMainThread || !parentPort || workerData !== IMPORT_WORKER_MARKER) throw new UsageError('import __worker is internal: it runs only inside an import worker thread');
+  const port = parentPort;
+  serveImportWorker(port);
+  // The CLI's entry exits when the command resolves: resolve once the worker has sent its last message.
+  return new Promise((resolve) => port.once('close', () => resolve(0)));
+}
+
 export function progressPrinter(out: CliOutput, name: string, quiet: boolean, clock: () => number = Date.now): (p: ImportProgress) => void {
   const started = clock();
   let last = started;

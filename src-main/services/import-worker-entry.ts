@@ -1,0 +1,9 @@
+/**
+ * Entry file of an import worker thread: bundled next to the Electron main bundle (electron.vite.config.ts),
+ * or bundled with esbuild when running from TypeScript source (tests). Never imported by other modules.
+ */
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { IMPORT_WORKER_MARKER } from './import-worker-protocol';
+import { serveImportWorker } from './import-worker-serve';
+
+if (!isMainThread && parentPort && workerData === IMPORT_WORKER_MARKER) serveImportWorker(parentPort);

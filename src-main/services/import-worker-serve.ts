@@ -1,0 +1,75 @@
+/**
+ * The worker side of an import (src-main/services/import-worker.ts starts it): one `start` message, one
+ * import on a connection of its own, progress (at most every 50 ms, and on each phase change), then
+ * exactly one of `done`, `cancelled` or `failed`, after which the port closes and the thread ends.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { ImportRequest } from '../../src-shared/contract/schemas';
+import { importIdx, importImageFolder, importPixelCsv, importSeldonian, type ImportContext, type ImportProgress, type ImportResult } from '../data/importers';
+import { openWorkspace, type WritableDB } from '../store/database';
+import { toErrorData } from './errors';
+import type { FromImportWorker, ToImportWorker } from './import-worker-protocol';
+
+/** Calls the importer of the request's format with its options. */
+export function runImporter(db: WritableDB, request: ImportRequest, importContext: ImportContext): Promise<ImportResult> {
+  switch (request.format) {
+    case 'folder': {
+      const { format: _format, ...options } = request;
+      return importImageFolder(db, options, importContext);
+    }
+    case 'pixels': {
+      const { format: _format, ...options } = request;
+      return importPixelCsv(db, options, importContext);
+    }
+    case 'idx': {
+      const { format: _format, ...options } = request;
+      return importIdx(db, options, importContext);
+    }
+    case 'seldonian': {
+      const { format: _format, ...options } = request;
+      return importSeldonian(db, options, importContext);
+    }
+  }
+}
+
+const PROGRESS_INTERVAL_MS = 50;
+
+export function serveImportWorker(port: MessagePort): void {
+  const controller = new AbortController();
+  let started = false;
+  const send = (message: FromImportWorker): void => port.postMessage(message);
+
+  port.on('message', (message: ToImportWorker) => {
+    if (message.type === 'cancel') {
+      controller.abort(new Error(message.reason));
+      return;
+    }
+    if (started) return;
+    started = true;
+    void run(message);
+  });
+
+  async function run(start: Extract<ToImportWorker, { type: 'start' }>): Promise<void> {
+    let lastSent = -Infinity;
+    let lastPhase: ImportProgress['phase'] | undefined;
+    const onProgress = (progress: ImportProgress): void => {
+      const now = Date.now();
+      if (progress.phase === lastPhase && now - lastSent < PROGRESS_INTERVAL_MS) return;
+      lastSent = now;
+      lastPhase = progress.phase;
+      send({ type: 'progress', progress });
+    };
+    let db: WritableDB | undefined;
+    try {
+      db = openWorkspace(start.dbPath, start.openOptions);
+      const result = await runImporter(db, start.request, { signal: controller.signal, onProgress });
+      send({ type: 'done', outcome: { datasetId: result.dataset.id, datasetName: result.dataset.name, importJobId: result.jobId, nRows: result.dataset.nRows } });
+    } catch (err) {
+      if (controller.signal.aborted) send({ type: 'cancelled', reason: controller.signal.reason instanceof Error ? controller.signal.reason.message : 'cancelled' });
+      else send({ type: 'failed', error: toErrorData(err) });
+    } finally {
+      db?.close();
+      port.close();
+    }
+  }
+}
