@@ -91,7 +91,7 @@ export function importInWorker(
           break;
       }
     });
-    worker.on('error', (err) => settle(() => reject(new Error(`the import worker crashed: ${err instanceof Error ? err.message : String(err)}`))));
+    worker.on('error', (err) => settle(() => reject(new Error(`the import worker crashed: ${err instanceof Error ? err.message : String(err)}`, { cause: err }))));
     worker.on('exit', (code) => settle(() => reject(new Error(`the import worker stopped before the import ended (exit code ${code})`))));
     post({ type: 'start', dbPath: task.dbPath, openOptions: task.openOptions, request: task.request });
     if (control.signal.aborted) onAbort();
