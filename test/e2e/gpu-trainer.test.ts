@@ -3,7 +3,9 @@
 // the same client the Electron main process uses (GpuTrainerClient) over a MessagePort. Invariants:
 // the probe classifies SwiftShader as software, so the chain skips webgl (and webgpu) and ends on the
 // next link; forced onto software webgl, training a tiny CNN gives the weights the cpu backend gives for
-// the same seed, data and options (within float32 tolerance, see below); cancel stops between batches;
+// the same seed, data and options (within float32 tolerance, see below), on webgpu too where chromium offers
+// its SwiftShader adapter; trainOnGpuWindow (what a run would call) trains the given model on the given rows
+// and writes the weights back, like trainClassifier; cancel stops between batches;
 // a malformed message gets an error reply, not silence. Fails on any page or console error.
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -13,12 +15,13 @@ import * as tf from '@tensorflow/tfjs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildModel, type ArchitectureSpec } from '../../src-main/deep/architectures';
+import { trainOnGpuWindow } from '../../src-main/deep/backend-gpu-train';
 import { GpuTrainerClient, GpuTrainerError, gpuWindowLoaders, type GpuTrainerTransport, type TrainJob } from '../../src-main/deep/backend-gpu-window';
 import { BackendUnavailableError, selectBackend, type BackendLoaders } from '../../src-main/deep/backends';
 import { CancelledError } from '../../src-main/deep/cancel';
 import { bandImages } from '../../src-main/deep/synthetic';
 import { trainClassifier } from '../../src-main/deep/train';
-import { getWeightsByValue } from '../../src-main/deep/weights';
+import { getWeightsByValue, setWeights, type WeightsByValue } from '../../src-main/deep/weights';
 import { GPU_TRAINER_CONNECT, type GpuProbe } from '../../src-shared/contract/gpu-trainer';
 import { CHROMIUM_PATH, chromiumAvailable } from '../support/chromium';
 import { RENDERER } from './app-harness';
@@ -99,6 +102,34 @@ async function connect(page: Page): Promise<GpuTrainerTransport> {
     },
     close: () => listeners.clear(),
   };
+}
+
+/**
+ * The GPU page's trained weights against the cpu backend's, tensor by tensor, relative to how far
+ * training moved each tensor from `initial`.
+ */
+function expectSameTraining(trained: WeightsByValue, reference: WeightsByValue, initial: WeightsByValue): void {
+  expect(trained.names).toEqual(reference.names);
+  expect(trained.shapes).toEqual(reference.shapes);
+  // Tolerance: both sides compute in float32 but in different orders and with different kernels (GLSL
+  // shaders on SwiftShader vs JS loops), so single ops differ by a few ulps (~1e-7 relative). Compare
+  // each tensor's difference with how far training moved it (six Adam steps of lr 0.01: ~0.05): measured
+  // here at ≤ 1.1e-6 of the move. Adam divides each gradient by its own RMS, which can amplify the
+  // difference of a near-zero gradient, and a real GPU's arithmetic differs from SwiftShader's, so the
+  // bound is 1e-4, a hundredfold margin; a wrong gradient, batch order or initial weight gives order 1.
+  for (let t = 0; t < reference.names.length; t++) {
+    const gpu = trained.data[t];
+    const cpu = reference.data[t];
+    const init = initial.data[t];
+    let diff = 0;
+    let moved = 0;
+    for (let i = 0; i < cpu.length; i++) {
+      diff = Math.max(diff, Math.abs(gpu[i] - cpu[i]));
+      moved = Math.max(moved, Math.abs(cpu[i] - init[i]));
+    }
+    expect(moved, `${reference.names[t]} must have changed`).toBeGreaterThan(0);
+    expect(diff / moved, `${reference.names[t]}: max |gpu − cpu| = ${diff}, max change ${moved}`).toBeLessThan(1e-4);
+  }
 }
 
 describe.skipIf(!chromiumAvailable)('GPU trainer page in chromium (software WebGL)', () => {
@@ -190,28 +221,35 @@ describe.skipIf(!chromiumAvailable)('GPU trainer page in chromium (software WebG
     const reference = getWeightsByValue(model);
     model.dispose();
 
-    expect(trained.weights.names).toEqual(reference.names);
-    expect(trained.weights.shapes).toEqual(reference.shapes);
-    // Tolerance: both sides compute in float32 but in different orders and with different kernels (GLSL
-    // shaders on SwiftShader vs JS loops), so single ops differ by a few ulps (~1e-7 relative). Compare
-    // each tensor's difference with how far training moved it (six Adam steps of lr 0.01: ~0.05): measured
-    // here at ≤ 1.1e-6 of the move. Adam divides each gradient by its own RMS, which can amplify the
-    // difference of a near-zero gradient, and a real GPU's arithmetic differs from SwiftShader's, so the
-    // bound is 1e-4, a hundredfold margin; a wrong gradient, batch order or initial weight gives order 1.
-    for (let t = 0; t < reference.names.length; t++) {
-      const gpu = trained.weights.data[t];
-      const cpu = reference.data[t];
-      const init = initial.data[t];
-      let diff = 0;
-      let moved = 0;
-      for (let i = 0; i < cpu.length; i++) {
-        diff = Math.max(diff, Math.abs(gpu[i] - cpu[i]));
-        moved = Math.max(moved, Math.abs(cpu[i] - init[i]));
-      }
-      expect(moved, `${reference.names[t]} must have changed`).toBeGreaterThan(0);
-      expect(diff / moved, `${reference.names[t]}: max |webgl − cpu| = ${diff}, max change ${moved}`).toBeLessThan(1e-4);
-    }
+    expectSameTraining(trained.weights, reference, initial);
     for (let b = 0; b < cpuLosses.length; b++) expect(Math.abs(progress[b] - cpuLosses[b])).toBeLessThan(1e-4 * Math.max(1, cpuLosses[b]));
+    expect(problems).toEqual([]);
+  });
+
+  it('trainOnGpuWindow is a drop-in for trainClassifier: this model\'s weights, the given rows, weights written back', async () => {
+    // The candidate rows only, in their given order, from a model whose weights are not the seed's draw.
+    const rows = Int32Array.from({ length: 32 }, (_, i) => 47 - i);
+    const options = { epochs: 2, batchSize: 16, learningRate: 0.01, seed: 9, shuffle: false };
+    await tf.setBackend('cpu');
+    const make = (): tf.LayersModel => {
+      const model = buildModel(TINY_CNN, { numClasses: 2, seed: MODEL_SEED, inputShape: [8, 8, 1] });
+      setWeights(model, getWeightsByValue(buildModel(TINY_CNN, { numClasses: 2, seed: MODEL_SEED + 1, inputShape: [8, 8, 1], init: 'glorot' })));
+      return model;
+    };
+    const viaWindow = make();
+    const initial = getWeightsByValue(viaWindow);
+    const progress: number[] = [];
+    const result = await trainOnGpuWindow((j, h) => client.train({ ...j, allowSoftware: true }, h), 'webgl', viaWindow, data.images, data.labels, rows, {
+      ...options,
+      onBatch: (p) => progress.push(p.batch),
+    });
+    expect(result).toMatchObject({ batches: 4, images: 64 });
+    expect(progress).toEqual([0, 1, 0, 1]);
+    const local = make();
+    await trainClassifier(local, data.images, data.labels, rows, options);
+    expectSameTraining(getWeightsByValue(viaWindow), getWeightsByValue(local), initial);
+    viaWindow.dispose();
+    local.dispose();
     expect(problems).toEqual([]);
   });
 
