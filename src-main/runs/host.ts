@@ -28,7 +28,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import type { TrialProgress } from '../experiments/models/model-type';
 import type { TrialResult, TrialTask } from '../experiments/types';
 import type { TrialSlot } from '../experiments/worker-pool';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleSourceWorker } from '../workers/source-bundle';
@@ -100,6 +101,8 @@ interface TrialJob {
   readonly session: TrialSessionSpec;
   readonly taskId: number;
   readonly task: TrialTask;
+  /** Created to cancel the running trial (the worker polls it; see protocol.ts), removed when it ends. */
+  readonly cancelFile: string;
   readonly onProgress: (progress: TrialProgress) => void;
   readonly resolve: (result: TrialResult) => void;
   readonly reject: (error: Error) => void;
@@ -249,11 +252,13 @@ export class TrainingHost {
         return new Promise<TrialResult>((resolve, reject) => {
           let markEnded!: () => void;
           const endedPromise = new Promise<void>((r) => (markEnded = r));
+          const taskId = this.nextTaskId++;
           const job: TrialJob = {
             kind: 'trial',
             sessionId,
             session,
-            taskId: this.nextTaskId++,
+            taskId,
+            cancelFile: join(tmpdir(), `fairbound-trial-cancel-${process.pid}-${sessionId}-${taskId}`),
             // A view's serialisation would carry its whole buffer (the full resample): send just the rows.
             task: { ...task, rows: task.rows.slice() },
             onProgress: (progress) => {
@@ -374,6 +379,11 @@ export class TrainingHost {
     job.cancelRequested = true;
     const worker = this.worker;
     if (worker && this.active === job && job.sent) this.send(worker, { type: 'trial-cancel', sessionId: job.sessionId, taskId: job.taskId });
+    try {
+      writeFileSync(job.cancelFile, '');
+    } catch {
+      // The message above and the kill after the grace period still stop it.
+    }
     job.killTimer = setTimeout(() => {
       if (job.settled || this.active !== job || !this.worker) return;
       job.killedForCancel = true;
@@ -386,6 +396,7 @@ export class TrainingHost {
     if (job.settled) return;
     job.settled = true;
     if (job.killTimer) clearTimeout(job.killTimer);
+    if (job.cancelRequested) rmSync(job.cancelFile, { force: true });
     if (outcome instanceof Error) job.reject(outcome);
     else job.resolve(outcome);
     job.markEnded();
@@ -444,7 +455,7 @@ export class TrainingHost {
     this.hold(worker, true);
     job.sent = true;
     if (job.kind === 'trial') {
-      this.send(worker, { type: 'trial', sessionId: job.sessionId, session: job.session, taskId: job.taskId, task: job.task });
+      this.send(worker, { type: 'trial', sessionId: job.sessionId, session: job.session, taskId: job.taskId, task: job.task, cancelFile: job.cancelFile });
       if (job.cancelRequested) this.send(worker, { type: 'trial-cancel', sessionId: job.sessionId, taskId: job.taskId });
       return;
     }

@@ -30,7 +30,19 @@ export type ToTrainingWorker =
     }
   | { readonly type: 'cancel'; readonly runId: number; readonly reason?: string }
   /** One experiment trial of a deep model; the session is created on first use. */
-  | { readonly type: 'trial'; readonly sessionId: number; readonly session: TrialSessionSpec; readonly taskId: number; readonly task: TrialTask }
+  | {
+      readonly type: 'trial';
+      readonly sessionId: number;
+      readonly session: TrialSessionSpec;
+      readonly taskId: number;
+      readonly task: TrialTask;
+      /**
+       * A file the host creates to cancel this trial. The worker polls it from the trial's progress: the
+       * engine's candidate-selection loop is synchronous (qsa-full runs minutes in it), so a
+       * `trial-cancel` message would only be read after it.
+       */
+      readonly cancelFile: string;
+    }
   /** Stop that trial between batches / iterations (it then answers `trial-failed` with cancelled: true). */
   | { readonly type: 'trial-cancel'; readonly sessionId: number; readonly taskId: number }
   /** Free the session's models and dataset. */

@@ -4,11 +4,15 @@
  * not left `running`). Everything deep (tfjs) stays in this one process: TF.js in several worker threads
  * of one process is known to break (tensorflow/tfjs#8388), and the app's main process must stay free.
  */
+import { existsSync } from 'node:fs';
 import { DeepTrialSession } from '../experiments/deep-session';
 import { openWorkspace, type WritableDB } from '../store/database';
 import { endRun } from '../store/runs';
 import { executeRun } from './pipeline';
 import { serializeError, type FromTrainingWorker, type ToTrainingWorker } from './protocol';
+
+/** How often a running trial looks for its cancel file (ms). */
+const CANCEL_POLL_MS = 200;
 
 /** What the worker needs of its IPC channel (a forked process's `process`). */
 export interface WorkerPort {
@@ -90,8 +94,16 @@ export function serveTrainingWorker(port: WorkerPort = processPort()): Promise<v
           if (current?.runId === message.runId) current.abort.abort(message.reason ?? 'cancelled');
           return;
         case 'trial': {
-          const { sessionId, session: spec, taskId, task } = message;
+          const { sessionId, session: spec, taskId, task, cancelFile } = message;
           const abort = new AbortController();
+          let lastPoll = 0;
+          // Progress comes per batch and per QSA iteration, also from inside synchronous loops: the cancel file is seen there.
+          const pollCancel = (): void => {
+            const now = Date.now();
+            if (abort.signal.aborted || now - lastPoll < CANCEL_POLL_MS) return;
+            lastPoll = now;
+            if (existsSync(cancelFile)) abort.abort('cancelled');
+          };
           chain = chain.then(async () => {
             if (closing) {
               port.send({ type: 'trial-failed', sessionId, taskId, error: { name: 'Error', message: 'the training worker is shutting down' }, cancelled: true });
@@ -106,7 +118,10 @@ export function serveTrainingWorker(port: WorkerPort = processPort()): Promise<v
               }
               const result = await session.run(task, {
                 signal: abort.signal,
-                onProgress: (progress) => port.send({ type: 'trial-progress', sessionId, taskId, progress }),
+                onProgress: (progress) => {
+                  pollCancel();
+                  port.send({ type: 'trial-progress', sessionId, taskId, progress });
+                },
               });
               port.send({ type: 'trial-result', sessionId, taskId, result, pid: process.pid, backend: session.backend() });
             } catch (error) {

@@ -195,6 +195,34 @@ describe('deep models in the app’s experiments', () => {
     }
   }, 150_000);
 
+  it('cancels qsa-full inside the engine’s synchronous candidate-selection loop, without killing the worker', async () => {
+    const { dbPath, datasetId } = imageWorkspace();
+    const services = createServices({ dbPath, runtime: 'browser', log: () => undefined, training: { cancelGraceMs: 120_000 } });
+    const seen = collect(services);
+    try {
+      const { jobId, experimentId } = (await value(services, 'experiments.start', {
+        datasetId,
+        constraints: [{ source: CONSTRAINT, delta: 0.1 }],
+        fractions: [1],
+        nTrials: 1,
+        models: ['qsa-full'],
+        architecture: 'tutorial-g-cnn',
+        // Mini-batches of 10 for 2000 epochs: far more iterations than this test waits for.
+        epochsPerFraction: [{ fraction: 1, batchSize: 10, epochs: 2000 }],
+        backend: 'wasm',
+        workers: 1,
+      })) as { jobId: string; experimentId: number };
+      await until(() => progressMessages(seen, jobId).find((m) => m.includes('candidate selection')), 60_000);
+      const pidDuring = services.context.training().workerPid;
+      expect(await value(services, 'experiments.cancel', { experimentId })).toEqual({ cancelled: true });
+      const end = await until(terminal(seen, jobId), 30_000);
+      expect(end.event).toBe('job.cancelled');
+      expect(services.context.training().workerPid).toBe(pidDuring);
+    } finally {
+      await services.close();
+    }
+  }, 120_000);
+
   it('reports a failure in the worker as the experiment’s error', async () => {
     const { dbPath, datasetId } = imageWorkspace(60);
     const services = createServices({ dbPath, runtime: 'browser', log: () => undefined });
