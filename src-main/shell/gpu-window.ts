@@ -4,14 +4,15 @@
  * AMD or Intel machine. Thin: the page does the probing and training; the protocol, its client and the
  * chain's loaders are Electron-free (src-shared/contract/gpu-trainer.ts, src-main/deep/backend-gpu-window.ts).
  *
- * Lifecycle: opened on demand, never shown, navigation refused; closed with the last visible window (a
- * hidden window would otherwise keep `window-all-closed` from firing) and reopened on the next use.
+ * Lifecycle: opened on demand, never shown, navigation refused; closed after a minute without work, or
+ * with the last visible window (a hidden window would otherwise keep `window-all-closed` from firing), or
+ * when its page crashes; reopened on the next use (GpuWindowSession).
  * Electron's binary is not available on the build machines: this file is type-checked only.
  */
 import { join } from 'node:path';
 import { app, BrowserWindow, MessageChannelMain } from 'electron';
-import { GPU_TRAINER_PORT_CHANNEL, type GpuProbe } from '../../src-shared/contract/gpu-trainer';
-import { GpuTrainerClient, gpuWindowLoaders, type GpuTrainerTransport } from '../deep/backend-gpu-window';
+import { GPU_TRAINER_PORT_CHANNEL, type GpuProbe, type TrainedReply } from '../../src-shared/contract/gpu-trainer';
+import { GpuTrainerClient, gpuWindowLoaders, type GpuTrainerTransport, type TrainHandlers, type TrainJob } from '../deep/backend-gpu-window';
 import { GPU_WINDOW_CANDIDATES, tryCandidates, type BackendAttempt } from '../deep/backends';
 import type { Handler } from '../services';
 
@@ -28,6 +29,8 @@ export interface OpenedGpuWindow {
   readonly client: GpuTrainerClient;
   /** TF.js's version in the page (the loaders report it). */
   readonly tfjs: string;
+  /** Whether the window is gone (closed here, crashed, or closed with the last visible window). */
+  isClosed(): boolean;
   close(): void;
 }
 
@@ -56,7 +59,9 @@ export async function openGpuWindow(bundleDir: string = import.meta.dirname, dev
   window.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
 
   let client: GpuTrainerClient | undefined;
+  let closed = false;
   const close = (): void => {
+    closed = true;
     client?.close();
     if (!window.isDestroyed()) window.destroy();
   };
@@ -92,10 +97,72 @@ export async function openGpuWindow(bundleDir: string = import.meta.dirname, dev
     port1.start();
     window.webContents.postMessage(GPU_TRAINER_PORT_CHANNEL, null, [port2]);
     const ready = await Promise.race([client.ready, rejectAfter(READY_TIMEOUT_MS, 'the GPU trainer page did not answer')]);
-    return { client, tfjs: ready.tfjs, close };
+    return { client, tfjs: ready.tfjs, isClosed: () => closed || window.isDestroyed(), close };
   } catch (error) {
     close();
     throw error;
+  }
+}
+
+/**
+ * One GPU window shared by probing and training: opened on first use, kept while it works, closed after
+ * `idleMs` without work (a page holding TF.js and a GPU context costs memory), reopened after a crash.
+ * `train` is what a run's training step calls (see trainOnGpuWindow in src-main/deep/backend-gpu-train.ts).
+ */
+export class GpuWindowSession {
+  private opened: Promise<OpenedGpuWindow> | undefined;
+  private working = 0;
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly open: () => Promise<OpenedGpuWindow> = () => openGpuWindow(),
+    private readonly idleMs = 60_000,
+  ) {}
+
+  probe(): Promise<{ readonly probe: GpuProbe; readonly tfjs: string }> {
+    return this.use(async (w) => ({ probe: await w.client.probe(), tfjs: w.tfjs }));
+  }
+
+  train(job: TrainJob, handlers: TrainHandlers = {}): Promise<TrainedReply> {
+    return this.use((w) => w.client.train(job, handlers));
+  }
+
+  /** The open window, or a new one when there is none or it went away (crash, last visible window closed). */
+  private async window(): Promise<OpenedGpuWindow> {
+    const current = this.opened;
+    if (current !== undefined) {
+      const w = await current.catch(() => undefined);
+      if (w !== undefined && !w.isClosed()) return w;
+      // Another caller may have reopened it meanwhile.
+      if (this.opened !== current) return this.window();
+    }
+    const opening = this.open();
+    this.opened = opening;
+    opening.catch(() => {
+      if (this.opened === opening) this.opened = undefined;
+    });
+    return opening;
+  }
+
+  close(): void {
+    clearTimeout(this.idleTimer);
+    const opened = this.opened;
+    this.opened = undefined;
+    void opened?.then((w) => w.close(), () => undefined);
+  }
+
+  private async use<T>(work: (w: OpenedGpuWindow) => Promise<T>): Promise<T> {
+    clearTimeout(this.idleTimer);
+    this.working++;
+    try {
+      return await work(await this.window());
+    } finally {
+      this.working--;
+      if (this.working === 0) {
+        if (this.idleMs === 0) this.close();
+        else this.idleTimer = setTimeout(() => this.close(), this.idleMs).unref();
+      }
+    }
   }
 }
 
@@ -104,28 +171,22 @@ const NOT_USED_BY_RUNS =
   'Runs still train in the worker process (tensorflow, wasm or cpu): training through the GPU window is not wired into runs yet.';
 
 /**
- * The GPU window's links for the report: opens the window once, probes, closes it (a page holding TF.js
- * and a GPU context costs memory while nothing trains there) and keeps the answer.
+ * The GPU window's links for the report, from the session's probe (kept: the adapter does not change
+ * while the app runs; a failure is not kept, so the next report tries again).
  */
 export class GpuWindowProbe {
+  readonly session: GpuWindowSession;
   private result: Promise<{ readonly probe: GpuProbe | undefined; readonly tfjs: string; readonly error?: string }> | undefined;
 
-  constructor(private readonly open: () => Promise<OpenedGpuWindow> = () => openGpuWindow()) {}
+  constructor(open?: () => Promise<OpenedGpuWindow>, idleMs?: number) {
+    this.session = new GpuWindowSession(open, idleMs);
+  }
 
   private probeOnce(): Promise<{ readonly probe: GpuProbe | undefined; readonly tfjs: string; readonly error?: string }> {
-    this.result ??= (async () => {
-      let opened: OpenedGpuWindow | undefined;
-      try {
-        opened = await this.open();
-        return { probe: await opened.client.probe(), tfjs: opened.tfjs };
-      } catch (error) {
-        // Not cached as final: the next report tries again (e.g. the page was still being built).
-        this.result = undefined;
-        return { probe: undefined, tfjs: 'unknown', error: `the GPU window failed: ${error instanceof Error ? error.message : String(error)}` };
-      } finally {
-        opened?.close();
-      }
-    })();
+    this.result ??= this.session.probe().catch((error: unknown) => {
+      this.result = undefined;
+      return { probe: undefined, tfjs: 'unknown', error: `the GPU window failed: ${error instanceof Error ? error.message : String(error)}` };
+    });
     return this.result;
   }
 

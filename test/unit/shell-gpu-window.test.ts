@@ -104,13 +104,32 @@ const electron = vi.hoisted(() => {
 });
 vi.mock('electron', () => electron.module);
 
-const { appWindows, GpuWindowProbe, openGpuWindow } = await import('../../src-main/shell/gpu-window');
+const { appWindows, GpuWindowProbe, GpuWindowSession, openGpuWindow } = await import('../../src-main/shell/gpu-window');
 
-/** A page that is ready and answers probes like Chromium on SwiftShader. */
+/** A page that is ready, answers probes like Chromium on SwiftShader, and "trains" one batch. */
 function swiftShaderPage(message: unknown, reply: (m: unknown) => void): void {
   const m = message as { type: string; id: number };
   if (m.type === 'probe') reply({ type: 'probe', id: m.id, probe: SWIFTSHADER });
+  if (m.type === 'train') {
+    reply({ type: 'progress', id: m.id, progress: { epoch: 0, batch: 0, batchesPerEpoch: 1, loss: 0.5, accuracy: 1, imagesPerSecond: 10 } });
+    reply({
+      type: 'trained',
+      id: m.id,
+      backend: { name: 'webgl', package: '@tensorflow/tfjs-backend-webgl', version: '4.22.0', adapter: 'ANGLE (SwiftShader)', software: true },
+      weights: { names: ['head/bias'], shapes: [[1]], data: [Float32Array.of(0.25)] },
+      result: { epochs: [], batches: 1, images: 2, seconds: 0.1 },
+    });
+  }
 }
+
+const JOB = {
+  backend: 'webgl' as const,
+  allowSoftware: true,
+  model: { architecture: { name: 'x', description: '', defaultInputShape: [2, 2, 1] as const, layers: [{ kind: 'flatten' as const }, { kind: 'dense' as const, units: 'classes' as const }] }, inputShape: [2, 2, 1] as const, numClasses: 2, seed: 1 },
+  images: { pixels: new Uint8Array(8), n: 2, height: 2, width: 2, channels: 1 },
+  labels: Int32Array.of(0, 1),
+  options: { epochs: 1, batchSize: 2, learningRate: 0.01, seed: 1 },
+};
 
 beforeEach(() => {
   electron.state.windows.length = 0;
@@ -165,13 +184,13 @@ describe("the desktop app's backends report", () => {
   const base: Handler<'backends.report'> = () => ({ preferences: [{ preference: 'auto', candidates: ['tensorflow-gpu', 'tensorflow-cpu', 'wasm', 'cpu'] }], latest: null });
   const ctx = {} as ServiceContext;
 
-  it("adds the window's links with the probe's reasons, probing once and closing the window after", async () => {
+  it("adds the window's links with the probe's reasons, probing once and closing the idle window", async () => {
     let opens = 0;
     const probe = new GpuWindowProbe(async () => {
       opens++;
       pageSaysReady();
       return openGpuWindow('/app/out/main');
-    });
+    }, 0);
     const report = await probe.withReport(base)({}, ctx);
     expect(backendsReport.parse(report)).toEqual(report);
     expect(report.gpuWindow).toMatchObject({
@@ -199,5 +218,42 @@ describe("the desktop app's backends report", () => {
     ]);
     await probe.attempts();
     expect(opens).toBe(2);
+  });
+});
+
+describe('the GPU window session (what a run would train through)', () => {
+  const opener = (counter: { opens: number }) => async () => {
+    counter.opens++;
+    pageSaysReady();
+    return openGpuWindow('/app/out/main');
+  };
+
+  it('trains through one window, relaying progress, keeps it while working and closes it when idle', async () => {
+    const counter = { opens: 0 };
+    const session = new GpuWindowSession(opener(counter), 60_000);
+    const progress: number[] = [];
+    const [a, b] = await Promise.all([session.train(JOB, { onProgress: (p) => progress.push(p.loss) }), session.probe()]);
+    expect(a.weights.data[0]).toEqual(Float32Array.of(0.25));
+    expect(b.probe).toEqual(SWIFTSHADER);
+    expect(progress).toEqual([0.5]);
+    expect(counter.opens).toBe(1);
+    expect(electron.state.windows).toHaveLength(1);
+    vi.useFakeTimers();
+    await session.probe();
+    await vi.advanceTimersByTimeAsync(59_000);
+    expect(electron.state.windows).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(electron.state.windows).toEqual([]);
+  });
+
+  it('reopens the window after its page crashed', async () => {
+    const counter = { opens: 0 };
+    const session = new GpuWindowSession(opener(counter), 60_000);
+    await session.probe();
+    electron.state.windows[0].webContents.emit('render-process-gone');
+    expect(electron.state.windows).toEqual([]);
+    await session.probe();
+    expect(counter.opens).toBe(2);
+    session.close();
   });
 });
