@@ -18,7 +18,9 @@ import * as tf from '@tensorflow/tfjs';
 import { BackendUnavailableError, type BackendLoaders, type BackendName, type LoadedBackend } from './backend-types';
 import { registerWasmTrainingKernels } from './wasm-kernels/register';
 
-const require = createRequire(import.meta.url);
+// Not named `require`: electron-vite's ESM shim declares a module-level `require` in every main-process chunk
+// that uses one, and a second declaration of the same name is a SyntaxError when the chunk loads.
+const nodeRequire = createRequire(import.meta.url);
 
 const GPU_PACKAGE = '@tensorflow/tfjs-node-gpu';
 const CPU_PACKAGE = '@tensorflow/tfjs-node';
@@ -42,7 +44,7 @@ let tensorflowProvider: { readonly pkg: string; readonly version: string } | und
 function installedVersion(pkg: string): string | undefined {
   let manifest: string;
   try {
-    manifest = require.resolve(`${pkg}/package.json`);
+    manifest = nodeRequire.resolve(`${pkg}/package.json`);
   } catch {
     return undefined;
   }
@@ -89,7 +91,7 @@ function requireNative(pkg: string): string {
   const version = installedVersion(pkg);
   if (version === undefined) throw new BackendUnavailableError(NOT_INSTALLED[pkg]);
   try {
-    require(pkg);
+    nodeRequire(pkg);
   } catch (error) {
     throw new BackendUnavailableError(`${pkg} ${version} is installed but failed to load: ${firstLine(error)}`);
   }
@@ -132,7 +134,7 @@ async function loadTensorflowCpu(): Promise<LoadedBackend> {
 
 /** The folder holding the .wasm binaries, with a trailing separator as setWasmPaths wants a prefix. */
 export function wasmBinariesFolder(): string {
-  return join(dirname(require.resolve(`${WASM_PACKAGE}/package.json`)), 'dist') + sep;
+  return join(dirname(nodeRequire.resolve(`${WASM_PACKAGE}/package.json`)), 'dist') + sep;
 }
 
 async function loadWasm(): Promise<LoadedBackend> {
