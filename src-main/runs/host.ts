@@ -24,7 +24,7 @@
  * `train-worker.mjs` if a build put one there, else the bundle itself with the hidden
  * `train __worker` command. Other hosts (the Electron main bundle) pass their own `entry`.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import type { TrialProgress } from '../experiments/models/model-type';
 import type { TrialResult, TrialTask } from '../experiments/types';
 import type { TrialSlot } from '../experiments/worker-pool';
@@ -56,9 +56,63 @@ export interface WorkerEntry {
 /** The CLI's hidden command that serves a training worker (src-main/cli/commands/train.ts). */
 export const CLI_TRAIN_WORKER_ARGS = ['train', '__worker'] as const;
 
+/**
+ * The worker process as the host drives it: a forked Node process (forkWorker, the default; the CLI,
+ * `fairbound serve`, tests), or an Electron utility process (utility-process.ts, for the desktop app).
+ */
+export interface WorkerChild {
+  readonly pid: number | undefined;
+  /** Delivers a message; does nothing once the process cannot receive any more. */
+  send(message: ToTrainingWorker): void;
+  /** Ends it at once (SIGKILL where there are signals). */
+  kill(): void;
+  /** Whether it keeps this process alive: only while it has work (a no-op where the runtime does not ask). */
+  hold(busy: boolean): void;
+  on(event: 'message', listener: (message: FromTrainingWorker) => void): void;
+  on(event: 'exit', listener: (code: number | null, signal: NodeJS.Signals | null) => void): void;
+  on(event: 'error', listener: (error: Error) => void): void;
+  /** Its stderr, as text (for the reason of a crash). */
+  on(event: 'stderr', listener: (text: string) => void): void;
+}
+
+/** Starts the worker process of an entry. */
+export type WorkerSpawner = (entry: WorkerEntry) => WorkerChild;
+
+/** A forked Node child process with an IPC channel (structured clone, so NaN and ±∞ in events survive). */
+export const forkWorker: WorkerSpawner = (entry) => {
+  const child = fork(entry.modulePath, [...(entry.args ?? [])], {
+    execPath: entry.execPath,
+    execArgv: [...(entry.execArgv ?? [])],
+    env: entry.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    serialization: 'advanced',
+  });
+  child.stdout?.on('data', () => undefined);
+  child.stderr?.setEncoding('utf8');
+  return {
+    get pid() {
+      return child.pid;
+    },
+    send: (message) => {
+      if (child.connected) child.send(message);
+    },
+    kill: () => void child.kill('SIGKILL'),
+    hold: (busy) => {
+      const handles = [child, child.channel, child.stdout, child.stderr] as ({ ref?: () => void; unref?: () => void } | null | undefined)[];
+      for (const h of handles) (busy ? h?.ref : h?.unref)?.call(h);
+    },
+    on: (event: 'message' | 'exit' | 'error' | 'stderr', listener: (...args: never[]) => void) => {
+      if (event === 'stderr') child.stderr?.on('data', listener as (text: string) => void);
+      else child.on(event, listener as (...args: unknown[]) => void);
+    },
+  };
+};
+
 export interface TrainingHostOptions {
   /** Default: defaultWorkerEntry(). */
   readonly entry?: WorkerEntry | (() => Promise<WorkerEntry>);
+  /** How the worker process is started (default: forkWorker; the Electron app: a utility process). */
+  readonly spawn?: WorkerSpawner;
   /** better-sqlite3's addon for both sides, if not the default (the Electron app). */
   readonly nativeBinding?: string;
   /** How long a running run may take to stop after a cancel before its worker is killed (ms, default 15000). */
@@ -129,8 +183,10 @@ export interface TrialSessionSlot extends TrialSlot {
 }
 
 interface WorkerState {
-  readonly child: ChildProcess;
+  readonly child: WorkerChild;
   readonly ready: Promise<void>;
+  /** Resolves when the process has exited. */
+  readonly exit: Promise<void>;
   stderrTail: string;
   exited: boolean;
 }
@@ -318,10 +374,9 @@ export class TrainingHost {
     }
     const worker = this.worker;
     if (worker && !worker.exited) {
-      const exited = new Promise<void>((r) => worker.child.once('exit', () => r()));
       this.send(worker, { type: 'shutdown' });
-      const timer = setTimeout(() => worker.child.kill('SIGKILL'), 5000);
-      await exited;
+      const timer = setTimeout(() => worker.child.kill(), 5000);
+      await worker.exit;
       clearTimeout(timer);
     }
   }
@@ -358,7 +413,7 @@ export class TrainingHost {
     job.killTimer = setTimeout(() => {
       if (job.settled || this.active !== job || !this.worker) return;
       job.killedForCancel = true;
-      this.worker.child.kill('SIGKILL');
+      this.worker.child.kill();
     }, this.options.cancelGraceMs ?? 15000);
     job.killTimer.unref();
   }
@@ -387,7 +442,7 @@ export class TrainingHost {
     job.killTimer = setTimeout(() => {
       if (job.settled || this.active !== job || !this.worker) return;
       job.killedForCancel = true;
-      this.worker.child.kill('SIGKILL');
+      this.worker.child.kill();
     }, this.options.cancelGraceMs ?? 15000);
     job.killTimer.unref();
   }
@@ -464,14 +519,12 @@ export class TrainingHost {
   }
 
   private send(worker: WorkerState, message: ToTrainingWorker): void {
-    if (!worker.exited && worker.child.connected) worker.child.send(message);
+    if (!worker.exited) worker.child.send(message);
   }
 
   /** Whether the worker keeps this process alive: only while it has work. */
   private hold(worker: WorkerState, busy: boolean): void {
-    const { child } = worker;
-    const handles = [child, child.channel, child.stdout, child.stderr] as ({ ref?: () => void; unref?: () => void } | null | undefined)[];
-    for (const h of handles) (busy ? h?.ref : h?.unref)?.call(h);
+    worker.child.hold(busy);
   }
 
   private async ensureWorker(): Promise<WorkerState> {
@@ -481,14 +534,7 @@ export class TrainingHost {
     }
     const option = this.options.entry;
     const entry = option === undefined ? await defaultWorkerEntry() : typeof option === 'function' ? await option() : option;
-    const child = fork(entry.modulePath, [...(entry.args ?? [])], {
-      execPath: entry.execPath,
-      execArgv: [...(entry.execArgv ?? [])],
-      env: entry.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      // Structured clone: NaN and ±∞ in progress events survive (JSON would turn them into null).
-      serialization: 'advanced',
-    });
+    const child = (this.options.spawn ?? forkWorker)(entry);
     let readyResolve!: () => void;
     let readyReject!: (error: Error) => void;
     const ready = new Promise<void>((resolve, reject) => {
@@ -497,11 +543,11 @@ export class TrainingHost {
     });
     // A rejection nobody awaits yet (the worker died before the first run) must not crash the process.
     ready.catch(() => undefined);
-    const state: WorkerState = { child, ready, stderrTail: '', exited: false };
+    let exitResolve!: () => void;
+    const exit = new Promise<void>((resolve) => (exitResolve = resolve));
+    const state: WorkerState = { child, ready, exit, stderrTail: '', exited: false };
     this.worker = state;
-    child.stdout?.on('data', () => undefined);
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (text: string) => {
+    child.on('stderr', (text) => {
       state.stderrTail = (state.stderrTail + text).slice(-STDERR_TAIL);
     });
     child.on('message', (message: FromTrainingWorker) => {
@@ -513,6 +559,7 @@ export class TrainingHost {
       this.onExit(state, `could not be run: ${error.message}`);
     });
     child.on('exit', (code, signal) => {
+      exitResolve();
       readyReject(new Error(`the training worker ${describeExit(code, signal)} before it was ready${this.tail(state)}`));
       this.onExit(state, describeExit(code, signal));
     });

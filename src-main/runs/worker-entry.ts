@@ -1,11 +1,13 @@
 /**
- * Entry file of the training worker process when running from TypeScript source (tests): the host
- * bundles this file with esbuild and forks it. The CLI bundle serves the same worker through its hidden
- * `train __worker` command. Never imported by other modules.
+ * Entry file of the training worker process: from TypeScript source (tests) the host bundles it with
+ * esbuild and forks it; the Electron build bundles it as train-worker.mjs (forked, or run as a utility
+ * process). The CLI bundle serves the same worker through its hidden `train __worker` command. Never
+ * imported by other modules.
  */
-import { serveTrainingWorker } from './worker-serve';
+import { serveTrainingWorker, utilityParentPort } from './worker-serve';
 
-if (process.send) {
+// Forked (an IPC channel) or an Electron utility process (a parent port).
+if (process.send || utilityParentPort()) {
   await serveTrainingWorker();
   // Nothing else should keep the worker alive once it is told to go (wasm/tfjs may hold timers).
   process.exit(0);

@@ -22,8 +22,34 @@ export interface WorkerPort {
   disconnect?(): void;
 }
 
+/** Electron's `process.parentPort` in a utility process (the part used here). */
+export interface ParentPortLike {
+  postMessage(message: unknown): void;
+  on(event: 'message', listener: (event: { data: unknown }) => void): unknown;
+}
+
+/** This process's parent port when it is an Electron utility process. */
+export function utilityParentPort(): ParentPortLike | undefined {
+  return (process as NodeJS.Process & { parentPort?: ParentPortLike }).parentPort;
+}
+
+/**
+ * The port of an Electron utility process. It has no disconnect: Electron ends a utility process with
+ * the app, so there is no orphaned run to cancel.
+ */
+export function parentPortWorkerPort(parentPort: ParentPortLike): WorkerPort {
+  return {
+    send: (message) => parentPort.postMessage(message),
+    on: (event: 'message' | 'disconnect', listener: (...args: never[]) => void) => {
+      if (event === 'message') parentPort.on('message', (e) => (listener as (m: ToTrainingWorker) => void)(e.data as ToTrainingWorker));
+    },
+  };
+}
+
 function processPort(): WorkerPort {
-  if (!process.send) throw new Error('the training worker must be started with an IPC channel (child_process.fork)');
+  const parentPort = utilityParentPort();
+  if (parentPort) return parentPortWorkerPort(parentPort);
+  if (!process.send) throw new Error('the training worker must be started with an IPC channel (child_process.fork) or as an Electron utility process');
   // Ctrl-C in a terminal signals the whole process group: the parent decides (it sends a cancel), and
   // if the parent goes away the disconnect below cancels the run.
   process.on('SIGINT', () => undefined);
