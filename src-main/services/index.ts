@@ -12,6 +12,7 @@ import { describeIssues } from '../../src-shared/contract/client';
 import { events, isRouteName, routes, type EventName, type EventPayload, type RouteName } from '../../src-shared/contract/routes';
 import type { Runtime } from '../../src-shared/contract/schemas';
 import { openWorkspace, type OpenOptions } from '../store/database';
+import { tryRecoverInterrupted } from '../store/interrupted';
 import type { Handler, HandlerTable, ServiceContext } from './context';
 import { isUnexpected, toErrorData } from './errors';
 import { handlers as defaultHandlers } from './handlers';
@@ -72,6 +73,10 @@ export function createServices(options: ServicesOptions): Services {
   };
 
   const db = openWorkspace(options.dbPath, options.openOptions);
+  // These services own jobs from now on: runs and experiments left running by a process that has died
+  // (app closed mid-run, crash) are ended first, so they show as interrupted and can be deleted. Before
+  // the short busy timeout below, so a moment of another process's writing does not skip it.
+  tryRecoverInterrupted(db, (message) => log(message, null));
   db.pragma(`busy_timeout = ${SHARED_BUSY_TIMEOUT_MS}`);
   const jobs = new JobRunner(emit, { log, ...options.jobs });
   let training: TrainingHost | null = null;

@@ -6,6 +6,7 @@
  */
 import type { ExperimentConstraint, ExperimentSettings, TrialResult } from '../experiments/types';
 import type { ReadableDB, WritableDB } from './database';
+import { thisProcess } from './owner';
 import { all, get, run, sql } from './sql';
 
 export type ExperimentStatus = 'running' | 'completed' | 'cancelled' | 'failed';
@@ -120,14 +121,19 @@ function float64From(blob: Uint8Array): Float64Array {
 // ---------------------------------------------------------------------------------------------
 // Writing
 
-/** Inserts an experiment (status running) and its resamples in one transaction; returns its id. */
+/**
+ * Inserts an experiment (status running, owned by this process: see owner.ts) and its resamples in one
+ * transaction; returns its id.
+ */
 export function insertExperiment(db: WritableDB, input: NewExperiment, resamples: readonly NewResample[], now: string = new Date().toISOString()): number {
+  const owner = thisProcess();
   return db.transaction(() => {
     const { lastInsertRowid: id } = run(
       db,
-      sql`INSERT INTO experiment (name, dataset_id, dataset_name, n_rows, constraints_json, settings_json, seed, status, created_at, started_at)
+      sql`INSERT INTO experiment (name, dataset_id, dataset_name, n_rows, constraints_json, settings_json, seed, status, created_at, started_at,
+                                  owner_pid, owner_token, owner_host, owner_boot)
           VALUES (${input.name}, ${input.datasetId}, ${input.datasetName}, ${input.nRows}, ${JSON.stringify(input.constraints)},
-                  ${JSON.stringify(input.settings)}, ${input.seed}, 'running', ${now}, ${now})`,
+                  ${JSON.stringify(input.settings)}, ${input.seed}, 'running', ${now}, ${now}, ${owner.pid}, ${owner.token}, ${owner.host}, ${owner.boot})`,
     );
     for (const r of resamples) insertResample(db, id, r);
     return id;
@@ -156,9 +162,15 @@ export function insertTrial(db: WritableDB, experimentId: number, t: TrialResult
   }).immediate();
 }
 
-/** Marks a (re)start: status running, started now. */
+/** Marks a (re)start: status running, started now, owned by this process (the one that runs its trials). */
 export function markExperimentRunning(db: WritableDB, id: number, now: string = new Date().toISOString()): void {
-  run(db, sql`UPDATE experiment SET status = 'running', error = NULL, started_at = ${now}, finished_at = NULL WHERE id = ${id}`);
+  const owner = thisProcess();
+  run(
+    db,
+    sql`UPDATE experiment SET status = 'running', error = NULL, started_at = ${now}, finished_at = NULL,
+          owner_pid = ${owner.pid}, owner_token = ${owner.token}, owner_host = ${owner.host}, owner_boot = ${owner.boot}
+        WHERE id = ${id}`,
+  );
 }
 
 /** Ends a run: its status (with the error for `failed`), and its wall time added to run_seconds. */

@@ -32,3 +32,13 @@ export {
 } from './datasets';
 export { getImportJob, listImportJobs, type ImportJob, type ImportJobStatus } from './import-jobs';
 export { DEFAULT_MIN_GROUP_SIZE, datasetSummary, type DatasetSummary, type GroupCount, type Intersection, type SummaryWarning } from './summary';
+export {
+  INTERRUPTED_PREFIX,
+  interruptedExperimentReason,
+  interruptedRunReason,
+  recoverInterrupted,
+  tryRecoverInterrupted,
+  type InterruptedRecovery,
+  type RecoverOptions,
+} from './interrupted';
+export { isProcessAlive, ownerState, thisProcess, type JobOwner, type OwnerState, type StoredOwner } from './owner';

@@ -11,6 +11,7 @@
 import type { BackendPreference, BackendReport } from '../deep/backend-types';
 import type { RunResultSummary, RunSeeds, RunSettings } from '../runs/types';
 import type { ReadableDB, WritableDB } from './database';
+import { thisProcess } from './owner';
 import { all, get, run, sql } from './sql';
 
 export type RunStatus = 'queued' | 'running' | 'passed' | 'nsf' | 'failed' | 'cancelled';
@@ -231,15 +232,20 @@ function numberOrNaN(value: number | null): number {
 // ---------------------------------------------------------------------------------------------
 // Writing: status (small transactions)
 
-/** Inserts a queued run; returns its id. */
+/**
+ * Inserts a queued run owned by this process (the one that queues it is the one that ends it if its
+ * worker dies: TrainingHost); returns its id. The owner lets a later process tell a run left behind by a
+ * dead process from a live one (interrupted.ts).
+ */
 export function insertRun(db: WritableDB, input: NewRun, now: string = new Date().toISOString()): number {
+  const owner = thisProcess();
   const { lastInsertRowid } = run(
     db,
     sql`INSERT INTO run (dataset_id, dataset_name, pipeline, architecture, constraints_json, settings_json, seed, seeds_json,
-                         backend_preference, status, n_rows, n_candidate, n_safety, created_at)
+                         backend_preference, status, n_rows, n_candidate, n_safety, created_at, owner_pid, owner_token, owner_host, owner_boot)
         VALUES (${input.datasetId}, ${input.datasetName}, ${input.pipeline}, ${input.architecture}, ${JSON.stringify(input.constraints)},
                 ${encodeJson(input.settings)}, ${input.seed}, ${JSON.stringify(input.seeds)}, ${input.backendPreference}, 'queued',
-                ${input.nRows}, ${input.nCandidate}, ${input.nSafety}, ${now})`,
+                ${input.nRows}, ${input.nCandidate}, ${input.nSafety}, ${now}, ${owner.pid}, ${owner.token}, ${owner.host}, ${owner.boot})`,
   );
   return lastInsertRowid;
 }

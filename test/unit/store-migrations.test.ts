@@ -145,6 +145,35 @@ describe('migration 1: datasets, samples, attributes, families, import jobs', ()
   });
 });
 
+describe('migration 5: owners of runs and experiments', () => {
+  const OWNER = ['owner_pid', 'owner_token', 'owner_host', 'owner_boot'];
+
+  it('appends nullable owner columns to run and experiment, keeping existing rows (with no owner), and sets user_version = 5', () => {
+    const db = new Database(join(tempDir(), 'm5.db')) as WritableDB;
+    try {
+      for (const m of migrations.slice(0, 4)) m.migrate(db);
+      expect(userVersion(db)).toBe(4);
+      const runColumns = columns(db, 'run');
+      const experimentColumns = columns(db, 'experiment');
+      // A row left running by a Fairbound of schema 4.
+      db.exec(`INSERT INTO experiment (name, dataset_name, n_rows, constraints_json, settings_json, seed, status, created_at, started_at)
+               VALUES ('e', 'd', 1, '[]', '{}', 1, 'running', 'now', 'now')`);
+      migrations[4].migrate(db);
+      expect(userVersion(db)).toBe(5);
+      expect(columns(db, 'run')).toEqual([...runColumns, ...OWNER]);
+      expect(columns(db, 'experiment')).toEqual([...experimentColumns, ...OWNER]);
+      expect(db.prepare('SELECT status, owner_pid, owner_token, owner_host, owner_boot FROM experiment').get()).toEqual({
+        status: 'running', owner_pid: null, owner_token: null, owner_host: null, owner_boot: null,
+      });
+      expect(() => db.exec(`UPDATE experiment SET owner_pid = 0`)).toThrow(/CHECK/);
+      expect(() => migrations[4].migrate(db)).not.toThrow();
+      expect(userVersion(db)).toBe(5);
+    } finally {
+      db.close();
+    }
+  });
+});
+
 describe('the migration runner', () => {
   it('rolls back a failing migration whole: neither its DDL nor its user_version remain', () => {
     const db = new Database(join(tempDir(), 'fail.db')) as WritableDB;

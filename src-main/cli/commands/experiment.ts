@@ -14,6 +14,7 @@ import { PERFORMANCE_METRICS, THETA_INITS, type PerformanceMetric, type QsaSetti
 import { TRIAL_WORKER_MARKER } from '../../experiments/worker-protocol';
 import { serveTrialWorker } from '../../experiments/worker-serve';
 import { openWorkspace, resolveDatabasePath, type WritableDB } from '../../store/database';
+import { tryRecoverInterrupted } from '../../store/interrupted';
 import { deleteExperiment, listExperiments, type ExperimentInfo, type ExperimentListing } from '../../store/experiments';
 import { stringifyJson } from '../json';
 import type { CliOutput } from '../output';
@@ -132,6 +133,8 @@ export async function runExperimentCommand(args: string[], out: CliOutput): Prom
 
   const db = openWorkspace(resolveDatabasePath(values.db));
   try {
+    // A run or experiment left running by a process that has died shows (and can be deleted) as interrupted.
+    tryRecoverInterrupted(db, (message) => out.stderr(`warning: ${message}`));
     switch (sub) {
       case 'run':
         expectArgs(0, 'options only');
@@ -388,6 +391,8 @@ export function runExperimentsCommand(args: string[], out: CliOutput): number {
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (experiment show <id> shows one)`);
   const db = openWorkspace(resolveDatabasePath(values.db));
   try {
+    // A run or experiment left running by a process that has died shows (and can be deleted) as interrupted.
+    tryRecoverInterrupted(db, (message) => out.stderr(`warning: ${message}`));
     const experiments = listExperiments(db);
     out.stdout(values.json ? stringifyJson({ experiments }) : formatList(experiments));
     return 0;

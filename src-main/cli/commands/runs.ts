@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { selectBackend } from '../../deep/backends';
 import { exportLatentsCase, exportRunModel, type ExportedModel } from '../../runs/export';
 import { openWorkspace, resolveDatabasePath } from '../../store/database';
+import { tryRecoverInterrupted } from '../../store/interrupted';
 import {
   deleteRun,
   getRun,
@@ -88,6 +89,8 @@ export function runRunsCommand(args: string[], out: CliOutput): number {
   if (positionals.length > 1 || (positionals.length === 1 && positionals[0] !== 'list')) throw new UsageError(`runs takes no arguments (got '${positionals.join(' ')}')`);
   const db = openWorkspace(resolveDatabasePath(values.db));
   try {
+    // A run or experiment left running by a process that has died shows (and can be deleted) as interrupted.
+    tryRecoverInterrupted(db, (message) => out.stderr(`warning: ${message}`));
     const runs = listRuns(db);
     out.stdout(
       values.json
@@ -135,6 +138,8 @@ export async function runRunCommand(args: string[], out: CliOutput): Promise<num
   const id = parseRunId(rawId);
   const db = openWorkspace(resolveDatabasePath(values.db));
   try {
+    // A run or experiment left running by a process that has died shows (and can be deleted) as interrupted.
+    tryRecoverInterrupted(db, (message) => out.stderr(`warning: ${message}`));
     switch (sub) {
       case 'show': {
         const run = requireRun(getRun(db, id), id);

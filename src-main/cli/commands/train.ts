@@ -6,6 +6,7 @@ import type { RunOutcome } from '../../runs/pipeline';
 import { serveTrainingWorker } from '../../runs/worker-serve';
 import type { GroupAccuracy, RunEvent, RunRequest } from '../../runs/types';
 import { openWorkspace, resolveDatabasePath } from '../../store/database';
+import { tryRecoverInterrupted } from '../../store/interrupted';
 import { getRun, getRunConstraints, type RunConstraintResult, type RunInfo } from '../../store/runs';
 import { stringifyJson } from '../json';
 import type { CliOutput } from '../output';
@@ -252,6 +253,13 @@ export async function runTrainCommand(args: string[], out: CliOutput): Promise<n
     lambdaInit: numberOption('lambda-init', values['lambda-init'], (v) => v >= 0, 'a number ≥ 0'),
   };
   const dbPath = resolveDatabasePath(values.db);
+  // Runs left running by a process that has died are ended first, so `fairbound runs` shows them honestly.
+  const recovering = openWorkspace(dbPath);
+  try {
+    tryRecoverInterrupted(recovering, (message) => out.stderr(`warning: ${message}`));
+  } finally {
+    recovering.close();
+  }
   const host = new TrainingHost();
   let outcome: RunOutcome;
   const printer = values.quiet ? undefined : progressPrinter(out);

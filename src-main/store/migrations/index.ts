@@ -9,6 +9,7 @@ import * as m0001 from './0001-datasets';
 import * as m0002 from './0002-experiments';
 import * as m0003 from './0003-saved-constraints';
 import * as m0004 from './0004-runs';
+import * as m0005 from './0005-job-owners';
 
 export interface Migration {
   readonly version: number;
@@ -20,6 +21,7 @@ export const migrations: readonly Migration[] = [
   { version: m0002.version, migrate: m0002.migrateTo2 },
   { version: m0003.version, migrate: m0003.migrateTo3 },
   { version: m0004.version, migrate: m0004.migrateTo4 },
+  { version: m0005.version, migrate: m0005.migrateTo5 },
 ];
 
 export const LATEST_VERSION = migrations[migrations.length - 1].version;
