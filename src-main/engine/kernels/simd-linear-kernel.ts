@@ -11,8 +11,8 @@ export interface SimdKernelOptions {
   /** Threads sharing each call, the calling one included; default os.availableParallelism(). */
   readonly threads?: number;
   /**
-   * A range is split only into slices of at least this many rows: waking a worker costs tens of
-   * microseconds, more than a few rows of work. Tests lower it to reach the workers with small data.
+   * Ranges of fewer than twice this many rows run on the calling thread alone: waking a worker costs
+   * tens of microseconds, more than a few rows of work. Tests lower it to reach the workers with small data.
    */
   readonly minRowsPerThread?: number;
   /** Rows claimed at a time (default about 128 KiB of features); tests use small odd chunks. */
@@ -78,15 +78,19 @@ export function createSimdLinearKernel(features: FeatureMatrix, nFeatures: numbe
 
 class SimdKernel implements SimdLinearKernel {
   readonly exited: Promise<void>;
-  readonly rowsByThread: number[];
   private readonly kernel: LinearSimdExports;
   private readonly f64: Float64Array;
-  private readonly slots: Int32Array;
   private readonly team: WorkerTeam;
-  /** Each worker's generation of the job in flight (index 0 unused): reused, no array per call. */
-  private readonly generations: Int32Array;
+  /** The counter as an i64 (see claim() in simd/linear.ts), rows this thread did, the last solo job's number. */
+  private readonly counter: BigInt64Array;
+  private ownRows = 0;
+  private soloSeq = 0;
   private labelsLoaded: Float64Array | null = null;
   readonly fusedQsa?: FusedQsaPasses;
+
+  get rowsByThread(): readonly number[] {
+    return [this.ownRows, ...Array.from({ length: this.threads - 1 }, (_, t) => this.team.rows(t + 1))];
+  }
   /** Estimator slots loaded for the fused passes, and the range of the last forwardFused (what backwardFused continues). */
   private nSlots = 0;
   private fusedRange: RowRange | null = null;
@@ -103,7 +107,6 @@ class SimdKernel implements SimdLinearKernel {
     memory: WasmMemory,
   ) {
     this.f64 = new Float64Array(memory.buffer);
-    this.slots = new Int32Array(memory.buffer);
     this.copyFeatures(features, new Float32Array(memory.buffer));
     this.kernel = instantiateLinearSimd(memory);
     const { features: x, dp, thetaT, bias, counter, lossSums, gradientStride, logits, estimators, rowsStride, shifts, coef, estimatorSums } = layout;
@@ -111,9 +114,8 @@ class SimdKernel implements SimdLinearKernel {
       features: x, dp, thetaT, bias, counter, lossSums, gradientStride, logits, estimators, rowsStride, shifts, coef, estimatorSums,
     });
     if (layout.maxSlots > 0) this.fusedQsa = this.makeFusedPasses();
-    this.generations = new Int32Array(threads);
+    this.counter = new BigInt64Array(memory.buffer);
     this.exited = this.team.exited;
-    this.rowsByThread = new Array<number>(threads).fill(0);
     orphans.register(this, this.team.terminator(), this);
   }
 
@@ -334,22 +336,30 @@ class SimdKernel implements SimdLinearKernel {
   /**
    * Runs `op` (with `squash` for forward) for K = k over the range in chunks of `chunk` rows on the
    * threads, this one included. The chunks go out from a shared counter, so a worker that wakes late or
-   * runs on a busier core takes fewer; each chunk's sums land in its own slot (see the class comment).
+   * runs on a busier core takes fewer, or none; each chunk's sums land in its own slot (see the class
+   * comment). Ranges too small to share (minRowsPerThread) run on this thread alone.
    */
   private run(op: number, squash: number, k: number, range: RowRange, pointer: number, chunk: number, labels = 0, dOut = 0, nSlots = 0): void {
-    const n = range.end - range.start;
-    const used = Math.min(this.threads, Math.max(1, Math.floor(n / this.minRowsPerThread)));
+    const n = range.end - range.start, chunks = Math.ceil(n / chunk);
+    const shared = this.threads > 1 && n >= 2 * this.minRowsPerThread;
     const { features, dp, thetaT, bias, gradients, gradientStride, counter, lossSums, logits, estimators, rowsStride, shifts, coef, estimatorSums } = this.layout;
-    // Plain store: the workers' generation bump (an atomic add) publishes it.
-    this.slots[counter / 4] = 0;
-    const generations = this.generations;
-    for (let t = 1; t < used; t++) {
-      generations[t] = this.team.start(t, { op, squash, k, rangeStart: range.start, rangeEnd: range.end, pointer, gradient: gradients, chunk, labels, dOut, nSlots });
-    }
-    this.rowsByThread[0] +=
+    const seq = shared
+      ? this.team.publish({ op, squash, k, rangeStart: range.start, rangeEnd: range.end, pointer, gradient: gradients, chunk, labels, dOut, nSlots })
+      : this.soloJob();
+    this.ownRows +=
       op === OP.backward
-        ? this.kernel.backward(features, dp, k, pointer, range.start, range.end, gradients, counter, chunk, gradientStride, squash, logits, estimators, rowsStride, nSlots, coef)
-        : this.kernel.forward(features, dp, k, thetaT, bias, range.start, range.end, pointer, squash, counter, chunk, labels, dOut, lossSums, estimators, rowsStride, nSlots, shifts, estimatorSums);
-    for (let t = 1; t < used; t++) this.rowsByThread[t] += this.team.finish(t, generations[t]);
+        ? this.kernel.backward(features, dp, k, pointer, range.start, range.end, gradients, counter, chunk, gradientStride, squash, logits, estimators, rowsStride, nSlots, coef, seq)
+        : this.kernel.forward(features, dp, k, thetaT, bias, range.start, range.end, pointer, squash, counter, chunk, labels, dOut, lossSums, estimators, rowsStride, nSlots, shifts, estimatorSums, seq);
+    if (shared) this.team.finish(chunks);
+  }
+
+  /**
+   * A job for this thread alone: the counter gets a sequence number no worker is told about (negative,
+   * while published ones count up from 1), so the workers, polling the published one, stay out of it.
+   */
+  private soloJob(): number {
+    this.soloSeq = this.soloSeq === -0x7fffffff ? -1 : this.soloSeq - 1;
+    Atomics.store(this.counter, this.layout.counter / 8, BigInt(this.soloSeq) << 32n);
+    return this.soloSeq;
   }
 }

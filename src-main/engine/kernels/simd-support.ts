@@ -55,11 +55,11 @@ export interface LinearSimdExports {
   reduceSlots(grad: number, stride: number, count: number, width: number, out: number): void;
   forward(
     x: number, dp: number, k: number, thetaT: number, bias: number, rangeStart: number, rangeEnd: number, out: number, squash: number, counter: number, chunk: number,
-    labels: number, dOut: number, sums: number, est: number, rowsStride: number, nSlots: number, shifts: number, estSums: number,
+    labels: number, dOut: number, sums: number, est: number, rowsStride: number, nSlots: number, shifts: number, estSums: number, seq: number,
   ): number;
   backward(
     x: number, dp: number, k: number, dz: number, rangeStart: number, rangeEnd: number, grad: number, counter: number, chunk: number, stride: number,
-    fused: number, probs: number, est: number, rowsStride: number, nSlots: number, coef: number,
+    fused: number, probs: number, est: number, rowsStride: number, nSlots: number, coef: number, seq: number,
   ): number;
 }
 

@@ -1,9 +1,9 @@
 import { Worker } from 'node:worker_threads';
 import { linearSimdModule } from './simd-support';
-import { CONTROL_BLOCK_BYTES, OP, SLOT, WORKER_SOURCE, type SimdWorkerData } from './simd-worker';
+import { CONTROL_BLOCK_BYTES, JOB, OP, SLOT, WORKER_SOURCE, type SimdWorkerData } from './simd-worker';
 import type { WasmMemory } from './wasm-api';
 
-/** A call as a worker reads it from its control block; the rows themselves come from the chunk counter. */
+/** A call as the job block describes it; the rows themselves come from the chunk counter. */
 export interface TeamJob {
   readonly op: number;
   readonly squash: number;
@@ -20,12 +20,14 @@ export interface TeamJob {
 }
 
 /** The pointers every job of a kernel shares, handed to each worker once. */
-export type TeamConstants = Omit<SimdWorkerData, 'wasmModule' | 'memory' | 'block'>;
+export type TeamConstants = Omit<SimdWorkerData, 'wasmModule' | 'memory' | 'block' | 'job'>;
 
-/** A worker that does not answer in this long is taken for dead: the call throws instead of hanging. */
+/** Chunks in progress that do not finish in this long are taken for a dead worker: the call throws instead of hanging. */
 const WORKER_TIMEOUT_MS = 60_000;
-/** Polls of the done slot before sleeping on it: the slices are even, so the wait is usually short. */
+/** Polls of the chunk count before sleeping on it: what is left is chunks in progress, usually short. */
 const SPIN_POLLS = 20_000;
+/** While sleeping on the count the caller looks at the workers' error flags this often. */
+const ERROR_CHECK_MS = 50;
 
 let liveWorkers = 0;
 /** Workers of all SIMD kernels that have not exited yet (for tests: dispose must end them). */
@@ -34,16 +36,18 @@ export function liveSimdWorkers(): number {
 }
 
 /**
- * The workers of one SIMD kernel, driven through control blocks in its shared memory: block t
- * (t = 1..size) belongs to worker t (block 0, the calling thread's, holds the chunk counter). A job is published with an
- * atomic add on the worker's generation slot and finished when the worker stores that generation in its
- * done slot; the calling thread blocks in Atomics.wait meanwhile, so calls stay synchronous.
+ * The workers of one SIMD kernel, driven through control blocks in its shared memory: block 0 is the
+ * job block (the chunk counter with the job's sequence number, the chunks done, the job's parameters),
+ * block t (t = 1..size) worker t's own flags. publish() starts a job, the caller does chunks with the
+ * module itself, then finish() blocks until every chunk is done, whichever thread did it; so calls stay
+ * synchronous, and a worker that is slow to wake costs nothing (see simd-worker.ts).
  */
 export class WorkerTeam {
   readonly exited: Promise<void>;
   private readonly slots: Int32Array;
+  private readonly counter: BigInt64Array;
   private readonly workers: Worker[] = [];
-  private ready = false;
+  private seq = 0;
 
   constructor(
     memory: WasmMemory,
@@ -52,9 +56,10 @@ export class WorkerTeam {
     constants: TeamConstants,
   ) {
     this.slots = new Int32Array(memory.buffer);
+    this.counter = new BigInt64Array(memory.buffer);
     const exits: Promise<void>[] = [];
     for (let t = 1; t <= size; t++) {
-      const workerData: SimdWorkerData = { wasmModule: linearSimdModule(), memory, block: this.block(t), ...constants };
+      const workerData: SimdWorkerData = { wasmModule: linearSimdModule(), memory, block: this.block(t), job: this.block(0), ...constants };
       const worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
       liveWorkers++;
       exits.push(new Promise<void>((resolve) => worker.once('exit', () => resolve())).then(() => void liveWorkers--));
@@ -65,46 +70,62 @@ export class WorkerTeam {
     this.exited = Promise.all(exits).then(() => undefined);
   }
 
-  /** Wakes worker t on the job and returns the generation to finish() on. */
-  start(t: number, job: TeamJob): number {
-    if (!this.ready) this.awaitReady();
-    const slots = this.slots, b = this.block(t);
-    slots[b + SLOT.op] = job.op;
-    slots[b + SLOT.squash] = job.squash;
-    slots[b + SLOT.k] = job.k;
-    slots[b + SLOT.rangeStart] = job.rangeStart;
-    slots[b + SLOT.rangeEnd] = job.rangeEnd;
-    slots[b + SLOT.pointer] = job.pointer;
-    slots[b + SLOT.gradient] = job.gradient;
-    slots[b + SLOT.chunk] = job.chunk;
-    slots[b + SLOT.labels] = job.labels;
-    slots[b + SLOT.dOut] = job.dOut;
-    slots[b + SLOT.nSlots] = job.nSlots;
-    // The atomic add publishes the plain stores above to the worker that sees the new generation.
-    const generation = Atomics.add(slots, b + SLOT.generation, 1) + 1;
-    // A worker still polling sees the new generation by itself (see WORKER_SOURCE's loop).
-    if (Atomics.load(slots, b + SLOT.sleeping) !== 0) Atomics.notify(slots, b + SLOT.generation);
-    return generation;
+  /** Publishes the job (with a zeroed chunk count) and wakes sleeping workers; returns its sequence number for the module's claims. */
+  publish(job: TeamJob): number {
+    const slots = this.slots, b = this.block(0);
+    slots[b + JOB.op] = job.op;
+    slots[b + JOB.squash] = job.squash;
+    slots[b + JOB.k] = job.k;
+    slots[b + JOB.rangeStart] = job.rangeStart;
+    slots[b + JOB.rangeEnd] = job.rangeEnd;
+    slots[b + JOB.pointer] = job.pointer;
+    slots[b + JOB.gradient] = job.gradient;
+    slots[b + JOB.chunk] = job.chunk;
+    slots[b + JOB.labels] = job.labels;
+    slots[b + JOB.dOut] = job.dOut;
+    slots[b + JOB.nSlots] = job.nSlots;
+    slots[b + JOB.done] = 0;
+    // One atomic store of the counter (next chunk 0, the new sequence number) publishes the plain stores above.
+    // Positive, counting up (negative ones are the caller's solo jobs, which workers ignore).
+    this.seq = this.seq === 0x7fffffff ? 1 : this.seq + 1;
+    Atomics.store(this.counter, this.control / 8, BigInt(this.seq) << 32n);
+    for (let t = 1; t <= this.size; t++) {
+      if (Atomics.load(slots, this.block(t) + SLOT.sleeping) !== 0) {
+        Atomics.notify(slots, b + JOB.seq);
+        break;
+      }
+    }
+    return this.seq;
   }
 
-  /** Blocks until worker t has finished the job of that generation and returns the rows it did; throws if it failed. */
-  finish(t: number, generation: number): number {
-    const slots = this.slots, at = this.block(t) + SLOT.done;
-    for (let i = 0; i < SPIN_POLLS; i++) if (Atomics.load(slots, at) === generation) break;
-    for (let seen = Atomics.load(slots, at); seen !== generation; seen = Atomics.load(slots, at)) {
-      if (Atomics.wait(slots, at, seen, WORKER_TIMEOUT_MS) === 'timed-out') throw new Error(`SIMD kernel worker ${t} did not answer`);
+  /** Blocks until all `chunks` chunks of the job are done; throws if a worker failed or hangs. */
+  finish(chunks: number): void {
+    const slots = this.slots, done = this.block(0) + JOB.done, sleeping = this.block(0) + JOB.callerSleeping;
+    for (let i = 0; i < SPIN_POLLS; i++) if (Atomics.load(slots, done) >= chunks) return;
+    const deadline = Date.now() + WORKER_TIMEOUT_MS;
+    for (let seen = Atomics.load(slots, done); seen < chunks; seen = Atomics.load(slots, done)) {
+      // The flag goes up before the count is read again; a worker finishing the last chunk then notifies.
+      Atomics.store(slots, sleeping, 1);
+      if (Atomics.load(slots, done) === seen) Atomics.wait(slots, done, seen, ERROR_CHECK_MS);
+      Atomics.store(slots, sleeping, 0);
+      for (let t = 1; t <= this.size; t++) {
+        if (Atomics.load(slots, this.block(t) + SLOT.error) !== 0) throw new Error(`SIMD kernel worker ${t} failed`);
+      }
+      if (Date.now() > deadline) throw new Error('SIMD kernel workers did not finish their chunks');
     }
-    if (slots[this.block(t) + SLOT.error] !== 0) throw new Error(`SIMD kernel worker ${t} failed`);
-    return slots[this.block(t) + SLOT.rows];
+  }
+
+  /** Rows worker t has done over all jobs. */
+  rows(t: number): number {
+    return Atomics.load(this.slots, this.block(t) + SLOT.rows);
   }
 
   /** Ends every worker: a stop job ends its loop so it exits by itself; terminate() is the backstop. */
   stop(): void {
-    for (let t = 1; t <= this.size; t++) {
-      Atomics.store(this.slots, this.block(t) + SLOT.op, OP.stop);
-      Atomics.add(this.slots, this.block(t) + SLOT.generation, 1);
-      Atomics.notify(this.slots, this.block(t) + SLOT.generation);
-    }
+    this.slots[this.block(0) + JOB.op] = OP.stop;
+    this.seq = this.seq === 0x7fffffff ? 1 : this.seq + 1;
+    Atomics.store(this.counter, this.control / 8, BigInt(this.seq) << 32n);
+    Atomics.notify(this.slots, this.block(0) + JOB.seq);
     for (const worker of this.workers) void worker.terminate();
   }
 
@@ -114,20 +135,8 @@ export class WorkerTeam {
     return () => workers.forEach((w) => void w.terminate());
   }
 
-  /** Int32 index of thread t's control block. */
+  /** Int32 index of control block t (0 the job block). */
   private block(t: number): number {
     return (this.control + t * CONTROL_BLOCK_BYTES) / 4;
-  }
-
-  /** Workers start asynchronously; the first job waits until each has its instance. */
-  private awaitReady(): void {
-    for (let t = 1; t <= this.size; t++) {
-      const at = this.block(t) + SLOT.ready;
-      if (Atomics.load(this.slots, at) === 0 && Atomics.wait(this.slots, at, 0, WORKER_TIMEOUT_MS) === 'timed-out') {
-        throw new Error(`SIMD kernel worker ${t} did not start`);
-      }
-      if (Atomics.load(this.slots, at) !== 1) throw new Error(`SIMD kernel worker ${t} could not instantiate the module`);
-    }
-    this.ready = true;
   }
 }

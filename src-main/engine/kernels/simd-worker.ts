@@ -3,51 +3,68 @@ import type { WasmMemory, WasmModule } from './wasm-api';
 /**
  * The worker side of the SIMD kernel, as inline source for `new Worker(source, { eval: true })`: no
  * worker file to locate, so the kernel runs the same from source, the CLI bundle and electron-vite
- * bundles. Each worker instantiates the kernel module on the shared memory and then loops: sleep on its
- * generation slot (Atomics.wait), run the job its slots describe (claiming chunks of rows from the
- * shared counter, like the calling thread), publish the generation in its done slot (Atomics.notify).
- * Everything stays in the shared memory; no messages, so the calling thread can block synchronously.
+ * bundles. Each worker instantiates the kernel module on the shared memory and then loops: poll, then
+ * sleep (Atomics.wait), on the job sequence number in the job block; read the job the block describes;
+ * claim chunks of its rows from the shared counter like the calling thread does. Everything stays in the
+ * shared memory; no messages, so the calling thread can block synchronously.
+ *
+ * A job is done when all its chunks are, whoever did them: the calling thread never waits for a worker
+ * that has not woken up or was descheduled (on a loaded machine it does the chunks itself), only for
+ * chunks in progress. The counter carries the job's sequence number, and a chunk is claimed by a
+ * compare-and-swap that checks it, so a worker that wakes late, even while reading a job's parameters,
+ * can never claim a chunk of a later job with them (see claim() in simd/linear.ts).
  */
 
-/** Int32 slots of one thread's 64-byte control block (one cache line, so threads never share one). */
-export const SLOT = {
-  generation: 0,
-  done: 1,
-  op: 2,
-  rangeStart: 3,
-  rangeEnd: 4,
+/**
+ * Int32 slots of the job block (control block 0): the counter is an i64 at byte 0 (low word the next
+ * chunk, high word the job's sequence number), then the chunks done and the job's parameters.
+ */
+export const JOB = {
+  /** The counter's high word: the sequence number workers wait on. */
+  seq: 1,
+  /** Chunks finished in the current job. */
+  done: 2,
+  /** 1 while the calling thread sleeps waiting for chunks in progress. */
+  callerSleeping: 3,
+  op: 4,
+  rangeStart: 5,
+  rangeEnd: 6,
   /** The whole range's logits (forward) or dz (backward). */
-  pointer: 5,
+  pointer: 7,
   /** The first gradient slot (backward): chunk c adds into gradient + c·gradientStride. */
-  gradient: 6,
-  /** 0 while starting, 1 once instantiated, −1 if instantiation failed. */
-  ready: 7,
-  /** Nonzero when the last job threw. */
-  error: 8,
+  gradient: 8,
   /**
    * Forward: 1 to write σ(logit) per row instead of the logit, 2 for σ and the logistic loss (K = 1 only).
    * Backward: 1 for the fused dz (K = 1 only).
    */
   squash: 9,
-  /** Rows the worker did in its last job. */
-  rows: 10,
   /** The job's K: the kernel's, or 1 for the two-class head's fused paths. */
-  k: 11,
+  k: 10,
   /** Forward with the fused loss: the labels (by absolute row) and where the range's dProbs go. */
-  labels: 12,
-  dOut: 13,
+  labels: 11,
+  dOut: 12,
   /** Rows a chunk: per job, since backward uses fewer, larger chunks than forward (fewer gradient slots to add up). */
-  chunk: 14,
+  chunk: 13,
   /** Estimator slots of the fused passes (0 otherwise). */
-  nSlots: 15,
-  /** 1 while the worker sleeps in Atomics.wait: only then does a new job need an Atomics.notify. */
-  sleeping: 16,
+  nSlots: 14,
 } as const;
-/** Two cache lines of int32 slots a thread, so threads never share one. */
+
+/** Int32 slots of worker t's control block t. */
+export const SLOT = {
+  /** 0 while starting, 1 once instantiated, −1 if instantiation failed. */
+  ready: 0,
+  /** 1 while the worker sleeps in Atomics.wait: only then does a new job need an Atomics.notify. */
+  sleeping: 1,
+  /** Nonzero once a job threw in this worker. */
+  error: 2,
+  /** Rows this worker has done over all jobs. */
+  rows: 3,
+} as const;
+/** Two cache lines a block, so threads never write to the same one. */
 export const CONTROL_BLOCK_BYTES = 128;
 
 /**
- * Polls of its generation slot a worker makes after a job before it sleeps: a QSA iteration's next job
+ * Polls of the sequence number a worker makes after a job before it sleeps: a QSA iteration's next job
  * comes within tens of microseconds (the caller's work between the passes is small), and waking a
  * sleeping thread costs about as much again, more on a loaded machine. About 0.1–0.3 ms of polling.
  */
@@ -59,13 +76,14 @@ export const OP = { forward: 1, backward: 2, stop: 3 } as const;
 export interface SimdWorkerData {
   readonly wasmModule: WasmModule;
   readonly memory: WasmMemory;
-  /** Int32 index of this worker's control block. */
+  /** Int32 index of this worker's control block, and of the job block. */
   readonly block: number;
+  readonly job: number;
   readonly features: number;
   readonly dp: number;
   readonly thetaT: number;
   readonly bias: number;
-  /** Byte address of the shared chunk counter. */
+  /** Byte address of the shared chunk counter (the job block's first 8 bytes). */
   readonly counter: number;
   /** Where the fused loss's per-chunk sums go, and the bytes between gradient slots. */
   readonly lossSums: number;
@@ -81,42 +99,49 @@ export interface SimdWorkerData {
 
 export const WORKER_SOURCE = `'use strict';
 const { workerData } = require('node:worker_threads');
-const { wasmModule, memory, block, features, dp, thetaT, bias, counter, lossSums, gradientStride, logits, estimators, rowsStride, shifts, coef, estimatorSums } = workerData;
+const { wasmModule, memory, block, job, features, dp, thetaT, bias, counter, lossSums, gradientStride, logits, estimators, rowsStride, shifts, coef, estimatorSums } = workerData;
 const slots = new Int32Array(memory.buffer);
-const at = (slot) => block + slot;
+const own = (slot) => block + slot;
+const at = (slot) => job + slot;
 let kernel = null;
 try {
   kernel = new WebAssembly.Instance(wasmModule, { env: { memory } }).exports;
-  Atomics.store(slots, at(${SLOT.ready}), 1);
+  Atomics.store(slots, own(${SLOT.ready}), 1);
 } catch {
-  Atomics.store(slots, at(${SLOT.ready}), -1);
+  Atomics.store(slots, own(${SLOT.ready}), -1);
 }
-Atomics.notify(slots, at(${SLOT.ready}));
-let seen = 0;
+let seen = Atomics.load(slots, at(${JOB.seq}));
 while (kernel !== null) {
-  let generation = Atomics.load(slots, at(${SLOT.generation}));
-  for (let i = 0; i < ${WORKER_SPIN_POLLS} && generation === seen; i++) generation = Atomics.load(slots, at(${SLOT.generation}));
-  if (generation === seen) {
-    // The flag goes up before the wait compares the generation: a job published after the caller read
-    // the flag as 0 has already changed the generation, so the wait returns at once.
-    Atomics.store(slots, at(${SLOT.sleeping}), 1);
-    Atomics.wait(slots, at(${SLOT.generation}), seen);
-    Atomics.store(slots, at(${SLOT.sleeping}), 0);
+  let seq = Atomics.load(slots, at(${JOB.seq}));
+  for (let i = 0; i < ${WORKER_SPIN_POLLS} && seq === seen; i++) seq = Atomics.load(slots, at(${JOB.seq}));
+  if (seq === seen) {
+    // The flag goes up before the wait compares the sequence number: a job published after the caller
+    // read the flag as 0 has already changed it, so the wait returns at once.
+    Atomics.store(slots, own(${SLOT.sleeping}), 1);
+    Atomics.wait(slots, at(${JOB.seq}), seen);
+    Atomics.store(slots, own(${SLOT.sleeping}), 0);
+    continue;
   }
-  seen = Atomics.load(slots, at(${SLOT.generation}));
-  const op = slots[at(${SLOT.op})];
+  seen = seq;
+  // A negative number is a job the caller runs alone (too few rows to share): not for the workers.
+  if (seq < 0) continue;
+  // Read after the sequence number (an atomic load), so these are that job's parameters, or a later
+  // job's, whose chunks the sequence number in every claim then keeps this worker out of.
+  const op = slots[at(${JOB.op})];
   if (op === ${OP.stop}) break;
   try {
-    const start = slots[at(${SLOT.rangeStart})], end = slots[at(${SLOT.rangeEnd})], pointer = slots[at(${SLOT.pointer})], k = slots[at(${SLOT.k})];
-    const chunk = slots[at(${SLOT.chunk})], squash = slots[at(${SLOT.squash})], nSlots = slots[at(${SLOT.nSlots})];
-    slots[at(${SLOT.rows})] = op === ${OP.forward}
-      ? kernel.forward(features, dp, k, thetaT, bias, start, end, pointer, squash, counter, chunk, slots[at(${SLOT.labels})], slots[at(${SLOT.dOut})], lossSums, estimators, rowsStride, nSlots, shifts, estimatorSums)
-      : kernel.backward(features, dp, k, pointer, start, end, slots[at(${SLOT.gradient})], counter, chunk, gradientStride, squash, logits, estimators, rowsStride, nSlots, coef);
-    slots[at(${SLOT.error})] = 0;
+    const start = slots[at(${JOB.rangeStart})], end = slots[at(${JOB.rangeEnd})], pointer = slots[at(${JOB.pointer})], k = slots[at(${JOB.k})];
+    const chunk = slots[at(${JOB.chunk})], squash = slots[at(${JOB.squash})], nSlots = slots[at(${JOB.nSlots})];
+    const rows = op === ${OP.forward}
+      ? kernel.forward(features, dp, k, thetaT, bias, start, end, pointer, squash, counter, chunk, slots[at(${JOB.labels})], slots[at(${JOB.dOut})], lossSums, estimators, rowsStride, nSlots, shifts, estimatorSums, seq)
+      : op === ${OP.backward}
+        ? kernel.backward(features, dp, k, pointer, start, end, slots[at(${JOB.gradient})], counter, chunk, gradientStride, squash, logits, estimators, rowsStride, nSlots, coef, seq)
+        : 0;
+    Atomics.store(slots, own(${SLOT.rows}), slots[own(${SLOT.rows})] + rows);
   } catch {
-    slots[at(${SLOT.error})] = 1;
+    Atomics.store(slots, own(${SLOT.error}), 1);
   }
-  Atomics.store(slots, at(${SLOT.done}), seen);
-  Atomics.notify(slots, at(${SLOT.done}));
+  // This worker may have finished the last chunk while the caller sleeps on the count.
+  if (Atomics.load(slots, at(${JOB.callerSleeping})) !== 0) Atomics.notify(slots, at(${JOB.done}));
 }
 `;

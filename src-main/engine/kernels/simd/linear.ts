@@ -329,11 +329,27 @@ function backwardRows(x: usize, dp: i32, k: i32, dz: usize, rowStart: i32, rowEn
 }
 
 // The calls: every thread (the caller and each worker) runs the same export on the same arguments,
-// claiming chunks of `chunk` rows of the range from the shared counter at `counter` (zeroed by the
-// caller) until none are left. A thread that starts late or runs slow simply claims fewer chunks. Every
-// sum a chunk makes goes to that chunk's own slot, never to a per-thread one, and the caller adds the
-// slots up in chunk order: which thread did which chunk never changes a result, so runs are
-// deterministic and independent of timing and of the thread count.
+// claiming chunks of `chunk` rows of the range from the shared counter (claim) until none are left, and
+// counting each chunk it finishes in the i32 after the counter. A thread that starts late or runs slow
+// simply claims fewer chunks. Every sum a chunk makes goes to that chunk's own slot, never to a
+// per-thread one, and the caller adds the slots up in chunk order: which thread did which chunk never
+// changes a result, so runs are deterministic and independent of timing and of the thread count.
+
+/**
+ * The next chunk of job `seq`, or −1 when it has none left or is no longer the current job. The counter
+ * is an i64: the next chunk in the low word, the current job's sequence number in the high word (the
+ * caller writes both at once when it publishes a job). The compare-and-swap checks the sequence number,
+ * so a thread that read an earlier job's parameters can never take a chunk of a later job.
+ */
+function claim(counter: usize, seq: i32, chunks: i32): i32 {
+  while (true) {
+    const c = atomic.load<i64>(counter);
+    if (<i32>(c >> 32) != seq) return -1;
+    const index = <i32>c;
+    if (index >= chunks) return -1;
+    if (atomic.cmpxchg<i64>(counter, c, c + 1) == c) return index;
+  }
+}
 
 /**
  * Forward over rows [rangeStart, rangeEnd): out holds the whole range, `width` f64 a row (K, or 1
@@ -344,22 +360,25 @@ function backwardRows(x: usize, dp: i32, k: i32, dz: usize, rowStart: i32, rowEn
  */
 export function forward(
   x: usize, dp: i32, k: i32, thetaT: usize, bias: usize, rangeStart: i32, rangeEnd: i32, out: usize, squash: i32, counter: usize, chunk: i32,
-  labels: usize, dOut: usize, sums: usize, est: usize, rowsStride: usize, nSlots: i32, shifts: usize, estSums: usize,
+  labels: usize, dOut: usize, sums: usize, est: usize, rowsStride: usize, nSlots: i32, shifts: usize, estSums: usize, seq: i32,
 ): i32 {
   const width = squash != 0 ? 1 : k;
   const n = rangeEnd - rangeStart;
+  const chunks = (n + chunk - 1) / chunk;
   let done = 0;
-  for (let s = atomic.add<i32>(counter, chunk); s < n; s = atomic.add<i32>(counter, chunk)) {
+  for (let c = claim(counter, seq, chunks); c >= 0; c = claim(counter, seq, chunks)) {
+    const s = c * chunk;
     const e = min(s + chunk, n);
     const o = out + ((<usize>s * <usize>width) << 3);
     if (squash == 2) {
       const sum = forwardLossRows(x, dp, thetaT, bias, rangeStart + s, rangeStart + e, o, labels, dOut + (<usize>s << 3), <f64>n);
-      store<f64>(sums + (<usize>(s / chunk) << 3), sum);
-      if (nSlots > 0) estimatorSums(o, rangeStart + s, rangeStart + e, est, rowsStride, nSlots, shifts, estSums + ((<usize>(s / chunk) * <usize>nSlots) << 4));
+      store<f64>(sums + (<usize>c << 3), sum);
+      if (nSlots > 0) estimatorSums(o, rangeStart + s, rangeStart + e, est, rowsStride, nSlots, shifts, estSums + ((<usize>c * <usize>nSlots) << 4));
     } else {
       forwardRows(x, dp, k, thetaT, bias, rangeStart + s, rangeStart + e, o, squash);
     }
     done += e - s;
+    atomic.add<i32>(counter + 8, 1);
   }
   return done;
 }
@@ -371,17 +390,20 @@ export function forward(
  */
 export function backward(
   x: usize, dp: i32, k: i32, dz: usize, rangeStart: i32, rangeEnd: i32, grad: usize, counter: usize, chunk: i32, stride: i32,
-  fused: i32, probs: usize, est: usize, rowsStride: usize, nSlots: i32, coef: usize,
+  fused: i32, probs: usize, est: usize, rowsStride: usize, nSlots: i32, coef: usize, seq: i32,
 ): i32 {
   const n = rangeEnd - rangeStart;
+  const chunks = (n + chunk - 1) / chunk;
   let done = 0;
-  for (let s = atomic.add<i32>(counter, chunk); s < n; s = atomic.add<i32>(counter, chunk)) {
+  for (let c = claim(counter, seq, chunks); c >= 0; c = claim(counter, seq, chunks)) {
+    const s = c * chunk;
     const e = min(s + chunk, n);
-    const slot = grad + <usize>(s / chunk) * <usize>stride;
+    const slot = grad + <usize>c * <usize>stride;
     memory.fill(slot, 0, <usize>stride);
     if (fused != 0) fusedDz(probs + (<usize>s << 3), dz + (<usize>s << 3), rangeStart + s, rangeStart + e, est, rowsStride, nSlots, coef);
     backwardRows(x, dp, k, dz + ((<usize>s * <usize>k) << 3), rangeStart + s, rangeStart + e, slot);
     done += e - s;
+    atomic.add<i32>(counter + 8, 1);
   }
   return done;
 }
