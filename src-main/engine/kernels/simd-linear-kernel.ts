@@ -87,14 +87,15 @@ class SimdKernel implements SimdLinearKernel {
   private soloSeq = 0;
   private labelsLoaded: Float64Array | null = null;
   readonly fusedQsa?: FusedQsaPasses;
-
-  get rowsByThread(): readonly number[] {
-    return [this.ownRows, ...Array.from({ length: this.threads - 1 }, (_, t) => this.team.rows(t + 1))];
-  }
   /** Estimator slots loaded for the fused passes, and the range of the last forwardFused (what backwardFused continues). */
   private nSlots = 0;
   private fusedRange: RowRange | null = null;
   private disposed = false;
+
+  /** Each worker counts its own rows in its control block; this thread's are counted here. */
+  get rowsByThread(): readonly number[] {
+    return [this.ownRows, ...Array.from({ length: this.threads - 1 }, (_, t) => this.team.rows(t + 1))];
+  }
 
   constructor(
     features: Float32Array,
