@@ -19,8 +19,10 @@ import {
   insertExperiment,
   insertTrial,
   markExperimentRunning,
+  experimentHolder,
   storedTrialKeys,
   trialKey,
+  type ExperimentHolder,
   type ExperimentInfo,
   type ExperimentStatus,
 } from '../store/experiments';
@@ -211,18 +213,42 @@ export function experimentDataset(data: TrainingData, share: boolean, inputs: { 
   };
 }
 
+/** What to say when another process runs the experiment (see ExperimentHolder in the store). */
+export function experimentBusyMessage(experimentId: number, holder: ExperimentHolder): string {
+  return holder.state === 'alive'
+    ? `experiment ${experimentId} is running in another Fairbound process (pid ${holder.pid}): cancel it there (Ctrl-C, or Cancel in the app) or wait for it to end, then resume it`
+    : `experiment ${experimentId} is running in a Fairbound process on another machine (${holder.host ?? 'unknown host'}) that shares this workspace: cancel it there or wait for it to end, then resume it`;
+}
+
+/**
+ * Another live process runs this experiment, so this one may not (its trials would be stored twice).
+ * An InputError, so the CLI exits 2 with the message; the services answer it with a `conflict`.
+ */
+export class ExperimentBusyError extends InputError {
+  constructor(
+    readonly experimentId: number,
+    readonly holder: ExperimentHolder,
+  ) {
+    super(experimentBusyMessage(experimentId, holder));
+  }
+}
+
 /** Per-task weight for the ETA: a trial's cost grows with its rows, plus a fixed part. */
 const TASK_OVERHEAD_ROWS = 50;
 
 /**
  * Runs the experiment's missing trials (all of them the first time). Input problems (unknown
- * experiment, deleted dataset) throw InputError; a failure during the run is recorded on the
- * experiment and returned as status `failed`.
+ * experiment, deleted dataset) throw InputError, and an experiment that another live process is running
+ * throws ExperimentBusyError, in both cases leaving the row as it was; a failure during the run is
+ * recorded on the experiment and returned as status `failed`.
  */
 export async function runExperiment(db: WritableDB, experimentId: number, options: RunOptions = {}): Promise<RunSummary> {
   const started = performance.now();
   const info = getExperiment(db, experimentId);
   if (!info) throw new InputError(`no experiment with id ${experimentId}`);
+  // Checked before the dataset is loaded (seconds for a large image set), and again atomically below.
+  const holder = experimentHolder(db, experimentId);
+  if (holder) throw new ExperimentBusyError(experimentId, holder);
   if (info.datasetId === null) throw new InputError(`experiment ${experimentId}'s dataset '${info.datasetName}' was deleted; it can be shown and exported, not run`);
   const data = loadDatasetForTraining(db, info.datasetId);
   if (data.nRows !== info.nRows) throw new InputError(`dataset '${info.datasetName}' has ${data.nRows} rows, the experiment was made with ${info.nRows}`);
@@ -239,7 +265,9 @@ export async function runExperiment(db: WritableDB, experimentId: number, option
   const mainTasks = tasks.filter((t) => !inWorkers(t) && !inProcessSlot(t));
   const nWorkers = Math.min(requested > 1 ? requested : 0, workerTasks.length);
 
-  markExperimentRunning(db, experimentId);
+  const claim = markExperimentRunning(db, experimentId);
+  if (claim.outcome === 'held') throw new ExperimentBusyError(experimentId, { state: claim.state, pid: claim.pid, host: claim.host });
+  if (claim.outcome === 'missing') throw new InputError(`no experiment with id ${experimentId} (deleted while it was being prepared)`);
   options.onStart?.({ experimentId, total: tasks.length, skipped, workers: Math.max(1, nWorkers) });
 
   const weight = (t: TrialTask): number => t.rows.length + TASK_OVERHEAD_ROWS;

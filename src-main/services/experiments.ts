@@ -2,6 +2,7 @@
  * Seldonian experiments behind the contract: `experiments.start` validates and stores the experiment
  * (bad input is the reply's error), then runs its trials as a job on a connection of its own, one
  * `job.progress` per finished trial with the runner's ETA; cancel aborts between trials.
+ * `experiments.resume` runs the missing trials of a failed or cancelled experiment with the same job.
  * Deep models (qsa-head, qsa-full, cnn) run in the training host's worker process, one trial at a time
  * with progress per batch, never here: this module must not import TensorFlow.js (the app's main
  * process would freeze while it trains).
@@ -12,10 +13,10 @@ import { DEEP_INIT_SEED_STREAM, withDeepOptions, type BatchEpochs } from '../exp
 import { listExperimentModelTypes, parseModelList } from '../experiments/models/registry';
 import { deriveExperimentSeed, randomSeed } from '../experiments/resample';
 import { exportExperimentResults, experimentResults } from '../experiments/results';
-import { createExperiment, runExperiment } from '../experiments/runner';
+import { createExperiment, experimentBusyMessage, ExperimentBusyError, runExperiment, type RunSummary } from '../experiments/runner';
 import { openWorkspace } from '../store/database';
-import { deleteFinishedExperiment, listExperiments, type ExperimentInfo } from '../store/experiments';
-import type { Handler } from './context';
+import { deleteFinishedExperiment, experimentHolder, getExperiment, listExperiments, type ExperimentInfo } from '../store/experiments';
+import type { Handler, ServiceContext } from './context';
 import { notFound, ServiceError } from './errors';
 
 function summaryDto(e: ExperimentInfo, stored: number): ExperimentSummaryDto {
@@ -105,40 +106,58 @@ export const startExperimentHandler: Handler<'experiments.start'> = (input, ctx)
     qsa,
     seed,
   });
+  return { jobId: startExperimentJob(ctx, experimentId, input.workers), experimentId };
+};
+
+/**
+ * Runs an experiment's missing trials as a job (all of them for a new one), on a connection of its own,
+ * and records it in ctx.activeExperiments while it runs. The one job for experiments.start and
+ * experiments.resume, so a resume reports, cancels and routes deep trials exactly as a start does.
+ */
+function startExperimentJob(ctx: ServiceContext, experimentId: number, workers: number | undefined): string {
   const jobId = ctx.jobs.start('experiment', async ({ signal, progress }) => {
     const db = openWorkspace(ctx.dbPath, ctx.openOptions);
     try {
       progress({ fraction: 0, phase: 'starting', message: 'starting the trials' });
-      let trialsDone = 0, trialsTotal = 0;
-      const summary = await runExperiment(db, experimentId, {
-        ...(input.workers !== undefined ? { workers: input.workers } : {}),
-        ...(ctx.trialWorkerEntry ? { workerEntry: ctx.trialWorkerEntry } : {}),
-        // Deep trials go to the training host's one worker process (TensorFlow.js stays out of this one).
-        processSlot: () => ctx.training().openTrialSession(ctx.dbPath, experimentId),
-        onTrialProgress: (task, p) => {
-          const within = p.total > 0 ? p.done / p.total : 0;
-          const step = p.phase === 'training' ? `training epoch ${p.epoch}/${p.epochs}, batch ${p.done} of ${p.total}` : `${p.phase.replace('_', ' ')} ${p.done}/${p.total}`;
-          progress({
-            fraction: trialsTotal === 0 ? 0 : Math.min(1, (trialsDone + within) / trialsTotal),
-            phase: 'trials',
-            message: `trial ${trialsDone + 1} of ${trialsTotal}: ${task.model}, fraction ${task.fraction}, trial ${task.trialIndex + 1} (${task.rows.length} rows): ${step}`,
-          });
-        },
-        onStart: (s) => {
-          trialsTotal = s.total;
-        },
-        signal,
-        onProgress: (p) => {
-          trialsDone = p.done;
-          const l = p.last;
-          progress({
-            fraction: p.total === 0 ? 1 : p.done / p.total,
-            phase: 'trials',
-            message: `trial ${p.done} of ${p.total}: ${l.model}, fraction ${l.fraction}, trial ${l.trialIndex + 1} (${l.nRows} rows) ${l.passed ? 'returned a solution' : 'no solution'}`,
-            ...(p.etaSeconds !== null ? { etaSeconds: Math.max(0, Math.round(p.etaSeconds)) } : {}),
-          });
-        },
-      });
+      let trialsDone = 0, trialsTotal = 0, skipped = 0;
+      const stored = (): string => (skipped > 0 ? ` (${skipped} stored before)` : '');
+      let summary: RunSummary;
+      try {
+        summary = await runExperiment(db, experimentId, {
+          ...(workers !== undefined ? { workers } : {}),
+          ...(ctx.trialWorkerEntry ? { workerEntry: ctx.trialWorkerEntry } : {}),
+          // Deep trials go to the training host's one worker process (TensorFlow.js stays out of this one).
+          processSlot: () => ctx.training().openTrialSession(ctx.dbPath, experimentId),
+          onTrialProgress: (task, p) => {
+            const within = p.total > 0 ? p.done / p.total : 0;
+            const step = p.phase === 'training' ? `training epoch ${p.epoch}/${p.epochs}, batch ${p.done} of ${p.total}` : `${p.phase.replace('_', ' ')} ${p.done}/${p.total}`;
+            progress({
+              fraction: trialsTotal === 0 ? 0 : Math.min(1, (trialsDone + within) / trialsTotal),
+              phase: 'trials',
+              message: `trial ${trialsDone + 1} of ${trialsTotal}${stored()}: ${task.model}, fraction ${task.fraction}, trial ${task.trialIndex + 1} (${task.rows.length} rows): ${step}`,
+            });
+          },
+          onStart: (s) => {
+            trialsTotal = s.total;
+            skipped = s.skipped;
+          },
+          signal,
+          onProgress: (p) => {
+            trialsDone = p.done;
+            const l = p.last;
+            progress({
+              fraction: p.total === 0 ? 1 : p.done / p.total,
+              phase: 'trials',
+              message: `trial ${p.done} of ${p.total}${stored()}: ${l.model}, fraction ${l.fraction}, trial ${l.trialIndex + 1} (${l.nRows} rows) ${l.passed ? 'returned a solution' : 'no solution'}`,
+              ...(p.etaSeconds !== null ? { etaSeconds: Math.max(0, Math.round(p.etaSeconds)) } : {}),
+            });
+          },
+        });
+      } catch (error) {
+        // Another process claimed it after the handler's check: the same `conflict` the handler gives.
+        if (error instanceof ExperimentBusyError) throw new ServiceError('conflict', error.message);
+        throw error;
+      }
       if (summary.status === 'cancelled') signal.throwIfAborted();
       if (summary.status === 'failed') throw new Error(summary.error ?? 'the experiment failed');
       return { kind: 'experiment', experimentId, status: summary.status, trialsRun: summary.trialsRun, seconds: summary.seconds };
@@ -148,7 +167,26 @@ export const startExperimentHandler: Handler<'experiments.start'> = (input, ctx)
     }
   });
   ctx.activeExperiments.set(experimentId, jobId);
-  return { jobId, experimentId };
+  return jobId;
+}
+
+/**
+ * Runs the missing trials of a failed or cancelled experiment (its stored trials are kept and skipped;
+ * their resamples are stored, so the result is the one an uninterrupted run would have given). Refused
+ * with `not_found` for an unknown id, and with `conflict` while it runs here or in another live process,
+ * when its dataset was deleted, and when it is already completed — a completed experiment has nothing to
+ * resume, and a clear refusal says so where a job that runs nothing would only look like a glitch.
+ */
+export const resumeExperimentHandler: Handler<'experiments.resume'> = (input, ctx) => {
+  const id = input.experimentId;
+  if (ctx.activeExperiments.has(id)) throw new ServiceError('conflict', `experiment ${id} is already running here: wait for it to end, or cancel it and resume it later`);
+  const info = getExperiment(ctx.db, id);
+  if (!info) throw notFound(`no experiment with id ${id} (deleted?)`);
+  const holder = experimentHolder(ctx.db, id);
+  if (holder) throw new ServiceError('conflict', experimentBusyMessage(id, holder));
+  if (info.status === 'completed') throw new ServiceError('conflict', `experiment ${id} is completed: every trial is stored, there is nothing to resume`);
+  if (info.datasetId === null) throw new ServiceError('conflict', `experiment ${id}'s dataset '${info.datasetName}' was deleted: its stored trials can be shown and exported, not resumed`);
+  return { jobId: startExperimentJob(ctx, id, input.workers), experimentId: id };
 };
 
 export const cancelExperimentHandler: Handler<'experiments.cancel'> = (input, ctx) => {

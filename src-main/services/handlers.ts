@@ -10,7 +10,7 @@ import type { HandlerTable } from './context';
 import { ServiceError } from './errors';
 import { datasetSummaryHandler, deleteDatasetHandler, importDatasetHandler, listDatasetsHandler } from './datasets';
 import { filesListHandler, peekCsvHandler } from './files';
-import { cancelExperimentHandler, deleteExperimentHandler, experimentModelsHandler, exportExperimentHandler, getExperimentHandler, listExperimentsHandler, startExperimentHandler } from './experiments';
+import { cancelExperimentHandler, deleteExperimentHandler, experimentModelsHandler, exportExperimentHandler, getExperimentHandler, listExperimentsHandler, resumeExperimentHandler, startExperimentHandler } from './experiments';
 import { datasetPreviewHandler } from './preview';
 import { backendsReportHandler, cancelRunHandler, deleteRunHandler, getRunHandler, listRunsHandler, runIterationsHandler, startRunHandler } from './runs';
 
@@ -51,6 +51,7 @@ export const handlers: HandlerTable = {
   'experiments.models': experimentModelsHandler,
   'experiments.get': getExperimentHandler,
   'experiments.start': startExperimentHandler,
+  'experiments.resume': resumeExperimentHandler,
   'experiments.cancel': cancelExperimentHandler,
   'experiments.delete': deleteExperimentHandler,
   'experiments.exportCsv': exportExperimentHandler,

@@ -6,7 +6,7 @@
  */
 import type { ExperimentConstraint, ExperimentSettings, TrialResult } from '../experiments/types';
 import type { ReadableDB, WritableDB } from './database';
-import { thisProcess } from './owner';
+import { ownerState, thisProcess, type JobOwner } from './owner';
 import { all, get, run, sql } from './sql';
 
 export type ExperimentStatus = 'running' | 'completed' | 'cancelled' | 'failed';
@@ -162,15 +162,73 @@ export function insertTrial(db: WritableDB, experimentId: number, t: TrialResult
   }).immediate();
 }
 
-/** Marks a (re)start: status running, started now, owned by this process (the one that runs its trials). */
-export function markExperimentRunning(db: WritableDB, id: number, now: string = new Date().toISOString()): void {
-  const owner = thisProcess();
-  run(
-    db,
-    sql`UPDATE experiment SET status = 'running', error = NULL, started_at = ${now}, finished_at = NULL,
-          owner_pid = ${owner.pid}, owner_token = ${owner.token}, owner_host = ${owner.host}, owner_boot = ${owner.boot}
-        WHERE id = ${id}`,
-  );
+/**
+ * Another process that holds an experiment: the row is `running` and its owner (owner.ts) is a live
+ * other process on this machine (`alive`), or a process on another machine that shares the file
+ * (`unknown`: nothing can be checked, so it counts as holding it). Owners that are gone, and this very
+ * process, do not hold it: a row left running by a dead process may be taken over, and this process's
+ * own row is the one createExperiment just inserted (the service layer keeps its own list of the
+ * experiments it runs, ServiceContext.activeExperiments).
+ */
+export interface ExperimentHolder {
+  readonly state: 'alive' | 'unknown';
+  readonly pid: number | null;
+  readonly host: string | null;
+}
+
+/** For tests: who "this process" is and how a pid is checked (as RecoverOptions in interrupted.ts). */
+export interface OwnerCheckOptions {
+  readonly self?: JobOwner;
+  readonly isAlive?: (pid: number) => boolean;
+}
+
+interface OwnerRow {
+  status: ExperimentStatus;
+  owner_pid: number | null;
+  owner_token: string | null;
+  owner_host: string | null;
+  owner_boot: string | null;
+}
+
+function holderOf(row: OwnerRow, options: OwnerCheckOptions): ExperimentHolder | null {
+  if (row.status !== 'running') return null;
+  const state = ownerState({ pid: row.owner_pid, token: row.owner_token, host: row.owner_host, boot: row.owner_boot }, options.self, options.isAlive);
+  return state === 'alive' || state === 'unknown' ? { state, pid: row.owner_pid, host: row.owner_host } : null;
+}
+
+/** The other process running this experiment now, or null (none, or no such experiment). */
+export function experimentHolder(db: ReadableDB, id: number, options: OwnerCheckOptions = {}): ExperimentHolder | null {
+  const row = get<OwnerRow>(db, sql`SELECT status, owner_pid, owner_token, owner_host, owner_boot FROM experiment WHERE id = ${id}`);
+  return row ? holderOf(row, options) : null;
+}
+
+/** What a (re)start found: it claimed the experiment, there is none, or another process holds it. */
+export type ExperimentClaim = { readonly outcome: 'claimed' } | { readonly outcome: 'missing' } | ({ readonly outcome: 'held' } & ExperimentHolder);
+
+/**
+ * Marks a (re)start: status running, started now, owned by this process (the one that runs its trials) —
+ * unless another live process holds it (see ExperimentHolder): two processes running the same trials
+ * would store them twice (the second insert fails on the trial's key) and fight over the status. The
+ * check and the claim are one write transaction, so two processes resuming at once cannot both win.
+ */
+export function markExperimentRunning(db: WritableDB, id: number, options: OwnerCheckOptions & { readonly now?: string } = {}): ExperimentClaim {
+  const owner = options.self ?? thisProcess();
+  const now = options.now ?? new Date().toISOString();
+  return db
+    .transaction((): ExperimentClaim => {
+      const row = get<OwnerRow>(db, sql`SELECT status, owner_pid, owner_token, owner_host, owner_boot FROM experiment WHERE id = ${id}`);
+      if (!row) return { outcome: 'missing' };
+      const holder = holderOf(row, { ...options, self: owner });
+      if (holder) return { outcome: 'held', ...holder };
+      run(
+        db,
+        sql`UPDATE experiment SET status = 'running', error = NULL, started_at = ${now}, finished_at = NULL,
+              owner_pid = ${owner.pid}, owner_token = ${owner.token}, owner_host = ${owner.host}, owner_boot = ${owner.boot}
+            WHERE id = ${id}`,
+      );
+      return { outcome: 'claimed' };
+    })
+    .immediate();
 }
 
 /** Ends a run: its status (with the error for `failed`), and its wall time added to run_seconds. */

@@ -93,6 +93,12 @@ export const routes = routeCatalog({
   'experiments.get': { input: s.experimentRef, output: s.experimentDetail },
   /** Creates the experiment and runs its trials as a job (job.progress per trial, with ETA). */
   'experiments.start': { input: s.experimentStartInput, output: s.experimentStarted },
+  /**
+   * Runs the missing trials of a failed or cancelled experiment as a job, like experiments.start (its stored
+   * trials are kept). Error codes: `not_found`; `conflict` while it runs here or in another live process,
+   * when it is completed (nothing to resume) or its dataset was deleted.
+   */
+  'experiments.resume': { input: s.experimentResumeInput, output: s.experimentStarted },
   'experiments.cancel': { input: s.experimentRef, output: z.object({ cancelled: z.boolean() }) },
   /** Deletes an experiment with its trials (false if there is none); error code `conflict` while it is running. */
   'experiments.delete': { input: s.experimentRef, output: s.deleted },

@@ -652,3 +652,5 @@ export const experimentStarted = z.object({ jobId, experimentId: id });
 export const experimentModelsList = z.array(z.object({ type: z.string(), kind: z.string(), execution: z.string() }));
 export const exportCsvInput = experimentRef.extend({ folder: path });
 export const exportCsvOutput = z.object({ folder: z.string(), files: z.array(z.string()) });
+/** experiments.resume: the experiment whose missing trials to run, and the worker threads (as experiments.start). */
+export const experimentResumeInput = experimentRef.extend({ workers: experimentStartInput.shape.workers });

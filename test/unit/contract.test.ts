@@ -55,6 +55,7 @@ describe('catalog', () => {
         'experiments.models',
         'experiments.get',
         'experiments.start',
+        'experiments.resume',
         'experiments.cancel',
         'experiments.delete',
         'experiments.exportCsv',

@@ -48,7 +48,9 @@ fairbound experiment delete <id> [--db <file>] [--json]
   P(violation) ± s.e.; export writes the Seldonian Experiments CSV layout (<model>_results/…); plot writes
   the three plots per constraint as SVG. Trials run in worker threads (--workers, default: the cores);
   progress goes to stderr. Ctrl-C cancels, keeping the finished trials (those in flight are dropped);
-  --resume <id> runs what is missing. Exit 0 when the run completed, 1 when it failed or was cancelled, 2 for bad usage or input.
+  --resume <id> runs what is missing (refused while another live Fairbound process runs that experiment).
+  Exit 0 when the run completed, 1 when it failed or was cancelled, 2 for bad usage or input, or when
+  another process is running the experiment.
   models:
 ${modelLines()}`;
 
