@@ -1,6 +1,7 @@
 // Experiments in Debian's chromium against the real services: set up a tiny experiment (qsa-features
 // and logistic on a small Seldonian-format dataset, 2 trials × 2 fractions), watch it to the end, see
-// the three plots and the per-model table, and export the CSVs. Fails on any console or page error.
+// the three plots and the per-model table, and export the CSVs; cancel a larger one, Resume it from its
+// row (keyboard) and see it complete with every trial. Fails on any console or page error.
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,4 +81,42 @@ describe.skipIf(!chromiumAvailable)('experiments in chromium', () => {
     expect(await app.bridge.services.invoke('experiments.list', {})).toEqual({ ok: true, value: [] });
     expect(app.problems).toEqual([]);
   });
+
+  it('cancels an experiment, resumes it from its row and sees it complete', async () => {
+    const { page } = app;
+    // Large enough (60 trials × 2 fractions × 2 models) that the cancel lands mid-way.
+    await page.getByTestId('exp-trials').fill('60');
+    await page.getByTestId('exp-iterations').fill('300');
+    await page.getByTestId('exp-start').click();
+    await expect.poll(() => page.getByTestId('job-progress').textContent(), { timeout: 30_000 }).toMatch(/trial \d+ of 240/);
+    await page.getByTestId('job-cancel').click();
+    await expect.poll(() => page.getByTestId('exp-job-status').textContent(), { timeout: 30_000 }).toContain('cancelled');
+    await expect.poll(() => page.getByTestId('exp-list').locator('tbody tr').first().textContent()).toContain('cancelled');
+    const listed = await app.bridge.services.invoke('experiments.list', {});
+    const id = listed.ok ? (listed.value as { id: number; status: string }[])[0].id : 0;
+    const why = page.getByTestId(`exp-resume-${id}-why`);
+    await expect.poll(() => why.textContent()).toMatch(/^\d+ of 240 trials stored$/);
+    const stored = Number(/^(\d+)/.exec((await why.textContent()) ?? '')![1]);
+    expect(stored).toBeLessThan(240);
+    const resume = page.getByTestId(`exp-resume-${id}`);
+    expect(await resume.getAttribute('aria-label')).toBe(`Resume experiment #${id}`);
+    expect(await resume.isEnabled()).toBe(true);
+    await app.screenshot('experiments-resumable');
+    // By keyboard: focus the button and press Enter.
+    await resume.focus();
+    await page.keyboard.press('Enter');
+    // While it runs: progress with cancel, Start and Resume disabled, the reason beside the button.
+    await expect.poll(() => why.textContent()).toContain('running now: Cancel stops it');
+    expect(await resume.isDisabled()).toBe(true);
+    expect(await page.getByTestId('exp-start').isDisabled()).toBe(true);
+    expect(await page.getByTestId('job-progress').count()).toBe(1);
+    await expect.poll(() => page.getByTestId('exp-job-status').textContent(), { timeout: 60_000 }).toContain('done');
+    await expect.poll(() => page.getByTestId('exp-detail').textContent()).toContain('completed');
+    await expect.poll(() => page.getByTestId('exp-list').locator('tbody tr').first().textContent()).toContain('240/240');
+    expect(await resume.count()).toBe(0);
+    const trials = await app.bridge.services.invoke('experiments.get', { experimentId: id });
+    expect(trials.ok && (trials.value as { experiment: { status: string; trialsStored: number } }).experiment).toMatchObject({ status: 'completed', trialsStored: 240 });
+    await app.screenshot('experiments-resumed');
+    expect(app.problems).toEqual([]);
+  }, 120_000);
 });

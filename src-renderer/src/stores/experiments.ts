@@ -1,4 +1,4 @@
-/** Seldonian experiments: the list, the one shown (with its aggregates), and the one running here. */
+/** Seldonian experiments: the list, the one shown (with its aggregates), and the one running here (started or resumed). */
 import { acceptHMRUpdate, defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
 import type { ExperimentDetail, ExperimentStartInput, ExperimentSummaryDto, RouteOutput } from '../../../src-shared/contract';
@@ -23,6 +23,12 @@ export const useExperimentsStore = defineStore('experiments', () => {
     await refresh();
   }
 
+  /** Runs the missing trials of a failed or cancelled experiment; it becomes the one running here, as a start. */
+  async function resume(experimentId: number): Promise<void> {
+    running.value = await call('experiments.resume', { experimentId });
+    await refresh();
+  }
+
   async function cancel(): Promise<void> {
     if (running.value) await call('experiments.cancel', { experimentId: running.value.experimentId });
   }
@@ -39,7 +45,7 @@ export const useExperimentsStore = defineStore('experiments', () => {
     return deleted;
   }
 
-  return { list, models, detail, running, refresh, show, start, cancel, exportCsv, remove };
+  return { list, models, detail, running, refresh, show, start, resume, cancel, exportCsv, remove };
 });
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useExperimentsStore, import.meta.hot));
