@@ -1,17 +1,23 @@
 // Invariants of the engine beyond the golden cases: the reverse-mode gradient of every bound equals finite
 // differences; the per-class estimators mean what spec §2 says (fixing the engine's ignored subscripts and
-// missing CM); several multiclass constraints run together; a NaN upper bound fails the safety test.
+// missing CM); several multiclass constraints run together; a NaN upper bound fails the safety test; a large
+// float32 case read from files runs the SIMD kernel and reproduces the QSA on its matrix exactly.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileConstraint } from '../../src-shared/constraint';
 import type { CompiledConstraint, SubRegime } from '../../src-shared/constraint/ast';
 import { ConstraintBounder, type BoundBranch } from '../../src-main/engine/constraint-bounds';
 import type { LabelledRows, RowRange } from '../../src-main/engine/data';
+import { createQsaKernel, SIMD_QSA_MIN_VALUES } from '../../src-main/engine/kernels/select';
 import type { ClassifierModel } from '../../src-main/engine/models/model';
 import { BinaryLogisticModel } from '../../src-main/engine/models/logistic';
 import { SoftmaxLinearModel } from '../../src-main/engine/models/softmax';
 import { primaryObjective } from '../../src-main/engine/objectives';
 import { runQsa } from '../../src-main/engine/qsa';
 import { predictRange, runSafetyTest } from '../../src-main/engine/safety-test';
+import { runQsaCase } from '../../src-main/engine/run-case';
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
@@ -138,5 +144,65 @@ describe('QSA runs that broke the original engine', () => {
     const result = runSafetyTest(nanModel, new Float64Array(1), [compile('ACC <= 0', 'classification')], data, { start: 0, end: 100 });
     expect(result.constraints[0].bound.upper).toBeNaN();
     expect(result.passed).toBe(false);
+  });
+});
+
+function compileConstraintWithDelta(source: string, delta: number): CompiledConstraint {
+  const r = compileConstraint(source, { columns: ['M', 'F'], subRegime: 'classification', delta });
+  if (!r.ok) throw new Error(r.error.message);
+  return r.constraint;
+}
+
+describe('runQsaCase on a large float32 case (the exported latents of a run)', () => {
+  // `fairbound qsa` and the runs' head QSA pick the kernel by the same rule (createQsaKernel), and the
+  // SIMD kernel's results do not depend on the threads: the case read back from its CSV runs the SIMD
+  // kernel and reproduces, bit for bit, the QSA run directly on the float32 matrix.
+  it('picks the SIMD kernel and reproduces the QSA on the float32 features exactly', () => {
+    const d = 256, nRows = Math.ceil(SIMD_QSA_MIN_VALUES / d);
+    const rand = lcg(7);
+    const x32 = Float32Array.from({ length: nRows * d }, () => rand() * 2 - 1);
+    const labels = Float64Array.from({ length: nRows }, () => (rand() < 0.5 ? 0 : 1));
+    const sensitive = new Uint8Array(nRows * 2);
+    for (let i = 0; i < nRows; i++) sensitive[i * 2 + (rand() < 0.45 ? 0 : 1)] = 1;
+    const thetaInit = Float64Array.from({ length: d + 1 }, () => (rand() - 0.5) * 0.01);
+    const constraint = 'min((ACC | [M])/(ACC | [F]),(ACC | [F])/(ACC | [M])) >= 0.8';
+    const dir = mkdtempSync(join(tmpdir(), 'fairbound-simd-case-'));
+    try {
+      const lines: string[] = [];
+      for (let i = 0; i < nRows; i++) {
+        // String(float64) reads back as the same double, as `run export-latents` writes latents.
+        lines.push([...Array.from(x32.subarray(i * d, (i + 1) * d), String), sensitive[2 * i], sensitive[2 * i + 1], labels[i]].join(','));
+      }
+      writeFileSync(join(dir, 'data.csv'), lines.join('\n') + '\n');
+      const columns = [...Array.from({ length: d }, (_, j) => `z${j}`), 'M', 'F', 'label'];
+      writeFileSync(join(dir, 'metadata.json'), JSON.stringify({ regime: 'supervised_learning', sub_regime: 'classification', all_col_names: columns, label_col_names: ['label'], sensitive_col_names: ['M', 'F'] }));
+      writeFileSync(join(dir, 'theta_init.json'), JSON.stringify(Array.from(thetaInit)));
+      const hyperparams = { lambda_init: 0.5, alpha_theta: 0.01, alpha_lamb: 0.01, beta_velocity: 0.9, beta_rmsprop: 0.95, use_batches: false, num_iters: 30 };
+      const optimization = { model: 'logistic', primary_objective: 'binary_logistic_loss', initial_solution: 'theta_init', optimization_technique: 'gradient_descent', optimizer: 'adam', hyperparams };
+      writeFileSync(join(dir, 'spec.json'), JSON.stringify({ constraints: [constraint], deltas: [0.05], frac_data_in_safety: 0.5, optimization, files: { data: 'data.csv', metadata: 'metadata.json', theta_init: 'theta_init.json' } }));
+
+      const fromCase = runQsaCase(join(dir, 'spec.json'));
+      expect(fromCase.kernel).toBe('simd');
+
+      const picked = createQsaKernel(x32, d, 1);
+      expect(picked.name).toBe('simd');
+      try {
+        const direct = runQsa({
+          model: new BinaryLogisticModel(picked.kernel),
+          objective: primaryObjective('binary_logistic_loss', 2),
+          constraints: [compileConstraintWithDelta(constraint, 0.05)],
+          data: { nRows, labels, nClasses: 2, sensitiveColumns: ['M', 'F'], sensitive },
+          fracDataInSafety: 0.5,
+          thetaInit,
+          settings: { lambdaInit: [0.5], alphaTheta: 0.01, alphaLambda: 0.01, betaVelocity: 0.9, betaRmsprop: 0.95, numIters: 30, batchSize: null, nEpochs: null, clipTheta: null },
+        });
+        expect(fromCase.result.candidateSelection?.trajectory).toEqual(direct.candidateSelection?.trajectory);
+        expect(fromCase.result.outcome).toEqual(direct.outcome);
+      } finally {
+        picked.kernel.dispose();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
