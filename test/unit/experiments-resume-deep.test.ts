@@ -1,0 +1,92 @@
+/**
+ * Invariant under test: `experiments.resume` runs a deep model's missing trials exactly as
+ * `experiments.start` does — in the training host's worker process (never in this one: TensorFlow.js
+ * stays idle here), with progress per batch — and the trial it runs again is the one the first run
+ * stored (same resample, same initial weights from the experiment's seed, same settings), while the kept
+ * trial is not run again. createServices on a temporary database with the real training worker (style 13).
+ */
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import type { EventMessage } from '../../src-shared/contract';
+import { insertSyntheticImageDataset } from '../../src-main/runs/synthetic';
+import { createServices, type Services } from '../../src-main/services';
+import { openWorkspace } from '../../src-main/store/database';
+import { listTrials, type StoredTrial } from '../../src-main/store/experiments';
+import { useTempDir } from '../support/images';
+
+const tempDir = useTempDir('fairbound-resume-deep-');
+
+async function until<T>(find: () => T | undefined, ms: number): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const found = find();
+    if (found !== undefined) return found;
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function value(services: Services, route: string, input: unknown): Promise<unknown> {
+  const reply = await services.invoke(route, input);
+  if (!reply.ok) throw new Error(`${route}: ${reply.error.message}`);
+  return reply.value;
+}
+
+const terminal = (seen: EventMessage[], jobId: string) => () =>
+  seen.find((m) => m.event !== 'job.progress' && m.event !== 'run.event' && (m.payload as { jobId: string }).jobId === jobId);
+
+const scored = (t: StoredTrial) => ({ model: t.model, fractionIndex: t.fractionIndex, trialIndex: t.trialIndex, nRows: t.nRows, passed: t.passed, performance: t.performance, g: t.g });
+
+describe('resuming an experiment with a deep model', () => {
+  it('runs the missing cnn trial in the worker process and gets the trial the first run stored', async () => {
+    const dbPath = join(tempDir(), 'w.db');
+    const setup = openWorkspace(dbPath);
+    const datasetId = insertSyntheticImageDataset(setup, { name: 'bands', n: 120, size: 16, numClasses: 2, seed: 3 }).id;
+    setup.close();
+    const services = createServices({ dbPath, runtime: 'browser', log: () => undefined });
+    const seen: EventMessage[] = [];
+    services.subscribe((m) => seen.push(m));
+    try {
+      const { jobId, experimentId } = (await value(services, 'experiments.start', {
+        datasetId,
+        constraints: [{ source: 'ACC >= 0.4', delta: 0.1 }],
+        fractions: [0.5, 1],
+        nTrials: 1,
+        models: ['cnn'],
+        seed: 8,
+        architecture: 'tutorial-g-cnn',
+        epochsPerFraction: [
+          { fraction: 0.5, batchSize: 30, epochs: 1 },
+          { fraction: 1, batchSize: 30, epochs: 1 },
+        ],
+        backend: 'wasm',
+        workers: 1,
+      })) as { jobId: string; experimentId: number };
+      expect((await until(terminal(seen, jobId), 120_000)).event).toBe('job.done');
+      const db = services.context.db;
+      const first = listTrials(db, experimentId);
+      expect(first).toHaveLength(2);
+      // What a process stopped after the fraction-1 trial leaves (trials run largest fraction first).
+      db.prepare('DELETE FROM trial WHERE experiment_id = ? AND fraction_index = 0').run(experimentId);
+      db.prepare(`UPDATE experiment SET status = 'failed', error = 'interrupted' WHERE id = ?`).run(experimentId);
+
+      const resumed = (await value(services, 'experiments.resume', { experimentId })) as { jobId: string };
+      const end = await until(terminal(seen, resumed.jobId), 120_000);
+      expect(end).toMatchObject({ event: 'job.done', payload: { result: { status: 'completed', trialsRun: 1 } } });
+      const progress = seen.filter((m) => m.event === 'job.progress' && (m.payload as { jobId: string }).jobId === resumed.jobId).map((m) => (m.payload as { message: string }).message);
+      expect(progress.some((m) => /^trial 1 of 1 \(1 stored before\): cnn, fraction 0\.5, .*training epoch 1\/1, batch 1 of 2$/.test(m))).toBe(true);
+      const after = listTrials(db, experimentId);
+      expect(after.map(scored)).toEqual(first.map(scored));
+      // The kept trial was not run again.
+      expect(after.find((t) => t.fractionIndex === 1)?.finishedAt).toBe(first.find((t) => t.fractionIndex === 1)?.finishedAt);
+      // The deep work ran in the training worker process: another process, and nothing of tfjs here.
+      const pid = services.context.training().workerPid;
+      expect(pid).not.toBeNull();
+      expect(pid).not.toBe(process.pid);
+      expect({ backend: tf.getBackend() ?? null, tensors: tf.engine().state.numTensors }).toEqual({ backend: null, tensors: 0 });
+    } finally {
+      await services.close();
+    }
+  }, 240_000);
+});
