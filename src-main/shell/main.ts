@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { app, BrowserWindow, dialog, shell } from 'electron';
+import { app, BrowserWindow, dialog, shell, utilityProcess } from 'electron';
 import { createServices, type Services } from '../services';
 import { defaultDatabasePath, resolveDatabasePath } from '../store/database';
 import packageJson from '../../package.json';
+import { utilityProcessSpawner } from '../runs/utility-process';
 import { backendsReportHandler } from '../services/runs';
 import { nativeOpenDialog } from './dialogs';
 import { appWindows, GpuWindowProbe } from './gpu-window';
@@ -23,8 +24,12 @@ const SQLITE_BINDING_ENV = 'FAIRBOUND_SQLITE_BINDING';
 
 let services: Services | undefined;
 let unregister: (() => void) | undefined;
-/** The hidden GPU window's webgpu/webgl links, probed on the first backends report (gpu-window.ts). */
+/**
+ * The hidden GPU window (gpu-window.ts): probed once (first backends report or first head run), shared by
+ * every workspace's training host, where head runs train their body when the chain picks webgpu/webgl.
+ */
 const gpuWindow = new GpuWindowProbe();
+const gpuWindowForRuns = gpuWindow.runsLink();
 
 function createWindow(): void {
   const window = new BrowserWindow({
@@ -64,9 +69,13 @@ function openServices(dbPath: string): Services {
     openOptions: nativeBinding ? { nativeBinding } : {},
     // Native dialogs exist only here; the services' own handler answers `not_available` (browser mode).
     handlers: { 'dialogs.open': nativeOpenDialog(), 'backends.report': gpuWindow.withReport(backendsReportHandler) },
-    // Built next to this bundle by electron.vite.config.ts; forked with Electron's binary as Node.
+    // Built next to this bundle by electron.vite.config.ts; run as a utility process (no ELECTRON_RUN_AS_NODE:
+    // Electron runs it as Node and ends it with the app). The GPU window is reachable from here only: the
+    // host relays the worker's body training to it.
     training: {
-      entry: { modulePath: join(import.meta.dirname, 'train-worker.mjs'), env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } },
+      entry: { modulePath: join(import.meta.dirname, 'train-worker.mjs') },
+      spawn: utilityProcessSpawner(utilityProcess),
+      gpuWindow: gpuWindowForRuns,
       ...(nativeBinding ? { nativeBinding } : {}),
     },
     trialWorkerEntry: { filename: join(import.meta.dirname, 'trial-worker.mjs') },
