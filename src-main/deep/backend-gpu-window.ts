@@ -143,13 +143,16 @@ export class GpuTrainerClient {
       .finally(() => signal?.removeEventListener('abort', onAbort));
   }
 
-  /** Rejects everything pending; the page itself stays (its window belongs to the caller). */
-  close(): void {
+  /**
+   * Rejects everything pending with `reason` (e.g. the window's page crashed); the page itself stays (its
+   * window belongs to the caller).
+   */
+  close(reason = 'the GPU trainer connection was closed'): void {
     if (this.closed) return;
     this.closed = true;
     this.unsubscribe();
     this.transport.close();
-    this.failAll(new GpuTrainerError('closed', 'the GPU trainer connection was closed'));
+    this.failAll(new GpuTrainerError('closed', reason));
   }
 
   private request(body: Record<string, unknown>, onProgress?: TrainHandlers['onProgress'], id = this.nextId++): Promise<GpuTrainerReply> {

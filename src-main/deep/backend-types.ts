@@ -61,6 +61,12 @@ export interface BackendAttempt {
 export interface BackendReport extends LoadedBackend {
   readonly preference: BackendPreference;
   readonly attempts: readonly BackendAttempt[];
+  /**
+   * When the chosen backend is in the GPU window (where: 'gpu-window', body training of a head run): the
+   * backend that does the rest in the training process (latent features, the QSA), chosen by the chain
+   * without the window's links.
+   */
+  readonly local?: BackendReport;
 }
 
 /** A loader's expected failure: the message is the whole human-readable reason. */

@@ -19,12 +19,21 @@
  * within the grace period the worker is killed (the trial is dropped, to be run again on resume). A
  * failure comes back as data (the worker's error name and message) and fails that experiment only.
  *
+ * The GPU window (desktop app): the window is reachable from this process only, so a head run with
+ * backend `auto` gets the window's cached adapter probe in its `start` (its links join the run's chain),
+ * and when the chain picks one, the worker's `gpu-train` is carried out here through options.gpuWindow
+ * (the window's session), relaying progress; the run's cancel stops the window's job between batches.
+ * One window job at a time: a new one waits until the previous has stopped (the page trains one at a time).
+ *
  * Worker entry: from TypeScript source (tests) src-main/runs/worker-entry.ts bundled once with esbuild
  * into node_modules/.cache/fairbound/; from the CLI bundle (out/cli/fairbound.mjs) a sibling
  * `train-worker.mjs` if a build put one there, else the bundle itself with the hidden
  * `train __worker` command. Other hosts (the Electron main bundle) pass their own `entry`.
  */
 import { fork } from 'node:child_process';
+import type { GpuProbe, TrainedReply } from '../../src-shared/contract/gpu-trainer';
+import type { TrainHandlers, TrainJob } from '../deep/backend-gpu-window';
+import { CancelledError } from '../deep/cancel';
 import type { TrialProgress } from '../experiments/models/model-type';
 import type { TrialResult, TrialTask } from '../experiments/types';
 import type { TrialSlot } from '../experiments/worker-pool';
@@ -38,7 +47,16 @@ import { openWorkspace, type WritableDB } from '../store/database';
 import { endRun, getRun, insertRun, requestRunCancel } from '../store/runs';
 import type { RunOutcome } from './pipeline';
 import { prepareRun } from './prepare';
-import { TrainingWorkerError, type FromTrainingWorker, type ToTrainingWorker, type TrialSessionSpec } from './protocol';
+import {
+  firstIssue,
+  gpuRelayFromWorker,
+  serializeError,
+  TrainingWorkerError,
+  type FromTrainingWorker,
+  type GpuWindowStart,
+  type ToTrainingWorker,
+  type TrialSessionSpec,
+} from './protocol';
 import type { RunEvent, RunRequest, RunStatus } from './types';
 
 export interface WorkerEntry {
@@ -108,6 +126,20 @@ export const forkWorker: WorkerSpawner = (entry) => {
   };
 };
 
+/**
+ * The desktop app's GPU window as the host uses it (src-main/shell/gpu-window.ts, GpuWindowProbe.runsLink;
+ * tests pass a stand-in): a cached probe of its adapters and its train().
+ */
+export interface GpuWindowLink {
+  /**
+   * The window's adapters and TF.js version; `probe` undefined with `error` when the window could not be
+   * opened. Cached by the link (the adapter does not change while the app runs), so called per run.
+   */
+  probe(): Promise<{ readonly probe: GpuProbe | undefined; readonly tfjs: string; readonly error?: string }>;
+  /** Trains in the window; rejects with a CancelledError after `signal` aborts, else with the window's failure. */
+  train(job: TrainJob, handlers: TrainHandlers): Promise<TrainedReply>;
+}
+
 export interface TrainingHostOptions {
   /** Default: defaultWorkerEntry(). */
   readonly entry?: WorkerEntry | (() => Promise<WorkerEntry>);
@@ -117,6 +149,8 @@ export interface TrainingHostOptions {
   readonly nativeBinding?: string;
   /** How long a running run may take to stop after a cancel before its worker is killed (ms, default 15000). */
   readonly cancelGraceMs?: number;
+  /** Desktop app: the GPU window that head runs may train their body in (see the file comment). */
+  readonly gpuWindow?: GpuWindowLink;
 }
 
 export interface StartRunOptions {
@@ -146,6 +180,8 @@ interface Job {
   killTimer: NodeJS.Timeout | null;
   /** The worker was sent its `start`. */
   sent: boolean;
+  /** Whether its chain may include the GPU window's links (a head run with backend `auto`). */
+  readonly mayUseGpuWindow: boolean;
 }
 
 /** One experiment trial waiting for, or running in, the worker. */
@@ -224,6 +260,10 @@ export class TrainingHost {
   private nextTaskId = 1;
   /** Per trial session: the process that ran its last trial. */
   private readonly trialRunBy = new Map<number, { readonly pid: number; readonly backend: string | null }>();
+  /** The GPU window job in flight for a run, if any. */
+  private gpuJob: { readonly runId: number; readonly abort: AbortController } | null = null;
+  /** Settles once the window's last job has (a new one waits for it). */
+  private gpuIdle: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: TrainingHostOptions = {}) {}
 
@@ -245,8 +285,12 @@ export class TrainingHost {
     if (dbPath === '' || dbPath === ':memory:') throw new InputError('training runs need a workspace file: the worker process opens it too', { key: 'db' });
     const db = this.openDb(dbPath);
     let runId: number;
+    let mayUseGpuWindow: boolean;
     try {
-      runId = insertRun(db, prepareRun(db, request).run);
+      const { run } = prepareRun(db, request);
+      // Only the head pipeline's body training goes to the window, and only `auto` lists its links.
+      mayUseGpuWindow = run.settings.pipeline === 'head' && run.backendPreference === 'auto';
+      runId = insertRun(db, run);
     } finally {
       db.close();
     }
@@ -273,6 +317,7 @@ export class TrainingHost {
       cancelReason: 'cancelled',
       killTimer: null,
       sent: false,
+      mayUseGpuWindow,
     };
     job.onEvent({ type: 'status', runId, status: 'queued' });
     this.queue.push(job);
@@ -410,6 +455,8 @@ export class TrainingHost {
     }
     const worker = this.worker;
     if (worker && this.active === job) this.send(worker, { type: 'cancel', runId: job.runId, reason });
+    // The window stops between batches and answers gpu-failed (cancelled); the worker then ends the run.
+    this.abortGpuJob(job.runId, reason);
     job.killTimer = setTimeout(() => {
       if (job.settled || this.active !== job || !this.worker) return;
       job.killedForCancel = true;
@@ -478,6 +525,8 @@ export class TrainingHost {
   private settle(job: Job, outcome: RunOutcome): void {
     if (job.settled) return;
     job.settled = true;
+    // Nobody waits for the window's work any more (normally it has ended already).
+    this.abortGpuJob(job.runId, 'cancelled: the run has ended');
     if (job.killTimer) clearTimeout(job.killTimer);
     if (!job.finishedEmitted) {
       job.finishedEmitted = true;
@@ -514,8 +563,87 @@ export class TrainingHost {
       if (job.cancelRequested) this.send(worker, { type: 'trial-cancel', sessionId: job.sessionId, taskId: job.taskId });
       return;
     }
-    this.send(worker, { type: 'start', runId: job.runId, dbPath: job.dbPath, ...(this.options.nativeBinding ? { nativeBinding: this.options.nativeBinding } : {}) });
+    const gpuWindow = job.mayUseGpuWindow ? await this.gpuWindowStart() : undefined;
+    if (job.settled) {
+      this.active = null;
+      if (this.queue.length === 0) this.hold(worker, false);
+      void this.pump();
+      return;
+    }
+    this.send(worker, {
+      type: 'start',
+      runId: job.runId,
+      dbPath: job.dbPath,
+      ...(this.options.nativeBinding ? { nativeBinding: this.options.nativeBinding } : {}),
+      ...(gpuWindow !== undefined ? { gpuWindow } : {}),
+    });
     if (job.cancelRequested) this.send(worker, { type: 'cancel', runId: job.runId, reason: job.cancelReason });
+  }
+
+  /** The window's probe for a run's start (the link caches it); undefined without a window. */
+  private async gpuWindowStart(): Promise<GpuWindowStart | undefined> {
+    const link = this.options.gpuWindow;
+    if (link === undefined) return undefined;
+    try {
+      const { probe, tfjs, error } = await link.probe();
+      return { probe: probe ?? null, tfjsVersion: tfjs, ...(error !== undefined ? { unavailableReason: error } : {}) };
+    } catch (error) {
+      return { probe: null, tfjsVersion: 'unknown', unavailableReason: `the GPU window failed: ${error instanceof Error ? error.message : String(error)}` };
+    }
+  }
+
+  private abortGpuJob(runId: number, reason: string): void {
+    if (this.gpuJob?.runId === runId) this.gpuJob.abort.abort(reason);
+  }
+
+  /**
+   * The worker's gpu-train / gpu-cancel (validated: the job is the run's data). The answer goes to the
+   * worker that asked, as gpu-progress* then gpu-trained | gpu-failed; an error becomes data there.
+   */
+  private onGpuMessage(state: WorkerState, raw: unknown): void {
+    const parsed = gpuRelayFromWorker.safeParse(raw);
+    const runId = typeof raw === 'object' && raw !== null ? (raw as { runId?: unknown }).runId : undefined;
+    const fail = (id: number, message: string): void =>
+      this.send(state, { type: 'gpu-failed', runId: id, error: { name: 'Error', message }, cancelled: false });
+    if (!parsed.success) {
+      if (typeof runId === 'number') fail(runId, `the training worker sent a GPU window request that does not match the protocol: ${firstIssue(parsed.error)}`);
+      return;
+    }
+    const message = parsed.data;
+    if (message.type === 'gpu-cancel') {
+      this.abortGpuJob(message.runId, 'cancelled');
+      return;
+    }
+    const job = this.active;
+    if (job?.kind !== 'run' || job.runId !== message.runId) {
+      fail(message.runId, `run ${message.runId} is not the one running`);
+      return;
+    }
+    const link = this.options.gpuWindow;
+    if (link === undefined) {
+      fail(message.runId, 'this app has no GPU window');
+      return;
+    }
+    const abort = new AbortController();
+    if (job.cancelRequested) abort.abort(job.cancelReason);
+    const entry = { runId: message.runId, abort };
+    this.gpuJob = entry;
+    const work = this.gpuIdle
+      .then(() =>
+        link.train(message.job, {
+          signal: abort.signal,
+          onProgress: (progress) => this.send(state, { type: 'gpu-progress', runId: entry.runId, progress }),
+        }),
+      )
+      .then(
+        (trained) => this.send(state, { type: 'gpu-trained', runId: entry.runId, trained }),
+        (error: unknown) =>
+          this.send(state, { type: 'gpu-failed', runId: entry.runId, error: serializeError(error), cancelled: error instanceof CancelledError || abort.signal.aborted }),
+      )
+      .finally(() => {
+        if (this.gpuJob === entry) this.gpuJob = null;
+      });
+    this.gpuIdle = work;
   }
 
   private send(worker: WorkerState, message: ToTrainingWorker): void {
@@ -577,6 +705,10 @@ export class TrainingHost {
   }
 
   private onMessage(state: WorkerState, message: Exclude<FromTrainingWorker, { type: 'ready' }>): void {
+    if (message.type === 'gpu-train' || message.type === 'gpu-cancel') {
+      this.onGpuMessage(state, message);
+      return;
+    }
     if (message.type === 'trial-progress' || message.type === 'trial-result' || message.type === 'trial-failed') {
       this.onTrialMessage(state, message);
       return;
@@ -628,6 +760,8 @@ export class TrainingHost {
     state.exited = true;
     if (this.worker === state) this.worker = null;
     const job = this.active;
+    // The worker that asked for the window's job is gone: stop it (the next one waits until it has).
+    if (job?.kind === 'run') this.abortGpuJob(job.runId, 'cancelled: the training worker went away');
     // A job whose start was never sent is settled by pump (the worker could not be started).
     if (job?.kind === 'trial' && job.sent) {
       this.active = null;

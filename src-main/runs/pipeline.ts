@@ -12,14 +12,24 @@
  * (storeRunResults), so a failure or a cancel leaves the run with its settings and reason only.
  * Cancellation: the caller's signal (an IPC message, noticed between training batches) or the run's
  * cancel flag in the database (polled, also inside the engine's synchronous loops).
+ *
+ * Desktop app: with the GPU window's probe (RunContext.gpuWindow), a head run's `auto` chain includes the
+ * window's webgpu/webgl links. If one wins, only the body training goes there (trainOnGpuWindow, through
+ * the worker's relay); latents and the head QSA need a backend in this process, chosen by the chain
+ * without the window's links, and the stored report names both. Full-model runs compute tf.grad on every
+ * QSA iteration, so they never use the window.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { CompiledConstraint } from '../../src-shared/constraint/ast';
+import type { GpuBackendName, GpuProbe } from '../../src-shared/contract/gpu-trainer';
 import { buildModel } from '../deep/architectures';
-import { selectBackend, type BackendLoaders } from '../deep/backends';
+import { trainOnGpuWindow, type GpuWindowTrain } from '../deep/backend-gpu-train';
+import { gpuWindowLoaders } from '../deep/backend-gpu-window';
+import { defaultLoaders, selectBackend, type BackendLoaders, type BackendReport } from '../deep/backends';
+import { CancelledError } from '../deep/cancel';
 import type { ImageSet } from '../deep/images';
 import { cutHead, extractLatents, latentDim, type HeadWeights } from '../deep/inference';
-import { trainClassifier, type EpochSummary } from '../deep/train';
+import { trainClassifier, type EpochSummary, type TrainOptions, type TrainResult } from '../deep/train';
 import { getWeightsByValue, type WeightsByValue } from '../deep/weights';
 import type { LabelledRows, RowRange } from '../engine/data';
 import { createQsaKernel } from '../engine/kernels/select';
@@ -62,6 +72,43 @@ export interface RunContext {
   readonly cancelPollMs?: number;
   /** Minimum ms between two iteration events (default 100; the first and last are always sent). */
   readonly iterationEventMs?: number;
+  /** Desktop app: the GPU window (its probe, and the relay that trains there); see the file comment. */
+  readonly gpuWindow?: RunGpuWindow;
+}
+
+/** The GPU window as a run sees it: the adapters' probe for the chain, and how to train there. */
+export interface RunGpuWindow {
+  /** undefined: the window could not be opened (`unavailableReason` says why). */
+  readonly probe: GpuProbe | undefined;
+  readonly tfjsVersion: string;
+  readonly unavailableReason?: string;
+  readonly train: GpuWindowTrain;
+}
+
+/** Where the body trains when not in this process. */
+interface GpuBodyTraining {
+  readonly backend: GpuBackendName;
+  readonly adapter: string | undefined;
+  readonly train: GpuWindowTrain;
+}
+
+/**
+ * The run's backend (see the file comment): the chain with the GPU window's links for a head run when
+ * the app gave a probe, else the process's own chain. tf's active backend is always a local one.
+ */
+async function selectRunBackend(info: RunInfo, ctx: RunContext): Promise<{ readonly report: BackendReport; readonly gpu: GpuBodyTraining | null }> {
+  const local = ctx.backendLoaders ?? defaultLoaders;
+  const gpuWindow = ctx.gpuWindow;
+  if (gpuWindow === undefined || info.settings.pipeline !== 'head') return { report: await selectBackend(info.backendPreference, local), gpu: null };
+  const gpuLoaders = gpuWindowLoaders(gpuWindow.probe, {
+    tfjsVersion: gpuWindow.tfjsVersion,
+    ...(gpuWindow.unavailableReason !== undefined ? { unavailableReason: gpuWindow.unavailableReason } : {}),
+  });
+  const chosen = await selectBackend(info.backendPreference, { ...local, ...gpuLoaders });
+  if (chosen.where !== 'gpu-window' || (chosen.name !== 'webgpu' && chosen.name !== 'webgl')) return { report: chosen, gpu: null };
+  // The window's loaders leave tf alone: latents and the QSA get a backend here, from the chain without them.
+  const here = await selectBackend(info.backendPreference, local);
+  return { report: { ...chosen, local: here }, gpu: { backend: chosen.name, adapter: chosen.adapter, train: gpuWindow.train } };
 }
 
 export interface RunOutcome {
@@ -280,6 +327,8 @@ interface StepContext {
   readonly candidate: RowRange;
   readonly safety: RowRange;
   readonly model: tf.LayersModel;
+  /** Set when the body trains in the GPU window. */
+  readonly gpu: GpuBodyTraining | null;
   readonly emit: (event: RunEvent) => void;
   readonly signal: AbortSignal;
   /** Reads the cancel flag (throttled); aborts `signal` when set. */
@@ -313,7 +362,7 @@ async function trainBodyAndExtract(c: StepContext): Promise<QsaProblem> {
   const trainRows = Int32Array.from({ length: candidate.end - candidate.start }, (_, i) => candidate.start + i);
   const bodyRows = Int32Array.from(trainRows, (r) => data.rowOrder[r]);
   const trainingStart = performance.now();
-  const training = await trainClassifier(model, data.images, data.labels, trainRows, {
+  const options: TrainOptions = {
     epochs: body.epochs,
     batchSize: body.batchSize,
     learningRate: body.learningRate,
@@ -337,7 +386,8 @@ async function trainBodyAndExtract(c: StepContext): Promise<QsaProblem> {
         etaSeconds: (secondsSince(trainingStart) * (1 - fraction)) / fraction,
       });
     },
-  });
+  };
+  const training = c.gpu ? await trainInGpuWindow(c.gpu, model, data, candidate, options) : await trainClassifier(model, data.images, data.labels, trainRows, options);
   const trainedWeights = getWeightsByValue(model);
   c.throwIfCancelled();
 
@@ -368,6 +418,27 @@ async function trainBodyAndExtract(c: StepContext): Promise<QsaProblem> {
     bodyTraining: training.epochs.map((e: EpochSummary) => ({ epoch: e.epoch, meanLoss: e.meanLoss, accuracy: e.accuracy, seconds: e.seconds })),
     trainedCnnGroupAccuracy: groupAccuracies(data.rows, safety, trained.probs, trained.nOutputs),
   };
+}
+
+/**
+ * Body training in the GPU window, same arguments as trainClassifier. Only the candidate rows' images and
+ * labels leave this process (the candidate rows are the run order's prefix, so row i is still row i and
+ * the batches are the ones trainClassifier would draw). Copies, not views: a view's structured clone
+ * would carry its whole buffer, safety rows included. A failure of the window says where it happened.
+ */
+async function trainInGpuWindow(gpu: GpuBodyTraining, model: tf.LayersModel, data: RunData, candidate: RowRange, options: TrainOptions): Promise<TrainResult> {
+  const { height, width, channels } = data.images;
+  const perImage = height * width * channels;
+  const n = candidate.end - candidate.start;
+  const images: ImageSet = { pixels: data.images.pixels.slice(candidate.start * perImage, candidate.end * perImage), n, height, width, channels };
+  const labels = data.labels.slice(candidate.start, candidate.end);
+  try {
+    return await trainOnGpuWindow(gpu.train, gpu.backend, model, images, labels, { start: 0, end: n }, options);
+  } catch (error) {
+    if (error instanceof CancelledError) throw error;
+    const where = gpu.adapter !== undefined ? `${gpu.backend} on ${gpu.adapter}` : gpu.backend;
+    throw new Error(`body training in the GPU window (${where}) failed: ${errorMessage(error)}`, { cause: error });
+  }
 }
 
 /** Tutorials G/H: the whole CNN is the model, θ₀ its stored initial trainable weights in θ order. */
@@ -402,9 +473,10 @@ export async function executeRun(db: WritableDB, runId: number, ctx: RunContext 
     return finish('cancelled', 'cancelled before it started');
   }
 
-  let backendReport;
+  let backendReport: BackendReport;
+  let gpu: GpuBodyTraining | null;
   try {
-    backendReport = await selectBackend(info.backendPreference, ctx.backendLoaders);
+    ({ report: backendReport, gpu } = await selectRunBackend(info, ctx));
   } catch (error) {
     const message = `no TensorFlow.js backend: ${errorMessage(error)}`;
     endRun(db, runId, { status: 'failed', error: message });
@@ -443,9 +515,11 @@ export async function executeRun(db: WritableDB, runId: number, ctx: RunContext 
     phase = next;
     phaseStart = performance.now();
     setRunPhase(db, runId, next, timings);
-    emit({ type: 'phase', runId, phase: next, backend: backendReport.name });
+    emit({ type: 'phase', runId, phase: next, backend: phaseBackend(next) });
   };
-  emit({ type: 'phase', runId, phase: 'loading', backend: backendReport.name });
+  // With the GPU window, only body training runs there.
+  const phaseBackend = (p: RunPhase): string => (p === 'training' ? backendReport.name : (backendReport.local?.name ?? backendReport.name));
+  emit({ type: 'phase', runId, phase: 'loading', backend: phaseBackend('loading') });
 
   const tensorsBefore = tf.memory().numTensors;
   let model: tf.LayersModel | null = null;
@@ -461,7 +535,7 @@ export async function executeRun(db: WritableDB, runId: number, ctx: RunContext 
     const initialWeights = getWeightsByValue(model);
     const weights: RunWeights[] = [cnnWeights('cnn_initial', initialWeights)];
     const nOutputs = s.numClasses === 2 ? 1 : s.numClasses;
-    const steps: StepContext = { runId, info, data, candidate, safety, model, emit, signal: abort.signal, pollCancel, throwIfCancelled, enterPhase };
+    const steps: StepContext = { runId, info, data, candidate, safety, model, gpu, emit, signal: abort.signal, pollCancel, throwIfCancelled, enterPhase };
     const prepared = s.pipeline === 'head' ? await trainBodyAndExtract(steps) : fullModelProblem(steps, initialWeights);
     if (prepared.trainedWeights) weights.push(cnnWeights('cnn_trained', prepared.trainedWeights));
     const { qsaModel, thetaInit, latents, dim, bodyRows, bodyTraining, trainedCnnGroupAccuracy } = prepared;

@@ -4,7 +4,7 @@
  * `run.event` with the job and run ids, and the run's end is the job's `job.done` / `job.failed` /
  * `job.cancelled`. Cancel (runs.cancel or jobs.cancel) returns at once; the host stops the worker's run.
  */
-import type { BackendsReport, RunDetail, RunEventDto, RunSummaryDto } from '../../src-shared/contract/schemas';
+import type { BackendReportDto, BackendsReport, RunDetail, RunEventDto, RunSummaryDto } from '../../src-shared/contract/schemas';
 import type { BackendPreference, BackendReport } from '../deep/backend-types';
 import type { RunEvent } from '../runs/types';
 import { deleteFinishedRun, getRun, getRunConstraints, getRunIterations, listRuns, type RunInfo } from '../store/runs';
@@ -43,7 +43,19 @@ export function runSummaryDto(r: RunInfo): RunSummaryDto {
 }
 
 function describeBackend(b: BackendReport): string {
+  // The GPU window trained the body; latents and the QSA ran on the local backend.
+  if (b.local !== undefined) return `${b.name} (GPU window) + ${describeBackend(b.local)}`;
   return b.name === 'tensorflow' ? `tensorflow (${b.device ?? 'cpu'})` : b.name === 'wasm' ? `wasm${b.simd ? ' + SIMD' : ''}` : b.name;
+}
+
+/** A stored report as the contract's (mutable) DTO; with the GPU window, its local backend too. */
+function backendReportDto(b: BackendReport): BackendReportDto {
+  const { local, ...chosen } = b;
+  const plain = (r: BackendReport): Omit<BackendReportDto, 'local'> => {
+    const { local: _nested, ...rest } = r;
+    return { ...rest, attempts: r.attempts.map((a) => ({ ...a })) };
+  };
+  return { ...plain(chosen), ...(local !== undefined ? { local: plain(local) } : {}) };
 }
 
 function requireRun(ctx: ServiceContext, runId: number): RunInfo {
@@ -61,7 +73,7 @@ export const getRunHandler: Handler<'runs.get'> = (input, ctx) => {
     run: runSummaryDto(run),
     settings: JSON.parse(JSON.stringify(run.settings)) as Record<string, unknown>,
     seeds: { ...run.seeds },
-    backend: run.backend ? { ...run.backend, attempts: run.backend.attempts.map((a) => ({ ...a })) } : null,
+    backend: run.backend ? backendReportDto(run.backend) : null,
     timings: { ...run.timings },
     verdict: result?.verdict ?? null,
     outcome: result ? { ...result.outcome } : null,
@@ -141,7 +153,7 @@ export const backendsReportHandler: Handler<'backends.report'> = (_input, ctx) =
     .find((r) => r.backend !== null);
   const report: BackendsReport = {
     preferences: (Object.keys(CHAIN) as BackendPreference[]).map((preference) => ({ preference, candidates: [...CHAIN[preference]] })),
-    latest: latest?.backend ? { runId: latest.id, report: { ...latest.backend, attempts: latest.backend.attempts.map((a) => ({ ...a })) } } : null,
+    latest: latest?.backend ? { runId: latest.id, report: backendReportDto(latest.backend) } : null,
   };
   return report;
 };

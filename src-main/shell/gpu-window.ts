@@ -6,7 +6,9 @@
  *
  * Lifecycle: opened on demand, never shown, navigation refused; closed after a minute without work, or
  * with the last visible window (a hidden window would otherwise keep `window-all-closed` from firing), or
- * when its page crashes; reopened on the next use (GpuWindowSession).
+ * when its page crashes or Chromium's GPU process goes away (the page's WebGL/WebGPU context is then lost);
+ * reopened on the next use (GpuWindowSession). A job in flight then fails with that reason, which a run
+ * records as its error.
  * Electron's binary is not available on the build machines: this file is type-checked only.
  */
 import { join } from 'node:path';
@@ -14,6 +16,7 @@ import { app, BrowserWindow, MessageChannelMain } from 'electron';
 import { GPU_TRAINER_PORT_CHANNEL, type GpuProbe, type TrainedReply } from '../../src-shared/contract/gpu-trainer';
 import { GpuTrainerClient, gpuWindowLoaders, type GpuTrainerTransport, type TrainHandlers, type TrainJob } from '../deep/backend-gpu-window';
 import { GPU_WINDOW_CANDIDATES, tryCandidates, type BackendAttempt } from '../deep/backends';
+import type { GpuWindowLink } from '../runs/host';
 import type { Handler } from '../services';
 
 /** The page must say `ready` within this long (it loads TF.js, ~3 MB, from disk). */
@@ -60,16 +63,25 @@ export async function openGpuWindow(bundleDir: string = import.meta.dirname, dev
 
   let client: GpuTrainerClient | undefined;
   let closed = false;
-  const close = (): void => {
+  const close = (reason?: string): void => {
     closed = true;
-    client?.close();
+    client?.close(reason);
     if (!window.isDestroyed()) window.destroy();
+    app.off('child-process-gone', onChildGone);
   };
-  // A crashed or killed page fails whatever was pending (the client rejects with code `closed`).
-  window.webContents.on('render-process-gone', close);
+  // A crashed or killed page fails whatever was pending (the client rejects with code `closed` and why).
+  window.webContents.on('render-process-gone', (_event: unknown, details?: { reason?: string; exitCode?: number }) =>
+    close(`the GPU window's page went away (${details?.reason ?? 'gone'}${details?.exitCode !== undefined ? `, exit code ${details.exitCode}` : ''})`),
+  );
+  // Chromium restarts a crashed GPU process, but the page's WebGL/WebGPU context is lost with it: a job in
+  // flight would go on with broken state, so it fails and the next use gets a fresh window.
+  const onChildGone = (_event: unknown, details: { type: string; reason: string }): void => {
+    if (details.type === 'GPU') close(`the GPU process went away (${details.reason}): the GPU window lost its graphics context`);
+  };
+  app.on('child-process-gone', onChildGone);
   // The hidden window must not outlive the visible ones.
   const closeIfAlone = (): void => {
-    if (appWindows().every((w) => w.isDestroyed())) close();
+    if (appWindows().every((w) => w.isDestroyed())) close('the GPU window was closed with the last window of the app');
   };
   const watch = (w: BrowserWindow): void => void w.once('closed', closeIfAlone);
   appWindows().forEach(watch);
@@ -97,7 +109,7 @@ export async function openGpuWindow(bundleDir: string = import.meta.dirname, dev
     port1.start();
     window.webContents.postMessage(GPU_TRAINER_PORT_CHANNEL, null, [port2]);
     const ready = await Promise.race([client.ready, rejectAfter(READY_TIMEOUT_MS, 'the GPU trainer page did not answer')]);
-    return { client, tfjs: ready.tfjs, isClosed: () => closed || window.isDestroyed(), close };
+    return { client, tfjs: ready.tfjs, isClosed: () => closed || window.isDestroyed(), close: () => close() };
   } catch (error) {
     close();
     throw error;
@@ -166,9 +178,13 @@ export class GpuWindowSession {
   }
 }
 
-/** What the report says while runs still train in the worker process. */
+/** What the report says where the window is not handed to the training host. */
 const NOT_USED_BY_RUNS =
-  'Runs still train in the worker process (tensorflow, wasm or cpu): training through the GPU window is not wired into runs yet.';
+  'Runs train in the worker process (tensorflow, wasm or cpu): this app does not hand the GPU window to its training host.';
+
+/** What the report says where it is (the desktop app: main.ts passes runsLink() to the training host). */
+const USED_BY_RUNS =
+  "Head runs with backend auto train their body here when the chain picks webgpu or webgl; latent features, the head QSA, full-model runs and experiments' deep trials stay in the training worker process.";
 
 /**
  * The GPU window's links for the report, from the session's probe (kept: the adapter does not change
@@ -177,6 +193,7 @@ const NOT_USED_BY_RUNS =
 export class GpuWindowProbe {
   readonly session: GpuWindowSession;
   private result: Promise<{ readonly probe: GpuProbe | undefined; readonly tfjs: string; readonly error?: string }> | undefined;
+  private linked = false;
 
   constructor(open?: () => Promise<OpenedGpuWindow>, idleMs?: number) {
     this.session = new GpuWindowSession(open, idleMs);
@@ -188,6 +205,15 @@ export class GpuWindowProbe {
       return { probe: undefined, tfjs: 'unknown', error: `the GPU window failed: ${error instanceof Error ? error.message : String(error)}` };
     });
     return this.result;
+  }
+
+  /**
+   * The window for the training host (TrainingHostOptions.gpuWindow): this cached probe for the runs'
+   * chain, and the session's train. From then on the report says runs use the window.
+   */
+  runsLink(): GpuWindowLink {
+    this.linked = true;
+    return { probe: () => this.probeOnce(), train: (job, handlers) => this.session.train(job, handlers) };
   }
 
   /** webgpu then webgl as the chain would try them, each with its reason. */
@@ -202,7 +228,8 @@ export class GpuWindowProbe {
   withReport(base: Handler<'backends.report'>): Handler<'backends.report'> {
     return async (input, ctx) => {
       const report = await base(input, ctx);
-      return { ...report, gpuWindow: { attempts: await this.attempts(), usedByRuns: false, note: NOT_USED_BY_RUNS } };
+      const usedByRuns = this.linked;
+      return { ...report, gpuWindow: { attempts: await this.attempts(), usedByRuns, note: usedByRuns ? USED_BY_RUNS : NOT_USED_BY_RUNS } };
     };
   }
 }

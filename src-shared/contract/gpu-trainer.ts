@@ -150,23 +150,26 @@ export type GpuTrainerErrorCode = z.infer<typeof gpuTrainerErrorCode>;
 
 export const gpuTrainerError = z.object({ name: z.string(), code: gpuTrainerErrorCode, message: z.string(), stack: z.string().optional() });
 
+/** A finished train job; also what the training worker gets relayed (src-main/runs/protocol.ts). */
+export const trainedReply = z.object({
+  type: z.literal('trained'),
+  id: requestId,
+  /** The TF.js backend it ran on and the adapter behind it. */
+  backend: z.object({ name: gpuBackendName, package: z.string(), version: z.string(), adapter: z.string().nullable(), software: z.boolean() }),
+  /** Every weight after training, trainable or not (batch-norm statistics included). */
+  weights: weightsByValue,
+  result: z.object({ epochs: z.array(epochSummary), batches: z.number().int().min(0), images: z.number().int().min(0), seconds: z.number() }),
+});
+
 export const gpuTrainerReply = z.discriminatedUnion('type', [
   /** Sent once the port is connected. */
   z.object({ type: z.literal('ready'), protocol: z.number().int(), tfjs: z.string() }),
   z.object({ type: z.literal('probe'), id: requestId, probe: gpuProbe }),
   z.object({ type: z.literal('progress'), id: requestId, progress: batchProgress }),
-  z.object({
-    type: z.literal('trained'),
-    id: requestId,
-    /** The TF.js backend it ran on and the adapter behind it. */
-    backend: z.object({ name: gpuBackendName, package: z.string(), version: z.string(), adapter: z.string().nullable(), software: z.boolean() }),
-    /** Every weight after training, trainable or not (batch-norm statistics included). */
-    weights: weightsByValue,
-    result: z.object({ epochs: z.array(epochSummary), batches: z.number().int().min(0), images: z.number().int().min(0), seconds: z.number() }),
-  }),
+  trainedReply,
   z.object({ type: z.literal('cancelled'), id: requestId, message: z.string() }),
   /** `id` is null when the failing message had no readable id. */
   z.object({ type: z.literal('error'), id: requestId.nullable(), error: gpuTrainerError }),
 ]);
 export type GpuTrainerReply = z.infer<typeof gpuTrainerReply>;
-export type TrainedReply = Extract<GpuTrainerReply, { type: 'trained' }>;
+export type TrainedReply = z.infer<typeof trainedReply>;

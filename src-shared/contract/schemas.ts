@@ -414,15 +414,23 @@ export const runRequest = z.object({
 export type RunRequestDto = z.infer<typeof runRequest>;
 
 export const backendAttempt = z.object({ candidate: z.string(), ok: z.boolean(), reason: z.string() });
-export const backendReport = z.object({
+const loadedBackendReport = z.object({
   name: z.string(),
   package: z.string(),
   version: z.string(),
   device: z.enum(['gpu', 'cpu']).optional(),
   simd: z.boolean().optional(),
   threads: count.optional(),
+  /** The GPU as the browser names it (webgpu/webgl in the desktop app's GPU window). */
+  adapter: z.string().optional(),
+  /** Set when the backend runs outside the training process: in the desktop app's GPU window. */
+  where: z.literal('gpu-window').optional(),
   preference: backendPreference,
   attempts: z.array(backendAttempt),
+});
+export const backendReport = loadedBackendReport.extend({
+  /** With where 'gpu-window' (it trained the body): the training process's own backend, for latents and the QSA. */
+  local: loadedBackendReport.optional(),
 });
 export type BackendReportDto = z.infer<typeof backendReport>;
 
@@ -649,8 +657,8 @@ export type ExperimentDetail = z.infer<typeof experimentDetail>;
 
 export const experimentRef = z.object({ experimentId: id });
 export const experimentStarted = z.object({ jobId, experimentId: id });
+/** experiments.resume: the experiment whose missing trials to run, and the worker threads (as experiments.start). */
+export const experimentResumeInput = experimentRef.extend({ workers: experimentStartInput.shape.workers });
 export const experimentModelsList = z.array(z.object({ type: z.string(), kind: z.string(), execution: z.string() }));
 export const exportCsvInput = experimentRef.extend({ folder: path });
 export const exportCsvOutput = z.object({ folder: z.string(), files: z.array(z.string()) });
-/** experiments.resume: the experiment whose missing trials to run, and the worker threads (as experiments.start). */
-export const experimentResumeInput = experimentRef.extend({ workers: experimentStartInput.shape.workers });

@@ -3,7 +3,9 @@
  * context-isolated, loads the trainer page with its own preload, and gets its MessagePort by
  * webContents.postMessage; a page that never says `ready` is closed, not leaked; the hidden window closes
  * with the last visible one and is left out of appWindows(); the desktop app's `backends.report` adds the
- * window's webgpu/webgl attempts with the probe's reason, and the result matches the contract.
+ * window's webgpu/webgl attempts with the probe's reason, and the result matches the contract; once the
+ * training host has the window (runsLink) the report says runs use it, and a job in flight fails with
+ * the reason when the page crashes or Chromium's GPU process goes away.
  */
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -78,6 +80,8 @@ const electron = vi.hoisted(() => {
     windows: [] as FakeWindow[],
     created: [] as ((event: unknown, window: FakeWindow) => void)[],
     ports: [] as FakePort[],
+    /** app listeners other than browser-window-created (child-process-gone). */
+    appListeners: new Map<string, ((...args: never[]) => void)[]>(),
     /** The fake page: answers each message the main side posts. */
     page: undefined as ((message: unknown, reply: (m: unknown) => void) => void) | undefined,
   };
@@ -94,9 +98,13 @@ const electron = vi.hoisted(() => {
         }
       },
       app: {
-        on: (event: string, listener: (e: unknown, w: FakeWindow) => void) => event === 'browser-window-created' && state.created.push(listener),
+        on: (event: string, listener: (e: unknown, w: FakeWindow) => void) => {
+          if (event === 'browser-window-created') state.created.push(listener);
+          else state.appListeners.set(event, [...(state.appListeners.get(event) ?? []), listener as (...args: never[]) => void]);
+        },
         off: (event: string, listener: (e: unknown, w: FakeWindow) => void) => {
           if (event === 'browser-window-created') state.created.splice(state.created.indexOf(listener), 1);
+          else state.appListeners.set(event, (state.appListeners.get(event) ?? []).filter((l) => l !== (listener as unknown)));
         },
       },
     },
@@ -135,6 +143,7 @@ beforeEach(() => {
   electron.state.windows.length = 0;
   electron.state.created.length = 0;
   electron.state.ports.length = 0;
+  electron.state.appListeners.clear();
   electron.state.page = swiftShaderPage;
 });
 afterEach(() => vi.useRealTimers());
@@ -205,6 +214,23 @@ describe("the desktop app's backends report", () => {
     expect(opens).toBe(1);
   });
 
+  it('says runs use the window once the training host has its link, which shares the cached probe and trains', async () => {
+    let opens = 0;
+    const probe = new GpuWindowProbe(async () => {
+      opens++;
+      pageSaysReady();
+      return openGpuWindow('/app/out/main');
+    }, 0);
+    const link = probe.runsLink();
+    expect(await link.probe()).toEqual({ probe: SWIFTSHADER, tfjs: '4.22.0' });
+    const report = await probe.withReport(base)({}, ctx);
+    expect(backendsReport.parse(report)).toEqual(report);
+    expect(report.gpuWindow).toMatchObject({ usedByRuns: true, note: expect.stringContaining('Head runs with backend auto train their body here') });
+    expect(opens).toBe(1);
+    const trained = await link.train(JOB, {});
+    expect(trained.weights.data[0]).toEqual(Float32Array.of(0.25));
+  });
+
   it('says why when the window cannot be opened, and tries again next time', async () => {
     let opens = 0;
     const probe = new GpuWindowProbe(async () => {
@@ -244,6 +270,31 @@ describe('the GPU window session (what a run would train through)', () => {
     expect(electron.state.windows).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1_000);
     expect(electron.state.windows).toEqual([]);
+  });
+
+  it("fails a job in flight with the reason when the page crashes or the GPU process goes away", async () => {
+    // A page that probes but never finishes a train job.
+    electron.state.page = (message, reply) => {
+      if ((message as { type: string }).type === 'probe') swiftShaderPage(message, reply);
+    };
+    const session = new GpuWindowSession(opener({ opens: 0 }), 60_000);
+    const crashed = session.train(JOB).catch((e: unknown) => e);
+    await vi.waitFor(() => expect(electron.state.ports).toHaveLength(1));
+    await new Promise((r) => setTimeout(r, 10));
+    electron.state.windows[0].webContents.emit('render-process-gone', {}, { reason: 'crashed', exitCode: 139 });
+    expect(await crashed).toMatchObject({ name: 'GpuTrainerError', code: 'closed', message: "the GPU window's page went away (crashed, exit code 139)" });
+
+    const lost = session.train(JOB).catch((e: unknown) => e);
+    await vi.waitFor(() => expect(electron.state.ports).toHaveLength(2));
+    await new Promise((r) => setTimeout(r, 10));
+    // Another child process going away does not concern the window.
+    for (const l of electron.state.appListeners.get('child-process-gone') ?? []) (l as (e: unknown, d: unknown) => void)({}, { type: 'Utility', reason: 'crashed' });
+    expect(electron.state.windows).toHaveLength(1);
+    for (const l of electron.state.appListeners.get('child-process-gone') ?? []) (l as (e: unknown, d: unknown) => void)({}, { type: 'GPU', reason: 'crashed' });
+    expect(await lost).toMatchObject({ code: 'closed', message: 'the GPU process went away (crashed): the GPU window lost its graphics context' });
+    expect(electron.state.windows).toEqual([]);
+    expect(electron.state.appListeners.get('child-process-gone')).toEqual([]);
+    session.close();
   });
 
   it('reopens the window after its page crashed', async () => {
