@@ -73,6 +73,10 @@ export class WorkerTeam {
   /** Publishes the job (with a zeroed chunk count) and wakes sleeping workers; returns its sequence number for the module's claims. */
   publish(job: TeamJob): number {
     const slots = this.slots, b = this.block(0);
+    // Close the finished job first (sequence number 0, never a job's): a worker that read its number
+    // but is slow to read the parameters may read these new ones, and from them count more chunks
+    // than the finished job had; with the counter closed, its claims fail instead of taking one.
+    Atomics.store(this.counter, this.control / 8, 0n);
     slots[b + JOB.op] = job.op;
     slots[b + JOB.squash] = job.squash;
     slots[b + JOB.k] = job.k;
@@ -122,6 +126,7 @@ export class WorkerTeam {
 
   /** Ends every worker: a stop job ends its loop so it exits by itself; terminate() is the backstop. */
   stop(): void {
+    Atomics.store(this.counter, this.control / 8, 0n);
     this.slots[this.block(0) + JOB.op] = OP.stop;
     this.seq = this.seq === 0x7fffffff ? 1 : this.seq + 1;
     Atomics.store(this.counter, this.control / 8, BigInt(this.seq) << 32n);

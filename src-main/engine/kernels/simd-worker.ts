@@ -11,8 +11,9 @@ import type { WasmMemory, WasmModule } from './wasm-api';
  * A job is done when all its chunks are, whoever did them: the calling thread never waits for a worker
  * that has not woken up or was descheduled (on a loaded machine it does the chunks itself), only for
  * chunks in progress. The counter carries the job's sequence number, and a chunk is claimed by a
- * compare-and-swap that checks it, so a worker that wakes late, even while reading a job's parameters,
- * can never claim a chunk of a later job with them (see claim() in simd/linear.ts).
+ * compare-and-swap that checks it (see claim() in simd/linear.ts); the caller closes the counter
+ * (number 0) before it writes the next job's parameters. So a worker that wakes late, even one that
+ * reads a mix of two jobs' parameters, can never claim a chunk with parameters that are not its job's.
  */
 
 /**
@@ -123,8 +124,9 @@ while (kernel !== null) {
     continue;
   }
   seen = seq;
-  // A negative number is a job the caller runs alone (too few rows to share): not for the workers.
-  if (seq < 0) continue;
+  // A negative number is a job the caller runs alone (too few rows to share), 0 a closed counter while
+  // the caller writes the next job: neither is for the workers.
+  if (seq <= 0) continue;
   // Read after the sequence number (an atomic load), so these are that job's parameters, or a later
   // job's, whose chunks the sequence number in every claim then keeps this worker out of.
   const op = slots[at(${JOB.op})];
