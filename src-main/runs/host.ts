@@ -564,12 +564,8 @@ export class TrainingHost {
       return;
     }
     const gpuWindow = job.mayUseGpuWindow ? await this.gpuWindowStart() : undefined;
-    if (job.settled) {
-      this.active = null;
-      if (this.queue.length === 0) this.hold(worker, false);
-      void this.pump();
-      return;
-    }
+    // Settled while probing: only by onExit (its worker died), which has already moved on to the next job.
+    if (job.settled) return;
     this.send(worker, {
       type: 'start',
       runId: job.runId,
