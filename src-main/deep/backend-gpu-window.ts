@@ -16,7 +16,7 @@ import {
   type GpuTrainerReply,
   type TrainedReply,
 } from '../../src-shared/contract/gpu-trainer';
-import type { ArchitectureSpec, InitScheme } from './architectures';
+import type { ArchitectureSpec, InitScheme } from './architecture-specs';
 import { BackendUnavailableError, type BackendLoader, type GpuWindowCandidateId, type LoadedBackend } from './backend-types';
 import { CancelledError } from './cancel';
 import type { ImageSet } from './images';

@@ -1,6 +1,7 @@
 /**
  * Types of the TensorFlow.js backend chain (design.md §3), shared by the selection logic
- * (backends.ts) and the real loaders (backend-loaders.ts) without an import cycle between them.
+ * (backend-chain.ts, backends.ts) and the real loaders (backend-loaders.ts) without an import cycle
+ * between them.
  */
 
 /** What a user may ask for; `auto` walks the whole chain. */

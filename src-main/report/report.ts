@@ -6,7 +6,7 @@
  * Chromium's print (pdf.ts).
  */
 import { readFileSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
+import { createRequire } from 'node:module';
 import { InputError } from '../data/input-error';
 import { experimentResults, experimentSvgs, type ExperimentResults } from '../experiments/results';
 import type { ReadableDB } from '../store/database';
@@ -47,7 +47,14 @@ export function softwareVersions(): [string, string][] {
   } catch {
     // Not found next to the code (e.g. a relocated bundle): stays unknown.
   }
-  const tfVersion = (tf.version as Record<string, string>)['tfjs-core'] ?? (tf.version as Record<string, string>).tfjs ?? 'unknown';
+  let tfVersion = 'unknown';
+  try {
+    // The installed package's version (what tf.version says), read without loading TensorFlow.js: the
+    // Electron main process builds audit reports and must never load it.
+    tfVersion = (createRequire(import.meta.url)('@tensorflow/tfjs/package.json') as { version?: string }).version ?? 'unknown';
+  } catch {
+    // Not resolvable from this bundle's folder: stays unknown.
+  }
   return [
     ['Fairbound', version],
     ['Node.js', process.versions.node],

@@ -15,7 +15,8 @@ import { join } from 'node:path';
 import { app, BrowserWindow, MessageChannelMain } from 'electron';
 import { GPU_TRAINER_PORT_CHANNEL, type GpuProbe, type TrainedReply } from '../../src-shared/contract/gpu-trainer';
 import { GpuTrainerClient, gpuWindowLoaders, type GpuTrainerTransport, type TrainHandlers, type TrainJob } from '../deep/backend-gpu-window';
-import { GPU_WINDOW_CANDIDATES, tryCandidates, type BackendAttempt } from '../deep/backends';
+import { GPU_WINDOW_CANDIDATES, tryCandidates } from '../deep/backend-chain';
+import type { BackendAttempt } from '../deep/backend-types';
 import type { GpuWindowLink } from '../runs/host';
 import type { Handler } from '../services';
 
