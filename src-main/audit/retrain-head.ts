@@ -11,6 +11,7 @@ import type { ImageSet } from '../deep/images';
 import { cutHead, extractLatents, latentDim } from '../deep/inference';
 import type { BoundMethod } from '../engine/constraint-bounds';
 import type { LabelledRows } from '../engine/data';
+import { createQsaKernel, type QsaKernelInfo, type QsaKernelOptions } from '../engine/kernels/select';
 import { BinaryLogisticModel } from '../engine/models/logistic';
 import type { ClassifierModel } from '../engine/models/model';
 import { SoftmaxLinearModel } from '../engine/models/softmax';
@@ -32,6 +33,8 @@ export interface RetrainHeadSettings {
   /** One per constraint. */
   readonly lambdaInit: readonly number[];
   readonly boundMethod?: BoundMethod;
+  /** The head QSA's kernel: createQsaKernel's rule on every core by default; tests may force `js`. */
+  readonly kernel?: QsaKernelOptions;
 }
 
 export const RETRAIN_HEAD_DEFAULTS = {
@@ -67,6 +70,8 @@ export interface RetrainHeadResult {
   /** Hard-decision accuracy on the safety rows of the solution, else the candidate; null without one. */
   readonly groupAccuracy: { readonly of: 'solution' | 'candidate'; readonly groups: readonly GroupAccuracy[] } | null;
   readonly timingsSeconds: { readonly latents: number; readonly candidateSelection: number; readonly safetyTest: number };
+  /** The kernel the head's QSA ran on (SIMD for large float32 latent matrices) and its threads. */
+  readonly kernel: QsaKernelInfo;
 }
 
 export async function retrainHead(input: RetrainHeadInput): Promise<RetrainHeadResult> {
@@ -87,47 +92,55 @@ export async function retrainHead(input: RetrainHeadInput): Promise<RetrainHeadR
   const latents = await extractLatents(model, images, { batchSize: 256, signal: input.signal, onProgress: input.onLatents });
   const latentSeconds = (performance.now() - started) / 1000;
   const k = data.nClasses;
-  const features = Float64Array.from(latents);
-  const qsaModel: ClassifierModel = k === 2 ? new BinaryLogisticModel(features, dim) : new SoftmaxLinearModel(features, dim, k);
-  const result = runQsa({
-    model: qsaModel,
-    objective: primaryObjective(k === 2 ? 'binary_logistic_loss' : 'multiclass_logistic_loss', k),
-    constraints,
-    data,
-    fracDataInSafety: settings.fracSafety,
-    thetaInit: initialHeadTheta(dim, k, settings.seed),
-    settings: {
-      lambdaInit: settings.lambdaInit,
-      alphaTheta: settings.alphaTheta,
-      alphaLambda: settings.alphaLambda,
-      betaVelocity: HEAD_DEFAULTS.betaVelocity,
-      betaRmsprop: HEAD_DEFAULTS.betaRmsprop,
-      numIters: settings.iterations,
-      batchSize: null,
-      nEpochs: null,
-      clipTheta: null,
-    },
-    boundMethod: settings.boundMethod,
-    signal: input.signal,
-    onIteration: input.onIteration,
-  });
-  const nOutputs = k === 2 ? 1 : k;
-  const cs = result.candidateSelection;
-  const reported =
-    result.outcome.kind === 'passed'
-      ? { theta: result.outcome.solution, of: 'solution' as const }
-      : cs && cs.outcome === 'candidate' && cs.candidate
-        ? { theta: cs.candidate, of: 'candidate' as const }
-        : null;
-  const groupAccuracy = reported ? { of: reported.of, groups: groupAccuracies(data, safety, predictRange(qsaModel, reported.theta, safety), nOutputs) } : null;
-  return {
-    result,
-    latentDim: dim,
-    nOutputs,
-    nCandidate: result.nCandidate,
-    nSafety: result.nSafety,
-    replacedHead: { inputDim: cut.headWeights.inputDim, units: cut.headWeights.units },
-    groupAccuracy,
-    timingsSeconds: { latents: latentSeconds, candidateSelection: result.timingsSeconds.candidateSelection, safetyTest: result.timingsSeconds.safetyTest },
-  };
+  // The kernel `fairbound qsa` would pick on these latents (createQsaKernel: SIMD for large float32
+  // matrices, whose results do not depend on the threads; else the JS kernel, which computes on float32
+  // latents what it did on them widened to float64). Disposed once the QSA and the group table are done.
+  const picked = createQsaKernel(latents, dim, k === 2 ? 1 : k, settings.kernel);
+  try {
+    const qsaModel: ClassifierModel = k === 2 ? new BinaryLogisticModel(picked.kernel) : new SoftmaxLinearModel(picked.kernel);
+    const result = runQsa({
+      model: qsaModel,
+      objective: primaryObjective(k === 2 ? 'binary_logistic_loss' : 'multiclass_logistic_loss', k),
+      constraints,
+      data,
+      fracDataInSafety: settings.fracSafety,
+      thetaInit: initialHeadTheta(dim, k, settings.seed),
+      settings: {
+        lambdaInit: settings.lambdaInit,
+        alphaTheta: settings.alphaTheta,
+        alphaLambda: settings.alphaLambda,
+        betaVelocity: HEAD_DEFAULTS.betaVelocity,
+        betaRmsprop: HEAD_DEFAULTS.betaRmsprop,
+        numIters: settings.iterations,
+        batchSize: null,
+        nEpochs: null,
+        clipTheta: null,
+      },
+      boundMethod: settings.boundMethod,
+      signal: input.signal,
+      onIteration: input.onIteration,
+    });
+    const nOutputs = k === 2 ? 1 : k;
+    const cs = result.candidateSelection;
+    const reported =
+      result.outcome.kind === 'passed'
+        ? { theta: result.outcome.solution, of: 'solution' as const }
+        : cs && cs.outcome === 'candidate' && cs.candidate
+          ? { theta: cs.candidate, of: 'candidate' as const }
+          : null;
+    const groupAccuracy = reported ? { of: reported.of, groups: groupAccuracies(data, safety, predictRange(qsaModel, reported.theta, safety), nOutputs) } : null;
+    return {
+      result,
+      latentDim: dim,
+      nOutputs,
+      nCandidate: result.nCandidate,
+      nSafety: result.nSafety,
+      replacedHead: { inputDim: cut.headWeights.inputDim, units: cut.headWeights.units },
+      groupAccuracy,
+      timingsSeconds: { latents: latentSeconds, candidateSelection: result.timingsSeconds.candidateSelection, safetyTest: result.timingsSeconds.safetyTest },
+      kernel: { name: picked.name, threads: picked.threads },
+    };
+  } finally {
+    picked.kernel.dispose();
+  }
 }

@@ -10,6 +10,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { roundHalfEven } from '../../src-shared/bounds/rounding';
 import { InputError } from '../data/input-error';
 import { isValidSeed, MAX_SEED } from '../data/shuffle';
+import { kernelThreadsFor } from '../engine/kernels/select';
 import type { WritableDB } from '../store/database';
 import { getDataset, loadDatasetForTraining, type DatasetInfo, type TrainingData } from '../store/datasets';
 import {
@@ -152,7 +153,7 @@ export interface ExperimentProgress {
   readonly total: number;
   /** Trials already stored before this run (skipped). */
   readonly skipped: number;
-  readonly last: Pick<TrialResult, 'model' | 'fraction' | 'trialIndex' | 'nRows' | 'passed' | 'performance' | 'durationSeconds'>;
+  readonly last: Pick<TrialResult, 'model' | 'fraction' | 'trialIndex' | 'nRows' | 'passed' | 'performance' | 'durationSeconds' | 'kernel'>;
   readonly elapsedSeconds: number;
   /** Estimated from the rows done so far (trial cost grows with its rows); null before the first. */
   readonly etaSeconds: number | null;
@@ -264,6 +265,12 @@ export async function runExperiment(db: WritableDB, experimentId: number, option
   const processTasks = tasks.filter(inProcessSlot);
   const mainTasks = tasks.filter((t) => !inWorkers(t) && !inProcessSlot(t));
   const nWorkers = Math.min(requested > 1 ? requested : 0, workerTasks.length);
+  // Trials that run at once: the worker threads, the calling thread's queue and the deep-work process's.
+  // Each SIMD kernel gets its share of the cores (its threads spin while waiting for one another, so
+  // trials × kernel threads beyond the cores would slow every trial). The deep-work process's own
+  // kernels (the app's training worker) keep their default; they are counted here as one trial.
+  const parallelTrials = nWorkers + (mainTasks.length > 0 ? 1 : 0) + (processTasks.length > 0 ? 1 : 0);
+  const kernel = { threads: kernelThreadsFor(parallelTrials) };
 
   const claim = markExperimentRunning(db, experimentId);
   if (claim.outcome === 'held') throw new ExperimentBusyError(experimentId, { state: claim.state, pid: claim.pid, host: claim.host });
@@ -295,7 +302,7 @@ export async function runExperiment(db: WritableDB, experimentId: number, option
   let status: RunSummary['status'] = 'completed';
   let error: string | null = null;
   try {
-    const common = { constraints, settings: info.settings, seed: info.seed };
+    const common = { constraints, settings: info.settings, seed: info.seed, kernel };
     if (nWorkers > 0) {
       const workerInputs = new Set(info.settings.models.filter((m) => types.get(m.name)!.execution === 'worker').map((m) => types.get(m.name)!.inputs));
       const dataset = experimentDataset(data, true, { features: workerInputs.has('features'), images: workerInputs.has('images') });

@@ -10,6 +10,7 @@
 import type { CompiledConstraint } from '../../src-shared/constraint/ast';
 import { BoundingError } from '../../src-shared/bounds/interval';
 import { ConstraintBounder } from '../engine/constraint-bounds';
+import type { QsaKernelOptions } from '../engine/kernels/select';
 import type { ExperimentModelType, TrialModel, TrialProgress } from './models/model-type';
 import { experimentModelType } from './models/registry';
 import { evaluatePerformance } from './performance';
@@ -22,6 +23,8 @@ export interface TrialExecutorInput {
   readonly settings: ExperimentSettings;
   /** The experiment's seed; each trial's model seed derives from it and the trial index. */
   readonly seed: number;
+  /** How the models create the engine's linear kernel (ModelContext.kernel): the runner's thread share. */
+  readonly kernel?: QsaKernelOptions;
 }
 
 function message(error: unknown): string {
@@ -41,7 +44,8 @@ export class TrialExecutor {
       const spec = this.input.settings.models.find((m) => m.name === name);
       if (!spec) throw new RangeError(`the experiment has no model '${name}'`);
       const type = experimentModelType(spec.type);
-      entry = { type, model: type.create({ dataset: this.input.dataset, constraints: this.input.constraints, settings: this.input.settings, spec }) };
+      const { dataset, constraints, settings, kernel } = this.input;
+      entry = { type, model: type.create({ dataset, constraints, settings, spec, ...(kernel ? { kernel } : {}) }) };
       this.models.set(name, entry);
     }
     return entry;
@@ -84,9 +88,11 @@ export class TrialExecutor {
       if (!nsf) throw error;
       fit = { kind: 'nsf' as const, reason: message(error) };
     }
+    const kernel = fit.kernel ? { kernel: fit.kernel } : {};
     if (fit.kind === 'nsf') {
       return {
         ...common,
+        ...kernel,
         passed: false,
         performance: Number.NaN,
         g: this.input.constraints.map(() => -Infinity),
@@ -107,6 +113,7 @@ export class TrialExecutor {
       theta: fit.theta,
       nsfReason: null,
       durationSeconds: (performance.now() - started) / 1000,
+      ...kernel,
     };
   }
 

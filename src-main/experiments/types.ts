@@ -4,6 +4,7 @@
  * SQLite and trials cross into worker threads.
  */
 import type { BoundMethod } from '../engine/constraint-bounds';
+import type { QsaKernelInfo } from '../engine/kernels/select';
 
 /**
  * How a solution is scored on the ground truth (X:perf_eval_funcs.py): `accuracy` is the accuracy of
@@ -136,4 +137,10 @@ export interface TrialResult {
   readonly theta: Float64Array | null;
   readonly nsfReason: string | null;
   readonly durationSeconds: number;
+  /**
+   * The linear kernel the engine's QSA ran on (createQsaKernel's choice: SIMD for large float32 feature
+   * matrices) and its threads, for models that run one (qsa-features, qsa-head) and returned from the
+   * fit. Not stored: the trial table has no column for it, so trials read back from the store lack it.
+   */
+  readonly kernel?: QsaKernelInfo;
 }

@@ -4,6 +4,7 @@
  * `run` carries one task with its rows; errors come back as data (style example 7).
  */
 import type { CompiledConstraint } from '../../src-shared/constraint/ast';
+import type { QsaKernelOptions } from '../engine/kernels/select';
 import type { ExperimentDataset, ExperimentSettings, TrialResult, TrialTask } from './types';
 
 export type ToTrialWorker =
@@ -13,6 +14,8 @@ export type ToTrialWorker =
       readonly constraints: readonly CompiledConstraint[];
       readonly settings: ExperimentSettings;
       readonly seed: number;
+      /** The worker's share of the cores for SIMD kernels (see TrialExecutorInput.kernel). */
+      readonly kernel?: QsaKernelOptions;
     }
   | { readonly type: 'run'; readonly taskId: number; readonly task: TrialTask }
   | { readonly type: 'close' };

@@ -201,10 +201,12 @@ describe('fairbound audit --model / --run / --retrain-head', () => {
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as {
       verdict: string; n_candidate: number; n_safety: number; latent_dim: number; replaced_head: { inputDim: number; units: number };
+      settings: { kernel: string; kernel_threads: number };
       candidate_selection: { iterations_run: number }; safety_test: { base_node_bounds: Record<string, Record<string, { n_samples: number }>> } | null;
     };
     expect(['passed', 'nsf']).toContain(out.verdict);
-    expect(out).toMatchObject({ n_candidate: 120, n_safety: 80, latent_dim: 8, replaced_head: { inputDim: 8, units: 2 } });
+    // 200 × 8 latents are far below the SIMD kernel's 2^20 values: the head QSA runs the JS kernel, and says so.
+    expect(out).toMatchObject({ n_candidate: 120, n_safety: 80, latent_dim: 8, replaced_head: { inputDim: 8, units: 2 }, settings: { kernel: 'js', kernel_threads: 1 } });
     expect(out.candidate_selection.iterations_run).toBe(40);
     if (out.safety_test) expect(Object.values(out.safety_test.base_node_bounds)[0].ACC.n_samples).toBe(80);
 
@@ -213,6 +215,7 @@ describe('fairbound audit --model / --run / --retrain-head', () => {
     expect(multi.code, multi.stderr).toBe(0);
     expect(multi.stdout).toMatch(/retrained head on 'bands3': (PASSED|No Solution Found)/);
     expect(multi.stdout).toMatch(/head \(8 → 2\) cut, a fresh softmax \(3 classes\) head on its 8-d latent features; 150 rows \(75 candidate \/ 75 safety/);
+    expect(multi.stdout).toMatch(/head QSA on the JS kernel/);
     expect(multi.stdout).toMatch(/constraint ACC >= 0.4 \(δ 0.05\)/);
 
     const bad = await cli('audit', '--retrain-head', '--predictions', predictionsCsv, '--by-order', '--dataset', 'bands', '--constraint', 'ACC >= 0.6');

@@ -435,7 +435,7 @@ async function retrainAndReport(a: RetrainArgs): Promise<number> {
         latent_dim: r.latentDim,
         replaced_head: r.replacedHead,
         n_rows: a.data.nRows,
-        settings: { frac_safety: settings.fracSafety, iterations: settings.iterations, alpha_theta: settings.alphaTheta, alpha_lambda: settings.alphaLambda, lambda_init: settings.lambdaInit, seed: values.seed === undefined ? 0 : Number(values.seed), bound: a.method },
+        settings: { frac_safety: settings.fracSafety, iterations: settings.iterations, alpha_theta: settings.alphaTheta, alpha_lambda: settings.alphaLambda, lambda_init: settings.lambdaInit, seed: values.seed === undefined ? 0 : Number(values.seed), bound: a.method, kernel: r.kernel.name, kernel_threads: r.kernel.threads },
         group_accuracy: r.groupAccuracy,
         ...buildQsaReport(result, constraints, r.nOutputs, timings),
       }),
@@ -446,7 +446,7 @@ async function retrainAndReport(a: RetrainArgs): Promise<number> {
   const lines = [
     `retrained head on '${a.info.name}': ${verdict === 'passed' ? 'PASSED — the model passed the safety test' : `No Solution Found${result.outcome.kind === 'no_solution_found' ? ` (${result.outcome.message})` : ''}`}`,
     `${a.sourceText}: head (${r.replacedHead.inputDim} → ${r.replacedHead.units}) cut, a fresh ${r.nOutputs === 1 ? 'logistic' : `softmax (${r.nOutputs} classes)`} head on its ${r.latentDim}-d latent features; ` +
-      `${a.data.nRows} rows (${r.nCandidate} candidate / ${r.nSafety} safety, frac safety ${settings.fracSafety}); backend ${a.backendName}`,
+      `${a.data.nRows} rows (${r.nCandidate} candidate / ${r.nSafety} safety, frac safety ${settings.fracSafety}); backend ${a.backendName}; head QSA on the ${r.kernel.name === 'simd' ? `SIMD kernel (${r.kernel.threads} threads)` : 'JS kernel'}`,
     ...retrained.flatMap(formatConstraint),
   ];
   if (cs) {

@@ -315,7 +315,9 @@ function progressLine(p: ExperimentProgress): string {
   const t = p.last;
   const outcome = t.passed ? `solution, performance ${Number.isNaN(t.performance) ? 'nan' : t.performance.toFixed(4)}` : 'no solution';
   const eta = p.etaSeconds === null ? '' : `, ETA ${formatDuration(p.etaSeconds)}`;
-  return `[${p.done}/${p.total}] ${t.model} φ=${t.fraction} (${t.nRows} rows) trial ${t.trialIndex}: ${outcome} in ${t.durationSeconds.toFixed(2)} s — elapsed ${formatDuration(p.elapsedSeconds)}${eta}`;
+  // The JS kernel is the default for small matrices: only the SIMD kernel is worth a mention.
+  const kernel = t.kernel?.name === 'simd' ? ` (SIMD kernel, ${t.kernel.threads} thread${t.kernel.threads === 1 ? '' : 's'})` : '';
+  return `[${p.done}/${p.total}] ${t.model} φ=${t.fraction} (${t.nRows} rows) trial ${t.trialIndex}: ${outcome} in ${t.durationSeconds.toFixed(2)} s${kernel} — elapsed ${formatDuration(p.elapsedSeconds)}${eta}`;
 }
 
 function num(v: number, digits = 3): string {

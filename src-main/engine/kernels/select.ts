@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { createJsLinearKernel, type FeatureMatrix, type LinearKernel } from './linear-kernel';
 import { createSimdLinearKernel, type SimdKernelOptions } from './simd-linear-kernel';
 
@@ -19,21 +20,53 @@ export type QsaKernelName = 'simd' | 'js';
  */
 export const SIMD_QSA_MIN_VALUES = 1 << 20;
 
+/** Which kernel a QSA ran on, and on how many threads (1 for the JS kernel). */
+export interface QsaKernelInfo {
+  readonly name: QsaKernelName;
+  readonly threads: number;
+}
+
+export interface QsaKernelOptions {
+  /**
+   * Threads of a SIMD kernel, the calling one included (default: every core). Callers that run several
+   * QSAs at once (an experiment's trial workers) pass their share, kernelThreadsFor(parallel), so that
+   * QSAs × threads stay within the cores. Results do not depend on it.
+   */
+  readonly threads?: number;
+  /** `js` forces the JS kernel (benches and tests comparing the two); `auto` (default) is the rule below. */
+  readonly kernel?: 'auto' | 'js';
+}
+
 /**
  * The kernel a QSA on these features runs, chosen the same way wherever a QSA runs on a feature matrix
- * (`fairbound qsa` through runQsaCase, the runs' head QSA), so that a run's exported latents reproduce
- * the run exactly: the SIMD kernel's results do not depend on the machine's thread count. SIMD needs a
- * large matrix (SIMD_QSA_MIN_VALUES), values that are exactly float32 (latents are; a float64 matrix
- * read from CSV is checked value by value, since rounding others to float32 would change results
- * silently) and a runtime with WebAssembly SIMD; otherwise the JS kernel on the matrix as given.
+ * (`fairbound qsa` through runQsaCase, the runs' head QSA, experiments' qsa-features and qsa-head trials,
+ * `audit --retrain-head`), so that a run's exported latents reproduce the run exactly: the SIMD kernel's
+ * results do not depend on the machine's thread count. SIMD needs a large matrix (SIMD_QSA_MIN_VALUES),
+ * values that are exactly float32 (latents are; a float64 matrix read from CSV is checked value by
+ * value, since rounding others to float32 would change results silently) and a runtime with WebAssembly
+ * SIMD; otherwise the JS kernel on the matrix as given. The caller owns the kernel: dispose() it when
+ * the QSA and its predictions are done, or its worker threads live on until it is collected.
  */
-export function createQsaKernel(features: FeatureMatrix, nFeatures: number, nOutputs: number): { kernel: LinearKernel; name: QsaKernelName } {
-  if (features.length >= SIMD_QSA_MIN_VALUES) {
+export function createQsaKernel(
+  features: FeatureMatrix,
+  nFeatures: number,
+  nOutputs: number,
+  options: QsaKernelOptions = {},
+): { kernel: LinearKernel; name: QsaKernelName; threads: number } {
+  if (options.kernel !== 'js' && features.length >= SIMD_QSA_MIN_VALUES) {
     const float32 = exactFloat32(features);
-    const simd = float32 === null ? null : createSimdLinearKernel(float32, nFeatures, nOutputs);
-    if (simd !== null) return { kernel: simd, name: 'simd' };
+    const simd = float32 === null ? null : createSimdLinearKernel(float32, nFeatures, nOutputs, options.threads === undefined ? {} : { threads: options.threads });
+    if (simd !== null) return { kernel: simd, name: 'simd', threads: simd.threads };
   }
-  return { kernel: createJsLinearKernel(features, nFeatures, nOutputs), name: 'js' };
+  return { kernel: createJsLinearKernel(features, nFeatures, nOutputs), name: 'js', threads: 1 };
+}
+
+/**
+ * SIMD kernel threads for each of `parallel` QSAs running at once: max(1, ⌊cores / parallel⌋), so that
+ * they do not oversubscribe the cores (each thread spins while it waits for the others' chunks).
+ */
+export function kernelThreadsFor(parallel: number, cores: number = availableParallelism()): number {
+  return Math.max(1, Math.floor(cores / Math.max(1, parallel)));
 }
 
 /** The features as float32 if every value is exactly a float32 (the JS kernel then computes the same on either), else null. */

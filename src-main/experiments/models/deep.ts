@@ -45,7 +45,7 @@ import {
   type DeepArchitecture,
   type DeepParams,
 } from './deep-types';
-import { gatherLabelledRows, linearModel, linearPredictor } from './feature-rows';
+import { gatherLabelledRows, linearModel, linearPredictor, qsaLinearModel } from './feature-rows';
 import type { ExperimentModelType, ModelContext, TrialFit, TrialInput, TrialModel, TrialPredictor } from './model-type';
 
 export {
@@ -165,7 +165,7 @@ function qsaHooks(input: TrialInput): { signal?: AbortSignal; onIteration?: (p: 
   };
 }
 
-function createQsaHead({ dataset, constraints, settings, spec }: ModelContext, hooks: DeepModelHooks): TrialModel {
+function createQsaHead({ dataset, constraints, settings, spec, kernel: kernelOptions }: ModelContext, hooks: DeepModelHooks): TrialModel {
   const params = deepParams(spec);
   const state = new DeepState(dataset, params, 'qsa-head');
   const train = hooks.train ?? trainClassifier;
@@ -200,32 +200,40 @@ function createQsaHead({ dataset, constraints, settings, spec }: ModelContext, h
       const allLatents = Float64Array.from(await extractLatents(state.model, state.images, { batchSize: 256, ...inferenceHooks(input, 'latents') }));
       const trialLatents = new Float64Array(rows.length * dim);
       rows.forEach((r, i) => trialLatents.set(allLatents.subarray(r * dim, (r + 1) * dim), i * dim));
-      const result = runQsa({
-        model: linearModel(trialLatents, dim, K),
-        objective,
-        constraints,
-        data: gatherLabelledRows(dataset, rows),
-        fracDataInSafety: qsa.fracSafety,
-        thetaInit: initialHeadTheta(dim, K, seed),
-        boundMethod: qsa.boundMethod,
-        settings: {
-          lambdaInit: constraints.map(() => headQsa.lambdaInit),
-          alphaTheta: headQsa.alphaTheta,
-          alphaLambda: headQsa.alphaLambda,
-          betaVelocity: qsa.betaVelocity,
-          betaRmsprop: qsa.betaRmsprop,
-          numIters: qsa.iterations,
-          batchSize: null,
-          nEpochs: null,
-          clipTheta: null,
-        },
-        ...qsaHooks(input),
-      });
-      if (result.outcome.kind !== 'passed') return { kind: 'nsf', reason: result.outcome.message };
+      // The head's QSA on the kernel `fairbound qsa` would pick on these latents (createQsaKernel: SIMD
+      // for large float32-exact matrices, which latents are), with the runner's share of the cores.
+      const head = qsaLinearModel(trialLatents, dim, K, kernelOptions);
+      let result;
+      try {
+        result = runQsa({
+          model: head.model,
+          objective,
+          constraints,
+          data: gatherLabelledRows(dataset, rows),
+          fracDataInSafety: qsa.fracSafety,
+          thetaInit: initialHeadTheta(dim, K, seed),
+          boundMethod: qsa.boundMethod,
+          settings: {
+            lambdaInit: constraints.map(() => headQsa.lambdaInit),
+            alphaTheta: headQsa.alphaTheta,
+            alphaLambda: headQsa.alphaLambda,
+            betaVelocity: qsa.betaVelocity,
+            betaRmsprop: qsa.betaRmsprop,
+            numIters: qsa.iterations,
+            batchSize: null,
+            nEpochs: null,
+            clipTheta: null,
+          },
+          ...qsaHooks(input),
+        });
+      } finally {
+        head.kernel.dispose();
+      }
+      if (result.outcome.kind !== 'passed') return { kind: 'nsf', reason: result.outcome.message, kernel: head.info };
       const theta = result.outcome.solution;
       const data = { features: allLatents, nFeatures: dim };
       const predictor = linearPredictor(data, K, linearModel(allLatents, dim, K), theta);
-      return { kind: 'solution', predictor: tablePredictor(predictor.predict(), predictor.nOutputs), theta };
+      return { kind: 'solution', predictor: tablePredictor(predictor.predict(), predictor.nOutputs), theta, kernel: head.info };
     },
     dispose(): void {
       state.model.dispose();

@@ -3,7 +3,8 @@
  * feature matrix and LabelledRows in trial order), and predictions of an engine model for any rows.
  */
 import type { LabelledRows } from '../../engine/data';
-import type { FeatureMatrix } from '../../engine/kernels/linear-kernel';
+import type { FeatureMatrix, LinearKernel } from '../../engine/kernels/linear-kernel';
+import { createQsaKernel, type QsaKernelInfo, type QsaKernelOptions } from '../../engine/kernels/select';
 import type { ClassifierModel } from '../../engine/models/model';
 import { BinaryLogisticModel } from '../../engine/models/logistic';
 import { SoftmaxLinearModel } from '../../engine/models/softmax';
@@ -48,6 +49,22 @@ export function gatherLabelledRows(dataset: ExperimentDataset, rows: Int32Array)
 /** The engine's linear model for these features: binary logistic (K = 2 classes) or softmax over K classes. */
 export function linearModel(features: FeatureMatrix, nFeatures: number, nClasses: number): ClassifierModel {
   return nClasses === 2 ? new BinaryLogisticModel(features, nFeatures) : new SoftmaxLinearModel(features, nFeatures, nClasses);
+}
+
+/**
+ * The engine's linear model for a trial's QSA on the kernel createQsaKernel picks for these features
+ * (SIMD for large float32-exact matrices, the same rule as `fairbound qsa` and the runs' head QSA). The
+ * caller disposes `kernel` once the QSA is done (the SIMD kernel's worker threads end with it).
+ */
+export function qsaLinearModel(
+  features: FeatureMatrix,
+  nFeatures: number,
+  nClasses: number,
+  options: QsaKernelOptions = {},
+): { model: ClassifierModel; kernel: LinearKernel; info: QsaKernelInfo } {
+  const { kernel, name, threads } = createQsaKernel(features, nFeatures, nClasses === 2 ? 1 : nClasses, options);
+  const model = nClasses === 2 ? new BinaryLogisticModel(kernel) : new SoftmaxLinearModel(kernel);
+  return { model, kernel, info: { name, threads } };
 }
 
 /**

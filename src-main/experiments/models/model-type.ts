@@ -7,6 +7,7 @@
  * truth, NSF → performance NaN and g = −∞.
  */
 import type { CompiledConstraint } from '../../../src-shared/constraint/ast';
+import type { QsaKernelInfo, QsaKernelOptions } from '../../engine/kernels/select';
 import type { ExperimentDataset, ExperimentSettings, ModelKind, ModelSpec } from '../types';
 
 export type { ModelKind };
@@ -29,6 +30,12 @@ export interface ModelContext {
   readonly constraints: readonly CompiledConstraint[];
   readonly settings: ExperimentSettings;
   readonly spec: ModelSpec;
+  /**
+   * How models on the engine's linear kernel create it (createQsaKernel): the runner passes each trial
+   * slot its share of the cores as `threads`, since several trials run at once; tests and benches may
+   * force `js`. Absent: the default rule on every core.
+   */
+  readonly kernel?: QsaKernelOptions;
 }
 
 export interface TrialInput {
@@ -69,8 +76,10 @@ export type TrialFit =
       readonly predictor: TrialPredictor;
       /** The parameters to store with the trial, where the model has a (small) parameter vector. */
       readonly theta: Float64Array | null;
+      /** The kernel the model's QSA ran on, where it ran one (reported with the trial). */
+      readonly kernel?: QsaKernelInfo;
     }
-  | { readonly kind: 'nsf'; readonly reason: string };
+  | { readonly kind: 'nsf'; readonly reason: string; readonly kernel?: QsaKernelInfo };
 
 export interface TrialModel {
   fit(input: TrialInput): TrialFit | Promise<TrialFit>;

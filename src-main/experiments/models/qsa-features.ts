@@ -10,7 +10,7 @@ import { Xoshiro128 } from '../../data/shuffle';
 import { fitLogisticRegression } from '../logistic-regression';
 import type { ExperimentDataset } from '../types';
 import type { ExperimentModelType, TrialFit } from './model-type';
-import { checkFeatures, gatherFeatures, gatherLabelledRows, linearModel, linearPredictor, requireFeatures, type FeatureData } from './feature-rows';
+import { checkFeatures, gatherFeatures, gatherLabelledRows, linearModel, linearPredictor, qsaLinearModel, requireFeatures, type FeatureData } from './feature-rows';
 
 /** θ₀: zeros, or each entry uniform in ±1/√d from the trial's seed (PyTorch's Linear init). */
 export function initialTheta(nParams: number, nFeatures: number, mode: 'zeros' | 'random', seed: number): Float64Array {
@@ -49,40 +49,46 @@ export const qsaFeaturesModel: ExperimentModelType = {
   check(dataset) {
     return checkFeatures(dataset, 'qsa-features');
   },
-  create({ dataset, constraints, settings }) {
+  create({ dataset, constraints, settings, kernel: kernelOptions }) {
     const data = requireFeatures(dataset, 'qsa-features');
     const whole = linearModel(data.features, data.nFeatures, dataset.nClasses);
     const objective = primaryObjective(dataset.nClasses === 2 ? 'binary_logistic_loss' : 'multiclass_logistic_loss', dataset.nClasses);
     const qsa = settings.qsa;
     return {
       fit({ rows, seed }): TrialFit {
-        const model = linearModel(gatherFeatures(data, rows), data.nFeatures, dataset.nClasses);
-        const result = runQsa({
-          model,
-          objective,
-          constraints,
-          data: gatherLabelledRows(dataset, rows),
-          fracDataInSafety: qsa.fracSafety,
-          thetaInit:
-            qsa.thetaInit === 'logistic'
-              ? logisticTheta(data, rows.subarray(0, candidateSafetySplit(rows.length, qsa.fracSafety).candidate.end), dataset, model.nParams)
-              : initialTheta(model.nParams, data.nFeatures, qsa.thetaInit, seed),
-          boundMethod: qsa.boundMethod,
-          settings: {
-            lambdaInit: constraints.map(() => qsa.lambdaInit),
-            alphaTheta: qsa.alphaTheta,
-            alphaLambda: qsa.alphaLambda,
-            betaVelocity: qsa.betaVelocity,
-            betaRmsprop: qsa.betaRmsprop,
-            numIters: qsa.iterations,
-            batchSize: null,
-            nEpochs: null,
-            clipTheta: null,
-          },
-        });
-        if (result.outcome.kind !== 'passed') return { kind: 'nsf', reason: result.outcome.message };
+        const { model, kernel, info } = qsaLinearModel(gatherFeatures(data, rows), data.nFeatures, dataset.nClasses, kernelOptions);
+        let result;
+        try {
+          result = runQsa({
+            model,
+            objective,
+            constraints,
+            data: gatherLabelledRows(dataset, rows),
+            fracDataInSafety: qsa.fracSafety,
+            thetaInit:
+              qsa.thetaInit === 'logistic'
+                ? logisticTheta(data, rows.subarray(0, candidateSafetySplit(rows.length, qsa.fracSafety).candidate.end), dataset, model.nParams)
+                : initialTheta(model.nParams, data.nFeatures, qsa.thetaInit, seed),
+            boundMethod: qsa.boundMethod,
+            settings: {
+              lambdaInit: constraints.map(() => qsa.lambdaInit),
+              alphaTheta: qsa.alphaTheta,
+              alphaLambda: qsa.alphaLambda,
+              betaVelocity: qsa.betaVelocity,
+              betaRmsprop: qsa.betaRmsprop,
+              numIters: qsa.iterations,
+              batchSize: null,
+              nEpochs: null,
+              clipTheta: null,
+            },
+          });
+        } finally {
+          // The SIMD kernel's worker threads end with the QSA (the predictions use the JS kernel).
+          kernel.dispose();
+        }
+        if (result.outcome.kind !== 'passed') return { kind: 'nsf', reason: result.outcome.message, kernel: info };
         const theta = result.outcome.solution;
-        return { kind: 'solution', predictor: linearPredictor(data, dataset.nClasses, whole, theta), theta };
+        return { kind: 'solution', predictor: linearPredictor(data, dataset.nClasses, whole, theta), theta, kernel: info };
       },
     };
   },
