@@ -121,7 +121,7 @@ async function main(): Promise<void> {
   console.log('per fraction (mean over trials):');
   for (const p of perFraction) console.log(`  φ=${p.fraction}: ${p.seconds.toFixed(2)} s per trial, ${p.passed}/${nTrials} passed, ${p.kernel}`);
   const perTrial = serialSeconds / tasks.length;
-  console.log(`engine-only, one thread: ${serialSeconds.toFixed(1)} s for ${tasks.length} trials = ${minutes(perTrial)} per trial (${perTrial.toFixed(2)} s)`);
+  console.log(`engine-only, one trial at a time on this thread: ${serialSeconds.toFixed(1)} s for ${tasks.length} trials = ${minutes(perTrial)} per trial (${perTrial.toFixed(2)} s)`);
   console.log(`  a full sweep (all ${fractions.length} fractions of one trial): ${minutes(perFraction.reduce((s, p) => s + p.seconds, 0))}`);
 
   // 2. The same trials in worker threads: wall time per trial as an experiment runs them.
@@ -147,7 +147,7 @@ async function main(): Promise<void> {
     const kernels = [...new Set(parallel.map(kernelName))].join(', ');
     console.log(
       `${workers} worker threads (kernels: ${kernels}): ${parallelSeconds.toFixed(1)} s wall = ${minutes(parallelSeconds / tasks.length)} per trial ` +
-        `(${(serialSeconds / parallelSeconds).toFixed(2)}× the single thread), results identical: ${same}`,
+        `(${(serialSeconds / parallelSeconds).toFixed(2)}× one at a time), results identical: ${same}`,
     );
   }
   console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
