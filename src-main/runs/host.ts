@@ -457,6 +457,14 @@ export class TrainingHost {
     if (worker && this.active === job) this.send(worker, { type: 'cancel', runId: job.runId, reason });
     // The window stops between batches and answers gpu-failed (cancelled); the worker then ends the run.
     this.abortGpuJob(job.runId, reason);
+    this.killAfterGrace(job);
+  }
+
+  /**
+   * A cancelled job still running after the grace period is stopped by killing its worker (onExit then
+   * ends it as cancelled, seeing killedForCancel). Runs and trials alike.
+   */
+  private killAfterGrace(job: Job | TrialJob): void {
     job.killTimer = setTimeout(() => {
       if (job.settled || this.active !== job || !this.worker) return;
       job.killedForCancel = true;
@@ -486,12 +494,7 @@ export class TrainingHost {
     } catch {
       // The message above and the kill after the grace period still stop it.
     }
-    job.killTimer = setTimeout(() => {
-      if (job.settled || this.active !== job || !this.worker) return;
-      job.killedForCancel = true;
-      this.worker.child.kill();
-    }, this.options.cancelGraceMs ?? 15000);
-    job.killTimer.unref();
+    this.killAfterGrace(job);
   }
 
   private endTrial(job: TrialJob, outcome: Error | TrialResult): void {
