@@ -7,24 +7,19 @@
 // its SwiftShader adapter; trainOnGpuWindow (what a run would call) trains the given model on the given rows
 // and writes the weights back, like trainClassifier; cancel stops between batches;
 // a malformed message gets an error reply, not silence. Fails on any page or console error.
-import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, sep } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildModel, type ArchitectureSpec } from '../../src-main/deep/architectures';
 import { trainOnGpuWindow } from '../../src-main/deep/backend-gpu-train';
-import { GpuTrainerClient, GpuTrainerError, gpuWindowLoaders, type GpuTrainerTransport, type TrainJob } from '../../src-main/deep/backend-gpu-window';
+import { GpuTrainerError, gpuWindowLoaders, type GpuTrainerClient, type GpuTrainerTransport, type TrainJob } from '../../src-main/deep/backend-gpu-window';
 import { BackendUnavailableError, selectBackend, type BackendLoaders } from '../../src-main/deep/backends';
 import { CancelledError } from '../../src-main/deep/cancel';
 import { bandImages } from '../../src-main/deep/synthetic';
 import { trainClassifier } from '../../src-main/deep/train';
 import { getWeightsByValue, setWeights, type WeightsByValue } from '../../src-main/deep/weights';
-import { GPU_TRAINER_CONNECT, type GpuProbe } from '../../src-shared/contract/gpu-trainer';
-import { CHROMIUM_PATH, chromiumAvailable } from '../support/chromium';
-import { RENDERER } from './app-harness';
+import type { GpuProbe } from '../../src-shared/contract/gpu-trainer';
+import { chromiumAvailable } from '../support/chromium';
+import { openTrainerPage, type TrainerPage } from '../support/gpu-trainer-page';
 
 /** A CNN small enough for SwiftShader: conv → ReLU → pool → batch norm → dense head (every layer kind the tutorials use). */
 const TINY_CNN: ArchitectureSpec = {
@@ -51,56 +46,6 @@ function job(options: Partial<TrainJob['options']> = {}, allowSoftware = true, b
     images: data.images,
     labels: data.labels,
     options: { epochs: 2, batchSize: 16, learningRate: 0.01, seed: 3, ...options },
-  };
-}
-
-const TYPES: Readonly<Record<string, string>> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css' };
-
-/** The built renderer folder on 127.0.0.1 (a secure context, as WebGPU requires; file:// pages cannot be served the module scripts). */
-function serveRenderer(): Promise<Server> {
-  const server = createServer((request, response) => {
-    const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
-    const file = normalize(join(RENDERER, path));
-    if (!file.startsWith(RENDERER + sep) || !existsSync(file)) {
-      response.writeHead(404).end();
-      return;
-    }
-    response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
-/**
- * A transport into the page: the test keeps one end of a MessageChannel inside the page and hands the
- * other to the trainer exactly as the Electron preload does (window.postMessage with the port).
- * Playwright carries typed arrays both ways.
- */
-async function connect(page: Page): Promise<GpuTrainerTransport> {
-  const listeners = new Set<(message: unknown) => void>();
-  await page.exposeFunction('__fromTrainer', (message: unknown) => {
-    for (const listener of listeners) listener(message);
-  });
-  await page.evaluate((connectMessage) => {
-    // Page-side code, typed structurally: this project's test typings are Node's, not the DOM's.
-    interface Port {
-      onmessage: ((event: { data: unknown }) => void) | null;
-      postMessage(message: unknown): void;
-    }
-    const scope = globalThis as unknown as { __toTrainer: Port; __fromTrainer(m: unknown): void; postMessage(m: unknown, origin: string, transfer: Port[]): void };
-    const channel = new MessageChannel() as unknown as { port1: Port; port2: Port };
-    channel.port1.onmessage = (event) => scope.__fromTrainer(event.data);
-    scope.__toTrainer = channel.port1;
-    scope.postMessage(connectMessage, '*', [channel.port2]);
-  }, GPU_TRAINER_CONNECT);
-  return {
-    post: (message) => {
-      void page.evaluate((m) => (globalThis as unknown as { __toTrainer: { postMessage(m: unknown): void } }).__toTrainer.postMessage(m), message as never);
-    },
-    onMessage: (listener) => {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    close: () => listeners.clear(),
   };
 }
 
@@ -133,40 +78,20 @@ function expectSameTraining(trained: WeightsByValue, reference: WeightsByValue, 
 }
 
 describe.skipIf(!chromiumAvailable)('GPU trainer page in chromium (software WebGL)', () => {
-  let server: Server;
-  let browser: Browser;
-  let page: Page;
+  let page: TrainerPage;
   let client: GpuTrainerClient;
   let transport: GpuTrainerTransport;
   let probe: GpuProbe;
-  const problems: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(join(RENDERER, 'gpu-trainer.html'))) throw new Error(`${RENDERER}/gpu-trainer.html is missing: run npm run build:app`);
-    server = await serveRenderer();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      headless: true,
-      // Software WebGL 2 through ANGLE on SwiftShader (Chromium 139+ wants --enable-unsafe-swiftshader for
-      // it); WebGPU is enabled so the probe sees whatever adapter this build offers (none, or SwiftShader).
-      args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--enable-unsafe-webgpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    page = await browser.newPage();
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
-    });
-    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/gpu-trainer.html`);
-    transport = await connect(page);
-    client = new GpuTrainerClient(transport);
-    const ready = await client.ready;
-    expect(ready).toEqual({ type: 'ready', protocol: 1, tfjs: tf.version.tfjs });
+    // WebGPU enabled so the probe sees whatever adapter this build offers (none, or SwiftShader).
+    page = await openTrainerPage({ webgpu: true });
+    ({ client, transport } = page);
+    expect(page.ready).toEqual({ type: 'ready', protocol: 1, tfjs: tf.version.tfjs });
     probe = await client.probe();
   });
   afterAll(async () => {
-    client?.close();
-    await browser?.close();
-    await new Promise((resolve) => server?.close(resolve));
+    await page?.close();
   });
 
   it('classifies SwiftShader WebGL as software, so the chain skips the GPU window and ends on the next link', async () => {
@@ -192,7 +117,7 @@ describe.skipIf(!chromiumAvailable)('GPU trainer page in chromium (software WebG
     expect(report.attempts.map((a) => a.candidate)).toEqual(['tensorflow-gpu', 'tensorflow-cpu', 'webgpu', 'webgl', 'wasm']);
     expect(report.attempts[3]).toEqual({ candidate: 'webgl', ok: false, reason: 'webgl skipped: software renderer SwiftShader' });
     expect(report.attempts[2].reason).toMatch(/^webgpu (unavailable|skipped): /);
-    expect(problems).toEqual([]);
+    expect(page.problems).toEqual([]);
   });
 
   it('refuses to train on the software adapter unless forced', async () => {
@@ -223,7 +148,7 @@ describe.skipIf(!chromiumAvailable)('GPU trainer page in chromium (software WebG
 
     expectSameTraining(trained.weights, reference, initial);
     for (let b = 0; b < cpuLosses.length; b++) expect(Math.abs(progress[b] - cpuLosses[b])).toBeLessThan(1e-4 * Math.max(1, cpuLosses[b]));
-    expect(problems).toEqual([]);
+    expect(page.problems).toEqual([]);
   });
 
   it('trainOnGpuWindow is a drop-in for trainClassifier: this model\'s weights, the given rows, weights written back', async () => {
@@ -250,7 +175,7 @@ describe.skipIf(!chromiumAvailable)('GPU trainer page in chromium (software WebG
     expectSameTraining(getWeightsByValue(viaWindow), getWeightsByValue(local), initial);
     viaWindow.dispose();
     local.dispose();
-    expect(problems).toEqual([]);
+    expect(page.problems).toEqual([]);
   });
 
   it('cancels between batches and keeps answering', async () => {
@@ -276,7 +201,7 @@ describe.skipIf(!chromiumAvailable)('GPU trainer page in chromium (software WebG
     // The page is free again: a new job is not refused as busy.
     const trained = await client.train(job({ epochs: 1 }));
     expect(trained.result.batches).toBe(3);
-    expect(problems).toEqual([]);
+    expect(page.problems).toEqual([]);
   });
 
   it('answers a malformed message with an error reply', async () => {
@@ -294,6 +219,6 @@ describe.skipIf(!chromiumAvailable)('GPU trainer page in chromium (software WebG
     }
     // An id-less error fails whatever is pending; nothing was. The connection still serves requests.
     expect((await client.probe()).webgl.software).toBe(true);
-    expect(problems).toEqual([]);
+    expect(page.problems).toEqual([]);
   });
 });

@@ -19,18 +19,9 @@ import { openWorkspace } from '../../src-main/store/database';
 import { getRun, getRunConstraints, getRunWeights, type RunWeights } from '../../src-main/store/runs';
 import { chromiumAvailable } from '../support/chromium';
 import { openTrainerPage, type TrainerPage } from '../support/gpu-trainer-page';
+import { gpuWindowHeadRequest } from '../support/tiny-run';
 
-const REQUEST: RunRequest = {
-  dataset: 'bands',
-  constraints: [{ source: 'min((ACC | [A])/(ACC | [B]),(ACC | [B])/(ACC | [A])) >= 0.8', delta: 0.05 }],
-  pipeline: 'head',
-  architecture: 'tutorial-g-cnn',
-  epochs: 2,
-  batchSize: 20,
-  iterations: 100,
-  shuffleSeed: 3,
-  backend: 'auto',
-};
+const REQUEST: RunRequest = gpuWindowHeadRequest(3);
 
 /** Per tensor: max |a − b| over how far training moved it from `initial` (the reference's move). */
 function relativeDifferences(a: RunWeights, b: RunWeights, initial: RunWeights): { name: string; ratio: number; moved: number }[] {

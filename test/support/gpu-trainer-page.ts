@@ -1,8 +1,8 @@
 /**
  * The desktop app's GPU trainer page (out/renderer/gpu-trainer.html, from `npm run build:app`) in Debian's
  * chromium with software WebGL (ANGLE on SwiftShader), connected the way the Electron preload connects it
- * (window.postMessage with a MessagePort), behind the client main uses (GpuTrainerClient). The same set-up
- * as test/e2e/gpu-trainer.test.ts, for tests that train runs through the real page.
+ * (window.postMessage with a MessagePort), behind the client main uses (GpuTrainerClient): for
+ * test/e2e/gpu-trainer.test.ts (the page itself) and tests that train runs through the real page.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -11,14 +11,14 @@ import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { GpuTrainerClient, type GpuTrainerTransport } from '../../src-main/deep/backend-gpu-window';
-import { GPU_TRAINER_CONNECT } from '../../src-shared/contract/gpu-trainer';
+import { GPU_TRAINER_CONNECT, type GpuTrainerReply } from '../../src-shared/contract/gpu-trainer';
 import { CHROMIUM_PATH } from './chromium';
 
 export const RENDERER = fileURLToPath(new URL('../../out/renderer', import.meta.url));
 
 const TYPES: Readonly<Record<string, string>> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css' };
 
-/** The built renderer folder on 127.0.0.1 (a secure context, as WebGPU requires). */
+/** The built renderer folder on 127.0.0.1 (a secure context, as WebGPU requires; file:// pages cannot be served the module scripts). */
 function serveRenderer(): Promise<Server> {
   const server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
@@ -32,7 +32,11 @@ function serveRenderer(): Promise<Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-/** One end of a MessageChannel stays in the page; the other goes to the trainer as the preload hands it over. */
+/**
+ * A transport into the page: one end of a MessageChannel stays in the page, the other goes to the trainer
+ * exactly as the Electron preload hands it over (window.postMessage with the port). Playwright carries
+ * typed arrays both ways.
+ */
 async function connect(page: Page): Promise<GpuTrainerTransport> {
   const listeners = new Set<(message: unknown) => void>();
   await page.exposeFunction('__fromTrainer', (message: unknown) => {
@@ -64,14 +68,26 @@ async function connect(page: Page): Promise<GpuTrainerTransport> {
 
 export interface TrainerPage {
   readonly client: GpuTrainerClient;
+  /** What the client talks through: a test may post raw messages and listen to raw replies. */
+  readonly transport: GpuTrainerTransport;
+  /** The page's `ready` message. */
+  readonly ready: Extract<GpuTrainerReply, { type: 'ready' }>;
   readonly tfjs: string;
   /** Page errors and console errors seen so far (a test expects none). */
   readonly problems: readonly string[];
   close(): Promise<void>;
 }
 
+export interface TrainerPageOptions {
+  /**
+   * Enable WebGPU (--enable-unsafe-webgpu), so the probe sees whatever adapter this chromium offers (none,
+   * or SwiftShader's fallback adapter). Off by default: runs through the page train on webgl.
+   */
+  readonly webgpu?: boolean;
+}
+
 /** Opens the page in chromium and waits for its `ready`. */
-export async function openTrainerPage(): Promise<TrainerPage> {
+export async function openTrainerPage(options: TrainerPageOptions = {}): Promise<TrainerPage> {
   if (!existsSync(join(RENDERER, 'gpu-trainer.html'))) throw new Error(`${RENDERER}/gpu-trainer.html is missing: run npm run build:app`);
   const problems: string[] = [];
   const server = await serveRenderer();
@@ -80,7 +96,18 @@ export async function openTrainerPage(): Promise<TrainerPage> {
     browser = await chromium.launch({
       executablePath: CHROMIUM_PATH,
       headless: true,
-      args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      // Software WebGL 2 through ANGLE on SwiftShader (Chromium 139+ wants --enable-unsafe-swiftshader for it).
+      args: [
+        '--no-sandbox',
+        '--use-angle=swiftshader',
+        '--enable-unsafe-swiftshader',
+        ...(options.webgpu ? ['--enable-unsafe-webgpu'] : []),
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     const page = await browser.newPage();
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
@@ -88,11 +115,14 @@ export async function openTrainerPage(): Promise<TrainerPage> {
       if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
     });
     await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/gpu-trainer.html`);
-    const client = new GpuTrainerClient(await connect(page));
+    const transport = await connect(page);
+    const client = new GpuTrainerClient(transport);
     const ready = await client.ready;
     const opened = browser;
     return {
       client,
+      transport,
+      ready,
       tfjs: ready.tfjs,
       problems,
       close: async () => {

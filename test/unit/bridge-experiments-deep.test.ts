@@ -12,51 +12,44 @@ import * as tf from '@tensorflow/tfjs';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import type { EventMessage } from '../../src-shared/contract';
-import { insertSyntheticImageDataset } from '../../src-main/runs/synthetic';
-import { createServices, type Services } from '../../src-main/services';
+import type { Services } from '../../src-main/services';
 import { openWorkspace } from '../../src-main/store/database';
 import { listTrials } from '../../src-main/store/experiments';
 import { useTempDir } from '../support/images';
+import { bandsWorkspace, progressMessages, terminal, until, value, withServices } from '../support/services';
 
 const tempDir = useTempDir('fairbound-bridge-exp-deep-');
 const CONSTRAINT = 'ACC >= 0.4';
 
-async function until<T>(find: () => T | undefined, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const found = find();
-    if (found !== undefined) return found;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-async function value(services: Services, route: string, input: unknown): Promise<unknown> {
-  const reply = await services.invoke(route, input);
-  if (!reply.ok) throw new Error(`${route}: ${reply.error.message}`);
-  return reply.value;
-}
-
-function collect(services: Services): EventMessage[] {
-  const seen: EventMessage[] = [];
-  services.subscribe((m) => seen.push(m));
-  return seen;
-}
-
-const terminal = (seen: EventMessage[], jobId: string) => () =>
-  seen.find((m) => m.event !== 'job.progress' && m.event !== 'run.event' && (m.payload as { jobId: string }).jobId === jobId);
-
-const progressMessages = (seen: EventMessage[], jobId: string): string[] =>
-  seen
-    .filter((m) => m.event === 'job.progress' && (m.payload as { jobId: string }).jobId === jobId)
-    .map((m) => (m.payload as { message?: string }).message ?? '');
-
 function imageWorkspace(n = 120): { dbPath: string; datasetId: number } {
-  const dbPath = join(tempDir(), 'w.db');
-  const db = openWorkspace(dbPath);
-  const info = insertSyntheticImageDataset(db, { name: 'bands', n, size: 16, numClasses: 2, seed: 3 });
-  db.close();
-  return { dbPath, datasetId: info.id };
+  return bandsWorkspace(tempDir(), { n, seed: 3 });
+}
+
+/** experiments.start with the settings every test here shares (one fraction and trial, wasm, one worker). */
+async function startExperiment(services: Services, input: Record<string, unknown>): Promise<{ jobId: string; experimentId: number }> {
+  return (await value(services, 'experiments.start', {
+    constraints: [{ source: CONSTRAINT, delta: 0.1 }],
+    fractions: [1],
+    nTrials: 1,
+    backend: 'wasm',
+    workers: 1,
+    ...input,
+  })) as { jobId: string; experimentId: number };
+}
+
+/**
+ * Once the experiment's progress shows `marker`, cancels it and expects job.cancelled from the same
+ * worker process (the trial stopped because the worker saw the cancel, not because it was killed).
+ * Returns that worker's pid.
+ */
+async function cancelOnceProgressShows(services: Services, seen: EventMessage[], started: { jobId: string; experimentId: number }, marker: string): Promise<number | null> {
+  await until(() => progressMessages(seen, started.jobId).find((m) => m.includes(marker)), 60_000);
+  const pidDuring = services.context.training().workerPid;
+  expect(await value(services, 'experiments.cancel', { experimentId: started.experimentId })).toEqual({ cancelled: true });
+  const end = await until(terminal(seen, started.jobId), 30_000);
+  expect(end.event).toBe('job.cancelled');
+  expect(services.context.training().workerPid).toBe(pidDuring);
+  return pidDuring;
 }
 
 /** This process's TensorFlow.js engine has done nothing: no backend was chosen and no tensor made. */
@@ -67,8 +60,9 @@ function tfIdleHere(): { backend: string | null; tensors: number } {
 describe('deep models in the app’s experiments', () => {
   it('keeps TensorFlow.js out of the experiment service’s module graph', async () => {
     // The experiment service and the runner reach the deep models only through deep-types.ts and the
-    // worker protocol. (Other services, and the runs' host through prepareRun's architecture table, do
-    // import tfjs modules; the run-time check below shows that nothing of tfjs runs here.)
+    // worker protocol. (The audit of a TF.js model still loads tfjs modules on demand; the Electron main
+    // bundle's static graph is checked in main-bundle-tfjs.test.ts; the run-time check below shows that
+    // nothing of tfjs runs here.)
     const root = fileURLToPath(new URL('../../', import.meta.url));
     const result = await build({
       entryPoints: [join(root, 'src-main/services/experiments.ts'), join(root, 'src-main/experiments/runner.ts')],
@@ -90,20 +84,16 @@ describe('deep models in the app’s experiments', () => {
 
   it('lists qsa-head, qsa-full and cnn, and runs qsa-head + cnn trials in the worker process', async () => {
     const { dbPath, datasetId } = imageWorkspace();
-    const services = createServices({ dbPath, runtime: 'browser', log: () => undefined });
-    const seen = collect(services);
-    try {
+    await withServices({ dbPath }, async (services, seen) => {
       const models = (await value(services, 'experiments.models', {})) as { type: string; kind: string; execution: string }[];
       for (const type of ['qsa-head', 'qsa-full', 'cnn']) expect(models.find((m) => m.type === type)).toMatchObject({ execution: 'process' });
 
       const bad = await services.invoke('experiments.start', { datasetId, constraints: [{ source: CONSTRAINT, delta: 0.1 }], fractions: [1], nTrials: 1, models: ['qsa-head'], epochsPerFraction: [{ fraction: 1, batchSize: 0, epochs: 1 }] });
       expect(bad).toMatchObject({ ok: false, error: { code: 'bad_request' } });
 
-      const { jobId, experimentId } = (await value(services, 'experiments.start', {
+      const { jobId, experimentId } = await startExperiment(services, {
         datasetId,
-        constraints: [{ source: CONSTRAINT, delta: 0.1 }],
         fractions: [0.5, 1],
-        nTrials: 1,
         models: ['qsa-head', 'cnn', 'uniform-random'],
         iterations: 20,
         seed: 2,
@@ -112,9 +102,7 @@ describe('deep models in the app’s experiments', () => {
           { fraction: 0.5, batchSize: 30, epochs: 1 },
           { fraction: 1, batchSize: 30, epochs: 2 },
         ],
-        backend: 'wasm',
-        workers: 1,
-      })) as { jobId: string; experimentId: number };
+      });
       const end = await until(terminal(seen, jobId), 120_000);
       expect(end.event, JSON.stringify(end.payload)).toBe('job.done');
 
@@ -144,109 +132,67 @@ describe('deep models in the app’s experiments', () => {
       expect(pid).not.toBeNull();
       expect(pid).not.toBe(process.pid);
       expect(tfIdleHere()).toEqual({ backend: null, tensors: 0 });
-    } finally {
-      await services.close();
-    }
+    });
   }, 150_000);
 
   it('cancels a deep trial between batches: job.cancelled, no trial stored, the worker keeps serving', async () => {
     const { dbPath, datasetId } = imageWorkspace();
     // A long grace period: the trial must stop because the worker saw the cancel, not because it was killed.
-    const services = createServices({ dbPath, runtime: 'browser', log: () => undefined, training: { cancelGraceMs: 120_000 } });
-    const seen = collect(services);
-    try {
-      const { jobId, experimentId } = (await value(services, 'experiments.start', {
+    await withServices({ dbPath, training: { cancelGraceMs: 120_000 } }, async (services, seen) => {
+      const started = await startExperiment(services, {
         datasetId,
-        constraints: [{ source: CONSTRAINT, delta: 0.1 }],
-        fractions: [1],
         nTrials: 3,
         models: ['cnn'],
         architecture: 'tutorial-g-cnn',
         epochsPerFraction: [{ fraction: 1, batchSize: 10, epochs: 500 }],
-        backend: 'wasm',
-        workers: 1,
-      })) as { jobId: string; experimentId: number };
-      await until(() => progressMessages(seen, jobId).find((m) => m.includes('training epoch')), 60_000);
-      const pidDuring = services.context.training().workerPid;
-      expect(await value(services, 'experiments.cancel', { experimentId })).toEqual({ cancelled: true });
-      const end = await until(terminal(seen, jobId), 30_000);
-      expect(end.event).toBe('job.cancelled');
+      });
+      const pidDuring = await cancelOnceProgressShows(services, seen, started, 'training epoch');
       const listed = (await value(services, 'experiments.list', {})) as { id: number; status: string; trialsStored: number }[];
-      expect(listed.find((e) => e.id === experimentId)).toMatchObject({ status: 'cancelled', trialsStored: 0 });
-      expect(services.context.training().workerPid).toBe(pidDuring);
+      expect(listed.find((e) => e.id === started.experimentId)).toMatchObject({ status: 'cancelled', trialsStored: 0 });
 
       // The same worker runs the next experiment.
-      const next = (await value(services, 'experiments.start', {
+      const next = await startExperiment(services, {
         datasetId,
-        constraints: [{ source: CONSTRAINT, delta: 0.1 }],
-        fractions: [1],
-        nTrials: 1,
         models: ['cnn'],
         architecture: 'tutorial-g-cnn',
         epochsPerFraction: [{ fraction: 1, batchSize: 30, epochs: 1 }],
-        backend: 'wasm',
-        workers: 1,
-      })) as { jobId: string };
+      });
       const nextEnd = await until(terminal(seen, next.jobId), 60_000);
       expect(nextEnd.event).toBe('job.done');
       expect(services.context.training().workerPid).toBe(pidDuring);
-    } finally {
-      await services.close();
-    }
+    });
   }, 150_000);
 
   it('cancels qsa-full inside the engine’s synchronous candidate-selection loop, without killing the worker', async () => {
     const { dbPath, datasetId } = imageWorkspace();
-    const services = createServices({ dbPath, runtime: 'browser', log: () => undefined, training: { cancelGraceMs: 120_000 } });
-    const seen = collect(services);
-    try {
-      const { jobId, experimentId } = (await value(services, 'experiments.start', {
+    await withServices({ dbPath, training: { cancelGraceMs: 120_000 } }, async (services, seen) => {
+      const started = await startExperiment(services, {
         datasetId,
-        constraints: [{ source: CONSTRAINT, delta: 0.1 }],
-        fractions: [1],
-        nTrials: 1,
         models: ['qsa-full'],
         architecture: 'tutorial-g-cnn',
         // Mini-batches of 10 for 2000 epochs: far more iterations than this test waits for.
         epochsPerFraction: [{ fraction: 1, batchSize: 10, epochs: 2000 }],
-        backend: 'wasm',
-        workers: 1,
-      })) as { jobId: string; experimentId: number };
-      await until(() => progressMessages(seen, jobId).find((m) => m.includes('candidate selection')), 60_000);
-      const pidDuring = services.context.training().workerPid;
-      expect(await value(services, 'experiments.cancel', { experimentId })).toEqual({ cancelled: true });
-      const end = await until(terminal(seen, jobId), 30_000);
-      expect(end.event).toBe('job.cancelled');
-      expect(services.context.training().workerPid).toBe(pidDuring);
-    } finally {
-      await services.close();
-    }
+      });
+      await cancelOnceProgressShows(services, seen, started, 'candidate selection');
+    });
   }, 120_000);
 
   it('reports a failure in the worker as the experiment’s error', async () => {
     const { dbPath, datasetId } = imageWorkspace(60);
-    const services = createServices({ dbPath, runtime: 'browser', log: () => undefined });
-    const seen = collect(services);
-    try {
-      const { jobId, experimentId } = (await value(services, 'experiments.start', {
+    await withServices({ dbPath }, async (services, seen) => {
+      const { jobId, experimentId } = await startExperiment(services, {
         datasetId,
-        constraints: [{ source: CONSTRAINT, delta: 0.1 }],
-        fractions: [1],
-        nTrials: 1,
         models: ['cnn'],
         // A backend that cannot load here (no libtensorflow): the worker's error comes back as data.
         backend: 'tensorflow',
-        workers: 1,
-      })) as { jobId: string; experimentId: number };
+      });
       const end = await until(terminal(seen, jobId), 60_000);
       expect(end.event).toBe('job.failed');
       const listed = (await value(services, 'experiments.list', {})) as { id: number; status: string; error: string | null }[];
       const e = listed.find((x) => x.id === experimentId)!;
       expect(e.status).toBe('failed');
       expect(e.error).toMatch(/tensorflow/i);
-    } finally {
-      await services.close();
-    }
+    });
   }, 90_000);
 });
 
@@ -256,27 +202,18 @@ const BUILT_TRAIN_WORKER = fileURLToPath(new URL('../../out/main/train-worker.mj
 describe.skipIf(!existsSync(BUILT_TRAIN_WORKER))("the Electron main bundle's training worker", () => {
   it('runs deep experiment trials when given as the training entry', async () => {
     const { dbPath, datasetId } = imageWorkspace(60);
-    const services = createServices({ dbPath, runtime: 'electron', log: () => undefined, training: { entry: { modulePath: BUILT_TRAIN_WORKER } } });
-    const seen = collect(services);
-    try {
-      const { jobId, experimentId } = (await value(services, 'experiments.start', {
+    await withServices({ dbPath, runtime: 'electron', training: { entry: { modulePath: BUILT_TRAIN_WORKER } } }, async (services, seen) => {
+      const { jobId, experimentId } = await startExperiment(services, {
         datasetId,
-        constraints: [{ source: CONSTRAINT, delta: 0.1 }],
-        fractions: [1],
-        nTrials: 1,
         models: ['qsa-head', 'cnn'],
         iterations: 10,
         architecture: 'tutorial-g-cnn',
         epochsPerFraction: [{ fraction: 1, batchSize: 30, epochs: 1 }],
-        backend: 'wasm',
-        workers: 1,
-      })) as { jobId: string; experimentId: number };
+      });
       const end = await until(terminal(seen, jobId), 60_000);
       expect(end.event, JSON.stringify(end.payload)).toBe('job.done');
       const detail = (await value(services, 'experiments.get', { experimentId })) as { experiment: { trialsStored: number } };
       expect(detail.experiment.trialsStored).toBe(2);
-    } finally {
-      await services.close();
-    }
+    });
   }, 70_000);
 });

@@ -12,55 +12,33 @@ import { describe, expect, it } from 'vitest';
 import type { EventMessage } from '../../src-shared/contract';
 import { events as eventCatalog } from '../../src-shared/contract';
 import { twoGroupData, twoGroupSeldonianFiles } from '../../src-main/experiments/synthetic';
-import { insertSyntheticImageDataset } from '../../src-main/runs/synthetic';
-import { createServices, type Services } from '../../src-main/services';
-import { openWorkspace } from '../../src-main/store/database';
+import type { Services } from '../../src-main/services';
 import { useTempDir } from '../support/images';
+import { bandsWorkspace, terminal, until, value, withServices } from '../support/services';
 
 const tempDir = useTempDir('fairbound-bridge-runs-');
 const CONSTRAINT = 'min((ACC | [A])/(ACC | [B]),(ACC | [B])/(ACC | [A])) >= 0.8';
 
-async function until<T>(find: () => T | undefined, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const found = find();
-    if (found !== undefined) return found;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 25));
-  }
+/** Imports a two-group Seldonian dataset of `nRows` rows through datasets.import; returns its id. */
+async function importTwoGroups(services: Services, seen: EventMessage[], dir: string, nRows: number): Promise<number> {
+  const files = twoGroupSeldonianFiles(twoGroupData({ nRows, seed: 3 }));
+  writeFileSync(join(dir, 'data.csv'), files.csv);
+  writeFileSync(join(dir, 'meta.json'), files.metadata);
+  const imported = await value(services, 'datasets.import', { format: 'seldonian', name: 'two', csv: join(dir, 'data.csv'), metadata: join(dir, 'meta.json') });
+  const importEnd = await until(terminal(seen, (imported as { jobId: string }).jobId), 20_000);
+  return (importEnd.payload as { result: { datasetId: number } }).result.datasetId;
 }
-
-/** The reply's value; the reply's error message as a thrown error. */
-async function value(services: Services, route: string, input: unknown): Promise<unknown> {
-  const reply = await services.invoke(route, input);
-  if (!reply.ok) throw new Error(`${route}: ${reply.error.message}`);
-  return reply.value;
-}
-
-function collect(services: Services): EventMessage[] {
-  const seen: EventMessage[] = [];
-  services.subscribe((m) => seen.push(m));
-  return seen;
-}
-
-const terminal = (seen: EventMessage[], jobId: string) => () =>
-  seen.find((m) => m.event !== 'job.progress' && m.event !== 'run.event' && (m.payload as { jobId: string }).jobId === jobId);
 
 describe('runs through the services', () => {
   it('starts a head run, streams its events with ids, and stores a verdict the reads return', async () => {
-    const dbPath = join(tempDir(), 'w.db');
-    const db = openWorkspace(dbPath);
-    const info = insertSyntheticImageDataset(db, { name: 'bands', n: 160, size: 16, numClasses: 2, seed: 4 });
-    db.close();
-    const services = createServices({ dbPath, runtime: 'browser', log: () => undefined });
-    const seen = collect(services);
-    try {
-      const bad = await services.invoke('runs.start', { dataset: info.id, constraints: [{ source: 'ACC | [Z] >= 0.5', delta: 0.05 }], pipeline: 'head', architecture: 'tutorial-j-cnn' });
+    const { dbPath, datasetId } = bandsWorkspace(tempDir(), { n: 160, seed: 4 });
+    await withServices({ dbPath }, async (services, seen) => {
+      const bad = await services.invoke('runs.start', { dataset: datasetId, constraints: [{ source: 'ACC | [Z] >= 0.5', delta: 0.05 }], pipeline: 'head', architecture: 'tutorial-j-cnn' });
       expect(bad.ok).toBe(false);
       expect((await value(services, 'runs.list', {}))).toEqual([]);
 
       const reply = await services.invoke('runs.start', {
-        dataset: info.id,
+        dataset: datasetId,
         constraints: [{ source: CONSTRAINT, delta: 0.05 }],
         pipeline: 'head',
         architecture: 'tutorial-j-cnn',
@@ -89,28 +67,19 @@ describe('runs through the services', () => {
       const report = (await value(services, 'backends.report', {})) as { latest: { runId: number } };
       expect(report.latest.runId).toBe(runId);
       expect((await value(services, 'runs.cancel', { runId }))).toEqual({ cancelled: false });
-    } finally {
-      await services.close();
-    }
+    });
   }, 90_000);
 
   it('cancels a run: job.cancelled, and the run is recorded as cancelled', async () => {
-    const dbPath = join(tempDir(), 'w.db');
-    const db = openWorkspace(dbPath);
-    const info = insertSyntheticImageDataset(db, { name: 'bands', n: 160, size: 16, numClasses: 2, seed: 4 });
-    db.close();
-    const services = createServices({ dbPath, runtime: 'browser', log: () => undefined });
-    const seen = collect(services);
-    try {
-      const { jobId, runId } = (await value(services, 'runs.start', { dataset: info.id, constraints: [{ source: CONSTRAINT, delta: 0.05 }], pipeline: 'head', architecture: 'tutorial-j-cnn', epochs: 50, batchSize: 20, resize: 48, backend: 'wasm' })) as { jobId: string; runId: number };
+    const { dbPath, datasetId } = bandsWorkspace(tempDir(), { n: 160, seed: 4 });
+    await withServices({ dbPath }, async (services, seen) => {
+      const { jobId, runId } = (await value(services, 'runs.start', { dataset: datasetId, constraints: [{ source: CONSTRAINT, delta: 0.05 }], pipeline: 'head', architecture: 'tutorial-j-cnn', epochs: 50, batchSize: 20, resize: 48, backend: 'wasm' })) as { jobId: string; runId: number };
       await until(() => seen.find((m) => m.event === 'run.event' && (m.payload as { event: { type: string } }).event.type === 'phase'), 30_000);
       expect((await value(services, 'runs.cancel', { runId }))).toEqual({ cancelled: true });
       const end = await until(terminal(seen, jobId), 30_000);
       expect(end.event).toBe('job.cancelled');
       expect(((await value(services, 'runs.get', { runId })) as { run: { status: string } }).run.status).toBe('cancelled');
-    } finally {
-      await services.close();
-    }
+    });
   }, 60_000);
 });
 
@@ -119,34 +88,20 @@ const BUILT_TRAIN_WORKER = fileURLToPath(new URL('../../out/main/train-worker.mj
 
 describe.skipIf(!existsSync(BUILT_TRAIN_WORKER))("the Electron main bundle's training worker", () => {
   it('serves a run when given as the training entry', async () => {
-    const dbPath = join(tempDir(), 'w.db');
-    const db = openWorkspace(dbPath);
-    const info = insertSyntheticImageDataset(db, { name: 'bands', n: 80, size: 16, numClasses: 2, seed: 4 });
-    db.close();
-    const services = createServices({ dbPath, runtime: 'electron', log: () => undefined, training: { entry: { modulePath: BUILT_TRAIN_WORKER } } });
-    const seen = collect(services);
-    try {
-      const { jobId, runId } = (await value(services, 'runs.start', { dataset: info.id, constraints: [{ source: CONSTRAINT, delta: 0.05 }], pipeline: 'head', architecture: 'tutorial-j-cnn', epochs: 1, batchSize: 20, iterations: 10, resize: 48, backend: 'wasm' })) as { jobId: string; runId: number };
+    const { dbPath, datasetId } = bandsWorkspace(tempDir(), { n: 80, seed: 4 });
+    await withServices({ dbPath, runtime: 'electron', training: { entry: { modulePath: BUILT_TRAIN_WORKER } } }, async (services, seen) => {
+      const { jobId, runId } = (await value(services, 'runs.start', { dataset: datasetId, constraints: [{ source: CONSTRAINT, delta: 0.05 }], pipeline: 'head', architecture: 'tutorial-j-cnn', epochs: 1, batchSize: 20, iterations: 10, resize: 48, backend: 'wasm' })) as { jobId: string; runId: number };
       const end = await until(terminal(seen, jobId), 60_000);
       expect(end.payload).toMatchObject({ result: { kind: 'run', runId } });
-    } finally {
-      await services.close();
-    }
+    });
   }, 70_000);
 });
 
 describe('experiments through the services', () => {
   it('cancels an experiment between trials: job.cancelled, experiment cancelled', async () => {
     const dir = tempDir();
-    const files = twoGroupSeldonianFiles(twoGroupData({ nRows: 2000, seed: 3 }));
-    writeFileSync(join(dir, 'data.csv'), files.csv);
-    writeFileSync(join(dir, 'meta.json'), files.metadata);
-    const services = createServices({ dbPath: join(dir, 'w.db'), runtime: 'browser', log: () => undefined });
-    const seen = collect(services);
-    try {
-      const imported = await value(services, 'datasets.import', { format: 'seldonian', name: 'two', csv: join(dir, 'data.csv'), metadata: join(dir, 'meta.json') });
-      const importEnd = await until(terminal(seen, (imported as { jobId: string }).jobId), 20_000);
-      const datasetId = (importEnd.payload as { result: { datasetId: number } }).result.datasetId;
+    await withServices({ dbPath: join(dir, 'w.db') }, async (services, seen) => {
+      const datasetId = await importTwoGroups(services, seen, dir, 2000);
       const { jobId, experimentId } = (await value(services, 'experiments.start', {
         datasetId,
         constraints: [{ source: 'abs((PR | [M]) - (PR | [F])) <= 0.2', delta: 0.1 }],
@@ -163,22 +118,13 @@ describe('experiments through the services', () => {
       const listed = (await value(services, 'experiments.list', {})) as { status: string; trialsStored: number }[];
       expect(listed[0].status).toBe('cancelled');
       expect(listed[0].trialsStored).toBeLessThan(1000);
-    } finally {
-      await services.close();
-    }
+    });
   }, 70_000);
 
   it('runs 2 trials × 2 fractions, returns aggregates per model and exports the CSVs', async () => {
     const dir = tempDir();
-    const files = twoGroupSeldonianFiles(twoGroupData({ nRows: 400, seed: 3 }));
-    writeFileSync(join(dir, 'data.csv'), files.csv);
-    writeFileSync(join(dir, 'meta.json'), files.metadata);
-    const services = createServices({ dbPath: join(dir, 'w.db'), runtime: 'browser', log: () => undefined });
-    const seen = collect(services);
-    try {
-      const imported = await value(services, 'datasets.import', { format: 'seldonian', name: 'two', csv: join(dir, 'data.csv'), metadata: join(dir, 'meta.json') });
-      const importEnd = await until(terminal(seen, (imported as { jobId: string }).jobId), 20_000);
-      const datasetId = (importEnd.payload as { result: { datasetId: number } }).result.datasetId;
+    await withServices({ dbPath: join(dir, 'w.db') }, async (services, seen) => {
+      const datasetId = await importTwoGroups(services, seen, dir, 400);
       const models = (await value(services, 'experiments.models', {})) as { type: string }[];
       expect(models.map((m) => m.type)).toEqual(expect.arrayContaining(['qsa-features', 'logistic', 'uniform-random', 'weighted-random']));
 
@@ -208,8 +154,6 @@ describe('experiments through the services', () => {
       expect(exported.files.length).toBeGreaterThan(0);
       expect(existsSync(join(out, exported.files[0]))).toBe(true);
       expect(((await value(services, 'experiments.list', {})) as unknown[]).length).toBe(1);
-    } finally {
-      await services.close();
-    }
+    });
   }, 90_000);
 });

@@ -9,7 +9,6 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_QSA_SETTINGS, type ExperimentSettings } from '../../src-main/experiments/types';
 import { prepareRun } from '../../src-main/runs/prepare';
 import { insertSyntheticImageDataset } from '../../src-main/runs/synthetic';
 import { createServices } from '../../src-main/services';
@@ -18,6 +17,7 @@ import { deleteFinishedExperiment, finishExperimentRun, getExperiment, insertExp
 import { deleteFinishedRun, getRun, insertRun, markRunStarted, runResultCounts, storeRunResults, type RunResults } from '../../src-main/store/runs';
 import type { BackendReport } from '../../src-main/deep/backend-types';
 import { useTempDir } from '../support/images';
+import { QSA_FEATURES_SETTINGS } from '../support/experiment-settings';
 
 const tempDir = useTempDir('fairbound-delete-');
 
@@ -74,20 +74,11 @@ function finish(db: WritableDB, id: number): void {
   storeRunResults(db, id, results());
 }
 
-const settings: ExperimentSettings = {
-  fractions: [0.5, 1],
-  nTrials: 2,
-  models: [{ name: 'qsa-features', type: 'qsa-features', kind: 'seldonian', params: {} }],
-  performance: 'accuracy',
-  threshold: 0.5,
-  qsa: DEFAULT_QSA_SETTINGS,
-};
-
 /** An experiment (status running, as created) with two resamples and one trial. */
 function addExperiment(db: WritableDB, datasetId: number): number {
   const id = insertExperiment(
     db,
-    { name: 'e', datasetId, datasetName: 'bands', nRows: 4, constraints: [{ source: 'ACC >= 0.5', parsed: '0.5-(ACC)', delta: 0.05 }], settings, seed: 7 },
+    { name: 'e', datasetId, datasetName: 'bands', nRows: 4, constraints: [{ source: 'ACC >= 0.5', parsed: '0.5-(ACC)', delta: 0.05 }], settings: QSA_FEATURES_SETTINGS, seed: 7 },
     [
       { trialIndex: 0, seed: 11, indices: Int32Array.of(3, 3, 0, 1) },
       { trialIndex: 1, seed: 12, indices: Int32Array.of(2, 1, 0, 0) },

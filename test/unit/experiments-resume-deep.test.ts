@@ -5,49 +5,20 @@
  * stored (same resample, same initial weights from the experiment's seed, same settings), while the kept
  * trial is not run again. createServices on a temporary database with the real training worker (style 13).
  */
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import type { EventMessage } from '../../src-shared/contract';
-import { insertSyntheticImageDataset } from '../../src-main/runs/synthetic';
-import { createServices, type Services } from '../../src-main/services';
-import { openWorkspace } from '../../src-main/store/database';
 import { listTrials, type StoredTrial } from '../../src-main/store/experiments';
 import { useTempDir } from '../support/images';
+import { bandsWorkspace, progressMessages, terminal, until, value, withServices } from '../support/services';
 
 const tempDir = useTempDir('fairbound-resume-deep-');
-
-async function until<T>(find: () => T | undefined, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const found = find();
-    if (found !== undefined) return found;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-async function value(services: Services, route: string, input: unknown): Promise<unknown> {
-  const reply = await services.invoke(route, input);
-  if (!reply.ok) throw new Error(`${route}: ${reply.error.message}`);
-  return reply.value;
-}
-
-const terminal = (seen: EventMessage[], jobId: string) => () =>
-  seen.find((m) => m.event !== 'job.progress' && m.event !== 'run.event' && (m.payload as { jobId: string }).jobId === jobId);
 
 const scored = (t: StoredTrial) => ({ model: t.model, fractionIndex: t.fractionIndex, trialIndex: t.trialIndex, nRows: t.nRows, passed: t.passed, performance: t.performance, g: t.g });
 
 describe('resuming an experiment with a deep model', () => {
   it('runs the missing cnn trial in the worker process and gets the trial the first run stored', async () => {
-    const dbPath = join(tempDir(), 'w.db');
-    const setup = openWorkspace(dbPath);
-    const datasetId = insertSyntheticImageDataset(setup, { name: 'bands', n: 120, size: 16, numClasses: 2, seed: 3 }).id;
-    setup.close();
-    const services = createServices({ dbPath, runtime: 'browser', log: () => undefined });
-    const seen: EventMessage[] = [];
-    services.subscribe((m) => seen.push(m));
-    try {
+    const { dbPath, datasetId } = bandsWorkspace(tempDir(), { n: 120, seed: 3 });
+    await withServices({ dbPath }, async (services, seen) => {
       const { jobId, experimentId } = (await value(services, 'experiments.start', {
         datasetId,
         constraints: [{ source: 'ACC >= 0.4', delta: 0.1 }],
@@ -74,8 +45,7 @@ describe('resuming an experiment with a deep model', () => {
       const resumed = (await value(services, 'experiments.resume', { experimentId })) as { jobId: string };
       const end = await until(terminal(seen, resumed.jobId), 120_000);
       expect(end).toMatchObject({ event: 'job.done', payload: { result: { status: 'completed', trialsRun: 1 } } });
-      const progress = seen.filter((m) => m.event === 'job.progress' && (m.payload as { jobId: string }).jobId === resumed.jobId).map((m) => (m.payload as { message: string }).message);
-      expect(progress.some((m) => /^trial 1 of 1 \(1 stored before\): cnn, fraction 0\.5, .*training epoch 1\/1, batch 1 of 2$/.test(m))).toBe(true);
+      expect(progressMessages(seen, resumed.jobId).some((m) => /^trial 1 of 1 \(1 stored before\): cnn, fraction 0\.5, .*training epoch 1\/1, batch 1 of 2$/.test(m))).toBe(true);
       const after = listTrials(db, experimentId);
       expect(after.map(scored)).toEqual(first.map(scored));
       // The kept trial was not run again.
@@ -85,8 +55,6 @@ describe('resuming an experiment with a deep model', () => {
       expect(pid).not.toBeNull();
       expect(pid).not.toBe(process.pid);
       expect({ backend: tf.getBackend() ?? null, tensors: tf.engine().state.numTensors }).toEqual({ backend: null, tensors: 0 });
-    } finally {
-      await services.close();
-    }
+    });
   }, 240_000);
 });

@@ -6,8 +6,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import type { ExperimentSettings, TrialResult } from '../../src-main/experiments/types';
-import { DEFAULT_QSA_SETTINGS } from '../../src-main/experiments/types';
+import type { TrialResult } from '../../src-main/experiments/types';
 import { openWorkspace, userVersion, type WritableDB } from '../../src-main/store/database';
 import {
   decodeNumbers,
@@ -26,6 +25,7 @@ import {
 } from '../../src-main/store/experiments';
 import { migrations } from '../../src-main/store/migrations';
 import { useTempDir } from '../support/images';
+import { QSA_FEATURES_SETTINGS } from '../support/experiment-settings';
 
 const tempDir = useTempDir();
 
@@ -33,21 +33,12 @@ function columns(db: Database.Database, table: string): string[] {
   return (db.prepare(`SELECT name FROM pragma_table_info(?) ORDER BY cid`).all(table) as { name: string }[]).map((c) => c.name);
 }
 
-const settings: ExperimentSettings = {
-  fractions: [0.5, 1],
-  nTrials: 2,
-  models: [{ name: 'qsa-features', type: 'qsa-features', kind: 'seldonian', params: {} }],
-  performance: 'accuracy',
-  threshold: 0.5,
-  qsa: DEFAULT_QSA_SETTINGS,
-};
-
 function withDataset(db: WritableDB): number {
   db.exec(`INSERT INTO dataset (id, name, format, source_json, created_at, n_rows, label_column, n_classes, label_mapping_json)
            VALUES (1, 'd', 'seldonian', '{}', 'now', 4, 'y', 2, '{}')`);
   return insertExperiment(
     db,
-    { name: 'e', datasetId: 1, datasetName: 'd', nRows: 4, constraints: [{ source: 'ACC >= 0.5', parsed: '0.5-(ACC)', delta: 0.05 }], settings, seed: 7 },
+    { name: 'e', datasetId: 1, datasetName: 'd', nRows: 4, constraints: [{ source: 'ACC >= 0.5', parsed: '0.5-(ACC)', delta: 0.05 }], settings: QSA_FEATURES_SETTINGS, seed: 7 },
     [
       { trialIndex: 0, seed: 11, indices: Int32Array.of(3, 3, 0, 1) },
       { trialIndex: 1, seed: 12, indices: Int32Array.of(2, 1, 0, 0) },

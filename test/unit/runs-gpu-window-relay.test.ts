@@ -28,6 +28,7 @@ import { loadDatasetForTraining } from '../../src-main/store/datasets';
 import { getRun, getRunConstraints, getRunLatents, getRunRows, getRunWeights, runResultCounts } from '../../src-main/store/runs';
 import type { GpuProbe, TrainedReply } from '../../src-shared/contract/gpu-trainer';
 import { backendReport } from '../../src-shared/contract/schemas';
+import { gpuWindowHeadRequest } from '../support/tiny-run';
 
 const HARDWARE: GpuProbe = {
   webgpu: { api: 'webgpu', available: false, software: false, adapter: null, reason: 'WebGPU offers no adapter', backendBundled: true },
@@ -90,17 +91,7 @@ let datasetId: number;
 const window = new StandInWindow();
 let host: TrainingHost;
 
-const REQUEST: RunRequest = {
-  dataset: 'bands',
-  constraints: [{ source: 'min((ACC | [A])/(ACC | [B]),(ACC | [B])/(ACC | [A])) >= 0.8', delta: 0.05 }],
-  pipeline: 'head',
-  architecture: 'tutorial-g-cnn',
-  epochs: 2,
-  batchSize: 20,
-  iterations: 100,
-  shuffleSeed: 11,
-  backend: 'auto',
-};
+const REQUEST: RunRequest = gpuWindowHeadRequest(11);
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

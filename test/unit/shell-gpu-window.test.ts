@@ -189,17 +189,20 @@ describe('the GPU window', () => {
   });
 });
 
+/** Opens a window whose page answers ready, counting the opens (probes and sessions share windows so). */
+const opener = (counter: { opens: number }) => async () => {
+  counter.opens++;
+  pageSaysReady();
+  return openGpuWindow('/app/out/main');
+};
+
 describe("the desktop app's backends report", () => {
   const base: Handler<'backends.report'> = () => ({ preferences: [{ preference: 'auto', candidates: ['tensorflow-gpu', 'tensorflow-cpu', 'wasm', 'cpu'] }], latest: null });
   const ctx = {} as ServiceContext;
 
   it("adds the window's links with the probe's reasons, probing once and closing the idle window", async () => {
-    let opens = 0;
-    const probe = new GpuWindowProbe(async () => {
-      opens++;
-      pageSaysReady();
-      return openGpuWindow('/app/out/main');
-    }, 0);
+    const counter = { opens: 0 };
+    const probe = new GpuWindowProbe(opener(counter), 0);
     const report = await probe.withReport(base)({}, ctx);
     expect(backendsReport.parse(report)).toEqual(report);
     expect(report.gpuWindow).toMatchObject({
@@ -211,22 +214,18 @@ describe("the desktop app's backends report", () => {
     });
     expect(electron.state.windows).toEqual([]);
     await probe.withReport(base)({}, ctx);
-    expect(opens).toBe(1);
+    expect(counter.opens).toBe(1);
   });
 
   it('says runs use the window once the training host has its link, which shares the cached probe and trains', async () => {
-    let opens = 0;
-    const probe = new GpuWindowProbe(async () => {
-      opens++;
-      pageSaysReady();
-      return openGpuWindow('/app/out/main');
-    }, 0);
+    const counter = { opens: 0 };
+    const probe = new GpuWindowProbe(opener(counter), 0);
     const link = probe.runsLink();
     expect(await link.probe()).toEqual({ probe: SWIFTSHADER, tfjs: '4.22.0' });
     const report = await probe.withReport(base)({}, ctx);
     expect(backendsReport.parse(report)).toEqual(report);
     expect(report.gpuWindow).toMatchObject({ usedByRuns: true, note: expect.stringContaining('Head runs with backend auto train their body here') });
-    expect(opens).toBe(1);
+    expect(counter.opens).toBe(1);
     const trained = await link.train(JOB, {});
     expect(trained.weights.data[0]).toEqual(Float32Array.of(0.25));
   });
@@ -248,12 +247,6 @@ describe("the desktop app's backends report", () => {
 });
 
 describe('the GPU window session (what a run would train through)', () => {
-  const opener = (counter: { opens: number }) => async () => {
-    counter.opens++;
-    pageSaysReady();
-    return openGpuWindow('/app/out/main');
-  };
-
   it('trains through one window, relaying progress, keeps it while working and closes it when idle', async () => {
     const counter = { opens: 0 };
     const session = new GpuWindowSession(opener(counter), 60_000);
