@@ -11,21 +11,17 @@
  * product of each mini-batch) and the iterate trajectory (f, ĝ, λ) at a few points, so a stall shows.
  * With fewer --rows or --epochs the full setting's time is extrapolated linearly (said so).
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runCli } from '../src-main/cli/main';
 import { BACKEND_PREFERENCES, type BackendPreference } from '../src-main/deep/backend-types';
-import { executeRun } from '../src-main/runs/pipeline';
 import { prepareRun } from '../src-main/runs/prepare';
 import { FULL_DEFAULTS } from '../src-main/runs/types';
 import { openWorkspace } from '../src-main/store/database';
 import { getRun, getRunConstraints, getRunIterations, insertRun } from '../src-main/store/runs';
+import { executeTimedRun, importFashionMnist, requireFashionMnist } from './fashion-mnist';
 
-const DIR = '/usr/share/datasets/fashion-mnist';
-const IMAGES = join(DIR, 'train-images-idx3-ubyte.gz');
-const LABELS = join(DIR, 'train-labels-idx1-ubyte.gz');
 const CONSTRAINT = 'ACC >= 0.8';
 const DELTA = 0.05;
 const FULL_ROWS = 60_000;
@@ -91,20 +87,13 @@ async function main(): Promise<void> {
   if (!(alphaTheta > 0) || !(alphaLambda > 0)) throw new Error('--alpha-theta and --alpha-lambda must be positive numbers');
   const backend = values.backend as BackendPreference;
   if (!BACKEND_PREFERENCES.includes(backend)) throw new Error(`--backend must be one of ${BACKEND_PREFERENCES.join(', ')}`);
-  if (!existsSync(IMAGES) || !existsSync(LABELS)) throw new Error(`Fashion-MNIST training files not found in ${DIR} (Debian package dataset-fashion-mnist)`);
+  requireFashionMnist();
 
   const dir = mkdtempSync(join(tmpdir(), 'fairbound-bench-full-'));
   const dbPath = join(dir, 'bench.db');
   try {
-    const t0 = performance.now();
-    const errors: string[] = [];
     // Ten classes as they are; brightness groups only because a dataset needs sensitive columns.
-    const code = await runCli(['import', 'idx', '--images', IMAGES, '--labels', LABELS, '--brightness', '--name', 'fm10', '--quiet', '--db', dbPath], {
-      stdout: () => undefined,
-      stderr: (t) => void errors.push(t),
-    });
-    const importSeconds = (performance.now() - t0) / 1000;
-    if (code !== 0) throw new Error(`import failed (${code}): ${errors.join('\n')}`);
+    const importSeconds = await importFashionMnist(dbPath, 'fm10');
 
     const db = openWorkspace(dbPath);
     try {
@@ -123,25 +112,11 @@ async function main(): Promise<void> {
         seed: 0,
       });
       const runId = insertRun(db, prepared.run);
-      let lastLog = 0;
-      const cpuAt: Record<string, number> = {};
-      const cpuSeconds = (): number => {
-        const u = process.cpuUsage();
-        return (u.user + u.system) / 1e6;
-      };
-      const outcome = await executeRun(db, runId, {
-        onEvent: (e) => {
-          const now = performance.now();
-          if (e.type === 'phase') {
-            cpuAt[e.phase] = cpuSeconds();
-            process.stderr.write(`phase ${e.phase}${e.backend ? ` (${e.backend})` : ''}\n`);
-          } else if (e.type === 'finished') cpuAt.finished = cpuSeconds();
-          else if (e.type === 'iteration' && now - lastLog > 10_000) {
-            lastLog = now;
-            process.stderr.write(`  iteration ${e.iteration + 1}/${e.total} f ${fmt(e.f, 4)} ĝ ${e.g.map((g) => fmt(g, 4)).join(',')} λ ${e.lambda.map((l) => fmt(l, 4)).join(',')} eta ${fmt(e.etaSeconds, 0)} s\n`);
-          }
-        },
-      });
+      const { outcome, cpuAt } = await executeTimedRun(db, runId, 10_000, (e) =>
+        e.type === 'iteration'
+          ? `  iteration ${e.iteration + 1}/${e.total} f ${fmt(e.f, 4)} ĝ ${e.g.map((g) => fmt(g, 4)).join(',')} λ ${e.lambda.map((l) => fmt(l, 4)).join(',')} eta ${fmt(e.etaSeconds, 0)} s`
+          : undefined,
+      );
       const run = getRun(db, runId)!;
       if (outcome.status !== 'passed' && outcome.status !== 'nsf') throw new Error(`run ${outcome.status}: ${outcome.error ?? ''}`);
       const t = run.timings;

@@ -20,11 +20,10 @@
  * --trial-fractions of one bootstrap resample (phases timed from the trial's progress) and extrapolates
  * the per-phase rates to Tutorial J's sweep over --sweep-fractions (said so). --trials-only skips the run.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runCli } from '../src-main/cli/main';
 import { BACKEND_PREFERENCES, type BackendPreference } from '../src-main/deep/backend-types';
 import { compileExperimentConstraints } from '../src-main/experiments/constraints';
 import { defaultBatchEpochs, registerDeepExperimentModels } from '../src-main/experiments/models/deep';
@@ -34,14 +33,11 @@ import { experimentDataset } from '../src-main/experiments/runner';
 import { TrialExecutor } from '../src-main/experiments/trial-executor';
 import { DEFAULT_QSA_SETTINGS, type ExperimentDataset, type ExperimentSettings } from '../src-main/experiments/types';
 import { loadDatasetForTraining } from '../src-main/store/datasets';
-import { executeRun } from '../src-main/runs/pipeline';
 import { prepareRun } from '../src-main/runs/prepare';
 import { openWorkspace } from '../src-main/store/database';
 import { getRun, insertRun } from '../src-main/store/runs';
+import { executeTimedRun, importFashionMnist, requireFashionMnist } from './fashion-mnist';
 
-const DIR = '/usr/share/datasets/fashion-mnist';
-const IMAGES = join(DIR, 'train-images-idx3-ubyte.gz');
-const LABELS = join(DIR, 'train-labels-idx1-ubyte.gz');
 const RATIO = 'min((ACC | [light])/(ACC | [dark]),(ACC | [dark])/(ACC | [light])) >= 0.8';
 
 const ANCHOR = {
@@ -82,19 +78,12 @@ async function main(): Promise<void> {
   if (!Number.isSafeInteger(epochs) || epochs < 1) throw new Error(`--epochs must be a positive integer, got ${values.epochs}`);
   if (!Number.isSafeInteger(iterations) || iterations < 1) throw new Error(`--iterations must be a positive integer, got ${values.iterations}`);
   if (!BACKEND_PREFERENCES.includes(backend)) throw new Error(`--backend must be one of ${BACKEND_PREFERENCES.join(', ')}`);
-  if (!existsSync(IMAGES) || !existsSync(LABELS)) throw new Error(`Fashion-MNIST training files not found in ${DIR} (Debian package dataset-fashion-mnist)`);
+  requireFashionMnist();
 
   const dir = mkdtempSync(join(tmpdir(), 'fairbound-bench-head-'));
   const dbPath = join(dir, 'bench.db');
   try {
-    const t0 = performance.now();
-    const errors: string[] = [];
-    const code = await runCli(
-      ['import', 'idx', '--images', IMAGES, '--labels', LABELS, '--brightness', '--binary-classes', '0,2,4,6', '--name', 'fm', '--quiet', '--db', dbPath],
-      { stdout: () => undefined, stderr: (t) => void errors.push(t) },
-    );
-    const importSeconds = (performance.now() - t0) / 1000;
-    if (code !== 0) throw new Error(`import failed (${code}): ${errors.join('\n')}`);
+    const importSeconds = await importFashionMnist(dbPath, 'fm', ['--binary-classes', '0,2,4,6']);
 
     const db = openWorkspace(dbPath);
     try {
@@ -150,27 +139,10 @@ async function pipelineRun(db: ReturnType<typeof openWorkspace>, { rows, epochs,
     seed: 0,
   });
   const runId = insertRun(db, prepared.run);
-  let lastLog = 0;
-  // CPU seconds of this process per phase: less sensitive than wall time to other processes on the machine.
-  const cpuAt: Record<string, number> = {};
-  const cpuSeconds = (): number => {
-    const u = process.cpuUsage();
-    return (u.user + u.system) / 1e6;
-  };
-  const outcome = await executeRun(db, runId, {
-    onEvent: (e) => {
-      const now = performance.now();
-      if (e.type === 'phase') cpuAt[e.phase] = cpuSeconds();
-      if (e.type === 'finished') cpuAt.finished = cpuSeconds();
-      if (e.type === 'phase') process.stderr.write(`phase ${e.phase}${e.backend ? ` (${e.backend})` : ''}\n`);
-      else if (e.type === 'batch' && now - lastLog > 5000) {
-        lastLog = now;
-        process.stderr.write(`  epoch ${e.epoch + 1}/${e.epochs} batch ${e.batch + 1}/${e.batchesPerEpoch} ${Math.round(e.imagesPerSecond)} images/s\n`);
-      } else if (e.type === 'iteration' && now - lastLog > 5000) {
-        lastLog = now;
-        process.stderr.write(`  iteration ${e.iteration + 1}/${e.total}\n`);
-      }
-    },
+  const { outcome, cpuAt } = await executeTimedRun(db, runId, 5000, (e) => {
+    if (e.type === 'batch') return `  epoch ${e.epoch + 1}/${e.epochs} batch ${e.batch + 1}/${e.batchesPerEpoch} ${Math.round(e.imagesPerSecond)} images/s`;
+    if (e.type === 'iteration') return `  iteration ${e.iteration + 1}/${e.total}`;
+    return undefined;
   });
   const run = getRun(db, runId)!;
   if (outcome.status !== 'passed' && outcome.status !== 'nsf') throw new Error(`run ${outcome.status}: ${outcome.error ?? ''}`);
