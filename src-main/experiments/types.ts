@@ -4,7 +4,7 @@
  * SQLite and trials cross into worker threads.
  */
 import type { BoundMethod } from '../engine/constraint-bounds';
-import type { QsaKernelInfo } from '../engine/kernels/select';
+import type { QsaKernelInfo } from '../engine/kernels/kernel-info';
 
 /**
  * How a solution is scored on the ground truth (X:perf_eval_funcs.py): `accuracy` is the accuracy of

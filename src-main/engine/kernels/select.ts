@@ -1,6 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { createJsLinearKernel, type FeatureMatrix, type LinearKernel } from './linear-kernel';
 import { createSimdLinearKernel, type SimdKernelOptions } from './simd-linear-kernel';
+import type { QsaKernelName, QsaKernelOptions } from './kernel-info';
+
+export type { QsaKernelInfo, QsaKernelName, QsaKernelOptions } from './kernel-info';
 
 /**
  * The fastest kernel that can run here: WebAssembly SIMD on all cores for float32 features, else the JS
@@ -10,8 +13,6 @@ export function createFastLinearKernel(features: FeatureMatrix, nFeatures: numbe
   return createSimdLinearKernel(features, nFeatures, nOutputs, options) ?? createJsLinearKernel(features, nFeatures, nOutputs);
 }
 
-export type QsaKernelName = 'simd' | 'js';
-
 /**
  * Feature matrices of at least this many values get the SIMD kernel in a QSA (≈ 4 MB of float32):
  * there an iteration costs milliseconds in JS. Smaller ones, the golden fixtures among them (at most a few
@@ -19,23 +20,6 @@ export type QsaKernelName = 'simd' | 'js';
  * runs check to 1e-9, and which is fast enough there.
  */
 export const SIMD_QSA_MIN_VALUES = 1 << 20;
-
-/** Which kernel a QSA ran on, and on how many threads (1 for the JS kernel). */
-export interface QsaKernelInfo {
-  readonly name: QsaKernelName;
-  readonly threads: number;
-}
-
-export interface QsaKernelOptions {
-  /**
-   * Threads of a SIMD kernel, the calling one included (default: every core). Callers that run several
-   * QSAs at once (an experiment's trial workers) pass their share, kernelThreadsFor(parallel), so that
-   * QSAs × threads stay within the cores. Results do not depend on it.
-   */
-  readonly threads?: number;
-  /** `js` forces the JS kernel (benches and tests comparing the two); `auto` (default) is the rule below. */
-  readonly kernel?: 'auto' | 'js';
-}
 
 /**
  * The kernel a QSA on these features runs, chosen the same way wherever a QSA runs on a feature matrix

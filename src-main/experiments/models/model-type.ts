@@ -7,7 +7,7 @@
  * truth, NSF → performance NaN and g = −∞.
  */
 import type { CompiledConstraint } from '../../../src-shared/constraint/ast';
-import type { QsaKernelInfo, QsaKernelOptions } from '../../engine/kernels/select';
+import type { QsaKernelInfo, QsaKernelOptions } from '../../engine/kernels/kernel-info';
 import type { ExperimentDataset, ExperimentSettings, ModelKind, ModelSpec } from '../types';
 
 export type { ModelKind };
