@@ -10,10 +10,13 @@ import type { ImageSet } from '../deep/images';
 import type { LabelledRows } from '../engine/data';
 import { runModel, type ExportedModel } from '../runs/export';
 import type { ReadableDB } from '../store/database';
-import type { TrainingData } from '../store/datasets';
+import { selectBackend } from '../deep/backends';
+import { getDataset, loadDatasetForTraining, type TrainingData } from '../store/datasets';
 import { getRun } from '../store/runs';
-import { checkClassCount, imagesForModel, loadAuditModel, modelInputShape, modelOutputForm, modelPredictions, selectRows } from './model-source';
+import { checkClassCount, imagesForModel, loadAuditModel, modelInputShape, modelOutputForm, modelPredictions, type ModelPredictionOptions } from './model-source';
+import type { AuditPredictReply, AuditPredictRequest } from './predict-types';
 import type { Predictions } from './predictions';
+import { selectRows } from './select-rows';
 
 export type AuditModelSource = { readonly kind: 'model'; readonly path: string } | { readonly kind: 'run'; readonly id: number; readonly which: ExportedModel };
 
@@ -55,8 +58,41 @@ export function auditImages(
 }
 
 /** The model's class probabilities on the images, after checking its class count against the dataset's. */
-export async function auditModelPredictions(opened: OpenedAuditModel, images: ImageSet, nClasses: number, datasetName: string): Promise<Predictions> {
+export async function auditModelPredictions(
+  opened: OpenedAuditModel,
+  images: ImageSet,
+  nClasses: number,
+  datasetName: string,
+  options: ModelPredictionOptions = {},
+): Promise<Predictions> {
   const form = modelOutputForm(opened.model, opened.sourceText);
   checkClassCount(form, nClasses, opened.sourceText, datasetName);
-  return modelPredictions(opened.model, images, form);
+  return modelPredictions(opened.model, images, form, options);
+}
+
+/**
+ * The model half of an audit in this process, end to end: the backend chain (as for runs), the model,
+ * the selected rows' images fitted to it, and its probabilities batch by batch (progress per batch, a
+ * cancel between batches throws CancelledError). The training worker runs it for the app, so that
+ * TensorFlow.js never loads in the app's main process (runs/worker-serve.ts, `audit-predict`); the CLI
+ * runs the same steps in its own process (cli/commands/audit.ts, which also retrains heads).
+ */
+export async function predictAuditRows(
+  db: ReadableDB,
+  request: Omit<AuditPredictRequest, 'dbPath' | 'nativeBinding'>,
+  options: Pick<ModelPredictionOptions, 'signal' | 'onProgress'> = {},
+): Promise<AuditPredictReply> {
+  const info = getDataset(db, request.datasetId);
+  if (!info) throw new InputError(`no dataset ${request.datasetId} in this workspace`);
+  const data = loadDatasetForTraining(db, info.id);
+  if (!data.images) throw new InputError(`dataset '${info.name}' holds numeric features, not images: a model is audited on an image dataset (audit its predictions instead)`);
+  const backend = await selectBackend(request.backend);
+  const opened = await openAuditModel(db, request.source, data, info.name, request.resize);
+  try {
+    const { images } = auditImages(opened, data, info.name, request.selection ?? undefined);
+    const predictions = await auditModelPredictions(opened, images, info.nClasses, info.name, { ...options, ...(request.batchSize !== undefined ? { batchSize: request.batchSize } : {}) });
+    return { probs: predictions.probs, nOutputs: predictions.nOutputs, nRows: images.n, sourceText: opened.sourceText, backend, pid: process.pid };
+  } finally {
+    opened.model.dispose();
+  }
 }

@@ -11,9 +11,9 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../data/input-error';
+import { CancelledError } from '../deep/cancel';
 import { loadModel, MODEL_JSON } from '../deep/export';
 import { BatchReader, type ImageSet } from '../deep/images';
-import type { LabelledRows } from '../engine/data';
 import { resizeImages } from '../runs/resize';
 import type { Predictions } from './predictions';
 
@@ -114,7 +114,7 @@ export async function modelPredictions(model: tf.LayersModel, images: ImageSet, 
   const reader = new BatchReader(images, batchSize);
   const rows = Int32Array.from({ length: images.n }, (_, i) => i);
   for (let from = 0; from < images.n; from += batchSize) {
-    if (options.signal?.aborted) throw new InputError(`cancelled after ${from} of ${images.n} rows`);
+    if (options.signal?.aborted) throw new CancelledError(`cancelled after ${from} of ${images.n} rows`);
     const count = Math.min(batchSize, images.n - from);
     const output = tf.tidy(() => {
       const raw = model.apply(reader.batch(rows, from, count), { training: false }) as tf.Tensor2D;
@@ -132,6 +132,9 @@ export async function modelPredictions(model: tf.LayersModel, images: ImageSet, 
       else for (let c = 0; c < k; c++) probs[row * k + c] = values[i * k + c];
     }
     options.onProgress?.(from + count, images.n);
+    // A cancellable caller (the training worker) hears its cancel as a message: let the event loop run
+    // between batches, since a CPU backend's data() settles without ever yielding to it.
+    if (options.signal && from + count < images.n) await new Promise<void>((resolve) => setImmediate(resolve));
   }
   return { probs, nOutputs };
 }
@@ -154,14 +157,5 @@ export async function loadAuditModel(path: string): Promise<tf.LayersModel> {
   }
 }
 
-/** The rows of `data` at `rows`, in that order, as a dataset of their own. */
-export function selectRows(data: LabelledRows, rows: Int32Array): LabelledRows {
-  const k = data.sensitiveColumns.length;
-  const labels = new Float64Array(rows.length);
-  const sensitive = new Uint8Array(rows.length * k);
-  rows.forEach((r, i) => {
-    labels[i] = data.labels[r];
-    sensitive.set(data.sensitive.subarray(r * k, (r + 1) * k), i * k);
-  });
-  return { nRows: rows.length, labels, nClasses: data.nClasses, sensitiveColumns: data.sensitiveColumns, sensitive };
-}
+// Re-exported: the row selection moved to a tfjs-free module (the app's main process uses it).
+export { selectRows } from './select-rows';

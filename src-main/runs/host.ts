@@ -19,6 +19,11 @@
  * within the grace period the worker is killed (the trial is dropped, to be run again on resume). A
  * failure comes back as data (the worker's error name and message) and fails that experiment only.
  *
+ * The app's audit of a model (services/audit.ts) runs its inference here too (`predictAudit`): one job
+ * in the same queue, progress per batch, cancel through an AbortSignal (between batches; killed with its
+ * worker after the grace period), an InputError (a bad model file, a shape that does not fit) rebuilt
+ * here with its file, so the app shows it as an input error.
+ *
  * The GPU window (desktop app): the window is reachable from this process only, so a head run with
  * backend `auto` gets the window's cached adapter probe in its `start` (its links join the run's chain),
  * and when the chain picks one, the worker's `gpu-train` is carried out here through options.gpuWindow
@@ -32,8 +37,10 @@
  */
 import { fork } from 'node:child_process';
 import type { GpuProbe, TrainedReply } from '../../src-shared/contract/gpu-trainer';
+import type { AuditPredictProgress, AuditPredictReply, AuditPredictRequest } from '../audit/predict-types';
 import type { TrainHandlers, TrainJob } from '../deep/backend-gpu-window';
 import { CancelledError } from '../deep/cancel';
+import type { QsaKernelOptions } from '../engine/kernels/kernel-info';
 import type { TrialProgress } from '../experiments/models/model-type';
 import type { TrialResult, TrialTask } from '../experiments/types';
 import type { TrialSlot } from '../experiments/worker-pool';
@@ -48,6 +55,8 @@ import { endRun, getRun, insertRun, requestRunCancel } from '../store/runs';
 import type { RunOutcome } from './pipeline';
 import { prepareRun } from './prepare';
 import {
+  auditFromWorker,
+  deserializeError,
   firstIssue,
   gpuRelayFromWorker,
   serializeError,
@@ -206,6 +215,34 @@ interface TrialJob {
   killTimer: NodeJS.Timeout | null;
 }
 
+/** One audit's model inference waiting for, or running in, the worker. */
+interface AuditJob {
+  readonly kind: 'audit';
+  readonly auditId: number;
+  readonly request: AuditPredictRequest;
+  readonly onProgress: (progress: AuditPredictProgress) => void;
+  readonly resolve: (reply: AuditPredictReply) => void;
+  readonly reject: (error: Error) => void;
+  /** Stops listening to the caller's signal once the job has ended. */
+  readonly detach: () => void;
+  /** Resolves once the job has ended, however (close waits for it). */
+  readonly ended: Promise<void>;
+  readonly markEnded: () => void;
+  settled: boolean;
+  sent: boolean;
+  cancelRequested: boolean;
+  killedForCancel: boolean;
+  killTimer: NodeJS.Timeout | null;
+}
+
+export interface PredictAuditOptions {
+  /** Aborting it cancels the inference (queued: at once; running: between batches). */
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: AuditPredictProgress) => void;
+}
+
+type AnyJob = Job | TrialJob | AuditJob;
+
 /** A cancelled trial's rejection (the runner drops the trial; a resume runs it again). */
 export class TrialCancelledError extends Error {
   override readonly name = 'TrialCancelledError';
@@ -253,11 +290,12 @@ function describeExit(code: number | null, signal: NodeJS.Signals | null): strin
 /** Queues runs and executes them in one worker process (see the file comment). */
 export class TrainingHost {
   private worker: WorkerState | null = null;
-  private readonly queue: (Job | TrialJob)[] = [];
-  private active: Job | TrialJob | null = null;
+  private readonly queue: AnyJob[] = [];
+  private active: AnyJob | null = null;
   private closed = false;
   private nextSessionId = 1;
   private nextTaskId = 1;
+  private nextAuditId = 1;
   /** Per trial session: the process that ran its last trial. */
   private readonly trialRunBy = new Map<number, { readonly pid: number; readonly backend: string | null }>();
   /** The GPU window job in flight for a run, if any. */
@@ -328,16 +366,17 @@ export class TrainingHost {
   /**
    * A slot for an experiment's deep trials in this host's worker (see the file comment): the worker
    * loads the experiment's dataset and settings from `dbPath` once, keeps them until the slot is closed
-   * or terminated, and runs the trials one at a time.
+   * or terminated, and runs the trials one at a time. `share.kernel`: its SIMD kernels' share of the
+   * cores (the runner's, see RunOptions.processSlot).
    */
-  openTrialSession(dbPath: string, experimentId: number): TrialSessionSlot {
+  openTrialSession(dbPath: string, experimentId: number, share: { readonly kernel?: QsaKernelOptions } = {}): TrialSessionSlot {
     if (this.closed) throw new Error('TrainingHost: closed');
     if (dbPath === '' || dbPath === ':memory:') throw new InputError('deep experiment trials need a workspace file: the worker process opens it too', { key: 'db' });
     const sessionId = this.nextSessionId++;
-    const session: TrialSessionSpec = { dbPath, experimentId, ...(this.options.nativeBinding ? { nativeBinding: this.options.nativeBinding } : {}) };
+    const session: TrialSessionSpec = { dbPath, experimentId, ...(this.options.nativeBinding ? { nativeBinding: this.options.nativeBinding } : {}), ...(share.kernel ? { kernel: { ...share.kernel } } : {}) };
     let ended = false;
     const runBy = this.trialRunBy;
-    const mine = (j: Job | TrialJob | null): j is TrialJob => j !== null && j.kind === 'trial' && j.sessionId === sessionId;
+    const mine = (j: AnyJob | null): j is TrialJob => j !== null && j.kind === 'trial' && j.sessionId === sessionId;
     const release = (): void => {
       const worker = this.worker;
       if (worker && !worker.exited) this.send(worker, { type: 'trials-close', sessionId });
@@ -402,11 +441,86 @@ export class TrainingHost {
     };
   }
 
+  /**
+   * Runs an audited model over the request's rows in the worker (see the file comment). Resolves with
+   * the probabilities and the backend report; rejects with an InputError for a bad model or input (its
+   * file kept), a CancelledError after `signal` aborts, else with the worker's failure.
+   */
+  predictAudit(dbPath: string, request: Omit<AuditPredictRequest, 'dbPath' | 'nativeBinding'>, options: PredictAuditOptions = {}): Promise<AuditPredictReply> {
+    if (this.closed) return Promise.reject(new Error('TrainingHost: closed'));
+    if (dbPath === '' || dbPath === ':memory:') return Promise.reject(new InputError('auditing a model needs a workspace file: the worker process opens it too', { key: 'db' }));
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(new CancelledError('cancelled before it started'));
+    return new Promise<AuditPredictReply>((resolve, reject) => {
+      const onAbort = (): void => this.cancelAudit(job);
+      let markEnded!: () => void;
+      const ended = new Promise<void>((r) => (markEnded = r));
+      const job: AuditJob = {
+        kind: 'audit',
+        auditId: this.nextAuditId++,
+        request: {
+          ...request,
+          dbPath,
+          ...(this.options.nativeBinding ? { nativeBinding: this.options.nativeBinding } : {}),
+          // A view's serialisation would carry its whole buffer: send just the rows.
+          selection: request.selection === null ? null : request.selection.slice(),
+        },
+        onProgress: (progress) => {
+          try {
+            options.onProgress?.(progress);
+          } catch (error) {
+            process.emitWarning(`audit progress listener threw: ${error instanceof Error ? error.message : String(error)}`);
+          }
+        },
+        resolve,
+        reject,
+        detach: () => signal?.removeEventListener('abort', onAbort),
+        ended,
+        markEnded,
+        settled: false,
+        sent: false,
+        cancelRequested: false,
+        killedForCancel: false,
+        killTimer: null,
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.queue.push(job);
+      void this.pump();
+    });
+  }
+
+  /** A queued audit is dropped at once; a running one is told to stop between batches, and killed with its worker after the grace period. */
+  private cancelAudit(job: AuditJob): void {
+    if (job.settled) return;
+    const queued = this.queue.indexOf(job);
+    if (queued >= 0) {
+      this.queue.splice(queued, 1);
+      this.endAudit(job, new CancelledError('cancelled'));
+      return;
+    }
+    if (job.cancelRequested) return;
+    job.cancelRequested = true;
+    const worker = this.worker;
+    if (worker && this.active === job && job.sent) this.send(worker, { type: 'audit-cancel', auditId: job.auditId });
+    this.killAfterGrace(job);
+  }
+
+  private endAudit(job: AuditJob, outcome: Error | AuditPredictReply): void {
+    if (job.settled) return;
+    job.settled = true;
+    if (job.killTimer) clearTimeout(job.killTimer);
+    job.detach();
+    if (outcome instanceof Error) job.reject(outcome);
+    else job.resolve(outcome);
+    job.markEnded();
+  }
+
   /** Cancels queued runs, waits for the running one to be cancelled, and stops the worker. */
   async close(): Promise<void> {
     this.closed = true;
     for (const job of [...this.queue]) {
       if (job.kind === 'run') this.cancel(job, 'cancelled: the app is closing');
+      else if (job.kind === 'audit') this.cancelAudit(job);
       else this.cancelTrial(job, 'cancelled: the app is closing');
     }
     const active = this.active;
@@ -415,6 +529,9 @@ export class TrainingHost {
       await active.done;
     } else if (active?.kind === 'trial') {
       this.cancelTrial(active, 'cancelled: the app is closing');
+      await active.ended;
+    } else if (active?.kind === 'audit') {
+      this.cancelAudit(active);
       await active.ended;
     }
     const worker = this.worker;
@@ -464,7 +581,7 @@ export class TrainingHost {
    * A cancelled job still running after the grace period is stopped by killing its worker (onExit then
    * ends it as cancelled, seeing killedForCancel). Runs and trials alike.
    */
-  private killAfterGrace(job: Job | TrialJob): void {
+  private killAfterGrace(job: AnyJob): void {
     job.killTimer = setTimeout(() => {
       if (job.settled || this.active !== job || !this.worker) return;
       job.killedForCancel = true;
@@ -549,6 +666,7 @@ export class TrainingHost {
       this.active = null;
       const why = `the training worker could not be started: ${error instanceof Error ? error.message : String(error)}`;
       if (job.kind === 'trial') this.endTrial(job, job.cancelRequested ? new TrialCancelledError('cancelled') : new Error(why));
+      else if (job.kind === 'audit') this.endAudit(job, job.cancelRequested ? new CancelledError('cancelled') : new Error(why));
       else if (job.cancelRequested) this.record(job, 'cancelled', job.cancelReason);
       else this.record(job, 'failed', why);
       void this.pump();
@@ -564,6 +682,11 @@ export class TrainingHost {
     if (job.kind === 'trial') {
       this.send(worker, { type: 'trial', sessionId: job.sessionId, session: job.session, taskId: job.taskId, task: job.task, cancelFile: job.cancelFile });
       if (job.cancelRequested) this.send(worker, { type: 'trial-cancel', sessionId: job.sessionId, taskId: job.taskId });
+      return;
+    }
+    if (job.kind === 'audit') {
+      this.send(worker, { type: 'audit-predict', auditId: job.auditId, request: job.request });
+      if (job.cancelRequested) this.send(worker, { type: 'audit-cancel', auditId: job.auditId });
       return;
     }
     const gpuWindow = job.mayUseGpuWindow ? await this.gpuWindowStart() : undefined;
@@ -712,6 +835,10 @@ export class TrainingHost {
       this.onTrialMessage(state, message);
       return;
     }
+    if (message.type === 'audit-progress' || message.type === 'audit-result' || message.type === 'audit-failed') {
+      this.onAuditMessage(state, message);
+      return;
+    }
     const job = this.active;
     if (!job || job.kind !== 'run' || job.runId !== message.runId) return;
     switch (message.type) {
@@ -754,6 +881,35 @@ export class TrainingHost {
     void this.pump();
   }
 
+  /** The worker's audit-* messages, validated (the probabilities feed the audit's maths directly). */
+  private onAuditMessage(state: WorkerState, raw: Extract<FromTrainingWorker, { type: 'audit-progress' | 'audit-result' | 'audit-failed' }>): void {
+    const job = this.active;
+    if (job?.kind !== 'audit' || job.auditId !== raw.auditId) return;
+    const parsed = auditFromWorker.safeParse(raw);
+    if (!parsed.success) {
+      this.active = null;
+      this.endAudit(job, new Error(`the training worker sent an audit message that does not match the protocol: ${firstIssue(parsed.error)}`));
+    } else {
+      const message = parsed.data;
+      switch (message.type) {
+        case 'audit-progress':
+          if (!job.cancelRequested) job.onProgress(message.progress);
+          return;
+        case 'audit-result':
+          this.active = null;
+          // Validated above; the original object is the typed one (zod's passthrough copy drops nothing).
+          this.endAudit(job, (raw as Extract<FromTrainingWorker, { type: 'audit-result' }>).reply);
+          break;
+        case 'audit-failed':
+          this.active = null;
+          this.endAudit(job, message.cancelled ? new CancelledError(message.error.message) : deserializeError(message.error));
+          break;
+      }
+    }
+    if (!this.active && this.queue.length === 0) this.hold(state, false);
+    void this.pump();
+  }
+
   private onExit(state: WorkerState, how: string): void {
     if (state.exited) return;
     state.exited = true;
@@ -769,6 +925,14 @@ export class TrainingHost {
         job.killedForCancel
           ? new TrialCancelledError('cancelled (the worker did not stop within the grace period and was killed)')
           : new Error(`the training worker ${how} during trial ${job.task.trialIndex} of ${job.task.model} at fraction ${job.task.fraction}${this.tail(state)}`),
+      );
+    } else if (job?.kind === 'audit' && job.sent) {
+      this.active = null;
+      this.endAudit(
+        job,
+        job.killedForCancel
+          ? new CancelledError('cancelled (the worker did not stop within the grace period and was killed)')
+          : new Error(`the training worker ${how} while running the audited model${this.tail(state)}`),
       );
     } else if (job?.kind === 'run' && job.sent) {
       this.active = null;

@@ -8,6 +8,13 @@
  * database once per session and keeps them until `trials-close`) and carries one task; it answers with
  * `trial-progress` events and one `trial-result` or `trial-failed`.
  *
+ * The app's audit of a model (a TF.js model file or a stored run's model) runs its inference here too, so
+ * TensorFlow.js never loads in the app's main process: `audit-predict` carries the request (the rows to
+ * predict, the model, the backend preference); the worker answers `audit-progress` per batch and one
+ * `audit-result` (the probabilities as a Float64Array, which structured clone keeps) or `audit-failed`;
+ * `audit-cancel` stops it between batches. The host checks `audit-result` against a zod schema (the
+ * probabilities' length) before the audit's maths use it.
+ *
  * In the desktop app a head run's body training may run in the hidden GPU window, which only the main
  * process can reach: the worker relays it. `start` then carries the window's adapter probe (its links join
  * the run's chain), the worker asks `gpu-train` (the job as trainOnGpuWindow builds it) and may send
@@ -16,9 +23,12 @@
  * trainer page's own, src-shared/contract/gpu-trainer.ts) rather than trusting their shape.
  */
 import { z } from 'zod';
+import { InputError } from '../data/input-error';
+import type { AuditPredictProgress, AuditPredictReply, AuditPredictRequest } from '../audit/predict-types';
 import { batchProgress, trainedReply, trainRequest, type GpuProbe, type TrainedReply } from '../../src-shared/contract/gpu-trainer';
 import type { TrainJob } from '../deep/backend-gpu-window';
 import type { BatchProgress } from '../deep/train';
+import type { QsaKernelOptions } from '../engine/kernels/kernel-info';
 import type { TrialProgress } from '../experiments/models/model-type';
 import type { TrialResult, TrialTask } from '../experiments/types';
 import type { RunEvent, RunStatus } from './types';
@@ -38,6 +48,8 @@ export interface TrialSessionSpec {
   /** better-sqlite3's addon for the worker's runtime, if not the default. */
   readonly nativeBinding?: string;
   readonly experimentId: number;
+  /** The session's share of the cores for qsa-head's SIMD kernel (trial threads run beside it); default all. */
+  readonly kernel?: QsaKernelOptions;
 }
 
 export type ToTrainingWorker =
@@ -75,6 +87,10 @@ export type ToTrainingWorker =
   | { readonly type: 'trial-cancel'; readonly sessionId: number; readonly taskId: number }
   /** Free the session's models and dataset. */
   | { readonly type: 'trials-close'; readonly sessionId: number }
+  /** Run an audited model over the request's rows (answered by audit-progress* and audit-result | audit-failed). */
+  | { readonly type: 'audit-predict'; readonly auditId: number; readonly request: AuditPredictRequest }
+  /** Stop that inference between batches (it then answers audit-failed with cancelled: true). */
+  | { readonly type: 'audit-cancel'; readonly auditId: number }
   /** Finish the current run (if any), close, exit. */
   | { readonly type: 'shutdown' };
 
@@ -83,6 +99,16 @@ export interface SerializedError {
   readonly message: string;
   readonly stack?: string;
   readonly code?: string;
+  /** An InputError's problem and location, so that the other side rebuilds it (the UI names the file). */
+  readonly input?: SerializedInputError;
+}
+
+export interface SerializedInputError {
+  readonly detail: string;
+  readonly file?: string;
+  readonly row?: number;
+  readonly column?: string | number;
+  readonly key?: string;
 }
 
 export type FromTrainingWorker =
@@ -99,10 +125,47 @@ export type FromTrainingWorker =
   /** Train the run's body in the GPU window (answered by gpu-progress* and gpu-trained | gpu-failed). */
   | { readonly type: 'gpu-train'; readonly runId: number; readonly job: TrainJob }
   /** Stop that training between batches (answered by gpu-failed with cancelled: true). */
-  | { readonly type: 'gpu-cancel'; readonly runId: number };
+  | { readonly type: 'gpu-cancel'; readonly runId: number }
+  | { readonly type: 'audit-progress'; readonly auditId: number; readonly progress: AuditPredictProgress }
+  | { readonly type: 'audit-result'; readonly auditId: number; readonly reply: AuditPredictReply }
+  | { readonly type: 'audit-failed'; readonly auditId: number; readonly error: SerializedError; readonly cancelled: boolean };
 
 const runId = z.number().int().min(1);
-const serializedError = z.object({ name: z.string(), message: z.string(), stack: z.string().optional(), code: z.string().optional() });
+const serializedInputError = z.object({
+  detail: z.string(),
+  file: z.string().optional(),
+  row: z.number().optional(),
+  column: z.union([z.string(), z.number()]).optional(),
+  key: z.string().optional(),
+});
+const serializedError = z.object({ name: z.string(), message: z.string(), stack: z.string().optional(), code: z.string().optional(), input: serializedInputError.optional() });
+
+const auditId = z.number().int().min(1);
+const count = z.number().int().min(0);
+
+/**
+ * The worker's audit messages, as the host checks them: the probabilities are a Float64Array of exactly
+ * nRows × nOutputs finite-or-not numbers (the audit's maths index into it), and the backend report names
+ * a backend.
+ */
+export const auditFromWorker = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('audit-progress'), auditId, progress: z.object({ done: count, total: count }) }),
+  z.object({
+    type: z.literal('audit-result'),
+    auditId,
+    reply: z
+      .object({
+        probs: z.instanceof(Float64Array),
+        nOutputs: z.number().int().min(1),
+        nRows: count,
+        sourceText: z.string(),
+        backend: z.object({ name: z.string(), preference: z.string(), attempts: z.array(z.object({ candidate: z.string(), ok: z.boolean(), reason: z.string() })) }).passthrough(),
+        pid: z.number().int(),
+      })
+      .refine((r) => r.probs.length === r.nRows * r.nOutputs, { message: 'probs.length must be nRows × nOutputs', path: ['probs'] }),
+  }),
+  z.object({ type: z.literal('audit-failed'), auditId, error: serializedError, cancelled: z.boolean() }),
+]);
 
 /** The worker's GPU relay messages, as the host checks them. The job is the page's train request without its id. */
 export const gpuRelayFromWorker = z.discriminatedUnion('type', [
@@ -124,11 +187,31 @@ export function firstIssue(error: z.ZodError): string {
 }
 
 export function serializeError(error: unknown): SerializedError {
+  if (error instanceof InputError) {
+    const { detail, file, row, column, key } = error;
+    const input: SerializedInputError = { detail, ...(file !== undefined ? { file } : {}), ...(row !== undefined ? { row } : {}), ...(column !== undefined ? { column } : {}), ...(key !== undefined ? { key } : {}) };
+    return { name: error.name, message: error.message, stack: error.stack, input };
+  }
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
     return { name: error.name, message: error.message, stack: error.stack, ...(typeof code === 'string' ? { code } : {}) };
   }
   return { name: 'Error', message: String(error) };
+}
+
+/**
+ * A worker-side failure rebuilt on this side: an InputError as an InputError with its location (the
+ * services turn it into the contract's `input` error naming the file), anything else as a
+ * TrainingWorkerError.
+ */
+export function deserializeError(error: SerializedError): Error {
+  if (error.input !== undefined) {
+    const { detail, ...where } = error.input;
+    const rebuilt = new InputError(detail, where);
+    if (error.stack) rebuilt.stack = `${rebuilt.name} (from the training worker): ${error.stack}`;
+    return rebuilt;
+  }
+  return new TrainingWorkerError(error);
 }
 
 /** A worker-side failure rebuilt on this side of the boundary, keeping the original name and stack. */

@@ -1,5 +1,5 @@
 /**
- * The worker process's side of the protocol: one run or experiment trial at a time, in this process,
+ * The worker process's side of the protocol: one run, experiment trial or audit inference at a time, in this process,
  * until `shutdown` or until the parent goes away (then the current run or trial is cancelled, so it is
  * not left `running`). Everything deep (tfjs) stays in this one process: TF.js in several worker threads
  * of one process is known to break (tensorflow/tfjs#8388), and the app's main process must stay free.
@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import type { GpuWindowTrain } from '../deep/backend-gpu-train';
 import type { TrainHandlers } from '../deep/backend-gpu-window';
 import { CancelledError } from '../deep/cancel';
+import { predictAuditRows } from '../audit/model-audit';
 import { DeepTrialSession } from '../experiments/deep-session';
 import { openWorkspace, type WritableDB } from '../store/database';
 import { endRun } from '../store/runs';
@@ -164,6 +165,8 @@ function gpuWindowContext(start: GpuWindowStart | undefined, train: GpuWindowTra
 export function serveTrainingWorker(port: WorkerPort = processPort()): Promise<void> {
   let current: { runId: number; abort: AbortController } | null = null;
   let currentTrial: { sessionId: number; taskId: number; abort: AbortController } | null = null;
+  // From the message's arrival, not the job's start: a cancel sent right behind the request must be seen.
+  const audits = new Map<number, AbortController>();
   const sessions = new Map<number, DeepTrialSession>();
   const gpu = new GpuRelay(port);
   let chain: Promise<void> = Promise.resolve();
@@ -259,6 +262,37 @@ export function serveTrainingWorker(port: WorkerPort = processPort()): Promise<v
           });
           return;
         }
+        case 'audit-predict': {
+          const { auditId, request } = message;
+          const abort = new AbortController();
+          audits.set(auditId, abort);
+          chain = chain.then(async () => {
+            if (closing || abort.signal.aborted) {
+              audits.delete(auditId);
+              port.send({ type: 'audit-failed', auditId, error: { name: 'CancelledError', message: closing ? 'the training worker is shutting down' : 'cancelled' }, cancelled: true });
+              return;
+            }
+            let db: WritableDB | null = null;
+            try {
+              db = openWorkspace(request.dbPath, request.nativeBinding ? { nativeBinding: request.nativeBinding } : {});
+              // The inference awaits each batch's data, so an audit-cancel message is read between batches.
+              const reply = await predictAuditRows(db, request, {
+                signal: abort.signal,
+                onProgress: (done, total) => port.send({ type: 'audit-progress', auditId, progress: { done, total } }),
+              });
+              port.send({ type: 'audit-result', auditId, reply });
+            } catch (error) {
+              port.send({ type: 'audit-failed', auditId, error: serializeError(error), cancelled: abort.signal.aborted || error instanceof CancelledError });
+            } finally {
+              db?.close();
+              audits.delete(auditId);
+            }
+          });
+          return;
+        }
+        case 'audit-cancel':
+          audits.get(message.auditId)?.abort('cancelled');
+          return;
         case 'trial-cancel': {
           const trial = currentTrial;
           if (trial && trial.sessionId === message.sessionId && trial.taskId === message.taskId) trial.abort.abort('cancelled');
@@ -283,6 +317,7 @@ export function serveTrainingWorker(port: WorkerPort = processPort()): Promise<v
     port.on('disconnect', () => {
       current?.abort.abort('cancelled: the process that started the run went away');
       currentTrial?.abort.abort('cancelled: the process that started the experiment went away');
+      for (const abort of audits.values()) abort.abort('cancelled: the process that started the audit went away');
       gpu.abandon('cancelled: the process that started the run went away');
       close();
     });

@@ -1,6 +1,12 @@
 /**
  * audit.run: the same computation as `fairbound audit` (src-main/cli/commands/audit.ts), with the
  * options as one typed object and the result as the contract's JSON-safe shape.
+ *
+ * A model source (a TF.js model file or a stored run's model) is run in the training host's worker
+ * process (runs/host.ts predictAudit), never here: this is the app's main process (or `fairbound
+ * serve`'s), whose event loop must stay free, and TensorFlow.js is not loaded in it at all. The worker
+ * loads the model, selects the backend and returns the chosen rows' probabilities; which rows, and the
+ * audit's maths on them (bounds, the group table), stay here — they are cheap.
  */
 import { compileConstraint } from '../../src-shared/constraint';
 import type { CompiledConstraint, SubRegime } from '../../src-shared/constraint/ast';
@@ -9,6 +15,8 @@ import type { AuditedNode as AuditedNodeDto, AuditInput, AuditResult } from '../
 import { auditConstraints, hardDecisions, type AuditedConstraint as AuditedConstraintFull, type AuditedNode, type EstimatorMode } from '../audit/audit';
 import { groupTable, type GroupRow } from '../audit/group-table';
 import type { AuditModelSource } from '../audit/model-audit';
+import { selectRows } from '../audit/select-rows';
+import { describeLoaded } from '../deep/backend-chain';
 import { readPredictions, type RowMatching } from '../audit/predictions';
 import { InputError } from '../data/input-error';
 import type { LabelledRows, RowRange } from '../engine/data';
@@ -69,6 +77,7 @@ async function computeAudit(input: AuditInput, ctx: ServiceContext): Promise<Aud
   let nOutputs: number;
   let rowsDto: AuditResult['rows'];
   let sourceText: string;
+  let backendText: string | undefined;
   if (src.kind === 'predictions') {
     const matching: RowMatching = src.matching.kind === 'key' ? { kind: 'key', column: src.matching.column, rowKeys: datasetRowKeys(ctx.db, info.id, info.format) } : { kind: 'order' };
     const predictions = await readPredictions(src.path, data.nRows, matching);
@@ -84,40 +93,38 @@ async function computeAudit(input: AuditInput, ctx: ServiceContext): Promise<Aud
     nOutputs = predictions.nOutputs;
     sourceText = `predictions ${src.path}`;
   } else {
-    // Loaded on first use, so that the main process only pays for TF.js when a model is audited.
-    const { openAuditModel, auditImages, auditModelPredictions } = await import('../audit/model-audit');
-    const { selectBackend } = await import('../deep/backends');
     const run = src.kind === 'run' ? getRun(ctx.db, src.id) : undefined;
     if (src.kind === 'run' && !run) throw new InputError(`no run ${src.id} in this workspace`);
     if (!data.images) throw new InputError(`dataset '${info.name}' holds numeric features, not images: a model is audited on an image dataset (audit its predictions instead)`);
-    await selectBackend(src.kind === 'model' ? (src.backend ?? 'auto') : 'auto');
     const modelSource: AuditModelSource = src.kind === 'model' ? { kind: 'model', path: src.path } : { kind: 'run', id: src.id, which: src.which ?? 'seldonian' };
-    const opened = await openAuditModel(ctx.db, modelSource, data, info.name, src.kind === 'model' ? (src.resize ?? null) : null);
-    try {
-      // Which rows: all; the engine's split of the stored order; or, for a run on its own dataset, the run's own safety rows.
-      let selection: Int32Array | undefined;
-      if (input.rows.kind === 'safety' && run && run.datasetId === info.id) {
-        const runRows = getRunRows(ctx.db, run.id);
-        if (!runRows) throw new InputError(`run ${run.id} has no stored row order`);
-        selection = runRows.rowOrder.slice(run.nCandidate);
-        rowsDto = { which: 'safety', start: 0, end: selection.length, ofRun: run.id };
-      } else if (input.rows.kind === 'safety') {
-        const split = candidateSafetySplit(data.nRows, input.rows.fracSafety).safety;
-        selection = Int32Array.from({ length: split.end - split.start }, (_, i) => split.start + i);
-        rowsDto = { which: 'safety', start: split.start, end: split.end };
-      } else {
-        rowsDto = { which: 'all', start: 0, end: data.nRows };
-      }
-      const fitted = auditImages(opened, data, info.name, selection);
-      audited = fitted.audited;
-      const predictions = await auditModelPredictions(opened, fitted.images, info.nClasses, info.name);
-      rows = { start: 0, end: audited.nRows };
-      probsAll = predictions.probs;
-      nOutputs = predictions.nOutputs;
-      sourceText = opened.sourceText;
-    } finally {
-      opened.model.dispose();
+    // Which rows: all; the engine's split of the stored order; or, for a run on its own dataset, the run's own safety rows.
+    let selection: Int32Array | null = null;
+    if (input.rows.kind === 'safety' && run && run.datasetId === info.id) {
+      const runRows = getRunRows(ctx.db, run.id);
+      if (!runRows) throw new InputError(`run ${run.id} has no stored row order`);
+      selection = runRows.rowOrder.slice(run.nCandidate);
+      rowsDto = { which: 'safety', start: 0, end: selection.length, ofRun: run.id };
+    } else if (input.rows.kind === 'safety') {
+      const split = candidateSafetySplit(data.nRows, input.rows.fracSafety).safety;
+      selection = Int32Array.from({ length: split.end - split.start }, (_, i) => split.start + i);
+      rowsDto = { which: 'safety', start: split.start, end: split.end };
+    } else {
+      rowsDto = { which: 'all', start: 0, end: data.nRows };
     }
+    const predicted = await ctx.training().predictAudit(ctx.dbPath, {
+      datasetId: info.id,
+      source: modelSource,
+      resize: src.kind === 'model' ? (src.resize ?? null) : null,
+      backend: src.kind === 'model' ? (src.backend ?? 'auto') : 'auto',
+      selection,
+    });
+    audited = selection ? selectRows(data, selection) : data;
+    if (predicted.nRows !== audited.nRows) throw new Error(`the training worker predicted ${predicted.nRows} rows, ${audited.nRows} were asked for`);
+    rows = { start: 0, end: audited.nRows };
+    probsAll = predicted.probs;
+    nOutputs = predicted.nOutputs;
+    sourceText = predicted.sourceText;
+    backendText = `${predicted.backend.name} (${describeLoaded(predicted.backend)})`;
   }
   const probs = probsAll.subarray(rows.start * nOutputs, rows.end * nOutputs);
   const mode: EstimatorMode = input.mode.kind === 'hard' ? { kind: 'hard', threshold: input.mode.threshold } : { kind: 'soft' };
@@ -152,6 +159,7 @@ async function computeAudit(input: AuditInput, ctx: ServiceContext): Promise<Aud
       rates: Object.fromEntries(Object.entries(g.rates).filter((e): e is [string, NonNullable<(typeof e)[1]>] => e[1] !== undefined)),
     })),
     groupConfidence: 1 - alpha,
+    ...(backendText !== undefined ? { backend: backendText } : {}),
   };
   return { result, info, results, groups, mode, nRows: rows.end - rows.start, sourceText };
 }

@@ -355,6 +355,8 @@ export const auditResult = z.object({
   constraints: z.array(auditedConstraint),
   groups: z.array(auditGroupRow),
   groupConfidence: wireNumber,
+  /** A model source: the TF.js backend that ran it (in the training worker), e.g. 'wasm (@tensorflow/tfjs-backend-wasm 4.22.0, SIMD, 1 thread)'. */
+  backend: z.string().optional(),
 });
 export type AuditResult = z.infer<typeof auditResult>;
 

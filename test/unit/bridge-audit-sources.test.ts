@@ -7,8 +7,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src-main/cli/main';
-import type { CliOutput } from '../../src-main/cli/output';
 import { buildModel, type ArchitectureSpec } from '../../src-main/deep/architectures';
 import { selectBackend } from '../../src-main/deep/backends';
 import { saveModel } from '../../src-main/deep/export';
@@ -17,6 +15,7 @@ import { trainClassifier } from '../../src-main/deep/train';
 import { insertSyntheticImageDataset } from '../../src-main/runs/synthetic';
 import { createServices } from '../../src-main/services';
 import { openWorkspace } from '../../src-main/store/database';
+import { cliAudit as cliAuditIn, sameAudit, type CliAudit, type ServiceAudit } from '../support/audit-compare';
 import { BANDS_RATIO, runTinyHeadRun } from '../support/tiny-run';
 
 const RATIO = BANDS_RATIO;
@@ -59,43 +58,11 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface CliNode { n: number; mean: number | string; lower: number | string; upper: number | string }
-interface CliAudit { constraints: Array<{ g_upper: number | string; g_lower: number | string; g_point: number | string; verdict: string; base_nodes: CliNode[] }> }
-interface ServiceAudit {
-  rows: { which: string; start: number; end: number; ofRun?: number };
-  source?: string;
-  constraints: Array<{ gUpper: number | string; gLower: number | string; gPoint: number | string; verdict: string; baseNodes: Array<{ n: number; mean: number | string; lower: number | string; upper: number | string }> }>;
-}
-
 async function cliAudit(...args: string[]): Promise<CliAudit> {
-  let stdout = '', stderr = '';
-  const out: CliOutput = { stdout: (t) => void (stdout += `${t}\n`), stderr: (t) => void (stderr += `${t}\n`) };
-  const code = await runCli(['audit', '--dataset', 'bands', '--constraint', RATIO, '--constraint', 'ACC >= 0.6', '--delta', '0.05', '--json', '--backend', 'wasm', ...args, '--db', dbPath], out);
-  expect(code, stderr).toBe(0);
-  return JSON.parse(stdout) as CliAudit;
+  return cliAuditIn(['--dataset', 'bands', '--constraint', RATIO, '--constraint', 'ACC >= 0.6', '--delta', '0.05', '--backend', 'wasm', ...args, '--db', dbPath]);
 }
 
-/** Equal to 12 digits; non-finite values travel as 'inf' / '-inf' / 'nan' on both sides. */
-function close(a: number | string, b: number | string): void {
-  if (typeof a === 'string' || typeof b === 'string') expect(a).toBe(b);
-  else expect(a).toBeCloseTo(b, 12);
-}
-
-function same(service: ServiceAudit, cli: CliAudit): void {
-  expect(service.constraints).toHaveLength(cli.constraints.length);
-  service.constraints.forEach((c, i) => {
-    const d = cli.constraints[i];
-    expect(c.verdict).toBe(d.verdict);
-    close(c.gUpper, d.g_upper);
-    close(c.gLower, d.g_lower);
-    close(c.gPoint, d.g_point);
-    c.baseNodes.forEach((n, j) => {
-      expect(n.n).toBe(d.base_nodes[j].n);
-      close(n.upper, d.base_nodes[j].upper);
-      close(n.lower, d.base_nodes[j].lower);
-    });
-  });
-}
+const same = sameAudit;
 
 const BASE = {
   datasetId: 1,

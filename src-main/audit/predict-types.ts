@@ -1,0 +1,42 @@
+/**
+ * The model-inference half of an audit as a job of the training worker (runs/protocol.ts `audit-predict`):
+ * what the app asks and what the worker answers. Types only, no TensorFlow.js, so the app's main process
+ * can describe the job without loading tfjs (test/unit/main-bundle-tfjs.test.ts).
+ */
+import type { BackendPreference, BackendReport } from '../deep/backend-types';
+import type { AuditModelSource } from './model-audit';
+
+export interface AuditPredictRequest {
+  readonly dbPath: string;
+  /** better-sqlite3's addon for the worker's runtime, if not the default. */
+  readonly nativeBinding?: string;
+  readonly datasetId: number;
+  readonly source: AuditModelSource;
+  /** Resize the images to resize×resize first (null: a run's own input size where it differs, else none). */
+  readonly resize: number | null;
+  /** The backend chain's preference, as for runs (the worker's local chain). */
+  readonly backend: BackendPreference;
+  /** The dataset rows to predict, in order; null: all of them. */
+  readonly selection: Int32Array | null;
+  /** Images per forward pass (default 256); one progress event per batch. */
+  readonly batchSize?: number;
+}
+
+/** Inference progress: rows predicted so far of `total`. */
+export interface AuditPredictProgress {
+  readonly done: number;
+  readonly total: number;
+}
+
+export interface AuditPredictReply {
+  /** Row-major, `nRows × nOutputs`: P(y=1) for a binary model (nOutputs 1), else one column per class. */
+  readonly probs: Float64Array;
+  readonly nOutputs: number;
+  readonly nRows: number;
+  /** 'model <path>' or "run <id>'s <which> model", for messages. */
+  readonly sourceText: string;
+  /** The backend the chain selected in the process that ran the model, with every attempt. */
+  readonly backend: BackendReport;
+  /** That process's id (tests check it is not the app's). */
+  readonly pid: number;
+}
