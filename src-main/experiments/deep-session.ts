@@ -11,6 +11,7 @@ import { loadDatasetForTraining } from '../store/datasets';
 import { getExperiment } from '../store/experiments';
 import { compileExperimentConstraints } from './constraints';
 import { selectBackend } from '../deep/backends';
+import type { QsaKernelOptions } from '../engine/kernels/select';
 import { registerDeepExperimentModels } from './models/deep';
 import { deepBackendOf } from './models/deep-types';
 import type { TrialProgress } from './models/model-type';
@@ -22,6 +23,11 @@ export interface DeepTrialSessionSpec {
   readonly dbPath: string;
   readonly nativeBinding?: string;
   readonly experimentId: number;
+  /**
+   * This process's share of the cores for the SIMD kernel of qsa-head's QSA (the runner's
+   * kernelThreadsFor): trial worker threads run beside it. Default: every core.
+   */
+  readonly kernel?: QsaKernelOptions;
 }
 
 export class DeepTrialSession {
@@ -44,7 +50,7 @@ export class DeepTrialSession {
       if (data.nRows !== info.nRows) throw new Error(`dataset '${info.datasetName}' has ${data.nRows} rows, the experiment was made with ${info.nRows}`);
       const constraints = compileExperimentConstraints(info.constraints, data);
       await selectBackend(deepBackendOf(info.settings.models));
-      return new DeepTrialSession(new TrialExecutor({ dataset: experimentDataset(data, false), constraints, settings: info.settings, seed: info.seed }));
+      return new DeepTrialSession(new TrialExecutor({ dataset: experimentDataset(data, false), constraints, settings: info.settings, seed: info.seed, ...(spec.kernel ? { kernel: spec.kernel } : {}) }));
     } finally {
       db.close();
     }

@@ -2,6 +2,7 @@
  * A stored experiment's results: its trials and their aggregates, for `show`, `export` and `plot`
  * (and the UI). Needs no model registry: each stored model carries its kind.
  */
+import type { QsaKernelName } from '../engine/kernels/kernel-info';
 import type { ReadableDB } from '../store/database';
 import { getExperiment, listTrials, type ExperimentInfo, type StoredTrial } from '../store/experiments';
 import { aggregateTrials, type ExperimentAggregates } from './aggregate';
@@ -40,4 +41,42 @@ export function experimentSvgs(results: ExperimentResults, size: { width?: numbe
     file: `experiment-${results.experiment.id}-constraint-${j + 1}.svg`,
     svg: renderExperimentSvg(results.aggregates, { constraints: [j], ...size }),
   }));
+}
+
+/** How many of a model's trials ran their QSA on one kernel with one thread count. */
+export interface KernelCount {
+  readonly name: QsaKernelName;
+  readonly threads: number;
+  readonly trials: number;
+}
+
+/** The kernels a model's QSA trials ran on; `unrecorded`: its trials stored without one (before schema 6). */
+export interface ModelKernels {
+  readonly model: string;
+  readonly kernels: readonly KernelCount[];
+  readonly unrecorded: number;
+}
+
+/**
+ * Per model that reported a kernel for any trial (the QSA models; baselines and the CNN run none): the
+ * kernels and thread counts its trials ran on, SIMD first, then by threads, in the models' order.
+ */
+export function trialKernels(results: Pick<ExperimentResults, 'experiment' | 'trials'>): ModelKernels[] {
+  return results.experiment.settings.models.flatMap((m) => {
+    const trials = results.trials.filter((t) => t.model === m.name);
+    const counts = new Map<string, KernelCount>();
+    let unrecorded = 0;
+    for (const t of trials) {
+      if (!t.kernel) {
+        unrecorded++;
+        continue;
+      }
+      const key = `${t.kernel.name}|${t.kernel.threads}`;
+      const c = counts.get(key);
+      counts.set(key, { name: t.kernel.name, threads: t.kernel.threads, trials: (c?.trials ?? 0) + 1 });
+    }
+    if (counts.size === 0) return [];
+    const kernels = [...counts.values()].sort((a, b) => (a.name === b.name ? b.threads - a.threads : a.name === 'simd' ? -1 : 1));
+    return [{ model: m.name, kernels, unrecorded }];
+  });
 }

@@ -10,7 +10,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { roundHalfEven } from '../../src-shared/bounds/rounding';
 import { InputError } from '../data/input-error';
 import { isValidSeed, MAX_SEED } from '../data/shuffle';
-import { kernelThreadsFor } from '../engine/kernels/select';
+import { kernelThreadsFor, type QsaKernelOptions } from '../engine/kernels/select';
 import type { WritableDB } from '../store/database';
 import { getDataset, loadDatasetForTraining, type DatasetInfo, type TrainingData } from '../store/datasets';
 import {
@@ -160,8 +160,18 @@ export interface ExperimentProgress {
 }
 
 export interface RunOptions {
-  /** Worker threads (default: the number of cores). 1 runs every trial on the calling thread. */
+  /**
+   * Worker threads (default: the number of cores). 1 runs every trial on the calling thread, unless
+   * `offMainThread` is set.
+   */
   readonly workers?: number;
+  /**
+   * Run every trial of a `worker` model in a worker thread, even with one worker or on a one-core
+   * machine: the app's services set it, since a trial on the calling thread would block the app's main
+   * process for its whole fit (issue 7: long work never runs on the main thread). The CLI leaves it
+   * off: there one worker means the calling thread, with no thread start-up or dataset copy.
+   */
+  readonly offMainThread?: boolean;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: ExperimentProgress) => void;
   /** Called once the run knows its work, before the first trial. */
@@ -171,9 +181,11 @@ export interface RunOptions {
   /**
    * Where trials of `process` models (TensorFlow.js) run, one at a time: the app passes a slot in its
    * training worker process (TrainingHost.openTrialSession) so tfjs never loads in its main process.
-   * Without one they run on the calling thread (the CLI). Called once, when the run has such trials.
+   * Without one they run on the calling thread (the CLI). Called once, when the run has such trials,
+   * with that process's share of the cores for its SIMD kernels (the qsa-head's QSA), so that the
+   * trials running at once use no more kernel threads than there are cores.
    */
-  readonly processSlot?: () => TrialSlot | Promise<TrialSlot>;
+  readonly processSlot?: (share: { readonly kernel: QsaKernelOptions }) => TrialSlot | Promise<TrialSlot>;
   /** Progress inside a trial (deep models: per batch / iteration), wherever it runs. */
   readonly onTrialProgress?: (task: TrialTask, progress: TrialProgress) => void;
 }
@@ -259,16 +271,17 @@ export async function runExperiment(db: WritableDB, experimentId: number, option
   const types = new Map(info.settings.models.map((m) => [m.name, modelTypeOrInputError(m.type)]));
   const requested = options.workers ?? availableParallelism();
   if (!(Number.isInteger(requested) && requested >= 1)) throw new InputError(`workers must be a positive integer, got ${requested}`);
-  const inWorkers = (t: TrialTask): boolean => requested > 1 && types.get(t.model)!.execution === 'worker';
+  const threadsAllowed = requested > 1 || options.offMainThread === true;
+  const inWorkers = (t: TrialTask): boolean => threadsAllowed && types.get(t.model)!.execution === 'worker';
   const inProcessSlot = (t: TrialTask): boolean => options.processSlot !== undefined && types.get(t.model)!.execution === 'process';
   const workerTasks = tasks.filter(inWorkers);
   const processTasks = tasks.filter(inProcessSlot);
   const mainTasks = tasks.filter((t) => !inWorkers(t) && !inProcessSlot(t));
-  const nWorkers = Math.min(requested > 1 ? requested : 0, workerTasks.length);
+  const nWorkers = Math.min(threadsAllowed ? requested : 0, workerTasks.length);
   // Trials that run at once: the worker threads, the calling thread's queue and the deep-work process's.
   // Each SIMD kernel gets its share of the cores (its threads spin while waiting for one another, so
-  // trials × kernel threads beyond the cores would slow every trial). The deep-work process's own
-  // kernels (the app's training worker) keep their default; they are counted here as one trial.
+  // trials × kernel threads beyond the cores would slow every trial); the deep-work process (the app's
+  // training worker) gets the same share through processSlot.
   const parallelTrials = nWorkers + (mainTasks.length > 0 ? 1 : 0) + (processTasks.length > 0 ? 1 : 0);
   const kernel = { threads: kernelThreadsFor(parallelTrials) };
 
@@ -313,7 +326,7 @@ export async function runExperiment(db: WritableDB, experimentId: number, option
       const failedStart = startups.find((s) => s.status === 'rejected');
       if (failedStart) throw failedStart.reason;
     }
-    if (processTasks.length > 0 && options.processSlot) processSlot = await options.processSlot();
+    if (processTasks.length > 0 && options.processSlot) processSlot = await options.processSlot({ kernel });
     if (mainTasks.length > 0) executor = new TrialExecutor({ dataset: experimentDataset(data, false), ...common });
     const outcome = await schedule({ slots, workerTasks, processSlot, processTasks, executor, mainTasks, onResult, onTrialProgress: options.onTrialProgress, signal: options.signal });
     status = outcome.status;

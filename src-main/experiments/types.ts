@@ -140,7 +140,7 @@ export interface TrialResult {
   /**
    * The linear kernel the engine's QSA ran on (createQsaKernel's choice: SIMD for large float32 feature
    * matrices) and its threads, for models that run one (qsa-features, qsa-head) and returned from the
-   * fit. Not stored: the trial table has no column for it, so trials read back from the store lack it.
+   * fit. Stored with the trial (schema 6); trials stored before that read back without it.
    */
   readonly kernel?: QsaKernelInfo;
 }

@@ -1,9 +1,10 @@
 /**
- * The `experiment`, `experiment_resample` and `trial` tables (schema 0002): SQL next to its rows.
+ * The `experiment`, `experiment_resample` and `trial` tables (schema 0002; the trial's kernel, 0006): SQL next to its rows.
  * `…Row` types are as stored (snake_case); `ExperimentInfo` / `StoredTrial` are the domain view.
  * Writes are small: each trial is stored in a transaction of its own as it finishes (so a crash or a
  * cancel loses at most the trials in flight), an experiment with its resamples in one.
  */
+import type { QsaKernelName } from '../engine/kernels/kernel-info';
 import type { ExperimentConstraint, ExperimentSettings, TrialResult } from '../experiments/types';
 import type { ReadableDB, WritableDB } from './database';
 import { ownerState, thisProcess, type JobOwner } from './owner';
@@ -64,6 +65,9 @@ interface TrialRow {
   nsf_reason: string | null;
   duration_s: number;
   finished_at: string;
+  /** Schema 6; NULL for models without a QSA and trials stored before it. */
+  kernel_name: QsaKernelName | null;
+  kernel_threads: number | null;
 }
 
 export interface NewExperiment {
@@ -154,10 +158,10 @@ export function insertTrial(db: WritableDB, experimentId: number, t: TrialResult
     run(
       db,
       sql`INSERT INTO trial (experiment_id, model, fraction_index, data_frac, trial_index, n_rows, passed, performance, g_json, theta,
-                             nsf_reason, duration_s, finished_at)
+                             nsf_reason, duration_s, finished_at, kernel_name, kernel_threads)
           VALUES (${experimentId}, ${t.model}, ${t.fractionIndex}, ${t.fraction}, ${t.trialIndex}, ${t.nRows}, ${t.passed ? 1 : 0},
                   ${Number.isNaN(t.performance) ? null : t.performance}, ${encodeNumbers(t.g)}, ${t.theta ? bytesOf(t.theta) : null},
-                  ${t.nsfReason}, ${Math.max(0, t.durationSeconds)}, ${finishedAt})`,
+                  ${t.nsfReason}, ${Math.max(0, t.durationSeconds)}, ${finishedAt}, ${t.kernel?.name ?? null}, ${t.kernel?.threads ?? null})`,
     );
   }).immediate();
 }
@@ -332,7 +336,8 @@ export function listResampleSeeds(db: ReadableDB, experimentId: number): { trial
 export function listTrials(db: ReadableDB, experimentId: number): StoredTrial[] {
   return all<TrialRow>(
     db,
-    sql`SELECT model, fraction_index, data_frac, trial_index, n_rows, passed, performance, g_json, theta, nsf_reason, duration_s, finished_at
+    sql`SELECT model, fraction_index, data_frac, trial_index, n_rows, passed, performance, g_json, theta, nsf_reason, duration_s, finished_at,
+               kernel_name, kernel_threads
         FROM trial WHERE experiment_id = ${experimentId} ORDER BY model, fraction_index, trial_index`,
   ).map((r) => ({
     model: r.model,
@@ -347,6 +352,8 @@ export function listTrials(db: ReadableDB, experimentId: number): StoredTrial[] 
     nsfReason: r.nsf_reason,
     durationSeconds: r.duration_s,
     finishedAt: r.finished_at,
+    // The schema keeps both columns NULL or both set.
+    ...(r.kernel_name !== null && r.kernel_threads !== null ? { kernel: { name: r.kernel_name, threads: r.kernel_threads } } : {}),
   }));
 }
 

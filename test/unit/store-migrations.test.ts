@@ -174,6 +174,35 @@ describe('migration 5: owners of runs and experiments', () => {
   });
 });
 
+describe('migration 6: the kernel each trial ran on', () => {
+  it('appends nullable kernel_name / kernel_threads to trial, keeping existing trials (without a kernel), and sets user_version = 6', () => {
+    const db = new Database(join(tempDir(), 'm6.db')) as WritableDB;
+    try {
+      for (const m of migrations.slice(0, 5)) m.migrate(db);
+      expect(userVersion(db)).toBe(5);
+      const trialColumns = columns(db, 'trial');
+      // A trial stored by a Fairbound of schema 5.
+      db.exec(`INSERT INTO experiment (name, dataset_name, n_rows, constraints_json, settings_json, seed, status, created_at, started_at)
+               VALUES ('e', 'd', 1, '[]', '{}', 1, 'running', 'now', 'now');
+               INSERT INTO experiment_resample (experiment_id, trial_index, seed, indices) VALUES (1, 0, 1, x'00000000');
+               INSERT INTO trial (experiment_id, model, fraction_index, data_frac, trial_index, n_rows, passed, performance, g_json, duration_s, finished_at)
+               VALUES (1, 'qsa-features', 0, 1, 0, 1, 1, 0.5, '[-1]', 0.1, 'now')`);
+      migrations[5].migrate(db);
+      expect(userVersion(db)).toBe(6);
+      expect(columns(db, 'trial')).toEqual([...trialColumns, 'kernel_name', 'kernel_threads']);
+      expect(db.prepare('SELECT model, kernel_name, kernel_threads FROM trial').get()).toEqual({ model: 'qsa-features', kernel_name: null, kernel_threads: null });
+      db.exec(`UPDATE trial SET kernel_name = 'simd', kernel_threads = 2`);
+      for (const bad of [`kernel_name = 'gpu'`, `kernel_threads = 0`, `kernel_threads = NULL`, `kernel_name = NULL`]) {
+        expect(() => db.exec(`UPDATE trial SET ${bad}`), bad).toThrow(/CHECK/);
+      }
+      expect(() => migrations[5].migrate(db)).not.toThrow();
+      expect(userVersion(db)).toBe(6);
+    } finally {
+      db.close();
+    }
+  });
+});
+
 describe('the migration runner', () => {
   it('rolls back a failing migration whole: neither its DDL nor its user_version remain', () => {
     const db = new Database(join(tempDir(), 'fail.db')) as WritableDB;

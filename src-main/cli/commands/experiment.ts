@@ -8,7 +8,7 @@ import type { FractionAggregate, ModelAggregate } from '../../experiments/aggreg
 import { parseEpochsPerFraction, registerDeepExperimentModels, withDeepOptions } from '../../experiments/models/deep';
 import { listExperimentModelTypes, parseModelList } from '../../experiments/models/registry';
 import { deriveExperimentSeed, randomSeed } from '../../experiments/resample';
-import { experimentResults, experimentSvgs, exportExperimentResults, type ExperimentResults } from '../../experiments/results';
+import { experimentResults, experimentSvgs, exportExperimentResults, trialKernels, type ExperimentResults, type ModelKernels } from '../../experiments/results';
 import { createExperiment, runExperiment, type ExperimentProgress, type RunSummary } from '../../experiments/runner';
 import { PERFORMANCE_METRICS, THETA_INITS, type PerformanceMetric, type QsaSettings, type ThetaInit } from '../../experiments/types';
 import { TRIAL_WORKER_MARKER } from '../../experiments/worker-protocol';
@@ -358,8 +358,18 @@ export function formatResults(results: ExperimentResults): string {
   const header = ['model', 'φ', 'φ·N', 'trials', `${experiment.settings.performance} ± s.e.`, 'P(solution)', ...experiment.constraints.map((_, j) => `P(violation ${j + 1})`)];
   const rows = aggregates.models.flatMap((m) => m.fractions.map((f) => fractionRow(m, f)));
   const lines = describeExperiment(experiment);
+  lines.push(...trialKernels(results).map(kernelLine));
   lines.push('', rows.length === 0 ? '  no trials stored yet' : table(header, rows));
   return lines.join('\n');
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** e.g. `qsa-head QSA kernel: SIMD ×2 threads (10 trials), JS (2 trials)`. */
+function kernelLine(m: ModelKernels): string {
+  const parts = m.kernels.map((k) => `${k.name === 'simd' ? `SIMD ×${plural(k.threads, 'thread')}` : 'JS'} (${plural(k.trials, 'trial')})`);
+  if (m.unrecorded > 0) parts.push(`not recorded (${plural(m.unrecorded, 'trial')})`);
+  return `${m.model} QSA kernel: ${parts.join(', ')}`;
 }
 
 /** Plain text table; `left` lists the columns aligned left (text), the others are aligned right (numbers). */
@@ -370,7 +380,7 @@ function table(header: readonly string[], rows: readonly (readonly string[])[], 
 }
 
 function resultsJson(results: ExperimentResults): Record<string, unknown> {
-  return { experiment: results.experiment, aggregates: results.aggregates };
+  return { experiment: results.experiment, aggregates: results.aggregates, kernels: trialKernels(results) };
 }
 
 function formatList(experiments: readonly ExperimentListing[]): string {

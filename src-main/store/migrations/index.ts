@@ -10,6 +10,7 @@ import * as m0002 from './0002-experiments';
 import * as m0003 from './0003-saved-constraints';
 import * as m0004 from './0004-runs';
 import * as m0005 from './0005-job-owners';
+import * as m0006 from './0006-trial-kernel';
 
 export interface Migration {
   readonly version: number;
@@ -22,6 +23,7 @@ export const migrations: readonly Migration[] = [
   { version: m0003.version, migrate: m0003.migrateTo3 },
   { version: m0004.version, migrate: m0004.migrateTo4 },
   { version: m0005.version, migrate: m0005.migrateTo5 },
+  { version: m0006.version, migrate: m0006.migrateTo6 },
 ];
 
 export const LATEST_VERSION = migrations[migrations.length - 1].version;
