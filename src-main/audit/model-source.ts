@@ -8,7 +8,7 @@
  * a Softmax / Activation layer), or one sigmoid unit for a binary model (its output is P(y=1)).
  */
 import { existsSync, statSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../data/input-error';
 import { CancelledError } from '../deep/cancel';
@@ -149,6 +149,9 @@ export async function loadAuditModel(path: string): Promise<tf.LayersModel> {
   if (!statSync(path).isDirectory()) {
     if (basename(path) !== MODEL_JSON) throw new InputError(`a TF.js layers model is read from a file named ${MODEL_JSON} (weights next to it), got ${basename(path)}`, { file: path });
     dir = dirname(path);
+  } else if (!existsSync(join(dir, MODEL_JSON))) {
+    // Said plainly rather than as the loader's ENOENT: a folder was given, the model's file is not in it.
+    throw new InputError(`no ${MODEL_JSON} in this folder: a TF.js layers model folder holds ${MODEL_JSON} and its weights`, { file: join(dir, MODEL_JSON) });
   }
   try {
     return await loadModel(dir);

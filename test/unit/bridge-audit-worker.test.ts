@@ -181,8 +181,15 @@ describe('audit.run of a TF.js model runs the model in the training worker', () 
         services.invoke('audit.run', { ...AUDIT, datasetId, source: { kind: 'model', path, backend: 'wasm', ...(resize !== undefined ? { resize } : {}) }, rows: { kind: 'all' } });
 
       const missing = await bad(noModelJson);
-      expect(missing).toMatchObject({ ok: false, error: { code: 'input', file: noModelJson } });
-      expect((missing as { error: { message: string } }).error.message).toContain(join(noModelJson, 'model.json'));
+      expect(missing).toMatchObject({ ok: false, error: { code: 'input', file: join(noModelJson, 'model.json') } });
+      expect((missing as { error: { message: string } }).error.message).toBe(`${join(noModelJson, 'model.json')}: no model.json in this folder: a TF.js layers model folder holds model.json and its weights`);
+
+      const corrupt = join(dir, 'corrupt-model');
+      mkdirSync(corrupt);
+      writeFileSync(join(corrupt, 'model.json'), '{ not json');
+      const unreadable = await bad(corrupt);
+      expect(unreadable).toMatchObject({ ok: false, error: { code: 'input', file: corrupt } });
+      expect((unreadable as { error: { message: string } }).error.message).toContain(`cannot load the model: loadModel: cannot read ${join(corrupt, 'model.json')}`);
 
       const shape = await bad(wrongInput);
       expect(shape).toMatchObject({ ok: false, error: { code: 'input' } });
