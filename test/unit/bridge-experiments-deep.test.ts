@@ -60,9 +60,9 @@ function tfIdleHere(): { backend: string | null; tensors: number } {
 describe('deep models in the app’s experiments', () => {
   it('keeps TensorFlow.js out of the experiment service’s module graph', async () => {
     // The experiment service and the runner reach the deep models only through deep-types.ts and the
-    // worker protocol. (The audit of a TF.js model still loads tfjs modules on demand; the Electron main
-    // bundle's static graph is checked in main-bundle-tfjs.test.ts; the run-time check below shows that
-    // nothing of tfjs runs here.)
+    // worker protocol. (The audit of a model runs in the worker too, see bridge-audit-worker.test.ts; the
+    // Electron main bundle's whole graph, import() included, is checked in main-bundle-tfjs.test.ts; the
+    // run-time check below shows that nothing of tfjs runs here.)
     const root = fileURLToPath(new URL('../../', import.meta.url));
     const result = await build({
       entryPoints: [join(root, 'src-main/services/experiments.ts'), join(root, 'src-main/experiments/runner.ts')],
