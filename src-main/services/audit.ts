@@ -7,6 +7,12 @@
  * serve`'s), whose event loop must stay free, and TensorFlow.js is not loaded in it at all. The worker
  * loads the model, selects the backend and returns the chosen rows' probabilities; which rows, and the
  * audit's maths on them (bounds, the group table), stay here — they are cheap.
+ *
+ * audit.start runs the same computation as a job (services/jobs.ts): the worker's per-batch progress
+ * becomes job.progress ("predicting batch k of n (… images/s)", then "bounds"), jobs.cancel aborts the
+ * inference between batches (the worker stays up for the next audit), and job.done carries the result.
+ * audit.run stays the plain request: the CLI-equivalent path the tests compare against, and quick for a
+ * predictions file.
  */
 import { compileConstraint } from '../../src-shared/constraint';
 import type { CompiledConstraint, SubRegime } from '../../src-shared/constraint/ast';
@@ -27,8 +33,41 @@ import { datasetSummary, type DatasetSummary } from '../store/summary';
 import type { Handler, ServiceContext } from './context';
 import { requireDataset } from './datasets';
 import { ConstraintListError, ServiceError } from './errors';
+import type { JobControl } from './jobs';
 
 const DEFAULT_GROUP_ALPHA = 0.05;
+
+/**
+ * Images per forward pass of a model audit, sent explicitly (it is also the worker's default) so that
+ * the progress can say "batch k of n" from the rows done.
+ */
+const AUDIT_BATCH_SIZE = 256;
+
+/** What a job's audit reports to and is cancelled by; audit.run passes none. */
+type AuditJobControl = Pick<JobControl, 'signal' | 'progress'>;
+
+/**
+ * The worker's `{ done, total }` as the job's message: the batch and the speed. The speed is measured
+ * from the first batch on, so it is the backend's and not the model's and the images' loading, which
+ * the first batch's message states instead.
+ */
+function inferenceProgress(control: AuditJobControl, clock: () => number = Date.now): (p: { done: number; total: number }) => void {
+  const started = clock();
+  let first: { done: number; at: number } | null = null;
+  return ({ done, total }) => {
+    const now = clock();
+    const batches = Math.max(1, Math.ceil(total / AUDIT_BATCH_SIZE));
+    const batch = Math.min(batches, Math.ceil(done / AUDIT_BATCH_SIZE));
+    let detail: string;
+    if (first === null) {
+      detail = `model and images loaded in ${((now - started) / 1000).toFixed(1)} s`;
+      first = { done, at: now };
+    } else {
+      detail = `${Math.round((done - first.done) / Math.max(0.001, (now - first.at) / 1000)).toLocaleString('en-US')} images/s`;
+    }
+    control.progress({ fraction: total === 0 ? 1 : done / total, phase: 'predicting', message: `predicting batch ${batch} of ${batches} (${detail})`, rowsDone: done });
+  };
+}
 
 function nodeDto(n: AuditedNode): AuditedNodeDto {
   return {
@@ -57,8 +96,9 @@ interface AuditComputation {
 }
 
 /** The audit itself, shared by audit.run and audit.report. */
-async function computeAudit(input: AuditInput, ctx: ServiceContext): Promise<AuditComputation> {
+async function computeAudit(input: AuditInput, ctx: ServiceContext, control?: AuditJobControl): Promise<AuditComputation> {
   const info = requireDataset(ctx, input.datasetId);
+  control?.progress({ fraction: null, phase: 'loading', message: `loading dataset '${info.name}'` });
   const data = loadDatasetForTraining(ctx.db, info.id);
   const subRegime: SubRegime = info.nClasses > 2 ? 'multiclass_classification' : 'classification';
   const constraints: CompiledConstraint[] = input.constraints.map((c, i) => {
@@ -80,7 +120,9 @@ async function computeAudit(input: AuditInput, ctx: ServiceContext): Promise<Aud
   let backendText: string | undefined;
   if (src.kind === 'predictions') {
     const matching: RowMatching = src.matching.kind === 'key' ? { kind: 'key', column: src.matching.column, rowKeys: datasetRowKeys(ctx.db, info.id, info.format) } : { kind: 'order' };
+    control?.progress({ fraction: null, phase: 'reading', message: `reading the predictions ${src.path}` });
     const predictions = await readPredictions(src.path, data.nRows, matching);
+    control?.signal.throwIfAborted();
     if (predictions.nOutputs !== 1 && predictions.nOutputs !== info.nClasses) {
       throw new InputError(`the predictions have ${predictions.nOutputs} class columns but dataset '${info.name}' has ${info.nClasses} classes`, { file: src.path });
     }
@@ -117,7 +159,10 @@ async function computeAudit(input: AuditInput, ctx: ServiceContext): Promise<Aud
       resize: src.kind === 'model' ? (src.resize ?? null) : null,
       backend: src.kind === 'model' ? (src.backend ?? 'auto') : 'auto',
       selection,
-    });
+      batchSize: AUDIT_BATCH_SIZE,
+    }, control ? { signal: control.signal, onProgress: inferenceProgress(control) } : {});
+    // The cancel may come after the last batch: the job still ends cancelled, not done.
+    control?.signal.throwIfAborted();
     audited = selection ? selectRows(data, selection) : data;
     if (predicted.nRows !== audited.nRows) throw new Error(`the training worker predicted ${predicted.nRows} rows, ${audited.nRows} were asked for`);
     rows = { start: 0, end: audited.nRows };
@@ -126,6 +171,7 @@ async function computeAudit(input: AuditInput, ctx: ServiceContext): Promise<Aud
     sourceText = predicted.sourceText;
     backendText = `${predicted.backend.name} (${describeLoaded(predicted.backend)})`;
   }
+  control?.progress({ fraction: null, phase: 'bounds', message: 'bounds: the constraints’ intervals and the group table' });
   const probs = probsAll.subarray(rows.start * nOutputs, rows.end * nOutputs);
   const mode: EstimatorMode = input.mode.kind === 'hard' ? { kind: 'hard', threshold: input.mode.threshold } : { kind: 'soft' };
   const results = auditConstraints({ data: audited, probs, nOutputs, rows, constraints, mode, method: input.bound });
@@ -165,6 +211,17 @@ async function computeAudit(input: AuditInput, ctx: ServiceContext): Promise<Aud
 }
 
 export const auditHandler: Handler<'audit.run'> = async (input, ctx) => (await computeAudit(input, ctx)).result;
+
+/**
+ * audit.start: the audit as a job. An unknown dataset is refused here (the reply's error, as audit.run
+ * gives it); everything else — constraints, files, the model — is checked by the job and reaches the UI
+ * as job.failed with the same error data.
+ */
+export const startAuditHandler: Handler<'audit.start'> = (input, ctx) => {
+  requireDataset(ctx, input.datasetId);
+  const jobId = ctx.jobs.start('audit', async (control) => ({ kind: 'audit', result: (await computeAudit(input, ctx, control)).result }));
+  return { jobId };
+};
 
 function rowsText(rows: AuditResult['rows']): string {
   if (rows.ofRun !== undefined) return `the ${rows.end - rows.start} safety rows of run ${rows.ofRun}`;

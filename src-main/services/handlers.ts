@@ -4,7 +4,7 @@
  * `isRouteName` (own keys of the contract), so the table's prototype is never reached.
  */
 import { homedir } from 'node:os';
-import { auditHandler, auditReportHandler } from './audit';
+import { auditHandler, auditReportHandler, startAuditHandler } from './audit';
 import { deleteConstraintHandler, listConstraintsHandler, saveConstraintHandler } from './constraints';
 import type { HandlerTable } from './context';
 import { ServiceError } from './errors';
@@ -39,6 +39,7 @@ export const handlers: HandlerTable = {
   'constraints.save': saveConstraintHandler,
   'constraints.delete': deleteConstraintHandler,
   'audit.run': auditHandler,
+  'audit.start': startAuditHandler,
   'audit.report': auditReportHandler,
   'runs.list': listRunsHandler,
   'runs.get': getRunHandler,

@@ -66,6 +66,13 @@ export const routes = routeCatalog({
   /** Bounds each constraint on a model's predictions: verdicts, base-node intervals, group table. */
   'audit.run': { input: s.auditInput, output: s.auditResult },
   /**
+   * Runs the audit as audit.run does, as a job: job.progress per inference batch of a model source
+   * ("predicting batch k of n (… images/s)", then "bounds"), cancelled through jobs.cancel, and the
+   * result in job.done's `{ kind: 'audit', result }`. Bad input that needs no data (an unknown dataset)
+   * is the reply's error; the rest is job.failed's.
+   */
+  'audit.start': { input: s.auditInput, output: s.jobStarted },
+  /**
    * Runs the audit as audit.run does and writes its self-contained HTML report to `out` (and a PDF to
    * `pdf` through Chromium; without it the error code `not_available`, after the HTML is written).
    */

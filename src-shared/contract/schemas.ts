@@ -375,13 +375,15 @@ export type AuditReportOutput = z.infer<typeof auditReportOutput>;
 // ---------------------------------------------------------------------------------------------
 // Jobs
 
-export const jobKind = z.enum(['import', 'run', 'experiment']);
+export const jobKind = z.enum(['import', 'run', 'experiment', 'audit']);
 export type JobKind = z.infer<typeof jobKind>;
 
 export const jobResult = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('import'), datasetId: id, datasetName: z.string(), importJobId: id, nRows: count }),
   z.object({ kind: z.literal('run'), runId: id, status: z.enum(['passed', 'nsf', 'failed', 'cancelled']), error: z.string().nullable() }),
   z.object({ kind: z.literal('experiment'), experimentId: id, status: z.enum(['completed', 'cancelled', 'failed']), trialsRun: count, seconds: wireNumber }),
+  /** audit.start: the audit's result, as audit.run returns it (nothing is stored). */
+  z.object({ kind: z.literal('audit'), result: auditResult }),
 ]);
 export type JobResult = z.infer<typeof jobResult>;
 

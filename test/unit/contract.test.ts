@@ -32,6 +32,7 @@ describe('catalog', () => {
         'app.info',
         'audit.report',
         'audit.run',
+        'audit.start',
         'constraints.delete',
         'constraints.list',
         'constraints.save',
