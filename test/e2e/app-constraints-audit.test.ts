@@ -1,15 +1,19 @@
 // The constraint builder and the audit page in Debian's chromium against the real services: build a
 // constraint from blocks and from a preset filled with the dataset's attributes, type one with a typo
 // and see its caret, save one (a bad one is refused by main with its caret too), then audit a model's
-// predictions and read the verdict banners, the interval charts and the group table.
-// Fails on any console or page error.
+// predictions and read the verdict banners, the interval charts and the group table; audit a TF.js
+// model on a larger image dataset as a job: its progress per batch with Cancel while it runs, the result
+// with the backend that ran it, and a cancelled audit's message. Fails on any console or page error.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertSyntheticImageDataset } from '../../src-main/runs/synthetic';
+import { openWorkspace } from '../../src-main/store/database';
+import { writeDenseModel } from '../support/dense-model';
 import { writeCsv } from '../support/images';
 import { chromiumAvailable } from '../support/chromium';
 import { writeImageFolder, writePredictions } from './app-fixtures';
-import { startApp, type AppHarness } from './app-harness';
+import { SCREENSHOTS, startApp, type AppHarness } from './app-harness';
 
 describe.skipIf(!chromiumAvailable)('constraint builder and audit in chromium', () => {
   let app: AppHarness;
@@ -169,6 +173,78 @@ describe.skipIf(!chromiumAvailable)('constraint builder and audit in chromium', 
     await page.getByTestId('audit-source-predictions').check();
     expect(await page.getByTestId('audit-predictions').isVisible()).toBe(true);
   });
+
+  it('audits a TF.js model as a job: progress per batch with Cancel, then the result and its backend; a cancelled audit says so', async () => {
+    const { page } = app;
+    // 20,000 images: 79 inference batches in the training worker, through a hidden layer wide enough that
+    // the inference takes seconds (a plain Dense one runs 200,000 images/s; this one about 9,000 on wasm, one thread), long enough to watch and cancel.
+    const db = openWorkspace(join(app.dir, 'workspace.db'));
+    insertSyntheticImageDataset(db, { name: 'bands', n: 20_000, size: 16, numClasses: 2, seed: 9 });
+    db.close();
+    const model = writeDenseModel(join(app.dir, 'bands-model'), [16, 16, 1], 2, { hidden: 4096 });
+    const saved = await app.bridge.services.invoke('constraints.save', { name: 'accuracy', source: 'ACC >= 0.6', delta: 0.05, columns: ['A', 'B'] });
+    if (!saved.ok) throw new Error(saved.error.message);
+    const savedId = (saved.value as { id: number }).id;
+    // The page reads the datasets and saved constraints when it is first opened (pages are kept alive).
+    await page.reload();
+    await expect.poll(() => page.getByTestId('audit-dataset').locator('option').count()).toBe(2);
+    await page.getByTestId('audit-dataset').selectOption({ label: 'bands (20000 rows)' });
+    await page.getByTestId('audit-source-model').check();
+    await page.getByTestId('audit-model').fill(model);
+    await page.getByTestId('audit-backend').selectOption('wasm');
+    await page.getByTestId('audit-choice-builder').uncheck();
+    await page.getByTestId(`audit-choice-saved-${savedId}`).check();
+
+    // Every progress message the page shows while the job runs (polling could miss a short one).
+    await page.evaluate(() => {
+      // Page-side code, typed structurally: this project's test typings are Node's, not the DOM's.
+      interface Node {
+        readonly textContent: string | null;
+        querySelector(selector: string): Node | null;
+      }
+      interface Observer {
+        observe(target: unknown, options: Record<string, boolean>): void;
+      }
+      const scope = globalThis as unknown as { document: Node & { body: unknown }; MutationObserver: new (callback: () => void) => Observer; auditProgress: string[] };
+      const seen: string[] = [];
+      new scope.MutationObserver(() => {
+        const progress = scope.document.querySelector('[data-testid="job-progress"]');
+        const text = progress?.querySelector('.message')?.textContent ?? null;
+        const cancel = progress?.querySelector('[data-testid="job-cancel"]') ? 'with Cancel' : 'no Cancel';
+        if (text !== null && `${text} ${cancel}` !== seen.at(-1)) seen.push(`${text} ${cancel}`);
+      }).observe(scope.document.body, { subtree: true, childList: true, characterData: true });
+      scope.auditProgress = seen;
+    });
+    await page.getByTestId('run-audit').click();
+    const progress = page.getByTestId('job-progress');
+    await expect.poll(() => progress.textContent(), { timeout: 30_000 }).toMatch(/predicting batch \d+ of 79/);
+    // The progress bar is labelled and the button says what it does while it runs.
+    expect(await progress.locator('progress').getAttribute('aria-label')).toBe('Auditing');
+    expect(await page.getByTestId('run-audit').isDisabled()).toBe(true);
+    await page.screenshot({ path: join(SCREENSHOTS, 'audit-model-progress.png'), fullPage: true });
+    const result = page.getByTestId('audit-result');
+    await expect.poll(() => result.isVisible(), { timeout: 60_000 }).toBe(true);
+    expect(await progress.count()).toBe(0);
+    const shown = await page.evaluate(() => (globalThis as unknown as { auditProgress: string[] }).auditProgress);
+    expect(shown.some((m) => /^predicting batch \d+ of 79 \(.+\) with Cancel$/.test(m)), shown.join('\n')).toBe(true);
+    expect(await page.getByTestId('audit-backend-used').textContent()).toMatch(/^inference on wasm \(@tensorflow\/tfjs-backend-wasm /);
+    expect(await page.getByTestId('verdict-word').count()).toBe(1);
+    expect(await page.getByTestId('group-table').locator('tbody th').allTextContents()).toEqual(['all', 'A', 'B']);
+    await app.screenshot('audit-model');
+
+    // Again, cancelled by keyboard from the progress's Cancel: the page says so and shows no result.
+    await page.getByTestId('run-audit').click();
+    await expect.poll(() => progress.textContent(), { timeout: 30_000 }).toMatch(/predicting batch \d+ of 79/);
+    await page.getByTestId('job-cancel').focus();
+    await page.keyboard.press('Enter');
+    const cancelled = page.getByTestId('audit-cancelled');
+    await expect.poll(() => cancelled.isVisible(), { timeout: 30_000 }).toBe(true);
+    expect(await cancelled.textContent()).toContain('cancelled by the user');
+    expect(await result.count()).toBe(0);
+    expect(await progress.count()).toBe(0);
+    expect(await page.getByTestId('run-audit').isDisabled()).toBe(false);
+    await app.screenshot('audit-model-cancelled');
+  }, 120_000);
 
   it('had no console or page errors', () => {
     expect(app.problems).toEqual([]);

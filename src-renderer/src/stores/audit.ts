@@ -1,47 +1,84 @@
 /**
- * The audit page's last result (replaced whole: shallowRef), the input that gave it, whether one is
- * running, and the last export of that result as a report (audit.report).
+ * The audit page's last result (replaced whole: shallowRef), the input that gave it, the audit job
+ * running or last run (audit.start: its progress and end arrive as job.* events into the jobs store),
+ * and the last export of that result as a report (audit.report).
  */
 import { acceptHMRUpdate, defineStore } from 'pinia';
-import { ref, shallowRef } from 'vue';
-import type { AuditInput, AuditReportOutput, AuditResult, FairboundError } from '../../../src-shared/contract';
+import { computed, ref, shallowRef, watch } from 'vue';
+import { errorFromData, type AuditInput, type AuditReportOutput, type AuditResult, type FairboundError } from '../../../src-shared/contract';
 import { asFairboundError, call } from '../lib/api';
+import { useJobsStore } from './jobs';
 
 export const useAuditStore = defineStore('audit', () => {
+  const jobs = useJobsStore();
   const result = shallowRef<AuditResult | null>(null);
   const error = shallowRef<FairboundError | null>(null);
-  const running = ref(false);
+  /** Why the last audit stopped early (jobs.cancel), else null. */
+  const cancelled = ref<string | null>(null);
+  /** The current audit job's id; null before the first and while audit.start has not replied. */
+  const jobId = ref<string | null>(null);
+  const starting = ref(false);
   /** The input of the shown result: the report re-runs exactly this audit. */
   const input = shallowRef<AuditInput | null>(null);
   const report = shallowRef<AuditReportOutput | null>(null);
   const reportError = shallowRef<FairboundError | null>(null);
   const exporting = ref(false);
+  let pending: AuditInput | null = null;
   let request = 0;
+
+  const job = computed(() => jobs.get(jobId.value));
+  // Running from the click until the job's end event (its first events may arrive after the reply).
+  const running = computed(() => starting.value || (jobId.value !== null && (job.value === undefined || job.value.status === 'running')));
 
   function clearReport(): void {
     report.value = null;
     reportError.value = null;
   }
 
+  // The job's end (only the current job's: a page shows its current job, style example 3).
+  watch(
+    () => job.value?.status,
+    (status) => {
+      const state = job.value;
+      if (!state || status === 'running') return;
+      if (status === 'done' && state.result?.kind === 'audit') {
+        result.value = state.result.result;
+        input.value = pending;
+      } else if (status === 'failed' && state.error) {
+        error.value = errorFromData(state.error);
+      } else if (status === 'cancelled') {
+        cancelled.value = state.reason ?? 'cancelled';
+      }
+    },
+  );
+
   async function run(next: AuditInput): Promise<void> {
     const mine = ++request;
-    running.value = true;
+    starting.value = true;
     error.value = null;
+    cancelled.value = null;
+    result.value = null;
+    input.value = null;
+    jobId.value = null;
+    pending = next;
     clearReport();
     try {
-      const value = await call('audit.run', next);
-      if (mine === request) {
-        result.value = value;
-        input.value = next;
-      }
+      const started = await call('audit.start', next);
+      if (mine === request) jobId.value = started.jobId;
     } catch (err) {
-      if (mine === request) {
-        error.value = asFairboundError(err);
-        result.value = null;
-        input.value = null;
-      }
+      if (mine === request) error.value = asFairboundError(err);
     } finally {
-      if (mine === request) running.value = false;
+      if (mine === request) starting.value = false;
+    }
+  }
+
+  /** Asks the running audit to stop; its job.cancelled event ends it. */
+  async function cancel(): Promise<void> {
+    if (jobId.value === null) return;
+    try {
+      await call('jobs.cancel', { jobId: jobId.value });
+    } catch (err) {
+      error.value = asFairboundError(err);
     }
   }
 
@@ -62,7 +99,7 @@ export const useAuditStore = defineStore('audit', () => {
     }
   }
 
-  return { result, error, running, run, input, report, reportError, exporting, exportReport, clearReport };
+  return { result, error, cancelled, job, running, run, cancel, input, report, reportError, exporting, exportReport, clearReport };
 });
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useAuditStore, import.meta.hot));
