@@ -27,7 +27,7 @@ import { readPredictions, type RowMatching } from '../audit/predictions';
 import { InputError } from '../data/input-error';
 import type { LabelledRows, RowRange } from '../engine/data';
 import { candidateSafetySplit } from '../engine/qsa';
-import { datasetRowKeys, loadDatasetForTraining, type DatasetInfo } from '../store/datasets';
+import { datasetRowKeys, loadDatasetLabels, type DatasetInfo } from '../store/datasets';
 import { getRun, getRunRows } from '../store/runs';
 import { datasetSummary, type DatasetSummary } from '../store/summary';
 import type { Handler, ServiceContext } from './context';
@@ -99,7 +99,9 @@ interface AuditComputation {
 async function computeAudit(input: AuditInput, ctx: ServiceContext, control?: AuditJobControl): Promise<AuditComputation> {
   const info = requireDataset(ctx, input.datasetId);
   control?.progress({ fraction: null, phase: 'loading', message: `loading dataset '${info.name}'` });
-  const data = loadDatasetForTraining(ctx.db, info.id);
+  // Labels and groups only: the audit's maths needs no pixels here, and a model's images are read by the
+  // training worker itself, so main never copies the (large) image blobs and its event loop stays free.
+  const data = loadDatasetLabels(ctx.db, info.id);
   const subRegime: SubRegime = info.nClasses > 2 ? 'multiclass_classification' : 'classification';
   const constraints: CompiledConstraint[] = input.constraints.map((c, i) => {
     const compiled = compileConstraint(c.source, { columns: data.sensitiveColumns, subRegime, delta: c.delta, nClasses: info.nClasses });
@@ -137,7 +139,7 @@ async function computeAudit(input: AuditInput, ctx: ServiceContext, control?: Au
   } else {
     const run = src.kind === 'run' ? getRun(ctx.db, src.id) : undefined;
     if (src.kind === 'run' && !run) throw new InputError(`no run ${src.id} in this workspace`);
-    if (!data.images) throw new InputError(`dataset '${info.name}' holds numeric features, not images: a model is audited on an image dataset (audit its predictions instead)`);
+    if (!info.image) throw new InputError(`dataset '${info.name}' holds numeric features, not images: a model is audited on an image dataset (audit its predictions instead)`);
     const modelSource: AuditModelSource = src.kind === 'model' ? { kind: 'model', path: src.path } : { kind: 'run', id: src.id, which: src.which ?? 'seldonian' };
     // Which rows: all; the engine's split of the stored order; or, for a run on its own dataset, the run's own safety rows.
     let selection: Int32Array | null = null;

@@ -299,6 +299,26 @@ export interface TrainingData extends LabelledRows {
 }
 
 export function loadDatasetForTraining(db: ReadableDB, id: number): TrainingData {
+  return loadDataset(db, id, true);
+}
+
+/**
+ * A dataset's labels and sensitive one-hots (and source order) without its model inputs: what an audit
+ * needs in the app's main process, where the training worker reads the images itself. Its query does
+ * not select the pixel or feature blobs, so on a large image dataset it reads a small fraction of the
+ * bytes and does not hold the event loop while they are copied.
+ */
+export function loadDatasetLabels(db: ReadableDB, id: number): LabelsAndGroups {
+  return loadDataset(db, id, false);
+}
+
+/** What `loadDatasetLabels` returns: a TrainingData without images or features. */
+export type LabelsAndGroups = Omit<TrainingData, 'images' | 'features' | 'featureColumns'>;
+
+/** The one row loop of both loaders, so that labels, groups and checks are decoded the same way. */
+function loadDataset(db: ReadableDB, id: number, withInputs: true): TrainingData;
+function loadDataset(db: ReadableDB, id: number, withInputs: false): LabelsAndGroups;
+function loadDataset(db: ReadableDB, id: number, withInputs: boolean): TrainingData {
   const info = getDataset(db, id);
   if (!info) throw new Error(`no dataset with id ${id}`);
   const n = info.nRows;
@@ -306,18 +326,21 @@ export function loadDatasetForTraining(db: ReadableDB, id: number): TrainingData
   const labels = new Float64Array(n);
   const sensitive = new Uint8Array(n * k);
   const sourceIndex = new Int32Array(n);
-  const imageBytes = info.image ? info.image.width * info.image.height * info.image.channels : 0;
-  const pixels = info.image ? new Uint8Array(n * imageBytes) : undefined;
-  const nFeatures = info.features?.count ?? 0;
-  const features = info.features ? (info.features.dtype === 'float32' ? new Float32Array(n * nFeatures) : new Float64Array(n * nFeatures)) : undefined;
+  const image = withInputs ? info.image : null;
+  const featureShape = withInputs ? info.features : null;
+  const imageBytes = image ? image.width * image.height * image.channels : 0;
+  const pixels = image ? new Uint8Array(n * imageBytes) : undefined;
+  const nFeatures = featureShape?.count ?? 0;
+  const features = featureShape ? (featureShape.dtype === 'float32' ? new Float32Array(n * nFeatures) : new Float64Array(n * nFeatures)) : undefined;
   const featureBytes = features ? nFeatures * features.BYTES_PER_ELEMENT : 0;
   const featureView = features ? new Uint8Array(features.buffer) : undefined;
+  // Without inputs the blobs are not selected at all, so SQLite does not read their (overflow) pages.
+  const query = withInputs
+    ? sql`SELECT label, source_index, sensitive, pixels, features FROM sample WHERE dataset_id = ${id} ORDER BY order_index`
+    : sql`SELECT label, source_index, sensitive FROM sample WHERE dataset_id = ${id} ORDER BY order_index`;
 
   let r = 0;
-  for (const s of iterate<{ label: number; source_index: number; sensitive: Uint8Array; pixels: Uint8Array | null; features: Uint8Array | null }>(
-    db,
-    sql`SELECT label, source_index, sensitive, pixels, features FROM sample WHERE dataset_id = ${id} ORDER BY order_index`,
-  )) {
+  for (const s of iterate<{ label: number; source_index: number; sensitive: Uint8Array; pixels?: Uint8Array | null; features?: Uint8Array | null }>(db, query)) {
     if (r >= n) throw new Error(`dataset ${id} has more samples than its n_rows (${n})`);
     labels[r] = s.label;
     sourceIndex[r] = s.source_index;
@@ -343,13 +366,13 @@ export function loadDatasetForTraining(db: ReadableDB, id: number): TrainingData
     sensitiveColumns: [...info.sensitiveColumns],
     sensitive,
     sourceIndex,
-    ...(info.image && pixels ? { images: { width: info.image.width, height: info.image.height, channels: info.image.channels, pixels } } : {}),
-    ...(features ? { features, featureColumns: [...(info.features?.names ?? [])] } : {}),
+    ...(image && pixels ? { images: { width: image.width, height: image.height, channels: image.channels, pixels } } : {}),
+    ...(featureShape && features ? { features, featureColumns: [...featureShape.names] } : {}),
   };
 }
 
-function expectLength(blob: Uint8Array | null, bytes: number, id: number, row: number, what: string): void {
-  if (blob === null || blob.length !== bytes) {
+function expectLength(blob: Uint8Array | null | undefined, bytes: number, id: number, row: number, what: string): void {
+  if (blob === null || blob === undefined || blob.length !== bytes) {
     throw new Error(`dataset ${id}, stored row ${row}: ${what} blob has ${blob?.length ?? 'no'} bytes, expected ${bytes}`);
   }
 }

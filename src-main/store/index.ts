@@ -20,6 +20,7 @@ export {
   getDataset,
   listDatasets,
   loadDatasetForTraining,
+  loadDatasetLabels,
   type AttributeFamily,
   type AttributeInfo,
   type DatasetFormat,
