@@ -5,8 +5,8 @@
  * (ECharts' server-side renderer) and a table, and the per-group rate table. Pure: no database access.
  */
 import * as echarts from 'echarts';
-import type { AuditedConstraint, AuditedNode, EstimatorMode } from '../audit/audit';
-import type { GroupRow } from '../audit/group-table';
+import type { AuditResult } from '../../src-shared/contract/schemas';
+import type { AuditVerdict, EstimatorMode } from '../audit/audit';
 import type { BoundMethod } from '../engine/constraint-bounds';
 import type { DatasetSummary } from '../store/summary';
 import { escapeHtml, formatNumber, keyValues, page, section, table } from './html';
@@ -25,6 +25,37 @@ export interface AuditReportMetadata {
   readonly nRows: number;
   /** Two-sided confidence of the group table's intervals (1 − α). */
   readonly groupConfidence: number;
+}
+
+/*
+ * What the report reads of an audit: the fields it shows and nothing more, so that both the engine's
+ * objects (the CLI, audit.report running the audit) and a finished audit's contract result
+ * (auditReportInputFromResult, audit.report from the app's job result) satisfy it, and render the same.
+ */
+
+/** A base node's interval: audit.ts's AuditedNode fits it. */
+export interface AuditedNode {
+  readonly spec: { readonly name: string; readonly lowerNeeded: boolean; readonly upperNeeded: boolean; readonly deltaLower: number | null; readonly deltaUpper: number | null };
+  readonly bound: { readonly lower: number; readonly upper: number; readonly nSamples: number; readonly mean: number; readonly std: number };
+}
+
+/** One audited constraint: audit.ts's AuditedConstraint fits it. */
+export interface AuditedConstraint {
+  readonly constraint: { readonly source: string; readonly parsed: string; readonly delta: number };
+  readonly upperStatement: { readonly nodes: readonly AuditedNode[] };
+  readonly lowerStatement: { readonly nodes: readonly AuditedNode[] };
+  readonly gUpper: number;
+  readonly gLower: number;
+  readonly gPoint: number;
+  readonly verdict: AuditVerdict;
+  readonly dataNeeded: { readonly factor: number; readonly rows: number; readonly towards: 'holds' | 'violated' } | null;
+}
+
+/** One row of the group table: group-table.ts's GroupRow fits it. */
+export interface GroupRow {
+  readonly columns: readonly string[];
+  readonly nRows: number;
+  readonly rates: Readonly<Partial<Record<string, { readonly mean: number; readonly lower: number; readonly upper: number }>>>;
 }
 
 export interface AuditReportInput {
@@ -213,7 +244,7 @@ function groupSection(groups: readonly GroupRow[], confidence: number, mode: Est
     escapeHtml(g.columns.length ? g.columns.join(' ∧ ') : 'all'),
     String(g.nRows),
     ...measures.map((m) => {
-      const r = g.rates[m as keyof typeof g.rates];
+      const r = g.rates[m];
       return r ? `${formatNumber(r.mean)}<br><span class="sub">[${formatNumber(r.lower)}, ${formatNumber(r.upper)}]</span>` : '—';
     }),
   ]);
@@ -257,4 +288,44 @@ export function buildAuditReportHtml(input: AuditReportInput): string {
   results.forEach((a, i) => parts.push(constraintSection(a, i)));
   parts.push(groupSection(groups, m.groupConfidence, m.mode));
   return page(`Fairbound audit — ${m.datasetName}`, `${m.source}; ${modeText(m.mode)}; ${m.method} bounds`, parts.join('\n'));
+}
+
+type NodeDto = AuditResult['constraints'][number]['baseNodes'][number];
+
+function nodeFromResult(n: NodeDto): AuditedNode {
+  return {
+    spec: { name: n.name, lowerNeeded: n.lowerNeeded, upperNeeded: n.upperNeeded, deltaLower: n.deltaLower, deltaUpper: n.deltaUpper },
+    bound: { lower: n.lower, upper: n.upper, nSamples: n.n, mean: n.mean, std: n.std },
+  };
+}
+
+/**
+ * The report's input from a finished audit's contract result (audit.start's job.done, audit.run's reply):
+ * the same report as from the engine's objects, without running the audit again.
+ */
+export function auditReportInputFromResult(result: AuditResult, summary: DatasetSummary | null, rowsText: string): AuditReportInput {
+  return {
+    results: result.constraints.map((c) => ({
+      constraint: { source: c.source, parsed: c.parsed, delta: c.delta },
+      upperStatement: { nodes: c.baseNodes.map(nodeFromResult) },
+      lowerStatement: { nodes: c.lowerBoundBaseNodes.map(nodeFromResult) },
+      gUpper: c.gUpper,
+      gLower: c.gLower,
+      gPoint: c.gPoint,
+      verdict: c.verdict,
+      dataNeeded: c.dataNeeded,
+    })),
+    groups: result.groups.map((g) => ({ columns: g.columns, nRows: g.n, rates: g.rates })),
+    summary,
+    metadata: {
+      datasetName: result.dataset.name,
+      source: result.source ?? result.sourceKind,
+      sourceKind: result.sourceKind,
+      mode: result.mode,
+      method: result.bound,
+      rowsText,
+      nRows: result.rows.end - result.rows.start,
+      groupConfidence: result.groupConfidence,
+    },
+  };
 }

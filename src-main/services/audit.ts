@@ -185,6 +185,7 @@ async function computeAudit(input: AuditInput, ctx: ServiceContext, control?: Au
     dataset: { id: info.id, name: info.name },
     rows: rowsDto,
     source: sourceText,
+    sourceKind: src.kind,
     mode: input.mode,
     bound: input.bound,
     constraints: results.map((r) => ({
@@ -239,23 +240,29 @@ function ioReason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** audit.report: the audit as audit.run runs it, written as a self-contained HTML report (and a PDF when asked). */
+/**
+ * audit.report: the self-contained HTML report (and a PDF when asked). Given a finished audit's result
+ * (the app's Audit page sends the one its job returned), it is rendered as it is: no inference, no
+ * bounds, so the export takes a moment however large the dataset. Given audit.run's input (the old
+ * form, kept for callers without a result), the audit is run first, in this request.
+ */
 export const auditReportHandler: Handler<'audit.report'> = async (input, ctx) => {
-  const { out, pdf, ...auditInput } = input;
-  const { result, info, results, groups, mode, nRows, sourceText } = await computeAudit(auditInput, ctx);
-  let summary: DatasetSummary | null = null;
-  try {
-    summary = datasetSummary(ctx.db, info.id);
-  } catch {
-    // The report says the summary is unavailable.
+  const { out, pdf } = input;
+  const { auditReportInputFromResult, buildAuditReportHtml } = await import('../report/audit-report');
+  let html: string;
+  if ('result' in input) {
+    const { result } = input;
+    html = buildAuditReportHtml(auditReportInputFromResult(result, summaryOrNull(ctx, result.dataset.id), rowsText(result.rows)));
+  } else {
+    const { out: _out, pdf: _pdf, ...auditInput } = input;
+    const { result, info, results, groups, mode, nRows, sourceText } = await computeAudit(auditInput, ctx);
+    html = buildAuditReportHtml({
+      results,
+      groups,
+      summary: summaryOrNull(ctx, info.id),
+      metadata: { datasetName: info.name, source: sourceText, sourceKind: input.source.kind, mode, method: input.bound, rowsText: rowsText(result.rows), nRows, groupConfidence: result.groupConfidence },
+    });
   }
-  const { buildAuditReportHtml } = await import('../report/audit-report');
-  const html = buildAuditReportHtml({
-    results,
-    groups,
-    summary,
-    metadata: { datasetName: info.name, source: sourceText, sourceKind: input.source.kind, mode, method: input.bound, rowsText: rowsText(result.rows), nRows, groupConfidence: result.groupConfidence },
-  });
   try {
     await writeFile(out, html);
   } catch (error) {
@@ -271,3 +278,15 @@ export const auditReportHandler: Handler<'audit.report'> = async (input, ctx) =>
   }
   return { html: out, pdf };
 };
+
+/**
+ * The dataset's summary for the report (labels and groups only, no pixels); null when it cannot be
+ * computed — e.g. the audited dataset was deleted since — and the report then says it is unavailable.
+ */
+function summaryOrNull(ctx: ServiceContext, datasetId: number): DatasetSummary | null {
+  try {
+    return datasetSummary(ctx.db, datasetId);
+  } catch {
+    return null;
+  }
+}

@@ -73,10 +73,12 @@ export const routes = routeCatalog({
    */
   'audit.start': { input: s.auditInput, output: s.jobStarted },
   /**
-   * Runs the audit as audit.run does and writes its self-contained HTML report to `out` (and a PDF to
-   * `pdf` through Chromium; without it the error code `not_available`, after the HTML is written).
+   * Writes an audit's self-contained HTML report to `out` (and a PDF to `pdf` through Chromium; without
+   * it the error code `not_available`, after the HTML is written). Given `result` (a finished audit's,
+   * e.g. audit.start's job.done), it renders that result without running anything; given audit.run's
+   * input instead, it runs the audit as audit.run does first.
    */
-  'audit.report': { input: s.auditReportInput, output: s.auditReportOutput },
+  'audit.report': { input: s.auditReportRequest, output: s.auditReportOutput },
 
   /** Training runs, newest first. */
   'runs.list': { input: s.empty, output: z.array(s.runSummary) },

@@ -350,6 +350,8 @@ export const auditResult = z.object({
   rows: z.object({ which: z.enum(['all', 'safety']), start: count, end: count, ofRun: id.optional() }),
   /** 'predictions <file>', 'model <file>' or "run <id>'s <which> model". */
   source: z.string().optional(),
+  /** The audit input's source kind, so that a report can be written from the result alone (audit.report). */
+  sourceKind: z.enum(['predictions', 'model', 'run']),
   mode: auditInput.shape.mode,
   bound: boundMethod,
   constraints: z.array(auditedConstraint),
@@ -368,6 +370,21 @@ export const auditReportInput = auditInput.extend({
   pdf: path.optional(),
 });
 export type AuditReportInput = z.infer<typeof auditReportInput>;
+
+/**
+ * audit.report from a finished audit: the result audit.start's job.done (or audit.run) gave, plus the
+ * report paths. Nothing is re-run (no inference, no bounds): the report shows exactly that result.
+ */
+export const auditReportFromResultInput = z.object({
+  result: auditResult,
+  out: path,
+  pdf: path.optional(),
+});
+export type AuditReportFromResultInput = z.infer<typeof auditReportFromResultInput>;
+
+/** audit.report's input: a finished audit's result (the app's form), or an audit to run (the CLI-like form). */
+export const auditReportRequest = z.union([auditReportFromResultInput, auditReportInput]);
+export type AuditReportRequest = z.infer<typeof auditReportRequest>;
 
 export const auditReportOutput = z.object({ html: path, pdf: path.nullable() });
 export type AuditReportOutput = z.infer<typeof auditReportOutput>;

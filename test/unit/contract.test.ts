@@ -138,7 +138,7 @@ describe('schemas', () => {
     expect(save.safeParse({ name: 'a', source: 'ACC >= 0.5', delta: 0, columns: ['M'] }).success).toBe(false);
   });
 
-  it('takes audit.run\'s input plus the report paths for audit.report', () => {
+  it('takes audit.run\'s input, or a finished audit\'s result, plus the report paths for audit.report', () => {
     const audit = {
       datasetId: 1,
       source: { kind: 'predictions', path: '/tmp/p.csv', matching: { kind: 'order' } },
@@ -154,6 +154,31 @@ describe('schemas', () => {
     expect(report.input.safeParse({ ...audit, out: '/tmp/r.html', pdf: '/tmp/r.pdf' }).success).toBe(true);
     expect(report.input.safeParse({ ...audit, out: '' }).success).toBe(false);
     expect(report.input.safeParse({ ...audit, out: '/tmp/r.html', constraints: [] }).success).toBe(false);
+    // The app's form: a finished audit's result (wire form, so ±∞ as strings) and the paths; no audit input.
+    const result = {
+      dataset: { id: 1, name: 'd' },
+      rows: { which: 'all', start: 0, end: 10 },
+      source: 'predictions /tmp/p.csv',
+      sourceKind: 'predictions',
+      mode: { kind: 'soft' },
+      bound: 'hoeffding',
+      constraints: [
+        {
+          source: 'ACC >= 0.5', parsed: '0.5-(ACC)', delta: 0.05, verdict: 'inconclusive', gPoint: -0.1, gLower: '-inf', gUpper: 0.2, dataNeeded: null,
+          baseNodes: [{ name: 'ACC', n: 10, mean: 0.6, std: 0.5, lower: 0.3, upper: 'inf', lowerNeeded: true, upperNeeded: false, deltaLower: 0.05, deltaUpper: null }],
+          lowerBoundBaseNodes: [], warnings: [],
+        },
+      ],
+      groups: [{ group: 'all', columns: [], n: 10, rates: { ACC: { n: 10, mean: 0.6, lower: 0.3, upper: 0.9 } } }],
+      groupConfidence: 0.95,
+    };
+    const decoded = report.input.safeParse({ result, out: '/tmp/r.html' });
+    expect(decoded.success).toBe(true);
+    expect((decoded.data as { result: { constraints: { gLower: number }[] } }).result.constraints[0]!.gLower).toBe(-Infinity);
+    expect(report.input.safeParse({ result, out: '/tmp/r.html', pdf: '/tmp/r.pdf' }).success).toBe(true);
+    expect(report.input.safeParse({ result }).success).toBe(false);
+    expect(report.input.safeParse({ result: { ...result, sourceKind: undefined }, out: '/tmp/r.html' }).success).toBe(false);
+    expect(report.input.safeParse({ result: { ...result, constraints: [{ ...result.constraints[0], verdict: 'maybe' }] }, out: '/tmp/r.html' }).success).toBe(false);
     expect(report.output.safeParse({ html: '/tmp/r.html', pdf: null }).success).toBe(true);
     expect(report.output.safeParse({ html: '/tmp/r.html', pdf: '/tmp/r.pdf' }).success).toBe(true);
     expect(report.output.safeParse({ html: '/tmp/r.html' }).success).toBe(false);

@@ -18,7 +18,7 @@ export const useAuditStore = defineStore('audit', () => {
   /** The current audit job's id; null before the first and while audit.start has not replied. */
   const jobId = ref<string | null>(null);
   const starting = ref(false);
-  /** The input of the shown result: the report re-runs exactly this audit. */
+  /** The input of the shown result (what was audited; the report is written from the result itself). */
   const input = shallowRef<AuditInput | null>(null);
   const report = shallowRef<AuditReportOutput | null>(null);
   const reportError = shallowRef<FairboundError | null>(null);
@@ -82,15 +82,19 @@ export const useAuditStore = defineStore('audit', () => {
     }
   }
 
-  /** Writes the shown result's audit as an HTML report at `out` (server-side), and a PDF when asked. */
+  /**
+   * Writes the shown result as an HTML report at `out` (server-side), and a PDF when asked. The result
+   * itself is sent, so the report is that audit's and nothing is run again (a model audit's inference
+   * on a large dataset took tens of seconds, in one request without progress or cancel).
+   */
   async function exportReport(out: string, pdf?: string): Promise<void> {
-    const audited = input.value;
-    if (audited === null) return;
+    const shown = result.value;
+    if (shown === null) return;
     const mine = request;
     exporting.value = true;
     clearReport();
     try {
-      const value = await call('audit.report', { ...audited, out, ...(pdf !== undefined ? { pdf } : {}) });
+      const value = await call('audit.report', { result: shown, out, ...(pdf !== undefined ? { pdf } : {}) });
       if (mine === request) report.value = value;
     } catch (err) {
       if (mine === request) reportError.value = asFairboundError(err);
