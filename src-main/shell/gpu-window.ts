@@ -189,20 +189,32 @@ const USED_BY_RUNS =
 
 /**
  * The GPU window's links for the report, from the session's probe (kept: the adapter does not change
- * while the app runs; a failure is not kept, so the next report tries again).
+ * while the app runs). A failure is kept for PROBE_RETRY_MS only: a window that cannot open may wait up to
+ * its ready timeout, and every head run with backend auto asks, so they should not each pay it; a later
+ * report or run tries again.
  */
+export const PROBE_RETRY_MS = 5 * 60_000;
+
 export class GpuWindowProbe {
   readonly session: GpuWindowSession;
+  private readonly now: () => number;
   private result: Promise<{ readonly probe: GpuProbe | undefined; readonly tfjs: string; readonly error?: string }> | undefined;
   private linked = false;
 
-  constructor(open?: () => Promise<OpenedGpuWindow>, idleMs?: number) {
+  private failedAt: number | undefined;
+
+  constructor(open?: () => Promise<OpenedGpuWindow>, idleMs?: number, now: () => number = Date.now) {
     this.session = new GpuWindowSession(open, idleMs);
+    this.now = now;
   }
 
   private probeOnce(): Promise<{ readonly probe: GpuProbe | undefined; readonly tfjs: string; readonly error?: string }> {
-    this.result ??= this.session.probe().catch((error: unknown) => {
+    if (this.failedAt !== undefined && this.now() - this.failedAt >= PROBE_RETRY_MS) {
       this.result = undefined;
+      this.failedAt = undefined;
+    }
+    this.result ??= this.session.probe().catch((error: unknown) => {
+      this.failedAt = this.now();
       return { probe: undefined, tfjs: 'unknown', error: `the GPU window failed: ${error instanceof Error ? error.message : String(error)}` };
     });
     return this.result;

@@ -112,7 +112,7 @@ const electron = vi.hoisted(() => {
 });
 vi.mock('electron', () => electron.module);
 
-const { appWindows, GpuWindowProbe, GpuWindowSession, openGpuWindow } = await import('../../src-main/shell/gpu-window');
+const { appWindows, GpuWindowProbe, GpuWindowSession, openGpuWindow, PROBE_RETRY_MS } = await import('../../src-main/shell/gpu-window');
 
 /** A page that is ready, answers probes like Chromium on SwiftShader, and "trains" one batch. */
 function swiftShaderPage(message: unknown, reply: (m: unknown) => void): void {
@@ -230,17 +230,27 @@ describe("the desktop app's backends report", () => {
     expect(trained.weights.data[0]).toEqual(Float32Array.of(0.25));
   });
 
-  it('says why when the window cannot be opened, and tries again next time', async () => {
+  it('says why when the window cannot be opened, and tries again only after PROBE_RETRY_MS', async () => {
     let opens = 0;
-    const probe = new GpuWindowProbe(async () => {
-      opens++;
-      throw new Error('gpu-trainer.html is missing');
-    });
+    let clock = 1_000_000;
+    const probe = new GpuWindowProbe(
+      async () => {
+        opens++;
+        throw new Error('gpu-trainer.html is missing');
+      },
+      undefined,
+      () => clock,
+    );
     const attempts = await probe.attempts();
     expect(attempts).toEqual([
       { candidate: 'webgpu', ok: false, reason: 'webgpu: the GPU window failed: gpu-trainer.html is missing' },
       { candidate: 'webgl', ok: false, reason: 'webgl: the GPU window failed: gpu-trainer.html is missing' },
     ]);
+    // Head runs asking right after a failure get the kept reason without waiting on another window.
+    clock += PROBE_RETRY_MS - 1;
+    await probe.runsLink().probe();
+    expect(opens).toBe(1);
+    clock += 1;
     await probe.attempts();
     expect(opens).toBe(2);
   });
