@@ -25,7 +25,12 @@ export interface UtilityProcessModule {
   fork(
     modulePath: string,
     args?: string[],
-    options?: { env?: Record<string, string | undefined>; execArgv?: string[]; stdio?: 'pipe' | 'ignore' | 'inherit'; serviceName?: string },
+    options?: {
+      env?: Record<string, string | undefined>;
+      execArgv?: string[];
+      stdio?: 'pipe' | 'ignore' | 'inherit' | ('pipe' | 'ignore' | 'inherit')[];
+      serviceName?: string;
+    },
   ): UtilityProcessLike;
 }
 
@@ -39,7 +44,9 @@ export function utilityProcessSpawner(module: UtilityProcessModule, serviceName 
     const child = module.fork(entry.modulePath, [...(entry.args ?? [])], {
       ...(entry.env ? { env: entry.env } : {}),
       execArgv: [...(entry.execArgv ?? [])],
-      stdio: 'pipe',
+      // stdout is not read, so it is not piped: a full pipe (~64 KB of tfjs chatter) would block the
+      // worker. stderr is piped and read (the reason of a crash); stdin must be 'ignore' for Electron.
+      stdio: ['ignore', 'ignore', 'pipe'],
       serviceName,
     });
     let exited = false;

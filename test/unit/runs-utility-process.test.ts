@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { utilityProcess } from 'electron';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { withDeepOptions } from '../../src-main/experiments/models/deep-types';
 import { parseModelList } from '../../src-main/experiments/models/registry';
 import { trialRows } from '../../src-main/experiments/resample';
@@ -40,7 +40,12 @@ function standInUtilityModule(wrapperFor: (modulePath: string) => string): { mod
   const module: UtilityProcessModule = {
     fork(modulePath, args, options) {
       forks.push({ modulePath, options });
-      const child: ChildProcess = fork(wrapperFor(modulePath), args ?? [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'advanced', execArgv: [] });
+      // The stdio option is honoured as Electron does ('pipe' = stdin ignored, stdout and stderr piped), so
+      // a piped stdout nobody reads fills up and blocks the child, as it would the utility process.
+      const stdio = options?.stdio === undefined ? 'inherit' : options.stdio;
+      type Mode = 'pipe' | 'ignore' | 'inherit';
+      const [, out, err]: Mode[] = typeof stdio === 'string' ? ['ignore', stdio, stdio] : stdio;
+      const child: ChildProcess = fork(wrapperFor(modulePath), args ?? [], { stdio: ['ignore', out ?? 'inherit', err ?? 'inherit', 'ipc'], serialization: 'advanced', execArgv: [] });
       const like: UtilityProcessLike = {
         get pid() {
           return child.pid;
@@ -94,9 +99,24 @@ describe('the training worker as an Electron utility process', () => {
     expect(result.passed).toBe(true);
     expect(result.nRows).toBe(60);
     expect(phases.has('training')).toBe(true);
-    expect(forks).toEqual([{ modulePath: entry.modulePath, options: { execArgv: [], stdio: 'pipe', serviceName: 'Fairbound test' } }]);
+    expect(forks).toEqual([{ modulePath: entry.modulePath, options: { execArgv: [], stdio: ['ignore', 'ignore', 'pipe'], serviceName: 'Fairbound test' } }]);
     expect(slot.lastRunBy?.pid).toBe(host.workerPid);
     expect(host.workerPid).not.toBe(process.pid);
     await slot.close();
   }, 90_000);
+
+  it('does not block a worker that writes a lot to stdout (nobody reads it) and still reads its stderr', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'chatty.mjs');
+    // 1 MB to stdout: far past a pipe's buffer, so a piped, unread stdout would keep it from ever exiting.
+    writeFileSync(file, `process.stdout.write('x'.repeat(1 << 20)); process.stderr.write('done\\n'); process.exitCode = 7;`);
+    const { module } = standInUtilityModule((modulePath) => modulePath);
+    const child = utilityProcessSpawner(module)({ modulePath: file });
+    let stderr = '';
+    let code: number | null | undefined;
+    child.on('stderr', (text) => (stderr += text));
+    child.on('exit', (c) => (code = c));
+    await vi.waitFor(() => expect(code).toBe(7), { timeout: 10_000 });
+    await vi.waitFor(() => expect(stderr).toBe('done\n'));
+  }, 20_000);
 });
