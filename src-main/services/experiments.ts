@@ -15,8 +15,8 @@ import { listExperimentModelTypes, parseModelList } from '../experiments/models/
 import { deriveExperimentSeed, randomSeed } from '../experiments/resample';
 import { exportExperimentResults, experimentResults } from '../experiments/results';
 import { createExperiment, experimentBusyMessage, ExperimentBusyError, runExperiment, type RunSummary } from '../experiments/runner';
-import { openWorkspace } from '../store/database';
-import { deleteFinishedExperiment, experimentHolder, getExperiment, listExperiments, type ExperimentInfo } from '../store/experiments';
+import { openWorkspace, type WritableDB } from '../store/database';
+import { deleteFinishedExperiment, experimentHolder, releaseExperimentClaim, getExperiment, listExperiments, type ExperimentInfo } from '../store/experiments';
 import type { Handler, ServiceContext } from './context';
 import { notFound, ServiceError } from './errors';
 
@@ -116,61 +116,80 @@ export const startExperimentHandler: Handler<'experiments.start'> = (input, ctx)
  * experiments.resume, so a resume reports, cancels and routes deep trials exactly as a start does.
  */
 function startExperimentJob(ctx: ServiceContext, experimentId: number, workers: number | undefined): string {
-  const jobId = ctx.jobs.start('experiment', async ({ signal, progress }) => {
-    const db = openWorkspace(ctx.dbPath, ctx.openOptions);
-    try {
-      progress({ fraction: 0, phase: 'starting', message: 'starting the trials' });
-      let trialsDone = 0, trialsTotal = 0, skipped = 0;
-      const stored = (): string => (skipped > 0 ? ` (${skipped} stored before)` : '');
-      let summary: RunSummary;
+  // Whether runExperiment returned (it then recorded the run's end on the row itself).
+  let recorded = false;
+  let failure: string | undefined;
+  const jobId = ctx.jobs.start(
+    'experiment',
+    async ({ signal, progress }) => {
+      let db: WritableDB | undefined;
       try {
-        summary = await runExperiment(db, experimentId, {
-          ...(workers !== undefined ? { workers } : {}),
-          ...(ctx.trialWorkerEntry ? { workerEntry: ctx.trialWorkerEntry } : {}),
-          // Engine trials run in worker threads even with one worker: a trial here would block this
-          // process (the app's main process, or the bridge's) for its whole fit.
-          offMainThread: true,
-          // Deep trials go to the training host's one worker process (TensorFlow.js stays out of this
-          // one), with the kernel share the runner computed so its SIMD kernel and the threads share the cores.
-          processSlot: (share) => ctx.training().openTrialSession(ctx.dbPath, experimentId, share),
-          onTrialProgress: (task, p) => {
-            const within = p.total > 0 ? p.done / p.total : 0;
-            const step = p.phase === 'training' ? `training epoch ${p.epoch}/${p.epochs}, batch ${p.done} of ${p.total}` : `${p.phase.replace('_', ' ')} ${p.done}/${p.total}`;
-            progress({
-              fraction: trialsTotal === 0 ? 0 : Math.min(1, (trialsDone + within) / trialsTotal),
-              phase: 'trials',
-              message: `trial ${trialsDone + 1} of ${trialsTotal}${stored()}: ${task.model}, fraction ${task.fraction}, trial ${task.trialIndex + 1} (${task.rows.length} rows): ${step}`,
-            });
-          },
-          onStart: (s) => {
-            trialsTotal = s.total;
-            skipped = s.skipped;
-          },
-          signal,
-          onProgress: (p) => {
-            trialsDone = p.done;
-            const l = p.last;
-            progress({
-              fraction: p.total === 0 ? 1 : p.done / p.total,
-              phase: 'trials',
-              message: `trial ${p.done} of ${p.total}${stored()}: ${l.model}, fraction ${l.fraction}, trial ${l.trialIndex + 1} (${l.nRows} rows) ${l.passed ? 'returned a solution' : 'no solution'}`,
-              ...(p.etaSeconds !== null ? { etaSeconds: Math.max(0, Math.round(p.etaSeconds)) } : {}),
-            });
-          },
-        });
-      } catch (error) {
-        // Another process claimed it after the handler's check: the same `conflict` the handler gives.
-        if (error instanceof ExperimentBusyError) throw new ServiceError('conflict', error.message);
-        throw error;
+        db = openWorkspace(ctx.dbPath, ctx.openOptions);
+        progress({ fraction: 0, phase: 'starting', message: 'starting the trials' });
+        let trialsDone = 0, trialsTotal = 0, skipped = 0;
+        const stored = (): string => (skipped > 0 ? ` (${skipped} stored before)` : '');
+        let summary: RunSummary;
+        try {
+          summary = await runExperiment(db, experimentId, {
+            ...(workers !== undefined ? { workers } : {}),
+            ...(ctx.trialWorkerEntry ? { workerEntry: ctx.trialWorkerEntry } : {}),
+            // Engine trials run in worker threads even with one worker: a trial here would block this
+            // process (the app's main process, or the bridge's) for its whole fit.
+            offMainThread: true,
+            // Deep trials go to the training host's one worker process (TensorFlow.js stays out of this
+            // one), with the kernel share the runner computed so its SIMD kernel and the threads share the cores.
+            processSlot: (share) => ctx.training().openTrialSession(ctx.dbPath, experimentId, share),
+            onTrialProgress: (task, p) => {
+              const within = p.total > 0 ? p.done / p.total : 0;
+              const step = p.phase === 'training' ? `training epoch ${p.epoch}/${p.epochs}, batch ${p.done} of ${p.total}` : `${p.phase.replace('_', ' ')} ${p.done}/${p.total}`;
+              progress({
+                fraction: trialsTotal === 0 ? 0 : Math.min(1, (trialsDone + within) / trialsTotal),
+                phase: 'trials',
+                message: `trial ${trialsDone + 1} of ${trialsTotal}${stored()}: ${task.model}, fraction ${task.fraction}, trial ${task.trialIndex + 1} (${task.rows.length} rows): ${step}`,
+              });
+            },
+            onStart: (s) => {
+              trialsTotal = s.total;
+              skipped = s.skipped;
+            },
+            signal,
+            onProgress: (p) => {
+              trialsDone = p.done;
+              const l = p.last;
+              progress({
+                fraction: p.total === 0 ? 1 : p.done / p.total,
+                phase: 'trials',
+                message: `trial ${p.done} of ${p.total}${stored()}: ${l.model}, fraction ${l.fraction}, trial ${l.trialIndex + 1} (${l.nRows} rows) ${l.passed ? 'returned a solution' : 'no solution'}`,
+                ...(p.etaSeconds !== null ? { etaSeconds: Math.max(0, Math.round(p.etaSeconds)) } : {}),
+              });
+            },
+          });
+          recorded = true;
+        } catch (error) {
+          failure = error instanceof Error ? error.message : String(error);
+          // Another process claimed it after the handler's check: the same `conflict` the handler gives.
+          if (error instanceof ExperimentBusyError) throw new ServiceError('conflict', error.message);
+          throw error;
+        }
+        if (summary.status === 'cancelled') signal.throwIfAborted();
+        if (summary.status === 'failed') throw new Error(summary.error ?? 'the experiment failed');
+        return { kind: 'experiment', experimentId, status: summary.status, trialsRun: summary.trialsRun, seconds: summary.seconds };
+      } finally {
+        db?.close();
       }
-      if (summary.status === 'cancelled') signal.throwIfAborted();
-      if (summary.status === 'failed') throw new Error(summary.error ?? 'the experiment failed');
-      return { kind: 'experiment', experimentId, status: summary.status, trialsRun: summary.trialsRun, seconds: summary.seconds };
-    } finally {
-      ctx.activeExperiments.delete(experimentId);
-      db.close();
-    }
-  });
+    },
+    // On the job's settlement, not in the work's `finally`: a cancel before the work begins skips the
+    // work. Only this job's entry: a later start of the same experiment may have replaced it.
+    // A job ended before runExperiment recorded its end (cancelled before the work began, the connection
+    // failed to open): a new experiment's row, created `running` by this process, is ended here too, else
+    // it would stay `running` and refuse a delete.
+    (end) => {
+      if (ctx.activeExperiments.get(experimentId) === jobId) ctx.activeExperiments.delete(experimentId);
+      if (!recorded && end !== 'done') {
+        releaseExperimentClaim(ctx.db, experimentId, end === 'cancelled' ? { status: 'cancelled' } : { status: 'failed', ...(failure !== undefined ? { error: failure } : {}) });
+      }
+    },
+  );
   ctx.activeExperiments.set(experimentId, jobId);
   return jobId;
 }

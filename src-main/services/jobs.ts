@@ -70,7 +70,11 @@ export class JobRunner {
     return [...this.jobs.keys()];
   }
 
-  start(kind: JobKind, work: JobWork): string {
+  /**
+   * `onSettled` runs once the job has ended whichever way, also when it was cancelled before its work
+   * began (the work's own `finally` never runs then): the place to undo bookkeeping done around `start`.
+   */
+  start(kind: JobKind, work: JobWork, onSettled?: (end: 'done' | 'failed' | 'cancelled') => void): string {
     const jobId = randomUUID();
     const controller = new AbortController();
     const started = this.clock();
@@ -98,14 +102,17 @@ export class JobRunner {
       },
     };
     const settled = (async () => {
+      let end: 'done' | 'failed' | 'cancelled' = 'failed';
       // Let the caller reply with the id before the first event can be sent.
       await new Promise<void>((resolve) => setImmediate(resolve));
       try {
         controller.signal.throwIfAborted();
         const result = await work(control);
+        end = 'done';
         this.emit('job.done', { jobId, kind, result });
       } catch (err) {
         if (controller.signal.aborted) {
+          end = 'cancelled';
           const reason = controller.signal.reason instanceof Error ? controller.signal.reason.message : 'cancelled';
           this.emit('job.cancelled', { jobId, kind, reason });
         } else {
@@ -114,6 +121,13 @@ export class JobRunner {
         }
       } finally {
         this.jobs.delete(jobId);
+        if (onSettled) {
+          try {
+            onSettled(end);
+          } catch (err) {
+            this.log(`job ${jobId} (${kind}): its settlement callback failed:`, err);
+          }
+        }
       }
     })();
     this.jobs.set(jobId, { kind, controller, settled });

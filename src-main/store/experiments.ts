@@ -250,6 +250,28 @@ export function finishExperimentRun(
   );
 }
 
+/**
+ * Ends a claim whose run never finished it (a job cancelled or failed before or around runExperiment): the
+ * row, if still `running` and owned by this very process (its token), becomes `status`. Rows another
+ * process owns, and rows already ended, are left as they are. True if it changed the row.
+ */
+export function releaseExperimentClaim(
+  db: WritableDB,
+  id: number,
+  outcome: { status: 'cancelled' | 'failed'; error?: string },
+  owner: JobOwner = thisProcess(),
+  now: string = new Date().toISOString(),
+): boolean {
+  const error = outcome.status === 'failed' ? (outcome.error ?? 'failed') : null;
+  return (
+    run(
+      db,
+      sql`UPDATE experiment SET status = ${outcome.status}, error = ${error}, finished_at = ${now}
+            WHERE id = ${id} AND status = 'running' AND owner_token = ${owner.token}`,
+    ).changes > 0
+  );
+}
+
 /** Deletes an experiment with its resamples and trials; false if absent. */
 export function deleteExperiment(db: WritableDB, id: number): boolean {
   return run(db, sql`DELETE FROM experiment WHERE id = ${id}`).changes > 0;

@@ -228,6 +228,35 @@ describe('experiments.resume', () => {
   }, 120_000);
 });
 
+describe('a cancel before the job work begins', () => {
+  it('experiments.start then experiments.cancel at once: the experiment is no longer "running here", and can be resumed and deleted', async () => {
+    const { path, datasetId } = await workspace();
+    const services = createServices({ dbPath: path, runtime: 'browser', log: () => undefined });
+    const { ended } = recorder(services);
+    try {
+      const started = await services.invoke('experiments.start', { ...startInput(datasetId), nTrials: 1 });
+      const first = started.ok ? (started.value as { jobId: string; experimentId: number }) : null;
+      // Same tick: the job has not begun its work yet.
+      expect(await services.invoke('experiments.cancel', { experimentId: first!.experimentId })).toMatchObject({ ok: true, value: { cancelled: true } });
+      expect((await ended(first!.jobId)).event).toBe('job.cancelled');
+      expect(services.context.activeExperiments.has(first!.experimentId)).toBe(false);
+      expect(getExperiment(services.context.db, first!.experimentId)?.status).toBe('cancelled');
+      const resumed = await services.invoke('experiments.resume', { experimentId: first!.experimentId });
+      expect(resumed.ok).toBe(true);
+      expect(await ended(resumed.ok ? (resumed.value as { jobId: string }).jobId : '')).toMatchObject({ event: 'job.done', payload: { result: { status: 'completed' } } });
+      expect(services.context.activeExperiments.has(first!.experimentId)).toBe(false);
+
+      const second = await services.invoke('experiments.start', { ...startInput(datasetId), nTrials: 1 });
+      const two = second.ok ? (second.value as { jobId: string; experimentId: number }) : null;
+      await services.invoke('experiments.cancel', { experimentId: two!.experimentId });
+      expect((await ended(two!.jobId)).event).toBe('job.cancelled');
+      expect(await services.invoke('experiments.delete', { experimentId: two!.experimentId })).toEqual({ ok: true, value: { deleted: true } });
+    } finally {
+      await services.close();
+    }
+  }, 60_000);
+});
+
 describe('the runner refuses an experiment another live process runs', () => {
   it('runExperiment throws ExperimentBusyError, `fairbound experiment run --resume` exits 2, and nothing changes', async () => {
     const { path, datasetId } = await workspace();
