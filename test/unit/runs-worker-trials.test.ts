@@ -8,7 +8,7 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { TrialProgress } from '../../src-main/experiments/models/model-type';
 import type { TrialTask } from '../../src-main/experiments/types';
 import { TrialCancelledError, TrainingHost, type WorkerEntry } from '../../src-main/runs/host';
@@ -91,7 +91,7 @@ describe('experiment trials in the training worker', () => {
     const pending = slot.run(TASK);
     const rejected = pending.catch((e: unknown) => e);
     // Wait until the worker has the trial, then cancel it (terminate = the runner's cancel).
-    for (let i = 0; i < 200 && !existsSync(started); i++) await new Promise((r) => setTimeout(r, 25));
+    await vi.waitFor(() => expect(existsSync(started)).toBe(true), { timeout: 30_000 });
     const first = h.workerPid;
     await slot.terminate();
     const error = await rejected;
@@ -100,8 +100,7 @@ describe('experiment trials in the training worker', () => {
     expect(h.workerPid).toBeNull();
     const again = h.openTrialSession(join(tempDir(), 'w.db'), 1);
     void again.run(TASK).catch(() => undefined);
-    for (let i = 0; i < 200 && h.workerPid === null; i++) await new Promise((r) => setTimeout(r, 25));
-    expect(h.workerPid).not.toBeNull();
+    await vi.waitFor(() => expect(h.workerPid).not.toBeNull(), { timeout: 30_000 });
     expect(h.workerPid).not.toBe(first);
     await again.terminate();
   });
