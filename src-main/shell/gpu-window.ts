@@ -64,8 +64,12 @@ export async function openGpuWindow(bundleDir: string = import.meta.dirname, dev
 
   let client: GpuTrainerClient | undefined;
   let closed = false;
+  /** The app windows whose 'closed' this window listens to, with the listener: removed when it closes. */
+  const watched = new Map<BrowserWindow, () => void>();
   const close = (reason?: string): void => {
     closed = true;
+    for (const [w, listener] of watched) w.off('closed', listener);
+    watched.clear();
     client?.close(reason);
     if (!window.isDestroyed()) window.destroy();
     app.off('child-process-gone', onChildGone);
@@ -84,7 +88,15 @@ export async function openGpuWindow(bundleDir: string = import.meta.dirname, dev
   const closeIfAlone = (): void => {
     if (appWindows().every((w) => w.isDestroyed())) close('the GPU window was closed with the last window of the app');
   };
-  const watch = (w: BrowserWindow): void => void w.once('closed', closeIfAlone);
+  const watch = (w: BrowserWindow): void => {
+    if (closed || watched.has(w)) return;
+    const listener = (): void => {
+      watched.delete(w);
+      closeIfAlone();
+    };
+    watched.set(w, listener);
+    w.on('closed', listener);
+  };
   appWindows().forEach(watch);
   const onCreated = (_event: unknown, w: BrowserWindow): void => {
     if (!gpuWindows.has(w)) watch(w);

@@ -37,6 +37,9 @@ const electron = vi.hoisted(() => {
       this.listeners.set(event, (this.listeners.get(event) ?? []).filter((l) => l !== listener));
       return this;
     }
+    listenerCount(event: string): number {
+      return this.listeners.get(event)?.length ?? 0;
+    }
     emit(event: string, ...args: unknown[]): void {
       for (const listener of this.listeners.get(event) ?? []) (listener as (...a: unknown[]) => void)(...args);
     }
@@ -178,6 +181,23 @@ describe('the GPU window', () => {
     visible.destroy();
     expect(gpu.isDestroyed()).toBe(true);
     expect(electron.state.ports[0].closed).toBe(true);
+  });
+
+  it('stops listening to the app windows when it closes, so reopening it does not pile up listeners', async () => {
+    const visible = new electron.FakeWindow({ show: true });
+    const before = visible.listenerCount('closed');
+    for (let i = 0; i < 5; i++) {
+      pageSaysReady();
+      const opened = await openGpuWindow('/app/out/main');
+      expect(visible.listenerCount('closed')).toBe(before + 1);
+      opened.close();
+      expect(visible.listenerCount('closed')).toBe(before);
+    }
+    // A window that is still open keeps closing with the last visible one.
+    pageSaysReady();
+    const opened = await openGpuWindow('/app/out/main');
+    visible.destroy();
+    expect(opened.isClosed()).toBe(true);
   });
 
   it('closes the window when the page never says ready', async () => {
