@@ -296,20 +296,23 @@ describe('the GPU window session (what a run would train through)', () => {
   });
 
   it("fails a job in flight with the reason when the page crashes or the GPU process goes away", async () => {
-    // A page that probes but never finishes a train job.
+    // A page that probes but never finishes a train job (it counts the jobs it got).
+    let trainsReceived = 0;
     electron.state.page = (message, reply) => {
       if ((message as { type: string }).type === 'probe') swiftShaderPage(message, reply);
+      if ((message as { type: string }).type === 'train') trainsReceived++;
     };
     const session = new GpuWindowSession(opener({ opens: 0 }), 60_000);
     const crashed = session.train(JOB).catch((e: unknown) => e);
-    await vi.waitFor(() => expect(electron.state.ports).toHaveLength(1));
-    await new Promise((r) => setTimeout(r, 10));
+    // The job is in flight once the page has it.
+    await vi.waitFor(() => expect(trainsReceived).toBe(1));
+    expect(electron.state.ports).toHaveLength(1);
     electron.state.windows[0].webContents.emit('render-process-gone', {}, { reason: 'crashed', exitCode: 139 });
     expect(await crashed).toMatchObject({ name: 'GpuTrainerError', code: 'closed', message: "the GPU window's page went away (crashed, exit code 139)" });
 
     const lost = session.train(JOB).catch((e: unknown) => e);
-    await vi.waitFor(() => expect(electron.state.ports).toHaveLength(2));
-    await new Promise((r) => setTimeout(r, 10));
+    await vi.waitFor(() => expect(trainsReceived).toBe(2));
+    expect(electron.state.ports).toHaveLength(2);
     // Another child process going away does not concern the window.
     for (const l of electron.state.appListeners.get('child-process-gone') ?? []) (l as (e: unknown, d: unknown) => void)({}, { type: 'Utility', reason: 'crashed' });
     expect(electron.state.windows).toHaveLength(1);
