@@ -272,11 +272,6 @@ export function releaseExperimentClaim(
   );
 }
 
-/** Deletes an experiment with its resamples and trials; false if absent. */
-export function deleteExperiment(db: WritableDB, id: number): boolean {
-  return run(db, sql`DELETE FROM experiment WHERE id = ${id}`).changes > 0;
-}
-
 /** What deleting an experiment did: deleted it, found none, or refused because it is running. */
 export type ExperimentDeletion = { readonly outcome: 'deleted' } | { readonly outcome: 'missing' } | { readonly outcome: 'active'; readonly status: 'running' };
 

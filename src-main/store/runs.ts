@@ -398,11 +398,6 @@ export function deleteFinishedRun(db: WritableDB, id: number): RunDeletion {
     .immediate();
 }
 
-/** Deletes a finished run with everything it stored; refuses (false) while it is queued or running. */
-export function deleteRun(db: WritableDB, id: number): boolean {
-  return deleteFinishedRun(db, id).outcome === 'deleted';
-}
-
 // ---------------------------------------------------------------------------------------------
 // Reading
 

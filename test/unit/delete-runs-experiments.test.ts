@@ -6,9 +6,12 @@
  * through the services' `runs.delete` / `experiments.delete` routes, whose refusal is a `conflict` error
  * that says what to do (style 13: a real temporary database, the handler table through createServices).
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src-main/cli/main';
+import { isProcessAlive, thisProcess } from '../../src-main/store/owner';
 import { prepareRun } from '../../src-main/runs/prepare';
 import { insertSyntheticImageDataset } from '../../src-main/runs/synthetic';
 import { createServices } from '../../src-main/services';
@@ -196,6 +199,57 @@ describe('runs.delete and experiments.delete through the services', () => {
       expect(experiments.ok && (experiments.value as { id: number }[]).map((e) => e.id).sort()).toEqual([runningExperiment, activeExperiment].sort());
     } finally {
       await services.close();
+    }
+  });
+});
+
+describe('the CLI refuses to delete a running run or experiment', () => {
+  // The owner is a live sleeping child, so the CLI's recovery of interrupted jobs leaves the rows running.
+  let sleeper: ChildProcess;
+  beforeAll(() => {
+    sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 120000)'], { stdio: 'ignore' });
+    expect(isProcessAlive(sleeper.pid!)).toBe(true);
+  });
+  afterAll(() => {
+    sleeper.kill();
+  });
+
+  it('`fairbound run delete` and `fairbound experiment delete` exit 2 and keep the row; a missing id exits 2 too', async () => {
+    const path = join(tempDir(), 'w.db');
+    const { db, ids } = withRuns(path, 1);
+    const [runId] = ids;
+    let experimentId = 0;
+    try {
+      markRunStarted(db, runId, BACKEND);
+      experimentId = addExperiment(db, 1);
+      const me = thisProcess();
+      for (const table of ['run', 'experiment'] as const) {
+        db.prepare(`UPDATE ${table} SET owner_pid = ?, owner_token = 'other', owner_host = ?, owner_boot = ? WHERE id = ?`).run(
+          sleeper.pid,
+          me.host,
+          me.boot,
+          table === 'run' ? runId : experimentId,
+        );
+      }
+    } finally {
+      db.close();
+    }
+    const cli = async (...args: string[]): Promise<{ code: number; stderr: string }> => {
+      let stderr = '';
+      const code = await runCli([...args, '--db', path], { stdout: () => undefined, stderr: (t) => void (stderr += t) });
+      return { code, stderr };
+    };
+    expect(await cli('experiment', 'delete', String(experimentId))).toMatchObject({ code: 2, stderr: expect.stringContaining(`experiment ${experimentId} is running: cancel it first`) as unknown });
+    expect(await cli('run', 'delete', String(runId))).toMatchObject({ code: 2, stderr: expect.stringContaining(`run ${runId} is running: cancel it first`) as unknown });
+    expect(await cli('experiment', 'delete', '999')).toMatchObject({ code: 2, stderr: expect.stringContaining('no experiment 999') as unknown });
+    expect((await cli('run', 'delete', '999')).code).toBe(2);
+    const check = openWorkspace(path);
+    try {
+      expect(getExperiment(check, experimentId)?.status).toBe('running');
+      expect(experimentRows(check, experimentId)).toEqual({ resamples: 2, trials: 1 });
+      expect(getRun(check, runId)?.status).toBe('running');
+    } finally {
+      check.close();
     }
   });
 });

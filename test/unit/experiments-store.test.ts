@@ -10,7 +10,7 @@ import type { TrialResult } from '../../src-main/experiments/types';
 import { openWorkspace, userVersion, type WritableDB } from '../../src-main/store/database';
 import {
   decodeNumbers,
-  deleteExperiment,
+  deleteFinishedExperiment,
   encodeNumbers,
   finishExperimentRun,
   getExperiment,
@@ -137,10 +137,13 @@ describe('migration 2: experiments, resamples, trials', () => {
       db.exec('DELETE FROM dataset WHERE id = 1');
       expect(getExperiment(db, id)).toMatchObject({ datasetId: null, datasetName: 'd' });
       expect(listTrials(db, id)).toHaveLength(1);
-      expect(deleteExperiment(db, id)).toBe(true);
+      // A running experiment is kept; once ended it is deleted with its resamples and trials.
+      expect(deleteFinishedExperiment(db, id)).toEqual({ outcome: 'active', status: 'running' });
+      db.exec(`UPDATE experiment SET status = 'completed', finished_at = '2026-01-01T00:00:00Z'`);
+      expect(deleteFinishedExperiment(db, id)).toEqual({ outcome: 'deleted' });
       const count = (t: string): number => db.prepare(`SELECT count(*) FROM ${t}`).pluck().get() as number;
       expect([count('experiment'), count('experiment_resample'), count('trial')]).toEqual([0, 0, 0]);
-      expect(deleteExperiment(db, id)).toBe(false);
+      expect(deleteFinishedExperiment(db, id)).toEqual({ outcome: 'missing' });
     } finally {
       db.close();
     }

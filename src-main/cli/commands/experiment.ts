@@ -15,7 +15,7 @@ import { TRIAL_WORKER_MARKER } from '../../experiments/worker-protocol';
 import { serveTrialWorker } from '../../experiments/worker-serve';
 import { openWorkspace, resolveDatabasePath, type WritableDB } from '../../store/database';
 import { tryRecoverInterrupted } from '../../store/interrupted';
-import { deleteExperiment, listExperiments, type ExperimentInfo, type ExperimentListing } from '../../store/experiments';
+import { deleteFinishedExperiment, listExperiments, type ExperimentInfo, type ExperimentListing } from '../../store/experiments';
 import { stringifyJson } from '../json';
 import type { CliOutput } from '../output';
 import { UsageError } from '../usage-error';
@@ -175,7 +175,10 @@ export async function runExperimentCommand(args: string[], out: CliOutput): Prom
       case 'delete': {
         expectArgs(1, 'one experiment id');
         const id = parseId(rest[0], sub);
-        if (!deleteExperiment(db, id)) throw new InputError(`no experiment with id ${id}`);
+        // One transaction checks and deletes: a running experiment (here or in another process) is kept.
+        const result = deleteFinishedExperiment(db, id);
+        if (result.outcome === 'missing') throw new InputError(`no experiment ${id}`);
+        if (result.outcome === 'active') throw new InputError(`experiment ${id} is running: cancel it first`);
         out.stdout(values.json ? stringifyJson({ deleted: id }) : `deleted experiment ${id}`);
         return 0;
       }

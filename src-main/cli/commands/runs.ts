@@ -4,7 +4,7 @@ import { exportLatentsCase, exportRunModel, type ExportedModel } from '../../run
 import { openWorkspace, resolveDatabasePath } from '../../store/database';
 import { tryRecoverInterrupted } from '../../store/interrupted';
 import {
-  deleteRun,
+  deleteFinishedRun,
   getRun,
   getRunConstraints,
   getRunIterations,
@@ -202,8 +202,10 @@ export async function runRunCommand(args: string[], out: CliOutput): Promise<num
         return 0;
       }
       case 'delete': {
-        const run = requireRun(getRun(db, id), id);
-        if (!deleteRun(db, id)) throw new UsageError(`run ${id} is ${run.status}: cancel it first`);
+        // One transaction checks and deletes: no gap in which a run could start or change.
+        const result = deleteFinishedRun(db, id);
+        if (result.outcome === 'missing') requireRun(undefined, id);
+        if (result.outcome === 'active') throw new UsageError(`run ${id} is ${result.status}: cancel it first`);
         out.stdout(values.json ? stringifyJson({ deleted: id }) : `deleted run ${id}`);
         return 0;
       }
