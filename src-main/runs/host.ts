@@ -44,7 +44,7 @@ import type { QsaKernelOptions } from '../engine/kernels/kernel-info';
 import type { TrialProgress } from '../experiments/models/model-type';
 import type { TrialResult, TrialTask } from '../experiments/types';
 import type { TrialSlot } from '../experiments/worker-pool';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -303,7 +303,20 @@ export class TrainingHost {
   /** Settles once the window's last job has (a new one waits for it). */
   private gpuIdle: Promise<void> = Promise.resolve();
 
+  /** This host's own folder for trial cancel files (mode 0700, an unguessable name), made on first use. */
+  private cancelDir: string | undefined;
+
   constructor(private readonly options: TrainingHostOptions = {}) {}
+
+  /**
+   * The folder of the trial cancel files: one private folder per host (mkdtemp makes it 0700 under a
+   * random name), so another user of a shared temp folder can neither guess a cancel file nor plant one.
+   * Removed in close().
+   */
+  private trialCancelDir(): string {
+    this.cancelDir ??= mkdtempSync(join(tmpdir(), 'fairbound-trial-cancel-'));
+    return this.cancelDir;
+  }
 
   /** The worker process's id while one is running (diagnostics; tests check that it is long-lived). */
   get workerPid(): number | null {
@@ -398,7 +411,7 @@ export class TrainingHost {
             sessionId,
             session,
             taskId,
-            cancelFile: join(tmpdir(), `fairbound-trial-cancel-${process.pid}-${sessionId}-${taskId}`),
+            cancelFile: join(this.trialCancelDir(), `${sessionId}-${taskId}`),
             // A view's serialisation would carry its whole buffer (the full resample): send just the rows.
             task: { ...task, rows: task.rows.slice() },
             onProgress: (progress) => {
@@ -541,6 +554,7 @@ export class TrainingHost {
       await worker.exit;
       clearTimeout(timer);
     }
+    if (this.cancelDir !== undefined) rmSync(this.cancelDir, { recursive: true, force: true });
   }
 
   /** Cancels one of this host's runs by id; false if it has no such queued or running run. */

@@ -6,8 +6,9 @@
  * worker that dies in a trial fails that trial with the reason; a worker that ignores a trial's cancel is
  * killed after the grace period and the trial rejected as cancelled, and the next trial gets a fresh one.
  */
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { TrialProgress } from '../../src-main/experiments/models/model-type';
 import type { TrialTask } from '../../src-main/experiments/types';
@@ -103,5 +104,22 @@ describe('experiment trials in the training worker', () => {
     await vi.waitFor(() => expect(h.workerPid).not.toBeNull(), { timeout: 30_000 });
     expect(h.workerPid).not.toBe(first);
     await again.terminate();
+  });
+
+  it("puts a trial's cancel file in the host's own private folder (not a guessable name in the shared temp folder), removed when it closes", async () => {
+    const got = join(tempDir(), 'cancel-file');
+    const h = host(entry('reporter', `writeFileSync(${JSON.stringify(got)}, m.cancelFile); setInterval(() => {}, 1000);`), 300);
+    const slot = h.openTrialSession(join(tempDir(), 'w.db'), 1);
+    const rejected = slot.run(TASK).catch((e: unknown) => e);
+    await vi.waitFor(() => expect(existsSync(got)).toBe(true), { timeout: 30_000 });
+    const cancelFile = readFileSync(got, 'utf8');
+    const folder = dirname(cancelFile);
+    expect(dirname(folder)).toBe(tmpdir());
+    expect(folder).not.toBe(tmpdir());
+    expect(statSync(folder).mode & 0o777).toBe(0o700);
+    await slot.terminate();
+    expect(await rejected).toBeInstanceOf(TrialCancelledError);
+    await h.close();
+    expect(existsSync(folder)).toBe(false);
   });
 });
