@@ -163,3 +163,22 @@ describe.skipIf(!existsSync(CLI_BUNDLE))("the CLI bundle's import worker", () =>
     }
   }, 60_000);
 });
+
+describe('datasets.import on an in-memory workspace', () => {
+  it('is refused at once (the worker would import into a throw-away database of its own), and nothing is started', async () => {
+    for (const dbPath of [':memory:', '']) {
+      const services = createServices({ dbPath, runtime: 'browser', log: () => undefined });
+      const seen: EventMessage[] = [];
+      services.subscribe((m) => seen.push(m));
+      try {
+        const reply = await services.invoke('datasets.import', { format: 'seldonian', name: 'two', csv: '/nowhere/data.csv', metadata: '/nowhere/meta.json' });
+        expect(reply).toMatchObject({ ok: false, error: { code: 'input', message: expect.stringMatching(/needs a workspace file/) as unknown } });
+        await new Promise((r) => setTimeout(r, 50));
+        expect(seen.filter((m) => m.event.startsWith('job.'))).toEqual([]);
+        expect(services.context.jobs.running).toEqual([]);
+      } finally {
+        await services.close();
+      }
+    }
+  });
+});
