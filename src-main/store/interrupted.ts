@@ -51,8 +51,9 @@ export function interruptedRunReason(status: 'queued' | 'running', phase: string
   return `${INTERRUPTED_PREFIX} at ${phase === null ? 'an unknown phase' : phase.replaceAll('_', ' ')}`;
 }
 
-export function interruptedExperimentReason(id: number, stored: number, planned: number): string {
-  return `${INTERRUPTED_PREFIX} after ${stored} of ${planned} trials; the stored trials are kept: \`fairbound experiment run --resume ${id}\` runs the missing ones`;
+export function interruptedExperimentReason(id: number, stored: number, planned: number | null): string {
+  const count = planned === null ? `${stored} stored trials` : `${stored} of ${planned} trials`;
+  return `${INTERRUPTED_PREFIX} after ${count}; the stored trials are kept: \`fairbound experiment run --resume ${id}\` runs the missing ones`;
 }
 
 /**
@@ -88,8 +89,7 @@ export function recoverInterrupted(db: WritableDB, options: RecoverOptions = {})
         if (changed > 0) doneRuns.push(r.id);
       }
       for (const e of experiments) {
-        const settings = JSON.parse(e.settings_json) as { fractions: unknown[]; nTrials: number; models: unknown[] };
-        const planned = settings.fractions.length * settings.nTrials * settings.models.length;
+        const planned = plannedTrials(e.settings_json);
         const stored = get<{ n: number }>(db, sql`SELECT count(*) AS n FROM trial WHERE experiment_id = ${e.id}`)?.n ?? 0;
         // run_seconds is left as it was: when the process died is unknown.
         const changed = run(
@@ -102,6 +102,22 @@ export function recoverInterrupted(db: WritableDB, options: RecoverOptions = {})
       return { runs: doneRuns, experiments: doneExperiments };
     })
     .immediate();
+}
+
+/**
+ * The trials an experiment's stored settings plan, or null when they cannot be read: one malformed row
+ * must not throw inside the recovery's one transaction (that would roll back every other row's recovery,
+ * on every open).
+ */
+function plannedTrials(settingsJson: string): number | null {
+  try {
+    const settings = JSON.parse(settingsJson) as { fractions?: unknown; nTrials?: unknown; models?: unknown };
+    const { fractions, nTrials, models } = settings;
+    if (!Array.isArray(fractions) || !Array.isArray(models) || typeof nTrials !== 'number' || !Number.isInteger(nTrials)) return null;
+    return fractions.length * nTrials * models.length;
+  } catch {
+    return null;
+  }
 }
 
 /**

@@ -229,4 +229,36 @@ describe('ownerState', () => {
     expect(ownerState({ pid: 300, token: 'x', host: 'elsewhere', boot: 'b0' }, me, alive)).toBe('unknown');
     expect(ownerState({ pid: null, token: null, host: null, boot: null }, me, alive)).toBe('gone');
   });
+
+  it('a row with malformed settings does not roll back the recovery of the others: it is failed "after N stored trials"', async () => {
+    const dir = tempDir();
+    const files = twoGroupSeldonianFiles(twoGroupData({ nRows: 200, seed: 3 }));
+    writeFileSync(join(dir, 'data.csv'), files.csv);
+    writeFileSync(join(dir, 'metadata.json'), files.metadata);
+    const db = openWorkspace(join(dir, 'w.db'));
+    try {
+      const { dataset } = await importSeldonian(db, { csv: join(dir, 'data.csv'), metadata: join(dir, 'metadata.json'), name: 'two' });
+      const make = (): number =>
+        createExperiment(db, {
+          datasetId: dataset.id,
+          constraints: [{ source: 'abs((PR | [M]) - (PR | [F])) <= 0.15', delta: 0.05 }],
+          fractions: [0.5, 1],
+          nTrials: 2,
+          models: [{ name: 'uniform-random', type: 'uniform-random', params: {} }],
+          seed: 9,
+        });
+      const broken = make();
+      const fine = make();
+      db.prepare(`UPDATE experiment SET settings_json = '{not json' WHERE id = ?`).run(broken);
+      setOwner(db, 'experiment', broken, { pid: dead, token: 'dead-token' });
+      setOwner(db, 'experiment', fine, { pid: dead, token: 'dead-token' });
+
+      expect(recoverInterrupted(db).experiments).toEqual([broken, fine]);
+      const row = (id: number): { status: string; error: string } => db.prepare('SELECT status, error FROM experiment WHERE id = ?').get(id) as { status: string; error: string };
+      expect(row(broken)).toEqual({ status: 'failed', error: `${INTERRUPTED_PREFIX} after 0 stored trials; the stored trials are kept: \`fairbound experiment run --resume ${broken}\` runs the missing ones` });
+      expect(row(fine)).toEqual({ status: 'failed', error: `${INTERRUPTED_PREFIX} after 0 of 4 trials; the stored trials are kept: \`fairbound experiment run --resume ${fine}\` runs the missing ones` });
+    } finally {
+      db.close();
+    }
+  });
 });
