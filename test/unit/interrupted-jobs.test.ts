@@ -66,6 +66,27 @@ function setOwner(db: WritableDB, table: 'run' | 'experiment', id: number, owner
   );
 }
 
+/** A workspace with a two-group Seldonian dataset, and a maker of identical 4-trial experiments on it. */
+async function twoGroupExperiments(dataSeed: number): Promise<{ db: WritableDB; path: string; make: () => number }> {
+  const dir = tempDir();
+  const files = twoGroupSeldonianFiles(twoGroupData({ nRows: 200, seed: dataSeed }));
+  writeFileSync(join(dir, 'data.csv'), files.csv);
+  writeFileSync(join(dir, 'metadata.json'), files.metadata);
+  const path = join(dir, 'w.db');
+  const db = openWorkspace(path);
+  const { dataset } = await importSeldonian(db, { csv: join(dir, 'data.csv'), metadata: join(dir, 'metadata.json'), name: 'two' });
+  const make = (): number =>
+    createExperiment(db, {
+      datasetId: dataset.id,
+      constraints: [{ source: 'abs((PR | [M]) - (PR | [F])) <= 0.15', delta: 0.05 }],
+      fractions: [0.5, 1],
+      nTrials: 2,
+      models: [{ name: 'uniform-random', type: 'uniform-random', params: {} }],
+      seed: 9,
+    });
+  return { db, path, make };
+}
+
 function queueRun(db: WritableDB): number {
   return insertRun(db, prepareRun(db, { dataset: 'bands', constraints: [{ source: 'ACC >= 0.6', delta: 0.1 }], pipeline: 'head', architecture: 'tutorial-j-cnn', resize: 48 }).run);
 }
@@ -162,22 +183,7 @@ describe('recovering runs left running by a process that died', () => {
 
 describe('recovering experiments left running by a process that died', () => {
   it('marks only the dead owner\'s experiment failed with its trial count, keeps its trials, and a re-run resumes it', async () => {
-    const dir = tempDir();
-    const files = twoGroupSeldonianFiles(twoGroupData({ nRows: 200, seed: 5 }));
-    writeFileSync(join(dir, 'data.csv'), files.csv);
-    writeFileSync(join(dir, 'metadata.json'), files.metadata);
-    const path = join(dir, 'w.db');
-    const db = openWorkspace(path);
-    const { dataset } = await importSeldonian(db, { csv: join(dir, 'data.csv'), metadata: join(dir, 'metadata.json'), name: 'two' });
-    const make = (): number =>
-      createExperiment(db, {
-        datasetId: dataset.id,
-        constraints: [{ source: 'abs((PR | [M]) - (PR | [F])) <= 0.15', delta: 0.05 }],
-        fractions: [0.5, 1],
-        nTrials: 2,
-        models: [{ name: 'uniform-random', type: 'uniform-random', params: {} }],
-        seed: 9,
-      });
+    const { db, path, make } = await twoGroupExperiments(5);
     const deadOne = make();
     const liveOne = make();
     // deadOne: ran to the end, then two trials are removed and it is put back as running under a dead owner
@@ -231,22 +237,8 @@ describe('ownerState', () => {
   });
 
   it('a row with malformed settings does not roll back the recovery of the others: it is failed "after N stored trials"', async () => {
-    const dir = tempDir();
-    const files = twoGroupSeldonianFiles(twoGroupData({ nRows: 200, seed: 3 }));
-    writeFileSync(join(dir, 'data.csv'), files.csv);
-    writeFileSync(join(dir, 'metadata.json'), files.metadata);
-    const db = openWorkspace(join(dir, 'w.db'));
+    const { db, make } = await twoGroupExperiments(3);
     try {
-      const { dataset } = await importSeldonian(db, { csv: join(dir, 'data.csv'), metadata: join(dir, 'metadata.json'), name: 'two' });
-      const make = (): number =>
-        createExperiment(db, {
-          datasetId: dataset.id,
-          constraints: [{ source: 'abs((PR | [M]) - (PR | [F])) <= 0.15', delta: 0.05 }],
-          fractions: [0.5, 1],
-          nTrials: 2,
-          models: [{ name: 'uniform-random', type: 'uniform-random', params: {} }],
-          seed: 9,
-        });
       const broken = make();
       const fine = make();
       db.prepare(`UPDATE experiment SET settings_json = '{not json' WHERE id = ?`).run(broken);
