@@ -17,7 +17,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src-main/cli/main';
 import type { CliOutput } from '../../src-main/cli/output';
-import { buildModel, type ArchitectureSpec } from '../../src-main/deep/architectures';
+import { buildModel } from '../../src-main/deep/architectures';
 import { selectBackend } from '../../src-main/deep/backends';
 import { saveModel } from '../../src-main/deep/export';
 import { predictProbabilities } from '../../src-main/deep/inference';
@@ -27,22 +27,9 @@ import { insertSyntheticImageDataset } from '../../src-main/runs/synthetic';
 import { openWorkspace } from '../../src-main/store/database';
 import { loadDatasetForTraining } from '../../src-main/store/datasets';
 import { getRunConstraints } from '../../src-main/store/runs';
-import { BANDS_RATIO, runTinyHeadRun } from '../support/tiny-run';
+import { BANDS_RATIO, runTinyHeadRun, TINY_AUDIT_CNN as TINY } from '../support/tiny-run';
 
 const RATIO = BANDS_RATIO;
-
-const TINY: ArchitectureSpec = {
-  name: 'tiny-test-cnn',
-  description: 'a tiny CNN for tests',
-  defaultInputShape: [16, 16, 1],
-  layers: [
-    { kind: 'conv2d', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' },
-    { kind: 'maxPool2d', poolSize: 2 },
-    { kind: 'flatten' },
-    { kind: 'dense', units: 8, activation: 'relu' },
-    { kind: 'dense', units: 'classes' },
-  ],
-};
 
 let dir: string, dbPath: string, modelDir: string, predictionsCsv: string, runId: number;
 

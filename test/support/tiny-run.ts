@@ -1,3 +1,4 @@
+import type { ArchitectureSpec } from '../../src-main/deep/architectures';
 import { executeRun } from '../../src-main/runs/pipeline';
 import { prepareRun } from '../../src-main/runs/prepare';
 import type { RunRequest } from '../../src-main/runs/types';
@@ -7,6 +8,20 @@ import type { WritableDB } from '../../src-main/store/database';
 
 /** The accuracy-ratio constraint the audit tests use on the synthetic 'bands' dataset (groups A, B). */
 export const BANDS_RATIO = 'min((ACC | [A])/(ACC | [B]),(ACC | [B])/(ACC | [A])) >= 0.8';
+
+/** A tiny CNN (16×16 grayscale) the model-audit tests save as a TF.js model. */
+export const TINY_AUDIT_CNN: ArchitectureSpec = {
+  name: 'tiny-test-cnn',
+  description: 'a tiny CNN for tests',
+  defaultInputShape: [16, 16, 1],
+  layers: [
+    { kind: 'conv2d', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' },
+    { kind: 'maxPool2d', poolSize: 2 },
+    { kind: 'flatten' },
+    { kind: 'dense', units: 8, activation: 'relu' },
+    { kind: 'dense', units: 'classes' },
+  ],
+};
 
 /** A head run on the synthetic 'bands' dataset with settings small enough for a test (seconds on wasm). */
 export async function runTinyHeadRun(db: WritableDB): Promise<{ runId: number; status: RunStatus }> {

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildModel, type ArchitectureSpec } from '../../src-main/deep/architectures';
+import { buildModel } from '../../src-main/deep/architectures';
 import { selectBackend } from '../../src-main/deep/backends';
 import { saveModel } from '../../src-main/deep/export';
 import { bandImages } from '../../src-main/deep/synthetic';
@@ -16,22 +16,9 @@ import { insertSyntheticImageDataset } from '../../src-main/runs/synthetic';
 import { createServices } from '../../src-main/services';
 import { openWorkspace } from '../../src-main/store/database';
 import { cliAudit as cliAuditIn, sameAudit, type CliAudit, type ServiceAudit } from '../support/audit-compare';
-import { BANDS_RATIO, runTinyHeadRun } from '../support/tiny-run';
+import { BANDS_RATIO, runTinyHeadRun, TINY_AUDIT_CNN as TINY } from '../support/tiny-run';
 
 const RATIO = BANDS_RATIO;
-
-const TINY: ArchitectureSpec = {
-  name: 'tiny-test-cnn',
-  description: 'a tiny CNN for tests',
-  defaultInputShape: [16, 16, 1],
-  layers: [
-    { kind: 'conv2d', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' },
-    { kind: 'maxPool2d', poolSize: 2 },
-    { kind: 'flatten' },
-    { kind: 'dense', units: 8, activation: 'relu' },
-    { kind: 'dense', units: 'classes' },
-  ],
-};
 
 let dir: string, dbPath: string, modelJson: string, runId: number;
 
