@@ -4,8 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src-main/cli/main';
-import type { CliOutput } from '../../src-main/cli/output';
+import { cli } from '../support/cli';
 import { FIXTURES_DIR, fixtureNumber } from '../support/fixtures';
 
 interface Block { root_upper: unknown; base_nodes: Record<string, { lower: unknown; upper: unknown; n_samples: number }> }
@@ -13,13 +12,6 @@ const cases = JSON.parse(readFileSync(join(FIXTURES_DIR, 'bounds_cases.json'), '
   p: number[]; y: number[]; sensitive: number[][]; accepted: Array<{ constraint: string; ok: boolean; safety_test?: Block; g_point_value?: unknown }>;
 };
 const COLUMNS = ['M', 'F', 'Y', 'O', 'T'];
-
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '', stderr = '';
-  const out: CliOutput = { stdout: (t) => void (stdout += `${t}\n`), stderr: (t) => void (stderr += `${t}\n`) };
-  const code = await runCli(args, out);
-  return { code, stdout, stderr };
-}
 
 let dir: string, db: string, predictions: string;
 beforeAll(async () => {

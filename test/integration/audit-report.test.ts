@@ -4,20 +4,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src-main/cli/main';
-import type { CliOutput } from '../../src-main/cli/output';
+import { cli } from '../support/cli';
 import { FIXTURES_DIR } from '../support/fixtures';
 import { chromiumAvailable } from '../support/chromium';
 
 const cases = JSON.parse(readFileSync(join(FIXTURES_DIR, 'bounds_cases.json'), 'utf8')) as { p: number[]; y: number[]; sensitive: number[][] };
 const COLUMNS = ['M', 'F', 'Y', 'O', 'T'];
-
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '', stderr = '';
-  const out: CliOutput = { stdout: (t) => void (stdout += `${t}\n`), stderr: (t) => void (stderr += `${t}\n`) };
-  const code = await runCli(args, out);
-  return { code, stdout, stderr };
-}
 
 let dir: string, db: string, predictions: string;
 beforeAll(async () => {

@@ -10,20 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src-main/cli/main';
-import type { CliOutput } from '../../src-main/cli/output';
+import { cli } from '../support/cli';
 import { twoGroupData, twoGroupSeldonianFiles } from '../../src-main/experiments/synthetic';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CONSTRAINT = 'abs((PR | [M]) - (PR | [F])) <= 0.15';
 const DELTA = 0.05;
-
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '', stderr = '';
-  const out: CliOutput = { stdout: (t) => void (stdout += `${t}\n`), stderr: (t) => void (stderr += `${t}\n`) };
-  const code = await runCli(args, out);
-  return { code, stdout, stderr };
-}
 
 interface Point {
   fraction: number;

@@ -5,8 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src-main/cli/main';
-import type { CliOutput } from '../../src-main/cli/output';
+import { cli } from '../support/cli';
 import { selectBackend } from '../../src-main/deep/backends';
 import { trainClassifier } from '../../src-main/deep/train';
 import { candidateSafetySplit } from '../../src-main/engine/qsa';
@@ -36,13 +35,6 @@ afterAll(() => {
   db?.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '', stderr = '';
-  const out: CliOutput = { stdout: (t) => void (stdout += `${t}\n`), stderr: (t) => void (stderr += `${t}\n`) };
-  const code = await runCli(args, out);
-  return { code, stdout, stderr };
-}
 
 describe('batch and epochs per fraction', () => {
   it("follows Tutorial J's make_batch_epoch_dict_min_sample_repeat", () => {

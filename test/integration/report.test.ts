@@ -5,8 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src-main/cli/main';
-import type { CliOutput } from '../../src-main/cli/output';
+import { cli } from '../support/cli';
 import { selectBackend } from '../../src-main/deep/backends';
 import { registerDeepExperimentModels } from '../../src-main/experiments/models/deep';
 import { createExperiment, runExperiment } from '../../src-main/experiments/runner';
@@ -55,13 +54,6 @@ afterAll(() => {
   db?.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '', stderr = '';
-  const out: CliOutput = { stdout: (t) => void (stdout += `${t}\n`), stderr: (t) => void (stderr += `${t}\n`) };
-  const code = await runCli(args, out);
-  return { code, stdout, stderr };
-}
 
 /** src/href attributes and url() values pointing anywhere outside the file. */
 function externalReferences(html: string): string[] {
