@@ -13,9 +13,9 @@ export default defineConfig({
       rolldownOptions: {
         input: {
           index: resolve(import.meta.dirname, 'src-main/shell/main.ts'),
-          'train-worker': resolve(import.meta.dirname, 'src-main/runs/worker-entry.ts'),
-          'trial-worker': resolve(import.meta.dirname, 'src-main/experiments/trial-worker.ts'),
-          'import-worker': resolve(import.meta.dirname, 'src-main/services/import-worker-entry.ts'),
+          'train-worker': resolve(import.meta.dirname, 'src-main/jobs/worker/entry.ts'),
+          'trial-worker': resolve(import.meta.dirname, 'src-main/jobs/trial-threads/entry.ts'),
+          'import-worker': resolve(import.meta.dirname, 'src-main/jobs/import-thread/entry.ts'),
         },
         output: { entryFileNames: (chunk) => (chunk.name === 'index' ? '[name].js' : '[name].mjs') },
         // audit.report's PDF drives the system Chromium through playwright-core (a dev dependency), loaded

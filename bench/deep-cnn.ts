@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { buildModel } from '../src-main/deep/architectures';
 import { selectBackend, type BackendPreference } from '../src-main/deep/backends';
 import { extractLatents, predictProbabilities } from '../src-main/deep/inference';
-import { bandImages } from '../src-main/deep/synthetic';
+import { bandImages } from '../test/support/band-images';
 import { trainClassifier } from '../src-main/deep/train';
 
 const BATCH = 100;

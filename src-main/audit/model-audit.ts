@@ -5,7 +5,7 @@
  * audit's class probabilities.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { InputError } from '../data/input-error';
+import { InputError } from '../errors/input-error';
 import type { ImageSet } from '../deep/images';
 import type { LabelledRows } from '../engine/data';
 import { runModel, type ExportedModel } from '../runs/export';

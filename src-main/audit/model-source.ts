@@ -10,11 +10,11 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { InputError } from '../data/input-error';
+import { InputError } from '../errors/input-error';
 import { CancelledError } from '../deep/cancel';
 import { loadModel, MODEL_JSON } from '../deep/export';
 import { BatchReader, type ImageSet } from '../deep/images';
-import { resizeImages } from '../runs/resize';
+import { resizeImages } from '../deep/resize';
 import type { Predictions } from './predictions';
 
 export type ModelOutputKind = 'logits' | 'probabilities' | 'sigmoid';

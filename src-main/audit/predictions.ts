@@ -1,5 +1,5 @@
 import { openHeaderedCsv } from '../data/csv-records';
-import { InputError } from '../data/input-error';
+import { InputError } from '../errors/input-error';
 
 /**
  * A predictions file: a headered CSV with `p` (binary, P(y=1)) or `p_0 … p_{K-1}` (multiclass, rows summing

@@ -18,10 +18,10 @@ import { SoftmaxLinearModel } from '../engine/models/softmax';
 import { primaryObjective } from '../engine/objectives';
 import { candidateSafetySplit, runQsa, type IterationProgress, type QsaResult } from '../engine/qsa';
 import { predictRange } from '../engine/safety-test';
-import { initialHeadTheta } from '../runs/head-init';
+import { initialHeadTheta } from '../deep/head-init';
 import { groupAccuracies } from '../runs/pipeline';
 import { HEAD_DEFAULTS, type GroupAccuracy } from '../runs/types';
-import { InputError } from '../data/input-error';
+import { InputError } from '../errors/input-error';
 
 export interface RetrainHeadSettings {
   readonly fracSafety: number;

@@ -1,6 +1,6 @@
 import { renderCaret } from '../../src-shared/constraint';
 import { BoundingError } from '../../src-shared/bounds/interval';
-import { InputError } from '../data/input-error';
+import { InputError } from '../errors/input-error';
 import { ConstraintCompileError } from '../engine/run-case';
 import { auditHelp, runAuditCommand } from './commands/audit';
 import { backendsHelp, runBackendsCommand } from './commands/backends';

@@ -8,7 +8,7 @@ import { open, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { CsvError, parse, type Info } from 'csv-parse';
-import { InputError, readFileOrThrow } from './input-error';
+import { InputError, readFileOrThrow } from '../errors/input-error';
 
 export interface CsvRecord {
   readonly cells: readonly string[];

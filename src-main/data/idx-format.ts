@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { InputError, readFileOrThrow } from './input-error';
+import { InputError, readFileOrThrow } from '../errors/input-error';
 
 export type IdxKind = 'images' | 'labels';
 

@@ -9,7 +9,7 @@
  */
 import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
-import { InputError, parseWithSchema, readFileOrThrow, readJsonFile, stripBom } from './input-error';
+import { InputError, parseWithSchema, readFileOrThrow, readJsonFile, stripBom } from '../errors/input-error';
 
 export interface SeldonianMetadata {
   regime: 'supervised_learning';

@@ -6,7 +6,7 @@
  */
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { InputError, parseWithSchema, readJsonFile } from '../data/input-error';
+import { InputError, parseWithSchema, readJsonFile } from '../errors/input-error';
 
 export interface QsaHyperparams {
   lambdaInit: number | number[];

@@ -1,6 +1,6 @@
 import { compileConstraint } from '../../src-shared/constraint';
 import type { CompiledConstraint, ConstraintError, SubRegime } from '../../src-shared/constraint/ast';
-import { InputError } from '../data/input-error';
+import { InputError } from '../errors/input-error';
 import { readMetadata, readSeldonianCsv, type TabularDataset } from '../data/seldonian-format';
 import { readQsaCase, readThetaInit, type QsaCase } from './case-spec';
 import type { BoundMethod } from './constraint-bounds';

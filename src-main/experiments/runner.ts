@@ -8,7 +8,7 @@
 import { availableParallelism } from 'node:os';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { roundHalfEven } from '../../src-shared/bounds/rounding';
-import { InputError } from '../data/input-error';
+import { InputError } from '../errors/input-error';
 import { isValidSeed, MAX_SEED } from '../data/shuffle';
 import { kernelThreadsFor, type QsaKernelOptions } from '../engine/kernels/select';
 import type { WritableDB } from '../store/database';
@@ -45,7 +45,7 @@ import {
   type TrialResult,
   type TrialTask,
 } from './types';
-import { defaultTrialWorkerEntry, startWorkerSlot, type TrialSlot, type TrialWorkerEntry } from './worker-pool';
+import { defaultTrialWorkerEntry, startWorkerSlot, type TrialSlot, type TrialWorkerEntry } from '../jobs/trial-threads/pool';
 
 export { compileExperimentConstraints };
 

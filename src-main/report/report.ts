@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { InputError } from '../data/input-error';
+import { InputError } from '../errors/input-error';
 import { experimentResults, experimentSvgs, type ExperimentResults } from '../experiments/results';
 import type { ReadableDB } from '../store/database';
 import { getRun, getRunConstraints, getRunIterations, type RunConstraintResult, type RunInfo } from '../store/runs';

@@ -11,7 +11,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs';
-import { InputError } from '../data/input-error';
+import { InputError } from '../errors/input-error';
 import { buildModel } from '../deep/architectures';
 import { saveModel, type SavedModelFiles } from '../deep/export';
 import { setWeights, type WeightsByValue } from '../deep/weights';

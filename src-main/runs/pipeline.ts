@@ -56,10 +56,10 @@ import {
   type RunIteration,
   type RunWeights,
 } from '../store/runs';
-import { initialHeadTheta } from './head-init';
+import { initialHeadTheta } from '../deep/head-init';
 import { compileRunConstraints } from './prepare';
-import { resizeImages } from './resize';
-import { TfjsClassifierModel } from './tfjs-model';
+import { resizeImages } from '../deep/resize';
+import { TfjsClassifierModel } from '../deep/tfjs-model';
 import type { EpochRecord, GroupAccuracy, RunEvent, RunPhase, RunResultSummary, RunStatus } from './types';
 
 export interface RunContext {

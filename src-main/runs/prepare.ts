@@ -6,7 +6,7 @@
 import { compileConstraint } from '../../src-shared/constraint';
 import type { CompiledConstraint, SubRegime } from '../../src-shared/constraint/ast';
 import { roundHalfEven } from '../../src-shared/bounds/rounding';
-import { InputError } from '../data/input-error';
+import { InputError } from '../errors/input-error';
 import { ARCHITECTURES, isArchitectureName, planLayers } from '../deep/architecture-specs';
 import { BACKEND_PREFERENCES } from '../deep/backend-types';
 import { deriveSeed, isValidSeed, MAX_SEED } from '../deep/seeds';

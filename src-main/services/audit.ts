@@ -24,7 +24,7 @@ import type { AuditModelSource } from '../audit/model-audit';
 import { selectRows } from '../audit/select-rows';
 import { describeLoaded } from '../deep/backend-chain';
 import { readPredictions, type RowMatching } from '../audit/predictions';
-import { InputError } from '../data/input-error';
+import { InputError } from '../errors/input-error';
 import type { LabelledRows, RowRange } from '../engine/data';
 import { candidateSafetySplit } from '../engine/qsa';
 import { datasetRowKeys, loadDatasetLabels, type DatasetInfo } from '../store/datasets';
@@ -33,7 +33,7 @@ import { datasetSummary, type DatasetSummary } from '../store/summary';
 import type { Handler, ServiceContext } from './context';
 import { requireDataset } from './datasets';
 import { ConstraintListError, ServiceError } from './errors';
-import type { JobControl } from './jobs';
+import type { JobControl } from '../jobs/job-runner';
 
 const DEFAULT_GROUP_ALPHA = 0.05;
 

@@ -2,10 +2,10 @@ import type { RouteInput, RouteName, RouteOutput } from '../../src-shared/contra
 import type { Runtime } from '../../src-shared/contract/schemas';
 import type { ReadonlyDeep } from '../../src-shared/contract/wire';
 import type { OpenOptions, WritableDB } from '../store/database';
-import type { TrialWorkerEntry } from '../experiments/worker-pool';
-import type { ImportWorkerEntry } from './import-worker';
-import type { TrainingHost } from '../runs/host';
-import type { Emit, JobRunner } from './jobs';
+import type { TrialWorkerEntry } from '../jobs/trial-threads/pool';
+import type { ImportWorkerEntry } from '../jobs/import-thread/start';
+import type { TrainingHost } from '../jobs/worker-host';
+import type { Emit, JobRunner } from '../jobs/job-runner';
 
 /** What every handler gets besides its input. */
 export interface ServiceContext {

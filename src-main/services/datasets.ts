@@ -6,13 +6,13 @@
 import type { RouteInput } from '../../src-shared/contract/routes';
 import type { JobResult } from '../../src-shared/contract/schemas';
 import type { ImportProgress } from '../data/importers';
-import { InputError } from '../data/input-error';
+import { InputError } from '../errors/input-error';
 import { datasetNameExists, deleteDataset, getDataset, listDatasets, type DatasetInfo } from '../store/datasets';
 import { datasetSummary } from '../store/summary';
 import type { Handler, ServiceContext } from './context';
 import { notFound } from './errors';
-import { defaultImportWorkerEntry, importInWorker } from './import-worker';
-import type { JobProgress } from './jobs';
+import { defaultImportWorkerEntry, importInWorker } from '../jobs/import-thread/start';
+import type { JobProgress } from '../jobs/job-runner';
 
 export function requireDataset(ctx: ServiceContext, datasetId: number): DatasetInfo {
   const dataset = getDataset(ctx.db, datasetId);
@@ -29,7 +29,7 @@ export const datasetSummaryHandler: Handler<'datasets.summary'> = (input, ctx) =
 
 export const deleteDatasetHandler: Handler<'datasets.delete'> = (input, ctx) => ({ deleted: deleteDataset(ctx.db, input.datasetId) });
 
-export { runImporter } from './import-worker-serve';
+export { runImporter } from '../jobs/import-thread/serve';
 
 const PHASE_TEXT: Record<ImportProgress['phase'], string> = { reading: 'reading', ordering: 'ordering rows', committing: 'saving' };
 

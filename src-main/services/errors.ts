@@ -10,7 +10,7 @@ import { describeIssues } from '../../src-shared/contract/client';
 import type { ErrorCode, ErrorData } from '../../src-shared/contract/errors';
 import { BoundingError } from '../../src-shared/bounds/interval';
 import { ImportCancelledError } from '../data/importers';
-import { InputError } from '../data/input-error';
+import { InputError } from '../errors/input-error';
 import { ConstraintCompileError } from '../engine/run-case';
 
 /** A failure the services raise themselves, with its code (not found, bad request, …). */

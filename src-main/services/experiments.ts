@@ -9,7 +9,7 @@
  * process would freeze while it trains).
  */
 import type { ExperimentDetail, ExperimentSummaryDto } from '../../src-shared/contract/schemas';
-import { InputError } from '../data/input-error';
+import { InputError } from '../errors/input-error';
 import { DEEP_INIT_SEED_STREAM, withDeepOptions, type BatchEpochs } from '../experiments/models/deep-types';
 import { listExperimentModelTypes, parseModelList } from '../experiments/models/registry';
 import { deriveExperimentSeed, randomSeed } from '../experiments/resample';

@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { FilesList } from '../../src-shared/contract/schemas';
 import { openHeaderedCsv } from '../data/csv-records';
-import { InputError } from '../data/input-error';
+import { InputError } from '../errors/input-error';
 import type { Handler } from './context';
 
 /** Entries returned at most (a folder of 70,000 images is not browsed entry by entry). */

@@ -16,10 +16,10 @@ import { tryRecoverInterrupted } from '../store/interrupted';
 import type { Handler, HandlerTable, ServiceContext } from './context';
 import { isUnexpected, toErrorData } from './errors';
 import { handlers as defaultHandlers } from './handlers';
-import { JobRunner, type JobRunnerOptions } from './jobs';
-import { TrainingHost, type TrainingHostOptions } from '../runs/host';
-import type { TrialWorkerEntry } from '../experiments/worker-pool';
-import type { ImportWorkerEntry } from './import-worker';
+import { JobRunner, type JobRunnerOptions } from '../jobs/job-runner';
+import { TrainingHost, type TrainingHostOptions } from '../jobs/worker-host';
+import type { TrialWorkerEntry } from '../jobs/trial-threads/pool';
+import type { ImportWorkerEntry } from '../jobs/import-thread/start';
 import packageJson from '../../package.json';
 
 export type { Handler, HandlerTable, ServiceContext } from './context';

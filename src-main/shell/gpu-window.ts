@@ -17,7 +17,7 @@ import { GPU_TRAINER_PORT_CHANNEL, type GpuProbe, type TrainedReply } from '../.
 import { GpuTrainerClient, gpuWindowLoaders, type GpuTrainerTransport, type TrainHandlers, type TrainJob } from '../deep/backend-gpu-window';
 import { GPU_WINDOW_CANDIDATES, tryCandidates } from '../deep/backend-chain';
 import type { BackendAttempt } from '../deep/backend-types';
-import type { GpuWindowLink } from '../runs/host';
+import type { GpuWindowLink } from '../jobs/worker-host';
 import type { Handler } from '../services';
 
 /** The page must say `ready` within this long (it loads TF.js, ~3 MB, from disk). */

@@ -4,7 +4,7 @@ import { app, BrowserWindow, dialog, shell, utilityProcess } from 'electron';
 import { createServices, type Services } from '../services';
 import { defaultDatabasePath, resolveDatabasePath } from '../store/database';
 import packageJson from '../../package.json';
-import { utilityProcessSpawner } from '../runs/utility-process';
+import { utilityProcessSpawner } from '../jobs/utility-process';
 import { backendsReportHandler } from '../services/runs';
 import { nativeOpenDialog } from './dialogs';
 import { appWindows, GpuWindowProbe } from './gpu-window';

@@ -4,7 +4,7 @@
  * the domain view. Names are unique: saving under an existing name is refused unless it is the same row.
  */
 import type { SubRegime } from '../../src-shared/constraint/ast';
-import { InputError } from '../data/input-error';
+import { InputError } from '../errors/input-error';
 import type { ReadableDB, WritableDB } from './database';
 import { all, get, run, sql } from './sql';
 

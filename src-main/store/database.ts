@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, win32 } from 'node:path';
 import Database from 'better-sqlite3';
-import { InputError } from '../data/input-error';
+import { InputError } from '../errors/input-error';
 import { LATEST_VERSION, migrate } from './migrations';
 
 declare const readableBrand: unique symbol;

@@ -3,7 +3,7 @@
  * transactions, before and after the import's transaction, so a failed or cancelled import leaves
  * this record (with the reason) and nothing else.
  */
-import type { InputErrorLocation } from '../data/input-error';
+import type { InputErrorLocation } from '../errors/input-error';
 import type { ReadableDB, WritableDB } from './database';
 import type { DatasetFormat } from './datasets';
 import { all, get, run, sql } from './sql';

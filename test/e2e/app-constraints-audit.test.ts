@@ -7,7 +7,7 @@
 import { readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertSyntheticImageDataset } from '../../src-main/runs/synthetic';
+import { insertSyntheticImageDataset } from '../support/synthetic-image-dataset';
 import { openWorkspace } from '../../src-main/store/database';
 import { writeDenseModel } from '../support/dense-model';
 import { writeCsv } from '../support/images';

@@ -4,7 +4,7 @@
 // dataset runs to the end with its settings stored. Fails on any console or page error.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertSyntheticImageDataset } from '../../src-main/runs/synthetic';
+import { insertSyntheticImageDataset } from '../support/synthetic-image-dataset';
 import { openWorkspace } from '../../src-main/store/database';
 import { chromiumAvailable } from '../support/chromium';
 import { startApp, type AppHarness } from './app-harness';

@@ -5,7 +5,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { twoGroupData, twoGroupSeldonianFiles } from '../../src-main/experiments/synthetic';
+import { twoGroupData, twoGroupSeldonianFiles } from '../support/two-group-data';
 import { chromiumAvailable } from '../support/chromium';
 import { startApp, type AppHarness } from './app-harness';
 

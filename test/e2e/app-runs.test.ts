@@ -4,7 +4,7 @@
 // accuracy, the QSA's four panels); filter and compare runs. Fails on any console or page error.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertSyntheticImageDataset } from '../../src-main/runs/synthetic';
+import { insertSyntheticImageDataset } from '../support/synthetic-image-dataset';
 import type { EventMessage } from '../../src-shared/contract';
 import { openWorkspace } from '../../src-main/store/database';
 import { chromiumAvailable } from '../support/chromium';

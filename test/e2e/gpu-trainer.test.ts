@@ -14,7 +14,7 @@ import { trainOnGpuWindow } from '../../src-main/deep/backend-gpu-train';
 import { GpuTrainerError, gpuWindowLoaders, type GpuTrainerClient, type GpuTrainerTransport, type TrainJob } from '../../src-main/deep/backend-gpu-window';
 import { BackendUnavailableError, selectBackend, type BackendLoaders } from '../../src-main/deep/backends';
 import { CancelledError } from '../../src-main/deep/cancel';
-import { bandImages } from '../../src-main/deep/synthetic';
+import { bandImages } from '../support/band-images';
 import { trainClassifier } from '../../src-main/deep/train';
 import { getWeightsByValue, setWeights, type WeightsByValue } from '../../src-main/deep/weights';
 import type { GpuProbe } from '../../src-shared/contract/gpu-trainer';

@@ -14,7 +14,7 @@ import { compileExperimentConstraints, experimentDataset } from '../../src-main/
 import { experimentResults } from '../../src-main/experiments/results';
 import { DEFAULT_QSA_SETTINGS, type ExperimentSettings } from '../../src-main/experiments/types';
 import { TrialExecutor } from '../../src-main/experiments/trial-executor';
-import { insertSyntheticImageDataset } from '../../src-main/runs/synthetic';
+import { insertSyntheticImageDataset } from '../support/synthetic-image-dataset';
 import { openWorkspace, type WritableDB } from '../../src-main/store/database';
 import { loadDatasetForTraining } from '../../src-main/store/datasets';
 import { listTrials } from '../../src-main/store/experiments';

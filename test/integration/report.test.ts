@@ -12,8 +12,9 @@ import { createExperiment, runExperiment } from '../../src-main/experiments/runn
 import { infeasibleRanges } from '../../src-main/report/charts';
 import { escapeHtml } from '../../src-main/report/html';
 import { parseReportTarget, runReportHtml, experimentReportHtml } from '../../src-main/report/report';
-import { executeRun, prepareRun } from '../../src-main/runs';
-import { insertSyntheticImageDataset } from '../../src-main/runs/synthetic';
+import { executeRun } from '../../src-main/runs/pipeline';
+import { prepareRun } from '../../src-main/runs/prepare';
+import { insertSyntheticImageDataset } from '../support/synthetic-image-dataset';
 import { openWorkspace, type WritableDB } from '../../src-main/store/database';
 import { getRun, insertRun } from '../../src-main/store/runs';
 import { chromiumAvailable } from '../support/chromium';

@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import type Database from 'better-sqlite3';
 import sharp from 'sharp';
 import { afterEach, beforeEach } from 'vitest';
-import { InputError } from '../../src-main/data/input-error';
+import { InputError } from '../../src-main/errors/input-error';
 
 /** A fresh temp directory for each test of the calling file, removed after it. */
 export function useTempDir(prefix = 'fairbound-test-'): () => string {

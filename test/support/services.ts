@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import type { EventMessage } from '../../src-shared/contract';
-import { insertSyntheticImageDataset } from '../../src-main/runs/synthetic';
+import { insertSyntheticImageDataset } from './synthetic-image-dataset';
 import { createServices, type Services, type ServicesOptions } from '../../src-main/services';
 import { openWorkspace } from '../../src-main/store/database';
 

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkClassCount, imagesForModel, loadAuditModel, modelInputShape, modelOutputForm, modelPredictions, selectRows } from '../../src-main/audit/model-source';
-import { InputError } from '../../src-main/data/input-error';
+import { InputError } from '../../src-main/errors/input-error';
 import { selectBackend } from '../../src-main/deep/backends';
-import { bandImages } from '../../src-main/deep/synthetic';
+import { bandImages } from '../support/band-images';
 
 let dir: string;
 beforeAll(async () => {

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { compileConstraint } from '../../src-shared/constraint';
 import { retrainHead, type RetrainHeadResult } from '../../src-main/audit/retrain-head';
 import { selectBackend } from '../../src-main/deep/backends';
-import { bandImages } from '../../src-main/deep/synthetic';
+import { bandImages } from '../support/band-images';
 import { Xoshiro128 } from '../../src-main/data/shuffle';
 import type { QsaKernelOptions } from '../../src-main/engine/kernels/select';
 import { liveSimdWorkers } from '../../src-main/engine/kernels/simd-linear-kernel';

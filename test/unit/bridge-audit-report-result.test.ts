@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { TrainingHost } from '../../src-main/runs/host';
+import { TrainingHost } from '../../src-main/jobs/worker-host';
 import { writeDenseModel } from '../support/dense-model';
 import { useTempDir } from '../support/images';
 import { bandsWorkspace, terminal, until, value, withServices } from '../support/services';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { EventMessage } from '../../src-shared/contract';
 import { events as eventCatalog } from '../../src-shared/contract';
-import { twoGroupData, twoGroupSeldonianFiles } from '../../src-main/experiments/synthetic';
+import { twoGroupData, twoGroupSeldonianFiles } from '../support/two-group-data';
 import type { Services } from '../../src-main/services';
 import { useTempDir } from '../support/images';
 import { bandsWorkspace, terminal, until, value, withServices } from '../support/services';

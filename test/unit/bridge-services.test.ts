@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import type { EventMessage } from '../../src-shared/contract';
 import { createServices } from '../../src-main/services';
-import { estimateEta, JobRunner } from '../../src-main/services/jobs';
-import { InputError } from '../../src-main/data/input-error';
+import { estimateEta, JobRunner } from '../../src-main/jobs/job-runner';
+import { InputError } from '../../src-main/errors/input-error';
 import { useTempDir } from '../support/images';
 
 const tempDir = useTempDir('fairbound-services-');

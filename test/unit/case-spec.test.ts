@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InputError } from '../../src-main/data/input-error';
+import { InputError } from '../../src-main/errors/input-error';
 import { readMetadata, readSeldonianCsv } from '../../src-main/data/seldonian-format';
 import { readQsaCase, readThetaInit, type QsaCase } from '../../src-main/engine/case-spec';
 

@@ -10,7 +10,7 @@ import { buildModel, type ArchitectureSpec, type ModelMetadata } from '../../src
 import { selectBackend } from '../../src-main/deep/backends';
 import { loadModel, saveModel } from '../../src-main/deep/export';
 import { extractLatents, predictProbabilities } from '../../src-main/deep/inference';
-import { bandImages } from '../../src-main/deep/synthetic';
+import { bandImages } from '../support/band-images';
 import { trainClassifier } from '../../src-main/deep/train';
 import { getWeightsByValue } from '../../src-main/deep/weights';
 

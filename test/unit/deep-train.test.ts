@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildModel, type ArchitectureSpec } from '../../src-main/deep/architectures';
 import { selectBackend } from '../../src-main/deep/backends';
 import { cutHead, extractLatents, latentDim, predictProbabilities } from '../../src-main/deep/inference';
-import { bandImages } from '../../src-main/deep/synthetic';
+import { bandImages } from '../support/band-images';
 import { CancelledError, trainClassifier, type BatchProgress } from '../../src-main/deep/train';
 
 const small: ArchitectureSpec = {

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src-main/cli/main';
 import { isProcessAlive, thisProcess } from '../../src-main/store/owner';
 import { prepareRun } from '../../src-main/runs/prepare';
-import { insertSyntheticImageDataset } from '../../src-main/runs/synthetic';
+import { insertSyntheticImageDataset } from '../support/synthetic-image-dataset';
 import { createServices } from '../../src-main/services';
 import { openWorkspace, type WritableDB } from '../../src-main/store/database';
 import { deleteFinishedExperiment, finishExperimentRun, getExperiment, insertExperiment, insertTrial, listTrials } from '../../src-main/store/experiments';

@@ -20,16 +20,16 @@ import { importSeldonian } from '../../src-main/data/importers';
 import { kernelThreadsFor } from '../../src-main/engine/kernels/select';
 import { simdSupported } from '../../src-main/engine/kernels/simd-support';
 import { createExperiment, runExperiment } from '../../src-main/experiments/runner';
-import { twoGroupData, twoGroupSeldonianFiles } from '../../src-main/experiments/synthetic';
+import { twoGroupData, twoGroupSeldonianFiles } from '../support/two-group-data';
 import { TrialExecutor } from '../../src-main/experiments/trial-executor';
-import { startWorkerSlot } from '../../src-main/experiments/worker-pool';
+import { startWorkerSlot } from '../../src-main/jobs/trial-threads/pool';
 import { openWorkspace } from '../../src-main/store/database';
 import { listTrials } from '../../src-main/store/experiments';
 import { useTempDir } from '../support/images';
 import { bandsWorkspace, terminal, until, value, withServices } from '../support/services';
 
-vi.mock('../../src-main/experiments/worker-pool', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../src-main/experiments/worker-pool')>();
+vi.mock('../../src-main/jobs/trial-threads/pool', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../../src-main/jobs/trial-threads/pool')>();
   return { ...original, startWorkerSlot: vi.fn(original.startWorkerSlot) };
 });
 

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src-main/cli/main';
 import { importSeldonian } from '../../src-main/data/importers';
 import { createExperiment } from '../../src-main/experiments/runner';
-import { twoGroupData, twoGroupSeldonianFiles } from '../../src-main/experiments/synthetic';
+import { twoGroupData, twoGroupSeldonianFiles } from '../support/two-group-data';
 import type { TrialResult } from '../../src-main/experiments/types';
 import { openWorkspace } from '../../src-main/store/database';
 import { insertTrial, listTrials } from '../../src-main/store/experiments';

@@ -18,7 +18,7 @@ import type { EventMessage, ExperimentStartInput } from '../../src-shared/contra
 import { runCli } from '../../src-main/cli/main';
 import { importSeldonian } from '../../src-main/data/importers';
 import { ExperimentBusyError, runExperiment } from '../../src-main/experiments/runner';
-import { twoGroupData, twoGroupSeldonianFiles } from '../../src-main/experiments/synthetic';
+import { twoGroupData, twoGroupSeldonianFiles } from '../support/two-group-data';
 import { createServices, type Services } from '../../src-main/services';
 import { openWorkspace, type WritableDB } from '../../src-main/store/database';
 import { experimentHolder, getExperiment, listTrials, markExperimentRunning, type StoredTrial } from '../../src-main/store/experiments';

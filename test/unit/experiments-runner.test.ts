@@ -15,7 +15,7 @@ import { compileExperimentConstraints } from '../../src-main/experiments/constra
 import { createExperiment, runExperiment, type ExperimentRequest } from '../../src-main/experiments/runner';
 import { TrialExecutor } from '../../src-main/experiments/trial-executor';
 import { DEFAULT_QSA_SETTINGS } from '../../src-main/experiments/types';
-import { twoGroupData, twoGroupSeldonianFiles } from '../../src-main/experiments/synthetic';
+import { twoGroupData, twoGroupSeldonianFiles } from '../support/two-group-data';
 import { openWorkspace, type WritableDB } from '../../src-main/store/database';
 import { loadDatasetForTraining } from '../../src-main/store/datasets';
 import { getExperiment, getResample, insertResample, listTrials } from '../../src-main/store/experiments';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ImportCancelledError, importIdx, importPixelCsv, type PixelCsvOptions } from '../../src-main/data/importers';
-import { InputError } from '../../src-main/data/input-error';
+import { InputError } from '../../src-main/errors/input-error';
 import { seededPermutation } from '../../src-main/data/shuffle';
 import { openWorkspace, type WritableDB } from '../../src-main/store/database';
 import { listDatasets, loadDatasetForTraining } from '../../src-main/store/datasets';

@@ -16,9 +16,9 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { EventMessage } from '../../src-shared/contract';
-import { twoGroupData, twoGroupSeldonianFiles } from '../../src-main/experiments/synthetic';
+import { twoGroupData, twoGroupSeldonianFiles } from '../support/two-group-data';
 import { createServices, type Services } from '../../src-main/services';
-import { CLI_IMPORT_WORKER_ARGV } from '../../src-main/services/import-worker';
+import { CLI_IMPORT_WORKER_ARGV } from '../../src-main/jobs/import-thread/start';
 import { useTempDir } from '../support/images';
 
 const tempDir = useTempDir('fairbound-import-worker-');

@@ -20,8 +20,8 @@ import { GpuTrainerError, type TrainHandlers, type TrainJob } from '../../src-ma
 import { buildModel } from '../../src-main/deep/architectures';
 import { trainClassifier } from '../../src-main/deep/train';
 import { getWeightsByValue, setWeights } from '../../src-main/deep/weights';
-import { TrainingHost, type GpuWindowLink } from '../../src-main/runs/host';
-import { insertSyntheticImageDataset } from '../../src-main/runs/synthetic';
+import { TrainingHost, type GpuWindowLink } from '../../src-main/jobs/worker-host';
+import { insertSyntheticImageDataset } from '../support/synthetic-image-dataset';
 import type { RunEvent, RunRequest } from '../../src-main/runs/types';
 import { openWorkspace } from '../../src-main/store/database';
 import { loadDatasetForTraining } from '../../src-main/store/datasets';

@@ -12,13 +12,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildModel, type ArchitectureSpec } from '../../src-main/deep/architectures';
 import { selectBackend } from '../../src-main/deep/backends';
 import { predictProbabilities } from '../../src-main/deep/inference';
-import { bandImages } from '../../src-main/deep/synthetic';
+import { bandImages } from '../support/band-images';
 import { BinaryLogisticModel } from '../../src-main/engine/models/logistic';
 import { SoftmaxLinearModel } from '../../src-main/engine/models/softmax';
 import { headThetaAsDense } from '../../src-main/runs/export';
-import { binaryHeadTheta, drawLinear, initialHeadTheta, softmaxHeadTheta } from '../../src-main/runs/head-init';
-import { resizeImages } from '../../src-main/runs/resize';
-import { TfjsClassifierModel, thetaOf } from '../../src-main/runs/tfjs-model';
+import { binaryHeadTheta, drawLinear, initialHeadTheta, softmaxHeadTheta } from '../../src-main/deep/head-init';
+import { resizeImages } from '../../src-main/deep/resize';
+import { TfjsClassifierModel, thetaOf } from '../../src-main/deep/tfjs-model';
 
 beforeAll(async () => {
   await selectBackend('wasm');

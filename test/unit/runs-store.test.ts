@@ -8,9 +8,9 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { insertSyntheticImageDataset } from '../../src-main/runs/synthetic';
+import { insertSyntheticImageDataset } from '../support/synthetic-image-dataset';
 import { prepareRun } from '../../src-main/runs/prepare';
-import { InputError } from '../../src-main/data/input-error';
+import { InputError } from '../../src-main/errors/input-error';
 import { ConstraintCompileError } from '../../src-main/engine/run-case';
 import { openWorkspace, userVersion, type WritableDB } from '../../src-main/store/database';
 import {

@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { TrialProgress } from '../../src-main/experiments/models/model-type';
 import type { TrialTask } from '../../src-main/experiments/types';
-import { TrialCancelledError, TrainingHost, type WorkerEntry } from '../../src-main/runs/host';
+import { TrialCancelledError, TrainingHost, type WorkerEntry } from '../../src-main/jobs/worker-host';
 import { useTempDir } from '../support/images';
 
 const tempDir = useTempDir('fairbound-worker-trials-');

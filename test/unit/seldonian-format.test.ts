@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InputError } from '../../src-main/data/input-error';
+import { InputError } from '../../src-main/errors/input-error';
 import { readMetadata, readSeldonianCsv, type SeldonianMetadata } from '../../src-main/data/seldonian-format';
 
 const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/seldonian/', import.meta.url));

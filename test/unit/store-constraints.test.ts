@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src-main/data/input-error';
+import { InputError } from '../../src-main/errors/input-error';
 import { openWorkspace, userVersion } from '../../src-main/store/database';
 import { deleteConstraint, getConstraint, listConstraints, saveConstraint } from '../../src-main/store/constraints';
 import { useTempDir } from '../support/images';

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src-main/data/input-error';
+import { InputError } from '../../src-main/errors/input-error';
 import { openWorkspace, userVersion, type WritableDB } from '../../src-main/store/database';
 import { LATEST_VERSION, migrate, migrations } from '../../src-main/store/migrations';
 import { applyMigration } from '../../src-main/store/migrations/apply';

@@ -9,7 +9,7 @@ import { groupTable, type GroupRow } from '../../audit/group-table';
 import { auditImages, auditModelPredictions, openAuditModel } from '../../audit/model-audit';
 import { readPredictions, type RowMatching } from '../../audit/predictions';
 import { RETRAIN_HEAD_DEFAULTS, retrainHead, type RetrainHeadSettings } from '../../audit/retrain-head';
-import { InputError } from '../../data/input-error';
+import { InputError } from '../../errors/input-error';
 import { buildAuditReportHtml } from '../../report/audit-report';
 import { ChromiumMissingError, printPdf } from '../../report/pdf';
 import { BACKEND_PREFERENCES, describeLoaded, selectBackend, type BackendPreference } from '../../deep/backends';

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { InputError } from '../../data/input-error';
+import { InputError } from '../../errors/input-error';
 import { openWorkspace, resolveDatabasePath, type WritableDB } from '../../store/database';
 import { deleteDataset, findDataset, listDatasets, type DatasetInfo } from '../../store/datasets';
 import { listImportJobs } from '../../store/import-jobs';

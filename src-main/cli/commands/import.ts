@@ -1,7 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { IMPORT_WORKER_MARKER } from '../../services/import-worker-protocol';
-import { serveImportWorker } from '../../services/import-worker-serve';
+import { IMPORT_WORKER_MARKER } from '../../jobs/import-thread/protocol';
+import { serveImportWorker } from '../../jobs/import-thread/serve';
 import type { Channels } from '../../data/image-decode';
 import {
   ImportCancelledError,

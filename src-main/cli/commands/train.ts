@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import { BACKEND_PREFERENCES, type BackendPreference } from '../../deep/backend-types';
 import { isArchitectureName } from '../../deep/architectures';
-import { TrainingHost } from '../../runs/host';
+import { TrainingHost } from '../../jobs/worker-host';
 import type { RunOutcome } from '../../runs/pipeline';
-import { serveTrainingWorker } from '../../runs/worker-serve';
+import { serveTrainingWorker } from '../../jobs/worker/serve';
 import type { GroupAccuracy, RunEvent, RunRequest } from '../../runs/types';
 import { openWorkspace, resolveDatabasePath } from '../../store/database';
 import { tryRecoverInterrupted } from '../../store/interrupted';

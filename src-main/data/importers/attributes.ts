@@ -5,7 +5,7 @@
  */
 import type { AttributeFamily } from '../../store/datasets';
 import type { HeaderedCsv } from '../csv-records';
-import { InputError } from '../input-error';
+import { InputError } from '../../errors/input-error';
 
 export interface DerivedAttribute {
   /** Column holding a categorical value (e.g. `gender`, `ethnicity`). */

@@ -10,7 +10,7 @@ import type { WritableDB } from '../../store/database';
 import { setAttributeDerivation, setSampleSensitive } from '../../store/datasets';
 import { openHeaderedCsv } from '../csv-records';
 import { openIdx, type IdxFile } from '../idx-format';
-import { InputError } from '../input-error';
+import { InputError } from '../../errors/input-error';
 import { CsvAttributeReader, planAttributes, type AttributeOptions } from './attributes';
 import { LabelMapper, type LabelOptions } from './labels';
 import { pickDefined, runImport, type CommonImportOptions, type DatasetWriter, type ImportContext, type ImportResult } from './session';

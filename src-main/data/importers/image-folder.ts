@@ -11,7 +11,7 @@ import { dirname, resolve } from 'node:path';
 import type { WritableDB } from '../../store/database';
 import { openHeaderedCsv } from '../csv-records';
 import { decodeImage, storedChannels, type Channels, type DecodedImage } from '../image-decode';
-import { InputError } from '../input-error';
+import { InputError } from '../../errors/input-error';
 import { CsvAttributeReader, type AttributeOptions } from './attributes';
 import { LabelMapper, type LabelOptions } from './labels';
 import { pickDefined, runImport, type CommonImportOptions, type ImportContext, type ImportResult } from './session';

@@ -6,7 +6,7 @@
  * Numeric labels compare as numbers, so `1.0` in a file matches class `1`.
  */
 import type { LabelMapping } from '../../store/datasets';
-import { InputError } from '../input-error';
+import { InputError } from '../../errors/input-error';
 import { canonicalValue } from './attributes';
 
 /** Integers ≥ 0 as written in files; larger ids would make K (and the model) absurdly large. */

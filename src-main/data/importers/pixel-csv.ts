@@ -7,7 +7,7 @@
 import { basename, resolve } from 'node:path';
 import type { WritableDB } from '../../store/database';
 import { openHeaderedCsv } from '../csv-records';
-import { InputError } from '../input-error';
+import { InputError } from '../../errors/input-error';
 import { parsePixelString, squareSide } from '../pixel-string';
 import { CsvAttributeReader, type AttributeOptions } from './attributes';
 import { LabelMapper, type LabelOptions } from './labels';

@@ -7,7 +7,7 @@
 import { basename, resolve } from 'node:path';
 import type { WritableDB } from '../../store/database';
 import type { AttributeFamily } from '../../store/datasets';
-import { InputError } from '../input-error';
+import { InputError } from '../../errors/input-error';
 import { readMetadata, readSeldonianCsv } from '../seldonian-format';
 import { FamilyChecker, planAttributes } from './attributes';
 import { pickDefined, runImport, type CommonImportOptions, type ImportContext, type ImportResult } from './session';

@@ -27,7 +27,7 @@ import {
 } from '../../store/datasets';
 import { finishImportJob, startImportJob } from '../../store/import-jobs';
 import { prepareCached } from '../../store/sql';
-import { InputError } from '../input-error';
+import { InputError } from '../../errors/input-error';
 import { isValidSeed, MAX_SEED, seededPermutation } from '../shuffle';
 import type { AttributePlan } from './attributes';
 

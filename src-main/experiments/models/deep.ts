@@ -31,9 +31,9 @@ import { trainClassifier, type TrainOptions, type TrainResult } from '../../deep
 import { getWeightsByValue, setWeights, type WeightsByValue } from '../../deep/weights';
 import { primaryObjective } from '../../engine/objectives';
 import { candidateSafetySplit, runQsa } from '../../engine/qsa';
-import { initialHeadTheta } from '../../runs/head-init';
-import { resizeImages } from '../../runs/resize';
-import { TfjsClassifierModel, thetaOf } from '../../runs/tfjs-model';
+import { initialHeadTheta } from '../../deep/head-init';
+import { resizeImages } from '../../deep/resize';
+import { TfjsClassifierModel, thetaOf } from '../../deep/tfjs-model';
 import type { ExperimentDataset } from '../types';
 import {
   DEEP_ARCHITECTURES,

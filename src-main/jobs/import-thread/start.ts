@@ -14,12 +14,12 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { ImportRequest } from '../../src-shared/contract/schemas';
-import type { ImportProgress } from '../data/importers';
-import type { OpenOptions } from '../store/database';
-import { bundleSourceWorker } from '../workers/source-bundle';
-import { ReportedError } from './errors';
-import { IMPORT_WORKER_MARKER, type FromImportWorker, type ImportOutcome, type ToImportWorker } from './import-worker-protocol';
+import type { ImportRequest } from '../../../src-shared/contract/schemas';
+import type { ImportProgress } from '../../data/importers';
+import type { OpenOptions } from '../../store/database';
+import { bundleSourceWorker } from '../source-bundle';
+import { ReportedError } from '../../services/errors';
+import { IMPORT_WORKER_MARKER, type FromImportWorker, type ImportOutcome, type ToImportWorker } from './protocol';
 
 export interface ImportWorkerEntry {
   readonly filename: string | URL;
@@ -36,7 +36,7 @@ let sourceBuild: Promise<string> | null = null;
 export async function defaultImportWorkerEntry(): Promise<ImportWorkerEntry> {
   const here = fileURLToPath(import.meta.url);
   if (here.endsWith('.ts')) {
-    sourceBuild ??= bundleSourceWorker(join(dirname(here), 'import-worker-entry.ts'), 'import-worker');
+    sourceBuild ??= bundleSourceWorker(join(dirname(here), 'entry.ts'), 'import-worker');
     return { filename: await sourceBuild };
   }
   const sibling = join(dirname(here), 'import-worker.mjs');

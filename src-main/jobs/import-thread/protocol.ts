@@ -4,10 +4,10 @@
  * file, so its one transaction, the decoding of every image and the final shuffle never block the main
  * thread; errors come back as contract ErrorData (style example 7), so "row 12, column 'M'" survives.
  */
-import type { ErrorData } from '../../src-shared/contract/errors';
-import type { ImportRequest } from '../../src-shared/contract/schemas';
-import type { ImportProgress } from '../data/importers';
-import type { OpenOptions } from '../store/database';
+import type { ErrorData } from '../../../src-shared/contract/errors';
+import type { ImportRequest } from '../../../src-shared/contract/schemas';
+import type { ImportProgress } from '../../data/importers';
+import type { OpenOptions } from '../../store/database';
 
 /** The `workerData` marker an import worker entry checks before serving. */
 export const IMPORT_WORKER_MARKER = 'fairbound-import-worker';

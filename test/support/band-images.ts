@@ -2,8 +2,8 @@
  * Synthetic image sets for tests and benchmarks: reproducible from a seed, no files, and learnable,
  * so a correct training loop must drive the loss down on them.
  */
-import { Xoshiro128 } from '../data/shuffle';
-import type { ImageSet } from './images';
+import { Xoshiro128 } from '../../src-main/data/shuffle';
+import type { ImageSet } from '../../src-main/deep/images';
 
 export interface SyntheticOptions {
   readonly n: number;

@@ -43,17 +43,17 @@ import { CancelledError } from '../deep/cancel';
 import type { QsaKernelOptions } from '../engine/kernels/kernel-info';
 import type { TrialProgress } from '../experiments/models/model-type';
 import type { TrialResult, TrialTask } from '../experiments/types';
-import type { TrialSlot } from '../experiments/worker-pool';
+import type { TrialSlot } from './trial-threads/pool';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleSourceWorker } from '../workers/source-bundle';
-import { InputError } from '../data/input-error';
+import { bundleSourceWorker } from './source-bundle';
+import { InputError } from '../errors/input-error';
 import { openWorkspace, type WritableDB } from '../store/database';
 import { endRun, getRun, insertRun, requestRunCancel } from '../store/runs';
-import type { RunOutcome } from './pipeline';
-import { prepareRun } from './prepare';
+import type { RunOutcome } from '../runs/pipeline';
+import { prepareRun } from '../runs/prepare';
 import {
   auditFromWorker,
   deserializeError,
@@ -65,8 +65,8 @@ import {
   type GpuWindowStart,
   type ToTrainingWorker,
   type TrialSessionSpec,
-} from './protocol';
-import type { RunEvent, RunRequest, RunStatus } from './types';
+} from './worker-protocol';
+import type { RunEvent, RunRequest, RunStatus } from '../runs/types';
 
 export interface WorkerEntry {
   /** The module to fork. */
@@ -273,7 +273,7 @@ let sourceBuild: Promise<string> | null = null;
 export async function defaultWorkerEntry(): Promise<WorkerEntry> {
   const here = fileURLToPath(import.meta.url);
   if (here.endsWith('.ts')) {
-    sourceBuild ??= bundleSourceWorker(join(dirname(here), 'worker-entry.ts'), 'train-worker');
+    sourceBuild ??= bundleSourceWorker(join(dirname(here), 'worker', 'entry.ts'), 'train-worker');
     return { modulePath: await sourceBuild };
   }
   for (const name of ['train-worker.mjs', 'train-worker.js']) {

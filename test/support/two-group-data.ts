@@ -5,7 +5,7 @@
  * while a model that ignores the group feature is fair and still accurate. Used to check that an
  * experiment shows the QSA's guarantee (tests, demos); written in the Seldonian Toolkit's CSV format.
  */
-import { Xoshiro128 } from '../data/shuffle';
+import { Xoshiro128 } from '../../src-main/data/shuffle';
 
 export interface TwoGroupOptions {
   readonly nRows: number;

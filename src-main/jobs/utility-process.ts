@@ -7,8 +7,8 @@
  * the shapes below are the part of it that is used (test/unit/runs-utility-process.test.ts checks that
  * Electron's own type fits them). On the worker's side, worker-serve.ts speaks to `process.parentPort`.
  */
-import type { FromTrainingWorker } from './protocol';
-import type { WorkerChild, WorkerSpawner } from './host';
+import type { FromTrainingWorker } from './worker-protocol';
+import type { WorkerChild, WorkerSpawner } from './worker-host';
 
 /** What the host uses of an Electron UtilityProcess. */
 export interface UtilityProcessLike {

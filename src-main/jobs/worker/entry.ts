@@ -4,7 +4,7 @@
  * process). The CLI bundle serves the same worker through its hidden `train __worker` command. Never
  * imported by other modules.
  */
-import { serveTrainingWorker, utilityParentPort } from './worker-serve';
+import { serveTrainingWorker, utilityParentPort } from './serve';
 
 // Forked (an IPC channel) or an Electron utility process (a parent port).
 if (process.send || utilityParentPort()) {

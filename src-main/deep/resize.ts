@@ -4,7 +4,7 @@
  * `F.interpolate(mode='bilinear', align_corners=False)`: output pixel centres map to
  * src = (dst + 0.5) · in/out − 0.5, clamped at 0, and the result is rounded to the nearest byte.
  */
-import type { ImageSet } from '../deep/images';
+import type { ImageSet } from './images';
 
 interface Axis {
   readonly lo: Int32Array;

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventName, EventPayload } from '../../src-shared/contract/routes';
 import type { JobKind, JobResult } from '../../src-shared/contract/schemas';
-import { isUnexpected, toErrorData } from './errors';
+import { isUnexpected, toErrorData } from '../services/errors';
 
 export type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 

@@ -4,8 +4,8 @@
  * or the bundle's hidden `experiment __trial-worker` command).
  */
 import type { MessagePort } from 'node:worker_threads';
-import { TrialExecutor } from './trial-executor';
-import { serializeError, type FromTrialWorker, type ToTrialWorker } from './worker-protocol';
+import { TrialExecutor } from '../../experiments/trial-executor';
+import { serializeError, type FromTrialWorker, type ToTrialWorker } from './protocol';
 
 export function serveTrialWorker(port: MessagePort): Promise<void> {
   let executor: TrialExecutor | null = null;

@@ -11,8 +11,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { RowRange } from '../engine/data';
 import type { ClassifierModel } from '../engine/models/model';
-import { headActivation, inputShapeOf, numClassesOf } from '../deep/architectures';
-import { BatchReader, validateImageSet, type ImageSet } from '../deep/images';
+import { headActivation, inputShapeOf, numClassesOf } from './architectures';
+import { BatchReader, validateImageSet, type ImageSet } from './images';
 
 export interface ParameterLayout {
   readonly names: readonly string[];

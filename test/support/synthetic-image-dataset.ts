@@ -3,10 +3,10 @@
  * training runs without files: deep/synthetic.ts's band images (class k = a bright band in strip k),
  * with a one-hot sensitive family `group` of columns `A` / `B` drawn at random from the seed.
  */
-import { Xoshiro128 } from '../data/shuffle';
-import { bandImages } from '../deep/synthetic';
-import type { WritableDB } from '../store/database';
-import { finishDatasetRow, insertDataset, insertSample, type DatasetInfo, getDataset } from '../store/datasets';
+import { Xoshiro128 } from '../../src-main/data/shuffle';
+import { bandImages } from './band-images';
+import type { WritableDB } from '../../src-main/store/database';
+import { finishDatasetRow, insertDataset, insertSample, type DatasetInfo, getDataset } from '../../src-main/store/datasets';
 
 export interface SyntheticDatasetOptions {
   readonly name: string;

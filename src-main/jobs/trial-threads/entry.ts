@@ -3,7 +3,7 @@
  * this file with esbuild and starts it. Never imported by other modules.
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { TRIAL_WORKER_MARKER } from './worker-protocol';
-import { serveTrialWorker } from './worker-serve';
+import { TRIAL_WORKER_MARKER } from './protocol';
+import { serveTrialWorker } from './serve';
 
 if (!isMainThread && parentPort && workerData === TRIAL_WORKER_MARKER) void serveTrialWorker(parentPort);

@@ -23,7 +23,7 @@
  * trainer page's own, src-shared/contract/gpu-trainer.ts) rather than trusting their shape.
  */
 import { z } from 'zod';
-import { InputError } from '../data/input-error';
+import { InputError } from '../errors/input-error';
 import type { AuditPredictProgress, AuditPredictReply, AuditPredictRequest } from '../audit/predict-types';
 import { batchProgress, trainedReply, trainRequest, type GpuProbe, type TrainedReply } from '../../src-shared/contract/gpu-trainer';
 import type { TrainJob } from '../deep/backend-gpu-window';
@@ -31,7 +31,7 @@ import type { BatchProgress } from '../deep/train';
 import type { QsaKernelOptions } from '../engine/kernels/kernel-info';
 import type { TrialProgress } from '../experiments/models/model-type';
 import type { TrialResult, TrialTask } from '../experiments/types';
-import type { RunEvent, RunStatus } from './types';
+import type { RunEvent, RunStatus } from '../runs/types';
 
 /** The GPU window as a run's chain sees it (the host's cached probe of the window's adapters). */
 export interface GpuWindowStart {

@@ -4,11 +4,11 @@
  * exactly one of `done`, `cancelled` or `failed`, after which the port closes and the thread ends.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { ImportRequest } from '../../src-shared/contract/schemas';
-import { importIdx, importImageFolder, importPixelCsv, importSeldonian, type ImportContext, type ImportProgress, type ImportResult } from '../data/importers';
-import { openWorkspace, type WritableDB } from '../store/database';
-import { isUnexpected, toErrorData } from './errors';
-import type { FromImportWorker, ToImportWorker } from './import-worker-protocol';
+import type { ImportRequest } from '../../../src-shared/contract/schemas';
+import { importIdx, importImageFolder, importPixelCsv, importSeldonian, type ImportContext, type ImportProgress, type ImportResult } from '../../data/importers';
+import { openWorkspace, type WritableDB } from '../../store/database';
+import { isUnexpected, toErrorData } from '../../services/errors';
+import type { FromImportWorker, ToImportWorker } from './protocol';
 
 /** Calls the importer of the request's format with its options. */
 export function runImporter(db: WritableDB, request: ImportRequest, importContext: ImportContext): Promise<ImportResult> {

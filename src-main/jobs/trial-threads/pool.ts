@@ -13,11 +13,11 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleSourceWorker } from '../workers/source-bundle';
+import { bundleSourceWorker } from '../source-bundle';
 import { Worker } from 'node:worker_threads';
-import type { TrialProgress } from './models/model-type';
-import type { TrialResult, TrialTask } from './types';
-import { TRIAL_WORKER_MARKER, TrialWorkerError, type FromTrialWorker, type ToTrialWorker } from './worker-protocol';
+import type { TrialProgress } from '../../experiments/models/model-type';
+import type { TrialResult, TrialTask } from '../../experiments/types';
+import { TRIAL_WORKER_MARKER, TrialWorkerError, type FromTrialWorker, type ToTrialWorker } from './protocol';
 
 export interface TrialWorkerEntry {
   readonly filename: string | URL;
@@ -38,7 +38,7 @@ let sourceBuild: Promise<string> | null = null;
 export async function defaultTrialWorkerEntry(): Promise<TrialWorkerEntry> {
   const here = fileURLToPath(import.meta.url);
   if (here.endsWith('.ts')) {
-    sourceBuild ??= bundleSourceWorker(join(dirname(here), 'trial-worker.ts'), 'trial-worker');
+    sourceBuild ??= bundleSourceWorker(join(dirname(here), 'entry.ts'), 'trial-worker');
     return { filename: await sourceBuild };
   }
   const sibling = join(dirname(here), 'trial-worker.mjs');

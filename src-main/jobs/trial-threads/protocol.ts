@@ -3,9 +3,9 @@
  * way). The dataset crosses once, in `init`, as views on SharedArrayBuffers (no copy per worker); each
  * `run` carries one task with its rows; errors come back as data (style example 7).
  */
-import type { CompiledConstraint } from '../../src-shared/constraint/ast';
-import type { QsaKernelOptions } from '../engine/kernels/select';
-import type { ExperimentDataset, ExperimentSettings, TrialResult, TrialTask } from './types';
+import type { CompiledConstraint } from '../../../src-shared/constraint/ast';
+import type { QsaKernelOptions } from '../../engine/kernels/select';
+import type { ExperimentDataset, ExperimentSettings, TrialResult, TrialTask } from '../../experiments/types';
 
 export type ToTrialWorker =
   | {

@@ -5,15 +5,15 @@
  * of one process is known to break (tensorflow/tfjs#8388), and the app's main process must stay free.
  */
 import { existsSync } from 'node:fs';
-import type { GpuWindowTrain } from '../deep/backend-gpu-train';
-import type { TrainHandlers } from '../deep/backend-gpu-window';
-import { CancelledError } from '../deep/cancel';
-import { predictAuditRows } from '../audit/model-audit';
-import { DeepTrialSession } from '../experiments/deep-session';
-import { openWorkspace, type WritableDB } from '../store/database';
-import { endRun } from '../store/runs';
-import { executeRun, type RunGpuWindow } from './pipeline';
-import { firstIssue, gpuRelayToWorker, serializeError, type FromTrainingWorker, type GpuWindowStart, type SerializedError, type ToTrainingWorker } from './protocol';
+import type { GpuWindowTrain } from '../../deep/backend-gpu-train';
+import type { TrainHandlers } from '../../deep/backend-gpu-window';
+import { CancelledError } from '../../deep/cancel';
+import { predictAuditRows } from '../../audit/model-audit';
+import { DeepTrialSession } from '../../experiments/deep-session';
+import { openWorkspace, type WritableDB } from '../../store/database';
+import { endRun } from '../../store/runs';
+import { executeRun, type RunGpuWindow } from '../../runs/pipeline';
+import { firstIssue, gpuRelayToWorker, serializeError, type FromTrainingWorker, type GpuWindowStart, type SerializedError, type ToTrainingWorker } from '../worker-protocol';
 
 /** How often a running trial looks for its cancel file (ms). */
 const CANCEL_POLL_MS = 200;

@@ -3,7 +3,7 @@
  * or bundled with esbuild when running from TypeScript source (tests). Never imported by other modules.
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { IMPORT_WORKER_MARKER } from './import-worker-protocol';
-import { serveImportWorker } from './import-worker-serve';
+import { IMPORT_WORKER_MARKER } from './protocol';
+import { serveImportWorker } from './serve';
 
 if (!isMainThread && parentPort && workerData === IMPORT_WORKER_MARKER) serveImportWorker(parentPort);
