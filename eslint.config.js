@@ -1,5 +1,6 @@
 // Lint keeps the dependency direction of design.md §2: src-shared is pure TypeScript.
 import tseslint from 'typescript-eslint';
+import { layersPlugin } from './eslint.layers.js';
 
 const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'worker_threads', 'crypto', 'zlib', 'url', 'http', 'net', 'stream', 'util', 'events'];
 
@@ -36,5 +37,10 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/src-renderer/**'], message: 'main never imports the renderer.' }] }],
     },
+  },
+  {
+    files: ['src-main/**/*.ts', 'src-shared/**/*.ts', 'src-renderer/**/*.ts'],
+    plugins: { fairbound: layersPlugin },
+    rules: { 'fairbound/layers': 'error' },
   },
 );
