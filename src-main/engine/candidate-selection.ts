@@ -38,7 +38,7 @@ export interface Trajectory {
 }
 
 export interface CandidateSelectionResult {
-  /** 'nsf' when a NaN or ±∞ appeared (spec §4.5). */
+  /** 'nsf' when a NaN or ±∞ appeared at any iteration, even after a feasible iterate was found. */
   readonly outcome: 'candidate' | 'nsf';
   readonly candidate: Float64Array | null;
   readonly chosenIndex: number | null;
@@ -67,7 +67,7 @@ export interface CandidateSelectionInput {
 
 interface Batch {
   readonly range: RowRange;
-  /** A short trailing batch cannot supply the candidate (spec §4.3). */
+  /** A short trailing batch cannot supply the candidate (the engine's rule). */
   readonly eligible: boolean;
   readonly bounders: ConstraintBounder[];
 }
@@ -147,7 +147,7 @@ export class CancelledError extends Error {
 
 /**
  * Candidate selection: the engine's KKT loop (gradient descent on θ with its Adam variant, ascent on λ)
- * on the Lagrangian f + Σ λᵢ Ûᵢ, exactly in the order of spec §4.4.
+ * on the Lagrangian f + Σ λᵢ Ûᵢ, each iteration's steps exactly in the engine's order.
  */
 export function runCandidateSelection(input: CandidateSelectionInput): CandidateSelectionResult {
   const { model, objective, data, settings } = input;
@@ -258,7 +258,7 @@ export function runCandidateSelection(input: CandidateSelectionInput): Candidate
 
 /**
  * The engine's Adam: the bias-corrected moments are written back into the state (a QUIRK of
- * E:optimizers/gradient_descent.py kept for agreement, spec §4.4 step 8).
+ * E:optimizers/gradient_descent.py kept for agreement).
  */
 function adamStep(
   theta: Float64Array,

@@ -1,8 +1,9 @@
 /**
  * A QSA case file (`spec.json`, format in shared/fixtures/seldonian/README.md): constraints, δs, the
- * safety fraction, the optimiser settings (spec §4.2) and the data files, resolved relative to the
- * spec's folder. Everything the engine would only discover mid-run (a δ of 1, a β that makes Adam's
- * bias correction divide by zero, a θ of the wrong shape) is refused here as an InputError.
+ * safety fraction, the optimiser settings (the engine's `optimization_hyperparams`) and the data files,
+ * resolved relative to the spec's folder. Everything the engine would only discover mid-run (a δ of 1,
+ * a β that makes Adam's bias correction divide by zero, a θ of the wrong shape) is refused here as an
+ * InputError.
  */
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
@@ -84,7 +85,7 @@ const specSchema = z.object({
     primary_objective: z.enum(['binary_logistic_loss', 'multiclass_logistic_loss']),
     // θ₀ always comes from files.theta_init; any other initial-solution source is not supported.
     initial_solution: onlySupported('theta_init'),
-    // Engine defaults (spec §4.2), and the only combination implemented.
+    // The engine's defaults (gradient descent with its Adam), and the only combination implemented.
     optimization_technique: onlySupported('gradient_descent'),
     optimizer: onlySupported('adam'),
     hyperparams: hyperparamsSchema,

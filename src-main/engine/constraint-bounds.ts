@@ -79,7 +79,7 @@ export class ConstraintBounder {
 
   /**
    * Bounds of g. With `dProbs`, also adds weight · d(upper of g)/dP to it (only when that upper bound is finite),
-   * through each node's mean and Bessel std (spec §4.1). Throws BoundingError where the engine raises.
+   * through each node's mean and Bessel std. Throws BoundingError where the engine raises.
    */
   bound(probs: Float64Array, branch: BoundBranch, dProbs?: Float64Array, weight = 1): ConstraintBound {
     const nodes = this.constraint.baseNodes;
@@ -240,7 +240,7 @@ export class ConstraintBounder {
     }
   }
 
-  /** g from each node's mean, no bounds (spec §3.7). */
+  /** g from each node's mean, no bounds: its point value (e.g. the experiments' ground truth). */
   pointValue(probs: Float64Array): number {
     const means = this.plans.map((plan, i) => {
       evaluateEstimator(plan, probs, this.nOutputs, this.z[i]);

@@ -2,7 +2,8 @@ import type { BaseNodeSpec } from '../../src-shared/constraint/ast';
 import type { LabelledRows, RowRange } from './data';
 
 /**
- * A base node's per-sample estimator on one row range (spec §2), reduced to Z_i = a_i + b_i · P[row_i, k_i].
+ * A base node's per-sample estimator on one row range (the vector Z whose mean and Bessel std give the
+ * node's point estimate and bounds), reduced to Z_i = a_i + b_i · P[row_i, k_i].
  * Which rows survive the conditional-column and label masks depends only on the data, never on θ, so
  * plans are built once per range and reused every iteration.
  */
@@ -43,7 +44,7 @@ function multiclassRule(measure: BaseNodeSpec['measure'], classIndex: readonly n
     case 'TPR': return (y) => (y === k ? { keep: true, column: k, offset: 0, slope: 1 } : DROP);
     case 'FNR': return (y) => (y === k ? { keep: true, column: k, offset: 1, slope: -1 } : DROP);
     case 'ACC': return (y) => ({ keep: true, column: y, offset: 0, slope: 1 });
-    // CM_[i,j]: P[:, j] on rows with y = i (the estimator the engine meant, spec §9).
+    // CM_[i,j]: P[:, j] on rows with y = i (the estimator the engine intended; its own CM_ nodes fail with a KeyError).
     case 'CM': return (y) => (y === classIndex[0] ? { keep: true, column: classIndex[1], offset: 0, slope: 1 } : DROP);
   }
 }

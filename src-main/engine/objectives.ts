@@ -1,8 +1,9 @@
 import { pairwiseSum } from '../../src-shared/bounds/summation';
 
 /**
- * Primary objectives (spec §6) on a batch's probabilities. Each returns f and, when `dProbs` is given,
- * adds df/dP to it (autodiff of the same formula: the logistic constant 1e-15 stays in).
+ * Primary objectives (the loss f that candidate selection minimises) on a batch's probabilities. Each
+ * returns f and, when `dProbs` is given, adds df/dP to it (autodiff of the same formula: the logistic
+ * constant 1e-15 stays in).
  */
 export type PrimaryObjectiveName = 'binary_logistic_loss' | 'multiclass_logistic_loss';
 

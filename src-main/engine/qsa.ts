@@ -36,7 +36,7 @@ export interface QsaResult {
   readonly timingsSeconds: { readonly candidateSelection: number; readonly safetyTest: number; readonly total: number };
 }
 
-/** The engine's split (spec §5): no shuffling, n_cand = round(N·(1 − frac)) half to even. */
+/** The engine's candidate/safety split: no shuffling, n_cand = round(N·(1 − frac)) half to even. */
 export function candidateSafetySplit(nRows: number, fracDataInSafety: number): { candidate: RowRange; safety: RowRange } {
   const nCandidate = roundHalfEven(nRows * (1.0 - fracDataInSafety));
   return { candidate: { start: 0, end: nCandidate }, safety: { start: nCandidate, end: nRows } };

@@ -8,7 +8,7 @@ export interface SafetyTestConstraintResult {
   readonly bound: ConstraintBound;
   /** g from the safety rows' point estimates. */
   readonly pointEstimate: number;
-  /** Upper bound ≤ 0; a NaN upper bound fails (the engine would pass it, spec §5). */
+  /** Upper bound ≤ 0; a NaN upper bound fails (the engine's `upper > 0` check would pass it). */
   readonly passed: boolean;
 }
 
@@ -24,7 +24,7 @@ export function predictRange(model: ClassifierModel, theta: Float64Array, range:
   return probs;
 }
 
-/** Spec §5: every constraint's Student-t upper bound on the safety rows must be ≤ 0. */
+/** The safety test: every constraint's Student-t upper bound on the safety rows must be ≤ 0. */
 export function runSafetyTest(
   model: ClassifierModel,
   theta: Float64Array,

@@ -4,7 +4,8 @@ import type { FusedQsaPasses } from '../kernels/linear-kernel';
 /**
  * A differentiable classifier the QSA can optimise. Outputs are probabilities: one column P(y=1) for
  * binary models, K columns of class probabilities for multiclass ones, row-major over the range.
- * `vjp` is the vector-Jacobian product the gradient of every bound needs (spec §4.1): it adds
+ * `vjp` is the vector-Jacobian product that carries the gradient of every bound, taken with respect to
+ * the outputs, back to θ: it adds
  * Σ_i Σ_k dProbs[i,k] · ∂P[i,k]/∂θ to `gradient`.
  */
 export interface ClassifierModel {
