@@ -1,5 +1,5 @@
 /**
- * Browser mode (style example 12): the contract over HTTP + WebSocket on 127.0.0.1, serving the built
+ * Browser mode: the contract over HTTP + WebSocket on 127.0.0.1, serving the built
  * renderer, so the real UI runs against the real services in any browser (and in the e2e tests).
  *
  *   GET  /?token=T          the renderer (index.html; sets an HttpOnly cookie so its assets load)

@@ -1,5 +1,5 @@
 /**
- * The Seldonian Engine's supervised data format (spec §8, E:seldonian/dataset.py): a headerless
+ * The Seldonian Engine's supervised data format (E:seldonian/dataset.py): a headerless
  * numeric CSV whose columns are named by a metadata JSON. Features exclude the label and, unless
  * `feature_col_names` says otherwise, the sensitive columns.
  *

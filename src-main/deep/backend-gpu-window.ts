@@ -1,5 +1,5 @@
 /**
- * The desktop app's GPU links of the backend chain (design.md §3): TF.js's webgpu and webgl backends in
+ * The desktop app's GPU links of the backend chain: TF.js's webgpu and webgl backends in
  * a hidden renderer window (src-renderer/gpu-trainer, opened by src-main/shell/gpu-window.ts), used only
  * when the window's adapter is a real GPU — the GPU path for Apple, AMD and Intel, which CUDA does not
  * cover. On a software adapter (SwiftShader, llvmpipe, WARP, the WebGPU fallback adapter) the window's
@@ -59,7 +59,7 @@ export interface GpuTrainerTransport {
   close(): void;
 }
 
-/** An `error` reply rebuilt on this side (style example 7), with the page's code and stack. */
+/** An `error` reply rebuilt on this side as a typed error, with the page's code and stack. */
 export class GpuTrainerError extends Error {
   override readonly name = 'GpuTrainerError';
 

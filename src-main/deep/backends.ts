@@ -1,5 +1,5 @@
 /**
- * The TensorFlow.js backend chain of design.md §3: with `auto`, the first candidate that loads wins,
+ * The TensorFlow.js backend chain: with `auto`, the first candidate that loads wins,
  * `tensorflow` (tfjs-node-gpu, CUDA) → `tensorflow` (tfjs-node, CPU libtensorflow) → `wasm` (SIMD) → `cpu`.
  * An explicit preference tries only its own candidates and fails loudly rather than silently running
  * somewhere else: a user who asked for `tensorflow` must learn why they did not get it.

@@ -1,7 +1,8 @@
 /**
- * The untrained head's initial θ (spec §7.6 step 4: the head module's own random init, not the
- * pretrained layer). A PyTorch nn.Linear(d, K) draws its weight (K × d) and then its bias (K) from
- * U(−1/√d, 1/√d); we make the same kind of draw from a seeded stream and lay it out for the engine:
+ * The untrained head's initial θ (as in the Python headless experiments: the head module's own random
+ * init, not the pretrained layer). A PyTorch nn.Linear(d, K) draws its weight (K × d) and then its bias
+ * (K) from U(−1/√d, 1/√d); we make the same kind of draw from a seeded stream and lay it out for the
+ * engine:
  * - K > 2, the softmax head: θ is (d+1) × K row-major, row 0 the biases, θ[1+i][k] = weight[k][i];
  * - K = 2, the engine's binary logistic model: softmax(z)[1] = σ(z₁ − z₀), so the two-logit layer is the
  *   logistic model with θ = [b₁ − b₀, w₁ − w₀].

@@ -1,5 +1,5 @@
 /**
- * Inference on a trained CNN: the head cut (design.md §4 step 4), latent features = the body's output
+ * Inference on a trained CNN: the head (its last dense layer) cut off, latent features = the body's output
  * for every row, and class probabilities. Always in inference mode, so batch norm uses its moving
  * statistics and a row's output does not depend on which other rows share its batch.
  */

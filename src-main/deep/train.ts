@@ -1,5 +1,5 @@
 /**
- * Full-CNN training on chosen rows (design.md §4 step 3): Adam on sparse categorical cross-entropy,
+ * Full-CNN training on chosen rows: Adam on sparse categorical cross-entropy,
  * mini-batches normalised on the fly, progress per batch, cooperative cancellation between batches.
  * The loss matches the head: cross-entropy on logits for a linear head (PyTorch's CrossEntropyLoss, as in
  * Tutorial J), on probabilities for a softmax head (Tutorial G).

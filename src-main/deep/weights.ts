@@ -1,6 +1,6 @@
 /**
  * Weights by value, so that a run can store the exact initial (and final) weights of its CNN and a
- * later process can restore them (design.md §4 step 3). Names are the layers' stable weight names
+ * later process can restore them. Names are the layers' stable weight names
  * (`conv1/kernel`, `bn1/moving_mean`, …, `head/bias`), including non-trainable batch-norm statistics.
  */
 import * as tf from '@tensorflow/tfjs';

@@ -1,5 +1,5 @@
 /**
- * Export in the Seldonian Experiments layout (spec §7.3, X:experiments.py `write_trial_result`,
+ * Export in the Seldonian Experiments layout (X:experiments.py `write_trial_result`,
  * `aggregate_results`), so the library's plotting code reads our results:
  *   <model>_results/trial_data/data_frac_{φ:.4f}_trial_{i}.csv   one header + one row
  *   <model>_results/<model>_results.csv                          all rows: fractions in order, then trials

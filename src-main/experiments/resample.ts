@@ -1,10 +1,11 @@
 /**
- * Trial data (spec §7.1, X:generate_plots.py `generate_resampled_datasets`, X:experiment_utils.py
+ * Trial data (X:generate_plots.py `generate_resampled_datasets`, X:experiment_utils.py
  * `load_resampled_datasets`): per trial i, N indices drawn uniformly with replacement from 0…N−1; for a
  * data fraction φ the trial data are the first round(φ·N) of them (Python's round, half to even). So the
  * fractions of one trial are nested prefixes of one resample, and every model sees the same rows (paired
  * comparisons). The library draws from numpy's unseeded global RNG; here each resample has its own seed,
- * derived from the experiment's, and the drawn indices are stored, never regenerated (spec §8).
+ * derived from the experiment's, and the drawn indices are stored, never regenerated, so a re-run reads
+ * exactly the same rows.
  */
 import { randomInt } from 'node:crypto';
 import { roundHalfEven } from '../../src-shared/bounds/rounding';

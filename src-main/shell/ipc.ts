@@ -1,5 +1,5 @@
 /**
- * IPC for the desktop app: the contract on two channels only (style example 1). The invoke channel
+ * IPC for the desktop app: the contract on two channels only. The invoke channel
  * carries `{ route, input }` for every route; main re-checks the route name and dispatches from the same
  * handler table the bridge uses. The event channel carries every event to every window.
  */

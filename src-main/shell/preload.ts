@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { EVENT_CHANNEL, INVOKE_CHANNEL } from '../../src-shared/contract/channels';
 import { createBridge } from '../../src-shared/contract/client';
 
-// The renderer sees only `window.fairbound = { runtime, invoke, on }` (style example 2): no ipcRenderer,
+// The renderer sees only `window.fairbound = { runtime, invoke, on }`: no ipcRenderer,
 // no generic send. Inputs and outputs are validated here against the contract, and again in main.
 // The page's CSP forbids eval; zod must not probe for it.
 z.config({ jitless: true });

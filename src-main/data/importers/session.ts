@@ -1,5 +1,5 @@
 /**
- * One import = one job row + one transaction (design §5, style example 4):
+ * One import = one job row + one transaction, so a failure or a cancel leaves no half dataset:
  *   1. the `import_job` row is inserted as `running` (committed on its own, so a UI can show it);
  *   2. `BEGIN IMMEDIATE`; the importer streams rows into `dataset`/`attribute`/`sample`, checking the
  *      AbortSignal between rows; `COMMIT` at the end;

@@ -1,5 +1,5 @@
 /**
- * Baselines (spec §7.5, X:experiments/baselines/): trained on all n trial rows (no candidate/safety
+ * Baselines (X:experiments/baselines/): trained on all n trial rows (no candidate/safety
  * split), scored like the QSA. They always return a solution unless training throws.
  */
 import { fitLogisticRegression } from '../logistic-regression';

@@ -73,7 +73,7 @@ export interface DeepParams {
   readonly initSeed: number;
   readonly learningRate: number;
   readonly batchEpochs: Readonly<Record<string, BatchEpochs>> | null;
-  /** Which TensorFlow.js backend the deep process should use (its chain, design §3). */
+  /** Which TensorFlow.js backend the deep process should use (`auto`: the first in deep/backends.ts's chain that loads). */
   readonly backend: BackendPreference;
 }
 

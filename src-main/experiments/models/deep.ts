@@ -1,5 +1,5 @@
 /**
- * The deep-learning experiment models (spec §7.6): their implementations, which import TensorFlow.js.
+ * The deep-learning experiment models: their implementations, which import TensorFlow.js.
  * Their names, settings and checks live in deep-types.ts (no tfjs), so the app's main process knows them
  * without loading tfjs; the process that runs deep trials (the app's training worker, or the CLI itself)
  * calls `registerDeepExperimentModels()` to install what is here. They run `process`: one trial at a
@@ -8,10 +8,11 @@
  * - `qsa-head`: Tutorial J's body/head pipeline on the trial's rows. The body (tutorial-j-cnn for images
  *   of at least 48×48, resized to 48×48; tutorial-g-cnn otherwise, or as chosen by `qsa-head:<arch>`) is
  *   retrained from the SAME initial weights for every trial (built once from the model's init seed and
- *   kept by value; the Python library re-uses a shallow copy, spec §7.6) on the trial's CANDIDATE rows
- *   only (its first round(n·(1−frac_safety)) rows), then every trial row goes through the body in
- *   inference mode and the engine's QSA fits the head (θ₀ from a seeded U(±1/√d) draw, full batch,
- *   Tutorial J's α = 0.01, λ₀ = 0.5). The ground truth is scored through this trial's body and the head.
+ *   kept by value; the Python library keeps a shallow reference, so its trials restart from the previous
+ *   trial's trained weights) on the trial's CANDIDATE rows only (its first round(n·(1−frac_safety))
+ *   rows), then every trial row goes through the body in inference mode and the engine's QSA fits the
+ *   head (θ₀ from a seeded U(±1/√d) draw, full batch, Tutorial J's α = 0.01, λ₀ = 0.5). The ground
+ *   truth is scored through this trial's body and the head.
  * - `cnn`: the full CNN without constraints, trained on all trial rows (Adam, cross-entropy); it predicts
  *   softmax[:, 1] for two classes, the class probabilities otherwise.
  * - `qsa-full`: Tutorials G/H: the whole CNN is the Seldonian model (θ = every trainable weight, from the

@@ -3,7 +3,7 @@
  * deep-learning module's `qsa-head`, `qsa-full`, `cnn`) is created once per experiment and worker, then
  * fitted once per trial on the trial's rows, given as indices into the dataset. It returns either a
  * solution that predicts probabilities for any rows of the dataset, or No Solution Found. The runner does
- * the rest the same way for every model (spec §7.2): performance and each constraint's g on the ground
+ * the rest the same way for every model: performance and each constraint's g on the ground
  * truth, NSF → performance NaN and g = −∞.
  */
 import type { CompiledConstraint } from '../../../src-shared/constraint/ast';

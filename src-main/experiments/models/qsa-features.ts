@@ -1,5 +1,5 @@
 /**
- * `qsa-features`: the engine alone on numeric features (spec §7.2): the QSA with the engine's linear
+ * `qsa-features`: the engine alone on numeric features: the QSA with the engine's linear
  * model (binary logistic for two classes, softmax for more) on the trial data, split by the engine's own
  * rule (first rows candidate, last frac_safety share safety). A solution is returned only if it passed
  * the safety test.
@@ -25,7 +25,8 @@ export function initialTheta(nParams: number, nFeatures: number, mode: 'zeros' |
 
 /**
  * θ₀ from an unconstrained logistic regression on the candidate rows only (the safety rows stay unseen,
- * as the engine's `initial_solution_fn(model, X_cand, y_cand)`); zeros if the fit throws (spec §4.8).
+ * as the engine's `initial_solution_fn(model, X_cand, y_cand)`); zeros if the fit throws (the engine's own
+ * fallback).
  */
 function logisticTheta(data: FeatureData, candidateRows: Int32Array, dataset: ExperimentDataset, nParams: number): Float64Array {
   try {
