@@ -41,7 +41,7 @@ function positive(text: string, what: string, max = Number.MAX_SAFE_INTEGER): nu
 }
 
 /**
- * Why short full-model runs stall (issue 5): the engine's Adam variant (spec §4.4) writes the
+ * Why short full-model runs stall (issue 5): the engine's Adam variant writes the
  * bias-corrected moments back, so the first gradients are inflated by ∏ 1/(1−β₁ᵏ) ≈ 7·10⁵ in the
  * velocity and ∏ 1/(1−β₂ᵏ) ≈ 6·10¹² in the squared moment, which then decay as β₁ᵗ and β₂ᵗ. The same
  * recurrence on a scalar gradient (+1 for 10 iterations, then −1) shows the effect: the step keeps
@@ -160,7 +160,7 @@ async function main(): Promise<void> {
       const adam = engineAdamProfile(FULL_DEFAULTS.betaVelocity, FULL_DEFAULTS.betaRmsprop);
       lines.push(
         '',
-        `the engine's Adam variant (spec §4.4, moments written back bias-corrected) on a gradient that turns after 10 iterations: the step follows the new sign from iteration ${adam.followsAt} ` +
+        `the engine's Adam variant (moments written back bias-corrected) on a gradient that turns after 10 iterations: the step follows the new sign from iteration ${adam.followsAt} ` +
           `(standard Adam: ${adam.standardFollowsAt}); |step|/α at iteration ${[...adam.steps].map(([t, v]) => `${t}: ${v.toPrecision(2)}`).join(', ')} — ` +
           `runs of a few hundred iterations barely move θ after their first steps (this run: ${cs.iterationsRun} iterations)`,
       );

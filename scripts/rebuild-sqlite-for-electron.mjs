@@ -1,6 +1,6 @@
 // `npm start` runs this first: better-sqlite3 in node_modules is compiled for Node's ABI (the CLI and
 // the tests use it); Electron needs its own build. We build a copy under build/electron-native so that
-// neither breaks the other (design §8), and the shell loads it through better-sqlite3's nativeBinding.
+// neither breaks the other, and the shell loads it through better-sqlite3's nativeBinding.
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';

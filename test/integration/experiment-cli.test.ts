@@ -1,7 +1,7 @@
 // A Seldonian experiment as a user runs it, on a generated two-group dataset where unconstrained logistic
 // regression violates demographic parity: the QSA's probability of violation stays at or below δ at
 // every amount of data while the baseline's is far above it, and the QSA returns solutions more often
-// with more data (spec §7). Then show / export / plot / experiments, and the bundled CLI
+// with more data. Then show / export / plot / experiments, and the bundled CLI
 // (esbuild, packages external, as `npm run build:cli` builds it): its worker threads start from the
 // bundle itself, and Ctrl-C cancels a run, keeping its finished trials.
 import { spawn, spawnSync } from 'node:child_process';

@@ -1,4 +1,4 @@
-// The deep-learning experiment models (spec §7.6) on a small generated image dataset: qsa-head (Tutorial
+// The deep-learning experiment models on a small generated image dataset: qsa-head (Tutorial
 // J's body/head pipeline per trial) and the cnn baseline produce trials with the right columns, the body
 // of qsa-head never sees a safety row, and the CLI runs them next to a plain baseline.
 import { mkdtempSync, rmSync } from 'node:fs';

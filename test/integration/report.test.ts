@@ -1,4 +1,4 @@
-// The audit report (design §8): a self-contained HTML file for a stored training run and for a stored
+// The audit report: a self-contained HTML file for a stored training run and for a stored
 // experiment, with the verdict, the constraints, the group counts and inline SVG charts, no external
 // reference; the PDF and a PNG preview through Chromium when it is installed.
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * Driving `createServices` the way the bridge does (style 13): routes called with their replies checked,
+ * Driving `createServices` the way the bridge does: routes called with their replies checked,
  * events collected, a job's end awaited, and the small image workspace the deep runs and experiments use.
  */
 import { join } from 'node:path';

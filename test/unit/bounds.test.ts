@@ -1,5 +1,6 @@
 // Invariants: the Student-t quantile matches SciPy to ~1e-12; Python's round-half-to-even is reproduced
-// (including the float ties of spec §9); numpy's summation order; the interval operators of spec §3.5.
+// (including float ties such as (113/400)·600 = 169.49999999999997 → 169); numpy's summation order; the
+// engine's interval operators.
 import { describe, expect, it } from 'vitest';
 import { BoundingError, evaluatePoint, propagateInterval } from '../../src-shared/bounds/interval';
 import { roundHalfEven } from '../../src-shared/bounds/rounding';
@@ -56,7 +57,7 @@ describe('roundHalfEven (Python round)', () => {
   it.each([
     [0.5, 0], [1.5, 2], [2.5, 2], [3.5, 4], [-0.5, 0], [-1.5, -2], [2.4999999999999996, 2], [2.5000000000000004, 3], [1000, 1000],
   ])('round(%f) = %f', (x, expected) => expect(roundHalfEven(x)).toBe(expected));
-  it('predicts n̂ in the engine operation order (spec §9 ties)', () => {
+  it('predicts n̂ in the engine operation order (float ties)', () => {
     expect((113 / 400) * 600).toBe(169.49999999999997);
     expect(predictedSafetySize(113, 400, 600)).toBe(169);
     expect(predictedSafetySize(81, 400, 600)).toBe(122);
@@ -80,7 +81,7 @@ describe('numpy-order summation', () => {
 });
 
 describe('propagateInterval', () => {
-  it('bounds the accuracy ratio like the worked case of spec §3.5', () => {
+  it("bounds the accuracy-ratio constraint from its base nodes' intervals", () => {
     // 0.8 − min(L_M/U_F, L_F/U_M)
     const g = binary('sub', constant(0.8), binary('min', binary('div', base(0), base(1)), binary('div', base(1), base(0))));
     const r = propagateInterval(g, [0.6, 0.55], [0.65, 0.6]);

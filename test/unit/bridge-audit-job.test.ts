@@ -6,7 +6,7 @@
  * same worker process then serving the next audit. An unknown dataset is the reply's error; a bad model
  * is job.failed with the same input error data audit.run replies with.
  *
- * Called through `createServices` on a temporary database with the real training worker (style 13).
+ * Called through `createServices` on a temporary database with the real training worker.
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

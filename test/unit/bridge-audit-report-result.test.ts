@@ -4,7 +4,7 @@
  * (same verdicts, bounds, base-node intervals and group table), and runs no inference for it — the
  * training worker's predictAudit is not called. A result that does not match the contract is refused.
  *
- * Called through `createServices` on a temporary database with the real training worker (style 13).
+ * Called through `createServices` on a temporary database with the real training worker.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -8,7 +8,7 @@
  * inference reports progress per batch and stops between batches when cancelled, leaving the worker up.
  *
  * The models are written by hand (topology JSON + weights.bin) so that this process never builds one.
- * Called through `createServices` on a temporary database with the real training worker (style 13).
+ * Called through `createServices` on a temporary database with the real training worker.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,9 +1,9 @@
 /**
- * Invariant under test (issue 6, design §6): the app's experiments offer the deep models (qsa-head, cnn,
+ * Invariant under test (issue 6): the app's experiments offer the deep models (qsa-head, cnn,
  * qsa-full) and run their trials in the training host's ONE worker process, never in the app's main
  * process — so TensorFlow.js never trains here — with progress inside a trial, a cancel that stops the
  * trial between batches (the worker survives it), and the worker's failures as data.
- * Called through `createServices` on a temporary database with the real training worker (style 13).
+ * Called through `createServices` on a temporary database with the real training worker.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

@@ -3,7 +3,7 @@
  * a bad request is the reply's error (nothing queued), a good one returns ids at once, every `run.event`
  * carries the job and run ids and passes the contract, the job ends with exactly one terminal event, and
  * the stored results (verdict, bounds, iterations, aggregates, CSV export) come back through the reads.
- * Called through `createServices` on a temporary database with the real training worker (style 13).
+ * Called through `createServices` on a temporary database with the real training worker.
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

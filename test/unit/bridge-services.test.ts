@@ -2,7 +2,7 @@
  * Invariant under test: main's dispatcher (shared by Electron IPC and the HTTP bridge) checks the route
  * name and both schemas around every handler, and always answers with an envelope; the job runner gives
  * every job exactly one terminal event carrying its id, after the id has been returned.
- * Handlers are called through `createServices` on a temporary database (style example 13).
+ * Handlers are called through `createServices` on a temporary database.
  */
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';

@@ -1,4 +1,4 @@
-// Invariants of the backend chain (design.md §3): with `auto` the first candidate that loads wins, in the
+// Invariants of the backend chain: with `auto` the first candidate that loads wins, in the
 // order tfjs-node-gpu → tfjs-node → wasm → cpu, and every attempt is reported with a human reason; an
 // explicit preference never falls back silently. The native packages cannot be installed here, so the
 // fall-through is tested with injected loaders and with the real loaders finding the packages absent.

@@ -1,4 +1,4 @@
-// Invariants of body training and inference on the wasm backend (design.md §4 steps 3–4): training on a
+// Invariants of body training and inference on the wasm backend: training on a
 // separable problem drives the loss down, reads only the chosen rows, can be cancelled between batches,
 // and leaks no tensors; latents are the head's input in inference mode (a row's latent does not depend
 // on its batch), the cut head applied to them reproduces the model's probabilities, and extraction and

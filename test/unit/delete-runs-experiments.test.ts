@@ -4,7 +4,7 @@
  * transaction, touches nothing of any other run or experiment, and is refused while the run is queued or
  * running / the experiment is running — in the store (even on a connection without foreign keys) and
  * through the services' `runs.delete` / `experiments.delete` routes, whose refusal is a `conflict` error
- * that says what to do (style 13: a real temporary database, the handler table through createServices).
+ * that says what to do (on a real temporary database, the handler table through createServices).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';

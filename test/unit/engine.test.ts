@@ -1,7 +1,8 @@
 // Invariants of the engine beyond the golden cases: the reverse-mode gradient of every bound equals finite
-// differences; the per-class estimators mean what spec §2 says (fixing the engine's ignored subscripts and
-// missing CM); several multiclass constraints run together; a NaN upper bound fails the safety test; a large
-// float32 case read from files runs the SIMD kernel and reproduces the QSA on its matrix exactly.
+// differences; the per-class estimators compute MF_[k] on class k and CM_[i,j] as P[:, j] on rows with
+// y = i (fixing the engine's ignored subscripts and missing CM); several multiclass constraints run
+// together; a NaN upper bound fails the safety test; a large float32 case read from files runs the SIMD
+// kernel and reproduces the QSA on its matrix exactly.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,7 +83,7 @@ describe('gradient of the predicted upper bound', () => {
   });
 });
 
-describe('multiclass estimators (spec §2)', () => {
+describe('multiclass estimators (per class, CM_[i,j])', () => {
   const { features, data } = makeData(200, 3, 3, 11);
   const model = new SoftmaxLinearModel(features, 3, 3);
   const theta = Float64Array.from({ length: model.nParams }, (_, i) => Math.sin(i));

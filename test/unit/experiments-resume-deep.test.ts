@@ -3,7 +3,7 @@
  * `experiments.start` does — in the training host's worker process (never in this one: TensorFlow.js
  * stays idle here), with progress per batch — and the trial it runs again is the one the first run
  * stored (same resample, same initial weights from the experiment's seed, same settings), while the kept
- * trial is not run again. createServices on a temporary database with the real training worker (style 13).
+ * trial is not run again. createServices on a temporary database with the real training worker.
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';

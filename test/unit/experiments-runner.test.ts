@@ -1,5 +1,5 @@
 /**
- * Invariants of running an experiment (spec §7.1–7.2, design §6): the resamples are drawn once, stored,
+ * Invariants of running an experiment: the resamples are drawn once, stored,
  * and what every trial reads (a stored blob changed by hand changes the trials); every model at every
  * fraction of a trial trains on the same prefix; NSF scores as performance NaN and g = −∞; a re-run
  * skips stored trials; a cancel keeps finished trials and marks the experiment cancelled; worker

@@ -1,7 +1,7 @@
 /**
  * Invariant under test: migration 2 adds the experiment tables in one step with user_version = 2; an
  * experiment owns its resamples and trials (deleted with it), outlives its dataset (dataset_id → NULL),
- * and its rows keep NaN, ±∞ and blobs exactly (style example 8).
+ * and its rows keep NaN, ±∞ and blobs exactly.
  */
 import { join } from 'node:path';
 import Database from 'better-sqlite3';

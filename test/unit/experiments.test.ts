@@ -1,5 +1,5 @@
 /**
- * Invariants of the experiment library's pure parts (spec §7): resamples are seeded and fractions are
+ * Invariants of the experiment library's pure parts: resamples are seeded and fractions are
  * nested prefixes of them; the performance measures, the logistic baseline's fit and the aggregates
  * follow their formulas (hand-computed values below); the export writes exactly what the Python library
  * writes (numpy/Python formatting checked against numpy 2.4.6's output); the plot option has its panels.
@@ -18,7 +18,7 @@ import { numpyArrayString, pythonFloat } from '../../src-main/experiments/python
 import { bootstrapIndices, deriveExperimentSeed, SEED_STREAM, trialRowCount, trialRows } from '../../src-main/experiments/resample';
 import type { TrialResult } from '../../src-main/experiments/types';
 
-describe('resampling (spec §7.1)', () => {
+describe('resampling', () => {
   it('draws N indices in 0…N−1 with replacement, the same for the same seed', () => {
     const a = bootstrapIndices(1000, 42);
     expect(a).toHaveLength(1000);
@@ -153,7 +153,7 @@ describe('model list', () => {
 
 type Row = Pick<TrialResult, 'model' | 'fraction' | 'trialIndex' | 'passed' | 'performance' | 'g'>;
 
-describe('aggregation (spec §7.4 divisors)', () => {
+describe("aggregation (the library's standard-error divisors)", () => {
   const trials: Row[] = [
     // QSA at φ = 0.1: two passed (0.8, 0.6), one NSF.
     { model: 'qsa', fraction: 0.1, trialIndex: 0, passed: true, performance: 0.8, g: [-0.1] },
@@ -268,7 +268,7 @@ describe('Python / numpy formatting (oracle: Python 3 repr, numpy 2.4.6 str)', (
   });
 });
 
-describe('export (spec §7.3)', () => {
+describe("export (the Experiments library's CSV layout)", () => {
   it('writes a QSA trial file exactly as the library does, NSF included', () => {
     expect(trialFileName(0.01, 3)).toBe('data_frac_0.0100_trial_3.csv');
     expect(trialFileName(1, 0)).toBe('data_frac_1.0000_trial_0.csv');
@@ -328,7 +328,7 @@ describe('export (spec §7.3)', () => {
   });
 });
 
-describe('plots (spec §7.4)', () => {
+describe('plots', () => {
   const aggregates = aggregateTrials({
     nRows: 1000,
     constraints: [

@@ -1,4 +1,4 @@
-// The desktop app's GPU-window links of the backend chain (design.md §3), without Electron or a browser:
+// The desktop app's GPU-window links of the backend chain, without Electron or a browser:
 // the adapter classification (a software renderer is never used), the chain's fall-through with an
 // injected probe (webgpu → webgl → wasm, each skip with the probe's reason; absent outside the app; never
 // in an explicit preference), the protocol's architecture schema against architectures.ts, and the

@@ -1,5 +1,5 @@
 /**
- * Invariant under test: an import runs in a worker thread, not on the main thread (design §6), through
+ * Invariant under test: an import runs in a worker thread, not on the main thread, through
  * the services exactly as before — one job with progress and exactly one terminal event, the import's
  * single transaction atomic (see import-atomicity.test.ts for the importer itself), errors with their
  * file/row/column (bridge-server.test.ts), cancel rolling back — and a worker that crashes or stops

@@ -1,11 +1,12 @@
 /**
- * Invariants of a training run executed in this process (design §4–§5), on small synthetic image
+ * Invariants of a training run executed in this process, on small synthetic image
  * datasets and the wasm backend:
  * - head pipeline: the body is trained on candidate rows only, and no safety row is among the rows
  *   recorded as having trained it; the latent features of every row, the iteration log, the bounds and
  *   the weights are stored in one go; the initial CNN weights stored by value rebuild the same initial
  *   model; no tensor is left behind;
- * - full pipeline: the CNN's trainable weights are θ, mini-batches as spec §4.3, results stored;
+ * - full pipeline: the CNN's trainable weights are θ, mini-batches as the engine makes them (consecutive
+ *   slices, no shuffling), results stored;
  * - a cancel (the database flag, polled inside the engine's synchronous loop) leaves the run
  *   `cancelled` with its settings and reason and no results at all.
  */

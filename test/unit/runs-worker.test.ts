@@ -1,5 +1,5 @@
 /**
- * Invariants of the training worker process (design §6): runs execute in ONE long-lived child process
+ * Invariants of the training worker process: runs execute in ONE long-lived child process
  * that reports progress as typed messages; a cancel stops a running run between batches (and a queued
  * one before it starts) with no results stored; a worker that crashes, or never starts, marks its run
  * `failed` with the reason and the next run gets a fresh worker; a worker that ignores a cancel is

@@ -3,7 +3,7 @@
  * small JSON file in a given folder (Electron's userData), validated on read — and falls back to the
  * default whenever the file is missing, unreadable, corrupt, of another shape, or names a workspace that
  * no longer exists; $FAIRBOUND_DB still wins. Writes are atomic (no temporary file left), keep a short
- * recent list without duplicates, and never throw. A fresh temporary folder per test (style 13).
+ * recent list without duplicates, and never throw. A fresh temporary folder per test.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

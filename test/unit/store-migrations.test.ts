@@ -1,7 +1,7 @@
 /**
  * Invariant under test: opening a workspace migrates a fresh database to the latest schema, each
  * migration is all-or-nothing together with its `user_version`, and the connection runs in WAL mode
- * with foreign keys enforced. One block per migration (style example 8).
+ * with foreign keys enforced. One block per migration.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
