@@ -19,7 +19,8 @@ import { BACKEND_PREFERENCES, type BackendPreference } from '../src-main/deep/ba
 import { prepareRun } from '../src-main/runs/prepare';
 import { FULL_DEFAULTS } from '../src-main/runs/types';
 import { openWorkspace } from '../src-main/store/database';
-import { getRun, getRunConstraints, getRunIterations, insertRun } from '../src-main/store/runs';
+import { getRunConstraints, getRunIterations } from '../src-main/store/run-results';
+import { getRun, insertRun } from '../src-main/store/runs';
 import { executeTimedRun, importFashionMnist, requireFashionMnist } from './fashion-mnist';
 
 const CONSTRAINT = 'ACC >= 0.8';

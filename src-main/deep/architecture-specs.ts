@@ -14,6 +14,8 @@
  * run requests with it (src-main/runs/prepare.ts) and must never load TensorFlow.js (test/unit/
  * main-bundle-tfjs.test.ts). architectures.ts builds the tfjs models from these specs.
  */
+import type { ArchitectureName } from '../../src-shared/domain/architectures';
+
 export type DenseActivation = 'linear' | 'relu' | 'softmax';
 
 export type LayerSpec =
@@ -91,9 +93,9 @@ export const TUTORIAL_G_CNN: ArchitectureSpec = {
 export const ARCHITECTURES = {
   'tutorial-j-cnn': TUTORIAL_J_CNN,
   'tutorial-g-cnn': TUTORIAL_G_CNN,
-} as const satisfies Record<string, ArchitectureSpec>;
+} as const satisfies Record<ArchitectureName, ArchitectureSpec>;
 
-export type ArchitectureName = keyof typeof ARCHITECTURES;
+export type { ArchitectureName };
 
 export function isArchitectureName(name: string): name is ArchitectureName {
   return Object.hasOwn(ARCHITECTURES, name);

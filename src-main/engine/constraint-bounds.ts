@@ -3,16 +3,13 @@ import { evaluatePoint, propagateInterval } from '../../src-shared/bounds/interv
 import { hoeffdingLower, hoeffdingUpper } from '../../src-shared/bounds/hoeffding';
 import { MIN_SAMPLES_FOR_BOUND, predictedSafetySize, tBoundMultiplier } from '../../src-shared/bounds/student-t';
 import { pairwiseSum, sampleStd } from '../../src-shared/bounds/summation';
+import type { BoundMethod } from '../../src-shared/domain/qsa';
 import type { LabelledRows, RowRange } from './data';
 import { rangeSize } from './data';
 import { buildEstimatorPlan, evaluateEstimator, type EstimatorPlan } from './estimators';
 import type { EstimatorSlot } from './kernels/linear-kernel';
 
-/**
- * `student-t` is the engine's (and the default); `hoeffding` is exact for estimators in [0, 1] (all the
- * classification measures are) and needs no normality assumption.
- */
-export type BoundMethod = 'student-t' | 'hoeffding';
+export type { BoundMethod };
 
 /** Safety test: real sample sizes, no inflation. Candidate selection: n̂ predicted for the safety set, inflated. */
 export type BoundBranch =

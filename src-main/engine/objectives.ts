@@ -1,12 +1,13 @@
 import { pairwiseSum } from '../../src-shared/bounds/summation';
+import type { PrimaryObjectiveName } from '../../src-shared/domain/qsa';
+
+export type { PrimaryObjectiveName };
 
 /**
  * Primary objectives (the loss f that candidate selection minimises) on a batch's probabilities. Each
  * returns f and, when `dProbs` is given, adds df/dP to it (autodiff of the same formula: the logistic
  * constant 1e-15 stays in).
  */
-export type PrimaryObjectiveName = 'binary_logistic_loss' | 'multiclass_logistic_loss';
-
 export interface PrimaryObjective {
   /** Lets a model that fuses this objective into its forward pass (predictWithBinaryLogLoss) recognise it. */
   readonly name: PrimaryObjectiveName;

@@ -5,7 +5,7 @@
  * are shaded in the f panel.
  */
 import * as echarts from 'echarts';
-import type { RunIteration } from '../store/runs';
+import type { RunIteration } from '../store/run-results';
 
 const COLORS = ['#2f6fdb', '#d9480f', '#2b8a3e', '#7048e8', '#c2255c', '#0b7285'];
 

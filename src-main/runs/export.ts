@@ -17,7 +17,8 @@ import { saveModel, type SavedModelFiles } from '../deep/export';
 import { setWeights, type WeightsByValue } from '../deep/weights';
 import type { ReadableDB } from '../store/database';
 import { getDataset, loadDatasetForTraining } from '../store/datasets';
-import { getRun, getRunLatents, getRunRows, getRunWeights, type RunInfo, type RunWeights, type RunWeightsKind } from '../store/runs';
+import { getRunLatents, getRunRows, getRunWeights, type RunWeights, type RunWeightsKind } from '../store/run-results';
+import { getRun, type RunInfo } from '../store/runs';
 
 /** The run, which must have finished with results. */
 function finishedRun(db: ReadableDB, runId: number): RunInfo {

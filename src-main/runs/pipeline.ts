@@ -42,20 +42,8 @@ import { predictRange } from '../engine/safety-test';
 import { seededPermutation } from '../data/shuffle';
 import type { WritableDB } from '../store/database';
 import { loadDatasetForTraining } from '../store/datasets';
-import {
-  endRun,
-  getRun,
-  isRunCancelRequested,
-  markRunStarted,
-  RunNotRunningError,
-  setRunPhase,
-  setRunTimings,
-  storeRunResults,
-  type RunConstraintResult,
-  type RunInfo,
-  type RunIteration,
-  type RunWeights,
-} from '../store/runs';
+import { RunNotRunningError, storeRunResults, type RunConstraintResult, type RunIteration, type RunWeights } from '../store/run-results';
+import { endRun, getRun, isRunCancelRequested, markRunStarted, setRunPhase, setRunTimings, type RunInfo } from '../store/runs';
 import { initialHeadTheta } from '../deep/head-init';
 import { compileRunConstraints } from './prepare';
 import { resizeImages } from '../deep/resize';

@@ -7,7 +7,8 @@
 import type { BackendReportDto, BackendsReport, RunDetail, RunEventDto, RunSummaryDto } from '../../src-shared/contract/schemas';
 import type { BackendPreference, BackendReport } from '../deep/backend-types';
 import type { RunEvent } from '../runs/types';
-import { deleteFinishedRun, getRun, getRunConstraints, getRunIterations, listRuns, type RunInfo } from '../store/runs';
+import { getRunConstraints, getRunIterations } from '../store/run-results';
+import { deleteFinishedRun, getRun, listRuns, type RunInfo } from '../store/runs';
 import type { Handler, ServiceContext } from './context';
 import { notFound, ServiceError } from './errors';
 

@@ -4,7 +4,7 @@
  * Functions taking a `WritableDB` change rows and are meant to run inside the caller's transaction
  * (an import is one transaction, see src-main/data/importers/session.ts).
  */
-import type { LabelledRows } from '../engine/data';
+import type { LabelledRows } from '../../src-shared/domain/datasets';
 import type { ReadableDB, WritableDB } from './database';
 import { all, get, iterate, prepareCached, run, sql } from './sql';
 

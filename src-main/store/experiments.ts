@@ -4,8 +4,8 @@
  * Writes are small: each trial is stored in a transaction of its own as it finishes (so a crash or a
  * cancel loses at most the trials in flight), an experiment with its resamples in one.
  */
-import type { QsaKernelName } from '../engine/kernels/kernel-info';
-import type { ExperimentConstraint, ExperimentSettings, TrialResult } from '../experiments/types';
+import type { ExperimentConstraint, ExperimentSettings, TrialResult } from '../../src-shared/domain/experiments';
+import type { QsaKernelName } from '../../src-shared/domain/qsa';
 import type { ReadableDB, WritableDB } from './database';
 import { ownerState, thisProcess, type JobOwner } from './owner';
 import { all, get, run, sql } from './sql';

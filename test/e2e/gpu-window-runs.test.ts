@@ -16,7 +16,8 @@ import { TrainingHost, type GpuWindowLink } from '../../src-main/jobs/worker-hos
 import { insertSyntheticImageDataset } from '../support/synthetic-image-dataset';
 import type { RunEvent, RunRequest } from '../../src-main/runs/types';
 import { openWorkspace } from '../../src-main/store/database';
-import { getRun, getRunConstraints, getRunWeights, type RunWeights } from '../../src-main/store/runs';
+import { getRunConstraints, getRunWeights, type RunWeights } from '../../src-main/store/run-results';
+import { getRun } from '../../src-main/store/runs';
 import { chromiumAvailable } from '../support/chromium';
 import { openTrainerPage, type TrainerPage } from '../support/gpu-trainer-page';
 import { gpuWindowHeadRequest } from '../support/tiny-run';

@@ -26,7 +26,7 @@ import { trainClassifier } from '../../src-main/deep/train';
 import { insertSyntheticImageDataset } from '../support/synthetic-image-dataset';
 import { openWorkspace } from '../../src-main/store/database';
 import { loadDatasetForTraining } from '../../src-main/store/datasets';
-import { getRunConstraints } from '../../src-main/store/runs';
+import { getRunConstraints } from '../../src-main/store/run-results';
 import { BANDS_RATIO, runTinyHeadRun, TINY_AUDIT_CNN as TINY } from '../support/tiny-run';
 
 const RATIO = BANDS_RATIO;

@@ -19,7 +19,8 @@ import { resizeImages } from '../../src-main/deep/resize';
 import { insertSyntheticImageDataset } from '../support/synthetic-image-dataset';
 import { openWorkspace } from '../../src-main/store/database';
 import { loadDatasetForTraining } from '../../src-main/store/datasets';
-import { getRun, getRunConstraints, getRunLatents, getRunRows, getRunWeights } from '../../src-main/store/runs';
+import { getRunConstraints, getRunLatents, getRunRows, getRunWeights } from '../../src-main/store/run-results';
+import { getRun } from '../../src-main/store/runs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 let dir: string;

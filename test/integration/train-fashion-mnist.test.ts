@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src-main/cli/main';
 import { openWorkspace } from '../../src-main/store/database';
-import { getRun, getRunConstraints, getRunRows } from '../../src-main/store/runs';
+import { getRunConstraints, getRunRows } from '../../src-main/store/run-results';
+import { getRun } from '../../src-main/store/runs';
 
 const DIR = '/usr/share/datasets/fashion-mnist';
 const IMAGES = join(DIR, 't10k-images-idx3-ubyte.gz');

@@ -17,7 +17,8 @@ import { insertSyntheticImageDataset } from '../support/synthetic-image-dataset'
 import { createServices } from '../../src-main/services';
 import { openWorkspace, type WritableDB } from '../../src-main/store/database';
 import { deleteFinishedExperiment, finishExperimentRun, getExperiment, insertExperiment, insertTrial, listTrials } from '../../src-main/store/experiments';
-import { deleteFinishedRun, getRun, insertRun, markRunStarted, runResultCounts, storeRunResults, type RunResults } from '../../src-main/store/runs';
+import { runResultCounts, storeRunResults, type RunResults } from '../../src-main/store/run-results';
+import { deleteFinishedRun, getRun, insertRun, markRunStarted } from '../../src-main/store/runs';
 import type { BackendReport } from '../../src-main/deep/backend-types';
 import { useTempDir } from '../support/images';
 import { QSA_FEATURES_SETTINGS } from '../support/experiment-settings';

@@ -25,7 +25,8 @@ import { insertSyntheticImageDataset } from '../support/synthetic-image-dataset'
 import type { RunEvent, RunRequest } from '../../src-main/runs/types';
 import { openWorkspace } from '../../src-main/store/database';
 import { loadDatasetForTraining } from '../../src-main/store/datasets';
-import { getRun, getRunConstraints, getRunLatents, getRunRows, getRunWeights, runResultCounts } from '../../src-main/store/runs';
+import { getRunConstraints, getRunLatents, getRunRows, getRunWeights, runResultCounts } from '../../src-main/store/run-results';
+import { getRun } from '../../src-main/store/runs';
 import type { GpuProbe, TrainedReply } from '../../src-shared/contract/gpu-trainer';
 import { backendReport } from '../../src-shared/contract/schemas';
 import { gpuWindowHeadRequest } from '../support/tiny-run';

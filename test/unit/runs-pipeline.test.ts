@@ -27,17 +27,15 @@ import type { RunEvent, RunRequest } from '../../src-main/runs/types';
 import { openWorkspace, type WritableDB } from '../../src-main/store/database';
 import { loadDatasetForTraining } from '../../src-main/store/datasets';
 import {
-  getRun,
   getRunConstraints,
   getRunIterations,
   getRunLatents,
   getRunRows,
   getRunWeights,
-  insertRun,
   listRunWeightKinds,
-  requestRunCancel,
   runResultCounts,
-} from '../../src-main/store/runs';
+} from '../../src-main/store/run-results';
+import { getRun, insertRun, requestRunCancel } from '../../src-main/store/runs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 

@@ -13,24 +13,19 @@ import { prepareRun } from '../../src-main/runs/prepare';
 import { InputError } from '../../src-main/errors/input-error';
 import { ConstraintCompileError } from '../../src-main/engine/run-case';
 import { openWorkspace, userVersion, type WritableDB } from '../../src-main/store/database';
+import { decodeJson, encodeJson } from '../../src-main/store/json';
 import {
-  decodeJson,
-  encodeJson,
-  endRun,
-  getRun,
   getRunConstraints,
   getRunIterations,
   getRunLatents,
   getRunRows,
   getRunWeights,
-  insertRun,
-  markRunStarted,
-  requestRunCancel,
   RunNotRunningError,
   runResultCounts,
   storeRunResults,
   type RunResults,
-} from '../../src-main/store/runs';
+} from '../../src-main/store/run-results';
+import { endRun, getRun, insertRun, markRunStarted, requestRunCancel } from '../../src-main/store/runs';
 import type { RunRequest } from '../../src-main/runs/types';
 import type { BackendReport } from '../../src-main/deep/backend-types';
 import { useTempDir } from '../support/images';

@@ -13,7 +13,8 @@ import { defaultWorkerEntry, TrainingHost, type WorkerEntry } from '../../src-ma
 import { insertSyntheticImageDataset } from '../support/synthetic-image-dataset';
 import type { RunEvent, RunRequest } from '../../src-main/runs/types';
 import { openWorkspace } from '../../src-main/store/database';
-import { getRun, runResultCounts } from '../../src-main/store/runs';
+import { runResultCounts } from '../../src-main/store/run-results';
+import { getRun } from '../../src-main/store/runs';
 
 let dir: string;
 let dbPath: string;

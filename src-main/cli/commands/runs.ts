@@ -3,18 +3,8 @@ import { selectBackend } from '../../deep/backends';
 import { exportLatentsCase, exportRunModel, type ExportedModel } from '../../runs/export';
 import { openWorkspace, resolveDatabasePath } from '../../store/database';
 import { tryRecoverInterrupted } from '../../store/interrupted';
-import {
-  deleteFinishedRun,
-  getRun,
-  getRunConstraints,
-  getRunIterations,
-  getRunRows,
-  listRunWeightKinds,
-  listRuns,
-  requestRunCancel,
-  type RunInfo,
-  type RunIteration,
-} from '../../store/runs';
+import { getRunConstraints, getRunIterations, getRunRows, listRunWeightKinds, type RunIteration } from '../../store/run-results';
+import { deleteFinishedRun, getRun, listRuns, requestRunCancel, type RunInfo } from '../../store/runs';
 import { stringifyJson } from '../json';
 import type { CliOutput } from '../output';
 import { UsageError } from '../usage-error';

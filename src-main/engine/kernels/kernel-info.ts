@@ -1,11 +1,8 @@
-/** The kernel choice's vocabulary, without the kernels: experiment results and the renderer's plot code name it without pulling in Node. */
-export type QsaKernelName = 'simd' | 'js';
-
-/** Which kernel a QSA ran on, and on how many threads (1 for the JS kernel). */
-export interface QsaKernelInfo {
-  readonly name: QsaKernelName;
-  readonly threads: number;
-}
+/**
+ * The kernel choice's vocabulary, without the kernels: experiment results and the renderer's plot code
+ * name it without pulling in Node. The names a result stores are in src-shared/domain/qsa.ts.
+ */
+export type { QsaKernelInfo, QsaKernelName } from '../../../src-shared/domain/qsa';
 
 export interface QsaKernelOptions {
   /**

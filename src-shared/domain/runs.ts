@@ -1,0 +1,107 @@
+/**
+ * A training run as stored: its status and phase, every setting it used once defaults are resolved
+ * (`RunSettings`, `RunSeeds`) and the verdict it concludes with (`RunResultSummary`). Plain data: these
+ * cross the worker-process boundary and are stored as JSON.
+ */
+import type { ArchitectureName } from './architectures';
+import type { PrimaryObjectiveName } from './qsa';
+
+export type RunStatus = 'queued' | 'running' | 'passed' | 'nsf' | 'failed' | 'cancelled';
+export type RunPipeline = 'head' | 'full';
+export type RunPhase = 'loading' | 'training' | 'latents' | 'candidate_selection' | 'safety_test' | 'saving';
+
+export interface BodyTrainingSettings {
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly learningRate: number;
+  readonly shuffleBatches: boolean;
+}
+
+export interface QsaSettings {
+  /** Full-batch iterations; null with mini-batches. */
+  readonly numIters: number | null;
+  /** null: one batch of the whole candidate set. */
+  readonly batchSize: number | null;
+  readonly nEpochs: number | null;
+  readonly alphaTheta: number;
+  readonly alphaLambda: number;
+  readonly lambdaInit: readonly number[];
+  readonly betaVelocity: number;
+  readonly betaRmsprop: number;
+}
+
+/** Everything a run used, resolved; stored with it. */
+export interface RunSettings {
+  readonly pipeline: RunPipeline;
+  readonly architecture: ArchitectureName;
+  readonly numClasses: number;
+  /** The dataset's row count when the run was queued. */
+  readonly datasetRows: number;
+  /** Rows the run used: the first `rows` of the stored order (then reordered by shuffleSeed if set). */
+  readonly rows: number;
+  readonly shuffleSeed: number | null;
+  /** [height, width, channels] as stored in the dataset. */
+  readonly sourceShape: readonly [number, number, number];
+  /** [height, width, channels] the model takes. */
+  readonly inputShape: readonly [number, number, number];
+  /** The requested resize (S), or null when images are used at their own size. */
+  readonly resize: number | null;
+  readonly fracSafety: number;
+  /** Body training (head pipeline only). */
+  readonly body: BodyTrainingSettings | null;
+  readonly qsa: QsaSettings;
+  /** The engine model of the QSA: the head's (head pipeline) or the CNN's output form (full). */
+  readonly qsaModel: 'logistic' | 'multiclass_logistic';
+  readonly objective: PrimaryObjectiveName;
+}
+
+/** Every random stream of a run, derived from its seed. */
+export interface RunSeeds {
+  readonly run: number;
+  /** The CNN's initial weights. */
+  readonly model: number;
+  /** Body training's batch order (used only with shuffleBatches). */
+  readonly bodyBatches: number;
+  /** The head's initial θ (head pipeline). */
+  readonly head: number;
+}
+
+export interface GroupAccuracy {
+  /** 'all' or a sensitive column. */
+  readonly group: string;
+  readonly n: number;
+  /** NaN for an empty group. */
+  readonly accuracy: number;
+}
+
+export interface EpochRecord {
+  readonly epoch: number;
+  readonly meanLoss: number;
+  readonly accuracy: number;
+  readonly seconds: number;
+}
+
+/** The verdict summary stored with a passed or NSF run. */
+export interface RunResultSummary {
+  readonly verdict: 'passed' | 'nsf';
+  readonly outcome: { readonly kind: string; readonly reason: string | null; readonly message: string | null };
+  readonly candidateSelection: {
+    readonly iterationsPlanned: number;
+    readonly iterationsRun: number;
+    /** The iterate returned (θ before update t); null when candidate selection itself ended in NSF. */
+    readonly chosenIndex: number | null;
+    readonly foundFeasible: boolean;
+    readonly returnedNsf: boolean;
+  };
+  /**
+   * Hard-decision accuracy (P(y=1) ≥ 0.5, or the arg-max class) on the safety rows per sensitive group,
+   * of the returned solution, or of the candidate when the safety test failed; null without a candidate.
+   */
+  readonly groupAccuracy: { readonly of: 'solution' | 'candidate'; readonly threshold: number; readonly groups: readonly GroupAccuracy[] } | null;
+  /** Head pipeline: the CNN as trained on the candidate rows (its own head), on the same safety rows. */
+  readonly trainedCnnGroupAccuracy: readonly GroupAccuracy[] | null;
+  /** Head pipeline: body-training epochs. */
+  readonly bodyTraining: readonly EpochRecord[] | null;
+  readonly latentDim: number | null;
+  readonly nParams: number;
+}
