@@ -1,6 +1,6 @@
 /**
  * Two stages: a Pratt parser turns tokens into a Python-shaped syntax tree, then `lowerSyntax` checks it
- * against the regime (measures, attributes, functions) and builds the engine's tree (spec §1.3–1.5).
+ * against the regime (measures, attributes, functions) and builds the engine's tree.
  * Keeping them apart lets the parser stay a plain expression parser while every "this is valid Python
  * but meaningless here" rule lives in one place.
  */

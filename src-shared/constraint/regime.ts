@@ -2,7 +2,7 @@
 import type { BinaryOperator, MeasureName, SubRegime, UnaryOperator } from './ast';
 import type { InfixSymbol } from './syntax';
 
-/** Measures per sub-regime with the number of class indices each takes (spec §1.5, §2). */
+/** Measures per sub-regime with the number of class indices each takes. */
 export const MEASURES: Readonly<Record<SubRegime, ReadonlyMap<MeasureName, 0 | 1 | 2>>> = {
   classification: new Map<MeasureName, 0 | 1 | 2>([
     ['PR', 0], ['NR', 0], ['FPR', 0], ['TPR', 0], ['FNR', 0], ['TNR', 0], ['ACC', 0],
