@@ -1,7 +1,7 @@
 import type { BinaryNode, ExprNode, UnaryNode } from '../constraint/ast';
 
 /**
- * Interval propagation over a constraint tree (spec §3.5) with reverse-mode derivatives of the root's
+ * Interval propagation over a constraint tree with reverse-mode derivatives of the root's
  * upper bound with respect to every unique base node's lower and upper bound.
  *
  * min/max follow Python's builtins (the first argument wins ties; a NaN first argument sticks), since the
@@ -307,7 +307,7 @@ export function propagateInterval(
   return { lower: traced.lower, upper: traced.upper };
 }
 
-/** The plain value of g from its base nodes' point estimates (spec §3.7). */
+/** The plain value of g from its base nodes' point estimates. */
 export function evaluatePoint(root: ExprNode, baseValues: ArrayLike<number>): number {
   const visit = (node: ExprNode): number => {
     switch (node.type) {

@@ -1,7 +1,7 @@
 /**
  * Python's `round(x)` for a float: nearest integer, ties to even, applied to the exact double.
  * The engine rounds n_candidate, a data fraction's row count and the predicted safety size n̂ this way,
- * and near-ties such as 169.49999999999997 must not round up (spec §9).
+ * and near-ties such as 169.49999999999997 must not round up.
  * @example roundHalfEven(2.5) === 2; roundHalfEven(3.5) === 4; roundHalfEven(169.49999999999997) === 169
  */
 export function roundHalfEven(x: number): number {

@@ -1,7 +1,7 @@
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
 import { roundHalfEven } from './rounding';
 
-/** Fewer masked samples than this gives infinite bounds (spec §3.4). */
+/** Fewer masked samples than this gives infinite bounds. */
 export const MIN_SAMPLES_FOR_BOUND = 5;
 
 /** Inverse CDF of Student's t with ν degrees of freedom (scipy's `t.ppf`). */
@@ -21,7 +21,7 @@ export function tBoundMultiplier(n: number, delta: number, inflation = 1): numbe
 
 /**
  * The sample size the candidate-selection bound pretends to have:
- * n̂ = round((n_Z / N_batch) · N_safety) with Python's rounding, in this operation order (spec §9).
+ * n̂ = round((n_Z / N_batch) · N_safety) with Python's rounding, in this operation order.
  */
 export function predictedSafetySize(nSamples: number, nBatchRows: number, nSafetyRows: number): number {
   return roundHalfEven((nSamples / nBatchRows) * nSafetyRows);

@@ -1,12 +1,12 @@
 /**
- * The constraint language's syntax tree and compiled form (spec §1, §3.1–3.3).
+ * The constraint language's syntax tree and compiled form.
  * Every node carries the 1-based column span of the text the user typed, so later stages
  * (bounding, the UI) can point at the source.
  */
 
 export type SubRegime = 'classification' | 'multiclass_classification';
 
-/** Measure functions of the supervised classification regimes (spec §1.5, §2). */
+/** Measure functions of the supervised classification regimes. */
 export type MeasureName = 'PR' | 'NR' | 'FPR' | 'TPR' | 'FNR' | 'TNR' | 'ACC' | 'CM';
 
 export type BinaryOperator = 'add' | 'sub' | 'mult' | 'div' | 'pow' | 'min' | 'max';
@@ -119,6 +119,6 @@ export interface CompileOptions {
   readonly delta: number;
   /** Number of classes, when known (multiclass): subscripts must be < nClasses. */
   readonly nClasses?: number;
-  /** Inflation factor for candidate-selection bounds (spec §3.3, default 2). */
+  /** Inflation factor for candidate-selection bounds (default 2). */
   readonly inflationFactor?: number;
 }

@@ -2,8 +2,8 @@ import type { BaseNodeSpec, BinaryOperator, CompiledConstraint, ExprNode, UnaryO
 import type { BaseDraft } from './parser';
 
 /**
- * Which confidence bounds each base node needs (spec §3.1), the equal δ split (§3.2) and the constant
- * inflation factors (§3.3). Only the root's upper bound matters (g ≤ 0 is tested), so each operator
+ * Which confidence bounds each base node needs, the equal δ split and the constant
+ * inflation factors. Only the root's upper bound matters (g ≤ 0 is tested), so each operator
  * decides which sides of its children that upper bound depends on.
  */
 
@@ -83,7 +83,7 @@ export function neededSides(root: ExprNode, baseCount: number, rootNeeds: Sides 
   return sides.map((s) => s ?? NONE);
 }
 
-/** δ per needed side: equal weight per unique base node, halved when it needs both sides (spec §3.2). */
+/** δ per needed side: equal weight per unique base node, halved when it needs both sides. */
 export function deltaShares(sides: Sides, delta: number, uniqueCount: number): { lower: number | null; upper: number | null } {
   const share = sides.lower && sides.upper ? delta / (2 * uniqueCount) : delta / uniqueCount;
   return { lower: sides.lower ? share : null, upper: sides.upper ? share : null };

@@ -15,8 +15,9 @@ export { POW_WARNING } from './parser';
 const MAX_SOURCE_LENGTH = 4000;
 
 /**
- * Compiles a constraint string (spec §1, §3.1–3.3). Never throws for bad input: every problem comes back
- * as `{ ok: false, error }` with a 1-based column in `source`.
+ * Compiles a constraint string: parses it, checks it against the regime and assigns each base node's
+ * needed bounds and δ shares. Never throws for bad input: every problem comes back as
+ * `{ ok: false, error }` with a 1-based column in `source`.
  */
 export function compileConstraint(source: string, options: CompileOptions): CompileResult {
   try {

@@ -4,9 +4,10 @@ import { isBlank } from './lexer';
 import type { CharOrigin, OperatorToken, SourceMap, Token } from './lexer';
 
 /**
- * Inequality normalisation (spec §1.2). The rewrite is textual and identical to the engine's
- * `_preprocess_constraint_str`, because the normalised string is the constraint's identity
- * (`constraint_strs_parsed`). The checks around it are stricter than the engine's and positioned.
+ * Inequality normalisation: `a <= b` and `a >= b` become one expression g that must be ≤ 0. The
+ * rewrite is textual and identical to the engine's `_preprocess_constraint_str`, because the
+ * normalised string is the constraint's identity (`constraint_strs_parsed`). The checks around it
+ * are stricter than the engine's and positioned.
  */
 
 export type InequalityOperator = '<=' | '>=';

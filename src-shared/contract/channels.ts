@@ -19,7 +19,7 @@ export const TOKEN_HEADER = 'x-fairbound-token';
 export const invokeMessage = z.object({ route: z.string().max(100), input: z.unknown() });
 export type InvokeMessage = z.infer<typeof invokeMessage>;
 
-/** Every reply, success or not: errors are data (style example 7). */
+/** Every reply, success or not: errors are data. */
 export const replyEnvelope = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(true), value: z.unknown() }),
   z.object({ ok: z.literal(false), error: errorData }),

@@ -1,5 +1,5 @@
 /**
- * Errors cross process boundaries as data (style example 7): main replies `{ ok: false, error }` with
+ * Errors cross process boundaries as data: main replies `{ ok: false, error }` with
  * an `ErrorData`, and the client rebuilds a typed error so the UI can say "attrs.csv row 12, column 'M':
  * expected 0 or 1" or draw a caret under a constraint, never "Error" or a stack trace.
  */

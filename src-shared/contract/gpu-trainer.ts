@@ -1,7 +1,7 @@
 /**
  * The message protocol between the Electron main process and the GPU trainer page
- * (src-renderer/gpu-trainer.html), the hidden renderer window that trains on webgpu/webgl
- * (design.md §3). Both sides validate every message with these schemas (style examples 1, 3, 6, 7):
+ * (src-renderer/gpu-trainer.html), the hidden renderer window that trains on webgpu/webgl.
+ * Both sides validate every message with these schemas:
  * requests are `probe | train | cancel`, a train job answers `progress* → trained | cancelled | error`,
  * and every failure, including a message that does not parse, comes back as an `error` reply.
  *

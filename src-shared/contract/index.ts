@@ -1,5 +1,5 @@
 /**
- * The typed API between the UI and main (design §2, §7): route and event catalog, schemas, errors as
+ * The typed API between the UI and main: route and event catalog, schemas, errors as
  * data, the two channels, and the client that both the preload and browser mode build on.
  */
 export * from './channels';

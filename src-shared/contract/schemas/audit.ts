@@ -1,0 +1,124 @@
+/** Audits: what to audit, the result, and the report written from it (src-main/audit, src-main/report). */
+import { z } from 'zod';
+import { count, id, text, wireNumber, wireNumberOrNull } from '../wire';
+import { delta } from './constraints';
+import { columnName, path } from './fields';
+
+export const boundMethod = z.enum(['student-t', 'hoeffding']);
+
+export const auditMatching = z.discriminatedUnion('kind', [z.object({ kind: z.literal('key'), column: columnName }), z.object({ kind: z.literal('order') })]);
+
+/** Where the audited probabilities come from (as `fairbound audit --predictions | --model | --run`). */
+export const auditSource = z.discriminatedUnion('kind', [
+  /** Server-side path of the predictions CSV (`p`, or `p_0` … `p_{K-1}`), matched to the rows. */
+  z.object({ kind: z.literal('predictions'), path, matching: auditMatching }),
+  /** A TF.js layers model (model.json, weights next to it) run on the dataset's images, resized to resize×resize when given. */
+  z.object({ kind: z.literal('model'), path, resize: z.number().int().min(1).max(4096).optional(), backend: z.enum(['auto', 'wasm', 'cpu', 'tensorflow']).optional() }),
+  /** A stored run's model (default the seldonian one), on the chosen dataset. */
+  z.object({ kind: z.literal('run'), id, which: z.enum(['seldonian', 'candidate', 'trained', 'initial']).optional() }),
+]);
+export type AuditSource = z.infer<typeof auditSource>;
+
+export const auditInput = z.object({
+  datasetId: id,
+  source: auditSource,
+  constraints: z.array(z.object({ source: text(4000), delta })).min(1).max(32),
+  mode: z.discriminatedUnion('kind', [z.object({ kind: z.literal('hard'), threshold: z.number().min(0).max(1) }), z.object({ kind: z.literal('soft') })]),
+  bound: boundMethod,
+  rows: z.discriminatedUnion('kind', [z.object({ kind: z.literal('all') }), z.object({ kind: z.literal('safety'), fracSafety: z.number().gt(0).lt(1) })]),
+  /** α of the per-group table's two-sided intervals (default 0.05). */
+  groupAlpha: z.number().gt(0).lt(1).optional(),
+  /** Extra groups for the table, e.g. [['M', 'White']]. */
+  intersections: z.array(z.array(columnName).min(1).max(16)).max(64).optional(),
+});
+export type AuditInput = z.infer<typeof auditInput>;
+
+export const auditedNode = z.object({
+  name: z.string(),
+  n: count,
+  mean: wireNumber,
+  std: wireNumber,
+  lower: wireNumber,
+  upper: wireNumber,
+  lowerNeeded: z.boolean(),
+  upperNeeded: z.boolean(),
+  deltaLower: wireNumberOrNull,
+  deltaUpper: wireNumberOrNull,
+});
+export type AuditedNode = z.infer<typeof auditedNode>;
+
+export const verdict = z.enum(['holds', 'violated', 'inconclusive']);
+
+export const auditedConstraint = z.object({
+  source: z.string(),
+  parsed: z.string(),
+  delta,
+  verdict,
+  gPoint: wireNumber,
+  gLower: wireNumber,
+  gUpper: wireNumber,
+  /** For an inconclusive verdict: about how much similar data would decide it (null: none would). */
+  dataNeeded: z.object({ factor: wireNumber, rows: count, towards: z.enum(['holds', 'violated']) }).nullable(),
+  /** The safety test's statement (bounds g from above). */
+  baseNodes: z.array(auditedNode),
+  /** The statement that bounds g from below. */
+  lowerBoundBaseNodes: z.array(auditedNode),
+  warnings: z.array(z.string()),
+});
+export type AuditedConstraint = z.infer<typeof auditedConstraint>;
+
+export const rateInterval = z.object({ n: count, mean: wireNumber, lower: wireNumber, upper: wireNumber });
+
+export const auditGroupRow = z.object({
+  /** `all`, `M`, or `M & White`. */
+  group: z.string(),
+  columns: z.array(z.string()),
+  n: count,
+  rates: z.record(z.string(), rateInterval),
+});
+export type AuditGroupRow = z.infer<typeof auditGroupRow>;
+
+export const auditResult = z.object({
+  dataset: z.object({ id, name: z.string() }),
+  /** Audited rows start … end−1 of the dataset's stored order; with ofRun, of that run's own safety rows (its order, its split). */
+  rows: z.object({ which: z.enum(['all', 'safety']), start: count, end: count, ofRun: id.optional() }),
+  /** 'predictions <file>', 'model <file>' or "run <id>'s <which> model". */
+  source: z.string().optional(),
+  /** The audit input's source kind, so that a report can be written from the result alone (audit.report). */
+  sourceKind: z.enum(['predictions', 'model', 'run']),
+  mode: auditInput.shape.mode,
+  bound: boundMethod,
+  constraints: z.array(auditedConstraint),
+  groups: z.array(auditGroupRow),
+  groupConfidence: wireNumber,
+  /** A model source: the TF.js backend that ran it (in the training worker), e.g. 'wasm (@tensorflow/tfjs-backend-wasm 4.22.0, SIMD, 1 thread)'. */
+  backend: z.string().optional(),
+});
+export type AuditResult = z.infer<typeof auditResult>;
+
+/** audit.report: audit.run's input plus where to write the report (server-side paths). */
+export const auditReportInput = auditInput.extend({
+  /** The self-contained HTML report's path (its folder must exist). */
+  out: path,
+  /** Also print it as PDF here (needs Chromium). */
+  pdf: path.optional(),
+});
+export type AuditReportInput = z.infer<typeof auditReportInput>;
+
+/**
+ * audit.report from a finished audit: the result audit.start's job.done (or audit.run) gave, plus the
+ * report paths. Nothing is re-run (no inference, no bounds): the report shows exactly that result.
+ */
+export const auditReportFromResultInput = z.object({
+  result: auditResult,
+  out: path,
+  pdf: path.optional(),
+});
+export type AuditReportFromResultInput = z.infer<typeof auditReportFromResultInput>;
+
+/** audit.report's input: a finished audit's result (the app's form), or an audit to run (the CLI-like form). */
+export const auditReportRequest = z.union([auditReportFromResultInput, auditReportInput]);
+export type AuditReportRequest = z.infer<typeof auditReportRequest>;
+
+export const auditReportOutput = z.object({ html: path, pdf: path.nullable() });
+export type AuditReportOutput = z.infer<typeof auditReportOutput>;
