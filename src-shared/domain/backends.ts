@@ -5,9 +5,10 @@
  */
 
 /** What a user may ask for; `auto` walks the whole chain. */
-export type BackendPreference = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+export const BACKEND_PREFERENCE_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendPreference = (typeof BACKEND_PREFERENCE_NAMES)[number];
 
-export const BACKEND_PREFERENCES: readonly BackendPreference[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+export const BACKEND_PREFERENCES: readonly BackendPreference[] = BACKEND_PREFERENCE_NAMES;
 
 /** tf.getBackend() names of the backends the chain can end on (webgpu/webgl: in the desktop app's GPU window). */
 export type BackendName = 'tensorflow' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';

@@ -10,9 +10,10 @@ import type { BoundMethod, QsaKernelInfo } from './qsa';
  * hard decisions (p > threshold for binary models, argmax for multiclass), `probabilistic-accuracy` the
  * mean probability given to the true class, `log-loss` sklearn's log loss (lower is better).
  */
-export type PerformanceMetric = 'accuracy' | 'probabilistic-accuracy' | 'log-loss';
+export const PERFORMANCE_METRIC_NAMES = ['accuracy', 'probabilistic-accuracy', 'log-loss'] as const;
+export type PerformanceMetric = (typeof PERFORMANCE_METRIC_NAMES)[number];
 
-export const PERFORMANCE_METRICS: readonly PerformanceMetric[] = ['accuracy', 'probabilistic-accuracy', 'log-loss'];
+export const PERFORMANCE_METRICS: readonly PerformanceMetric[] = PERFORMANCE_METRIC_NAMES;
 
 export type ThetaInit = 'zeros' | 'random' | 'logistic';
 

@@ -9,7 +9,8 @@ export type PrimaryObjectiveName = 'binary_logistic_loss' | 'multiclass_logistic
  * `student-t` is the engine's (and the default); `hoeffding` is exact for estimators in [0, 1] (all the
  * classification measures are) and needs no normality assumption.
  */
-export type BoundMethod = 'student-t' | 'hoeffding';
+export const BOUND_METHODS = ['student-t', 'hoeffding'] as const;
+export type BoundMethod = (typeof BOUND_METHODS)[number];
 
 export type QsaKernelName = 'simd' | 'js';
 

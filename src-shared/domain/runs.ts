@@ -6,9 +6,12 @@
 import type { ArchitectureName } from './architectures';
 import type { PrimaryObjectiveName } from './qsa';
 
-export type RunStatus = 'queued' | 'running' | 'passed' | 'nsf' | 'failed' | 'cancelled';
-export type RunPipeline = 'head' | 'full';
-export type RunPhase = 'loading' | 'training' | 'latents' | 'candidate_selection' | 'safety_test' | 'saving';
+export const RUN_STATUSES = ['queued', 'running', 'passed', 'nsf', 'failed', 'cancelled'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export const RUN_PIPELINES = ['head', 'full'] as const;
+export type RunPipeline = (typeof RUN_PIPELINES)[number];
+export const RUN_PHASES = ['loading', 'training', 'latents', 'candidate_selection', 'safety_test', 'saving'] as const;
+export type RunPhase = (typeof RUN_PHASES)[number];
 
 export interface BodyTrainingSettings {
   readonly epochs: number;

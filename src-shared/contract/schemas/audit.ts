@@ -1,10 +1,11 @@
 /** Audits: what to audit, the result, and the report written from it (src-main/audit, src-main/report). */
 import { z } from 'zod';
+import { BOUND_METHODS } from '../../domain/qsa';
 import { count, id, text, wireNumber, wireNumberOrNull } from '../wire';
 import { delta } from './constraints';
 import { columnName, path } from './fields';
 
-export const boundMethod = z.enum(['student-t', 'hoeffding']);
+export const boundMethod = z.enum(BOUND_METHODS);
 
 export const auditMatching = z.discriminatedUnion('kind', [z.object({ kind: z.literal('key'), column: columnName }), z.object({ kind: z.literal('order') })]);
 

@@ -1,5 +1,6 @@
 /** Experiments (src-main/experiments). */
 import { z } from 'zod';
+import { PERFORMANCE_METRIC_NAMES } from '../../domain/experiments';
 import { count, id, text, wireNumber } from '../wire';
 import { delta } from './constraints';
 import { path, seed } from './fields';
@@ -16,7 +17,7 @@ export const experimentStartInput = z.object({
   nTrials: z.number().int().min(1).max(10_000),
   /** Model list entries as the CLI takes them: `qsa-features`, `logistic`, `weighted-random:0.7`. */
   models: z.array(text(200)).min(1).max(16),
-  performance: z.enum(['accuracy', 'probabilistic-accuracy', 'log-loss']).optional(),
+  performance: z.enum(PERFORMANCE_METRIC_NAMES).optional(),
   iterations: z.number().int().min(1).max(100_000).optional(),
   fracSafety: z.number().gt(0).lt(1).optional(),
   seed: seed.optional(),
@@ -63,7 +64,7 @@ const meanWithError = z.object({ mean: wireNumber, ste: wireNumber });
 export const experimentAggregates = z.object({
   nRows: count,
   constraints: z.array(runConstraintSpec),
-  performanceMetric: z.enum(['accuracy', 'probabilistic-accuracy', 'log-loss']),
+  performanceMetric: z.enum(PERFORMANCE_METRIC_NAMES),
   models: z.array(
     z.object({
       name: z.string(),

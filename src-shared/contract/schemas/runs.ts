@@ -1,16 +1,19 @@
 /** Training runs (src-main/runs, src-main/store/runs). */
 import { z } from 'zod';
+import { ARCHITECTURE_NAMES } from '../../domain/architectures';
+import { BACKEND_PREFERENCE_NAMES } from '../../domain/backends';
+import { RUN_PHASES, RUN_PIPELINES, RUN_STATUSES } from '../../domain/runs';
 import { count, id, text, wireNumber, wireNumberOrNull } from '../wire';
 import { delta } from './constraints';
 import { seed } from './fields';
 import { jobId } from './jobs';
 
-export const runStatus = z.enum(['queued', 'running', 'passed', 'nsf', 'failed', 'cancelled']);
+export const runStatus = z.enum(RUN_STATUSES);
 export type RunStatus = z.infer<typeof runStatus>;
-export const runPipeline = z.enum(['head', 'full']);
-export const runPhase = z.enum(['loading', 'training', 'latents', 'candidate_selection', 'safety_test', 'saving']);
-export const architecture = z.enum(['tutorial-j-cnn', 'tutorial-g-cnn']);
-export const backendPreference = z.enum(['auto', 'tensorflow', 'wasm', 'cpu']);
+export const runPipeline = z.enum(RUN_PIPELINES);
+export const runPhase = z.enum(RUN_PHASES);
+export const architecture = z.enum(ARCHITECTURE_NAMES);
+export const backendPreference = z.enum(BACKEND_PREFERENCE_NAMES);
 export type BackendPreference = z.infer<typeof backendPreference>;
 
 export const runRequest = z.object({
