@@ -52,7 +52,8 @@ const layersRule = {
   create(context) {
     const check = (node, source) => {
       if (source?.type !== 'Literal' || typeof source.value !== 'string') return;
-      const reason = violation(context.filename, source.value);
+      // physicalFilename: a .vue file's script block is linted as a virtual file below the .vue path.
+      const reason = violation(context.physicalFilename, source.value);
       if (reason) context.report({ node, messageId: 'wrongWay', data: { reason } });
     };
     return {

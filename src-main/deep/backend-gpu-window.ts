@@ -1,6 +1,6 @@
 /**
  * The desktop app's GPU links of the backend chain: TF.js's webgpu and webgl backends in
- * a hidden renderer window (src-renderer/gpu-trainer, opened by src-main/shell/gpu-window.ts), used only
+ * a hidden renderer window (src-main/deep/gpu-page, opened by src-main/shell/gpu-window.ts), used only
  * when the window's adapter is a real GPU — the GPU path for Apple, AMD and Intel, which CUDA does not
  * cover. On a software adapter (SwiftShader, llvmpipe, WARP, the WebGPU fallback adapter) the window's
  * shaders run on the CPU, slower than wasm's XNNPACK, so the chain skips them and says why.

@@ -84,7 +84,7 @@ function epochOrder(rows: Int32Array, seed: number, epoch: number): Int32Array {
 
 /**
  * Lets an abort (or anything else queued) run between batches; a batch itself is synchronous. This module
- * also trains in the desktop app's GPU window (src-renderer/gpu-trainer), a browser page: there is no
+ * also trains in the desktop app's GPU window (src-main/deep/gpu-page), a browser page: there is no
  * setImmediate there, and setTimeout(0) is clamped to ≥ 4 ms once nested, so a MessageChannel task.
  */
 const setImmediateIfAny = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;

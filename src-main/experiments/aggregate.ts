@@ -13,46 +13,12 @@
  * - probability of violation, per constraint: failed = g > 0 or g is NaN (X:experiment_utils.py
  *   `has_failed`), so NSF (g = −∞) counts as not failed; mean over all trials at φ, s.e. = std / √n_trials.
  */
+import type { ExperimentAggregates, FractionAggregate, ModelAggregate } from '../../src-shared/plots/experiment-aggregates';
 import type { ModelKind } from './models/model-type';
 import type { ExperimentConstraint, PerformanceMetric, TrialResult } from './types';
 
-export interface MeanWithError {
-  readonly mean: number;
-  /** ±1 standard error (NaN where undefined, e.g. one trial). */
-  readonly ste: number;
-}
-
-export interface FractionAggregate {
-  readonly fraction: number;
-  /** φ·N_total: the x of the plots. */
-  readonly amount: number;
-  /** Trials stored at this fraction. */
-  readonly trials: number;
-  /** Trials that returned a solution (Seldonian: passed the safety test; baselines: non-NaN performance). */
-  readonly solutions: number;
-  /** null when hidden (≤ 1 trial with a solution). */
-  readonly performance: (MeanWithError & { readonly n: number }) | null;
-  readonly probabilityOfSolution: MeanWithError;
-  /** One per constraint. */
-  readonly probabilityOfViolation: readonly MeanWithError[];
-}
-
-export interface ModelAggregate {
-  readonly name: string;
-  readonly kind: ModelKind;
-  /** max(trial_i) + 1 over the model's stored trials: the divisor of most standard errors. */
-  readonly nTrials: number;
-  /** Fractions with at least one stored trial, ascending. */
-  readonly fractions: readonly FractionAggregate[];
-}
-
-export interface ExperimentAggregates {
-  /** N_total, the ground truth's size. */
-  readonly nRows: number;
-  readonly constraints: readonly ExperimentConstraint[];
-  readonly performanceMetric: PerformanceMetric;
-  readonly models: readonly ModelAggregate[];
-}
+// The aggregates' shape is shared with the renderer, which plots them; results and the CLI read it from here.
+export type { ExperimentAggregates, FractionAggregate, MeanWithError, ModelAggregate } from '../../src-shared/plots/experiment-aggregates';
 
 /** pandas' mean and std (ddof = 1) of the values. */
 export function meanAndStd(values: readonly number[]): { mean: number; std: number } {

@@ -76,10 +76,3 @@ export function evaluatePerformance(metric: PerformanceMetric, scored: Scored, t
       return logLoss(scored);
   }
 }
-
-/** Axis label of each metric. */
-export const PERFORMANCE_LABEL: Record<PerformanceMetric, string> = {
-  accuracy: 'Accuracy',
-  'probabilistic-accuracy': 'Probabilistic accuracy',
-  'log-loss': 'Log loss',
-};

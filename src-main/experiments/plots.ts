@@ -1,10 +1,10 @@
 /**
  * The experiment plots as SVG, rendered by ECharts' server-side renderer (no DOM) from the same option
- * the UI shows (plot-options.ts).
+ * the UI shows (src-shared/plots/experiment-plot-options.ts).
  */
 import * as echarts from 'echarts';
-import type { ExperimentAggregates } from './aggregate';
-import { experimentPlotOptions, type PlotOptions } from './plot-options';
+import type { ExperimentAggregates } from '../../src-shared/plots/experiment-aggregates';
+import { experimentPlotOptions, type PlotOptions } from '../../src-shared/plots/experiment-plot-options';
 
 export { experimentPlotOptions, type PlotOptions };
 

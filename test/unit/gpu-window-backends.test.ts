@@ -13,7 +13,7 @@ import { GpuTrainerClient, GpuTrainerError, gpuWindowLoaders, NO_GPU_WINDOW, typ
 import { BackendUnavailableError, chainFor, selectBackend, type BackendLoaders, type CandidateId, type LoadedBackend } from '../../src-main/deep/backends';
 import { CancelledError } from '../../src-main/deep/cancel';
 import { architectureSpec, layerSpec, type AdapterProbe, type GpuProbe } from '../../src-shared/contract/gpu-trainer';
-import { classifyWebgl, classifyWebgpu } from '../../src-renderer/gpu-trainer/classify';
+import { classifyWebgl, classifyWebgpu } from '../../src-main/deep/gpu-page/classify';
 
 describe('adapter classification', () => {
   it.each([

@@ -8,7 +8,7 @@
  *
  * No Electron and no GPU here: the host gets a stand-in for the GPU window session whose train() runs the
  * real trainClassifier on TF.js's cpu backend in this process (what the trainer page runs on webgl/webgpu,
- * src-renderer/gpu-trainer/trainer.ts), behind a probe that reports a hardware adapter. The worker is the
+ * src-main/deep/gpu-page/trainer.ts), behind a probe that reports a hardware adapter. The worker is the
  * real one (a forked child process).
  */
 import { mkdtempSync, rmSync } from 'node:fs';

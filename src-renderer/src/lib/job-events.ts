@@ -1,7 +1,7 @@
 /**
- * Bridge events → the jobs store, outside the store (style example 11), coalesced per animation frame
- * (style example 5): events are queued as they arrive and applied in one batch per frame, keeping only
- * the latest progress of each job in a batch.
+ * Bridge events → the jobs store, bound outside the store (which stays plain state, testable without a
+ * bridge), coalesced per animation frame so a burst of events re-renders once: events are queued as
+ * they arrive and applied in one batch per frame, keeping only the latest progress of each job in a batch.
  */
 import type { EventPayload, FairboundBridge } from '../../../src-shared/contract';
 

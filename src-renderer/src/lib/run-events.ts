@@ -1,4 +1,4 @@
-/** Bridge `run.event`s → the runs store, outside the store (style example 11), one batch per frame. */
+/** Bridge `run.event`s → the runs store, bound outside the store (which stays plain state), one batch per frame. */
 import type { EventPayload, FairboundBridge } from '../../../src-shared/contract';
 import { frameQueue } from './job-events';
 

@@ -1,7 +1,7 @@
 /**
  * A training run's live state as the New run page shows it, and how a batch of `run.event`s changes it
  * (pure, so it is unit-tested). Series are replaced, never mutated in place: the store holds the state
- * in a shallowRef and each frame's batch makes one new state (style example 5).
+ * in a shallowRef and each frame's batch makes one new state, so a frame re-renders once.
  */
 import type { RunEventDto, RunStatus } from '../../../src-shared/contract';
 
@@ -45,7 +45,7 @@ export function lagrangian(f: number, g: readonly number[], lambda: readonly num
   return g.reduce((sum, gi, i) => sum + (lambda[i] ?? 0) * gi, f);
 }
 
-/** Applies the events of one run in order; events of another run are ignored (style example 3). */
+/** Applies the events of one run in order; events of another run (e.g. a late one of the previous run) are ignored. */
 export function applyRunEvents(state: LiveRun, events: readonly { readonly runId: number; readonly event: RunEventDto }[]): LiveRun {
   const mine = events.filter((e) => e.runId === state.runId);
   if (mine.length === 0) return state;

@@ -35,7 +35,7 @@ export const useAuditStore = defineStore('audit', () => {
     reportError.value = null;
   }
 
-  // The job's end (only the current job's: a page shows its current job, style example 3).
+  // The job's end (only the current job's: a page shows its current job, never a late event of an earlier one).
   watch(
     () => job.value?.status,
     (status) => {

@@ -1,7 +1,7 @@
 /**
  * The state of every job this window has heard of, keyed by id. Events are recorded whatever job a page
  * is showing, so one that arrives before `datasets.import` has returned its id is not lost; a page
- * shows only its current job (style example 3). Fed in batches by lib/job-events.ts.
+ * shows only its current job, never a late event of an earlier one. Fed in batches by lib/job-events.ts.
  */
 import { acceptHMRUpdate, defineStore } from 'pinia';
 import { ref } from 'vue';

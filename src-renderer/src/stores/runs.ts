@@ -1,7 +1,7 @@
 /**
  * Training runs: the list, a detail cache, and the one run this window follows live. Live events come
  * in per animation frame through bindRunEvents (lib/run-events.ts); big, replace-only payloads sit in
- * shallowRefs (style example 5).
+ * shallowRefs, so Vue does not make every point of a series reactive.
  */
 import { acceptHMRUpdate, defineStore } from 'pinia';
 import { shallowRef } from 'vue';

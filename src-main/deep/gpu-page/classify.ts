@@ -1,5 +1,5 @@
 /**
- * Software or hardware? The chain (design.md §3) uses the GPU window only on a real GPU: on a CPU
+ * Software or hardware? The backend chain uses the GPU window only on a real GPU: on a CPU
  * implementation of WebGL/WebGPU, TF.js's shaders run far slower than the wasm backend's XNNPACK
  * kernels. Pure functions of what the browser reports, so they are unit-tested without a browser.
  */

@@ -3,7 +3,7 @@
  * as a real GPU or a software implementation (classify.ts). Creates no TF.js backend: probing must not
  * pick one as a side effect.
  */
-import type { AdapterProbe, GpuProbe } from '../../src-shared/contract/gpu-trainer';
+import type { AdapterProbe, GpuProbe } from '../../../src-shared/contract/gpu-trainer';
 import { classifyWebgl, classifyWebgpu, describeWebgpuAdapter, type WebgpuAdapterFacts } from './classify';
 
 /** The few WebGPU members used here (TypeScript's DOM library has no WebGPU types). */

@@ -1,22 +1,23 @@
 /**
  * The page's request handler: probe, train (one job at a time), cancel. Training is the worker's own
- * code (src-main/deep: buildModel, setWeights, trainClassifier, getWeightsByValue — all free of Node),
- * so the same seed, initial weights, rows and options give the same run as on wasm/cpu up to float32
- * rounding of a different backend. Every failure is answered as an `error` reply (style example 7).
+ * code (the deep modules around this folder: buildModel, setWeights, trainClassifier,
+ * getWeightsByValue — all free of Node), so the same seed, initial weights, rows and options give the
+ * same run as on wasm/cpu up to float32 rounding of a different backend. Every failure is answered as
+ * an `error` reply, so main never waits on a page that gave up.
  */
 import * as tf from '@tensorflow/tfjs';
 // Registers the `webgpu` backend next to tfjs's webgl and cpu; nothing initialises until setBackend.
 import '@tensorflow/tfjs-backend-webgpu';
-import { buildModel } from '../../src-main/deep/architectures';
-import { CancelledError, trainClassifier } from '../../src-main/deep/train';
-import { getWeightsByValueAsync, setWeights } from '../../src-main/deep/weights';
+import { buildModel } from '../architectures';
+import { CancelledError, trainClassifier } from '../train';
+import { getWeightsByValueAsync, setWeights } from '../weights';
 import {
   gpuTrainerRequest,
   type GpuProbe,
   type GpuTrainerErrorCode,
   type GpuTrainerReply,
   type TrainRequest,
-} from '../../src-shared/contract/gpu-trainer';
+} from '../../../src-shared/contract/gpu-trainer';
 import { probeAll } from './probe';
 
 export type Post = (reply: GpuTrainerReply, transfer?: Transferable[]) => void;

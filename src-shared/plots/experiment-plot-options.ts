@@ -1,13 +1,12 @@
 /**
- * The three experiment plots (spec §7.4): performance, probability of a solution and probability of
+ * The three experiment plots: performance, probability of a solution and probability of
  * violating the constraint, against the amount of data φ·N on a log axis, ±1 standard error as a band,
  * a dashed line at δ on the violation panel; one row of three panels per constraint. The option is a
  * pure function of the aggregates, with no Node or DOM import (only ECharts' types), so the UI
- * (vue-echarts) can show the same figure; plots.ts renders it to SVG server-side.
+ * (vue-echarts) can show the same figure that src-main/experiments/plots.ts renders to SVG.
  */
 import type { EChartsOption, LineSeriesOption } from 'echarts';
-import type { ExperimentAggregates, MeanWithError, ModelAggregate } from './aggregate';
-import { PERFORMANCE_LABEL } from './performance';
+import { PERFORMANCE_LABEL, type ExperimentAggregates, type MeanWithError, type ModelAggregate } from './experiment-aggregates';
 
 /** matplotlib's tab10, the library's colours. */
 const TAB10 = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];

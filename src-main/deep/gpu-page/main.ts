@@ -1,11 +1,12 @@
 /**
- * Entry of the GPU trainer page (gpu-trainer.html), which the desktop app loads in a hidden window
- * (src-main/shell/gpu-window.ts). It waits for its MessagePort (src-shared/contract/gpu-trainer.ts has
- * the hand-over) and then answers requests on it; it exposes no global API.
+ * Entry of the GPU trainer page (src-renderer/gpu-trainer.html, built with the renderer), which the
+ * desktop app loads in a hidden window (src-main/shell/gpu-window.ts). It waits for its MessagePort
+ * (src-shared/contract/gpu-trainer.ts has the hand-over) and then answers requests on it; it exposes no
+ * global API.
  */
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { GPU_TRAINER_CONNECT, GPU_TRAINER_PROTOCOL, type GpuTrainerReply } from '../../src-shared/contract/gpu-trainer';
+import { GPU_TRAINER_CONNECT, GPU_TRAINER_PROTOCOL, type GpuTrainerReply } from '../../../src-shared/contract/gpu-trainer';
 import { GpuTrainer } from './trainer';
 
 // The page's CSP forbids eval; zod must not probe for it.
