@@ -15,7 +15,7 @@ import { chromiumAvailable } from '../support/chromium';
 import { writeImageFolder, writePredictions } from './app-fixtures';
 import { SCREENSHOTS, startApp, type AppHarness } from './app-harness';
 
-describe.skipIf(!chromiumAvailable)('constraint builder and audit in chromium', () => {
+describe.skipIf(!chromiumAvailable())('constraint builder and audit in chromium', () => {
   let app: AppHarness;
   let predictions: string;
 

@@ -8,7 +8,7 @@ import { chromiumAvailable } from '../support/chromium';
 import { writeImageFolder, writePixelCsv, type ImageFolder } from './app-fixtures';
 import { startApp, type AppHarness } from './app-harness';
 
-describe.skipIf(!chromiumAvailable)('datasets page in chromium', () => {
+describe.skipIf(!chromiumAvailable())('datasets page in chromium', () => {
   let app: AppHarness;
   let bad: ImageFolder;
   let good: ImageFolder;

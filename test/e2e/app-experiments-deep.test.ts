@@ -9,7 +9,7 @@ import { openWorkspace } from '../../src-main/store/database';
 import { chromiumAvailable } from '../support/chromium';
 import { startApp, type AppHarness } from './app-harness';
 
-describe.skipIf(!chromiumAvailable)('deep models in the experiments page', () => {
+describe.skipIf(!chromiumAvailable())('deep models in the experiments page', () => {
   let app: AppHarness;
 
   beforeAll(async () => {

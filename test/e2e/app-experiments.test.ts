@@ -9,7 +9,7 @@ import { twoGroupData, twoGroupSeldonianFiles } from '../support/two-group-data'
 import { chromiumAvailable } from '../support/chromium';
 import { startApp, type AppHarness } from './app-harness';
 
-describe.skipIf(!chromiumAvailable)('experiments in chromium', () => {
+describe.skipIf(!chromiumAvailable())('experiments in chromium', () => {
   let app: AppHarness;
 
   beforeAll(async () => {

@@ -12,7 +12,7 @@ import { startApp, type AppHarness } from './app-harness';
 
 const CONSTRAINT = 'min((ACC | [A])/(ACC | [B]),(ACC | [B])/(ACC | [A])) >= 0.8';
 
-describe.skipIf(!chromiumAvailable)('training runs in chromium', () => {
+describe.skipIf(!chromiumAvailable())('training runs in chromium', () => {
   let app: AppHarness;
   let savedId: number;
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable } from '../support/chromium';
 import { startApp, type AppHarness } from './app-harness';
 
-describe.skipIf(!chromiumAvailable)('constraint editor in chromium', () => {
+describe.skipIf(!chromiumAvailable())('constraint editor in chromium', () => {
   let app: AppHarness;
 
   beforeAll(async () => {

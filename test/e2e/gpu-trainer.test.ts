@@ -19,6 +19,7 @@ import { trainClassifier } from '../../src-main/deep/train';
 import { getWeightsByValue, setWeights, type WeightsByValue } from '../../src-main/deep/weights';
 import type { GpuProbe } from '../../src-shared/contract/gpu-trainer';
 import { chromiumAvailable } from '../support/chromium';
+import { REQUIRE_ALL } from '../support/prerequisites';
 import { openTrainerPage, type TrainerPage } from '../support/gpu-trainer-page';
 
 /** A CNN small enough for SwiftShader: conv → ReLU → pool → batch norm → dense head (every layer kind the tutorials use). */
@@ -77,7 +78,7 @@ function expectSameTraining(trained: WeightsByValue, reference: WeightsByValue, 
   }
 }
 
-describe.skipIf(!chromiumAvailable)('GPU trainer page in chromium (software WebGL)', () => {
+describe.skipIf(!chromiumAvailable())('GPU trainer page in chromium (software WebGL)', () => {
   let page: TrainerPage;
   let client: GpuTrainerClient;
   let transport: GpuTrainerTransport;
@@ -129,7 +130,10 @@ describe.skipIf(!chromiumAvailable)('GPU trainer page in chromium (software WebG
   // WebGPU: Debian's chromium offers SwiftShader's fallback adapter when --enable-unsafe-webgpu is given;
   // a build without it skips that case (the probe test above still checks it is never used unforced).
   it.for(['webgl', 'webgpu'] as const)('trains on %s (forced) to the weights the cpu backend trains from the same seed and data', async (backend, context) => {
-    if (backend === 'webgpu' && !probe.webgpu.available) context.skip();
+    if (backend === 'webgpu' && !probe.webgpu.available) {
+      if (REQUIRE_ALL) throw new Error('missing prerequisite: a WebGPU adapter in chromium (--enable-unsafe-webgpu, SwiftShader)');
+      context.skip();
+    }
     const progress: number[] = [];
     const trained = await client.train(job({}, true, backend), { onProgress: (p) => progress.push(p.loss) });
     expect(trained.backend).toMatchObject({ name: backend, package: `@tensorflow/tfjs-backend-${backend}`, software: true });

@@ -40,7 +40,7 @@ function relativeDifferences(a: RunWeights, b: RunWeights, initial: RunWeights):
   });
 }
 
-describe.skipIf(!chromiumAvailable)('a head run trained in the GPU trainer page (chromium, software WebGL)', () => {
+describe.skipIf(!chromiumAvailable())('a head run trained in the GPU trainer page (chromium, software WebGL)', () => {
   let page: TrainerPage;
   let dir: string;
   let dbPath: string;

@@ -75,7 +75,7 @@ describe('fairbound audit --report', () => {
     expect(existsSync(join(dir, 'x.html'))).toBe(false);
   });
 
-  it.skipIf(!chromiumAvailable)('prints the report to PDF through Chromium', async () => {
+  it.skipIf(!chromiumAvailable())('prints the report to PDF through Chromium', async () => {
     const html = join(dir, 'p.html'), pdf = join(dir, 'p.pdf');
     const r = await audit('--report', html, '--pdf', pdf);
     expect(r.code, r.stderr).toBe(0);

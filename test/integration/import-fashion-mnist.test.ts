@@ -13,12 +13,13 @@ import { openWorkspace } from '../../src-main/store/database';
 import { loadDatasetForTraining } from '../../src-main/store/datasets';
 import { datasetSummary } from '../../src-main/store/summary';
 import { useTempDir } from '../support/images';
+import { missing } from '../support/prerequisites';
 
 const DIR = '/usr/share/datasets/fashion-mnist';
 const files = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'].map((f) => join(DIR, f));
 const tempDir = useTempDir();
 
-describe.skipIf(!files.every((f) => existsSync(f)))('Fashion-MNIST (dataset-fashion-mnist)', () => {
+describe.skipIf(missing('Debian dataset-fashion-mnist (apt-get install dataset-fashion-mnist)', files.every((f) => existsSync(f))))('Fashion-MNIST (dataset-fashion-mnist)', () => {
   it('imports train + t10k with brightness groups and binary labels', async () => {
     const dbPath = join(tempDir(), 'fm.db');
     const stderr: string[] = [];

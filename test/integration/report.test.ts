@@ -137,7 +137,7 @@ describe('fairbound report', () => {
     }
   });
 
-  it.skipIf(!chromiumAvailable)('prints a PDF and a PNG through Chromium', async () => {
+  it.skipIf(!chromiumAvailable())('prints a PDF and a PNG through Chromium', async () => {
     const pdf = join(dir, 'report.pdf'), png = join(dir, 'report.png');
     const r = await cli('report', `run:${runId}`, '--out', join(dir, 'p.html'), '--pdf', pdf, '--png', png, '--db', dbPath);
     expect(r.code, r.stderr).toBe(0);

@@ -16,6 +16,7 @@ import { runCli } from '../../src-main/cli/main';
 import { openWorkspace } from '../../src-main/store/database';
 import { getRunConstraints, getRunRows } from '../../src-main/store/run-results';
 import { getRun } from '../../src-main/store/runs';
+import { missing } from '../support/prerequisites';
 
 const DIR = '/usr/share/datasets/fashion-mnist';
 const IMAGES = join(DIR, 't10k-images-idx3-ubyte.gz');
@@ -32,7 +33,7 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
   return { code, stdout: stdout.join('\n'), stderr: stderr.join('\n') };
 }
 
-describe.skipIf(!existsSync(IMAGES) || !existsSync(LABELS))('training on Fashion-MNIST (dataset-fashion-mnist)', () => {
+describe.skipIf(missing('Debian dataset-fashion-mnist (apt-get install dataset-fashion-mnist)', existsSync(IMAGES) && existsSync(LABELS)))('training on Fashion-MNIST (dataset-fashion-mnist)', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fairbound-fm-train-'));
     dbPath = join(dir, 'fm.db');

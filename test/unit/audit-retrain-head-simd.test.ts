@@ -13,6 +13,7 @@ import { Xoshiro128 } from '../../src-main/data/shuffle';
 import type { QsaKernelOptions } from '../../src-main/engine/kernels/select';
 import { liveSimdWorkers } from '../../src-main/engine/kernels/simd-linear-kernel';
 import { simdSupported } from '../../src-main/engine/kernels/simd-support';
+import { missing } from '../support/prerequisites';
 
 const N = 4200, LATENT = 256;
 
@@ -29,7 +30,7 @@ function network(): tf.LayersModel {
   return m;
 }
 
-describe.runIf(simdSupported())('retrainHead on the SIMD kernel', () => {
+describe.skipIf(missing('WebAssembly SIMD in this Node', simdSupported()))('retrainHead on the SIMD kernel', () => {
   it('runs a ≥ 2^20-value latent matrix on SIMD, agrees with the JS kernel, and leaves no kernel threads', async () => {
     const { images, labels } = bandImages({ n: N, height: 4, width: 4, numClasses: 2, seed: 3, noise: 200 });
     const rng = new Xoshiro128(4);

@@ -81,7 +81,7 @@ describe('audit.report', () => {
     }
   }, 60_000);
 
-  it.skipIf(!chromiumAvailable)('prints the PDF through Chromium beside the HTML', async () => {
+  it.skipIf(!chromiumAvailable())('prints the PDF through Chromium beside the HTML', async () => {
     const services = createServices({ dbPath, runtime: 'electron', electronVersion: '41.0.0' });
     try {
       const out = join(dir, 'printed.html');

@@ -17,6 +17,7 @@ import { openWorkspace } from '../../src-main/store/database';
 import { listTrials } from '../../src-main/store/experiments';
 import { useTempDir } from '../support/images';
 import { bandsWorkspace, progressMessages, terminal, until, value, withServices } from '../support/services';
+import { missing } from '../support/prerequisites';
 
 const tempDir = useTempDir('fairbound-bridge-exp-deep-');
 const CONSTRAINT = 'ACC >= 0.4';
@@ -199,7 +200,7 @@ describe('deep models in the app’s experiments', () => {
 /** What `npx electron-vite build` puts next to the Electron main bundle (src-main/shell/main.ts forks it). */
 const BUILT_TRAIN_WORKER = fileURLToPath(new URL('../../out/main/train-worker.mjs', import.meta.url));
 
-describe.skipIf(!existsSync(BUILT_TRAIN_WORKER))("the Electron main bundle's training worker", () => {
+describe.skipIf(missing(`the Electron main bundle's ${BUILT_TRAIN_WORKER} (npm run build:app)`, existsSync(BUILT_TRAIN_WORKER)))("the Electron main bundle's training worker", () => {
   it('runs deep experiment trials when given as the training entry', async () => {
     const { dbPath, datasetId } = imageWorkspace(60);
     await withServices({ dbPath, runtime: 'electron', training: { entry: { modulePath: BUILT_TRAIN_WORKER } } }, async (services, seen) => {

@@ -15,6 +15,7 @@ import { twoGroupData, twoGroupSeldonianFiles } from '../support/two-group-data'
 import type { Services } from '../../src-main/services';
 import { useTempDir } from '../support/images';
 import { bandsWorkspace, terminal, until, value, withServices } from '../support/services';
+import { missing } from '../support/prerequisites';
 
 const tempDir = useTempDir('fairbound-bridge-runs-');
 const CONSTRAINT = 'min((ACC | [A])/(ACC | [B]),(ACC | [B])/(ACC | [A])) >= 0.8';
@@ -86,7 +87,7 @@ describe('runs through the services', () => {
 /** What `npx electron-vite build` puts next to the Electron main bundle (src-main/shell/main.ts forks it). */
 const BUILT_TRAIN_WORKER = fileURLToPath(new URL('../../out/main/train-worker.mjs', import.meta.url));
 
-describe.skipIf(!existsSync(BUILT_TRAIN_WORKER))("the Electron main bundle's training worker", () => {
+describe.skipIf(missing(`the Electron main bundle's ${BUILT_TRAIN_WORKER} (npm run build:app)`, existsSync(BUILT_TRAIN_WORKER)))("the Electron main bundle's training worker", () => {
   it('serves a run when given as the training entry', async () => {
     const { dbPath, datasetId } = bandsWorkspace(tempDir(), { n: 80, seed: 4 });
     await withServices({ dbPath, runtime: 'electron', training: { entry: { modulePath: BUILT_TRAIN_WORKER } } }, async (services, seen) => {

@@ -27,6 +27,7 @@ import { openWorkspace } from '../../src-main/store/database';
 import { listTrials } from '../../src-main/store/experiments';
 import { useTempDir } from '../support/images';
 import { bandsWorkspace, terminal, until, value, withServices } from '../support/services';
+import { missing } from '../support/prerequisites';
 
 vi.mock('../../src-main/jobs/trial-threads/pool', async (importOriginal) => {
   const original = await importOriginal<typeof import('../../src-main/jobs/trial-threads/pool')>();
@@ -109,7 +110,7 @@ describe('engine trials in the app', () => {
 
 // The SIMD kernel needs ≥ 2^20 latent values: 2048 rows × tutorial-g-cnn's 512-d latent (16×16 input).
 // With one core every share is 1 and the default is 1 too: nothing to tell apart.
-describe.runIf(simdSupported() && availableParallelism() > 1)('the deep process’s kernel threads', () => {
+describe.skipIf(missing('WebAssembly SIMD and at least two cores', simdSupported() && availableParallelism() > 1))('the deep process’s kernel threads', () => {
   it('qsa-head’s SIMD kernel gets the runner’s share of the cores, and the trial stores the kernel it ran on', async () => {
     const { dbPath, datasetId } = bandsWorkspace(tempDir(), { n: 2048, seed: 3 });
     // Two trial worker threads (the random baselines) beside the training worker's qsa-head trial.

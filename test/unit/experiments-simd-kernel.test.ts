@@ -23,6 +23,7 @@ import { openWorkspace } from '../../src-main/store/database';
 import { loadDatasetForTraining } from '../../src-main/store/datasets';
 import { getExperiment, getResample, listTrials } from '../../src-main/store/experiments';
 import { useTempDir } from '../support/images';
+import { missing } from '../support/prerequisites';
 
 const tempDir = useTempDir('fairbound-experiments-simd-');
 const N = 4200, D = 256;
@@ -65,7 +66,7 @@ function expectSameTrial(actual: TrialResult, expected: TrialResult, tolerance: 
   actual.theta?.forEach((t, i) => close(t, expected.theta![i], `θ[${i}]`));
 }
 
-describe.runIf(simdSupported())('qsa-features trials on the SIMD kernel', () => {
+describe.skipIf(missing('WebAssembly SIMD in this Node', simdSupported()))('qsa-features trials on the SIMD kernel', () => {
   it('run on SIMD for a ≥ 2^20-value float32-exact matrix, agree with the JS kernel, and leave no kernel threads; workers get their share of the cores', async () => {
     const dir = tempDir();
     const files = seldonianFiles(dir);

@@ -20,6 +20,7 @@ import { twoGroupData, twoGroupSeldonianFiles } from '../support/two-group-data'
 import { createServices, type Services } from '../../src-main/services';
 import { CLI_IMPORT_WORKER_ARGV } from '../../src-main/jobs/import-thread/start';
 import { useTempDir } from '../support/images';
+import { missing } from '../support/prerequisites';
 
 const tempDir = useTempDir('fairbound-import-worker-');
 
@@ -147,7 +148,7 @@ describe('imports in a worker thread', () => {
 /** The CLI bundle (`npm run build:cli`): `fairbound serve` starts import workers from it with `import __worker`. */
 const CLI_BUNDLE = fileURLToPath(new URL('../../out/cli/fairbound.mjs', import.meta.url));
 
-describe.skipIf(!existsSync(CLI_BUNDLE))("the CLI bundle's import worker", () => {
+describe.skipIf(missing(`the CLI bundle ${CLI_BUNDLE} (npm run build:cli)`, existsSync(CLI_BUNDLE)))("the CLI bundle's import worker", () => {
   it('imports when started as `fairbound import __worker` in a worker thread', async () => {
     const dir = tempDir();
     const files = seldonianFiles(dir, 500);

@@ -8,7 +8,7 @@
  * message names the chain of chunks; the source-side cause is usually a module main imports that
  * imports tfjs (e.g. architectures.ts vs architecture-specs.ts, backends.ts vs backend-chain.ts, or an
  * `await import('../deep/…')` in a service).
- * Skipped when out/main has not been built, except under FAIRBOUND_REQUIRE_E2E=1 (CI), where `npm test`
+ * Skipped when out/main has not been built, except under FAIRBOUND_REQUIRE_ALL=1 (CI), where `npm test`
  * builds it first.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,10 +16,11 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import { missing } from '../support/prerequisites';
 
 const OUT_MAIN = fileURLToPath(new URL('../../out/main', import.meta.url));
 const MAIN_BUNDLE = join(OUT_MAIN, 'index.js');
-const built = existsSync(MAIN_BUNDLE) || process.env.FAIRBOUND_REQUIRE_E2E === '1';
+const notBuilt = missing(`the Electron main bundle ${MAIN_BUNDLE} (npm run build:app)`, existsSync(MAIN_BUNDLE));
 
 /** The import kinds that load a module: ESM statements, import() and require() (esbuild's metafile kinds). */
 const LOADING_KINDS = new Set(['import-statement', 'dynamic-import', 'require-call']);
@@ -71,7 +72,7 @@ async function tfjsImports(entry: string): Promise<string[]> {
   return found;
 }
 
-describe.skipIf(!built)('the Electron main bundle (out/main)', () => {
+describe.skipIf(notBuilt)('the Electron main bundle (out/main)', () => {
   it('imports nothing of TensorFlow.js, statically or through import(), directly or through its chunks', async () => {
     expect(existsSync(MAIN_BUNDLE), `${MAIN_BUNDLE} is missing: run npm run build:app`).toBe(true);
     expect(await tfjsImports(MAIN_BUNDLE)).toEqual([]);
