@@ -1,5 +1,5 @@
 /**
- * Experiments as a job (design §6, style examples 3 and 4): `createExperiment` validates a request and
+ * Experiments as a job: `createExperiment` validates a request and
  * stores it with its resamples; `runExperiment` runs every (trial, fraction, model) not yet stored —
  * so a second run of the same experiment resumes it — in worker threads up to the number of cores,
  * storing each trial as it finishes, reporting progress with an ETA, and stopping between trials when

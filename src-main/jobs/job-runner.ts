@@ -1,5 +1,5 @@
 /**
- * Long work with a lifecycle and an id (style examples 3 and 4): `start` returns the job id at once and
+ * Long work with a lifecycle and an id: `start` returns the job id at once and
  * the work runs after; it reports `job.progress` events and ends with exactly one of `job.done`,
  * `job.failed` or `job.cancelled`, every event carrying the id. `cancel` returns immediately: it aborts
  * the job's AbortSignal, which the work checks between chunks (the importers between rows) and then
@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventName, EventPayload } from '../../src-shared/contract/routes';
 import type { JobKind, JobResult } from '../../src-shared/contract/schemas';
-import { isUnexpected, toErrorData } from '../services/errors';
+import { isUnexpected, toErrorData } from './error-data';
 
 export type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 

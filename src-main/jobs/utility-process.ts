@@ -1,5 +1,5 @@
 /**
- * The training worker as an Electron utility process (design §6): the desktop app's way to run Node
+ * The training worker as an Electron utility process: the desktop app's way to run Node
  * work in a process of its own — sandboxed from the window, ended with the app, and without
  * ELECTRON_RUN_AS_NODE. The host drives it through the same WorkerChild interface as a forked process.
  *

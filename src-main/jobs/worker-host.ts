@@ -54,13 +54,10 @@ import { openWorkspace, type WritableDB } from '../store/database';
 import { endRun, getRun, insertRun, requestRunCancel } from '../store/runs';
 import type { RunOutcome } from '../runs/pipeline';
 import { prepareRun } from '../runs/prepare';
+import { deserializeError, firstIssue, serializeError, TrainingWorkerError } from './envelope';
 import {
   auditFromWorker,
-  deserializeError,
-  firstIssue,
   gpuRelayFromWorker,
-  serializeError,
-  TrainingWorkerError,
   type FromTrainingWorker,
   type GpuWindowStart,
   type ToTrainingWorker,

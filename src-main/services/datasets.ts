@@ -10,7 +10,7 @@ import { InputError } from '../errors/input-error';
 import { datasetNameExists, deleteDataset, getDataset, listDatasets, type DatasetInfo } from '../store/datasets';
 import { datasetSummary } from '../store/summary';
 import type { Handler, ServiceContext } from './context';
-import { notFound } from './errors';
+import { notFound } from '../errors/reported-error';
 import { defaultImportWorkerEntry, importInWorker } from '../jobs/import-thread/start';
 import type { JobProgress } from '../jobs/job-runner';
 

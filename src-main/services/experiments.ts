@@ -18,7 +18,7 @@ import { createExperiment, experimentBusyMessage, ExperimentBusyError, runExperi
 import { openWorkspace, type WritableDB } from '../store/database';
 import { deleteFinishedExperiment, experimentHolder, releaseExperimentClaim, getExperiment, listExperiments, type ExperimentInfo } from '../store/experiments';
 import type { Handler, ServiceContext } from './context';
-import { notFound, ServiceError } from './errors';
+import { notFound, ServiceError } from '../errors/reported-error';
 
 function summaryDto(e: ExperimentInfo, stored: number): ExperimentSummaryDto {
   const s = e.settings;

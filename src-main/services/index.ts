@@ -14,7 +14,7 @@ import type { Runtime } from '../../src-shared/contract/schemas';
 import { openWorkspace, type OpenOptions } from '../store/database';
 import { tryRecoverInterrupted } from '../store/interrupted';
 import type { Handler, HandlerTable, ServiceContext } from './context';
-import { isUnexpected, toErrorData } from './errors';
+import { isUnexpected, toErrorData } from '../jobs/error-data';
 import { handlers as defaultHandlers } from './handlers';
 import { JobRunner, type JobRunnerOptions } from '../jobs/job-runner';
 import { TrainingHost, type TrainingHostOptions } from '../jobs/worker-host';

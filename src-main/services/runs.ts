@@ -9,7 +9,7 @@ import type { BackendPreference, BackendReport } from '../deep/backend-types';
 import type { RunEvent } from '../runs/types';
 import { deleteFinishedRun, getRun, getRunConstraints, getRunIterations, listRuns, type RunInfo } from '../store/runs';
 import type { Handler, ServiceContext } from './context';
-import { notFound, ServiceError } from './errors';
+import { notFound, ServiceError } from '../errors/reported-error';
 
 /** The backend chain per preference (src-main/deep/backends.ts, without loading TensorFlow.js here). */
 const CHAIN: Readonly<Record<BackendPreference, readonly string[]>> = {

@@ -17,7 +17,7 @@ import { recentWorkspaces, rememberWorkspace, startupWorkspace } from './workspa
 // bridge and the tests call too.
 
 /**
- * better-sqlite3 compiled for Electron's ABI (design §8): the path of a rebuilt addon, when the Node
+ * better-sqlite3 compiled for Electron's ABI: the path of a rebuilt addon, when the Node
  * build in node_modules is not Electron's.
  */
 const SQLITE_BINDING_ENV = 'FAIRBOUND_SQLITE_BINDING';

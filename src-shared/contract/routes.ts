@@ -1,5 +1,5 @@
 /**
- * THE contract between the UI and main (style example 1): every route `{ name, input, output }` and
+ * THE contract between the UI and main: every route `{ name, input, output }` and
  * every event `{ name, payload }`, with runtime schemas. The Electron preload, the browser-mode client,
  * the bridge server and main's handler table are all typed from these two tables, and every value that
  * crosses a boundary is validated against them on both sides.

@@ -7,7 +7,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { ImportRequest } from '../../../src-shared/contract/schemas';
 import { importIdx, importImageFolder, importPixelCsv, importSeldonian, type ImportContext, type ImportProgress, type ImportResult } from '../../data/importers';
 import { openWorkspace, type WritableDB } from '../../store/database';
-import { isUnexpected, toErrorData } from '../../services/errors';
+import { isUnexpected, toErrorData } from '../error-data';
 import type { FromImportWorker, ToImportWorker } from './protocol';
 
 /** Calls the importer of the request's format with its options. */

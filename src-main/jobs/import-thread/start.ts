@@ -1,5 +1,5 @@
 /**
- * Imports run in a worker thread (design §6: long work never runs on the main thread). The thread opens
+ * Imports run in a worker thread (long work never runs on the main thread). The thread opens
  * its own SQLite connection to the workspace file and runs the importer there, so the import's single
  * transaction stays atomic exactly as before, while the main thread only forwards messages: progress in,
  * cancel out. A worker that dies without answering (a crash, an exception outside the importer) fails
@@ -18,7 +18,7 @@ import type { ImportRequest } from '../../../src-shared/contract/schemas';
 import type { ImportProgress } from '../../data/importers';
 import type { OpenOptions } from '../../store/database';
 import { bundleSourceWorker } from '../source-bundle';
-import { ReportedError } from '../../services/errors';
+import { ReportedError } from '../../errors/reported-error';
 import { IMPORT_WORKER_MARKER, type FromImportWorker, type ImportOutcome, type ToImportWorker } from './protocol';
 
 export interface ImportWorkerEntry {

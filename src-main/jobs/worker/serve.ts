@@ -13,7 +13,8 @@ import { DeepTrialSession } from '../../experiments/deep-session';
 import { openWorkspace, type WritableDB } from '../../store/database';
 import { endRun } from '../../store/runs';
 import { executeRun, type RunGpuWindow } from '../../runs/pipeline';
-import { firstIssue, gpuRelayToWorker, serializeError, type FromTrainingWorker, type GpuWindowStart, type SerializedError, type ToTrainingWorker } from '../worker-protocol';
+import { firstIssue, serializeError, type SerializedError } from '../envelope';
+import { gpuRelayToWorker, type FromTrainingWorker, type GpuWindowStart, type ToTrainingWorker } from '../worker-protocol';
 
 /** How often a running trial looks for its cancel file (ms). */
 const CANCEL_POLL_MS = 200;
