@@ -15,7 +15,7 @@ import type { QsaKernelOptions } from '../engine/kernels/select';
 import { registerDeepExperimentModels } from './models/deep';
 import { deepBackendOf } from './models/deep-types';
 import type { TrialProgress } from './models/model-type';
-import { experimentDataset } from './runner';
+import { experimentDataset } from './trial-dataset';
 import { TrialExecutor } from './trial-executor';
 import type { TrialResult, TrialTask } from './types';
 

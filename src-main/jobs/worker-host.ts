@@ -43,12 +43,11 @@ import { CancelledError } from '../deep/cancel';
 import type { QsaKernelOptions } from '../engine/kernels/kernel-info';
 import type { TrialProgress } from '../experiments/models/model-type';
 import type { TrialResult, TrialTask } from '../experiments/types';
-import type { TrialSlot } from './trial-threads/pool';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { TrialSlot } from '../experiments/trial-slot';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { bundleSourceWorker } from './source-bundle';
+import { join } from 'node:path';
+import { resolveWorkerEntry } from './worker-entry';
 import { InputError } from '../errors/input-error';
 import { openWorkspace, type WritableDB } from '../store/database';
 import { endRun, getRun, insertRun, requestRunCancel } from '../store/runs';
@@ -76,9 +75,6 @@ export interface WorkerEntry {
   readonly execArgv?: readonly string[];
   readonly env?: NodeJS.ProcessEnv;
 }
-
-/** The CLI's hidden command that serves a training worker (src-main/cli/commands/train.ts). */
-export const CLI_TRAIN_WORKER_ARGS = ['train', '__worker'] as const;
 
 /**
  * The worker process as the host drives it: a forked Node process (forkWorker, the default; the CLI,
@@ -263,21 +259,10 @@ interface WorkerState {
 
 const STDERR_TAIL = 4000;
 
-let sourceBuild: Promise<string> | null = null;
-
-
-/** The worker entry for this build (see the file comment). */
+/** The worker entry for this build (see worker-entry.ts). */
 export async function defaultWorkerEntry(): Promise<WorkerEntry> {
-  const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.ts')) {
-    sourceBuild ??= bundleSourceWorker(join(dirname(here), 'worker', 'entry.ts'), 'train-worker');
-    return { modulePath: await sourceBuild };
-  }
-  for (const name of ['train-worker.mjs', 'train-worker.js']) {
-    const sibling = join(dirname(here), name);
-    if (existsSync(sibling)) return { modulePath: sibling };
-  }
-  return { modulePath: here, args: CLI_TRAIN_WORKER_ARGS };
+  const { file, args } = await resolveWorkerEntry('train-worker');
+  return { modulePath: file, ...(args ? { args } : {}) };
 }
 
 function describeExit(code: number | null, signal: NodeJS.Signals | null): string {

@@ -2,8 +2,7 @@ import type { RouteInput, RouteName, RouteOutput } from '../../src-shared/contra
 import type { Runtime } from '../../src-shared/contract/schemas';
 import type { ReadonlyDeep } from '../../src-shared/contract/wire';
 import type { OpenOptions, WritableDB } from '../store/database';
-import type { TrialWorkerEntry } from '../jobs/trial-threads/pool';
-import type { ImportWorkerEntry } from '../jobs/import-thread/start';
+import type { WorkerThreadEntry } from '../jobs/worker-thread';
 import type { TrainingHost } from '../jobs/worker-host';
 import type { Emit, JobRunner } from '../jobs/job-runner';
 
@@ -24,9 +23,9 @@ export interface ServiceContext {
   /** Run id → job id of the runs and experiments started here and still going. */
   readonly activeRuns: Map<number, string>;
   readonly activeExperiments: Map<number, string>;
-  readonly trialWorkerEntry?: TrialWorkerEntry;
+  readonly trialWorkerEntry?: WorkerThreadEntry;
   /** Where import worker threads start from (default: see src-main/services/import-worker.ts). */
-  readonly importWorkerEntry?: ImportWorkerEntry;
+  readonly importWorkerEntry?: WorkerThreadEntry;
 }
 
 /**

@@ -18,8 +18,7 @@ import { isUnexpected, toErrorData } from '../jobs/error-data';
 import { handlers as defaultHandlers } from './handlers';
 import { JobRunner, type JobRunnerOptions } from '../jobs/job-runner';
 import { TrainingHost, type TrainingHostOptions } from '../jobs/worker-host';
-import type { TrialWorkerEntry } from '../jobs/trial-threads/pool';
-import type { ImportWorkerEntry } from '../jobs/import-thread/start';
+import type { WorkerThreadEntry } from '../jobs/worker-thread';
 import packageJson from '../../package.json';
 
 export type { Handler, HandlerTable, ServiceContext } from './context';
@@ -37,9 +36,9 @@ export interface ServicesOptions {
   /** How training runs find their worker (the Electron main bundle passes its own entry). */
   readonly training?: TrainingHostOptions;
   /** Where experiments' trial worker threads start from (default: see src-main/experiments/worker-pool.ts). */
-  readonly trialWorkerEntry?: TrialWorkerEntry;
+  readonly trialWorkerEntry?: WorkerThreadEntry;
   /** Where import worker threads start from (default: see src-main/services/import-worker.ts). */
-  readonly importWorkerEntry?: ImportWorkerEntry;
+  readonly importWorkerEntry?: WorkerThreadEntry;
   /** Unexpected errors (bugs) are logged here with their stack; default console.error. */
   readonly log?: (message: string, error: unknown) => void;
 }
