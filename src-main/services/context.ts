@@ -3,7 +3,7 @@ import type { Runtime } from '../../src-shared/contract/schemas';
 import type { ReadonlyDeep } from '../../src-shared/contract/wire';
 import type { OpenOptions, WritableDB } from '../store/database';
 import type { WorkerThreadEntry } from '../jobs/worker-thread';
-import type { TrainingHost } from '../jobs/worker-host';
+import type { DeepWorkerQueue } from '../jobs/worker-queue/deep-worker-queue';
 import type { Emit, JobRunner } from '../jobs/job-runner';
 
 /** What every handler gets besides its input. */
@@ -18,8 +18,8 @@ export interface ServiceContext {
   readonly electronVersion: string | null;
   /** Sends an event (validated and encoded) to every subscriber. */
   readonly emit: Emit;
-  /** The training host (one worker process), created on first use and closed with the services. */
-  readonly training: () => TrainingHost;
+  /** The deep work's queue (one worker process), created on first use and closed with the services. */
+  readonly training: () => DeepWorkerQueue;
   /** Run id → job id of the runs and experiments started here and still going. */
   readonly activeRuns: Map<number, string>;
   readonly activeExperiments: Map<number, string>;

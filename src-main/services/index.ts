@@ -17,7 +17,7 @@ import type { Handler, HandlerTable, ServiceContext } from './context';
 import { isUnexpected, toErrorData } from '../jobs/error-data';
 import { handlers as defaultHandlers } from './handlers';
 import { JobRunner, type JobRunnerOptions } from '../jobs/job-runner';
-import { TrainingHost, type TrainingHostOptions } from '../jobs/worker-host';
+import { DeepWorkerQueue, type DeepWorkerQueueOptions } from '../jobs/worker-queue/deep-worker-queue';
 import type { WorkerThreadEntry } from '../jobs/worker-thread';
 import packageJson from '../../package.json';
 
@@ -34,7 +34,7 @@ export interface ServicesOptions {
   readonly handlers?: Partial<HandlerTable>;
   readonly jobs?: JobRunnerOptions;
   /** How training runs find their worker (the Electron main bundle passes its own entry). */
-  readonly training?: TrainingHostOptions;
+  readonly training?: DeepWorkerQueueOptions;
   /** Where experiments' trial worker threads start from (default: see src-main/experiments/worker-pool.ts). */
   readonly trialWorkerEntry?: WorkerThreadEntry;
   /** Where import worker threads start from (default: see src-main/services/import-worker.ts). */
@@ -78,7 +78,7 @@ export function createServices(options: ServicesOptions): Services {
   tryRecoverInterrupted(db, (message) => log(message, null));
   db.pragma(`busy_timeout = ${SHARED_BUSY_TIMEOUT_MS}`);
   const jobs = new JobRunner(emit, { log, ...options.jobs });
-  let training: TrainingHost | null = null;
+  let training: DeepWorkerQueue | null = null;
   const context: ServiceContext = {
     db,
     dbPath: options.dbPath,
@@ -90,7 +90,7 @@ export function createServices(options: ServicesOptions): Services {
     emit,
     training: () => {
       if (closed) throw new Error('Fairbound is shutting down');
-      training ??= new TrainingHost({ ...(options.openOptions?.nativeBinding ? { nativeBinding: options.openOptions.nativeBinding } : {}), ...options.training });
+      training ??= new DeepWorkerQueue({ ...(options.openOptions?.nativeBinding ? { nativeBinding: options.openOptions.nativeBinding } : {}), ...options.training });
       return training;
     },
     activeRuns: new Map(),

@@ -26,7 +26,7 @@ let services: Services | undefined;
 let unregister: (() => void) | undefined;
 /**
  * The hidden GPU window (gpu-window.ts): probed once (first backends report or first head run), shared by
- * every workspace's training host, where head runs train their body when the chain picks webgpu/webgl.
+ * every workspace's deep worker queue, where head runs train their body when the chain picks webgpu/webgl.
  */
 const gpuWindow = new GpuWindowProbe();
 const gpuWindowForRuns = gpuWindow.runsLink();
