@@ -20,6 +20,8 @@ export interface ServiceContext {
   readonly emit: Emit;
   /** The deep work's queue (one worker process), created on first use and closed with the services. */
   readonly training: () => DeepWorkerQueue;
+  /** The deep work's queue if it has been created (jobs.list reads it without starting a worker). */
+  readonly trainingIfStarted: () => DeepWorkerQueue | null;
   /** Run id → job id of the runs and experiments started here and still going. */
   readonly activeRuns: Map<number, string>;
   readonly activeExperiments: Map<number, string>;

@@ -11,6 +11,7 @@ import { ServiceError } from '../errors/reported-error';
 import { datasetSummaryHandler, deleteDatasetHandler, importDatasetHandler, listDatasetsHandler } from './datasets';
 import { filesListHandler, peekCsvHandler } from './files';
 import { cancelExperimentHandler, deleteExperimentHandler, experimentModelsHandler, exportExperimentHandler, getExperimentHandler, listExperimentsHandler, resumeExperimentHandler, startExperimentHandler } from './experiments';
+import { listJobsHandler } from './jobs';
 import { datasetPreviewHandler } from './preview';
 import { backendsReportHandler, cancelRunHandler, deleteRunHandler, getRunHandler, listRunsHandler, runIterationsHandler, startRunHandler } from './runs';
 
@@ -56,5 +57,6 @@ export const handlers: HandlerTable = {
   'experiments.cancel': cancelExperimentHandler,
   'experiments.delete': deleteExperimentHandler,
   'experiments.exportCsv': exportExperimentHandler,
+  'jobs.list': listJobsHandler,
   'jobs.cancel': (input, ctx) => ({ cancelled: ctx.jobs.cancel(input.jobId) }),
 };

@@ -93,6 +93,7 @@ export function createServices(options: ServicesOptions): Services {
       training ??= new DeepWorkerQueue({ ...(options.openOptions?.nativeBinding ? { nativeBinding: options.openOptions.nativeBinding } : {}), ...options.training });
       return training;
     },
+    trainingIfStarted: () => training,
     activeRuns: new Map(),
     activeExperiments: new Map(),
     ...(options.trialWorkerEntry ? { trialWorkerEntry: options.trialWorkerEntry } : {}),
