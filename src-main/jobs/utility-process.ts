@@ -5,7 +5,7 @@
  *
  * Electron is not imported here (only the shell may): the shell passes its `utilityProcess` module, and
  * the shapes below are the part of it that is used (test/unit/runs-utility-process.test.ts checks that
- * Electron's own type fits them). On the worker's side, worker-serve.ts speaks to `process.parentPort`.
+ * Electron's own type fits them). On the worker's side, worker/serve.ts speaks to `process.parentPort`.
  */
 import type { FromTrainingWorker } from './worker-protocol';
 import type { WorkerChild, WorkerSpawner } from './worker-process';

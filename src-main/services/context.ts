@@ -26,7 +26,7 @@ export interface ServiceContext {
   readonly activeRuns: Map<number, string>;
   readonly activeExperiments: Map<number, string>;
   readonly trialWorkerEntry?: WorkerThreadEntry;
-  /** Where import worker threads start from (default: see src-main/services/import-worker.ts). */
+  /** Where import worker threads start from (default: src-main/jobs/worker-entry.ts). */
   readonly importWorkerEntry?: WorkerThreadEntry;
 }
 

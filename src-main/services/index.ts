@@ -35,9 +35,9 @@ export interface ServicesOptions {
   readonly jobs?: JobRunnerOptions;
   /** How training runs find their worker (the Electron main bundle passes its own entry). */
   readonly training?: DeepWorkerQueueOptions;
-  /** Where experiments' trial worker threads start from (default: see src-main/experiments/worker-pool.ts). */
+  /** Where experiments' trial worker threads start from (default: src-main/jobs/worker-entry.ts). */
   readonly trialWorkerEntry?: WorkerThreadEntry;
-  /** Where import worker threads start from (default: see src-main/services/import-worker.ts). */
+  /** Where import worker threads start from (default: src-main/jobs/worker-entry.ts). */
   readonly importWorkerEntry?: WorkerThreadEntry;
   /** Unexpected errors (bugs) are logged here with their stack; default console.error. */
   readonly log?: (message: string, error: unknown) => void;

@@ -191,7 +191,7 @@ export async function runExperimentCommand(args: string[], out: CliOutput): Prom
   }
 }
 
-/** The hidden subcommand a worker thread of the CLI bundle runs (see src-main/experiments/worker-pool.ts). */
+/** The hidden subcommand a worker thread of the CLI bundle runs (see src-main/jobs/worker-entry.ts). */
 async function serveWorkerCommand(): Promise<number> {
   if (isMainThread || !parentPort || workerData !== TRIAL_WORKER_MARKER) throw new UsageError('experiment __trial-worker is internal: it runs only inside an experiment worker thread');
   await serveTrialWorker(parentPort);

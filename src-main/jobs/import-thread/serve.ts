@@ -1,5 +1,5 @@
 /**
- * The worker side of an import (src-main/services/import-worker.ts starts it): one `start` message, one
+ * The worker side of an import (start.ts starts it): one `start` message, one
  * import on a connection of its own, progress (at most every 50 ms, and on each phase change), then
  * exactly one of `done`, `cancelled` or `failed`, after which the port closes and the thread ends.
  */
