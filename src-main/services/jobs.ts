@@ -12,7 +12,7 @@ function eta(seconds: number): { etaSeconds?: number } {
 }
 
 /** A run's progress event as a job's progress; null for the events that carry none. */
-export function runProgress(event: RunEvent): JobProgressSnapshot | null {
+function runProgress(event: RunEvent): JobProgressSnapshot | null {
   switch (event.type) {
     case 'phase':
       return { fraction: null, phase: event.phase, message: event.backend !== undefined ? `${event.phase} on ${event.backend}` : event.phase };

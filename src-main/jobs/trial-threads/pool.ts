@@ -13,7 +13,7 @@ import { TRIAL_WORKER_MARKER, TrialWorkerError, type FromTrialWorker, type ToTri
 const CLOSE_GRACE_MS = 5000;
 
 /** The trial worker's entry for this build. */
-export function defaultTrialWorkerEntry(): Promise<WorkerThreadEntry> {
+function defaultTrialWorkerEntry(): Promise<WorkerThreadEntry> {
   return defaultThreadEntry('trial-worker');
 }
 
