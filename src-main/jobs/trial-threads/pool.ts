@@ -3,19 +3,14 @@
  * entry comes from: worker-entry.ts. Other hosts (the Electron main bundle) pass their own entry: any
  * module that calls `serveTrialWorker(parentPort)` when `workerData === TRIAL_WORKER_MARKER`.
  */
-import { defaultThreadEntry, startWorkerThread, type WorkerThreadEntry } from '../worker-thread';
+import { startWorkerThread, type WorkerThreadEntry } from '../worker-thread';
 import type { TrialExecutorInput } from '../../experiments/trial-executor';
-import type { StartTrialThread, TrialSlot } from '../../experiments/trial-slot';
+import type { TrialSlot } from '../../experiments/trial-slot';
 import type { TrialResult, TrialTask } from '../../experiments/types';
 import { TRIAL_WORKER_MARKER, TrialWorkerError, type FromTrialWorker, type ToTrialWorker } from './protocol';
 
 /** How long a closing worker may take to exit on its own before it is terminated. */
 const CLOSE_GRACE_MS = 5000;
-
-/** The trial worker's entry for this build. */
-function defaultTrialWorkerEntry(): Promise<WorkerThreadEntry> {
-  return defaultThreadEntry('trial-worker');
-}
 
 /** A worker thread serving trials; resolves once the worker has built its executor. */
 export function startWorkerSlot(entry: WorkerThreadEntry, init: TrialExecutorInput): Promise<TrialSlot> {
@@ -85,9 +80,4 @@ export function startWorkerSlot(entry: WorkerThreadEntry, init: TrialExecutorInp
     ready = { resolve, reject };
     worker.postMessage({ type: 'init', ...init } satisfies ToTrialWorker);
   });
-}
-
-/** The runner's StartTrialThread: worker threads from `entry`, else from this build's trial worker entry. */
-export function trialThreadStarter(entry?: WorkerThreadEntry): StartTrialThread {
-  return async (init) => startWorkerSlot(entry ?? (await defaultTrialWorkerEntry()), init);
 }
