@@ -8,8 +8,9 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      // The training worker process and the experiments' trial worker threads are entries of their own,
-      // forked / started by main from next to its bundle (src-main/shell/main.ts passes their paths).
+      // The training worker process and the trial and import worker threads are entries of their own,
+      // forked / started by main from next to its bundle (src-main/shell/main.ts passes their paths), under
+      // the names src-main/jobs/worker-entry.ts looks for.
       rolldownOptions: {
         input: {
           index: resolve(import.meta.dirname, 'src-main/shell/main.ts'),

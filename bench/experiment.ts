@@ -22,7 +22,8 @@ import { compileExperimentConstraints } from '../src-main/experiments/constraint
 import { bootstrapIndices, deriveExperimentSeed, SEED_STREAM, trialRows } from '../src-main/experiments/resample';
 import { TrialExecutor } from '../src-main/experiments/trial-executor';
 import { DEFAULT_QSA_SETTINGS, type ExperimentDataset, type ExperimentSettings, type TrialResult, type TrialTask } from '../src-main/experiments/types';
-import { startWorkerSlot, type TrialSlot } from '../src-main/jobs/trial-threads/pool';
+import type { TrialSlot } from '../src-main/experiments/trial-slot';
+import { startWorkerSlot } from '../src-main/jobs/trial-threads/pool';
 import { TRIAL_WORKER_MARKER } from '../src-main/jobs/trial-threads/protocol';
 import { serveTrialWorker } from '../src-main/jobs/trial-threads/serve';
 import { makeSyntheticHead } from './synthetic-head';

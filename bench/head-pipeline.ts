@@ -29,7 +29,7 @@ import { compileExperimentConstraints } from '../src-main/experiments/constraint
 import { defaultBatchEpochs, registerDeepExperimentModels } from '../src-main/experiments/models/deep';
 import type { TrialProgress } from '../src-main/experiments/models/model-type';
 import { bootstrapIndices, deriveExperimentSeed, SEED_STREAM, trialRows } from '../src-main/experiments/resample';
-import { experimentDataset } from '../src-main/experiments/runner';
+import { experimentDataset } from '../src-main/experiments/trial-dataset';
 import { TrialExecutor } from '../src-main/experiments/trial-executor';
 import { DEFAULT_QSA_SETTINGS, type ExperimentDataset, type ExperimentSettings } from '../src-main/experiments/types';
 import { loadDatasetForTraining } from '../src-main/store/datasets';

@@ -1,5 +1,5 @@
 /**
- * The deep-work process's side of experiment trials (src-main/runs/worker-serve.ts calls it): a session
+ * The deep-work process's side of experiment trials (src-main/jobs/worker/serve.ts calls it): a session
  * per experiment run holds the dataset (read from the workspace once, not sent over IPC), the compiled
  * constraints and a TrialExecutor whose deep models keep their initial weights by value between trials.
  * Only this process installs the deep implementations, so TensorFlow.js loads here and nowhere else.
@@ -15,7 +15,7 @@ import type { QsaKernelOptions } from '../engine/kernels/select';
 import { registerDeepExperimentModels } from './models/deep';
 import { deepBackendOf } from './models/deep-types';
 import type { TrialProgress } from './models/model-type';
-import { experimentDataset } from './runner';
+import { experimentDataset } from './trial-dataset';
 import { TrialExecutor } from './trial-executor';
 import type { TrialResult, TrialTask } from './types';
 

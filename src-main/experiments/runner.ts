@@ -1,18 +1,17 @@
 /**
- * Experiments as a job (design §6, style examples 3 and 4): `createExperiment` validates a request and
+ * Experiments as a job: `createExperiment` validates a request and
  * stores it with its resamples; `runExperiment` runs every (trial, fraction, model) not yet stored —
  * so a second run of the same experiment resumes it — in worker threads up to the number of cores,
  * storing each trial as it finishes, reporting progress with an ETA, and stopping between trials when
  * its AbortSignal fires (the experiment is then `cancelled` and keeps its finished trials).
  */
 import { availableParallelism } from 'node:os';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { roundHalfEven } from '../../src-shared/bounds/rounding';
 import { InputError } from '../errors/input-error';
 import { isValidSeed, MAX_SEED } from '../data/shuffle';
 import { kernelThreadsFor, type QsaKernelOptions } from '../engine/kernels/select';
 import type { WritableDB } from '../store/database';
-import { getDataset, loadDatasetForTraining, type DatasetInfo, type TrainingData } from '../store/datasets';
+import { getDataset, loadDatasetForTraining, type DatasetInfo } from '../store/datasets';
 import {
   finishExperimentRun,
   getExperiment,
@@ -37,7 +36,6 @@ import {
   PERFORMANCE_METRICS,
   THETA_INITS,
   type ExperimentConstraint,
-  type ExperimentDataset,
   type ExperimentSettings,
   type ModelSpec,
   type PerformanceMetric,
@@ -45,9 +43,10 @@ import {
   type TrialResult,
   type TrialTask,
 } from './types';
-import { defaultTrialWorkerEntry, startWorkerSlot, type TrialSlot, type TrialWorkerEntry } from '../jobs/trial-threads/pool';
+import { schedule } from './schedule';
+import { experimentDataset } from './trial-dataset';
+import type { StartTrialThread, TrialSlot } from './trial-slot';
 
-export { compileExperimentConstraints };
 
 export interface ExperimentRequest {
   /** Default: `<dataset name> experiment`. */
@@ -176,11 +175,14 @@ export interface RunOptions {
   readonly onProgress?: (progress: ExperimentProgress) => void;
   /** Called once the run knows its work, before the first trial. */
   readonly onStart?: (start: { experimentId: number; total: number; skipped: number; workers: number }) => void;
-  /** Where worker threads start from (default: see worker-pool.ts). */
-  readonly workerEntry?: TrialWorkerEntry;
+  /**
+   * Starts a worker thread for trials (src-main/jobs/trial-threads implements it). Without it there are
+   * no worker threads: every trial of a `worker` model runs on the calling thread.
+   */
+  readonly startTrialThread?: StartTrialThread;
   /**
    * Where trials of `process` models (TensorFlow.js) run, one at a time: the app passes a slot in its
-   * training worker process (TrainingHost.openTrialSession) so tfjs never loads in its main process.
+   * training worker process (DeepWorkerQueue.openTrialSession) so tfjs never loads in its main process.
    * Without one they run on the calling thread (the CLI). Called once, when the run has such trials,
    * with that process's share of the cores for its SIMD kernels (the qsa-head's QSA), so that the
    * trials running at once use no more kernel threads than there are cores.
@@ -198,32 +200,6 @@ export interface RunSummary {
   readonly trialsSkipped: number;
   readonly workers: number;
   readonly seconds: number;
-}
-
-/** Copies a typed array onto shared memory, so workers read the one copy. */
-function shared<T extends Float64Array | Float32Array | Uint8Array>(array: T): T {
-  const Constructor = array.constructor as new (buffer: SharedArrayBuffer) => T;
-  const copy = new Constructor(new SharedArrayBuffer(array.byteLength));
-  copy.set(array);
-  return copy;
-}
-
-/**
- * The dataset as trials see it. For workers it goes onto shared memory (one copy for all of them), with
- * only the model inputs their models use: an image dataset's pixels stay on the calling thread unless a
- * worker model needs them.
- */
-export function experimentDataset(data: TrainingData, share: boolean, inputs: { features: boolean; images: boolean } = { features: true, images: true }): ExperimentDataset {
-  const s = <T extends Float64Array | Float32Array | Uint8Array>(a: T): T => (share ? shared(a) : a);
-  return {
-    nRows: data.nRows,
-    nClasses: data.nClasses,
-    labels: s(data.labels),
-    sensitiveColumns: [...data.sensitiveColumns],
-    sensitive: s(data.sensitive),
-    ...(data.features && inputs.features ? { features: s(data.features), nFeatures: data.nRows > 0 ? data.features.length / data.nRows : 0 } : {}),
-    ...(data.images && inputs.images ? { images: { ...data.images, pixels: s(data.images.pixels) } } : {}),
-  };
 }
 
 /** What to say when another process runs the experiment (see ExperimentHolder in the store). */
@@ -271,7 +247,8 @@ export async function runExperiment(db: WritableDB, experimentId: number, option
   const types = new Map(info.settings.models.map((m) => [m.name, modelTypeOrInputError(m.type)]));
   const requested = options.workers ?? availableParallelism();
   if (!(Number.isInteger(requested) && requested >= 1)) throw new InputError(`workers must be a positive integer, got ${requested}`);
-  const threadsAllowed = requested > 1 || options.offMainThread === true;
+  const startTrialThread = options.startTrialThread;
+  const threadsAllowed = startTrialThread !== undefined && (requested > 1 || options.offMainThread === true);
   const inWorkers = (t: TrialTask): boolean => threadsAllowed && types.get(t.model)!.execution === 'worker';
   const inProcessSlot = (t: TrialTask): boolean => options.processSlot !== undefined && types.get(t.model)!.execution === 'process';
   const workerTasks = tasks.filter(inWorkers);
@@ -316,12 +293,11 @@ export async function runExperiment(db: WritableDB, experimentId: number, option
   let error: string | null = null;
   try {
     const common = { constraints, settings: info.settings, seed: info.seed, kernel };
-    if (nWorkers > 0) {
+    if (nWorkers > 0 && startTrialThread) {
       const workerInputs = new Set(info.settings.models.filter((m) => types.get(m.name)!.execution === 'worker').map((m) => types.get(m.name)!.inputs));
       const dataset = experimentDataset(data, true, { features: workerInputs.has('features'), images: workerInputs.has('images') });
-      const init = { type: 'init' as const, dataset, ...common };
-      const entry = options.workerEntry ?? (await defaultTrialWorkerEntry());
-      const startups = await Promise.allSettled(Array.from({ length: nWorkers }, () => startWorkerSlot(entry, init)));
+      const init = { dataset, ...common };
+      const startups = await Promise.allSettled(Array.from({ length: nWorkers }, () => startTrialThread(init)));
       for (const s of startups) if (s.status === 'fulfilled') slots.push(s.value);
       const failedStart = startups.find((s) => s.status === 'rejected');
       if (failedStart) throw failedStart.reason;
@@ -366,88 +342,4 @@ function plannedTasks(db: WritableDB, info: ExperimentInfo): TrialTask[] {
     }
   }
   return tasks;
-}
-
-interface ScheduleInput {
-  readonly slots: readonly TrialSlot[];
-  readonly workerTasks: readonly TrialTask[];
-  /** The deep-work process's slot and its tasks (run one at a time, beside the others). */
-  readonly processSlot: TrialSlot | null;
-  readonly processTasks: readonly TrialTask[];
-  readonly executor: TrialExecutor | null;
-  readonly mainTasks: readonly TrialTask[];
-  readonly onResult: (task: TrialTask, result: TrialResult) => void;
-  readonly onTrialProgress?: (task: TrialTask, progress: TrialProgress) => void;
-  readonly signal?: AbortSignal;
-}
-
-/**
- * Workers pull from one queue, the deep-work process's slot from a second, the calling thread from a
- * third (models that must run in-process, or everything with one worker). A cancel terminates the
- * workers at once (their trials in flight are dropped, to be run again on resume), cancels the deep
- * process's trial between batches, and stops the calling thread's trial where it checks the signal (deep
- * models between batches, others after the trial). The first error stops everything.
- */
-async function schedule(input: ScheduleInput): Promise<{ status: RunSummary['status']; error: string | null }> {
-  const workerQueue = [...input.workerTasks];
-  const processQueue = [...input.processTasks];
-  const mainQueue = [...input.mainTasks];
-  let stopped: { status: 'cancelled' | 'failed'; error: string | null } | null = null;
-  const stop = (status: 'cancelled' | 'failed', error: string | null): void => {
-    if (stopped) return;
-    stopped = { status, error };
-    for (const slot of input.slots) void slot.terminate().catch(() => undefined);
-    void input.processSlot?.terminate().catch(() => undefined);
-  };
-  const onAbort = (): void => stop('cancelled', null);
-  if (input.signal?.aborted) onAbort();
-  input.signal?.addEventListener('abort', onAbort);
-
-  const drain = async (queue: TrialTask[], run: (task: TrialTask) => Promise<TrialResult>, yieldBetween: boolean): Promise<void> => {
-    while (queue.length > 0 && !stopped) {
-      const task = queue.shift()!;
-      let result: TrialResult;
-      try {
-        result = await run(task);
-      } catch (error) {
-        if (!stopped) stop('failed', error instanceof Error ? error.message : String(error));
-        return;
-      }
-      // A trial that finished is kept, even when a cancel came in meanwhile.
-      try {
-        input.onResult(task, result);
-      } catch (error) {
-        stop('failed', error instanceof Error ? error.message : String(error));
-        return;
-      }
-      // Trials on the calling thread block it: let the abort signal and worker messages through.
-      if (yieldBetween) await yieldToEventLoop();
-    }
-  };
-  try {
-    const executor = input.executor;
-    const processSlot = input.processSlot;
-    const onTrialProgress = input.onTrialProgress;
-    const progressOf = (task: TrialTask): ((p: TrialProgress) => void) | undefined => (onTrialProgress ? (p) => onTrialProgress(task, p) : undefined);
-    await Promise.all([
-      ...input.slots.map((slot) => drain(workerQueue, (task) => slot.run(task), false)),
-      ...(processSlot ? [drain(processQueue, (task) => processSlot.run(task, progressOf(task)), false)] : []),
-      ...(executor
-        ? [
-            drain(
-              mainQueue,
-              (task) => {
-                const onProgress = progressOf(task);
-                return executor.run(task, { ...(input.signal ? { signal: input.signal } : {}), ...(onProgress ? { onProgress } : {}) });
-              },
-              true,
-            ),
-          ]
-        : []),
-    ]);
-  } finally {
-    input.signal?.removeEventListener('abort', onAbort);
-  }
-  const final = stopped as { status: 'cancelled' | 'failed'; error: string | null } | null;
-  return final ?? { status: 'completed', error: null };
 }

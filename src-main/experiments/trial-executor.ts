@@ -1,6 +1,6 @@
 /**
- * One trial, the same way for every model (spec §7.2): fit on the trial's rows; if a solution came back,
- * score it on the ground truth (performance, and each constraint's point value g, spec §3.7, with the
+ * One trial, the same way for every model: fit on the trial's rows; if a solution came back,
+ * score it on the ground truth (performance, and each constraint's point value g, with the
  * soft estimators); if not, performance NaN and g = −∞ for every constraint ("NSF is safe").
  * A Seldonian model whose bounds cannot be computed (BoundingError) or that hits a numerical RangeError
  * gives NSF for that trial, as the library catches ValueError/ZeroDivisionError; any other error there

@@ -1,5 +1,5 @@
 /**
- * Long work with a lifecycle and an id (style examples 3 and 4): `start` returns the job id at once and
+ * Long work with a lifecycle and an id: `start` returns the job id at once and
  * the work runs after; it reports `job.progress` events and ends with exactly one of `job.done`,
  * `job.failed` or `job.cancelled`, every event carrying the id. `cancel` returns immediately: it aborts
  * the job's AbortSignal, which the work checks between chunks (the importers between rows) and then
@@ -7,8 +7,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { EventName, EventPayload } from '../../src-shared/contract/routes';
+import type { JobProgressSnapshot } from '../../src-shared/contract/jobs';
 import type { JobKind, JobResult } from '../../src-shared/contract/schemas';
-import { isUnexpected, toErrorData } from '../services/errors';
+import { isUnexpected, toErrorData } from './error-data';
 
 export type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
@@ -42,6 +43,21 @@ interface RunningJob {
   readonly kind: JobKind;
   readonly controller: AbortController;
   readonly settled: Promise<void>;
+  /** The clock's time at start. */
+  readonly startedAt: number;
+  /** Its latest job.progress, as sent. */
+  progress: JobProgressSnapshot | null;
+}
+
+/** A job still running, as jobs.list shows it. */
+export interface RunningJobSnapshot {
+  readonly jobId: string;
+  readonly kind: JobKind;
+  /** Asked to stop (its signal aborted), not stopped yet. */
+  readonly cancelling: boolean;
+  readonly progress: JobProgressSnapshot | null;
+  /** The clock's time at start (ms). */
+  readonly startedAt: number;
 }
 
 /** ETA from the elapsed time and the fraction done, once there is enough of both to mean something. */
@@ -70,6 +86,11 @@ export class JobRunner {
     return [...this.jobs.keys()];
   }
 
+  /** The jobs still running, oldest first. */
+  list(): RunningJobSnapshot[] {
+    return [...this.jobs].map(([jobId, job]) => ({ jobId, kind: job.kind, cancelling: job.controller.signal.aborted, progress: job.progress, startedAt: job.startedAt }));
+  }
+
   /**
    * `onSettled` runs once the job has ended whichever way, also when it was cancelled before its work
    * began (the work's own `finally` never runs then): the place to undo bookkeeping done around `start`.
@@ -90,15 +111,16 @@ export class JobRunner {
         lastSent = now;
         lastPhase = p.phase;
         const eta = p.etaSeconds ?? estimateEta(now - started, p.fraction);
-        this.emit('job.progress', {
-          jobId,
-          kind,
+        const progress: JobProgressSnapshot = {
           fraction: p.fraction === null ? null : Math.min(1, Math.max(0, p.fraction)),
           phase: p.phase,
           message: p.message,
           ...(eta !== undefined ? { etaSeconds: eta } : {}),
           ...(p.rowsDone !== undefined ? { rowsDone: p.rowsDone } : {}),
-        });
+        };
+        const running = this.jobs.get(jobId);
+        if (running) running.progress = progress;
+        this.emit('job.progress', { jobId, kind, ...progress });
       },
     };
     const settled = (async () => {
@@ -130,7 +152,7 @@ export class JobRunner {
         }
       }
     })();
-    this.jobs.set(jobId, { kind, controller, settled });
+    this.jobs.set(jobId, { kind, controller, settled, startedAt: started, progress: null });
     return jobId;
   }
 

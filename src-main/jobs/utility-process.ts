@@ -1,16 +1,16 @@
 /**
- * The training worker as an Electron utility process (design §6): the desktop app's way to run Node
+ * The training worker as an Electron utility process: the desktop app's way to run Node
  * work in a process of its own — sandboxed from the window, ended with the app, and without
- * ELECTRON_RUN_AS_NODE. The host drives it through the same WorkerChild interface as a forked process.
+ * ELECTRON_RUN_AS_NODE. The queue drives it through the same WorkerChild interface as a forked process.
  *
  * Electron is not imported here (only the shell may): the shell passes its `utilityProcess` module, and
  * the shapes below are the part of it that is used (test/unit/runs-utility-process.test.ts checks that
- * Electron's own type fits them). On the worker's side, worker-serve.ts speaks to `process.parentPort`.
+ * Electron's own type fits them). On the worker's side, worker/serve.ts speaks to `process.parentPort`.
  */
 import type { FromTrainingWorker } from './worker-protocol';
-import type { WorkerChild, WorkerSpawner } from './worker-host';
+import type { WorkerChild, WorkerSpawner } from './worker-process';
 
-/** What the host uses of an Electron UtilityProcess. */
+/** What the queue uses of an Electron UtilityProcess. */
 export interface UtilityProcessLike {
   readonly pid: number | undefined;
   readonly stderr: NodeJS.ReadableStream | null;
@@ -20,7 +20,7 @@ export interface UtilityProcessLike {
   on(event: 'exit', listener: (code: number) => void): this;
 }
 
-/** What the host uses of Electron's `utilityProcess` module. */
+/** What the queue uses of Electron's `utilityProcess` module. */
 export interface UtilityProcessModule {
   fork(
     modulePath: string,
@@ -35,7 +35,7 @@ export interface UtilityProcessModule {
 }
 
 /**
- * A spawner for TrainingHostOptions.spawn: the worker entry (`train-worker.mjs`) runs as a utility
+ * A spawner for DeepWorkerQueueOptions.spawn: the worker entry (`train-worker.mjs`) runs as a utility
  * process. Messages cross by structured clone (typed arrays, NaN and ±∞ survive), as with `fork`.
  * @example createServices({ …, training: { entry: { modulePath: join(dir, 'train-worker.mjs') }, spawn: utilityProcessSpawner(utilityProcess) } })
  */

@@ -1,6 +1,6 @@
 /**
- * The messages between the app (or CLI) and its one long-lived training worker process (design §6,
- * style 6–7): a typed union each way, errors as data. The worker reads a run's settings from the
+ * The messages between the app (or CLI) and its one long-lived training worker process: a typed union
+ * each way, errors as data (envelope.ts). The worker reads a run's settings from the
  * database, so `start` carries only where the run is.
  *
  * The same process runs the experiments' deep trials (qsa-head, qsa-full, cnn), one at a time between
@@ -23,7 +23,6 @@
  * trainer page's own, src-shared/contract/gpu-trainer.ts) rather than trusting their shape.
  */
 import { z } from 'zod';
-import { InputError } from '../errors/input-error';
 import type { AuditPredictProgress, AuditPredictReply, AuditPredictRequest } from '../audit/predict-types';
 import { batchProgress, trainedReply, trainRequest, type GpuProbe, type TrainedReply } from '../../src-shared/contract/gpu-trainer';
 import type { TrainJob } from '../deep/backend-gpu-window';
@@ -32,6 +31,7 @@ import type { QsaKernelOptions } from '../engine/kernels/kernel-info';
 import type { TrialProgress } from '../experiments/models/model-type';
 import type { TrialResult, TrialTask } from '../experiments/types';
 import type { RunEvent, RunStatus } from '../runs/types';
+import { serializedError, type SerializedError } from './envelope';
 
 /** The GPU window as a run's chain sees it (the host's cached probe of the window's adapters). */
 export interface GpuWindowStart {
@@ -94,23 +94,6 @@ export type ToTrainingWorker =
   /** Finish the current run (if any), close, exit. */
   | { readonly type: 'shutdown' };
 
-export interface SerializedError {
-  readonly name: string;
-  readonly message: string;
-  readonly stack?: string;
-  readonly code?: string;
-  /** An InputError's problem and location, so that the other side rebuilds it (the UI names the file). */
-  readonly input?: SerializedInputError;
-}
-
-export interface SerializedInputError {
-  readonly detail: string;
-  readonly file?: string;
-  readonly row?: number;
-  readonly column?: string | number;
-  readonly key?: string;
-}
-
 export type FromTrainingWorker =
   | { readonly type: 'ready'; readonly pid: number }
   | { readonly type: 'progress'; readonly runId: number; readonly event: RunEvent }
@@ -131,14 +114,6 @@ export type FromTrainingWorker =
   | { readonly type: 'audit-failed'; readonly auditId: number; readonly error: SerializedError; readonly cancelled: boolean };
 
 const runId = z.number().int().min(1);
-const serializedInputError = z.object({
-  detail: z.string(),
-  file: z.string().optional(),
-  row: z.number().optional(),
-  column: z.union([z.string(), z.number()]).optional(),
-  key: z.string().optional(),
-});
-const serializedError = z.object({ name: z.string(), message: z.string(), stack: z.string().optional(), code: z.string().optional(), input: serializedInputError.optional() });
 
 const auditId = z.number().int().min(1);
 const count = z.number().int().min(0);
@@ -179,50 +154,3 @@ export const gpuRelayToWorker = z.discriminatedUnion('type', [
   z.object({ type: z.literal('gpu-trained'), runId, trained: trainedReply }),
   z.object({ type: z.literal('gpu-failed'), runId, error: serializedError, cancelled: z.boolean() }),
 ]);
-
-/** The first problem zod found, for a person ("job.images: pixels.length must be …"). */
-export function firstIssue(error: z.ZodError): string {
-  const issue = error.issues[0];
-  return issue === undefined ? 'invalid' : `${issue.path.join('.') || '(message)'}: ${issue.message}`;
-}
-
-export function serializeError(error: unknown): SerializedError {
-  if (error instanceof InputError) {
-    const { detail, file, row, column, key } = error;
-    const input: SerializedInputError = { detail, ...(file !== undefined ? { file } : {}), ...(row !== undefined ? { row } : {}), ...(column !== undefined ? { column } : {}), ...(key !== undefined ? { key } : {}) };
-    return { name: error.name, message: error.message, stack: error.stack, input };
-  }
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return { name: error.name, message: error.message, stack: error.stack, ...(typeof code === 'string' ? { code } : {}) };
-  }
-  return { name: 'Error', message: String(error) };
-}
-
-/**
- * A worker-side failure rebuilt on this side: an InputError as an InputError with its location (the
- * services turn it into the contract's `input` error naming the file), anything else as a
- * TrainingWorkerError.
- */
-export function deserializeError(error: SerializedError): Error {
-  if (error.input !== undefined) {
-    const { detail, ...where } = error.input;
-    const rebuilt = new InputError(detail, where);
-    if (error.stack) rebuilt.stack = `${rebuilt.name} (from the training worker): ${error.stack}`;
-    return rebuilt;
-  }
-  return new TrainingWorkerError(error);
-}
-
-/** A worker-side failure rebuilt on this side of the boundary, keeping the original name and stack. */
-export class TrainingWorkerError extends Error {
-  override readonly name = 'TrainingWorkerError';
-  readonly originalName: string;
-  readonly code?: string;
-  constructor(error: SerializedError) {
-    super(`${error.name}: ${error.message}`);
-    this.originalName = error.name;
-    this.code = error.code;
-    if (error.stack) this.stack = `${this.name} (from the training worker): ${error.stack}`;
-  }
-}

@@ -33,7 +33,8 @@ import { getRun } from '../store/runs';
 import { datasetSummary, type DatasetSummary } from '../store/summary';
 import type { Handler, ServiceContext } from './context';
 import { requireDataset } from './datasets';
-import { ConstraintListError, ServiceError } from './errors';
+import { ServiceError } from '../errors/reported-error';
+import { ConstraintListError } from '../jobs/error-data';
 import type { JobControl } from '../jobs/job-runner';
 
 const DEFAULT_GROUP_ALPHA = 0.05;

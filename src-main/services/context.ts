@@ -2,9 +2,8 @@ import type { RouteInput, RouteName, RouteOutput } from '../../src-shared/contra
 import type { Runtime } from '../../src-shared/contract/schemas';
 import type { ReadonlyDeep } from '../../src-shared/contract/wire';
 import type { OpenOptions, WritableDB } from '../store/database';
-import type { TrialWorkerEntry } from '../jobs/trial-threads/pool';
-import type { ImportWorkerEntry } from '../jobs/import-thread/start';
-import type { TrainingHost } from '../jobs/worker-host';
+import type { WorkerThreadEntry } from '../jobs/worker-thread';
+import type { DeepWorkerQueue } from '../jobs/worker-queue/deep-worker-queue';
 import type { Emit, JobRunner } from '../jobs/job-runner';
 
 /** What every handler gets besides its input. */
@@ -19,14 +18,16 @@ export interface ServiceContext {
   readonly electronVersion: string | null;
   /** Sends an event (validated and encoded) to every subscriber. */
   readonly emit: Emit;
-  /** The training host (one worker process), created on first use and closed with the services. */
-  readonly training: () => TrainingHost;
+  /** The deep work's queue (one worker process), created on first use and closed with the services. */
+  readonly training: () => DeepWorkerQueue;
+  /** The deep work's queue if it has been created (jobs.list reads it without starting a worker). */
+  readonly trainingIfStarted: () => DeepWorkerQueue | null;
   /** Run id → job id of the runs and experiments started here and still going. */
   readonly activeRuns: Map<number, string>;
   readonly activeExperiments: Map<number, string>;
-  readonly trialWorkerEntry?: TrialWorkerEntry;
-  /** Where import worker threads start from (default: see src-main/services/import-worker.ts). */
-  readonly importWorkerEntry?: ImportWorkerEntry;
+  readonly trialWorkerEntry?: WorkerThreadEntry;
+  /** Where import worker threads start from (default: src-main/jobs/worker-entry.ts). */
+  readonly importWorkerEntry?: WorkerThreadEntry;
 }
 
 /**

@@ -10,7 +10,7 @@ import { InputError } from '../errors/input-error';
 import { datasetNameExists, deleteDataset, getDataset, listDatasets, type DatasetInfo } from '../store/datasets';
 import { datasetSummary } from '../store/summary';
 import type { Handler, ServiceContext } from './context';
-import { notFound } from './errors';
+import { notFound } from '../errors/reported-error';
 import { defaultImportWorkerEntry, importInWorker } from '../jobs/import-thread/start';
 import type { JobProgress } from '../jobs/job-runner';
 
@@ -40,7 +40,7 @@ export function describeImportProgress(p: ImportProgress): JobProgress {
 
 export const importDatasetHandler: Handler<'datasets.import'> = (input: RouteInput<'datasets.import'>, ctx) => {
   // The worker opens ctx.dbPath itself: for an in-memory workspace that would be a throw-away database of
-  // its own, and the dataset id it reported would exist nowhere (as TrainingHost refuses).
+  // its own, and the dataset id it reported would exist nowhere (as DeepWorkerQueue refuses).
   if (ctx.dbPath === '' || ctx.dbPath === ':memory:') throw new InputError('importing a dataset needs a workspace file: the import worker opens it too', { key: 'db' });
   // Checked here too so the most common mistake is answered at once, not as a failed job.
   if (datasetNameExists(ctx.db, input.name)) throw new InputError(`a dataset named '${input.name}' already exists`);

@@ -14,11 +14,12 @@ import { DEEP_INIT_SEED_STREAM, withDeepOptions, type BatchEpochs } from '../exp
 import { listExperimentModelTypes, parseModelList } from '../experiments/models/registry';
 import { deriveExperimentSeed, randomSeed } from '../experiments/resample';
 import { exportExperimentResults, experimentResults } from '../experiments/results';
-import { createExperiment, experimentBusyMessage, ExperimentBusyError, runExperiment, type RunSummary } from '../experiments/runner';
+import { createExperiment, experimentBusyMessage, ExperimentBusyError, type RunSummary } from '../experiments/runner';
+import { runExperimentInThreads } from '../jobs/trial-threads/run-experiment';
 import { openWorkspace, type WritableDB } from '../store/database';
 import { deleteFinishedExperiment, experimentHolder, releaseExperimentClaim, getExperiment, listExperiments, type ExperimentInfo } from '../store/experiments';
 import type { Handler, ServiceContext } from './context';
-import { notFound, ServiceError } from './errors';
+import { notFound, ServiceError } from '../errors/reported-error';
 
 function summaryDto(e: ExperimentInfo, stored: number): ExperimentSummaryDto {
   const s = e.settings;
@@ -130,7 +131,7 @@ function startExperimentJob(ctx: ServiceContext, experimentId: number, workers: 
         const stored = (): string => (skipped > 0 ? ` (${skipped} stored before)` : '');
         let summary: RunSummary;
         try {
-          summary = await runExperiment(db, experimentId, {
+          summary = await runExperimentInThreads(db, experimentId, {
             ...(workers !== undefined ? { workers } : {}),
             ...(ctx.trialWorkerEntry ? { workerEntry: ctx.trialWorkerEntry } : {}),
             // Engine trials run in worker threads even with one worker: a trial here would block this

@@ -7,10 +7,11 @@ import { homedir } from 'node:os';
 import { auditHandler, auditReportHandler, startAuditHandler } from './audit';
 import { deleteConstraintHandler, listConstraintsHandler, saveConstraintHandler } from './constraints';
 import type { HandlerTable } from './context';
-import { ServiceError } from './errors';
+import { ServiceError } from '../errors/reported-error';
 import { datasetSummaryHandler, deleteDatasetHandler, importDatasetHandler, listDatasetsHandler } from './datasets';
 import { filesListHandler, peekCsvHandler } from './files';
 import { cancelExperimentHandler, deleteExperimentHandler, experimentModelsHandler, exportExperimentHandler, getExperimentHandler, listExperimentsHandler, resumeExperimentHandler, startExperimentHandler } from './experiments';
+import { listJobsHandler } from './jobs';
 import { datasetPreviewHandler } from './preview';
 import { backendsReportHandler, cancelRunHandler, deleteRunHandler, getRunHandler, listRunsHandler, runIterationsHandler, startRunHandler } from './runs';
 
@@ -56,5 +57,6 @@ export const handlers: HandlerTable = {
   'experiments.cancel': cancelExperimentHandler,
   'experiments.delete': deleteExperimentHandler,
   'experiments.exportCsv': exportExperimentHandler,
+  'jobs.list': listJobsHandler,
   'jobs.cancel': (input, ctx) => ({ cancelled: ctx.jobs.cancel(input.jobId) }),
 };

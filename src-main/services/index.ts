@@ -14,12 +14,11 @@ import type { Runtime } from '../../src-shared/contract/schemas';
 import { openWorkspace, type OpenOptions } from '../store/database';
 import { tryRecoverInterrupted } from '../store/interrupted';
 import type { Handler, HandlerTable, ServiceContext } from './context';
-import { isUnexpected, toErrorData } from './errors';
+import { isUnexpected, toErrorData } from '../jobs/error-data';
 import { handlers as defaultHandlers } from './handlers';
 import { JobRunner, type JobRunnerOptions } from '../jobs/job-runner';
-import { TrainingHost, type TrainingHostOptions } from '../jobs/worker-host';
-import type { TrialWorkerEntry } from '../jobs/trial-threads/pool';
-import type { ImportWorkerEntry } from '../jobs/import-thread/start';
+import { DeepWorkerQueue, type DeepWorkerQueueOptions } from '../jobs/worker-queue/deep-worker-queue';
+import type { WorkerThreadEntry } from '../jobs/worker-thread';
 import packageJson from '../../package.json';
 
 export type { Handler, HandlerTable, ServiceContext } from './context';
@@ -35,11 +34,11 @@ export interface ServicesOptions {
   readonly handlers?: Partial<HandlerTable>;
   readonly jobs?: JobRunnerOptions;
   /** How training runs find their worker (the Electron main bundle passes its own entry). */
-  readonly training?: TrainingHostOptions;
-  /** Where experiments' trial worker threads start from (default: see src-main/experiments/worker-pool.ts). */
-  readonly trialWorkerEntry?: TrialWorkerEntry;
-  /** Where import worker threads start from (default: see src-main/services/import-worker.ts). */
-  readonly importWorkerEntry?: ImportWorkerEntry;
+  readonly training?: DeepWorkerQueueOptions;
+  /** Where experiments' trial worker threads start from (default: src-main/jobs/worker-entry.ts). */
+  readonly trialWorkerEntry?: WorkerThreadEntry;
+  /** Where import worker threads start from (default: src-main/jobs/worker-entry.ts). */
+  readonly importWorkerEntry?: WorkerThreadEntry;
   /** Unexpected errors (bugs) are logged here with their stack; default console.error. */
   readonly log?: (message: string, error: unknown) => void;
 }
@@ -79,7 +78,7 @@ export function createServices(options: ServicesOptions): Services {
   tryRecoverInterrupted(db, (message) => log(message, null));
   db.pragma(`busy_timeout = ${SHARED_BUSY_TIMEOUT_MS}`);
   const jobs = new JobRunner(emit, { log, ...options.jobs });
-  let training: TrainingHost | null = null;
+  let training: DeepWorkerQueue | null = null;
   const context: ServiceContext = {
     db,
     dbPath: options.dbPath,
@@ -91,9 +90,10 @@ export function createServices(options: ServicesOptions): Services {
     emit,
     training: () => {
       if (closed) throw new Error('Fairbound is shutting down');
-      training ??= new TrainingHost({ ...(options.openOptions?.nativeBinding ? { nativeBinding: options.openOptions.nativeBinding } : {}), ...options.training });
+      training ??= new DeepWorkerQueue({ ...(options.openOptions?.nativeBinding ? { nativeBinding: options.openOptions.nativeBinding } : {}), ...options.training });
       return training;
     },
+    trainingIfStarted: () => training,
     activeRuns: new Map(),
     activeExperiments: new Map(),
     ...(options.trialWorkerEntry ? { trialWorkerEntry: options.trialWorkerEntry } : {}),

@@ -10,7 +10,7 @@ import type { RunEvent } from '../runs/types';
 import { getRunConstraints, getRunIterations } from '../store/run-results';
 import { deleteFinishedRun, getRun, listRuns, type RunInfo } from '../store/runs';
 import type { Handler, ServiceContext } from './context';
-import { notFound, ServiceError } from './errors';
+import { notFound, ServiceError } from '../errors/reported-error';
 
 /** The backend chain per preference (src-main/deep/backends.ts, without loading TensorFlow.js here). */
 const CHAIN: Readonly<Record<BackendPreference, readonly string[]>> = {

@@ -17,7 +17,7 @@ import { GPU_TRAINER_PORT_CHANNEL, type GpuProbe, type TrainedReply } from '../.
 import { GpuTrainerClient, gpuWindowLoaders, type GpuTrainerTransport, type TrainHandlers, type TrainJob } from '../deep/backend-gpu-window';
 import { GPU_WINDOW_CANDIDATES, tryCandidates } from '../deep/backend-chain';
 import type { BackendAttempt } from '../deep/backend-types';
-import type { GpuWindowLink } from '../jobs/worker-host';
+import type { GpuWindowLink } from '../jobs/worker-queue/gpu-window-relay';
 import type { Handler } from '../services';
 
 /** The page must say `ready` within this long (it loads TF.js, ~3 MB, from disk). */
@@ -233,7 +233,7 @@ export class GpuWindowProbe {
   }
 
   /**
-   * The window for the training host (TrainingHostOptions.gpuWindow): this cached probe for the runs'
+   * The window for the training host (DeepWorkerQueueOptions.gpuWindow): this cached probe for the runs'
    * chain, and the session's train. From then on the report says runs use the window.
    */
   runsLink(): GpuWindowLink {

@@ -17,7 +17,7 @@ import { recentWorkspaces, rememberWorkspace, startupWorkspace } from './workspa
 // bridge and the tests call too.
 
 /**
- * better-sqlite3 compiled for Electron's ABI (design §8): the path of a rebuilt addon, when the Node
+ * better-sqlite3 compiled for Electron's ABI: the path of a rebuilt addon, when the Node
  * build in node_modules is not Electron's.
  */
 const SQLITE_BINDING_ENV = 'FAIRBOUND_SQLITE_BINDING';
@@ -26,7 +26,7 @@ let services: Services | undefined;
 let unregister: (() => void) | undefined;
 /**
  * The hidden GPU window (gpu-window.ts): probed once (first backends report or first head run), shared by
- * every workspace's training host, where head runs train their body when the chain picks webgpu/webgl.
+ * every workspace's deep worker queue, where head runs train their body when the chain picks webgpu/webgl.
  */
 const gpuWindow = new GpuWindowProbe();
 const gpuWindowForRuns = gpuWindow.runsLink();

@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { errorData } from './errors';
+import { jobsInFlight } from './jobs';
 import * as s from './schemas';
 import { count, wireNumber } from './wire';
 
@@ -114,6 +115,13 @@ export const routes = routeCatalog({
   /** Writes the Seldonian Experiments CSV layout under a server-side folder. */
   'experiments.exportCsv': { input: s.exportCsvInput, output: s.exportCsvOutput },
 
+  /**
+   * Every job in flight (runs, experiments, audits, imports), oldest first, with its id, kind, subject,
+   * state, latest progress and start time. The subscription is the events: a page that opens calls
+   * jobs.list, then follows each listed job by its id through job.progress and run.event until its
+   * job.done, job.failed or job.cancelled (a job that ended in between is no longer listed).
+   */
+  'jobs.list': { input: s.empty, output: jobsInFlight },
   /** Asks a job to stop; returns at once (false if the job is unknown or already over). */
   'jobs.cancel': { input: z.object({ jobId: s.jobId }), output: z.object({ cancelled: z.boolean() }) },
 });

@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrainJob } from '../../src-main/deep/backend-gpu-window';
-import { TrainingHost, type GpuWindowLink } from '../../src-main/jobs/worker-host';
+import { DeepWorkerQueue } from '../../src-main/jobs/worker-queue/deep-worker-queue';
+import type { GpuWindowLink } from '../../src-main/jobs/worker-queue/gpu-window-relay';
 import { insertSyntheticImageDataset } from '../support/synthetic-image-dataset';
 import type { RunEvent, RunRequest } from '../../src-main/runs/types';
 import { openWorkspace } from '../../src-main/store/database';
@@ -44,7 +45,7 @@ describe.skipIf(!chromiumAvailable())('a head run trained in the GPU trainer pag
   let page: TrainerPage;
   let dir: string;
   let dbPath: string;
-  let host: TrainingHost;
+  let host: DeepWorkerQueue;
   const jobs: TrainJob[] = [];
 
   beforeAll(async () => {
@@ -65,7 +66,7 @@ describe.skipIf(!chromiumAvailable())('a head run trained in the GPU trainer pag
         return page.client.train({ ...job, allowSoftware: true }, handlers);
       },
     };
-    host = new TrainingHost({ gpuWindow: link });
+    host = new DeepWorkerQueue({ gpuWindow: link });
   }, 60_000);
 
   afterAll(async () => {

@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { TrainingHost } from '../../src-main/jobs/worker-host';
+import { DeepWorkerQueue } from '../../src-main/jobs/worker-queue/deep-worker-queue';
 import { writeDenseModel } from '../support/dense-model';
 import { useTempDir } from '../support/images';
 import { bandsWorkspace, terminal, until, value, withServices } from '../support/services';
@@ -32,7 +32,7 @@ describe('audit.report from a finished audit job’s result', () => {
     const dir = tempDir();
     const { dbPath, datasetId } = bandsWorkspace(dir, { n: 600, seed: 9 });
     const modelJson = writeDenseModel(join(dir, 'model'), [16, 16, 1], 2);
-    const predictAudit = vi.spyOn(TrainingHost.prototype, 'predictAudit');
+    const predictAudit = vi.spyOn(DeepWorkerQueue.prototype, 'predictAudit');
     await withServices({ dbPath, jobs: { progressIntervalMs: 0 } }, async (services, seen) => {
       const input = {
         datasetId,

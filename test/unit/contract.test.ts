@@ -45,6 +45,7 @@ describe('catalog', () => {
         'files.list',
         'files.peekCsv',
         'jobs.cancel',
+        'jobs.list',
         'runs.list',
         'runs.get',
         'runs.iterations',

@@ -12,7 +12,8 @@ import { importSeldonian } from '../../src-main/data/importers';
 import { fitLogisticRegression } from '../../src-main/experiments/logistic-regression';
 import { bootstrapIndices, deriveExperimentSeed, SEED_STREAM } from '../../src-main/experiments/resample';
 import { compileExperimentConstraints } from '../../src-main/experiments/constraints';
-import { createExperiment, runExperiment, type ExperimentRequest } from '../../src-main/experiments/runner';
+import { createExperiment, type ExperimentRequest } from '../../src-main/experiments/runner';
+import { runExperimentInThreads } from '../../src-main/jobs/trial-threads/run-experiment';
 import { TrialExecutor } from '../../src-main/experiments/trial-executor';
 import { DEFAULT_QSA_SETTINGS } from '../../src-main/experiments/types';
 import { twoGroupData, twoGroupSeldonianFiles } from '../support/two-group-data';
@@ -62,7 +63,7 @@ describe('runExperiment', () => {
       db.prepare('DELETE FROM experiment_resample WHERE experiment_id = ? AND trial_index = 1').run(id);
       insertResample(db, id, { trialIndex: 1, seed: 0, indices: custom });
 
-      const summary = await runExperiment(db, id, { workers: 1 });
+      const summary = await runExperimentInThreads(db, id, { workers: 1 });
       expect(summary).toMatchObject({ status: 'completed', trialsRun: 27, trialsSkipped: 0, error: null });
       const trials = listTrials(db, id);
       expect(trials).toHaveLength(27);
@@ -100,7 +101,7 @@ describe('runExperiment', () => {
     try {
       const id = createExperiment(db, request(datasetId));
       const controller = new AbortController();
-      const first = await runExperiment(db, id, {
+      const first = await runExperimentInThreads(db, id, {
         workers: 1,
         signal: controller.signal,
         onProgress: (p) => {
@@ -113,7 +114,7 @@ describe('runExperiment', () => {
       expect(kept).toHaveLength(5);
 
       const progress: number[] = [];
-      const second = await runExperiment(db, id, { workers: 1, onProgress: (p) => progress.push(p.done) });
+      const second = await runExperimentInThreads(db, id, { workers: 1, onProgress: (p) => progress.push(p.done) });
       expect(second).toMatchObject({ status: 'completed', trialsRun: 22, trialsSkipped: 5 });
       expect(progress).toHaveLength(22);
       const all = listTrials(db, id);
@@ -123,7 +124,7 @@ describe('runExperiment', () => {
         const again = all.find((a) => a.model === t.model && a.fraction === t.fraction && a.trialIndex === t.trialIndex)!;
         expect(again.finishedAt).toBe(t.finishedAt);
       }
-      const third = await runExperiment(db, id, { workers: 1 });
+      const third = await runExperimentInThreads(db, id, { workers: 1 });
       expect(third).toMatchObject({ status: 'completed', trialsRun: 0, trialsSkipped: 27 });
       expect(getExperiment(db, id)!.runSeconds).toBeGreaterThan(0);
     } finally {
@@ -136,9 +137,9 @@ describe('runExperiment', () => {
     try {
       const serial = createExperiment(db, request(datasetId));
       const parallel = createExperiment(db, request(datasetId));
-      await runExperiment(db, serial, { workers: 1 });
+      await runExperimentInThreads(db, serial, { workers: 1 });
       const etas: (number | null)[] = [];
-      const summary = await runExperiment(db, parallel, { workers: 2, onProgress: (p) => etas.push(p.etaSeconds) });
+      const summary = await runExperimentInThreads(db, parallel, { workers: 2, onProgress: (p) => etas.push(p.etaSeconds) });
       expect(summary).toMatchObject({ status: 'completed', workers: 2, trialsRun: 27 });
       expect(etas.every((e) => e !== null && e >= 0)).toBe(true);
       const strip = (id: number): unknown[] =>
@@ -147,7 +148,7 @@ describe('runExperiment', () => {
 
       const cancelled = createExperiment(db, request(datasetId));
       const controller = new AbortController();
-      const stopped = await runExperiment(db, cancelled, {
+      const stopped = await runExperimentInThreads(db, cancelled, {
         workers: 2,
         signal: controller.signal,
         onProgress: () => controller.abort(),
@@ -156,7 +157,7 @@ describe('runExperiment', () => {
       const kept = listTrials(db, cancelled).length;
       expect(kept).toBeGreaterThanOrEqual(1);
       expect(kept).toBeLessThan(27);
-      const resumed = await runExperiment(db, cancelled, { workers: 2 });
+      const resumed = await runExperimentInThreads(db, cancelled, { workers: 2 });
       expect(resumed).toMatchObject({ status: 'completed', trialsSkipped: kept, trialsRun: 27 - kept });
       expect(strip(cancelled)).toEqual(strip(serial));
     } finally {
@@ -170,11 +171,11 @@ describe('runExperiment', () => {
       const id = createExperiment(db, request(datasetId));
       const broken = join(tempDir(), 'broken-worker.mjs');
       writeFileSync(broken, "throw new Error('no engine here');\n");
-      const summary = await runExperiment(db, id, { workers: 2, workerEntry: { filename: broken } });
+      const summary = await runExperimentInThreads(db, id, { workers: 2, workerEntry: { filename: broken } });
       expect(summary.status).toBe('failed');
       expect(summary.error).toMatch(/no engine here/);
       expect(getExperiment(db, id)).toMatchObject({ status: 'failed', error: expect.stringMatching(/no engine here/) });
-      expect((await runExperiment(db, id, { workers: 1 })).status).toBe('completed');
+      expect((await runExperimentInThreads(db, id, { workers: 1 })).status).toBe('completed');
     } finally {
       db.close();
     }
@@ -190,7 +191,7 @@ describe('runExperiment', () => {
       expect(() => createExperiment(db, request(datasetId, { qsa: { fracSafety: 1 } }))).toThrow(/fracSafety/);
       expect(() => createExperiment(db, request(datasetId, { nTrials: 0 }))).toThrow(/trials/);
       expect(() => createExperiment(db, request(9999))).toThrow(/no dataset/);
-      await expect(runExperiment(db, 9999)).rejects.toThrow(/no experiment with id 9999/);
+      await expect(runExperimentInThreads(db, 9999)).rejects.toThrow(/no experiment with id 9999/);
     } finally {
       db.close();
     }

@@ -15,7 +15,9 @@ import { kernelThreadsFor, SIMD_QSA_MIN_VALUES } from '../../src-main/engine/ker
 import { liveSimdWorkers } from '../../src-main/engine/kernels/simd-linear-kernel';
 import { simdSupported } from '../../src-main/engine/kernels/simd-support';
 import { compileExperimentConstraints } from '../../src-main/experiments/constraints';
-import { createExperiment, experimentDataset, runExperiment, type ExperimentProgress } from '../../src-main/experiments/runner';
+import { createExperiment, type ExperimentProgress } from '../../src-main/experiments/runner';
+import { experimentDataset } from '../../src-main/experiments/trial-dataset';
+import { runExperimentInThreads } from '../../src-main/jobs/trial-threads/run-experiment';
 import { trialRows } from '../../src-main/experiments/resample';
 import { TrialExecutor } from '../../src-main/experiments/trial-executor';
 import type { TrialResult } from '../../src-main/experiments/types';
@@ -114,7 +116,7 @@ describe.skipIf(missing('WebAssembly SIMD in this Node', simdSupported()))('qsa-
       // ⌊cores / 2⌋ threads (at least one), reported with the trial, and the stored trial 0 is the SIMD
       // result above bit for bit.
       const seen: ExperimentProgress[] = [];
-      const summary = await runExperiment(db, experimentId, { workers: 2, onProgress: (p) => seen.push(p) });
+      const summary = await runExperimentInThreads(db, experimentId, { workers: 2, onProgress: (p) => seen.push(p) });
       expect(summary).toMatchObject({ status: 'completed', workers: 2, trialsRun: 2 });
       expect(seen.map((p) => p.last.kernel)).toEqual([0, 1].map(() => ({ name: 'simd', threads: kernelThreadsFor(2) })));
       const stored = listTrials(db, experimentId).find((t) => t.trialIndex === 0)!;

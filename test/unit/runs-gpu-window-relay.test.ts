@@ -20,7 +20,8 @@ import { GpuTrainerError, type TrainHandlers, type TrainJob } from '../../src-ma
 import { buildModel } from '../../src-main/deep/architectures';
 import { trainClassifier } from '../../src-main/deep/train';
 import { getWeightsByValue, setWeights } from '../../src-main/deep/weights';
-import { TrainingHost, type GpuWindowLink } from '../../src-main/jobs/worker-host';
+import { DeepWorkerQueue } from '../../src-main/jobs/worker-queue/deep-worker-queue';
+import type { GpuWindowLink } from '../../src-main/jobs/worker-queue/gpu-window-relay';
 import { insertSyntheticImageDataset } from '../support/synthetic-image-dataset';
 import type { RunEvent, RunRequest } from '../../src-main/runs/types';
 import { openWorkspace } from '../../src-main/store/database';
@@ -90,7 +91,7 @@ let dir: string;
 let dbPath: string;
 let datasetId: number;
 const window = new StandInWindow();
-let host: TrainingHost;
+let host: DeepWorkerQueue;
 
 const REQUEST: RunRequest = gpuWindowHeadRequest(11);
 
@@ -101,7 +102,7 @@ beforeAll(async () => {
   const db = openWorkspace(dbPath);
   datasetId = insertSyntheticImageDataset(db, { name: 'bands', n: 120, size: 12, numClasses: 2, seed: 5 }).id;
   db.close();
-  host = new TrainingHost({ gpuWindow: window });
+  host = new DeepWorkerQueue({ gpuWindow: window });
 });
 
 afterAll(async () => {

@@ -16,7 +16,8 @@ import { withDeepOptions } from '../../src-main/experiments/models/deep-types';
 import { parseModelList } from '../../src-main/experiments/models/registry';
 import { trialRows } from '../../src-main/experiments/resample';
 import { createExperiment } from '../../src-main/experiments/runner';
-import { defaultWorkerEntry, TrainingHost } from '../../src-main/jobs/worker-host';
+import { DeepWorkerQueue } from '../../src-main/jobs/worker-queue/deep-worker-queue';
+import { defaultWorkerEntry } from '../../src-main/jobs/worker-process';
 import { insertSyntheticImageDataset } from '../support/synthetic-image-dataset';
 import { utilityProcessSpawner, type UtilityProcessLike, type UtilityProcessModule } from '../../src-main/jobs/utility-process';
 import { openWorkspace } from '../../src-main/store/database';
@@ -28,7 +29,7 @@ const electronFits: UtilityProcessModule = null as unknown as typeof utilityProc
 void electronFits;
 
 const tempDir = useTempDir('fairbound-utility-');
-let hosts: TrainingHost[] = [];
+let hosts: DeepWorkerQueue[] = [];
 afterEach(async () => {
   await Promise.all(hosts.map((h) => h.close()));
   hosts = [];
@@ -91,7 +92,7 @@ describe('the training worker as an Electron utility process', () => {
     };
     const { module, forks } = standInUtilityModule(wrapperFor);
     const entry = await defaultWorkerEntry();
-    const host = new TrainingHost({ entry, spawn: utilityProcessSpawner(module, 'Fairbound test') });
+    const host = new DeepWorkerQueue({ entry, spawn: utilityProcessSpawner(module, 'Fairbound test') });
     hosts.push(host);
     const slot = host.openTrialSession(dbPath, experimentId);
     const phases = new Set<string>();

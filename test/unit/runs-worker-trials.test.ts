@@ -12,18 +12,20 @@ import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { TrialProgress } from '../../src-main/experiments/models/model-type';
 import type { TrialTask } from '../../src-main/experiments/types';
-import { TrialCancelledError, TrainingHost, type WorkerEntry } from '../../src-main/jobs/worker-host';
+import { DeepWorkerQueue } from '../../src-main/jobs/worker-queue/deep-worker-queue';
+import { TrialCancelledError } from '../../src-main/jobs/worker-queue/trial-job';
+import type { WorkerEntry } from '../../src-main/jobs/worker-process';
 import { useTempDir } from '../support/images';
 
 const tempDir = useTempDir('fairbound-worker-trials-');
-let hosts: TrainingHost[] = [];
+let hosts: DeepWorkerQueue[] = [];
 afterEach(async () => {
   await Promise.all(hosts.map((h) => h.close()));
   hosts = [];
 });
 
-function host(entry: WorkerEntry, cancelGraceMs = 15_000): TrainingHost {
-  const h = new TrainingHost({ entry, cancelGraceMs });
+function host(entry: WorkerEntry, cancelGraceMs = 15_000): DeepWorkerQueue {
+  const h = new DeepWorkerQueue({ entry, cancelGraceMs });
   hosts.push(h);
   return h;
 }

@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultWorkerEntry, TrainingHost, type WorkerEntry } from '../../src-main/jobs/worker-host';
+import { DeepWorkerQueue } from '../../src-main/jobs/worker-queue/deep-worker-queue';
+import { defaultWorkerEntry, type WorkerEntry } from '../../src-main/jobs/worker-process';
 import { insertSyntheticImageDataset } from '../support/synthetic-image-dataset';
 import type { RunEvent, RunRequest } from '../../src-main/runs/types';
 import { openWorkspace } from '../../src-main/store/database';
@@ -83,7 +84,7 @@ function stubbornEntry(): WorkerEntry {
 }
 
 describe('the training worker process', () => {
-  const host = new TrainingHost();
+  const host = new DeepWorkerQueue();
   afterAll(() => host.close());
 
   it('runs a training run in a child process, reporting progress, and keeps that process for the next run', async () => {
@@ -139,7 +140,7 @@ describe('the training worker process', () => {
 describe('a crashing worker', () => {
   it('marks its run failed with the reason, and the next run gets a fresh worker', async () => {
     let forks = 0;
-    const host = new TrainingHost({
+    const host = new DeepWorkerQueue({
       entry: async () => (forks++ === 0 ? crashingEntry() : defaultWorkerEntry()),
     });
     try {
@@ -162,7 +163,7 @@ describe('a crashing worker', () => {
   it('a worker that cannot start fails the run with the reason', async () => {
     const file = join(dir, 'broken-worker.mjs');
     writeFileSync(file, `throw new Error('cannot load the backend');`);
-    const host = new TrainingHost({ entry: { modulePath: file } });
+    const host = new DeepWorkerQueue({ entry: { modulePath: file } });
     try {
       const outcome = await host.start(dbPath, REQUEST).done;
       expect(outcome.status).toBe('failed');
@@ -173,7 +174,7 @@ describe('a crashing worker', () => {
   });
 
   it('a worker that ignores a cancel is killed after the grace period and the run recorded as cancelled', async () => {
-    const host = new TrainingHost({ entry: stubbornEntry(), cancelGraceMs: 300 });
+    const host = new DeepWorkerQueue({ entry: stubbornEntry(), cancelGraceMs: 300 });
     try {
       const handle = host.start(dbPath, REQUEST, {
         onEvent: (e) => {

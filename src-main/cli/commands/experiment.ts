@@ -9,7 +9,8 @@ import { parseEpochsPerFraction, registerDeepExperimentModels, withDeepOptions }
 import { listExperimentModelTypes, parseModelList } from '../../experiments/models/registry';
 import { deriveExperimentSeed, randomSeed } from '../../experiments/resample';
 import { experimentResults, experimentSvgs, exportExperimentResults, trialKernels, type ExperimentResults, type ModelKernels } from '../../experiments/results';
-import { createExperiment, runExperiment, type ExperimentProgress, type RunSummary } from '../../experiments/runner';
+import { createExperiment, type ExperimentProgress, type RunSummary } from '../../experiments/runner';
+import { runExperimentInThreads } from '../../jobs/trial-threads/run-experiment';
 import { PERFORMANCE_METRICS, THETA_INITS, type PerformanceMetric, type QsaSettings, type ThetaInit } from '../../experiments/types';
 import { TRIAL_WORKER_MARKER } from '../../jobs/trial-threads/protocol';
 import { serveTrialWorker } from '../../jobs/trial-threads/serve';
@@ -190,7 +191,7 @@ export async function runExperimentCommand(args: string[], out: CliOutput): Prom
   }
 }
 
-/** The hidden subcommand a worker thread of the CLI bundle runs (see src-main/experiments/worker-pool.ts). */
+/** The hidden subcommand a worker thread of the CLI bundle runs (see src-main/jobs/worker-entry.ts). */
 async function serveWorkerCommand(): Promise<number> {
   if (isMainThread || !parentPort || workerData !== TRIAL_WORKER_MARKER) throw new UsageError('experiment __trial-worker is internal: it runs only inside an experiment worker thread');
   await serveTrialWorker(parentPort);
@@ -218,7 +219,7 @@ async function runCommand(db: WritableDB, values: RunValues, out: CliOutput): Pr
   process.once('SIGINT', onSigint);
   let summary: RunSummary;
   try {
-    summary = await runExperiment(db, experimentId, {
+    summary = await runExperimentInThreads(db, experimentId, {
       ...(workers !== undefined ? { workers } : {}),
       signal: controller.signal,
       onStart: (s) => {

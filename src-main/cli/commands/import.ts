@@ -251,7 +251,7 @@ function labelOptions(v: Values): LabelOptions | undefined {
 }
 
 /** A progress line on stderr at most once a second, from the first second on (short imports stay quiet). */
-/** The hidden subcommand an import worker thread of the CLI bundle runs (`fairbound serve`; see src-main/services/import-worker.ts). */
+/** The hidden subcommand an import worker thread of the CLI bundle runs (`fairbound serve`; see src-main/jobs/worker-entry.ts). */
 function serveImportWorkerCommand(): Promise<number> {
   if (isMainThread || !parentPort || workerData !== IMPORT_WORKER_MARKER) throw new UsageError('import __worker is internal: it runs only inside an import worker thread');
   const port = parentPort;

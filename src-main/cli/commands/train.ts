@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { BACKEND_PREFERENCES, type BackendPreference } from '../../deep/backend-types';
 import { isArchitectureName } from '../../deep/architectures';
-import { TrainingHost } from '../../jobs/worker-host';
+import { DeepWorkerQueue } from '../../jobs/worker-queue/deep-worker-queue';
 import type { RunOutcome } from '../../runs/pipeline';
 import { serveTrainingWorker } from '../../jobs/worker/serve';
 import type { GroupAccuracy, RunEvent, RunRequest } from '../../runs/types';
@@ -261,7 +261,7 @@ export async function runTrainCommand(args: string[], out: CliOutput): Promise<n
   } finally {
     recovering.close();
   }
-  const host = new TrainingHost();
+  const host = new DeepWorkerQueue();
   let outcome: RunOutcome;
   const printer = values.quiet ? undefined : progressPrinter(out);
   try {

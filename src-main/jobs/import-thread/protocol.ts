@@ -1,8 +1,7 @@
 /**
- * Messages between the services (main thread) and an import's worker thread (style example 6: a typed
- * union each way). An import runs in a worker of its own with its own SQLite connection to the workspace
+ * Messages between the services (main thread) and an import's worker thread: a typed union each way. An import runs in a worker of its own with its own SQLite connection to the workspace
  * file, so its one transaction, the decoding of every image and the final shuffle never block the main
- * thread; errors come back as contract ErrorData (style example 7), so "row 12, column 'M'" survives.
+ * thread; errors come back as contract ErrorData, so "row 12, column 'M'" survives.
  */
 import type { ErrorData } from '../../../src-shared/contract/errors';
 import type { ImportRequest } from '../../../src-shared/contract/schemas';

@@ -1,5 +1,5 @@
 /**
- * The worker side of an import (src-main/services/import-worker.ts starts it): one `start` message, one
+ * The worker side of an import (start.ts starts it): one `start` message, one
  * import on a connection of its own, progress (at most every 50 ms, and on each phase change), then
  * exactly one of `done`, `cancelled` or `failed`, after which the port closes and the thread ends.
  */
@@ -7,7 +7,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { ImportRequest } from '../../../src-shared/contract/schemas';
 import { importIdx, importImageFolder, importPixelCsv, importSeldonian, type ImportContext, type ImportProgress, type ImportResult } from '../../data/importers';
 import { openWorkspace, type WritableDB } from '../../store/database';
-import { isUnexpected, toErrorData } from '../../services/errors';
+import { isUnexpected, toErrorData } from '../error-data';
 import type { FromImportWorker, ToImportWorker } from './protocol';
 
 /** Calls the importer of the request's format with its options. */

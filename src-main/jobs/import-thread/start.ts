@@ -1,49 +1,28 @@
 /**
- * Imports run in a worker thread (design §6: long work never runs on the main thread). The thread opens
+ * Imports run in a worker thread (long work never runs on the main thread). The thread opens
  * its own SQLite connection to the workspace file and runs the importer there, so the import's single
  * transaction stays atomic exactly as before, while the main thread only forwards messages: progress in,
  * cancel out. A worker that dies without answering (a crash, an exception outside the importer) fails
  * the job with what is known; the app keeps working.
  *
- * The entry file depends on the build, as for the experiments' trial workers:
- * - TypeScript source (vitest): `import-worker-entry.ts` bundled once per process with esbuild;
- * - a bundle with a sibling `import-worker.mjs` (the Electron main bundle; main.ts also passes it);
- * - the CLI bundle (`fairbound serve`): the bundle itself, started with argv `import __worker`.
+ * Where the entry comes from: worker-entry.ts (the Electron main bundle passes its sibling
+ * `import-worker.mjs`).
  */
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import type { ImportRequest } from '../../../src-shared/contract/schemas';
 import type { ImportProgress } from '../../data/importers';
 import type { OpenOptions } from '../../store/database';
-import { bundleSourceWorker } from '../source-bundle';
-import { ReportedError } from '../../services/errors';
+import { cliWorkerArgs } from '../worker-entry';
+import { defaultThreadEntry, startWorkerThread, type WorkerThreadEntry } from '../worker-thread';
+import { ReportedError } from '../../errors/reported-error';
 import { IMPORT_WORKER_MARKER, type FromImportWorker, type ImportOutcome, type ToImportWorker } from './protocol';
 
-export interface ImportWorkerEntry {
-  readonly filename: string | URL;
-  /** Appended to the worker's process.argv. */
-  readonly argv?: readonly string[];
-}
-
 /** The CLI's hidden subcommand that serves an import worker (src-main/cli/commands/import.ts). */
-export const CLI_IMPORT_WORKER_ARGV = ['import', '__worker'] as const;
+export const CLI_IMPORT_WORKER_ARGV = cliWorkerArgs('import-worker');
 
-let sourceBuild: Promise<string> | null = null;
-
-/** The entry for this build (see the file comment). */
-export async function defaultImportWorkerEntry(): Promise<ImportWorkerEntry> {
-  const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.ts')) {
-    sourceBuild ??= bundleSourceWorker(join(dirname(here), 'entry.ts'), 'import-worker');
-    return { filename: await sourceBuild };
-  }
-  const sibling = join(dirname(here), 'import-worker.mjs');
-  if (existsSync(sibling)) return { filename: sibling };
-  return { filename: here, argv: CLI_IMPORT_WORKER_ARGV };
+/** The import worker's entry for this build. */
+export function defaultImportWorkerEntry(): Promise<WorkerThreadEntry> {
+  return defaultThreadEntry('import-worker');
 }
-
 
 export interface ImportTask {
   readonly dbPath: string;
@@ -57,12 +36,12 @@ export interface ImportTask {
  * that stopped without answering. Aborting the signal asks the worker to stop between rows and roll back.
  */
 export function importInWorker(
-  entry: ImportWorkerEntry,
+  entry: WorkerThreadEntry,
   task: ImportTask,
   control: { readonly signal: AbortSignal; readonly onProgress: (progress: ImportProgress) => void },
 ): Promise<ImportOutcome> {
   return new Promise<ImportOutcome>((resolve, reject) => {
-    const worker = new Worker(entry.filename, { workerData: IMPORT_WORKER_MARKER, argv: entry.argv ? [...entry.argv] : [] });
+    const worker = startWorkerThread(entry, IMPORT_WORKER_MARKER);
     let settled = false;
     const settle = (finish: () => void): void => {
       if (settled) return;

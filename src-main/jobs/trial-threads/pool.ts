@@ -1,66 +1,20 @@
 /**
- * Trial workers (node:worker_threads) and the entry file they start from. The entry has to work in two
- * builds:
- * - TypeScript source (vitest, tsx): Node cannot start a `.ts` worker, so `trial-worker.ts` is bundled
- *   once per process with esbuild (a dev dependency, present wherever the source is) into
- *   node_modules/.cache/fairbound/, named by its content hash and written atomically;
- * - the CLI bundle (`out/cli/fairbound.mjs`, one file): a sibling `trial-worker.mjs` if a build put one
- *   there, else the bundle itself, started with argv `experiment __trial-worker` so that the CLI's own
- *   entry dispatches to the hidden worker command instead of parsing the parent's arguments.
- * Other hosts (the Electron main bundle) pass their own entry: any module that calls
- * `serveTrialWorker(parentPort)` when `workerData === TRIAL_WORKER_MARKER`.
+ * Trial workers (node:worker_threads): a slot per thread, each serving one task at a time. Where the
+ * entry comes from: worker-entry.ts. Other hosts (the Electron main bundle) pass their own entry: any
+ * module that calls `serveTrialWorker(parentPort)` when `workerData === TRIAL_WORKER_MARKER`.
  */
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { bundleSourceWorker } from '../source-bundle';
-import { Worker } from 'node:worker_threads';
-import type { TrialProgress } from '../../experiments/models/model-type';
+import { startWorkerThread, type WorkerThreadEntry } from '../worker-thread';
+import type { TrialExecutorInput } from '../../experiments/trial-executor';
+import type { TrialSlot } from '../../experiments/trial-slot';
 import type { TrialResult, TrialTask } from '../../experiments/types';
 import { TRIAL_WORKER_MARKER, TrialWorkerError, type FromTrialWorker, type ToTrialWorker } from './protocol';
-
-export interface TrialWorkerEntry {
-  readonly filename: string | URL;
-  /** Appended to the worker's process.argv. */
-  readonly argv?: readonly string[];
-}
-
-/** The CLI's hidden subcommand that serves a trial worker (see src-main/cli/commands/experiment.ts). */
-export const CLI_WORKER_ARGV = ['experiment', '__trial-worker'] as const;
 
 /** How long a closing worker may take to exit on its own before it is terminated. */
 const CLOSE_GRACE_MS = 5000;
 
-let sourceBuild: Promise<string> | null = null;
-
-
-/** The entry for this build (see the file comment). */
-export async function defaultTrialWorkerEntry(): Promise<TrialWorkerEntry> {
-  const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.ts')) {
-    sourceBuild ??= bundleSourceWorker(join(dirname(here), 'entry.ts'), 'trial-worker');
-    return { filename: await sourceBuild };
-  }
-  const sibling = join(dirname(here), 'trial-worker.mjs');
-  if (existsSync(sibling)) return { filename: sibling };
-  return { filename: here, argv: CLI_WORKER_ARGV };
-}
-
-export type TrialWorkerInit = Extract<ToTrialWorker, { type: 'init' }>;
-
-/** Runs trials one at a time, somewhere: a worker thread, the deep-work process, or the calling thread. */
-export interface TrialSlot {
-  /** `onProgress`: progress inside the trial, where the slot reports it (the deep-work process does). */
-  run(task: TrialTask, onProgress?: (progress: TrialProgress) => void): Promise<TrialResult>;
-  /** Ends the slot after its current task (if any). */
-  close(): Promise<void>;
-  /** Ends it now; a task in flight is rejected. */
-  terminate(): Promise<void>;
-}
-
 /** A worker thread serving trials; resolves once the worker has built its executor. */
-export function startWorkerSlot(entry: TrialWorkerEntry, init: TrialWorkerInit): Promise<TrialSlot> {
-  const worker = new Worker(entry.filename, { workerData: TRIAL_WORKER_MARKER, argv: entry.argv ? [...entry.argv] : [] });
+export function startWorkerSlot(entry: WorkerThreadEntry, init: TrialExecutorInput): Promise<TrialSlot> {
+  const worker = startWorkerThread(entry, TRIAL_WORKER_MARKER);
   let nextTaskId = 0;
   let pending: { taskId: number; task: TrialTask; resolve: (r: TrialResult) => void; reject: (e: Error) => void } | null = null;
   let ready: { resolve: (slot: TrialSlot) => void; reject: (e: Error) => void } | null = null;
@@ -124,6 +78,6 @@ export function startWorkerSlot(entry: TrialWorkerEntry, init: TrialWorkerInit):
   });
   return new Promise<TrialSlot>((resolve, reject) => {
     ready = { resolve, reject };
-    worker.postMessage(init satisfies ToTrialWorker);
+    worker.postMessage({ type: 'init', ...init } satisfies ToTrialWorker);
   });
 }

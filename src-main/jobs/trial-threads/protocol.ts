@@ -1,11 +1,12 @@
 /**
- * Messages between the experiment runner and its trial workers (style example 6: a typed union each
- * way). The dataset crosses once, in `init`, as views on SharedArrayBuffers (no copy per worker); each
- * `run` carries one task with its rows; errors come back as data (style example 7).
+ * Messages between the experiment runner and its trial workers: a typed union each way. The dataset
+ * crosses once, in `init`, as views on SharedArrayBuffers (no copy per worker); each `run` carries one
+ * task with its rows; errors come back as data (envelope.ts).
  */
 import type { CompiledConstraint } from '../../../src-shared/constraint/ast';
 import type { QsaKernelOptions } from '../../engine/kernels/select';
 import type { ExperimentDataset, ExperimentSettings, TrialResult, TrialTask } from '../../experiments/types';
+import type { SerializedError } from '../envelope';
 
 export type ToTrialWorker =
   | {
@@ -20,21 +21,10 @@ export type ToTrialWorker =
   | { readonly type: 'run'; readonly taskId: number; readonly task: TrialTask }
   | { readonly type: 'close' };
 
-export interface SerializedError {
-  readonly name: string;
-  readonly message: string;
-  readonly stack?: string;
-}
-
 export type FromTrialWorker =
   | { readonly type: 'ready' }
   | { readonly type: 'result'; readonly taskId: number; readonly result: TrialResult }
   | { readonly type: 'failed'; readonly taskId: number | null; readonly error: SerializedError };
-
-export function serializeError(error: unknown): SerializedError {
-  if (error instanceof Error) return { name: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}) };
-  return { name: 'Error', message: String(error) };
-}
 
 /** A trial worker's failure, rebuilt on the runner's side with the worker's name, message and stack. */
 export class TrialWorkerError extends Error {

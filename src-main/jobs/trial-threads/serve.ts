@@ -5,7 +5,8 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { TrialExecutor } from '../../experiments/trial-executor';
-import { serializeError, type FromTrialWorker, type ToTrialWorker } from './protocol';
+import { serializeError } from '../envelope';
+import type { FromTrialWorker, ToTrialWorker } from './protocol';
 
 export function serveTrialWorker(port: MessagePort): Promise<void> {
   let executor: TrialExecutor | null = null;

@@ -13,7 +13,8 @@ import { DeepTrialSession } from '../../experiments/deep-session';
 import { openWorkspace, type WritableDB } from '../../store/database';
 import { endRun } from '../../store/runs';
 import { executeRun, type RunGpuWindow } from '../../runs/pipeline';
-import { firstIssue, gpuRelayToWorker, serializeError, type FromTrainingWorker, type GpuWindowStart, type SerializedError, type ToTrainingWorker } from '../worker-protocol';
+import { firstIssue, serializeError, type SerializedError } from '../envelope';
+import { gpuRelayToWorker, type FromTrainingWorker, type GpuWindowStart, type ToTrainingWorker } from '../worker-protocol';
 
 /** How often a running trial looks for its cancel file (ms). */
 const CANCEL_POLL_MS = 200;
@@ -82,7 +83,7 @@ export class GpuWindowFailure extends Error {
 }
 
 /**
- * The worker's end of the GPU window relay (protocol.ts): a run's body training goes to the host, which
+ * The worker's end of the GPU window relay (worker-protocol.ts): a run's body training goes to the host, which
  * alone can reach the window, one job at a time (the run in progress). A cancel is asked of the host
  * and the promise settles only on its answer, so the window has stopped before the next run can use it;
  * only when the host is gone (disconnect, shutdown) does it settle here.

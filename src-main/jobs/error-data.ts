@@ -1,5 +1,5 @@
 /**
- * Errors leave main as data (style example 7): every failure of a handler or a job becomes an
+ * Errors leave main as data: every failure of a handler or a job becomes an
  * `ErrorData` with a code the UI can act on, the location of bad input, or the caret of a constraint.
  * Stack traces never cross: an unexpected error is logged in main and the UI gets its message.
  */
@@ -7,22 +7,12 @@ import { z } from 'zod';
 import { renderCaret } from '../../src-shared/constraint';
 import type { ConstraintError } from '../../src-shared/constraint/ast';
 import { describeIssues } from '../../src-shared/contract/client';
-import type { ErrorCode, ErrorData } from '../../src-shared/contract/errors';
+import type { ErrorData } from '../../src-shared/contract/errors';
 import { BoundingError } from '../../src-shared/bounds/interval';
 import { ImportCancelledError } from '../data/importers';
 import { InputError } from '../errors/input-error';
 import { ConstraintCompileError } from '../engine/run-case';
-
-/** A failure the services raise themselves, with its code (not found, bad request, …). */
-export class ServiceError extends Error {
-  override readonly name = 'ServiceError';
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+import { ReportedError, ServiceError } from '../errors/reported-error';
 
 /** A constraint of a list (audit.run's constraints) that does not compile, with its index. */
 export class ConstraintListError extends ConstraintCompileError {
@@ -32,18 +22,6 @@ export class ConstraintListError extends ConstraintCompileError {
   ) {
     super(`constraint ${index + 1}`, error);
   }
-}
-
-/** A failure another thread or process already reported as error data (an import worker's): passed on as is. */
-export class ReportedError extends Error {
-  override readonly name = 'ReportedError';
-  constructor(readonly data: ErrorData) {
-    super(data.message);
-  }
-}
-
-export function notFound(what: string): ServiceError {
-  return new ServiceError('not_found', what);
 }
 
 function sqliteCode(err: unknown): string | undefined {
