@@ -3,14 +3,14 @@
  * against the dataset before anything starts (an unknown dataset, a constraint that does not compile,
  * an image too small for the network are bad input here, never a failed run later).
  */
-import { compileConstraint } from '../../src-shared/constraint';
-import type { CompiledConstraint, SubRegime } from '../../src-shared/constraint/ast';
+import type { CompiledConstraint } from '../../src-shared/constraint/ast';
 import { roundHalfEven } from '../../src-shared/bounds/rounding';
 import { InputError } from '../errors/input-error';
 import { ARCHITECTURES, isArchitectureName, planLayers } from '../deep/architecture-specs';
 import { BACKEND_PREFERENCES } from '../deep/backend-types';
 import { deriveSeed, isValidSeed, MAX_SEED } from '../deep/seeds';
-import { ConstraintCompileError } from '../engine/run-case';
+import { ConstraintCompileError } from '../errors/constraint-compile-error';
+import { compileForDataset, type ConstraintSource } from '../engine/compile-for-dataset';
 import type { ReadableDB } from '../store/database';
 import { findDataset, type DatasetInfo } from '../store/datasets';
 import type { NewRun } from '../store/runs';
@@ -51,17 +51,13 @@ export function resolveRunDataset(db: ReadableDB, ref: string | number): Dataset
   return dataset;
 }
 
-export function compileRunConstraints(
-  constraints: readonly { source: string; delta: number }[],
-  columns: readonly string[],
-  numClasses: number,
-): CompiledConstraint[] {
-  const subRegime: SubRegime = numClasses > 2 ? 'multiclass_classification' : 'classification';
-  return constraints.map((c, i) => {
-    const compiled = compileConstraint(c.source, { columns, subRegime, delta: c.delta, nClasses: numClasses });
-    if (!compiled.ok) throw new ConstraintCompileError(`--constraint ${i + 1}`, compiled.error);
-    return compiled.constraint;
-  });
+/**
+ * A run's constraints against its dataset, named as the CLI's flags (`--constraint 2`). A run compiles
+ * them twice through here: in prepareRun, to refuse a bad request before anything starts, and in the
+ * worker from the stored sources (the compiled form holds functions and does not cross the process).
+ */
+export function compileRunConstraints(constraints: readonly ConstraintSource[], columns: readonly string[], numClasses: number): CompiledConstraint[] {
+  return compileForDataset(constraints, { sensitiveColumns: columns, nClasses: numClasses }, (i, error) => new ConstraintCompileError(`--constraint ${i + 1}`, error));
 }
 
 export interface PreparedRun {

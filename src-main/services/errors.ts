@@ -11,7 +11,7 @@ import type { ErrorCode, ErrorData } from '../../src-shared/contract/errors';
 import { BoundingError } from '../../src-shared/bounds/interval';
 import { ImportCancelledError } from '../data/importers';
 import { InputError } from '../errors/input-error';
-import { ConstraintCompileError } from '../engine/run-case';
+import { ConstraintCompileError } from '../errors/constraint-compile-error';
 
 /** A failure the services raise themselves, with its code (not found, bad request, …). */
 export class ServiceError extends Error {

@@ -18,7 +18,7 @@ import type { BoundMethod } from '../../engine/constraint-bounds';
 import type { LabelledRows, RowRange } from '../../engine/data';
 import { candidateSafetySplit } from '../../engine/qsa';
 import { buildQsaReport } from '../../engine/report';
-import { ConstraintCompileError } from '../../engine/run-case';
+import { ConstraintCompileError } from '../../errors/constraint-compile-error';
 import type { ExportedModel } from '../../runs/export';
 import { constraintResults } from '../../runs/pipeline';
 import { runSeeds } from '../../runs/prepare';
