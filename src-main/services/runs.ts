@@ -5,19 +5,12 @@
  * `job.cancelled`. Cancel (runs.cancel or jobs.cancel) returns at once; the host stops the worker's run.
  */
 import type { BackendReportDto, BackendsReport, RunDetail, RunEventDto, RunSummaryDto } from '../../src-shared/contract/schemas';
+import { CANDIDATES_BY_PREFERENCE } from '../deep/backend-chain';
 import type { BackendPreference, BackendReport } from '../deep/backend-types';
 import type { RunEvent } from '../runs/types';
 import { deleteFinishedRun, getRun, getRunConstraints, getRunIterations, listRuns, type RunInfo } from '../store/runs';
 import type { Handler, ServiceContext } from './context';
 import { notFound, ServiceError } from './errors';
-
-/** The backend chain per preference (src-main/deep/backends.ts, without loading TensorFlow.js here). */
-const CHAIN: Readonly<Record<BackendPreference, readonly string[]>> = {
-  auto: ['tensorflow-gpu', 'tensorflow-cpu', 'wasm', 'cpu'],
-  tensorflow: ['tensorflow-gpu', 'tensorflow-cpu'],
-  wasm: ['wasm'],
-  cpu: ['cpu'],
-};
 
 export function runSummaryDto(r: RunInfo): RunSummaryDto {
   return {
@@ -152,7 +145,7 @@ export const backendsReportHandler: Handler<'backends.report'> = (_input, ctx) =
     .reverse()
     .find((r) => r.backend !== null);
   const report: BackendsReport = {
-    preferences: (Object.keys(CHAIN) as BackendPreference[]).map((preference) => ({ preference, candidates: [...CHAIN[preference]] })),
+    preferences: (Object.keys(CANDIDATES_BY_PREFERENCE) as BackendPreference[]).map((preference) => ({ preference, candidates: [...CANDIDATES_BY_PREFERENCE[preference]] })),
     latest: latest?.backend ? { runId: latest.id, report: backendReportDto(latest.backend) } : null,
   };
   return report;
