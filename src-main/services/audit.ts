@@ -1,32 +1,32 @@
 /**
- * audit.run: the same computation as `fairbound audit` (src-main/cli/commands/audit.ts), with the
- * options as one typed object and the result as the contract's JSON-safe shape.
+ * The audit use-case, shared by every face: the app's audit.run / audit.start / audit.report routes and
+ * `fairbound audit` (src-main/cli/commands/audit.ts) call runAudit with the contract's audit input and get
+ * the contract's result. Which rows, the constraints, the bounds, the verdicts and the group table are
+ * computed here, once.
  *
- * A model source (a TF.js model file or a stored run's model) is run in the training host's worker
- * process (runs/host.ts predictAudit), never here: this is the app's main process (or `fairbound
- * serve`'s), whose event loop must stay free, and TensorFlow.js is not loaded in it at all. The worker
- * loads the model, selects the backend and returns the chosen rows' probabilities; which rows, and the
- * audit's maths on them (bounds, the group table), stay here — they are cheap.
+ * A model source (a TF.js model file or a stored run's model) is run by the caller's AuditPredictor: the
+ * app's runs it in the training host's worker process, so that the main process's event loop stays free
+ * and TensorFlow.js never loads in it; the CLI runs the same steps in its own process.
  *
- * audit.start runs the same computation as a job (services/jobs.ts): the worker's per-batch progress
- * becomes job.progress ("predicting batch k of n (… images/s)", then "bounds"), jobs.cancel aborts the
- * inference between batches (the worker stays up for the next audit), and job.done carries the result.
- * audit.run stays the plain request: the CLI-equivalent path the tests compare against, and quick for a
- * predictions file.
+ * audit.start runs the same computation as a job: the worker's per-batch progress becomes job.progress
+ * ("predicting batch k of n (… images/s)", then "bounds"), jobs.cancel aborts the inference between
+ * batches (the worker stays up for the next audit), and job.done carries the result.
  */
-import { compileConstraint } from '../../src-shared/constraint';
-import type { CompiledConstraint, SubRegime } from '../../src-shared/constraint/ast';
 import { writeFile } from 'node:fs/promises';
 import type { AuditedNode as AuditedNodeDto, AuditInput, AuditResult } from '../../src-shared/contract/schemas';
 import { auditConstraints, hardDecisions, type AuditedConstraint as AuditedConstraintFull, type AuditedNode, type EstimatorMode } from '../audit/audit';
 import { groupTable, type GroupRow } from '../audit/group-table';
 import type { AuditModelSource } from '../audit/model-audit';
+import type { AuditPredictProgress, AuditPredictReply, AuditPredictRequest } from '../audit/predict-types';
 import { selectRows } from '../audit/select-rows';
 import { describeLoaded } from '../deep/backend-chain';
 import { readPredictions, type RowMatching } from '../audit/predictions';
 import { InputError } from '../errors/input-error';
+import type { AuditReportInput } from '../report/audit-report';
 import type { LabelledRows, RowRange } from '../engine/data';
+import { compileForDataset } from '../engine/compile-for-dataset';
 import { candidateSafetySplit } from '../engine/qsa';
+import type { ReadableDB } from '../store/database';
 import { datasetRowKeys, loadDatasetLabels, type DatasetInfo } from '../store/datasets';
 import { getRun, getRunRows } from '../store/runs';
 import { datasetSummary, type DatasetSummary } from '../store/summary';
@@ -85,7 +85,7 @@ function nodeDto(n: AuditedNode): AuditedNodeDto {
 }
 
 /** What one audit computes: the contract's result and the pieces the HTML report is built from. */
-interface AuditComputation {
+export interface AuditComputation {
   readonly result: AuditResult;
   readonly info: DatasetInfo;
   readonly results: readonly AuditedConstraintFull[];
@@ -95,19 +95,34 @@ interface AuditComputation {
   readonly sourceText: string;
 }
 
-/** The audit itself, shared by audit.run and audit.report. */
-async function computeAudit(input: AuditInput, ctx: ServiceContext, control?: AuditJobControl): Promise<AuditComputation> {
-  const info = requireDataset(ctx, input.datasetId);
+/** Runs a model over chosen rows of a dataset and returns their class probabilities. */
+export type AuditPredictor = (
+  request: Omit<AuditPredictRequest, 'dbPath' | 'nativeBinding'>,
+  options: { readonly signal?: AbortSignal; readonly onProgress?: (progress: AuditPredictProgress) => void },
+) => Promise<AuditPredictReply>;
+
+/** What the audit needs from the face that calls it. */
+export interface AuditEnvironment {
+  readonly db: ReadableDB;
+  readonly predict: AuditPredictor;
+}
+
+/** The app's environment: the workspace's shared connection and the training worker's inference. */
+function appEnvironment(ctx: ServiceContext): AuditEnvironment {
+  return { db: ctx.db, predict: (request, options) => ctx.training().predictAudit(ctx.dbPath, request, options) };
+}
+
+/**
+ * The audit use-case. A constraint that does not compile throws ConstraintListError (its index in the
+ * input's list); bad files and sources throw InputError naming the file, row or column.
+ */
+export async function runAudit(input: AuditInput, env: AuditEnvironment, control?: AuditJobControl): Promise<AuditComputation> {
+  const info = requireDataset(env, input.datasetId);
   control?.progress({ fraction: null, phase: 'loading', message: `loading dataset '${info.name}'` });
-  // Labels and groups only: the audit's maths needs no pixels here, and a model's images are read by the
-  // training worker itself, so main never copies the (large) image blobs and its event loop stays free.
-  const data = loadDatasetLabels(ctx.db, info.id);
-  const subRegime: SubRegime = info.nClasses > 2 ? 'multiclass_classification' : 'classification';
-  const constraints: CompiledConstraint[] = input.constraints.map((c, i) => {
-    const compiled = compileConstraint(c.source, { columns: data.sensitiveColumns, subRegime, delta: c.delta, nClasses: info.nClasses });
-    if (!compiled.ok) throw new ConstraintListError(i, compiled.error);
-    return compiled.constraint;
-  });
+  // Labels and groups only: the audit's maths needs no pixels here, and a model's images are read by
+  // whoever runs the model, so this process never copies the (large) image blobs.
+  const data = loadDatasetLabels(env.db, info.id);
+  const constraints = compileForDataset(input.constraints, { sensitiveColumns: data.sensitiveColumns, nClasses: info.nClasses }, (i, error) => new ConstraintListError(i, error));
   for (const cols of input.intersections ?? []) {
     const unknown = cols.find((c) => !data.sensitiveColumns.includes(c));
     if (unknown) throw new InputError(`the group table's intersection names unknown attribute '${unknown}' (known: ${data.sensitiveColumns.join(', ')})`);
@@ -121,7 +136,7 @@ async function computeAudit(input: AuditInput, ctx: ServiceContext, control?: Au
   let sourceText: string;
   let backendText: string | undefined;
   if (src.kind === 'predictions') {
-    const matching: RowMatching = src.matching.kind === 'key' ? { kind: 'key', column: src.matching.column, rowKeys: datasetRowKeys(ctx.db, info.id, info.format) } : { kind: 'order' };
+    const matching: RowMatching = src.matching.kind === 'key' ? { kind: 'key', column: src.matching.column, rowKeys: datasetRowKeys(env.db, info.id, info.format) } : { kind: 'order' };
     control?.progress({ fraction: null, phase: 'reading', message: `reading the predictions ${src.path}` });
     const predictions = await readPredictions(src.path, data.nRows, matching);
     control?.signal.throwIfAborted();
@@ -137,14 +152,14 @@ async function computeAudit(input: AuditInput, ctx: ServiceContext, control?: Au
     nOutputs = predictions.nOutputs;
     sourceText = `predictions ${src.path}`;
   } else {
-    const run = src.kind === 'run' ? getRun(ctx.db, src.id) : undefined;
+    const run = src.kind === 'run' ? getRun(env.db, src.id) : undefined;
     if (src.kind === 'run' && !run) throw new InputError(`no run ${src.id} in this workspace`);
     if (!info.image) throw new InputError(`dataset '${info.name}' holds numeric features, not images: a model is audited on an image dataset (audit its predictions instead)`);
     const modelSource: AuditModelSource = src.kind === 'model' ? { kind: 'model', path: src.path } : { kind: 'run', id: src.id, which: src.which ?? 'seldonian' };
     // Which rows: all; the engine's split of the stored order; or, for a run on its own dataset, the run's own safety rows.
     let selection: Int32Array | null = null;
     if (input.rows.kind === 'safety' && run && run.datasetId === info.id) {
-      const runRows = getRunRows(ctx.db, run.id);
+      const runRows = getRunRows(env.db, run.id);
       if (!runRows) throw new InputError(`run ${run.id} has no stored row order`);
       selection = runRows.rowOrder.slice(run.nCandidate);
       rowsDto = { which: 'safety', start: 0, end: selection.length, ofRun: run.id };
@@ -155,7 +170,7 @@ async function computeAudit(input: AuditInput, ctx: ServiceContext, control?: Au
     } else {
       rowsDto = { which: 'all', start: 0, end: data.nRows };
     }
-    const predicted = await ctx.training().predictAudit(ctx.dbPath, {
+    const predicted = await env.predict({
       datasetId: info.id,
       source: modelSource,
       resize: src.kind === 'model' ? (src.resize ?? null) : null,
@@ -213,7 +228,7 @@ async function computeAudit(input: AuditInput, ctx: ServiceContext, control?: Au
   return { result, info, results, groups, mode, nRows: rows.end - rows.start, sourceText };
 }
 
-export const auditHandler: Handler<'audit.run'> = async (input, ctx) => (await computeAudit(input, ctx)).result;
+export const auditHandler: Handler<'audit.run'> = async (input, ctx) => (await runAudit(input, appEnvironment(ctx))).result;
 
 /**
  * audit.start: the audit as a job. An unknown dataset is refused here (the reply's error, as audit.run
@@ -222,11 +237,12 @@ export const auditHandler: Handler<'audit.run'> = async (input, ctx) => (await c
  */
 export const startAuditHandler: Handler<'audit.start'> = (input, ctx) => {
   requireDataset(ctx, input.datasetId);
-  const jobId = ctx.jobs.start('audit', async (control) => ({ kind: 'audit', result: (await computeAudit(input, ctx, control)).result }));
+  const jobId = ctx.jobs.start('audit', async (control) => ({ kind: 'audit', result: (await runAudit(input, appEnvironment(ctx), control)).result }));
   return { jobId };
 };
 
-function rowsText(rows: AuditResult['rows']): string {
+/** The audited rows in words, for text output and the report. */
+export function rowsText(rows: AuditResult['rows']): string {
   if (rows.ofRun !== undefined) return `the ${rows.end - rows.start} safety rows of run ${rows.ofRun}`;
   return `rows ${rows.start}–${rows.end - 1} (${rows.which})`;
 }
@@ -252,16 +268,10 @@ export const auditReportHandler: Handler<'audit.report'> = async (input, ctx) =>
   let html: string;
   if ('result' in input) {
     const { result } = input;
-    html = buildAuditReportHtml(auditReportInputFromResult(result, summaryOrNull(ctx, result.dataset.id), rowsText(result.rows)));
+    html = buildAuditReportHtml(auditReportInputFromResult(result, summaryOrNull(ctx.db, result.dataset.id), rowsText(result.rows)));
   } else {
     const { out: _out, pdf: _pdf, ...auditInput } = input;
-    const { result, info, results, groups, mode, nRows, sourceText } = await computeAudit(auditInput, ctx);
-    html = buildAuditReportHtml({
-      results,
-      groups,
-      summary: summaryOrNull(ctx, info.id),
-      metadata: { datasetName: info.name, source: sourceText, sourceKind: input.source.kind, mode, method: input.bound, rowsText: rowsText(result.rows), nRows, groupConfidence: result.groupConfidence },
-    });
+    html = buildAuditReportHtml(reportInput(await runAudit(auditInput, appEnvironment(ctx)), summaryOrNull(ctx.db, auditInput.datasetId)));
   }
   try {
     await writeFile(out, html);
@@ -279,13 +289,24 @@ export const auditReportHandler: Handler<'audit.report'> = async (input, ctx) =>
   return { html: out, pdf };
 };
 
+/** What the HTML report of a computed audit is built from (`buildAuditReportHtml` in report/audit-report.ts). */
+export function reportInput(audit: AuditComputation, summary: DatasetSummary | null): AuditReportInput {
+  const { result, info, results, groups, mode, nRows, sourceText } = audit;
+  return {
+    results,
+    groups,
+    summary,
+    metadata: { datasetName: info.name, source: sourceText, sourceKind: result.sourceKind, mode, method: result.bound, rowsText: rowsText(result.rows), nRows, groupConfidence: result.groupConfidence },
+  };
+}
+
 /**
  * The dataset's summary for the report (labels and groups only, no pixels); null when it cannot be
  * computed — e.g. the audited dataset was deleted since — and the report then says it is unavailable.
  */
-function summaryOrNull(ctx: ServiceContext, datasetId: number): DatasetSummary | null {
+export function summaryOrNull(db: ReadableDB, datasetId: number): DatasetSummary | null {
   try {
-    return datasetSummary(ctx.db, datasetId);
+    return datasetSummary(db, datasetId);
   } catch {
     return null;
   }
