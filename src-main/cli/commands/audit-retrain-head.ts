@@ -15,7 +15,7 @@ import { candidateSafetySplit } from '../../engine/qsa';
 import { buildQsaReport } from '../../engine/report';
 import { ConstraintCompileError } from '../../errors/constraint-compile-error';
 import { InputError } from '../../errors/input-error';
-import { constraintResults } from '../../runs/pipeline';
+import { constraintResults } from '../../runs/run-results';
 import type { ReadableDB } from '../../store/database';
 import { loadDatasetForTraining, type DatasetInfo } from '../../store/datasets';
 import { stringifyJson } from '../json';
