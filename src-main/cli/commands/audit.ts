@@ -7,7 +7,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { describeIssues } from '../../../src-shared/contract/client';
 import { uncappedAuditInput } from '../../../src-shared/contract/audit-input';
 import type { AuditInput, AuditResult } from '../../../src-shared/contract/schemas';
 import { predictAuditRows, type AuditModelSource } from '../../audit/model-audit';
@@ -22,6 +21,7 @@ import { ConstraintListError } from '../../services/errors';
 import { openWorkspace, resolveDatabasePath, type ReadableDB } from '../../store/database';
 import { getDataset } from '../../store/datasets';
 import { getRun } from '../../store/runs';
+import { parseFlagInput } from '../flag-input';
 import { stringifyJson } from '../json';
 import type { CliOutput } from '../output';
 import { UsageError } from '../usage-error';
@@ -105,6 +105,10 @@ function sourceOf(values: { predictions?: string; model?: string; run?: string }
   return { kind: 'run', id: integerOption('run', values.run, 0, 1) };
 }
 
+function sourceFlagName(source: SourceFlag): string {
+  return source.kind === 'predictions' ? 'predictions' : source.kind;
+}
+
 /**
  * The model run in this process, on the --backend chain. The flag applies to a run's model too, which
  * the contract's run source cannot name (the app's worker uses its own chain); so does --resize.
@@ -112,13 +116,6 @@ function sourceOf(values: { predictions?: string; model?: string; run?: string }
 function inProcessPredictor(db: ReadableDB, backend: BackendPreference, resize: number | null): AuditPredictor {
   return (request, options) =>
     predictAuditRows(db, { ...request, backend, resize: request.resize ?? resize }, { ...(options.signal ? { signal: options.signal } : {}), ...(options.onProgress ? { onProgress: (done: number, total: number) => options.onProgress?.({ done, total }) } : {}) });
-}
-
-/** The flags as the contract's audit input; the schema's own complaint (naming the field) as a usage error. */
-function checkedInput(candidate: AuditInput): AuditInput {
-  const parsed = uncappedAuditInput.safeParse(candidate);
-  if (!parsed.success) throw new UsageError(describeIssues(parsed.error));
-  return parsed.data;
 }
 
 export async function runAuditCommand(args: string[], out: CliOutput): Promise<number> {
@@ -216,7 +213,7 @@ export async function runAuditCommand(args: string[], out: CliOutput): Promise<n
     if (whichRows === 'safety' && run && run.datasetId === info.id && values['frac-safety'] !== undefined) {
       throw new UsageError(`--rows safety on run ${run.id}'s own dataset audits the run's own safety rows; drop --frac-safety`);
     }
-    const input = checkedInput({
+    const input = parseFlagInput(uncappedAuditInput, {
       datasetId: info.id,
       source:
         source.kind === 'predictions'
@@ -230,7 +227,7 @@ export async function runAuditCommand(args: string[], out: CliOutput): Promise<n
       rows: whichRows === 'safety' ? { kind: 'safety', fracSafety } : { kind: 'all' },
       groupAlpha: alpha,
       ...(values.intersection !== undefined ? { intersections: values.intersection.map((s) => s.split(',').map((c) => c.trim())) } : {}),
-    });
+    }, { datasetId: 'dataset', source: sourceFlagName(source), mode: values.soft ? 'soft' : 'threshold', groupAlpha: 'confidence-alpha', intersections: 'intersection', rows: 'frac-safety' });
     let audit: AuditComputation;
     try {
       audit = await runAudit(input, { db, predict: inProcessPredictor(db, backend, resizeOption) });

@@ -4,10 +4,12 @@ import { isArchitectureName } from '../../deep/architectures';
 import { TrainingHost } from '../../jobs/worker-host';
 import type { RunOutcome } from '../../runs/pipeline';
 import { serveTrainingWorker } from '../../jobs/worker/serve';
-import type { GroupAccuracy, RunEvent, RunRequest } from '../../runs/types';
+import type { GroupAccuracy, RunEvent } from '../../runs/types';
 import { openWorkspace, resolveDatabasePath } from '../../store/database';
 import { tryRecoverInterrupted } from '../../store/interrupted';
 import { getRun, getRunConstraints, type RunConstraintResult, type RunInfo } from '../../store/runs';
+import { runInput } from '../../../src-shared/contract/run-input';
+import { parseFlagInput } from '../flag-input';
 import { stringifyJson } from '../json';
 import type { CliOutput } from '../output';
 import { UsageError } from '../usage-error';
@@ -233,7 +235,8 @@ export async function runTrainCommand(args: string[], out: CliOutput): Promise<n
   const backend = values.backend as BackendPreference;
   if (!BACKEND_PREFERENCES.includes(backend)) throw new UsageError(`--backend must be one of ${BACKEND_PREFERENCES.join(', ')}, got '${values.backend}'`);
   const positive = (v: number) => v > 0;
-  const request: RunRequest = {
+  // The contract's run input, checked by its schema as the app's runs.start is; undefined flags drop out.
+  const request = parseFlagInput(runInput, {
     dataset: values.dataset,
     constraints: sources.map((source, i) => ({ source, delta: deltas.length === 1 ? deltas[0] : deltas[i] })),
     pipeline: values.pipeline,
@@ -251,7 +254,7 @@ export async function runTrainCommand(args: string[], out: CliOutput): Promise<n
     alphaTheta: numberOption('alpha-theta', values['alpha-theta'], positive, 'a positive number'),
     alphaLambda: numberOption('alpha-lambda', values['alpha-lambda'], positive, 'a positive number'),
     lambdaInit: numberOption('lambda-init', values['lambda-init'], (v) => v >= 0, 'a number ≥ 0'),
-  };
+  }, { architecture: 'model' });
   const dbPath = resolveDatabasePath(values.db);
   // Runs left running by a process that has died are ended first, so `fairbound runs` shows them honestly.
   const recovering = openWorkspace(dbPath);
