@@ -8,6 +8,7 @@ import type { BackendReportDto, BackendsReport, RunDetail, RunEventDto, RunSumma
 import { CANDIDATES_BY_PREFERENCE } from '../deep/backend-chain';
 import type { BackendPreference, BackendReport } from '../deep/backend-types';
 import type { RunEvent } from '../runs/types';
+import type { ReadableDB } from '../store/database';
 import { deleteFinishedRun, getRun, getRunConstraints, getRunIterations, listRuns, type RunInfo } from '../store/runs';
 import type { Handler, ServiceContext } from './context';
 import { notFound, ServiceError } from './errors';
@@ -59,10 +60,10 @@ function requireRun(ctx: ServiceContext, runId: number): RunInfo {
 
 export const listRunsHandler: Handler<'runs.list'> = (_input, ctx) => listRuns(ctx.db).reverse().map(runSummaryDto);
 
-export const getRunHandler: Handler<'runs.get'> = (input, ctx) => {
-  const run = requireRun(ctx, input.runId);
+/** A stored run as the contract's RunDetail: what runs.get returns and `fairbound train --json` prints. */
+export function storedRunDetail(db: ReadableDB, run: RunInfo): RunDetail {
   const result = run.result;
-  const detail: RunDetail = {
+  return {
     run: runSummaryDto(run),
     settings: JSON.parse(JSON.stringify(run.settings)) as Record<string, unknown>,
     seeds: { ...run.seeds },
@@ -71,13 +72,14 @@ export const getRunHandler: Handler<'runs.get'> = (input, ctx) => {
     verdict: result?.verdict ?? null,
     outcome: result ? { ...result.outcome } : null,
     candidateSelection: result ? { ...result.candidateSelection } : null,
-    constraints: getRunConstraints(ctx.db, run.id).map((c) => ({ ...c, nodes: c.nodes.map((n) => ({ ...n })) })),
+    constraints: getRunConstraints(db, run.id).map((c) => ({ ...c, nodes: c.nodes.map((n) => ({ ...n })) })),
     groupAccuracy: result?.groupAccuracy ? { of: result.groupAccuracy.of, threshold: result.groupAccuracy.threshold, groups: result.groupAccuracy.groups.map((g) => ({ ...g })) } : null,
     trainedCnnGroupAccuracy: result?.trainedCnnGroupAccuracy ? result.trainedCnnGroupAccuracy.map((g) => ({ ...g })) : null,
     bodyTraining: result?.bodyTraining ? result.bodyTraining.map((e) => ({ ...e })) : null,
   };
-  return detail;
-};
+}
+
+export const getRunHandler: Handler<'runs.get'> = (input, ctx) => storedRunDetail(ctx.db, requireRun(ctx, input.runId));
 
 export const runIterationsHandler: Handler<'runs.iterations'> = (input, ctx) => {
   requireRun(ctx, input.runId);

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { uncappedAuditInput } from '../../../src-shared/contract/audit-input';
-import type { AuditInput, AuditResult } from '../../../src-shared/contract/schemas';
+import { auditResult, type AuditInput, type AuditResult } from '../../../src-shared/contract/schemas';
 import { predictAuditRows, type AuditModelSource } from '../../audit/model-audit';
 import { BACKEND_PREFERENCES, type BackendPreference } from '../../deep/backend-types';
 import { ConstraintCompileError } from '../../errors/constraint-compile-error';
@@ -22,7 +22,7 @@ import { openWorkspace, resolveDatabasePath, type ReadableDB } from '../../store
 import { getDataset } from '../../store/datasets';
 import { getRun } from '../../store/runs';
 import { parseFlagInput } from '../flag-input';
-import { stringifyJson } from '../json';
+import { contractJson } from '../contract-json';
 import type { CliOutput } from '../output';
 import { UsageError } from '../usage-error';
 import { integerOption, numberOption, runRetrainHeadCommand } from './audit-retrain-head';
@@ -237,7 +237,7 @@ export async function runAuditCommand(args: string[], out: CliOutput): Promise<n
     }
     const { result } = audit;
     if (result.backend !== undefined && !values.quiet && !values.json) out.stderr(`backend: ${result.backend}`);
-    out.stdout(values.json ? stringifyJson(result) : formatText(result));
+    out.stdout(values.json ? contractJson(auditResult, result) : formatText(result));
     if (values.report === undefined && values.pdf === undefined) return 0;
     const html = buildAuditReportHtml(reportInput(audit, summaryOrNull(db, info.id)));
     return await writeReport(html, values.report, values.pdf, out, values.json || values.quiet);
