@@ -112,6 +112,82 @@ function appEnvironment(ctx: ServiceContext): AuditEnvironment {
   return { db: ctx.db, predict: (request, options) => ctx.training().predictAudit(ctx.dbPath, request, options) };
 }
 
+/** The audited rows and the probabilities of the rows `rows` picks, with how the result names them. */
+interface AuditedProbabilities {
+  readonly audited: LabelledRows;
+  readonly rows: RowRange;
+  /** Row-major over every row of `audited`, `nOutputs` columns. */
+  readonly probs: Float64Array;
+  readonly nOutputs: number;
+  readonly rowsDto: AuditResult['rows'];
+  readonly sourceText: string;
+  /** A model source: the backend that ran it. */
+  readonly backendText?: string;
+}
+
+type PredictionsSource = Extract<AuditInput['source'], { kind: 'predictions' }>;
+type ModelOrRunSource = Exclude<AuditInput['source'], PredictionsSource>;
+
+/** A predictions file matched to the dataset's rows (by key or by order); `rows` picks all or the split's safety rows. */
+async function fromPredictions(input: AuditInput, src: PredictionsSource, env: AuditEnvironment, info: DatasetInfo, data: LabelledRows, control?: AuditJobControl): Promise<AuditedProbabilities> {
+  const matching: RowMatching = src.matching.kind === 'key' ? { kind: 'key', column: src.matching.column, rowKeys: datasetRowKeys(env.db, info.id, info.format) } : { kind: 'order' };
+  control?.progress({ fraction: null, phase: 'reading', message: `reading the predictions ${src.path}` });
+  const predictions = await readPredictions(src.path, data.nRows, matching);
+  control?.signal.throwIfAborted();
+  if (predictions.nOutputs !== 1 && predictions.nOutputs !== info.nClasses) {
+    throw new InputError(`the predictions have ${predictions.nOutputs} class columns but dataset '${info.name}' has ${info.nClasses} classes`, { file: src.path });
+  }
+  if (predictions.nOutputs === 1 && info.nClasses > 2) {
+    throw new InputError(`dataset '${info.name}' is multiclass (${info.nClasses} classes): give p_0 … p_${info.nClasses - 1}`, { file: src.path });
+  }
+  const rows: RowRange = input.rows.kind === 'safety' ? candidateSafetySplit(data.nRows, input.rows.fracSafety).safety : { start: 0, end: data.nRows };
+  return { audited: data, rows, probs: predictions.probs, nOutputs: predictions.nOutputs, rowsDto: { which: input.rows.kind, start: rows.start, end: rows.end }, sourceText: `predictions ${src.path}` };
+}
+
+/** A model file or a stored run's model, run by the environment's predictor on the chosen rows. */
+async function fromModel(input: AuditInput, src: ModelOrRunSource, env: AuditEnvironment, info: DatasetInfo, data: LabelledRows, control?: AuditJobControl): Promise<AuditedProbabilities> {
+  const run = src.kind === 'run' ? getRun(env.db, src.id) : undefined;
+  if (src.kind === 'run' && !run) throw new InputError(`no run ${src.id} in this workspace`);
+  if (!info.image) throw new InputError(`dataset '${info.name}' holds numeric features, not images: a model is audited on an image dataset (audit its predictions instead)`);
+  const modelSource: AuditModelSource = src.kind === 'model' ? { kind: 'model', path: src.path } : { kind: 'run', id: src.id, which: src.which ?? 'seldonian' };
+  // Which rows: all; the engine's split of the stored order; or, for a run on its own dataset, the run's own safety rows.
+  let selection: Int32Array | null = null;
+  let rowsDto: AuditResult['rows'];
+  if (input.rows.kind === 'safety' && run && run.datasetId === info.id) {
+    const runRows = getRunRows(env.db, run.id);
+    if (!runRows) throw new InputError(`run ${run.id} has no stored row order`);
+    selection = runRows.rowOrder.slice(run.nCandidate);
+    rowsDto = { which: 'safety', start: 0, end: selection.length, ofRun: run.id };
+  } else if (input.rows.kind === 'safety') {
+    const split = candidateSafetySplit(data.nRows, input.rows.fracSafety).safety;
+    selection = Int32Array.from({ length: split.end - split.start }, (_, i) => split.start + i);
+    rowsDto = { which: 'safety', start: split.start, end: split.end };
+  } else {
+    rowsDto = { which: 'all', start: 0, end: data.nRows };
+  }
+  const predicted = await env.predict({
+    datasetId: info.id,
+    source: modelSource,
+    resize: src.kind === 'model' ? (src.resize ?? null) : null,
+    backend: src.kind === 'model' ? (src.backend ?? 'auto') : 'auto',
+    selection,
+    batchSize: AUDIT_BATCH_SIZE,
+  }, control ? { signal: control.signal, onProgress: inferenceProgress(control) } : {});
+  // The cancel may come after the last batch: the job still ends cancelled, not done.
+  control?.signal.throwIfAborted();
+  const audited = selection ? selectRows(data, selection) : data;
+  if (predicted.nRows !== audited.nRows) throw new Error(`the model was run on ${predicted.nRows} rows, ${audited.nRows} were asked for`);
+  return {
+    audited,
+    rows: { start: 0, end: audited.nRows },
+    probs: predicted.probs,
+    nOutputs: predicted.nOutputs,
+    rowsDto,
+    sourceText: predicted.sourceText,
+    backendText: `${predicted.backend.name} (${describeLoaded(predicted.backend)})`,
+  };
+}
+
 /**
  * The audit use-case. A constraint that does not compile throws ConstraintListError (its index in the
  * input's list); bad files and sources throw InputError naming the file, row or column.
@@ -128,66 +204,8 @@ export async function runAudit(input: AuditInput, env: AuditEnvironment, control
     if (unknown) throw new InputError(`the group table's intersection names unknown attribute '${unknown}' (known: ${data.sensitiveColumns.join(', ')})`);
   }
   const src = input.source;
-  let audited: LabelledRows = data;
-  let rows: RowRange;
-  let probsAll: Float64Array;
-  let nOutputs: number;
-  let rowsDto: AuditResult['rows'];
-  let sourceText: string;
-  let backendText: string | undefined;
-  if (src.kind === 'predictions') {
-    const matching: RowMatching = src.matching.kind === 'key' ? { kind: 'key', column: src.matching.column, rowKeys: datasetRowKeys(env.db, info.id, info.format) } : { kind: 'order' };
-    control?.progress({ fraction: null, phase: 'reading', message: `reading the predictions ${src.path}` });
-    const predictions = await readPredictions(src.path, data.nRows, matching);
-    control?.signal.throwIfAborted();
-    if (predictions.nOutputs !== 1 && predictions.nOutputs !== info.nClasses) {
-      throw new InputError(`the predictions have ${predictions.nOutputs} class columns but dataset '${info.name}' has ${info.nClasses} classes`, { file: src.path });
-    }
-    if (predictions.nOutputs === 1 && info.nClasses > 2) {
-      throw new InputError(`dataset '${info.name}' is multiclass (${info.nClasses} classes): give p_0 … p_${info.nClasses - 1}`, { file: src.path });
-    }
-    rows = input.rows.kind === 'safety' ? candidateSafetySplit(data.nRows, input.rows.fracSafety).safety : { start: 0, end: data.nRows };
-    rowsDto = { which: input.rows.kind, start: rows.start, end: rows.end };
-    probsAll = predictions.probs;
-    nOutputs = predictions.nOutputs;
-    sourceText = `predictions ${src.path}`;
-  } else {
-    const run = src.kind === 'run' ? getRun(env.db, src.id) : undefined;
-    if (src.kind === 'run' && !run) throw new InputError(`no run ${src.id} in this workspace`);
-    if (!info.image) throw new InputError(`dataset '${info.name}' holds numeric features, not images: a model is audited on an image dataset (audit its predictions instead)`);
-    const modelSource: AuditModelSource = src.kind === 'model' ? { kind: 'model', path: src.path } : { kind: 'run', id: src.id, which: src.which ?? 'seldonian' };
-    // Which rows: all; the engine's split of the stored order; or, for a run on its own dataset, the run's own safety rows.
-    let selection: Int32Array | null = null;
-    if (input.rows.kind === 'safety' && run && run.datasetId === info.id) {
-      const runRows = getRunRows(env.db, run.id);
-      if (!runRows) throw new InputError(`run ${run.id} has no stored row order`);
-      selection = runRows.rowOrder.slice(run.nCandidate);
-      rowsDto = { which: 'safety', start: 0, end: selection.length, ofRun: run.id };
-    } else if (input.rows.kind === 'safety') {
-      const split = candidateSafetySplit(data.nRows, input.rows.fracSafety).safety;
-      selection = Int32Array.from({ length: split.end - split.start }, (_, i) => split.start + i);
-      rowsDto = { which: 'safety', start: split.start, end: split.end };
-    } else {
-      rowsDto = { which: 'all', start: 0, end: data.nRows };
-    }
-    const predicted = await env.predict({
-      datasetId: info.id,
-      source: modelSource,
-      resize: src.kind === 'model' ? (src.resize ?? null) : null,
-      backend: src.kind === 'model' ? (src.backend ?? 'auto') : 'auto',
-      selection,
-      batchSize: AUDIT_BATCH_SIZE,
-    }, control ? { signal: control.signal, onProgress: inferenceProgress(control) } : {});
-    // The cancel may come after the last batch: the job still ends cancelled, not done.
-    control?.signal.throwIfAborted();
-    audited = selection ? selectRows(data, selection) : data;
-    if (predicted.nRows !== audited.nRows) throw new Error(`the training worker predicted ${predicted.nRows} rows, ${audited.nRows} were asked for`);
-    rows = { start: 0, end: audited.nRows };
-    probsAll = predicted.probs;
-    nOutputs = predicted.nOutputs;
-    sourceText = predicted.sourceText;
-    backendText = `${predicted.backend.name} (${describeLoaded(predicted.backend)})`;
-  }
+  const { audited, rows, probs: probsAll, nOutputs, rowsDto, sourceText, backendText } =
+    src.kind === 'predictions' ? await fromPredictions(input, src, env, info, data, control) : await fromModel(input, src, env, info, data, control);
   control?.progress({ fraction: null, phase: 'bounds', message: 'bounds: the constraints’ intervals and the group table' });
   const probs = probsAll.subarray(rows.start * nOutputs, rows.end * nOutputs);
   const mode: EstimatorMode = input.mode.kind === 'hard' ? { kind: 'hard', threshold: input.mode.threshold } : { kind: 'soft' };
