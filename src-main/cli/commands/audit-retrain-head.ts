@@ -20,6 +20,7 @@ import type { ReadableDB } from '../../store/database';
 import { loadDatasetForTraining, type DatasetInfo } from '../../store/datasets';
 import { stringifyJson } from '../json';
 import type { CliOutput } from '../output';
+import { integerOption, numberOption } from '../number-flags';
 import { UsageError } from '../usage-error';
 import { formatConstraint, formatGroups, formatTimings } from './train';
 
@@ -47,20 +48,6 @@ export interface RetrainHeadCommand {
   readonly resize: number | null;
   readonly flags: RetrainHeadFlags;
   readonly out: CliOutput;
-}
-
-export function numberOption(name: string, raw: string | undefined, fallback: number, check: (v: number) => boolean, what: string): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value) || !check(value)) throw new UsageError(`--${name} must be ${what}, got '${raw}'`);
-  return value;
-}
-
-export function integerOption(name: string, raw: string | undefined, fallback: number, min: number): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (raw.trim() === '' || !Number.isSafeInteger(value) || value < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got '${raw}'`);
-  return value;
 }
 
 function retrainSettings(flags: RetrainHeadFlags, nConstraints: number, fracSafety: number, method: BoundMethod): RetrainHeadSettings {

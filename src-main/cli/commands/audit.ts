@@ -22,10 +22,11 @@ import { openWorkspace, resolveDatabasePath, type ReadableDB } from '../../store
 import { getDataset } from '../../store/datasets';
 import { getRun } from '../../store/runs';
 import { parseFlagInput } from '../flag-input';
+import { integerOption, numberOption } from '../number-flags';
 import { contractJson } from '../contract-json';
 import type { CliOutput } from '../output';
 import { UsageError } from '../usage-error';
-import { integerOption, numberOption, runRetrainHeadCommand } from './audit-retrain-head';
+import { runRetrainHeadCommand } from './audit-retrain-head';
 import { resolveDataset } from './datasets';
 
 export const auditHelp = `fairbound audit --dataset <name|id> (--predictions <csv> (--key <column> | --by-order) | --model <model.json> | --run <id>)
