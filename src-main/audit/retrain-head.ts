@@ -19,7 +19,7 @@ import { primaryObjective } from '../engine/objectives';
 import { candidateSafetySplit, runQsa, type IterationProgress, type QsaResult } from '../engine/qsa';
 import { predictRange } from '../engine/safety-test';
 import { initialHeadTheta } from '../deep/head-init';
-import { groupAccuracies } from '../runs/pipeline';
+import { groupAccuracies } from '../runs/run-results';
 import { HEAD_DEFAULTS, type GroupAccuracy } from '../runs/types';
 import { InputError } from '../errors/input-error';
 

@@ -1,7 +1,7 @@
 import { renderCaret } from '../../src-shared/constraint';
 import { BoundingError } from '../../src-shared/bounds/interval';
 import { InputError } from '../errors/input-error';
-import { ConstraintCompileError } from '../engine/run-case';
+import { ConstraintCompileError } from '../errors/constraint-compile-error';
 import { auditHelp, runAuditCommand } from './commands/audit';
 import { backendsHelp, runBackendsCommand } from './commands/backends';
 import { datasetsHelp, runDatasetsCommand } from './commands/datasets';

@@ -1,5 +1,5 @@
 /**
- * The backend chain's order and walk (design.md §3), without any loader: the Electron main process
+ * The backend chain's order and walk, without any loader: the Electron main process
  * walks the GPU window's links with it (src-main/shell/gpu-window.ts) and must never load TensorFlow.js,
  * which the default loaders import (backend-loaders.ts). backends.ts adds selectBackend with those
  * default loaders for the processes that train.
@@ -16,7 +16,10 @@ import {
   type LoadedBackend,
 } from './backend-types';
 
-/** Candidates in chain order for each preference. */
+/**
+ * Candidates in chain order for each preference; also what backends.report lists (services/runs.ts),
+ * which is why this module must not load TensorFlow.js.
+ */
 export const CANDIDATES_BY_PREFERENCE: Readonly<Record<BackendPreference, readonly CandidateId[]>> = {
   auto: ['tensorflow-gpu', 'tensorflow-cpu', 'wasm', 'cpu'],
   tensorflow: ['tensorflow-gpu', 'tensorflow-cpu'],

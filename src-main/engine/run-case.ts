@@ -1,8 +1,9 @@
-import { compileConstraint } from '../../src-shared/constraint';
-import type { CompiledConstraint, ConstraintError, SubRegime } from '../../src-shared/constraint/ast';
+import type { CompiledConstraint, SubRegime } from '../../src-shared/constraint/ast';
+import { ConstraintCompileError } from '../errors/constraint-compile-error';
 import { InputError } from '../errors/input-error';
 import { readMetadata, readSeldonianCsv, type TabularDataset } from '../data/seldonian-format';
 import { readQsaCase, readThetaInit, type QsaCase } from './case-spec';
+import { compileForDataset } from './compile-for-dataset';
 import type { BoundMethod } from './constraint-bounds';
 import type { LinearKernel } from './kernels/linear-kernel';
 import { createQsaKernel, type QsaKernelName } from './kernels/select';
@@ -12,18 +13,6 @@ import { SoftmaxLinearModel } from './models/softmax';
 import { primaryObjective } from './objectives';
 import { runQsa, type IterationProgress, type QsaResult } from './qsa';
 import { buildQsaReport, type QsaReport } from './report';
-
-/** A constraint string that does not compile, with the case it came from. */
-export class ConstraintCompileError extends Error {
-  override readonly name = 'ConstraintCompileError';
-  /** `where` names the source, e.g. `spec.json: constraints[0]` or `--constraint 2`. */
-  constructor(
-    readonly where: string,
-    readonly error: ConstraintError,
-  ) {
-    super(`${where}: ${error.message}`);
-  }
-}
 
 export interface CaseOverrides {
   readonly data?: string;
@@ -45,12 +34,13 @@ export interface CaseRun {
   readonly report: QsaReport;
 }
 
-export function compileCaseConstraints(qsaCase: QsaCase, columns: readonly string[], subRegime: SubRegime, nClasses: number): CompiledConstraint[] {
-  return qsaCase.constraints.map((source, i) => {
-    const compiled = compileConstraint(source, { columns, subRegime, delta: qsaCase.deltas[i], nClasses });
-    if (!compiled.ok) throw new ConstraintCompileError(`${qsaCase.specPath}: constraints[${i}]`, compiled.error);
-    return compiled.constraint;
-  });
+/** The case's constraints against its own columns and its metadata's sub-regime (not the class count's). */
+function compileCaseConstraints(qsaCase: QsaCase, columns: readonly string[], subRegime: SubRegime, nClasses: number): CompiledConstraint[] {
+  return compileForDataset(
+    qsaCase.constraints.map((source, i) => ({ source, delta: qsaCase.deltas[i] })),
+    { sensitiveColumns: columns, nClasses, subRegime },
+    (i, error) => new ConstraintCompileError(`${qsaCase.specPath}: constraints[${i}]`, error),
+  );
 }
 
 /** The case's model on the kernel createQsaKernel picks (SIMD only for large float32-exact matrices; see there). */

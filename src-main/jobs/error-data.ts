@@ -5,24 +5,13 @@
  */
 import { z } from 'zod';
 import { renderCaret } from '../../src-shared/constraint';
-import type { ConstraintError } from '../../src-shared/constraint/ast';
 import { describeIssues } from '../../src-shared/contract/client';
 import type { ErrorData } from '../../src-shared/contract/errors';
 import { BoundingError } from '../../src-shared/bounds/interval';
 import { ImportCancelledError } from '../data/importers';
 import { InputError } from '../errors/input-error';
-import { ConstraintCompileError } from '../engine/run-case';
+import { ConstraintCompileError, ConstraintListError } from '../errors/constraint-compile-error';
 import { ReportedError, ServiceError } from '../errors/reported-error';
-
-/** A constraint of a list (audit.run's constraints) that does not compile, with its index. */
-export class ConstraintListError extends ConstraintCompileError {
-  constructor(
-    readonly index: number,
-    error: ConstraintError,
-  ) {
-    super(`constraint ${index + 1}`, error);
-  }
-}
 
 function sqliteCode(err: unknown): string | undefined {
   return err instanceof Error && 'code' in err && typeof err.code === 'string' && err.code.startsWith('SQLITE_') ? err.code : undefined;

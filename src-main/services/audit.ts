@@ -1,32 +1,32 @@
 /**
- * audit.run: the same computation as `fairbound audit` (src-main/cli/commands/audit.ts), with the
- * options as one typed object and the result as the contract's JSON-safe shape.
+ * The audit use-case, shared by every face: the app's audit.run / audit.start / audit.report routes and
+ * `fairbound audit` (src-main/cli/commands/audit.ts) call runAudit with the contract's audit input and get
+ * the contract's result. Which rows, the constraints, the bounds, the verdicts and the group table are
+ * computed here, once.
  *
- * A model source (a TF.js model file or a stored run's model) is run in the training host's worker
- * process (runs/host.ts predictAudit), never here: this is the app's main process (or `fairbound
- * serve`'s), whose event loop must stay free, and TensorFlow.js is not loaded in it at all. The worker
- * loads the model, selects the backend and returns the chosen rows' probabilities; which rows, and the
- * audit's maths on them (bounds, the group table), stay here — they are cheap.
+ * A model source (a TF.js model file or a stored run's model) is run by the caller's AuditPredictor: the
+ * app's runs it in the training host's worker process, so that the main process's event loop stays free
+ * and TensorFlow.js never loads in it; the CLI runs the same steps in its own process.
  *
- * audit.start runs the same computation as a job (services/jobs.ts): the worker's per-batch progress
- * becomes job.progress ("predicting batch k of n (… images/s)", then "bounds"), jobs.cancel aborts the
- * inference between batches (the worker stays up for the next audit), and job.done carries the result.
- * audit.run stays the plain request: the CLI-equivalent path the tests compare against, and quick for a
- * predictions file.
+ * audit.start runs the same computation as a job: the worker's per-batch progress becomes job.progress
+ * ("predicting batch k of n (… images/s)", then "bounds"), jobs.cancel aborts the inference between
+ * batches (the worker stays up for the next audit), and job.done carries the result.
  */
-import { compileConstraint } from '../../src-shared/constraint';
-import type { CompiledConstraint, SubRegime } from '../../src-shared/constraint/ast';
 import { writeFile } from 'node:fs/promises';
 import type { AuditedNode as AuditedNodeDto, AuditInput, AuditResult } from '../../src-shared/contract/schemas';
 import { auditConstraints, hardDecisions, type AuditedConstraint as AuditedConstraintFull, type AuditedNode, type EstimatorMode } from '../audit/audit';
 import { groupTable, type GroupRow } from '../audit/group-table';
 import type { AuditModelSource } from '../audit/model-audit';
+import type { AuditPredictProgress, AuditPredictReply, AuditPredictRequest } from '../audit/predict-types';
 import { selectRows } from '../audit/select-rows';
 import { describeLoaded } from '../deep/backend-chain';
 import { readPredictions, type RowMatching } from '../audit/predictions';
 import { InputError } from '../errors/input-error';
+import type { AuditReportInput } from '../report/audit-report';
 import type { LabelledRows, RowRange } from '../engine/data';
+import { compileForDataset } from '../engine/compile-for-dataset';
 import { candidateSafetySplit } from '../engine/qsa';
+import type { ReadableDB } from '../store/database';
 import { datasetRowKeys, loadDatasetLabels, type DatasetInfo } from '../store/datasets';
 import { getRunRows } from '../store/run-results';
 import { getRun } from '../store/runs';
@@ -34,7 +34,7 @@ import { datasetSummary, type DatasetSummary } from '../store/summary';
 import type { Handler, ServiceContext } from './context';
 import { requireDataset } from './datasets';
 import { ServiceError } from '../errors/reported-error';
-import { ConstraintListError } from '../jobs/error-data';
+import { ConstraintListError } from '../errors/constraint-compile-error';
 import type { JobControl } from '../jobs/job-runner';
 
 const DEFAULT_GROUP_ALPHA = 0.05;
@@ -87,7 +87,7 @@ function nodeDto(n: AuditedNode): AuditedNodeDto {
 }
 
 /** What one audit computes: the contract's result and the pieces the HTML report is built from. */
-interface AuditComputation {
+export interface AuditComputation {
   readonly result: AuditResult;
   readonly info: DatasetInfo;
   readonly results: readonly AuditedConstraintFull[];
@@ -97,84 +97,117 @@ interface AuditComputation {
   readonly sourceText: string;
 }
 
-/** The audit itself, shared by audit.run and audit.report. */
-async function computeAudit(input: AuditInput, ctx: ServiceContext, control?: AuditJobControl): Promise<AuditComputation> {
-  const info = requireDataset(ctx, input.datasetId);
+/** Runs a model over chosen rows of a dataset and returns their class probabilities. */
+export type AuditPredictor = (
+  request: Omit<AuditPredictRequest, 'dbPath' | 'nativeBinding'>,
+  options: { readonly signal?: AbortSignal; readonly onProgress?: (progress: AuditPredictProgress) => void },
+) => Promise<AuditPredictReply>;
+
+/** What the audit needs from the face that calls it. */
+export interface AuditEnvironment {
+  readonly db: ReadableDB;
+  readonly predict: AuditPredictor;
+}
+
+/** The app's environment: the workspace's shared connection and the training worker's inference. */
+function appEnvironment(ctx: ServiceContext): AuditEnvironment {
+  return { db: ctx.db, predict: (request, options) => ctx.training().predictAudit(ctx.dbPath, request, options) };
+}
+
+/** The audited rows and the probabilities of the rows `rows` picks, with how the result names them. */
+interface AuditedProbabilities {
+  readonly audited: LabelledRows;
+  readonly rows: RowRange;
+  /** Row-major over every row of `audited`, `nOutputs` columns. */
+  readonly probs: Float64Array;
+  readonly nOutputs: number;
+  readonly rowsDto: AuditResult['rows'];
+  readonly sourceText: string;
+  /** A model source: the backend that ran it. */
+  readonly backendText?: string;
+}
+
+type PredictionsSource = Extract<AuditInput['source'], { kind: 'predictions' }>;
+type ModelOrRunSource = Exclude<AuditInput['source'], PredictionsSource>;
+
+/** A predictions file matched to the dataset's rows (by key or by order); `rows` picks all or the split's safety rows. */
+async function fromPredictions(input: AuditInput, src: PredictionsSource, env: AuditEnvironment, info: DatasetInfo, data: LabelledRows, control?: AuditJobControl): Promise<AuditedProbabilities> {
+  const matching: RowMatching = src.matching.kind === 'key' ? { kind: 'key', column: src.matching.column, rowKeys: datasetRowKeys(env.db, info.id, info.format) } : { kind: 'order' };
+  control?.progress({ fraction: null, phase: 'reading', message: `reading the predictions ${src.path}` });
+  const predictions = await readPredictions(src.path, data.nRows, matching);
+  control?.signal.throwIfAborted();
+  if (predictions.nOutputs !== 1 && predictions.nOutputs !== info.nClasses) {
+    throw new InputError(`the predictions have ${predictions.nOutputs} class columns but dataset '${info.name}' has ${info.nClasses} classes`, { file: src.path });
+  }
+  if (predictions.nOutputs === 1 && info.nClasses > 2) {
+    throw new InputError(`dataset '${info.name}' is multiclass (${info.nClasses} classes): give p_0 … p_${info.nClasses - 1}`, { file: src.path });
+  }
+  const rows: RowRange = input.rows.kind === 'safety' ? candidateSafetySplit(data.nRows, input.rows.fracSafety).safety : { start: 0, end: data.nRows };
+  return { audited: data, rows, probs: predictions.probs, nOutputs: predictions.nOutputs, rowsDto: { which: input.rows.kind, start: rows.start, end: rows.end }, sourceText: `predictions ${src.path}` };
+}
+
+/** A model file or a stored run's model, run by the environment's predictor on the chosen rows. */
+async function fromModel(input: AuditInput, src: ModelOrRunSource, env: AuditEnvironment, info: DatasetInfo, data: LabelledRows, control?: AuditJobControl): Promise<AuditedProbabilities> {
+  const run = src.kind === 'run' ? getRun(env.db, src.id) : undefined;
+  if (src.kind === 'run' && !run) throw new InputError(`no run ${src.id} in this workspace`);
+  if (!info.image) throw new InputError(`dataset '${info.name}' holds numeric features, not images: a model is audited on an image dataset (audit its predictions instead)`);
+  const modelSource: AuditModelSource = src.kind === 'model' ? { kind: 'model', path: src.path } : { kind: 'run', id: src.id, which: src.which ?? 'seldonian' };
+  // Which rows: all; the engine's split of the stored order; or, for a run on its own dataset, the run's own safety rows.
+  let selection: Int32Array | null = null;
+  let rowsDto: AuditResult['rows'];
+  if (input.rows.kind === 'safety' && run && run.datasetId === info.id) {
+    const runRows = getRunRows(env.db, run.id);
+    if (!runRows) throw new InputError(`run ${run.id} has no stored row order`);
+    selection = runRows.rowOrder.slice(run.nCandidate);
+    rowsDto = { which: 'safety', start: 0, end: selection.length, ofRun: run.id };
+  } else if (input.rows.kind === 'safety') {
+    const split = candidateSafetySplit(data.nRows, input.rows.fracSafety).safety;
+    selection = Int32Array.from({ length: split.end - split.start }, (_, i) => split.start + i);
+    rowsDto = { which: 'safety', start: split.start, end: split.end };
+  } else {
+    rowsDto = { which: 'all', start: 0, end: data.nRows };
+  }
+  const predicted = await env.predict({
+    datasetId: info.id,
+    source: modelSource,
+    resize: src.kind === 'model' ? (src.resize ?? null) : null,
+    backend: src.kind === 'model' ? (src.backend ?? 'auto') : 'auto',
+    selection,
+    batchSize: AUDIT_BATCH_SIZE,
+  }, control ? { signal: control.signal, onProgress: inferenceProgress(control) } : {});
+  // The cancel may come after the last batch: the job still ends cancelled, not done.
+  control?.signal.throwIfAborted();
+  const audited = selection ? selectRows(data, selection) : data;
+  if (predicted.nRows !== audited.nRows) throw new Error(`the model was run on ${predicted.nRows} rows, ${audited.nRows} were asked for`);
+  return {
+    audited,
+    rows: { start: 0, end: audited.nRows },
+    probs: predicted.probs,
+    nOutputs: predicted.nOutputs,
+    rowsDto,
+    sourceText: predicted.sourceText,
+    backendText: `${predicted.backend.name} (${describeLoaded(predicted.backend)})`,
+  };
+}
+
+/**
+ * The audit use-case. A constraint that does not compile throws ConstraintListError (its index in the
+ * input's list); bad files and sources throw InputError naming the file, row or column.
+ */
+export async function runAudit(input: AuditInput, env: AuditEnvironment, control?: AuditJobControl): Promise<AuditComputation> {
+  const info = requireDataset(env, input.datasetId);
   control?.progress({ fraction: null, phase: 'loading', message: `loading dataset '${info.name}'` });
-  // Labels and groups only: the audit's maths needs no pixels here, and a model's images are read by the
-  // training worker itself, so main never copies the (large) image blobs and its event loop stays free.
-  const data = loadDatasetLabels(ctx.db, info.id);
-  const subRegime: SubRegime = info.nClasses > 2 ? 'multiclass_classification' : 'classification';
-  const constraints: CompiledConstraint[] = input.constraints.map((c, i) => {
-    const compiled = compileConstraint(c.source, { columns: data.sensitiveColumns, subRegime, delta: c.delta, nClasses: info.nClasses });
-    if (!compiled.ok) throw new ConstraintListError(i, compiled.error);
-    return compiled.constraint;
-  });
+  // Labels and groups only: the audit's maths needs no pixels here, and a model's images are read by
+  // whoever runs the model, so this process never copies the (large) image blobs.
+  const data = loadDatasetLabels(env.db, info.id);
+  const constraints = compileForDataset(input.constraints, { sensitiveColumns: data.sensitiveColumns, nClasses: info.nClasses }, (i, error) => new ConstraintListError(i, error));
   for (const cols of input.intersections ?? []) {
     const unknown = cols.find((c) => !data.sensitiveColumns.includes(c));
     if (unknown) throw new InputError(`the group table's intersection names unknown attribute '${unknown}' (known: ${data.sensitiveColumns.join(', ')})`);
   }
   const src = input.source;
-  let audited: LabelledRows = data;
-  let rows: RowRange;
-  let probsAll: Float64Array;
-  let nOutputs: number;
-  let rowsDto: AuditResult['rows'];
-  let sourceText: string;
-  let backendText: string | undefined;
-  if (src.kind === 'predictions') {
-    const matching: RowMatching = src.matching.kind === 'key' ? { kind: 'key', column: src.matching.column, rowKeys: datasetRowKeys(ctx.db, info.id, info.format) } : { kind: 'order' };
-    control?.progress({ fraction: null, phase: 'reading', message: `reading the predictions ${src.path}` });
-    const predictions = await readPredictions(src.path, data.nRows, matching);
-    control?.signal.throwIfAborted();
-    if (predictions.nOutputs !== 1 && predictions.nOutputs !== info.nClasses) {
-      throw new InputError(`the predictions have ${predictions.nOutputs} class columns but dataset '${info.name}' has ${info.nClasses} classes`, { file: src.path });
-    }
-    if (predictions.nOutputs === 1 && info.nClasses > 2) {
-      throw new InputError(`dataset '${info.name}' is multiclass (${info.nClasses} classes): give p_0 … p_${info.nClasses - 1}`, { file: src.path });
-    }
-    rows = input.rows.kind === 'safety' ? candidateSafetySplit(data.nRows, input.rows.fracSafety).safety : { start: 0, end: data.nRows };
-    rowsDto = { which: input.rows.kind, start: rows.start, end: rows.end };
-    probsAll = predictions.probs;
-    nOutputs = predictions.nOutputs;
-    sourceText = `predictions ${src.path}`;
-  } else {
-    const run = src.kind === 'run' ? getRun(ctx.db, src.id) : undefined;
-    if (src.kind === 'run' && !run) throw new InputError(`no run ${src.id} in this workspace`);
-    if (!info.image) throw new InputError(`dataset '${info.name}' holds numeric features, not images: a model is audited on an image dataset (audit its predictions instead)`);
-    const modelSource: AuditModelSource = src.kind === 'model' ? { kind: 'model', path: src.path } : { kind: 'run', id: src.id, which: src.which ?? 'seldonian' };
-    // Which rows: all; the engine's split of the stored order; or, for a run on its own dataset, the run's own safety rows.
-    let selection: Int32Array | null = null;
-    if (input.rows.kind === 'safety' && run && run.datasetId === info.id) {
-      const runRows = getRunRows(ctx.db, run.id);
-      if (!runRows) throw new InputError(`run ${run.id} has no stored row order`);
-      selection = runRows.rowOrder.slice(run.nCandidate);
-      rowsDto = { which: 'safety', start: 0, end: selection.length, ofRun: run.id };
-    } else if (input.rows.kind === 'safety') {
-      const split = candidateSafetySplit(data.nRows, input.rows.fracSafety).safety;
-      selection = Int32Array.from({ length: split.end - split.start }, (_, i) => split.start + i);
-      rowsDto = { which: 'safety', start: split.start, end: split.end };
-    } else {
-      rowsDto = { which: 'all', start: 0, end: data.nRows };
-    }
-    const predicted = await ctx.training().predictAudit(ctx.dbPath, {
-      datasetId: info.id,
-      source: modelSource,
-      resize: src.kind === 'model' ? (src.resize ?? null) : null,
-      backend: src.kind === 'model' ? (src.backend ?? 'auto') : 'auto',
-      selection,
-      batchSize: AUDIT_BATCH_SIZE,
-    }, control ? { signal: control.signal, onProgress: inferenceProgress(control) } : {});
-    // The cancel may come after the last batch: the job still ends cancelled, not done.
-    control?.signal.throwIfAborted();
-    audited = selection ? selectRows(data, selection) : data;
-    if (predicted.nRows !== audited.nRows) throw new Error(`the training worker predicted ${predicted.nRows} rows, ${audited.nRows} were asked for`);
-    rows = { start: 0, end: audited.nRows };
-    probsAll = predicted.probs;
-    nOutputs = predicted.nOutputs;
-    sourceText = predicted.sourceText;
-    backendText = `${predicted.backend.name} (${describeLoaded(predicted.backend)})`;
-  }
+  const { audited, rows, probs: probsAll, nOutputs, rowsDto, sourceText, backendText } =
+    src.kind === 'predictions' ? await fromPredictions(input, src, env, info, data, control) : await fromModel(input, src, env, info, data, control);
   control?.progress({ fraction: null, phase: 'bounds', message: 'bounds: the constraints’ intervals and the group table' });
   const probs = probsAll.subarray(rows.start * nOutputs, rows.end * nOutputs);
   const mode: EstimatorMode = input.mode.kind === 'hard' ? { kind: 'hard', threshold: input.mode.threshold } : { kind: 'soft' };
@@ -215,7 +248,7 @@ async function computeAudit(input: AuditInput, ctx: ServiceContext, control?: Au
   return { result, info, results, groups, mode, nRows: rows.end - rows.start, sourceText };
 }
 
-export const auditHandler: Handler<'audit.run'> = async (input, ctx) => (await computeAudit(input, ctx)).result;
+export const auditHandler: Handler<'audit.run'> = async (input, ctx) => (await runAudit(input, appEnvironment(ctx))).result;
 
 /**
  * audit.start: the audit as a job. An unknown dataset is refused here (the reply's error, as audit.run
@@ -224,11 +257,12 @@ export const auditHandler: Handler<'audit.run'> = async (input, ctx) => (await c
  */
 export const startAuditHandler: Handler<'audit.start'> = (input, ctx) => {
   requireDataset(ctx, input.datasetId);
-  const jobId = ctx.jobs.start('audit', async (control) => ({ kind: 'audit', result: (await computeAudit(input, ctx, control)).result }));
+  const jobId = ctx.jobs.start('audit', async (control) => ({ kind: 'audit', result: (await runAudit(input, appEnvironment(ctx), control)).result }));
   return { jobId };
 };
 
-function rowsText(rows: AuditResult['rows']): string {
+/** The audited rows in words, for text output and the report. */
+export function rowsText(rows: AuditResult['rows']): string {
   if (rows.ofRun !== undefined) return `the ${rows.end - rows.start} safety rows of run ${rows.ofRun}`;
   return `rows ${rows.start}–${rows.end - 1} (${rows.which})`;
 }
@@ -254,16 +288,10 @@ export const auditReportHandler: Handler<'audit.report'> = async (input, ctx) =>
   let html: string;
   if ('result' in input) {
     const { result } = input;
-    html = buildAuditReportHtml(auditReportInputFromResult(result, summaryOrNull(ctx, result.dataset.id), rowsText(result.rows)));
+    html = buildAuditReportHtml(auditReportInputFromResult(result, summaryOrNull(ctx.db, result.dataset.id), rowsText(result.rows)));
   } else {
     const { out: _out, pdf: _pdf, ...auditInput } = input;
-    const { result, info, results, groups, mode, nRows, sourceText } = await computeAudit(auditInput, ctx);
-    html = buildAuditReportHtml({
-      results,
-      groups,
-      summary: summaryOrNull(ctx, info.id),
-      metadata: { datasetName: info.name, source: sourceText, sourceKind: input.source.kind, mode, method: input.bound, rowsText: rowsText(result.rows), nRows, groupConfidence: result.groupConfidence },
-    });
+    html = buildAuditReportHtml(reportInput(await runAudit(auditInput, appEnvironment(ctx)), summaryOrNull(ctx.db, auditInput.datasetId)));
   }
   try {
     await writeFile(out, html);
@@ -281,13 +309,24 @@ export const auditReportHandler: Handler<'audit.report'> = async (input, ctx) =>
   return { html: out, pdf };
 };
 
+/** What the HTML report of a computed audit is built from (`buildAuditReportHtml` in report/audit-report.ts). */
+export function reportInput(audit: AuditComputation, summary: DatasetSummary | null): AuditReportInput {
+  const { result, info, results, groups, mode, nRows, sourceText } = audit;
+  return {
+    results,
+    groups,
+    summary,
+    metadata: { datasetName: info.name, source: sourceText, sourceKind: result.sourceKind, mode, method: result.bound, rowsText: rowsText(result.rows), nRows, groupConfidence: result.groupConfidence },
+  };
+}
+
 /**
  * The dataset's summary for the report (labels and groups only, no pixels); null when it cannot be
  * computed — e.g. the audited dataset was deleted since — and the report then says it is unavailable.
  */
-function summaryOrNull(ctx: ServiceContext, datasetId: number): DatasetSummary | null {
+export function summaryOrNull(db: ReadableDB, datasetId: number): DatasetSummary | null {
   try {
-    return datasetSummary(ctx.db, datasetId);
+    return datasetSummary(db, datasetId);
   } catch {
     return null;
   }

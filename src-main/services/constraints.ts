@@ -1,6 +1,6 @@
 /** Saved constraints: checked with the engine's compiler against their columns before they are stored. */
-import { compileConstraint } from '../../src-shared/constraint';
-import { ConstraintCompileError } from '../engine/run-case';
+import { ConstraintCompileError } from '../errors/constraint-compile-error';
+import { compileForDataset } from '../engine/compile-for-dataset';
 import { deleteConstraint, listConstraints, saveConstraint } from '../store/constraints';
 import type { Handler } from './context';
 
@@ -8,8 +8,8 @@ export const listConstraintsHandler: Handler<'constraints.list'> = (_input, ctx)
 
 export const saveConstraintHandler: Handler<'constraints.save'> = (input, ctx) => {
   const subRegime = input.subRegime ?? 'classification';
-  const compiled = compileConstraint(input.source, { columns: input.columns, subRegime, delta: input.delta });
-  if (!compiled.ok) throw new ConstraintCompileError('constraint', compiled.error);
+  // No dataset yet: the columns it was written for, without a class count.
+  compileForDataset([input], { sensitiveColumns: input.columns, subRegime }, (_i, error) => new ConstraintCompileError('constraint', error));
   return saveConstraint(ctx.db, { ...input, subRegime });
 };
 

@@ -7,15 +7,16 @@ import type { RouteInput } from '../../src-shared/contract/routes';
 import type { JobResult } from '../../src-shared/contract/schemas';
 import type { ImportProgress } from '../data/importers';
 import { InputError } from '../errors/input-error';
+import type { ReadableDB } from '../store/database';
 import { datasetNameExists, deleteDataset, getDataset, listDatasets, type DatasetInfo } from '../store/datasets';
 import { datasetSummary } from '../store/summary';
-import type { Handler, ServiceContext } from './context';
+import type { Handler } from './context';
 import { notFound } from '../errors/reported-error';
 import { defaultImportWorkerEntry, importInWorker } from '../jobs/import-thread/start';
 import type { JobProgress } from '../jobs/job-runner';
 
-export function requireDataset(ctx: ServiceContext, datasetId: number): DatasetInfo {
-  const dataset = getDataset(ctx.db, datasetId);
+export function requireDataset(workspace: { readonly db: ReadableDB }, datasetId: number): DatasetInfo {
+  const dataset = getDataset(workspace.db, datasetId);
   if (!dataset) throw notFound(`no dataset with id ${datasetId} (deleted?)`);
   return dataset;
 }

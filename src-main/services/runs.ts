@@ -5,20 +5,14 @@
  * `job.cancelled`. Cancel (runs.cancel or jobs.cancel) returns at once; the host stops the worker's run.
  */
 import type { BackendReportDto, BackendsReport, RunDetail, RunEventDto, RunSummaryDto } from '../../src-shared/contract/schemas';
+import { CANDIDATES_BY_PREFERENCE } from '../deep/backend-chain';
 import type { BackendPreference, BackendReport } from '../deep/backend-types';
 import type { RunEvent } from '../runs/types';
+import type { ReadableDB } from '../store/database';
 import { getRunConstraints, getRunIterations } from '../store/run-results';
 import { deleteFinishedRun, getRun, listRuns, type RunInfo } from '../store/runs';
 import type { Handler, ServiceContext } from './context';
 import { notFound, ServiceError } from '../errors/reported-error';
-
-/** The backend chain per preference (src-main/deep/backends.ts, without loading TensorFlow.js here). */
-const CHAIN: Readonly<Record<BackendPreference, readonly string[]>> = {
-  auto: ['tensorflow-gpu', 'tensorflow-cpu', 'wasm', 'cpu'],
-  tensorflow: ['tensorflow-gpu', 'tensorflow-cpu'],
-  wasm: ['wasm'],
-  cpu: ['cpu'],
-};
 
 export function runSummaryDto(r: RunInfo): RunSummaryDto {
   return {
@@ -67,10 +61,10 @@ function requireRun(ctx: ServiceContext, runId: number): RunInfo {
 
 export const listRunsHandler: Handler<'runs.list'> = (_input, ctx) => listRuns(ctx.db).reverse().map(runSummaryDto);
 
-export const getRunHandler: Handler<'runs.get'> = (input, ctx) => {
-  const run = requireRun(ctx, input.runId);
+/** A stored run as the contract's RunDetail: what runs.get returns and `fairbound train --json` prints. */
+export function storedRunDetail(db: ReadableDB, run: RunInfo): RunDetail {
   const result = run.result;
-  const detail: RunDetail = {
+  return {
     run: runSummaryDto(run),
     settings: JSON.parse(JSON.stringify(run.settings)) as Record<string, unknown>,
     seeds: { ...run.seeds },
@@ -79,13 +73,14 @@ export const getRunHandler: Handler<'runs.get'> = (input, ctx) => {
     verdict: result?.verdict ?? null,
     outcome: result ? { ...result.outcome } : null,
     candidateSelection: result ? { ...result.candidateSelection } : null,
-    constraints: getRunConstraints(ctx.db, run.id).map((c) => ({ ...c, nodes: c.nodes.map((n) => ({ ...n })) })),
+    constraints: getRunConstraints(db, run.id).map((c) => ({ ...c, nodes: c.nodes.map((n) => ({ ...n })) })),
     groupAccuracy: result?.groupAccuracy ? { of: result.groupAccuracy.of, threshold: result.groupAccuracy.threshold, groups: result.groupAccuracy.groups.map((g) => ({ ...g })) } : null,
     trainedCnnGroupAccuracy: result?.trainedCnnGroupAccuracy ? result.trainedCnnGroupAccuracy.map((g) => ({ ...g })) : null,
     bodyTraining: result?.bodyTraining ? result.bodyTraining.map((e) => ({ ...e })) : null,
   };
-  return detail;
-};
+}
+
+export const getRunHandler: Handler<'runs.get'> = (input, ctx) => storedRunDetail(ctx.db, requireRun(ctx, input.runId));
 
 export const runIterationsHandler: Handler<'runs.iterations'> = (input, ctx) => {
   requireRun(ctx, input.runId);
@@ -153,7 +148,7 @@ export const backendsReportHandler: Handler<'backends.report'> = (_input, ctx) =
     .reverse()
     .find((r) => r.backend !== null);
   const report: BackendsReport = {
-    preferences: (Object.keys(CHAIN) as BackendPreference[]).map((preference) => ({ preference, candidates: [...CHAIN[preference]] })),
+    preferences: (Object.keys(CANDIDATES_BY_PREFERENCE) as BackendPreference[]).map((preference) => ({ preference, candidates: [...CANDIDATES_BY_PREFERENCE[preference]] })),
     latest: latest?.backend ? { runId: latest.id, report: backendReportDto(latest.backend) } : null,
   };
   return report;

@@ -39,14 +39,14 @@ describe('fairbound audit', () => {
     const args = accepted.map((c) => `--constraint=${c.constraint}`);
     const r = await cli('audit', '--dataset', 'bounds', '--predictions', predictions, '--key', 'row', '--soft', '--bound', 'student-t', '--rows', 'all', '--db', db, '--json', ...args);
     expect(r.code, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout) as { constraints: Array<{ parsed: string; g_upper: unknown; g_point: unknown; verdict: string; base_nodes: Array<{ name: string; n: number; lower: unknown; upper: unknown }> }> };
+    const out = JSON.parse(r.stdout) as { constraints: Array<{ parsed: string; gUpper: unknown; gPoint: unknown; verdict: string; baseNodes: Array<{ name: string; n: number; lower: unknown; upper: unknown }> }> };
     expect(out.constraints).toHaveLength(accepted.length);
     out.constraints.forEach((c, i) => {
       const block = accepted[i].safety_test!;
-      close(c.g_upper, block.root_upper);
-      close(c.g_point, accepted[i].g_point_value);
+      close(c.gUpper, block.root_upper);
+      close(c.gPoint, accepted[i].g_point_value);
       expect(['holds', 'violated', 'inconclusive']).toContain(c.verdict);
-      for (const node of c.base_nodes) {
+      for (const node of c.baseNodes) {
         expect(node.n).toBe(block.base_nodes[node.name].n_samples);
         close(node.lower, block.base_nodes[node.name].lower);
         close(node.upper, block.base_nodes[node.name].upper);

@@ -79,7 +79,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 interface Node { name: string; n: number; mean: number; lower: number; upper: number }
 interface AuditJson {
   rows: Record<string, unknown>;
-  constraints: Array<{ g_upper: number; g_lower: number; g_point: number; verdict: string; base_nodes: Node[]; lower_bound_base_nodes: Node[] }>;
+  constraints: Array<{ gUpper: number; gLower: number; gPoint: number; verdict: string; baseNodes: Node[]; lowerBoundBaseNodes: Node[] }>;
   groups: Array<{ group: string; n: number; rates: Record<string, { n: number; mean: number; lower: number; upper: number }> }>;
 }
 
@@ -93,8 +93,8 @@ function sameAudit(a: AuditJson, b: AuditJson, tolerance: number): void {
   a.constraints.forEach((c, i) => {
     const d = b.constraints[i];
     expect(c.verdict).toBe(d.verdict);
-    for (const key of ['g_upper', 'g_lower', 'g_point'] as const) closeTo(c[key], d[key], tolerance, key);
-    for (const list of ['base_nodes', 'lower_bound_base_nodes'] as const) {
+    for (const key of ['gUpper', 'gLower', 'gPoint'] as const) closeTo(c[key], d[key], tolerance, key);
+    for (const list of ['baseNodes', 'lowerBoundBaseNodes'] as const) {
       c[list].forEach((n, j) => {
         expect(n.n).toBe(d[list][j].n);
         for (const key of ['mean', 'lower', 'upper'] as const) closeTo(n[key], d[list][j][key], tolerance, `${n.name}.${key}`);
@@ -168,9 +168,9 @@ describe('fairbound audit --model / --run / --retrain-head', () => {
     const r = await cli('audit', '--run', String(runId), '--which', 'candidate', '--backend', 'wasm', '--rows', 'safety', '--soft', '--constraint', RATIO, '--delta', '0.1', '--json');
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as AuditJson;
-    expect(out.rows).toMatchObject({ which: 'safety', of: `run ${runId}`, n: 100 });
-    closeTo(out.constraints[0].g_upper, stored[0].upperBound!, 1e-4, 'g_upper');
-    out.constraints[0].base_nodes.forEach((n, i) => {
+    expect(out.rows).toMatchObject({ which: 'safety', ofRun: runId, start: 0, end: 100 });
+    closeTo(out.constraints[0].gUpper, stored[0].upperBound!, 1e-4, 'gUpper');
+    out.constraints[0].baseNodes.forEach((n, i) => {
       expect(n.n).toBe(stored[0].nodes[i].nSamples);
       closeTo(n.upper, stored[0].nodes[i].upper, 1e-4, n.name);
     });

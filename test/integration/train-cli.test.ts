@@ -70,12 +70,13 @@ describe('fairbound train (head pipeline) from the CLI bundle', () => {
     expect(r.stderr).toMatch(/run \d+ queued/);
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);
-    runId = out.id;
+    runId = out.run.id;
     expect(['passed', 'nsf']).toContain(out.verdict);
-    expect(out).toMatchObject({ pipeline: 'head', model: 'tutorial-j-cnn', n_rows: 200, n_candidate: 100, n_safety: 100, backend: { name: 'wasm' } });
-    expect(out.constraints[0].base_nodes['ACC | [A]'].n_samples + out.constraints[0].base_nodes['ACC | [B]'].n_samples).toBe(100);
-    expect(out.group_accuracy.groups.map((g: { group: string }) => g.group)).toEqual(['all', 'A', 'B']);
-    expect(Object.keys(out.timings_s)).toEqual(expect.arrayContaining(['training', 'latents', 'candidate_selection', 'safety_test', 'total']));
+    expect(out).toMatchObject({ run: { pipeline: 'head', architecture: 'tutorial-j-cnn', nRows: 200, nCandidate: 100, nSafety: 100 }, backend: { name: 'wasm' } });
+    const nodes = Object.fromEntries(out.constraints[0].nodes.map((n: { name: string; nSamples: number }) => [n.name, n]));
+    expect(nodes['ACC | [A]'].nSamples + nodes['ACC | [B]'].nSamples).toBe(100);
+    expect(out.groupAccuracy.groups.map((g: { group: string }) => g.group)).toEqual(['all', 'A', 'B']);
+    expect(Object.keys(out.timings)).toEqual(expect.arrayContaining(['training', 'latents', 'candidate_selection', 'safety_test', 'total']));
   });
 
   it('prints progress on stderr: phases, batches with loss and accuracy, iterations', () => {
@@ -95,10 +96,10 @@ describe('fairbound train (head pipeline) from the CLI bundle', () => {
     const show = fairbound('run', 'show', String(runId), '--json');
     expect(show.status).toBe(0);
     const out = JSON.parse(show.stdout);
-    expect(out.iterations).toHaveLength(out.candidate_selection.iterationsRun);
+    expect(out.iterations).toHaveLength(out.candidateSelection.iterationsRun);
     expect(out.iterations[0]).toMatchObject({ iteration: 0, lambda: [0.5] });
     expect(out.weights).toEqual(expect.arrayContaining(['cnn_initial', 'cnn_trained', 'head_initial']));
-    expect(out.rows).toEqual({ run_rows: 200, body_rows: 100 });
+    expect(out.rows).toEqual({ runRows: 200, bodyRows: 100 });
     const text = fairbound('run', 'show', String(runId));
     expect(text.stdout).toMatch(/iteration log \(400 iterations, \d+ shown; \* = chosen\)/);
   });
@@ -163,7 +164,7 @@ describe('fairbound train: full pipeline and bad input', () => {
     expect(r.status).toBe(0);
     expect(r.stderr).toBe('');
     const out = JSON.parse(r.stdout);
-    expect(out.candidate_selection.iterationsPlanned).toBe(2);
+    expect(out.candidateSelection.iterationsPlanned).toBe(2);
     expect(out.settings.qsa).toMatchObject({ batchSize: 50, nEpochs: 1, alphaTheta: 0.001, alphaLambda: 0.01 });
   });
 

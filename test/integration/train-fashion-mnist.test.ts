@@ -53,18 +53,18 @@ describe.skipIf(missing('Debian dataset-fashion-mnist (apt-get install dataset-f
     const seconds = (performance.now() - started) / 1000;
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
-    console.log(`Fashion-MNIST head run: ${out.verdict} in ${seconds.toFixed(1)} s wall; timings ${JSON.stringify(out.timings_s)}; accuracy ${JSON.stringify(out.group_accuracy)}`);
+    console.log(`Fashion-MNIST head run: ${out.verdict} in ${seconds.toFixed(1)} s wall; timings ${JSON.stringify(out.timings)}; accuracy ${JSON.stringify(out.groupAccuracy)}`);
     expect(seconds).toBeLessThan(120);
     expect(['passed', 'nsf']).toContain(out.verdict);
-    expect(out).toMatchObject({ n_rows: 3000, n_candidate: 1500, n_safety: 1500 });
+    expect(out.run).toMatchObject({ nRows: 3000, nCandidate: 1500, nSafety: 1500 });
     expect(r.stderr).toMatch(/epoch 1\/1 batch 15\/15/);
 
     const db = openWorkspace(dbPath);
     let run, constraint, rows;
     try {
-      run = getRun(db, out.id)!;
-      [constraint] = getRunConstraints(db, out.id);
-      rows = getRunRows(db, out.id)!;
+      run = getRun(db, out.run.id)!;
+      [constraint] = getRunConstraints(db, out.run.id);
+      rows = getRunRows(db, out.run.id)!;
     } finally {
       db.close();
     }
@@ -73,7 +73,7 @@ describe.skipIf(missing('Debian dataset-fashion-mnist (apt-get install dataset-f
     expect([...rows.bodyRows].some((row) => safety.has(row))).toBe(false);
 
     const caseDir = join(dir, 'case');
-    expect((await cli('run', 'export-latents', String(out.id), '--out', caseDir)).code).toBe(0);
+    expect((await cli('run', 'export-latents', String(out.run.id), '--out', caseDir)).code).toBe(0);
     const stdout: string[] = [];
     expect(await runCli(['qsa', '--spec', join(caseDir, 'spec.json'), '--json'], { stdout: (t) => stdout.push(t), stderr: () => undefined })).toBe(0);
     const qsa = JSON.parse(stdout.join(''));
@@ -93,12 +93,12 @@ describe.skipIf(missing('Debian dataset-fashion-mnist (apt-get install dataset-f
     const seconds = (performance.now() - started) / 1000;
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
-    console.log(`Fashion-MNIST full run: ${out.verdict} in ${seconds.toFixed(1)} s wall; timings ${JSON.stringify(out.timings_s)}; outcome ${JSON.stringify(out.outcome)}`);
+    console.log(`Fashion-MNIST full run: ${out.verdict} in ${seconds.toFixed(1)} s wall; timings ${JSON.stringify(out.timings)}; outcome ${JSON.stringify(out.outcome)}`);
     expect(seconds).toBeLessThan(60);
     expect(['passed', 'nsf']).toContain(out.verdict);
     expect(out.settings).toMatchObject({ numClasses: 10, qsaModel: 'multiclass_logistic', qsa: { batchSize: 150, nEpochs: 1, alphaTheta: 0.001, alphaLambda: 0.01 } });
-    expect(out.candidate_selection).toMatchObject({ iterationsPlanned: 10, iterationsRun: 10 });
+    expect(out.candidateSelection).toMatchObject({ iterationsPlanned: 10, iterationsRun: 10 });
     expect(out.constraints[0]).toMatchObject({ parsed: '0.8-(ACC)', delta: 0.05 });
-    expect(out.constraints[0].base_nodes.ACC.n_samples).toBe(1500);
+    expect(out.constraints[0].nodes.find((n: { name: string }) => n.name === 'ACC').nSamples).toBe(1500);
   });
 });

@@ -7,7 +7,7 @@ import { runCli } from '../../src-main/cli/main';
 import type { CliOutput } from '../../src-main/cli/output';
 
 export interface CliNode { n: number; mean: number | string; lower: number | string; upper: number | string }
-export interface CliAudit { constraints: Array<{ g_upper: number | string; g_lower: number | string; g_point: number | string; verdict: string; base_nodes: CliNode[] }> }
+export interface CliAudit { constraints: Array<{ gUpper: number | string; gLower: number | string; gPoint: number | string; verdict: string; baseNodes: CliNode[] }> }
 export interface ServiceAudit {
   rows: { which: string; start: number; end: number; ofRun?: number };
   source?: string;
@@ -36,15 +36,15 @@ export function sameAudit(service: ServiceAudit, cli: CliAudit): void {
   service.constraints.forEach((c, i) => {
     const d = cli.constraints[i];
     expect(c.verdict).toBe(d.verdict);
-    close(c.gUpper, d.g_upper);
-    close(c.gLower, d.g_lower);
-    close(c.gPoint, d.g_point);
-    expect(c.baseNodes).toHaveLength(d.base_nodes.length);
+    close(c.gUpper, d.gUpper);
+    close(c.gLower, d.gLower);
+    close(c.gPoint, d.gPoint);
+    expect(c.baseNodes).toHaveLength(d.baseNodes.length);
     c.baseNodes.forEach((n, j) => {
-      expect(n.n).toBe(d.base_nodes[j].n);
-      close(n.mean, d.base_nodes[j].mean);
-      close(n.upper, d.base_nodes[j].upper);
-      close(n.lower, d.base_nodes[j].lower);
+      expect(n.n).toBe(d.baseNodes[j].n);
+      close(n.mean, d.baseNodes[j].mean);
+      close(n.upper, d.baseNodes[j].upper);
+      close(n.lower, d.baseNodes[j].lower);
     });
   });
 }

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { insertSyntheticImageDataset } from '../support/synthetic-image-dataset';
 import { prepareRun } from '../../src-main/runs/prepare';
 import { InputError } from '../../src-main/errors/input-error';
-import { ConstraintCompileError } from '../../src-main/engine/run-case';
+import { ConstraintCompileError } from '../../src-main/errors/constraint-compile-error';
 import { openWorkspace, userVersion, type WritableDB } from '../../src-main/store/database';
 import { decodeJson, encodeJson } from '../../src-main/store/json';
 import {

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
-import { compileConstraint, renderCaret } from '../../../src-shared/constraint';
-import type { SubRegime } from '../../../src-shared/constraint/ast';
+import { renderCaret } from '../../../src-shared/constraint';
+import type { CompiledConstraint, ConstraintError, SubRegime } from '../../../src-shared/constraint/ast';
+import { compileForDataset } from '../../engine/compile-for-dataset';
 import { stringifyJson } from '../json';
 import type { CliOutput } from '../output';
 import { UsageError } from '../usage-error';
@@ -15,6 +16,13 @@ function parseNumberOption(name: string, raw: string | undefined, fallback: numb
   const value = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(value)) throw new UsageError(`--${name} must be a number, got '${raw}'`);
   return value;
+}
+
+/** The compiler's error as it is: `parse` prints it without a "where" prefix. */
+class ParseFailure extends Error {
+  constructor(readonly error: ConstraintError) {
+    super(error.message);
+  }
 }
 
 export function runParseCommand(args: string[], out: CliOutput): number {
@@ -40,12 +48,14 @@ export function runParseCommand(args: string[], out: CliOutput): number {
   const nClasses = nClassesRaw === undefined ? undefined : parseNumberOption('n-classes', nClassesRaw, 0);
   if (nClasses !== undefined && (!Number.isInteger(nClasses) || nClasses < 2)) throw new UsageError(`--n-classes must be an integer ≥ 2, got '${nClassesRaw}'`);
 
-  const result = compileConstraint(positionals[0], { columns, subRegime: subRegime as SubRegime, delta, nClasses });
-  if (!result.ok) {
-    out.stderr(`error: ${result.error.message}\n${renderCaret(result.error)}`);
+  let c: CompiledConstraint;
+  try {
+    [c] = compileForDataset([{ source: positionals[0], delta }], { sensitiveColumns: columns, nClasses, subRegime: subRegime as SubRegime }, (_i, error) => new ParseFailure(error));
+  } catch (error) {
+    if (!(error instanceof ParseFailure)) throw error;
+    out.stderr(`error: ${error.error.message}\n${renderCaret(error.error)}`);
     return 2;
   }
-  const c = result.constraint;
   const baseNodes = c.baseNodes.map((n) => ({
     name: n.name,
     measure_function: n.measure,

@@ -1,4 +1,7 @@
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { runDetail, runIterations } from '../../../src-shared/contract/schemas';
+import { storedRunDetail } from '../../services/runs';
 import { selectBackend } from '../../deep/backends';
 import { exportLatentsCase, exportRunModel, type ExportedModel } from '../../runs/export';
 import { openWorkspace, resolveDatabasePath } from '../../store/database';
@@ -8,7 +11,7 @@ import { deleteFinishedRun, getRun, listRuns, requestRunCancel, type RunInfo } f
 import { stringifyJson } from '../json';
 import type { CliOutput } from '../output';
 import { UsageError } from '../usage-error';
-import { formatRun, runJson } from './train';
+import { formatRun } from './train';
 
 export const runsHelp = `fairbound runs [--db <file>] [--json]
   Lists the workspace's training runs: status (queued, running, passed, nsf, failed, cancelled), pipeline,
@@ -137,12 +140,15 @@ export async function runRunCommand(args: string[], out: CliOutput): Promise<num
         const log = getRunIterations(db, id);
         const rows = getRunRows(db, id);
         if (values.json) {
+          // runs.get's RunDetail and runs.iterations' log, as the app's routes send them, with what only the CLI shows.
+          const detail = z.encode(runDetail, storedRunDetail(db, run));
+          const iterations = z.encode(runIterations, { runId: id, iterations: log.map((it) => ({ ...it, g: [...it.g], lambda: [...it.lambda] })) }).iterations;
           out.stdout(
-            stringifyJson({
-              ...runJson(run, constraints),
+            JSON.stringify({
+              ...detail,
               weights: listRunWeightKinds(db, id),
-              rows: rows ? { run_rows: rows.rowOrder.length, body_rows: rows.bodyRows.length } : null,
-              iterations: log.map((it) => ({ iteration: it.iteration, f: it.f, g: it.g, lambda: it.lambda, L: it.lagrangian })),
+              rows: rows ? { runRows: rows.rowOrder.length, bodyRows: rows.bodyRows.length } : null,
+              iterations,
             }),
           );
           return 0;

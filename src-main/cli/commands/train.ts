@@ -4,12 +4,16 @@ import { isArchitectureName } from '../../deep/architectures';
 import { DeepWorkerQueue } from '../../jobs/worker-queue/deep-worker-queue';
 import type { RunOutcome } from '../../runs/pipeline';
 import { serveTrainingWorker } from '../../jobs/worker/serve';
-import type { GroupAccuracy, RunEvent, RunRequest } from '../../runs/types';
+import type { GroupAccuracy, RunEvent } from '../../runs/types';
 import { openWorkspace, resolveDatabasePath } from '../../store/database';
 import { tryRecoverInterrupted } from '../../store/interrupted';
 import { getRunConstraints, type RunConstraintResult } from '../../store/run-results';
 import { getRun, type RunInfo } from '../../store/runs';
-import { stringifyJson } from '../json';
+import { runInput } from '../../../src-shared/contract/run-input';
+import { parseFlagInput } from '../flag-input';
+import { runDetail } from '../../../src-shared/contract/schemas';
+import { storedRunDetail } from '../../services/runs';
+import { contractJson } from '../contract-json';
 import type { CliOutput } from '../output';
 import { UsageError } from '../usage-error';
 
@@ -107,49 +111,6 @@ export function formatRun(run: RunInfo, constraints: readonly RunConstraintResul
   return lines.join('\n');
 }
 
-/** The JSON of a run (shared with `run show`). */
-export function runJson(run: RunInfo, constraints: readonly RunConstraintResult[]): Record<string, unknown> {
-  return {
-    id: run.id,
-    status: run.status,
-    verdict: run.status === 'passed' || run.status === 'nsf' ? run.status : null,
-    error: run.error,
-    dataset: { id: run.datasetId, name: run.datasetName },
-    pipeline: run.pipeline,
-    model: run.architecture,
-    n_rows: run.nRows,
-    n_candidate: run.nCandidate,
-    n_safety: run.nSafety,
-    seed: run.seed,
-    seeds: run.seeds,
-    settings: run.settings,
-    outcome: run.result?.outcome ?? null,
-    candidate_selection: run.result?.candidateSelection ?? null,
-    constraints: constraints.map((c) => ({
-      source: c.source,
-      parsed: c.parsed,
-      delta: c.delta,
-      upper_bound: c.upperBound,
-      point_estimate: c.pointEstimate,
-      passed: c.passed,
-      base_nodes: Object.fromEntries(
-        c.nodes.map((n) => [
-          n.name,
-          { lower: n.lower, upper: n.upper, lower_needed: n.lowerNeeded, upper_needed: n.upperNeeded, delta_lower: n.deltaLower, delta_upper: n.deltaUpper, n_samples: n.nSamples, mean: n.mean, std_ddof1: n.std },
-        ]),
-      ),
-    })),
-    group_accuracy: run.result?.groupAccuracy ?? null,
-    trained_cnn_group_accuracy: run.result?.trainedCnnGroupAccuracy ?? null,
-    body_training: run.result?.bodyTraining ?? null,
-    timings_s: run.timings,
-    backend: run.backend,
-    created_at: run.createdAt,
-    started_at: run.startedAt,
-    finished_at: run.finishedAt,
-  };
-}
-
 /** Progress lines on stderr, throttled so a long run prints a few lines a second at most. */
 function progressPrinter(out: CliOutput): (event: RunEvent) => void {
   let lastBatch = 0;
@@ -234,7 +195,8 @@ export async function runTrainCommand(args: string[], out: CliOutput): Promise<n
   const backend = values.backend as BackendPreference;
   if (!BACKEND_PREFERENCES.includes(backend)) throw new UsageError(`--backend must be one of ${BACKEND_PREFERENCES.join(', ')}, got '${values.backend}'`);
   const positive = (v: number) => v > 0;
-  const request: RunRequest = {
+  // The contract's run input, checked by its schema as the app's runs.start is; undefined flags drop out.
+  const request = parseFlagInput(runInput, {
     dataset: values.dataset,
     constraints: sources.map((source, i) => ({ source, delta: deltas.length === 1 ? deltas[0] : deltas[i] })),
     pipeline: values.pipeline,
@@ -252,7 +214,7 @@ export async function runTrainCommand(args: string[], out: CliOutput): Promise<n
     alphaTheta: numberOption('alpha-theta', values['alpha-theta'], positive, 'a positive number'),
     alphaLambda: numberOption('alpha-lambda', values['alpha-lambda'], positive, 'a positive number'),
     lambdaInit: numberOption('lambda-init', values['lambda-init'], (v) => v >= 0, 'a number ≥ 0'),
-  };
+  }, { architecture: 'model' });
   const dbPath = resolveDatabasePath(values.db);
   // Runs left running by a process that has died are ended first, so `fairbound runs` shows them honestly.
   const recovering = openWorkspace(dbPath);
@@ -282,8 +244,7 @@ export async function runTrainCommand(args: string[], out: CliOutput): Promise<n
   const db = openWorkspace(dbPath);
   try {
     const run = getRun(db, outcome.runId)!;
-    const constraints = getRunConstraints(db, run.id);
-    out.stdout(values.json ? stringifyJson(runJson(run, constraints)) : formatRun(run, constraints));
+    out.stdout(values.json ? contractJson(runDetail, storedRunDetail(db, run)) : formatRun(run, getRunConstraints(db, run.id)));
     if (run.status === 'failed') out.stderr(`error: run ${run.id} failed: ${run.error}`);
     if (run.status === 'cancelled') out.stderr(`run ${run.id} was cancelled: ${run.error}`);
     return run.status === 'passed' || run.status === 'nsf' ? 0 : 1;

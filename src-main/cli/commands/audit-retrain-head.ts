@@ -1,0 +1,139 @@
+/**
+ * `fairbound audit --retrain-head`: a CLI-only step besides the audit use-case. It cuts a model's head and
+ * runs the QSA on a fresh one over the body's latent features (audit/retrain-head.ts), then prints the
+ * verdict and each constraint's safety-test bounds like `fairbound train`. No bounds of the given model
+ * are computed here: that is the audit (services/audit.ts).
+ */
+import type { CompiledConstraint } from '../../../src-shared/constraint/ast';
+import { auditImages, openAuditModel, type AuditModelSource } from '../../audit/model-audit';
+import { RETRAIN_HEAD_DEFAULTS, retrainHead, type RetrainHeadSettings } from '../../audit/retrain-head';
+import { describeLoaded, selectBackend, type BackendPreference } from '../../deep/backends';
+import { runSeeds } from '../../runs/prepare';
+import type { BoundMethod } from '../../engine/constraint-bounds';
+import { compileForDataset } from '../../engine/compile-for-dataset';
+import { candidateSafetySplit } from '../../engine/qsa';
+import { buildQsaReport } from '../../engine/report';
+import { ConstraintCompileError } from '../../errors/constraint-compile-error';
+import { InputError } from '../../errors/input-error';
+import { constraintResults } from '../../runs/run-results';
+import type { ReadableDB } from '../../store/database';
+import { loadDatasetForTraining, type DatasetInfo } from '../../store/datasets';
+import { stringifyJson } from '../json';
+import type { CliOutput } from '../output';
+import { integerOption, numberOption } from '../number-flags';
+import { UsageError } from '../usage-error';
+import { formatConstraint, formatGroups, formatTimings } from './train';
+
+/** The retrain flags as given (parsed and checked here). */
+export interface RetrainHeadFlags {
+  readonly iterations?: string;
+  readonly 'alpha-theta'?: string;
+  readonly 'alpha-lambda'?: string;
+  readonly 'lambda-init'?: string;
+  readonly seed?: string;
+  readonly json?: boolean;
+  readonly quiet?: boolean;
+}
+
+export interface RetrainHeadCommand {
+  readonly db: ReadableDB;
+  readonly info: DatasetInfo;
+  readonly source: AuditModelSource;
+  readonly constraints: readonly { readonly source: string; readonly delta: number }[];
+  /** 'safety': only the rows the engine's split would hold out; 'all': every row. */
+  readonly rows: 'all' | 'safety';
+  readonly fracSafety: number;
+  readonly method: BoundMethod;
+  readonly backend: BackendPreference;
+  readonly resize: number | null;
+  readonly flags: RetrainHeadFlags;
+  readonly out: CliOutput;
+}
+
+function retrainSettings(flags: RetrainHeadFlags, nConstraints: number, fracSafety: number, method: BoundMethod): RetrainHeadSettings {
+  const positive = (v: number) => v > 0;
+  const lambdaValues = (flags['lambda-init'] ?? String(RETRAIN_HEAD_DEFAULTS.lambdaInit)).split(',').map((t) => numberOption('lambda-init', t, 0, (v) => v >= 0, 'a number ≥ 0 (or one per constraint, comma-separated)'));
+  if (lambdaValues.length !== 1 && lambdaValues.length !== nConstraints) throw new UsageError(`--lambda-init needs one value or one per constraint (${nConstraints}), got ${lambdaValues.length}`);
+  return {
+    fracSafety,
+    seed: runSeeds(integerOption('seed', flags.seed, 0, 0)).head,
+    iterations: integerOption('iterations', flags.iterations, RETRAIN_HEAD_DEFAULTS.iterations, 1),
+    alphaTheta: numberOption('alpha-theta', flags['alpha-theta'], RETRAIN_HEAD_DEFAULTS.alphaTheta, positive, 'a positive number'),
+    alphaLambda: numberOption('alpha-lambda', flags['alpha-lambda'], RETRAIN_HEAD_DEFAULTS.alphaLambda, positive, 'a positive number'),
+    lambdaInit: lambdaValues.length === 1 ? Array.from({ length: nConstraints }, () => lambdaValues[0]) : lambdaValues,
+    boundMethod: method,
+  };
+}
+
+export async function runRetrainHeadCommand(c: RetrainHeadCommand): Promise<number> {
+  const { info, flags, out } = c;
+  const data = loadDatasetForTraining(c.db, info.id);
+  const constraints: CompiledConstraint[] = compileForDataset(c.constraints, { sensitiveColumns: data.sensitiveColumns, nClasses: info.nClasses }, (i, error) => new ConstraintCompileError(`--constraint ${i + 1}`, error));
+  if (!data.images) throw new InputError(`dataset '${info.name}' holds numeric features, not images: a model is audited on an image dataset (audit its predictions with --predictions)`);
+  const settings = retrainSettings(flags, constraints.length, c.fracSafety, c.method);
+  const backend = await selectBackend(c.backend);
+  if (!flags.quiet && !flags.json) out.stderr(`backend: ${backend.name} (${describeLoaded(backend)})`);
+  const opened = await openAuditModel(c.db, c.source, data, info.name, c.resize);
+  try {
+    let selection: Int32Array | undefined;
+    if (c.rows === 'safety') {
+      const split = candidateSafetySplit(data.nRows, c.fracSafety).safety;
+      selection = Int32Array.from({ length: split.end - split.start }, (_, i) => split.start + i);
+    }
+    const { images, audited } = auditImages(opened, data, info.name, selection);
+    let lastPrint = 0;
+    const r = await retrainHead({
+      model: opened.model,
+      images,
+      data: audited,
+      constraints,
+      settings,
+      onIteration: (p) => {
+        if (flags.quiet || flags.json) return;
+        const now = performance.now();
+        if (p.iteration !== 0 && p.iteration + 1 !== p.total && now - lastPrint < 2000) return;
+        lastPrint = now;
+        out.stderr(`  iteration ${p.iteration + 1}/${p.total}: f ${p.f.toFixed(4)}, g [${p.g.map((v) => v.toFixed(4)).join(', ')}]`);
+      },
+    });
+    const result = r.result;
+    const timings = { latents: r.timingsSeconds.latents, candidate_selection: r.timingsSeconds.candidateSelection, safety_test: r.timingsSeconds.safetyTest };
+    const verdict = result.outcome.kind === 'passed' ? 'passed' : 'nsf';
+    if (flags.json) {
+      out.stdout(
+        stringifyJson({
+          verdict,
+          dataset: { id: info.id, name: info.name },
+          model: opened.sourceText,
+          backend: backend.name,
+          latent_dim: r.latentDim,
+          replaced_head: r.replacedHead,
+          n_rows: audited.nRows,
+          settings: { frac_safety: settings.fracSafety, iterations: settings.iterations, alpha_theta: settings.alphaTheta, alpha_lambda: settings.alphaLambda, lambda_init: settings.lambdaInit, seed: flags.seed === undefined ? 0 : Number(flags.seed), bound: c.method, kernel: r.kernel.name, kernel_threads: r.kernel.threads },
+          group_accuracy: r.groupAccuracy,
+          ...buildQsaReport(result, constraints, r.nOutputs, timings),
+        }),
+      );
+      return 0;
+    }
+    const cs = result.candidateSelection;
+    const lines = [
+      `retrained head on '${info.name}': ${verdict === 'passed' ? 'PASSED — the model passed the safety test' : `No Solution Found${result.outcome.kind === 'no_solution_found' ? ` (${result.outcome.message})` : ''}`}`,
+      `${opened.sourceText}: head (${r.replacedHead.inputDim} → ${r.replacedHead.units}) cut, a fresh ${r.nOutputs === 1 ? 'logistic' : `softmax (${r.nOutputs} classes)`} head on its ${r.latentDim}-d latent features; ` +
+        `${audited.nRows} rows (${r.nCandidate} candidate / ${r.nSafety} safety, frac safety ${settings.fracSafety}); backend ${backend.name}; head QSA on the ${r.kernel.name === 'simd' ? `SIMD kernel (${r.kernel.threads} threads)` : 'JS kernel'}`,
+      ...constraintResults(result, constraints).flatMap(formatConstraint),
+    ];
+    if (cs) {
+      lines.push(
+        `candidate selection: ${cs.iterationsRun}/${cs.iterationsPlanned} iterations, ` +
+          (cs.outcome === 'nsf' ? 'stopped on a NaN/infinite value' : `chose iterate ${cs.chosenIndex} (${cs.foundFeasible ? 'predicted feasible' : 'none predicted feasible; smallest ‖g‖'})`),
+      );
+    }
+    if (r.groupAccuracy) lines.push(`accuracy on the safety rows (threshold 0.5) of the ${r.groupAccuracy.of}: ${formatGroups(r.groupAccuracy.groups)}`);
+    lines.push(`timings: ${formatTimings(timings)}`);
+    out.stdout(lines.join('\n'));
+    return 0;
+  } finally {
+    opened.model.dispose();
+  }
+}

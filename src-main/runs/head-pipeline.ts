@@ -1,0 +1,138 @@
+/**
+ * The head pipeline (Tutorial J) up to its QSA: the CNN trained on the candidate rows only (here or in
+ * the GPU window), the head cut, every row through the body in inference mode, and an untrained head
+ * (binary: the logistic model; multiclass: the softmax model) over the latent features.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import { trainOnGpuWindow } from '../deep/backend-gpu-train';
+import { CancelledError } from '../deep/cancel';
+import { initialHeadTheta } from '../deep/head-init';
+import type { ImageSet } from '../deep/images';
+import { cutHead, extractLatents, latentDim, type HeadWeights } from '../deep/inference';
+import { trainClassifier, type EpochSummary, type TrainOptions, type TrainResult } from '../deep/train';
+import { getWeightsByValue } from '../deep/weights';
+import type { RowRange } from '../engine/data';
+import { createQsaKernel } from '../engine/kernels/select';
+import { BinaryLogisticModel } from '../engine/models/logistic';
+import { SoftmaxLinearModel } from '../engine/models/softmax';
+import { errorMessage, secondsSince, type QsaProblem, type StepContext } from './pipeline-steps';
+import type { GpuBodyTraining } from './run-backend';
+import type { RunData } from './run-data';
+import { groupAccuracies } from './run-results';
+
+/** The trained CNN's own head on latent features, as probabilities in the engine's layout. */
+function headProbabilities(head: HeadWeights, latents: Float32Array, range: RowRange): { probs: Float64Array; nOutputs: number } {
+  const { kernel, bias, inputDim: d, units: k } = head;
+  const n = range.end - range.start;
+  const nOutputs = k === 2 ? 1 : k;
+  const probs = new Float64Array(n * nOutputs);
+  const z = new Float64Array(k);
+  for (let i = 0; i < n; i++) {
+    const row = (range.start + i) * d;
+    for (let c = 0; c < k; c++) z[c] = bias[c];
+    for (let j = 0; j < d; j++) {
+      const x = latents[row + j];
+      for (let c = 0; c < k; c++) z[c] += x * kernel[j * k + c];
+    }
+    // Softmax (whatever the head's activation: a softmax head's logits are z too).
+    const max = Math.max(...z);
+    let sum = 0;
+    for (let c = 0; c < k; c++) sum += Math.exp(z[c] - max);
+    if (nOutputs === 1) probs[i] = Math.exp(z[1] - max) / sum;
+    else for (let c = 0; c < k; c++) probs[i * k + c] = Math.exp(z[c] - max) / sum;
+  }
+  return { probs, nOutputs };
+}
+
+/**
+ * Tutorial J, steps 3–5: the CNN trained on the candidate rows only, the head cut, every row through
+ * the body in inference mode, and the untrained head over the latent features.
+ */
+export async function trainBodyAndExtract(c: StepContext): Promise<QsaProblem> {
+  const { runId, info, data, candidate, safety, model, emit } = c;
+  const s = info.settings;
+  const body = s.body!;
+  c.enterPhase('training');
+  // Candidate rows only: run-order indices 0..nCandidate−1, recorded as dataset rows.
+  const trainRows = Int32Array.from({ length: candidate.end - candidate.start }, (_, i) => candidate.start + i);
+  const bodyRows = Int32Array.from(trainRows, (r) => data.rowOrder[r]);
+  const trainingStart = performance.now();
+  const options: TrainOptions = {
+    epochs: body.epochs,
+    batchSize: body.batchSize,
+    learningRate: body.learningRate,
+    seed: info.seeds.bodyBatches,
+    shuffle: body.shuffleBatches,
+    signal: c.signal,
+    onBatch: (p) => {
+      c.pollCancel();
+      const fraction = (p.epoch * p.batchesPerEpoch + p.batch + 1) / (body.epochs * p.batchesPerEpoch);
+      emit({
+        type: 'batch',
+        runId,
+        epoch: p.epoch,
+        epochs: body.epochs,
+        batch: p.batch,
+        batchesPerEpoch: p.batchesPerEpoch,
+        loss: p.loss,
+        accuracy: p.accuracy,
+        imagesPerSecond: p.imagesPerSecond,
+        fraction,
+        etaSeconds: (secondsSince(trainingStart) * (1 - fraction)) / fraction,
+      });
+    },
+  };
+  const training = c.gpu ? await trainInGpuWindow(c.gpu, model, data, candidate, options) : await trainClassifier(model, data.images, data.labels, trainRows, options);
+  const trainedWeights = getWeightsByValue(model);
+  c.throwIfCancelled();
+
+  c.enterPhase('latents');
+  const dim = latentDim(model);
+  const latents = await extractLatents(model, data.images, {
+    batchSize: 256,
+    signal: c.signal,
+    onProgress: (done, total) => {
+      c.pollCancel();
+      emit({ type: 'latents', runId, done, total });
+    },
+  });
+  const trained = headProbabilities(cutHead(model).headWeights, latents, safety);
+  // The kernel `fairbound qsa` picks on the exported latents (createQsaKernel: SIMD for large float32
+  // matrices where available, whose results do not depend on the thread count; else JS, which computes on
+  // the float32 latents exactly what it did on them widened), so the export reproduces the run.
+  const qsaKernel = createQsaKernel(latents, dim, s.numClasses === 2 ? 1 : s.numClasses).kernel;
+  const qsaModel = s.numClasses === 2 ? new BinaryLogisticModel(qsaKernel) : new SoftmaxLinearModel(qsaKernel);
+  c.throwIfCancelled();
+  return {
+    qsaModel,
+    thetaInit: initialHeadTheta(dim, s.numClasses, info.seeds.head),
+    trainedWeights,
+    latents,
+    dim,
+    bodyRows,
+    bodyTraining: training.epochs.map((e: EpochSummary) => ({ epoch: e.epoch, meanLoss: e.meanLoss, accuracy: e.accuracy, seconds: e.seconds })),
+    trainedCnnGroupAccuracy: groupAccuracies(data.rows, safety, trained.probs, trained.nOutputs),
+  };
+}
+
+/**
+ * Body training in the GPU window, same arguments as trainClassifier. Only the candidate rows' images and
+ * labels leave this process (the candidate rows are the run order's prefix, so row i is still row i and
+ * the batches are the ones trainClassifier would draw). Copies, not views: a view's structured clone
+ * would carry its whole buffer, safety rows included. A failure of the window says where it happened.
+ */
+async function trainInGpuWindow(gpu: GpuBodyTraining, model: tf.LayersModel, data: RunData, candidate: RowRange, options: TrainOptions): Promise<TrainResult> {
+  const { height, width, channels } = data.images;
+  const perImage = height * width * channels;
+  const n = candidate.end - candidate.start;
+  const images: ImageSet = { pixels: data.images.pixels.slice(candidate.start * perImage, candidate.end * perImage), n, height, width, channels };
+  const labels = data.labels.slice(candidate.start, candidate.end);
+  try {
+    return await trainOnGpuWindow(gpu.train, gpu.backend, model, images, labels, { start: 0, end: n }, options);
+  } catch (error) {
+    if (error instanceof CancelledError) throw error;
+    const where = gpu.adapter !== undefined ? `${gpu.backend} on ${gpu.adapter}` : gpu.backend;
+    throw new Error(`body training in the GPU window (${where}) failed: ${errorMessage(error)}`, { cause: error });
+  }
+}
+

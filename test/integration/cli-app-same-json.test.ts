@@ -1,0 +1,99 @@
+/**
+ * Every face runs the same use-cases: the same audit and the same training run, once through `fairbound …
+ * --json` (in this process) and once through the services as the app calls them, give the same JSON once
+ * ids, timestamps and durations are set aside. A different δ or seed must show (the comparison can fail).
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli } from '../support/cli';
+import { bandsWorkspace, terminal, until, value, withServices } from '../support/services';
+import { useTempDir } from '../support/images';
+import { BANDS_RATIO } from '../support/tiny-run';
+
+const tempDir = useTempDir('fairbound-cli-app-same-json-');
+
+/** Keys that differ between two identical runs: ids, wall-clock times and durations. */
+const VOLATILE = new Set(['id', 'createdAt', 'startedAt', 'finishedAt', 'timings', 'seconds']);
+
+/** The JSON without its volatile keys, at any depth. */
+function stable(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(stable);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).filter(([key]) => !VOLATILE.has(key)).map(([key, item]) => [key, stable(item)]));
+  }
+  return value;
+}
+
+async function cliJson(...args: string[]): Promise<unknown> {
+  const r = await cli(...args, '--json', '--quiet');
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as unknown;
+}
+
+/** A deterministic predictions file: P(y=1) for every row of the dataset, in its stored order. */
+function predictionsCsv(dir: string, nRows: number): string {
+  const path = join(dir, 'predictions.csv');
+  const probs = Array.from({ length: nRows }, (_, i) => ((i * 37) % 100) / 100 + 0.005);
+  writeFileSync(path, `p\n${probs.join('\n')}\n`);
+  return path;
+}
+
+describe('the CLI and the app give the same JSON', () => {
+  it('for an audit of a predictions file', async () => {
+    const dir = tempDir();
+    const { dbPath, datasetId } = bandsWorkspace(dir, { n: 120, seed: 3 });
+    const csv = predictionsCsv(dir, 120);
+    const constraints = [
+      { source: BANDS_RATIO, delta: 0.05 },
+      { source: 'ACC >= 0.4', delta: 0.1 },
+    ];
+    let fromApp: unknown;
+    await withServices({ dbPath }, async (services) => {
+      fromApp = await value(services, 'audit.run', {
+        datasetId,
+        source: { kind: 'predictions', path: csv, matching: { kind: 'order' } },
+        constraints,
+        mode: { kind: 'hard', threshold: 0.5 },
+        bound: 'student-t',
+        rows: { kind: 'safety', fracSafety: 0.4 },
+        intersections: [['A']],
+      });
+    });
+    const audit = (deltas: readonly number[]) =>
+      cliJson('audit', '--dataset', 'bands', '--predictions', csv, '--by-order', ...constraints.flatMap((c, i) => ['--constraint', c.source, '--delta', String(deltas[i])]), '--rows', 'safety', '--frac-safety', '0.4', '--intersection', 'A', '--db', dbPath);
+    expect(stable(await audit([0.05, 0.1]))).toEqual(stable(fromApp));
+    expect(stable(await audit([0.05, 0.2]))).not.toEqual(stable(fromApp));
+  }, 60_000);
+
+  it('for a head training run, and for the audit of its model', async () => {
+    const dir = tempDir();
+    const { dbPath, datasetId } = bandsWorkspace(dir, { n: 80, seed: 4 });
+    const settings = { epochs: 1, batchSize: 20, iterations: 30, resize: 48, backend: 'wasm', seed: 5 } as const;
+    let fromApp: unknown;
+    let appAudit: unknown;
+    let appRunId = 0;
+    await withServices({ dbPath }, async (services, seen) => {
+      const { jobId, runId } = (await value(services, 'runs.start', { dataset: datasetId, constraints: [{ source: BANDS_RATIO, delta: 0.05 }], pipeline: 'head', architecture: 'tutorial-j-cnn', ...settings })) as { jobId: string; runId: number };
+      expect((await until(terminal(seen, jobId), 100_000)).event).toBe('job.done');
+      appRunId = runId;
+      fromApp = await value(services, 'runs.get', { runId });
+      appAudit = await value(services, 'audit.run', {
+        datasetId,
+        source: { kind: 'run', id: runId, which: 'trained' },
+        constraints: [{ source: BANDS_RATIO, delta: 0.05 }],
+        mode: { kind: 'soft' },
+        bound: 'student-t',
+        rows: { kind: 'safety', fracSafety: 0.5 },
+      });
+    });
+    const train = (seed: number) =>
+      cliJson('train', '--dataset', 'bands', '--constraint', BANDS_RATIO, '--delta', '0.05', '--pipeline', 'head', '--model', 'tutorial-j-cnn', '--epochs', '1', '--batch-size', '20', '--iterations', '30', '--resize', '48', '--backend', 'wasm', '--seed', String(seed), '--db', dbPath);
+    expect(stable(await train(settings.seed))).toEqual(stable(fromApp));
+    expect(stable(await train(settings.seed + 1))).not.toEqual(stable(fromApp));
+
+    // The app's run audited by both faces: the model runs in the training worker there, in this process here.
+    const cliAudit = await cliJson('audit', '--run', String(appRunId), '--which', 'trained', '--soft', '--rows', 'safety', '--constraint', BANDS_RATIO, '--delta', '0.05', '--db', dbPath);
+    expect(stable(cliAudit)).toEqual(stable(appAudit));
+  }, 240_000);
+});
