@@ -132,11 +132,11 @@ describe('importIdx: bad files', () => {
     const short = writeFile(join(tempDir(), 'short-idx3.gz'), bytes.subarray(0, bytes.length - 7), { gzip: true });
     const labels = writeFile(join(tempDir(), 'l-idx1'), idxLabelsBytes([0, 1, 0, 1]));
     expect((await inputErrorOf(importIdx(db, { name: 'x', pairs: [{ images: short, labels }], attributes: brightness }))).message).toBe(
-      `${short}: truncated: the header announces 4 images of 2×3, the file holds 2`,
+      `${short}: the header announces 4 images, the file holds 33 bytes uncompressed (4 images of 2×3 take 40 bytes with the 16-byte header)`,
     );
     const long = writeFile(join(tempDir(), 'long-idx3'), Buffer.concat([bytes, Buffer.from([1, 2, 3])]));
     expect((await inputErrorOf(importIdx(db, { name: 'x', pairs: [{ images: long, labels }], attributes: brightness }))).message).toBe(
-      `${long}: 3 unexpected bytes after the 4 images of 2×3 announced by the header`,
+      `${long}: the header announces 4 images, the file holds 43 bytes (4 images of 2×3 take 40 bytes with the 16-byte header)`,
     );
     expectNothingWritten();
   });
