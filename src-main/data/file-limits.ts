@@ -9,11 +9,12 @@ import { stat } from 'node:fs/promises';
 import { InputError } from '../errors/input-error';
 
 /**
- * Longest CSV record (a line, or several lines inside quotes), in characters. A 2048×2048 grayscale
- * pixel string ("255 " per pixel) fits; a file without line breaks is refused after this much is read
- * instead of being buffered whole.
+ * Longest CSV record (a line, or several lines inside quotes), in characters. A 512×512 grayscale
+ * pixel string ("255 " per pixel) fits, and a row of thousands of float features; a file without line
+ * breaks is refused after this much is read instead of being buffered whole (csv-parse takes a
+ * noticeable time per megabyte of one field, so the limit is also what keeps that refusal quick).
  */
-export const MAX_CSV_RECORD_CHARS = 16 * 1024 * 1024;
+export const MAX_CSV_RECORD_CHARS = 1024 * 1024;
 
 /**
  * Most bytes a gzipped CSV may decompress to (the streaming readers never hold them all; this bounds
@@ -29,6 +30,15 @@ export const MAX_TABULAR_BYTES = 1024 * 1024 * 1024;
 
 /** Most numbers a Seldonian CSV may hold: 64 Mi float64 values are 512 MiB. */
 export const MAX_TABULAR_CELLS = 64 * 1024 * 1024;
+
+/** Largest metadata or spec JSON read. */
+export const MAX_JSON_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Largest class id a label may have (every importer and the Seldonian reader): K = max id + 1 sizes
+ * the model, so a larger id would make it absurdly large.
+ */
+export const MAX_CLASS_ID = 65535;
 
 /** Largest side of an IDX image: 4096×4096 is 16 MiB per image, far above any IDX dataset. */
 export const MAX_IDX_SIDE = 4096;

@@ -7,9 +7,11 @@
  * values are bit-identical to what the engine sees. Every cell must be a finite decimal number: the
  * engine would silently carry NaN/inf into its bounds, and we refuse them up front instead.
  */
+import { closeSync, openSync, readSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
-import { InputError, parseWithSchema, readFileOrThrow, readJsonFile, stripBom } from '../errors/input-error';
+import { InputError, parseWithSchema, readFileOrThrow, readJsonFile } from '../errors/input-error';
+import { checkRegularFileSync, formatBytes, MAX_CLASS_ID, MAX_CSV_RECORD_CHARS, MAX_JSON_BYTES, MAX_TABULAR_BYTES, MAX_TABULAR_CELLS } from './file-limits';
 
 export interface SeldonianMetadata {
   regime: 'supervised_learning';
@@ -51,6 +53,9 @@ const metadataSchema = z.object({
 
 /** Reads and validates a metadata JSON; every problem names the file and the offending key. */
 export function readMetadata(path: string): SeldonianMetadata {
+  if (checkRegularFileSync(path) > MAX_JSON_BYTES) {
+    throw new InputError(`the file is larger than the ${formatBytes(MAX_JSON_BYTES)} a metadata JSON may have`, { file: path });
+  }
   const raw = parseWithSchema(metadataSchema, readJsonFile(path), path);
   const fail = (key: string, detail: string): never => {
     throw new InputError(detail, { file: path, key });
@@ -145,61 +150,155 @@ function columnLayout(metadata: SeldonianMetadata): ColumnLayout {
 
 /**
  * Reads a headerless CSV (gzip-compressed when the path ends in `.gz`) whose columns are in
- * `metadata.allColumns` order. Errors name the file, the 1-based line and the column.
+ * `metadata.allColumns` order. Errors name the file, the 1-based line and the column. The file is
+ * read line by line (a plain file in chunks); a line longer than `MAX_CSV_RECORD_CHARS`, text beyond
+ * `MAX_TABULAR_BYTES` (after decompression) or more than `MAX_TABULAR_CELLS` numbers is refused.
  */
 export function readSeldonianCsv(path: string, metadata: SeldonianMetadata): TabularDataset {
-  const lines = splitLines(readDataText(path), path);
   const layout = columnLayout(metadata);
-  const nRows = lines.length;
   const nFeatures = layout.featureSource.length;
   const nSensitive = layout.sensitiveSource.length;
-  const features = new Float64Array(nRows * nFeatures);
-  const labels = new Float64Array(nRows);
-  const sensitive = new Uint8Array(nRows * nSensitive);
+  const maxRows = Math.floor(MAX_TABULAR_CELLS / layout.width);
+  let capacity = 1024;
+  let features = new Float64Array(capacity * nFeatures);
+  let labels = new Float64Array(capacity);
+  let sensitive = new Uint8Array(capacity * nSensitive);
   // One reusable row buffer: no per-row or per-cell allocation besides the split itself.
   const row = new Float64Array(layout.width);
+  let nRows = 0;
 
-  for (let r = 0; r < nRows; r++) {
-    parseRow(lines[r], r + 1, row, layout, path);
+  forEachLine(path, (line, rowNumber) => {
+    if (nRows === maxRows) {
+      throw new InputError(`more than ${MAX_TABULAR_CELLS} numbers (${maxRows} rows of ${layout.width}), the most a Seldonian CSV may hold`, {
+        file: path,
+        row: rowNumber,
+      });
+    }
+    parseRow(line, rowNumber, row, layout, path);
+    if (nRows === capacity) {
+      // Grown as rows arrive: memory follows the rows the file holds.
+      capacity = Math.min(capacity * 2, maxRows);
+      features = grow(features, capacity * nFeatures);
+      labels = grow(labels, capacity);
+      sensitive = grow(sensitive, capacity * nSensitive);
+    }
+    const r = nRows++;
     for (let j = 0; j < nFeatures; j++) features[r * nFeatures + j] = row[layout.featureSource[j]];
-    for (let s = 0; s < nSensitive; s++) sensitive[r * nSensitive + s] = row[layout.sensitiveSource[s]];
+    for (let k = 0; k < nSensitive; k++) sensitive[r * nSensitive + k] = row[layout.sensitiveSource[k]];
     labels[r] = row[layout.labelSource];
-  }
+  });
 
+  const trimmedLabels = labels.slice(0, nRows);
   return {
     nRows,
     nFeatures,
     featureColumns: [...metadata.featureColumns],
-    features,
-    labels,
-    nClasses: countClasses(labels, metadata, path),
+    features: features.slice(0, nRows * nFeatures),
+    labels: trimmedLabels,
+    nClasses: countClasses(trimmedLabels, metadata, path),
     sensitiveColumns: [...metadata.sensitiveColumns],
-    sensitive,
+    sensitive: sensitive.slice(0, nRows * nSensitive),
   };
 }
 
-function readDataText(path: string): string {
-  const bytes = readFileOrThrow(path);
-  if (!path.endsWith('.gz')) return stripBom(bytes.toString('utf8'));
+function grow<T extends Float64Array | Uint8Array>(array: T, length: number): T {
+  const bigger = new (array.constructor as new (n: number) => T)(length);
+  bigger.set(array);
+  return bigger;
+}
+
+/** Bytes read from a plain file at a time. */
+const READ_CHUNK = 4 * 1024 * 1024;
+
+/**
+ * Calls `onLine` with each line (1-based number), without its `\n` or `\r\n`; one trailing newline
+ * ends the last line, a UTF-8 byte-order mark is dropped. An empty file is an InputError.
+ */
+function forEachLine(path: string, onLine: (line: string, rowNumber: number) => void): void {
+  const size = checkRegularFileSync(path);
+  let rowNumber = 0;
+  // A first line that is empty is held back: alone, it is an empty file, not an empty line.
+  let heldEmptyFirst = false;
+  const emit = (bytes: Buffer, start: number, end: number): void => {
+    let stop = end;
+    if (stop > start && bytes[stop - 1] === 0x0d) stop--;
+    if (rowNumber === 0 && stop - start >= 3 && bytes[start] === 0xef && bytes[start + 1] === 0xbb && bytes[start + 2] === 0xbf) start += 3;
+    rowNumber++;
+    if (rowNumber === 1 && stop === start) {
+      heldEmptyFirst = true;
+      return;
+    }
+    if (heldEmptyFirst) {
+      heldEmptyFirst = false;
+      onLine('', 1);
+    }
+    onLine(bytes.toString('utf8', start, stop), rowNumber);
+  };
+  const tooLong = (): InputError =>
+    new InputError(`record too long: more than ${MAX_CSV_RECORD_CHARS} bytes without a line break`, { file: path, row: rowNumber + 1 });
+  /** Emits the complete lines of `bytes`; returns where the unfinished last line starts. */
+  const scan = (bytes: Buffer): number => {
+    let start = 0;
+    for (let nl = bytes.indexOf(0x0a, start); nl !== -1; nl = bytes.indexOf(0x0a, start)) {
+      if (nl - start > MAX_CSV_RECORD_CHARS) throw tooLong();
+      emit(bytes, start, nl);
+      start = nl + 1;
+    }
+    if (bytes.length - start > MAX_CSV_RECORD_CHARS) throw tooLong();
+    return start;
+  };
+
+  if (path.endsWith('.gz')) {
+    const text = gunzipCapped(path, size);
+    const rest = scan(text);
+    if (rest < text.length) emit(text, rest, text.length);
+  } else {
+    if (size > MAX_TABULAR_BYTES) {
+      throw new InputError(`the file is ${size} bytes, more than the ${formatBytes(MAX_TABULAR_BYTES)} a Seldonian CSV may hold`, { file: path });
+    }
+    const fd = openSyncOrThrow(path);
+    try {
+      let carry = Buffer.alloc(0);
+      const chunk = Buffer.alloc(READ_CHUNK);
+      for (;;) {
+        const n = readSync(fd, chunk, 0, READ_CHUNK, null);
+        if (n === 0) break;
+        const bytes = carry.length === 0 ? chunk.subarray(0, n) : Buffer.concat([carry, chunk.subarray(0, n)]);
+        const rest = scan(bytes);
+        carry = Buffer.from(bytes.subarray(rest));
+      }
+      if (carry.length > 0) emit(carry, 0, carry.length);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  if (rowNumber === 0 || heldEmptyFirst) throw new InputError('the file is empty', { file: path });
+}
+
+function openSyncOrThrow(path: string): number {
   try {
-    return stripBom(gunzipSync(bytes).toString('utf8'));
+    return openSync(path, 'r');
   } catch (err) {
-    throw new InputError(`not a valid gzip file: ${err instanceof Error ? err.message : String(err)}`, { file: path }, { cause: err });
+    readFileOrThrow(path); // the shared "file not found / permission denied" wording
+    throw err;
   }
 }
 
-/** Splits into lines, dropping one trailing newline and any `\r` of `\r\n` endings. */
-function splitLines(text: string, path: string): string[] {
-  let body = text;
-  if (body.endsWith('\n')) body = body.slice(0, -1);
-  if (body.endsWith('\r')) body = body.slice(0, -1);
-  if (body === '') throw new InputError('the file is empty', { file: path });
-  const lines = body.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (line.charCodeAt(line.length - 1) === 13) lines[i] = line.slice(0, -1);
+/** The decompressed bytes of a gzip file, refused past `MAX_TABULAR_BYTES` (a gzip bomb stops there). */
+function gunzipCapped(path: string, size: number): Buffer {
+  if (size > MAX_TABULAR_BYTES) {
+    throw new InputError(`the file is ${size} bytes, more than the ${formatBytes(MAX_TABULAR_BYTES)} a Seldonian CSV may hold`, { file: path });
   }
-  return lines;
+  const compressed = readFileOrThrow(path);
+  try {
+    return gunzipSync(compressed, { maxOutputLength: MAX_TABULAR_BYTES });
+  } catch (err) {
+    const code = err instanceof Error && 'code' in err ? String(err.code) : '';
+    if (code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new InputError(`decompresses to more than ${formatBytes(MAX_TABULAR_BYTES)}, the most a Seldonian CSV may hold (size limit)`, { file: path }, { cause: err });
+    }
+    throw new InputError(`not a valid gzip file: ${err instanceof Error ? err.message : String(err)}`, { file: path }, { cause: err });
+  }
 }
 
 /**
@@ -269,6 +368,10 @@ function checkRule(rule: number, value: number, cell: string, rowNumber: number,
       row: rowNumber,
       column,
     });
+  }
+  // The model has one column of θ per class id up to the largest: a huge id would allocate for it.
+  if (rule === CellRule.ClassId && value > MAX_CLASS_ID) {
+    throw new InputError(`class id above ${MAX_CLASS_ID}: got ${quote(cell)}`, { file: path, row: rowNumber, column });
   }
 }
 

@@ -7,7 +7,7 @@
  * timeouts only guard against hangs.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -141,4 +141,55 @@ describe('IDX headers are checked before anything is allocated', () => {
     expect(r.status).toBe(2);
     expect(r.peakMiB).toBeLessThan(300);
   }, 60_000);
+});
+
+/** A 600 MB file of NUL bytes without a line break, created sparse (instantly, no disk used). */
+function endlessLine(name: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, '');
+  truncateSync(path, 600 * 1000 * 1000);
+  return path;
+}
+
+function seldonianMetadata(name: string, subRegime: 'classification' | 'multiclass_classification'): string {
+  const path = join(dir, name);
+  writeFileSync(path, JSON.stringify({ regime: 'supervised_learning', sub_regime: subRegime, all_col_names: ['x', 'A', 'y'], label_col_names: ['y'], sensitive_col_names: ['A'] }));
+  return path;
+}
+
+describe('CSV records and sizes are bounded', () => {
+  it('a 600 MB file without a line break: "record too long" from the pixel-CSV and Seldonian importers, bounded memory', () => {
+    const endless = endlessLine('endless.csv');
+    const pixels = fairboundImport('pixels', '--csv', endless, '--label', 'y', '--sensitive', 'A');
+    expect(pixels.stderr).toMatch(new RegExp(`${endless} row 1.*: record too long`));
+    expect(pixels.status).toBe(2);
+    expect(pixels.peakMiB).toBeLessThan(300);
+
+    const seldonian = fairboundImport('seldonian', '--csv', endless, '--metadata', seldonianMetadata('m.json', 'classification'));
+    expect(seldonian.stderr).toContain(`${endless} row 1: record too long`);
+    expect(seldonian.status).toBe(2);
+    expect(seldonian.peakMiB).toBeLessThan(300);
+    expectNothingImported(seldonian.dbPath);
+  }, 60_000);
+
+  it('a gzip bomb saved as .csv.gz: a size-limit error from the Seldonian importer', () => {
+    // 1.06 GiB of valid rows as a multi-member gzip of about 1 MB.
+    const block = gzipSync(Buffer.from('0.5,1,0\n'.repeat(8 * MB)));
+    const bomb = join(dir, 'bomb.csv.gz');
+    writeFileSync(bomb, Buffer.concat(Array.from({ length: 17 }, () => block)));
+    const r = fairboundImport('seldonian', '--csv', bomb, '--metadata', seldonianMetadata('m2.json', 'classification'));
+    expect(r.stderr).toContain(`${bomb}: decompresses to more than 1 GiB`);
+    expect(r.stderr).toContain('size limit');
+    expect(r.status).toBe(2);
+    expectNothingImported(r.dbPath);
+  }, 60_000);
+
+  it('a multiclass label of 1000000000: "class id above 65535", naming row and column', () => {
+    const csv = join(dir, 'mc.csv');
+    writeFileSync(csv, '0.5,1,0\n0.25,0,2\n0.75,1,1000000000\n');
+    const r = fairboundImport('seldonian', '--csv', csv, '--metadata', seldonianMetadata('m3.json', 'multiclass_classification'));
+    expect(r.stderr).toContain(`${csv} row 3, column 'y': class id above 65535: got '1000000000'`);
+    expect(r.status).toBe(2);
+    expectNothingImported(r.dbPath);
+  }, 30_000);
 });

@@ -8,6 +8,7 @@ import { basename, resolve } from 'node:path';
 import type { WritableDB } from '../../store/database';
 import type { AttributeFamily } from '../../store/datasets';
 import { InputError } from '../../errors/input-error';
+import { MAX_CLASS_ID } from '../file-limits';
 import { readMetadata, readSeldonianCsv } from '../seldonian-format';
 import { FamilyChecker, planAttributes } from './attributes';
 import { pickDefined, runImport, type CommonImportOptions, type ImportContext, type ImportResult } from './session';
@@ -74,6 +75,8 @@ export async function importSeldonian(db: WritableDB, options: SeldonianImportOp
 
 function parseClassId(raw: string): number {
   const value = Number(raw.trim());
-  if (raw.trim() === '' || !Number.isSafeInteger(value) || value < 0) throw new InputError(`positive class '${raw}' is not a class id (an integer ≥ 0)`);
+  if (raw.trim() === '' || !Number.isSafeInteger(value) || value < 0 || value > MAX_CLASS_ID) {
+    throw new InputError(`positive class '${raw}' is not a class id (an integer 0–${MAX_CLASS_ID})`);
+  }
   return value;
 }
