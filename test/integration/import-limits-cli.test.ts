@@ -7,7 +7,7 @@
  * timeouts only guard against hangs.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -192,4 +192,53 @@ describe('CSV records and sizes are bounded', () => {
     expect(r.status).toBe(2);
     expectNothingImported(r.dbPath);
   }, 30_000);
+});
+
+describe('image files are checked before they are read or decoded', () => {
+  it('8 rows of 16000×16000 PNGs: a pixel-limit error naming the file, bounded memory', async () => {
+    const sharp = (await import('sharp')).default;
+    const folder = join(dir, 'giant');
+    mkdirSync(folder, { recursive: true });
+    // A solid 256-megapixel PNG is about 1 MB on disk; libvips writes it without holding it decoded.
+    await sharp({ create: { width: 16000, height: 16000, channels: 3, background: { r: 200, g: 10, b: 10 } }, limitInputPixels: false })
+      .png({ compressionLevel: 9 })
+      .toFile(join(folder, '0.png'));
+    for (let i = 1; i < 8; i++) copyFileSync(join(folder, '0.png'), join(folder, `${i}.png`));
+    const csv = join(folder, 'attrs.csv');
+    writeFileSync(csv, `file,label,M,F\n${Array.from({ length: 8 }, (_, i) => `${i}.png,${i % 2},${i % 2},${1 - (i % 2)}`).join('\n')}\n`);
+
+    const r = fairboundImport('folder', '--csv', csv, '--label', 'label', '--sensitive', 'M,F');
+    expect(r.stderr).toContain(`${csv} row 2, column 'file': image '0.png' is 16000×16000 pixels, more than the pixel limit of 50000000 pixels per image`);
+    expect(r.status).toBe(2);
+    expect(r.peakMiB).toBeLessThan(300);
+    expectNothingImported(r.dbPath);
+
+    // The same with a resize and an explicit channel count (every row is decoded ahead): still refused from the header.
+    const resized = fairboundImport('folder', '--csv', csv, '--label', 'label', '--sensitive', 'M,F', '--resize', '32', '--rgb');
+    expect(resized.stderr).toContain("image '0.png' is 16000×16000 pixels, more than the pixel limit");
+    expect(resized.status).toBe(2);
+    expect(resized.peakMiB).toBeLessThan(300);
+  }, 60_000);
+
+  it('a FIFO named in the CSV: "not a regular file" at once instead of a hang', async () => {
+    const sharp = (await import('sharp')).default;
+    const folder = join(dir, 'fifo');
+    mkdirSync(folder, { recursive: true });
+    await sharp({ create: { width: 4, height: 4, channels: 3, background: { r: 128, g: 128, b: 128 } } }).png().toFile(join(folder, 'a.png'));
+    const made = spawnSync('mkfifo', [join(folder, 'b.png')]);
+    expect(made.status).toBe(0);
+    const csv = join(folder, 'attrs.csv');
+    writeFileSync(csv, 'file,label,M,F\na.png,0,1,0\nb.png,1,0,1\n');
+    const r = fairboundImport('folder', '--csv', csv, '--label', 'label', '--sensitive', 'M,F');
+    expect(r.stderr).toContain(`${csv} row 3, column 'file': image path 'b.png' is not a regular file`);
+    expect(r.status).toBe(2);
+    expectNothingImported(r.dbPath);
+
+    // The CSV itself as a FIFO.
+    const csvFifo = join(folder, 'pipe.csv');
+    expect(spawnSync('mkfifo', [csvFifo]).status).toBe(0);
+    const fromFifo = fairboundImport('folder', '--csv', csvFifo, '--label', 'label', '--sensitive', 'M,F');
+    expect(fromFifo.stderr).toContain(`${csvFifo}: not a regular file`);
+    expect(fromFifo.status).toBe(2);
+  }, 60_000);
 });
