@@ -43,7 +43,7 @@ const metadataSchema = z.object({
   regime: z.literal('supervised_learning', {
     error: (issue) => (issue.input === undefined ? 'missing' : "only 'supervised_learning' is supported"),
   }),
-  // QUIRK (spec): the engine's examples also write 'binary_classification' for the binary sub-regime.
+  // QUIRK: the engine's examples also write 'binary_classification' for the binary sub-regime.
   sub_regime: z.enum(['classification', 'binary_classification', 'multiclass_classification']),
   all_col_names: columnList.min(1),
   label_col_names: columnList,
