@@ -7,11 +7,10 @@
  * values are bit-identical to what the engine sees. Every cell must be a finite decimal number: the
  * engine would silently carry NaN/inf into its bounds, and we refuse them up front instead.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
-import { InputError, parseWithSchema, readFileOrThrow, readJsonFile } from '../errors/input-error';
-import { checkRegularFileSync, formatBytes, MAX_CLASS_ID, MAX_CSV_RECORD_CHARS, MAX_JSON_BYTES, MAX_TABULAR_BYTES, MAX_TABULAR_CELLS } from './file-limits';
+import { InputError, parseWithSchema, readJsonFile } from '../errors/input-error';
+import { checkRegularFileSync, formatBytes, MAX_CLASS_ID, MAX_JSON_BYTES, MAX_TABULAR_BYTES, MAX_TABULAR_CELLS } from './file-limits';
+import { forEachLine, forEachLineSync } from './line-reader';
 
 export interface SeldonianMetadata {
   regime: 'supervised_learning';
@@ -151,154 +150,92 @@ function columnLayout(metadata: SeldonianMetadata): ColumnLayout {
 /**
  * Reads a headerless CSV (gzip-compressed when the path ends in `.gz`) whose columns are in
  * `metadata.allColumns` order. Errors name the file, the 1-based line and the column. The file is
- * read line by line (a plain file in chunks); a line longer than `MAX_CSV_RECORD_CHARS`, text beyond
- * `MAX_TABULAR_BYTES` (after decompression) or more than `MAX_TABULAR_CELLS` numbers is refused.
+ * read line by line; a line longer than `MAX_CSV_RECORD_CHARS`, text beyond `MAX_TABULAR_BYTES`
+ * (after decompression) or more than `MAX_TABULAR_CELLS` numbers is refused. A gzip file is
+ * decompressed whole here (up to the limit); `readSeldonianCsvStreaming` decompresses as it reads.
  */
 export function readSeldonianCsv(path: string, metadata: SeldonianMetadata): TabularDataset {
-  const layout = columnLayout(metadata);
-  const nFeatures = layout.featureSource.length;
-  const nSensitive = layout.sensitiveSource.length;
-  const maxRows = Math.floor(MAX_TABULAR_CELLS / layout.width);
-  let capacity = 1024;
-  let features = new Float64Array(capacity * nFeatures);
-  let labels = new Float64Array(capacity);
-  let sensitive = new Uint8Array(capacity * nSensitive);
-  // One reusable row buffer: no per-row or per-cell allocation besides the split itself.
-  const row = new Float64Array(layout.width);
-  let nRows = 0;
+  const table = new TableBuilder(path, metadata);
+  forEachLineSync(path, MAX_TABULAR_BYTES, 'a Seldonian CSV', (line, rowNumber) => table.add(line, rowNumber));
+  return table.result();
+}
 
-  forEachLine(path, (line, rowNumber) => {
-    if (nRows === maxRows) {
-      throw new InputError(`more than ${MAX_TABULAR_CELLS} numbers (${maxRows} rows of ${layout.width}), the most a Seldonian CSV may hold`, {
-        file: path,
+/** `readSeldonianCsv` for callers that can await: the file, compressed or not, is never held whole. */
+export async function readSeldonianCsvStreaming(path: string, metadata: SeldonianMetadata): Promise<TabularDataset> {
+  const table = new TableBuilder(path, metadata);
+  await forEachLine(path, MAX_TABULAR_BYTES, 'a Seldonian CSV', (line, rowNumber) => table.add(line, rowNumber));
+  return table.result();
+}
+
+/** The parsed rows, in arrays grown as rows arrive: memory follows the rows the file holds. */
+class TableBuilder {
+  private readonly layout: ColumnLayout;
+  private readonly nFeatures: number;
+  private readonly nSensitive: number;
+  private readonly maxRows: number;
+  private capacity = 1024;
+  private features: Float64Array;
+  private labels: Float64Array;
+  private sensitive: Uint8Array;
+  // One reusable row buffer: no per-row or per-cell allocation besides the split itself.
+  private readonly row: Float64Array;
+  private nRows = 0;
+
+  constructor(
+    private readonly path: string,
+    private readonly metadata: SeldonianMetadata,
+  ) {
+    this.layout = columnLayout(metadata);
+    this.nFeatures = this.layout.featureSource.length;
+    this.nSensitive = this.layout.sensitiveSource.length;
+    this.maxRows = Math.floor(MAX_TABULAR_CELLS / this.layout.width);
+    this.features = new Float64Array(this.capacity * this.nFeatures);
+    this.labels = new Float64Array(this.capacity);
+    this.sensitive = new Uint8Array(this.capacity * this.nSensitive);
+    this.row = new Float64Array(this.layout.width);
+  }
+
+  add(line: string, rowNumber: number): void {
+    const { layout, nFeatures, nSensitive, row } = this;
+    if (this.nRows === this.maxRows) {
+      throw new InputError(`more than ${MAX_TABULAR_CELLS} numbers (${this.maxRows} rows of ${layout.width}), the most a Seldonian CSV may hold`, {
+        file: this.path,
         row: rowNumber,
       });
     }
-    parseRow(line, rowNumber, row, layout, path);
-    if (nRows === capacity) {
-      // Grown as rows arrive: memory follows the rows the file holds.
-      capacity = Math.min(capacity * 2, maxRows);
-      features = grow(features, capacity * nFeatures);
-      labels = grow(labels, capacity);
-      sensitive = grow(sensitive, capacity * nSensitive);
+    parseRow(line, rowNumber, row, layout, this.path);
+    if (this.nRows === this.capacity) {
+      this.capacity = Math.min(this.capacity * 2, this.maxRows);
+      this.features = grow(this.features, this.capacity * nFeatures);
+      this.labels = grow(this.labels, this.capacity);
+      this.sensitive = grow(this.sensitive, this.capacity * nSensitive);
     }
-    const r = nRows++;
-    for (let j = 0; j < nFeatures; j++) features[r * nFeatures + j] = row[layout.featureSource[j]];
-    for (let k = 0; k < nSensitive; k++) sensitive[r * nSensitive + k] = row[layout.sensitiveSource[k]];
-    labels[r] = row[layout.labelSource];
-  });
+    const r = this.nRows++;
+    for (let j = 0; j < nFeatures; j++) this.features[r * nFeatures + j] = row[layout.featureSource[j]];
+    for (let k = 0; k < nSensitive; k++) this.sensitive[r * nSensitive + k] = row[layout.sensitiveSource[k]];
+    this.labels[r] = row[layout.labelSource];
+  }
 
-  const trimmedLabels = labels.slice(0, nRows);
-  return {
-    nRows,
-    nFeatures,
-    featureColumns: [...metadata.featureColumns],
-    features: features.slice(0, nRows * nFeatures),
-    labels: trimmedLabels,
-    nClasses: countClasses(trimmedLabels, metadata, path),
-    sensitiveColumns: [...metadata.sensitiveColumns],
-    sensitive: sensitive.slice(0, nRows * nSensitive),
-  };
+  result(): TabularDataset {
+    const n = this.nRows;
+    const labels = this.labels.slice(0, n);
+    return {
+      nRows: n,
+      nFeatures: this.nFeatures,
+      featureColumns: [...this.metadata.featureColumns],
+      features: this.features.slice(0, n * this.nFeatures),
+      labels,
+      nClasses: countClasses(labels, this.metadata, this.path),
+      sensitiveColumns: [...this.metadata.sensitiveColumns],
+      sensitive: this.sensitive.slice(0, n * this.nSensitive),
+    };
+  }
 }
 
 function grow<T extends Float64Array | Uint8Array>(array: T, length: number): T {
   const bigger = new (array.constructor as new (n: number) => T)(length);
   bigger.set(array);
   return bigger;
-}
-
-/** Bytes read from a plain file at a time. */
-const READ_CHUNK = 4 * 1024 * 1024;
-
-/**
- * Calls `onLine` with each line (1-based number), without its `\n` or `\r\n`; one trailing newline
- * ends the last line, a UTF-8 byte-order mark is dropped. An empty file is an InputError.
- */
-function forEachLine(path: string, onLine: (line: string, rowNumber: number) => void): void {
-  const size = checkRegularFileSync(path);
-  let rowNumber = 0;
-  // A first line that is empty is held back: alone, it is an empty file, not an empty line.
-  let heldEmptyFirst = false;
-  const emit = (bytes: Buffer, start: number, end: number): void => {
-    let stop = end;
-    if (stop > start && bytes[stop - 1] === 0x0d) stop--;
-    if (rowNumber === 0 && stop - start >= 3 && bytes[start] === 0xef && bytes[start + 1] === 0xbb && bytes[start + 2] === 0xbf) start += 3;
-    rowNumber++;
-    if (rowNumber === 1 && stop === start) {
-      heldEmptyFirst = true;
-      return;
-    }
-    if (heldEmptyFirst) {
-      heldEmptyFirst = false;
-      onLine('', 1);
-    }
-    onLine(bytes.toString('utf8', start, stop), rowNumber);
-  };
-  const tooLong = (): InputError =>
-    new InputError(`record too long: more than ${MAX_CSV_RECORD_CHARS} bytes without a line break`, { file: path, row: rowNumber + 1 });
-  /** Emits the complete lines of `bytes`; returns where the unfinished last line starts. */
-  const scan = (bytes: Buffer): number => {
-    let start = 0;
-    for (let nl = bytes.indexOf(0x0a, start); nl !== -1; nl = bytes.indexOf(0x0a, start)) {
-      if (nl - start > MAX_CSV_RECORD_CHARS) throw tooLong();
-      emit(bytes, start, nl);
-      start = nl + 1;
-    }
-    if (bytes.length - start > MAX_CSV_RECORD_CHARS) throw tooLong();
-    return start;
-  };
-
-  if (path.endsWith('.gz')) {
-    const text = gunzipCapped(path, size);
-    const rest = scan(text);
-    if (rest < text.length) emit(text, rest, text.length);
-  } else {
-    if (size > MAX_TABULAR_BYTES) {
-      throw new InputError(`the file is ${size} bytes, more than the ${formatBytes(MAX_TABULAR_BYTES)} a Seldonian CSV may hold`, { file: path });
-    }
-    const fd = openSyncOrThrow(path);
-    try {
-      let carry = Buffer.alloc(0);
-      const chunk = Buffer.alloc(READ_CHUNK);
-      for (;;) {
-        const n = readSync(fd, chunk, 0, READ_CHUNK, null);
-        if (n === 0) break;
-        const bytes = carry.length === 0 ? chunk.subarray(0, n) : Buffer.concat([carry, chunk.subarray(0, n)]);
-        const rest = scan(bytes);
-        carry = Buffer.from(bytes.subarray(rest));
-      }
-      if (carry.length > 0) emit(carry, 0, carry.length);
-    } finally {
-      closeSync(fd);
-    }
-  }
-  if (rowNumber === 0 || heldEmptyFirst) throw new InputError('the file is empty', { file: path });
-}
-
-function openSyncOrThrow(path: string): number {
-  try {
-    return openSync(path, 'r');
-  } catch (err) {
-    readFileOrThrow(path); // the shared "file not found / permission denied" wording
-    throw err;
-  }
-}
-
-/** The decompressed bytes of a gzip file, refused past `MAX_TABULAR_BYTES` (a gzip bomb stops there). */
-function gunzipCapped(path: string, size: number): Buffer {
-  if (size > MAX_TABULAR_BYTES) {
-    throw new InputError(`the file is ${size} bytes, more than the ${formatBytes(MAX_TABULAR_BYTES)} a Seldonian CSV may hold`, { file: path });
-  }
-  const compressed = readFileOrThrow(path);
-  try {
-    return gunzipSync(compressed, { maxOutputLength: MAX_TABULAR_BYTES });
-  } catch (err) {
-    const code = err instanceof Error && 'code' in err ? String(err.code) : '';
-    if (code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new InputError(`decompresses to more than ${formatBytes(MAX_TABULAR_BYTES)}, the most a Seldonian CSV may hold (size limit)`, { file: path }, { cause: err });
-    }
-    throw new InputError(`not a valid gzip file: ${err instanceof Error ? err.message : String(err)}`, { file: path }, { cause: err });
-  }
 }
 
 /**

@@ -9,7 +9,7 @@ import type { WritableDB } from '../../store/database';
 import type { AttributeFamily } from '../../store/datasets';
 import { InputError } from '../../errors/input-error';
 import { MAX_CLASS_ID } from '../file-limits';
-import { readMetadata, readSeldonianCsv } from '../seldonian-format';
+import { readMetadata, readSeldonianCsvStreaming } from '../seldonian-format';
 import { FamilyChecker, planAttributes } from './attributes';
 import { pickDefined, runImport, type CommonImportOptions, type ImportContext, type ImportResult } from './session';
 
@@ -39,7 +39,7 @@ export async function importSeldonian(db: WritableDB, options: SeldonianImportOp
       options.families ?? [],
     );
     const positive = options.positiveClasses ? new Set(options.positiveClasses.map((c) => parseClassId(c))) : undefined;
-    const data = readSeldonianCsv(options.csv, metadata);
+    const data = await readSeldonianCsvStreaming(options.csv, metadata);
     await writer.checkpoint();
     writer.define({
       labelColumn: metadata.labelColumn,
