@@ -174,6 +174,29 @@ describe('importIdx: bad files', () => {
     expectNothingWritten();
   });
 
+  it('a FIFO given as an IDX file is refused at once, not read (it would block)', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const pipe = join(tempDir(), 'pipe-idx3');
+    expect(spawnSync('mkfifo', [pipe]).status).toBe(0);
+    const good = writePair('f', images(1, () => 0), [0], false);
+    const err = await inputErrorOf(importIdx(db, { name: 'x', pairs: [{ images: pipe, labels: good.labels }], attributes: brightness }));
+    expect(err.message).toMatch(new RegExp(`^${pipe}: not a regular file`));
+    expectNothingWritten();
+  });
+
+  it('image dimensions over the limit are refused from the header', async () => {
+    const header = Buffer.alloc(16);
+    header.writeUInt32BE(0x803, 0);
+    header.writeUInt32BE(1, 4);
+    header.writeUInt32BE(5000, 8);
+    header.writeUInt32BE(3, 12);
+    const big = writeFile(join(tempDir(), 'big-idx3'), header);
+    const labels = writeFile(join(tempDir(), 'big-idx1'), idxLabelsBytes([0]));
+    expect((await inputErrorOf(importIdx(db, { name: 'x', pairs: [{ images: big, labels }], attributes: brightness }))).message).toBe(
+      `${big}: image dimensions 5000×3 in the IDX header are too large (at most 4096×4096)`,
+    );
+  });
+
   it('a missing file', async () => {
     const missing = join(tempDir(), 'nope-idx3');
     expect((await inputErrorOf(importIdx(db, { name: 'x', pairs: [{ images: missing, labels: missing }], attributes: brightness }))).message).toBe(
