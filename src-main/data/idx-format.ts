@@ -3,12 +3,17 @@
  * dimensions), one big-endian uint32 per dimension, then the data. Images are unsigned bytes with 3
  * dimensions (count × rows × columns), labels unsigned bytes with 1. Gzip is detected by its magic
  * bytes, whatever the file name. Items are read in chunks from a stream, never the whole file.
+ *
+ * The header is not trusted: the dimensions are checked against `MAX_IDX_SIDE` and the announced
+ * items against the bytes the file holds (its size, or for gzip a count of its decompressed bytes
+ * that stops once it passes what the header announces) before any item is read.
  */
 import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { InputError, readFileOrThrow } from '../errors/input-error';
+import { checkRegularFile, MAX_IDX_ITEMS, MAX_IDX_SIDE } from './file-limits';
 
 export type IdxKind = 'images' | 'labels';
 
@@ -32,10 +37,19 @@ export interface IdxFile {
   close(): void;
 }
 
-/** Opens an IDX file of the expected kind and validates its header. */
-export async function openIdx(path: string, kind: IdxKind): Promise<IdxFile> {
-  await checkReadable(path);
-  const stream = await openMaybeGzip(path);
+export interface OpenIdxOptions {
+  /**
+   * Check the announced items against the file's bytes (default true). A gzip file is decompressed
+   * once more for it; a caller that has already checked the file (and still meets a short read as an
+   * InputError) may skip it.
+   */
+  readonly checkSize?: boolean;
+}
+
+/** Opens an IDX file of the expected kind and validates its header against limits and the file's size. */
+export async function openIdx(path: string, kind: IdxKind, options: OpenIdxOptions = {}): Promise<IdxFile> {
+  const fileSize = await checkReadable(path);
+  const { stream, gzip } = await openMaybeGzip(path);
   const reader = new ByteReader(stream, path);
   try {
     const magic = await reader.read(4);
@@ -62,9 +76,26 @@ export async function openIdx(path: string, kind: IdxKind): Promise<IdxFile> {
     const dims = Array.from({ length: nDims }, (_, i) => dimBytes.readUInt32BE(4 * i));
     const [count, rows, columns] = kind === 'images' ? dims : [dims[0], 1, 1];
     if (kind === 'images' && (rows === 0 || columns === 0)) throw new InputError(`IDX images of ${rows}×${columns} pixels`, { file: path });
+    if (rows > MAX_IDX_SIDE || columns > MAX_IDX_SIDE) {
+      throw new InputError(`image dimensions ${rows}×${columns} in the IDX header are too large (at most ${MAX_IDX_SIDE}×${MAX_IDX_SIDE})`, { file: path });
+    }
     const itemBytes = rows * columns;
     let itemsRead = 0;
     const itemName = kind === 'images' ? `images of ${rows}×${columns}` : 'labels';
+    const headerBytes = 4 + 4 * nDims;
+    if (options.checkSize !== false) {
+      const expected = headerBytes + count * itemBytes;
+      const holds = gzip ? await decompressedSize(path, expected + 1) : fileSize;
+      if (holds !== expected) {
+        const noun = kind === 'images' ? 'images' : 'labels';
+        const size = holds > expected && gzip ? `more than ${expected} bytes uncompressed` : `${holds} bytes${gzip ? ' uncompressed' : ''}`;
+        throw new InputError(
+          `the header announces ${count} ${noun}, the file holds ${size} (${count} ${itemName} take ${expected} bytes with the ${headerBytes}-byte header)`,
+          { file: path },
+        );
+      }
+    }
+    if (count > MAX_IDX_ITEMS) throw new InputError(`the header announces ${count} ${kind}, more than the ${MAX_IDX_ITEMS} an import takes`, { file: path });
     return {
       path,
       kind,
@@ -77,7 +108,7 @@ export async function openIdx(path: string, kind: IdxKind): Promise<IdxFile> {
         const bytes = await reader.read(want * itemBytes);
         if (bytes.length < want * itemBytes) {
           const whole = itemsRead + Math.floor(bytes.length / itemBytes);
-          throw new InputError(`truncated: the header announces ${count} ${itemName}, the file holds ${whole}`, { file: path });
+          throw new InputError(`truncated: the header announces ${count} ${itemName}, the file holds ${whole} whole ones`, { file: path });
         }
         itemsRead += want;
         return bytes;
@@ -97,17 +128,41 @@ export async function openIdx(path: string, kind: IdxKind): Promise<IdxFile> {
   }
 }
 
-async function checkReadable(path: string): Promise<void> {
+/** A regular file that can be opened; returns its size. */
+async function checkReadable(path: string): Promise<number> {
+  const size = await checkRegularFile(path);
   try {
     const handle = await open(path, 'r');
     await handle.close();
   } catch {
     readFileOrThrow(path); // throws the shared "file not found / permission denied" InputError
   }
-  if ((await stat(path)).isDirectory()) throw new InputError('is a directory, expected a file', { file: path });
+  return size;
 }
 
-async function openMaybeGzip(path: string): Promise<Readable> {
+/** Bytes a gzip file decompresses to, counted as they stream by; stops once the count reaches `cap`. */
+async function decompressedSize(path: string, cap: number): Promise<number> {
+  const source = createReadStream(path);
+  const gunzip = createGunzip();
+  source.on('error', (err) => gunzip.destroy(err));
+  let total = 0;
+  try {
+    for await (const chunk of source.pipe(gunzip) as AsyncIterable<Buffer>) {
+      total += chunk.length;
+      if (total >= cap) break;
+    }
+  } catch (err) {
+    const code = err instanceof Error && 'code' in err ? String(err.code) : '';
+    const detail = code.startsWith('Z_') ? 'not a valid gzip file' : 'cannot read file';
+    throw new InputError(`${detail}: ${err instanceof Error ? err.message : String(err)}`, { file: path }, { cause: err });
+  } finally {
+    source.destroy();
+    gunzip.destroy();
+  }
+  return total;
+}
+
+async function openMaybeGzip(path: string): Promise<{ stream: Readable; gzip: boolean }> {
   const handle = await open(path, 'r');
   const head = Buffer.alloc(2);
   try {
@@ -116,10 +171,10 @@ async function openMaybeGzip(path: string): Promise<Readable> {
     await handle.close();
   }
   const source = createReadStream(path);
-  if (head[0] !== 0x1f || head[1] !== 0x8b) return source;
+  if (head[0] !== 0x1f || head[1] !== 0x8b) return { stream: source, gzip: false };
   const gunzip = createGunzip();
   source.on('error', (err) => gunzip.destroy(err));
-  return source.pipe(gunzip);
+  return { stream: source.pipe(gunzip), gzip: true };
 }
 
 /** Exact-size reads over a stream's chunks; errors (bad gzip, I/O) become InputErrors naming the file. */

@@ -7,9 +7,10 @@
  * values are bit-identical to what the engine sees. Every cell must be a finite decimal number: the
  * engine would silently carry NaN/inf into its bounds, and we refuse them up front instead.
  */
-import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
-import { InputError, parseWithSchema, readFileOrThrow, readJsonFile, stripBom } from '../errors/input-error';
+import { InputError, parseWithSchema, readJsonFile } from '../errors/input-error';
+import { checkRegularFileSync, formatBytes, MAX_CLASS_ID, MAX_JSON_BYTES, MAX_TABULAR_BYTES, MAX_TABULAR_CELLS } from './file-limits';
+import { forEachLine, forEachLineSync } from './line-reader';
 
 export interface SeldonianMetadata {
   regime: 'supervised_learning';
@@ -41,7 +42,7 @@ const metadataSchema = z.object({
   regime: z.literal('supervised_learning', {
     error: (issue) => (issue.input === undefined ? 'missing' : "only 'supervised_learning' is supported"),
   }),
-  // QUIRK (spec): the engine's examples also write 'binary_classification' for the binary sub-regime.
+  // QUIRK: the engine's examples also write 'binary_classification' for the binary sub-regime.
   sub_regime: z.enum(['classification', 'binary_classification', 'multiclass_classification']),
   all_col_names: columnList.min(1),
   label_col_names: columnList,
@@ -51,6 +52,9 @@ const metadataSchema = z.object({
 
 /** Reads and validates a metadata JSON; every problem names the file and the offending key. */
 export function readMetadata(path: string): SeldonianMetadata {
+  if (checkRegularFileSync(path) > MAX_JSON_BYTES) {
+    throw new InputError(`the file is larger than the ${formatBytes(MAX_JSON_BYTES)} a metadata JSON may have`, { file: path });
+  }
   const raw = parseWithSchema(metadataSchema, readJsonFile(path), path);
   const fail = (key: string, detail: string): never => {
     throw new InputError(detail, { file: path, key });
@@ -145,61 +149,93 @@ function columnLayout(metadata: SeldonianMetadata): ColumnLayout {
 
 /**
  * Reads a headerless CSV (gzip-compressed when the path ends in `.gz`) whose columns are in
- * `metadata.allColumns` order. Errors name the file, the 1-based line and the column.
+ * `metadata.allColumns` order. Errors name the file, the 1-based line and the column. The file is
+ * read line by line; a line longer than `MAX_CSV_RECORD_CHARS`, text beyond `MAX_TABULAR_BYTES`
+ * (after decompression) or more than `MAX_TABULAR_CELLS` numbers is refused. A gzip file is
+ * decompressed whole here (up to the limit); `readSeldonianCsvStreaming` decompresses as it reads.
  */
 export function readSeldonianCsv(path: string, metadata: SeldonianMetadata): TabularDataset {
-  const lines = splitLines(readDataText(path), path);
-  const layout = columnLayout(metadata);
-  const nRows = lines.length;
-  const nFeatures = layout.featureSource.length;
-  const nSensitive = layout.sensitiveSource.length;
-  const features = new Float64Array(nRows * nFeatures);
-  const labels = new Float64Array(nRows);
-  const sensitive = new Uint8Array(nRows * nSensitive);
+  const table = new TableBuilder(path, metadata);
+  forEachLineSync(path, MAX_TABULAR_BYTES, 'a Seldonian CSV', (line, rowNumber) => table.add(line, rowNumber));
+  return table.result();
+}
+
+/** `readSeldonianCsv` for callers that can await: the file, compressed or not, is never held whole. */
+export async function readSeldonianCsvStreaming(path: string, metadata: SeldonianMetadata): Promise<TabularDataset> {
+  const table = new TableBuilder(path, metadata);
+  await forEachLine(path, MAX_TABULAR_BYTES, 'a Seldonian CSV', (line, rowNumber) => table.add(line, rowNumber));
+  return table.result();
+}
+
+/** The parsed rows, in arrays grown as rows arrive: memory follows the rows the file holds. */
+class TableBuilder {
+  private readonly layout: ColumnLayout;
+  private readonly nFeatures: number;
+  private readonly nSensitive: number;
+  private readonly maxRows: number;
+  private capacity = 1024;
+  private features: Float64Array;
+  private labels: Float64Array;
+  private sensitive: Uint8Array;
   // One reusable row buffer: no per-row or per-cell allocation besides the split itself.
-  const row = new Float64Array(layout.width);
+  private readonly row: Float64Array;
+  private nRows = 0;
 
-  for (let r = 0; r < nRows; r++) {
-    parseRow(lines[r], r + 1, row, layout, path);
-    for (let j = 0; j < nFeatures; j++) features[r * nFeatures + j] = row[layout.featureSource[j]];
-    for (let s = 0; s < nSensitive; s++) sensitive[r * nSensitive + s] = row[layout.sensitiveSource[s]];
-    labels[r] = row[layout.labelSource];
+  constructor(
+    private readonly path: string,
+    private readonly metadata: SeldonianMetadata,
+  ) {
+    this.layout = columnLayout(metadata);
+    this.nFeatures = this.layout.featureSource.length;
+    this.nSensitive = this.layout.sensitiveSource.length;
+    this.maxRows = Math.floor(MAX_TABULAR_CELLS / this.layout.width);
+    this.features = new Float64Array(this.capacity * this.nFeatures);
+    this.labels = new Float64Array(this.capacity);
+    this.sensitive = new Uint8Array(this.capacity * this.nSensitive);
+    this.row = new Float64Array(this.layout.width);
   }
 
-  return {
-    nRows,
-    nFeatures,
-    featureColumns: [...metadata.featureColumns],
-    features,
-    labels,
-    nClasses: countClasses(labels, metadata, path),
-    sensitiveColumns: [...metadata.sensitiveColumns],
-    sensitive,
-  };
+  add(line: string, rowNumber: number): void {
+    const { layout, nFeatures, nSensitive, row } = this;
+    if (this.nRows === this.maxRows) {
+      throw new InputError(`more than ${MAX_TABULAR_CELLS} numbers (${this.maxRows} rows of ${layout.width}), the most a Seldonian CSV may hold`, {
+        file: this.path,
+        row: rowNumber,
+      });
+    }
+    parseRow(line, rowNumber, row, layout, this.path);
+    if (this.nRows === this.capacity) {
+      this.capacity = Math.min(this.capacity * 2, this.maxRows);
+      this.features = grow(this.features, this.capacity * nFeatures);
+      this.labels = grow(this.labels, this.capacity);
+      this.sensitive = grow(this.sensitive, this.capacity * nSensitive);
+    }
+    const r = this.nRows++;
+    for (let j = 0; j < nFeatures; j++) this.features[r * nFeatures + j] = row[layout.featureSource[j]];
+    for (let k = 0; k < nSensitive; k++) this.sensitive[r * nSensitive + k] = row[layout.sensitiveSource[k]];
+    this.labels[r] = row[layout.labelSource];
+  }
+
+  result(): TabularDataset {
+    const n = this.nRows;
+    const labels = this.labels.slice(0, n);
+    return {
+      nRows: n,
+      nFeatures: this.nFeatures,
+      featureColumns: [...this.metadata.featureColumns],
+      features: this.features.slice(0, n * this.nFeatures),
+      labels,
+      nClasses: countClasses(labels, this.metadata, this.path),
+      sensitiveColumns: [...this.metadata.sensitiveColumns],
+      sensitive: this.sensitive.slice(0, n * this.nSensitive),
+    };
+  }
 }
 
-function readDataText(path: string): string {
-  const bytes = readFileOrThrow(path);
-  if (!path.endsWith('.gz')) return stripBom(bytes.toString('utf8'));
-  try {
-    return stripBom(gunzipSync(bytes).toString('utf8'));
-  } catch (err) {
-    throw new InputError(`not a valid gzip file: ${err instanceof Error ? err.message : String(err)}`, { file: path }, { cause: err });
-  }
-}
-
-/** Splits into lines, dropping one trailing newline and any `\r` of `\r\n` endings. */
-function splitLines(text: string, path: string): string[] {
-  let body = text;
-  if (body.endsWith('\n')) body = body.slice(0, -1);
-  if (body.endsWith('\r')) body = body.slice(0, -1);
-  if (body === '') throw new InputError('the file is empty', { file: path });
-  const lines = body.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (line.charCodeAt(line.length - 1) === 13) lines[i] = line.slice(0, -1);
-  }
-  return lines;
+function grow<T extends Float64Array | Uint8Array>(array: T, length: number): T {
+  const bigger = new (array.constructor as new (n: number) => T)(length);
+  bigger.set(array);
+  return bigger;
 }
 
 /**
@@ -269,6 +305,10 @@ function checkRule(rule: number, value: number, cell: string, rowNumber: number,
       row: rowNumber,
       column,
     });
+  }
+  // The model has one column of θ per class id up to the largest: a huge id would allocate for it.
+  if (rule === CellRule.ClassId && value > MAX_CLASS_ID) {
+    throw new InputError(`class id above ${MAX_CLASS_ID}: got ${quote(cell)}`, { file: path, row: rowNumber, column });
   }
 }
 

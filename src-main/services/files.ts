@@ -61,14 +61,24 @@ export async function listFolder(
 
 export const filesListHandler: Handler<'files.list'> = (input) => listFolder(input);
 
+/** Characters of a cell the peek returns (a pixel string is cut): the wizard shows cells, it does not parse them. */
+export const PEEK_CELL_CHARS = 1000;
+
+/**
+ * The header and the first rows of a CSV. It runs in the app's main process, so the reader's limits
+ * matter here most: only regular files are opened, a record over the CSV record limit (a file without
+ * line breaks) is an InputError, and long cells come back cut to `PEEK_CELL_CHARS`.
+ */
 export const peekCsvHandler: Handler<'files.peekCsv'> = async (input) => {
   const csv = await openHeaderedCsv(input.path);
   try {
     const rows: string[][] = [];
     const wanted = input.rows ?? 5;
-    for await (const record of csv.records) {
-      if (rows.length >= wanted) break;
-      rows.push([...record.cells]);
+    if (wanted > 0) {
+      for await (const record of csv.records) {
+        rows.push(record.cells.map((cell) => (cell.length > PEEK_CELL_CHARS ? `${cell.slice(0, PEEK_CELL_CHARS - 1)}…` : cell)));
+        if (rows.length >= wanted) break;
+      }
     }
     return { path: csv.path, header: [...csv.header], rows };
   } finally {

@@ -132,11 +132,11 @@ describe('importIdx: bad files', () => {
     const short = writeFile(join(tempDir(), 'short-idx3.gz'), bytes.subarray(0, bytes.length - 7), { gzip: true });
     const labels = writeFile(join(tempDir(), 'l-idx1'), idxLabelsBytes([0, 1, 0, 1]));
     expect((await inputErrorOf(importIdx(db, { name: 'x', pairs: [{ images: short, labels }], attributes: brightness }))).message).toBe(
-      `${short}: truncated: the header announces 4 images of 2×3, the file holds 2`,
+      `${short}: the header announces 4 images, the file holds 33 bytes uncompressed (4 images of 2×3 take 40 bytes with the 16-byte header)`,
     );
     const long = writeFile(join(tempDir(), 'long-idx3'), Buffer.concat([bytes, Buffer.from([1, 2, 3])]));
     expect((await inputErrorOf(importIdx(db, { name: 'x', pairs: [{ images: long, labels }], attributes: brightness }))).message).toBe(
-      `${long}: 3 unexpected bytes after the 4 images of 2×3 announced by the header`,
+      `${long}: the header announces 4 images, the file holds 43 bytes (4 images of 2×3 take 40 bytes with the 16-byte header)`,
     );
     expectNothingWritten();
   });
@@ -172,6 +172,29 @@ describe('importIdx: bad files', () => {
     const err = await inputErrorOf(importIdx(db, { name: 'x', pairs: [pair], attributes: attributes(ok), labels: { classes: ['0', '1'] } }));
     expect(err).toMatchObject({ file: pair.labels, row: 3, detail: "label '5' is not one of the classes 0, 1" });
     expectNothingWritten();
+  });
+
+  it('a FIFO given as an IDX file is refused at once, not read (it would block)', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const pipe = join(tempDir(), 'pipe-idx3');
+    expect(spawnSync('mkfifo', [pipe]).status).toBe(0);
+    const good = writePair('f', images(1, () => 0), [0], false);
+    const err = await inputErrorOf(importIdx(db, { name: 'x', pairs: [{ images: pipe, labels: good.labels }], attributes: brightness }));
+    expect(err.message).toMatch(new RegExp(`^${pipe}: not a regular file`));
+    expectNothingWritten();
+  });
+
+  it('image dimensions over the limit are refused from the header', async () => {
+    const header = Buffer.alloc(16);
+    header.writeUInt32BE(0x803, 0);
+    header.writeUInt32BE(1, 4);
+    header.writeUInt32BE(5000, 8);
+    header.writeUInt32BE(3, 12);
+    const big = writeFile(join(tempDir(), 'big-idx3'), header);
+    const labels = writeFile(join(tempDir(), 'big-idx1'), idxLabelsBytes([0]));
+    expect((await inputErrorOf(importIdx(db, { name: 'x', pairs: [{ images: big, labels }], attributes: brightness }))).message).toBe(
+      `${big}: image dimensions 5000×3 in the IDX header are too large (at most 4096×4096)`,
+    );
   });
 
   it('a missing file', async () => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src-main/errors/input-error';
-import { openWorkspace, userVersion, type WritableDB } from '../../src-main/store/database';
+import { openWorkspace, userVersion, WORKSPACE_APPLICATION_ID, type WritableDB } from '../../src-main/store/database';
 import { LATEST_VERSION, migrate, migrations } from '../../src-main/store/migrations';
 import { applyMigration } from '../../src-main/store/migrations/apply';
 import { useTempDir } from '../support/images';
@@ -59,6 +59,7 @@ describe('openWorkspace', () => {
   it('refuses a database from a newer Fairbound', () => {
     const path = join(tempDir(), 'future.db');
     const raw = new Database(path);
+    raw.pragma(`application_id = ${WORKSPACE_APPLICATION_ID}`);
     raw.pragma(`user_version = ${LATEST_VERSION + 1}`);
     raw.close();
     expect(() => openWorkspace(path)).toThrow(`schema version ${LATEST_VERSION + 1}, newer than this Fairbound knows (${LATEST_VERSION})`);

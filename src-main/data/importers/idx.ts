@@ -9,6 +9,7 @@ import { basename, resolve } from 'node:path';
 import type { WritableDB } from '../../store/database';
 import { setAttributeDerivation, setSampleSensitive } from '../../store/datasets';
 import { openHeaderedCsv } from '../csv-records';
+import { MAX_IDX_ITEMS } from '../file-limits';
 import { openIdx, type IdxFile } from '../idx-format';
 import { InputError } from '../../errors/input-error';
 import { CsvAttributeReader, planAttributes, type AttributeOptions } from './attributes';
@@ -28,8 +29,8 @@ export interface IdxOptions extends CommonImportOptions {
   readonly labels?: LabelOptions;
 }
 
-/** Items read from a file at a time. */
-const CHUNK = 256;
+/** Bytes of images read from a file at a time (at least one image): memory per read does not grow with the image size. */
+const CHUNK_BYTES = 1024 * 1024;
 
 export async function importIdx(db: WritableDB, options: IdxOptions, ctx: ImportContext = {}): Promise<ImportResult> {
   const source = {
@@ -67,14 +68,16 @@ export async function importIdx(db: WritableDB, options: IdxOptions, ctx: Import
     const placeholder = new Uint8Array(width);
     let index = 0;
     for (const pair of options.pairs) {
-      const images = await openIdx(pair.images, 'images');
+      // checkHeaders has matched every header against its file's size.
+      const images = await openIdx(pair.images, 'images', { checkSize: false });
       let labelFile: IdxFile | undefined;
       try {
-        labelFile = await openIdx(pair.labels, 'labels');
+        labelFile = await openIdx(pair.labels, 'labels', { checkSize: false });
         const sourceFile = basename(pair.images);
+        const perRead = Math.max(1, Math.floor(CHUNK_BYTES / images.itemBytes));
         for (let done = 0; done < images.count; ) {
-          const imageBytes = await images.read(CHUNK);
-          const labelBytes = await labelFile.read(CHUNK);
+          const imageBytes = await images.read(perRead);
+          const labelBytes = await labelFile.read(perRead);
           const n = labelBytes.length;
           for (let i = 0; i < n; i++, done++, index++) {
             const rawLabel = String(labelBytes[i]);
@@ -100,7 +103,10 @@ export async function importIdx(db: WritableDB, options: IdxOptions, ctx: Import
   });
 }
 
-/** Validates every pair's headers (magic, dimensions, matching counts and sizes) before any row is read. */
+/**
+ * Validates every pair's headers (magic, dimensions, counts against the files' sizes, matching counts
+ * and image sizes) before any row is read, so the arrays sized by the total below hold what is there.
+ */
 async function checkHeaders(pairs: readonly IdxPair[]): Promise<{ rows: number; columns: number; total: number }> {
   let first: IdxFile | undefined;
   let total = 0;
@@ -119,6 +125,7 @@ async function checkHeaders(pairs: readonly IdxPair[]): Promise<{ rows: number; 
     }
     first ??= images;
     total += images.count;
+    if (total > MAX_IDX_ITEMS) throw new InputError(`the IDX files hold more than the ${MAX_IDX_ITEMS} images an import takes`, { file: pair.images });
   }
   if (total === 0) throw new InputError('the IDX files hold no images', { file: pairs[0].images });
   return { rows: first!.rows, columns: first!.columns, total };

@@ -7,10 +7,8 @@
  */
 import type { LabelMapping } from '../../store/datasets';
 import { InputError } from '../../errors/input-error';
+import { MAX_CLASS_ID } from '../file-limits';
 import { canonicalValue } from './attributes';
-
-/** Integers ≥ 0 as written in files; larger ids would make K (and the model) absurdly large. */
-const MAX_CLASS_ID = 65535;
 
 export interface LabelOptions {
   readonly classes?: readonly string[];

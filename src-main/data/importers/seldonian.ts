@@ -8,7 +8,8 @@ import { basename, resolve } from 'node:path';
 import type { WritableDB } from '../../store/database';
 import type { AttributeFamily } from '../../store/datasets';
 import { InputError } from '../../errors/input-error';
-import { readMetadata, readSeldonianCsv } from '../seldonian-format';
+import { MAX_CLASS_ID } from '../file-limits';
+import { readMetadata, readSeldonianCsvStreaming } from '../seldonian-format';
 import { FamilyChecker, planAttributes } from './attributes';
 import { pickDefined, runImport, type CommonImportOptions, type ImportContext, type ImportResult } from './session';
 
@@ -38,7 +39,7 @@ export async function importSeldonian(db: WritableDB, options: SeldonianImportOp
       options.families ?? [],
     );
     const positive = options.positiveClasses ? new Set(options.positiveClasses.map((c) => parseClassId(c))) : undefined;
-    const data = readSeldonianCsv(options.csv, metadata);
+    const data = await readSeldonianCsvStreaming(options.csv, metadata);
     await writer.checkpoint();
     writer.define({
       labelColumn: metadata.labelColumn,
@@ -74,6 +75,8 @@ export async function importSeldonian(db: WritableDB, options: SeldonianImportOp
 
 function parseClassId(raw: string): number {
   const value = Number(raw.trim());
-  if (raw.trim() === '' || !Number.isSafeInteger(value) || value < 0) throw new InputError(`positive class '${raw}' is not a class id (an integer ≥ 0)`);
+  if (raw.trim() === '' || !Number.isSafeInteger(value) || value < 0 || value > MAX_CLASS_ID) {
+    throw new InputError(`positive class '${raw}' is not a class id (an integer 0–${MAX_CLASS_ID})`);
+  }
   return value;
 }
