@@ -64,16 +64,16 @@ export function isJsonContentType(header: string | undefined): boolean {
   return (header ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
 }
 
-export type Body = { readonly kind: 'ok'; readonly text: string } | { readonly kind: 'too-large'; readonly drained: boolean };
+export type Body = { readonly kind: 'ok'; readonly text: string } | { readonly kind: 'too-large'; readonly drained: boolean } | { readonly kind: 'aborted' };
 
 /**
  * Reads the body, keeping at most `maxBytes`. A larger body is read to its end and dropped (so the 413
  * that follows reaches the client instead of a connection reset), unless it passes `discardBytes` (or
  * declares so in Content-Length): then reading stops and `drained` is false, and the caller closes the
- * connection after answering.
+ * connection after answering. A client that goes away before the end gives `aborted`. Never rejects.
  */
 export function readBody(request: IncomingMessage, maxBytes: number, discardBytes: number): Promise<Body> {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const declared = Number(request.headers['content-length']);
     if (declared > discardBytes) {
       resolve({ kind: 'too-large', drained: false });
@@ -97,17 +97,7 @@ export function readBody(request: IncomingMessage, maxBytes: number, discardByte
       }
     });
     request.on('end', () => settle(size > maxBytes ? { kind: 'too-large', drained: true } : { kind: 'ok', text: Buffer.concat(chunks).toString('utf8') }));
-    request.on('error', (err) => {
-      if (!settled) {
-        settled = true;
-        reject(err);
-      }
-    });
-    request.on('close', () => {
-      if (!settled) {
-        settled = true;
-        reject(new Error('the client closed the connection before the body ended'));
-      }
-    });
+    request.on('error', () => settle({ kind: 'aborted' }));
+    request.on('close', () => settle({ kind: 'aborted' }));
   });
 }

@@ -170,6 +170,10 @@ export async function startBridgeServer(options: BridgeOptions): Promise<BridgeS
       return;
     }
     const body = await readBody(request, MAX_BODY_BYTES, DISCARD_BODY_BYTES);
+    if (body.kind === 'aborted') {
+      response.destroy();
+      return;
+    }
     if (body.kind === 'too-large') {
       sendJson(response, 413, badRequest(`the request body is larger than ${MAX_BODY_BYTES} bytes`), body.drained ? {} : { connection: 'close' });
       return;
