@@ -104,6 +104,11 @@ function safeDecode(text: string): string {
   }
 }
 
+/** A request target fit for a log line: the query may hold the token. */
+function withoutQuery(target: string | undefined): string {
+  return (target ?? '?').split('?')[0]!;
+}
+
 /** Refuses an upgrade with a bare status line and closes the socket. */
 function refuseUpgrade(socket: Duplex, status: string): void {
   socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
@@ -216,13 +221,17 @@ export async function startBridgeServer(options: BridgeOptions): Promise<BridgeS
   };
 
   const failed = (what: string, response: ServerResponse) => (err: unknown) => {
-    log(`${what} failed unexpectedly:`, err);
-    if (!response.headersSent) send(response, 500, 'internal error', undefined, { connection: 'close' });
-    else response.destroy();
+    try {
+      log(`${what} failed unexpectedly:`, err);
+      if (!response.headersSent) send(response, 500, 'internal error', undefined, { connection: 'close' });
+      else response.destroy();
+    } catch {
+      response.destroy();
+    }
   };
 
   const server = createServer((request, response) => {
-    const fail = failed(`${request.method ?? '?'} ${request.url ?? '?'}`, response);
+    const fail = failed(`${request.method ?? '?'} ${withoutQuery(request.url)}`, response);
     try {
       handleRequest(request, response).catch(fail);
     } catch (err) {
@@ -246,7 +255,7 @@ export async function startBridgeServer(options: BridgeOptions): Promise<BridgeS
       }
       events.accept(request, socket, head);
     } catch (err) {
-      log(`upgrade ${request.url ?? '?'} failed unexpectedly:`, err);
+      log(`upgrade ${withoutQuery(request.url)} failed unexpectedly:`, err);
       socket.destroy();
     }
   });
@@ -271,6 +280,7 @@ export async function startBridgeServer(options: BridgeOptions): Promise<BridgeS
     throw err;
   }
   port = (server.address() as AddressInfo).port;
+  server.on('error', (err) => log('the bridge server reported an error:', err));
   const origin = `http://${HOST}:${port}`;
 
   let closing: Promise<void> | undefined;
