@@ -1,6 +1,6 @@
 /**
  * Invariant under test: the browser-mode bridge exposes exactly the contract, to the holder of its
- * token only, on 127.0.0.1 only; replies are envelopes (errors as data, with file/row/column or a caret);
+ * token only, on 127.0.0.1 only (the defences against other local pages: bridge-security.test.ts); replies are envelopes (errors as data, with file/row/column or a caret);
  * jobs report their lifecycle as WebSocket events carrying their id, and a cancel rolls the import back.
  * Real services on a temporary database file, real image files.
  */
@@ -66,17 +66,21 @@ interface EventLog {
 }
 
 async function listen(b: BridgeServer): Promise<EventLog> {
-  const ws = new WebSocket(`ws://127.0.0.1:${b.port}/events?token=${b.token}`);
+  const ws = new WebSocket(`ws://127.0.0.1:${b.port}/events`);
   sockets.push(ws);
   const messages: { event: string; payload: Json }[] = [];
   const waiters: (() => void)[] = [];
+  // The token is the first message; the server answers { ready: true } once it has subscribed us.
+  const ready = new Promise<void>((resolve, reject) => {
+    ws.once('open', () => ws.send(b.token));
+    ws.once('message', () => resolve());
+    ws.once('error', reject);
+    ws.once('close', (code) => reject(new Error(`closed with ${code}`)));
+  });
+  await ready;
   ws.on('message', (data) => {
     messages.push(JSON.parse(String(data)));
     for (const w of waiters.splice(0)) w();
-  });
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
   });
   return {
     messages,
@@ -124,15 +128,16 @@ describe('access', () => {
     expect((await raw(b, 'POST', '/api/app.info', { body: '{}' })).status).toBe(403);
     expect((await raw(b, 'POST', '/api/app.info', { body: '{}', headers: { 'x-fairbound-token': `${b.token}x` } })).status).toBe(403);
     expect((await raw(b, 'GET', `/?token=${b.token}`, { headers: { host: `evil.example:${b.port}` } })).status).toBe(403);
-    await expect(
-      new Promise((resolve, reject) => {
-        const ws = new WebSocket(`ws://127.0.0.1:${b.port}/events`);
-        sockets.push(ws);
-        ws.on('open', () => resolve('open'));
-        ws.on('unexpected-response', (_req, res) => reject(new Error(`status ${res.statusCode}`)));
-        ws.on('error', reject);
-      }),
-    ).rejects.toThrow('403');
+    // The event socket opens for anyone on this machine, but only the token as its first message subscribes it.
+    const closed = await new Promise<number>((resolve, reject) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${b.port}/events`);
+      sockets.push(ws);
+      ws.on('open', () => ws.send('nope'));
+      ws.on('message', () => reject(new Error('subscribed without the token')));
+      ws.on('close', (code) => resolve(code));
+      ws.on('error', reject);
+    });
+    expect(closed).toBe(1008);
   });
 
   it('serves the page with the token and its assets with the cookie the page set', async () => {

@@ -10,7 +10,8 @@ import { UsageError } from '../usage-error';
 export const serveHelp = `fairbound serve [--port P] [--db <file>] [--renderer <dir>]
   Runs the Fairbound UI in your browser ("browser mode"): serves the built renderer and the same API the
   desktop app uses on http://127.0.0.1 only, and prints the URL to open, which carries a random access
-  token (requests without it are refused). Runs until Ctrl-C.
+  token (requests without it, or from pages of other origins, are refused; README.md, Security). On a
+  remote machine, forward the port with ssh -L PORT:127.0.0.1:PORT. Runs until Ctrl-C.
   --port      port to listen on (default: a free one)
   --renderer  the built UI (default: out/renderer of this checkout; npm run build:app builds it)
   The database is --db, else $FAIRBOUND_DB, else the OS app-data folder.`;
@@ -60,7 +61,7 @@ export async function runServeCommand(args: string[], out: CliOutput, waitForSto
   }
   const dbPath = resolveDatabasePath(values.db);
   const bridge = await startBridgeServer({ port, dbPath, rendererDir });
-  out.stdout(`Fairbound is running in browser mode on ${bridge.origin} (database ${dbPath}).\nOpen this URL (it carries the access token):\n\n  ${bridge.url}\n\nPress Ctrl-C to stop.`);
+  out.stdout(`Fairbound is running in browser mode on ${bridge.origin} (database ${dbPath}).\nOpen this URL (it carries the access token; keep it private):\n\n  ${bridge.url}\n\nPress Ctrl-C to stop.`);
   try {
     await waitForStop();
   } finally {
