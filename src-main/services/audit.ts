@@ -5,7 +5,7 @@
  * computed here, once.
  *
  * A model source (a TF.js model file or a stored run's model) is run by the caller's AuditPredictor: the
- * app's runs it in the training host's worker process, so that the main process's event loop stays free
+ * app's runs it in the deep worker queue's worker process, so that the main process's event loop stays free
  * and TensorFlow.js never loads in it; the CLI runs the same steps in its own process.
  *
  * audit.start runs the same computation as a job: the worker's per-batch progress becomes job.progress
@@ -111,7 +111,7 @@ export interface AuditEnvironment {
 
 /** The app's environment: the workspace's shared connection and the training worker's inference. */
 function appEnvironment(ctx: ServiceContext): AuditEnvironment {
-  return { db: ctx.db, predict: (request, options) => ctx.training().predictAudit(ctx.dbPath, request, options) };
+  return { db: ctx.db, predict: (request, options) => ctx.deepWorker().predictAudit(ctx.dbPath, request, options) };
 }
 
 /** The audited rows and the probabilities of the rows `rows` picks, with how the result names them. */

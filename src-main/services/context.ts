@@ -19,9 +19,9 @@ export interface ServiceContext {
   /** Sends an event (validated and encoded) to every subscriber. */
   readonly emit: Emit;
   /** The deep work's queue (one worker process), created on first use and closed with the services. */
-  readonly training: () => DeepWorkerQueue;
+  readonly deepWorker: () => DeepWorkerQueue;
   /** The deep work's queue if it has been created (jobs.list reads it without starting a worker). */
-  readonly trainingIfStarted: () => DeepWorkerQueue | null;
+  readonly deepWorkerIfStarted: () => DeepWorkerQueue | null;
   /** Run id → job id of the runs and experiments started here and still going. */
   readonly activeRuns: Map<number, string>;
   readonly activeExperiments: Map<number, string>;

@@ -4,7 +4,7 @@
  * `job.progress` per finished trial with the runner's ETA; cancel aborts between trials.
  * `experiments.resume` runs the missing trials of a failed or cancelled experiment with the same job.
  * Engine trials (qsa-features, logistic, random baselines) run in worker threads, also with one worker;
- * deep models (qsa-head, qsa-full, cnn) run in the training host's worker process, one trial at a time
+ * deep models (qsa-head, qsa-full, cnn) run in the deep worker queue's worker process, one trial at a time
  * with progress per batch, never here: this module must not import TensorFlow.js (the app's main
  * process would freeze while it trains).
  */
@@ -137,9 +137,9 @@ function startExperimentJob(ctx: ServiceContext, experimentId: number, workers: 
             // Engine trials run in worker threads even with one worker: a trial here would block this
             // process (the app's main process, or the bridge's) for its whole fit.
             offMainThread: true,
-            // Deep trials go to the training host's one worker process (TensorFlow.js stays out of this
+            // Deep trials go to the deep worker queue's one worker process (TensorFlow.js stays out of this
             // one), with the kernel share the runner computed so its SIMD kernel and the threads share the cores.
-            processSlot: (share) => ctx.training().openTrialSession(ctx.dbPath, experimentId, share),
+            processSlot: (share) => ctx.deepWorker().openTrialSession(ctx.dbPath, experimentId, share),
             onTrialProgress: (task, p) => {
               const within = p.total > 0 ? p.done / p.total : 0;
               const step = p.phase === 'training' ? `training epoch ${p.epoch}/${p.epochs}, batch ${p.done} of ${p.total}` : `${p.phase.replace('_', ' ')} ${p.done}/${p.total}`;

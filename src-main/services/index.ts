@@ -88,12 +88,12 @@ export function createServices(options: ServicesOptions): Services {
     version: packageJson.version,
     electronVersion: options.electronVersion ?? null,
     emit,
-    training: () => {
+    deepWorker: () => {
       if (closed) throw new Error('Fairbound is shutting down');
       training ??= new DeepWorkerQueue({ ...(options.openOptions?.nativeBinding ? { nativeBinding: options.openOptions.nativeBinding } : {}), ...options.training });
       return training;
     },
-    trainingIfStarted: () => training,
+    deepWorkerIfStarted: () => training,
     activeRuns: new Map(),
     activeExperiments: new Map(),
     ...(options.trialWorkerEntry ? { trialWorkerEntry: options.trialWorkerEntry } : {}),

@@ -30,7 +30,7 @@ function runProgress(event: RunEvent): JobProgressSnapshot | null {
 export const listJobsHandler: Handler<'jobs.list'> = (_input, ctx) => {
   const runOfJob = new Map([...ctx.activeRuns].map(([runId, jobId]) => [jobId, runId]));
   const experimentOfJob = new Map([...ctx.activeExperiments].map(([experimentId, jobId]) => [jobId, experimentId]));
-  const queuedRuns = new Map((ctx.trainingIfStarted()?.runsInFlight() ?? []).map((run) => [run.runId, run]));
+  const queuedRuns = new Map((ctx.deepWorkerIfStarted()?.runsInFlight() ?? []).map((run) => [run.runId, run]));
   return ctx.jobs.list().map((job): JobInFlight => {
     const runId = runOfJob.get(job.jobId);
     const run = runId !== undefined ? queuedRuns.get(runId) : undefined;

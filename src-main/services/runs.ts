@@ -1,5 +1,5 @@
 /**
- * Training runs behind the contract: `runs.start` validates and queues a run on the training host (bad
+ * Training runs behind the contract: `runs.start` validates and queues a run on the deep worker queue (bad
  * input is the reply's error, not a failed job), then follows it as a job — every RunEvent goes out as
  * `run.event` with the job and run ids, and the run's end is the job's `job.done` / `job.failed` /
  * `job.cancelled`. Cancel (runs.cancel or jobs.cancel) returns at once; the host stops the worker's run.
@@ -104,7 +104,7 @@ export const startRunHandler: Handler<'runs.start'> = (input, ctx) => {
     else ctx.emit('run.event', { jobId, runId: event.runId, event: eventDto(event) });
   };
   // Throws InputError / ConstraintCompileError for a bad request: the reply carries it.
-  const handle = ctx.training().start(ctx.dbPath, { ...input, dataset: input.dataset }, { onEvent: forward });
+  const handle = ctx.deepWorker().start(ctx.dbPath, { ...input, dataset: input.dataset }, { onEvent: forward });
   const id = ctx.jobs.start('run', async ({ signal }) => {
     const onAbort = (): void => handle.cancel(signal.reason instanceof Error ? signal.reason.message : 'cancelled');
     if (signal.aborted) onAbort();
@@ -128,7 +128,7 @@ export const startRunHandler: Handler<'runs.start'> = (input, ctx) => {
 export const cancelRunHandler: Handler<'runs.cancel'> = (input, ctx) => {
   const jobId = ctx.activeRuns.get(input.runId);
   if (jobId !== undefined && ctx.jobs.cancel(jobId)) return { cancelled: true };
-  return { cancelled: ctx.training().cancelRun(input.runId, 'cancelled by the user') };
+  return { cancelled: ctx.deepWorker().cancelRun(input.runId, 'cancelled by the user') };
 };
 
 /** Deletes a finished run; a queued or running one (here or in another process) is refused. */

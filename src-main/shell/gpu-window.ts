@@ -191,11 +191,11 @@ export class GpuWindowSession {
   }
 }
 
-/** What the report says where the window is not handed to the training host. */
+/** What the report says where the window is not handed to the deep worker queue. */
 const NOT_USED_BY_RUNS =
-  'Runs train in the worker process (tensorflow, wasm or cpu): this app does not hand the GPU window to its training host.';
+  'Runs train in the worker process (tensorflow, wasm or cpu): this app does not hand the GPU window to its deep worker queue.';
 
-/** What the report says where it is (the desktop app: main.ts passes runsLink() to the training host). */
+/** What the report says where it is (the desktop app: main.ts passes runsLink() to the deep worker queue). */
 const USED_BY_RUNS =
   "Head runs with backend auto train their body here when the chain picks webgpu or webgl; latent features, the head QSA, full-model runs and experiments' deep trials stay in the training worker process.";
 
@@ -233,7 +233,7 @@ export class GpuWindowProbe {
   }
 
   /**
-   * The window for the training host (DeepWorkerQueueOptions.gpuWindow): this cached probe for the runs'
+   * The window for the deep worker queue (DeepWorkerQueueOptions.gpuWindow): this cached probe for the runs'
    * chain, and the session's train. From then on the report says runs use the window.
    */
   runsLink(): GpuWindowLink {

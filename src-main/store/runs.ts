@@ -100,7 +100,7 @@ interface RunRow {
 
 /**
  * Inserts a queued run owned by this process (the one that queues it is the one that ends it if its
- * worker dies: TrainingHost); returns its id. The owner lets a later process tell a run left behind by a
+ * worker dies: DeepWorkerQueue); returns its id. The owner lets a later process tell a run left behind by a
  * dead process from a live one (interrupted.ts).
  */
 export function insertRun(db: WritableDB, input: NewRun, now: string = new Date().toISOString()): number {

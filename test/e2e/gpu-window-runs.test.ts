@@ -1,4 +1,4 @@
-// A head run whose body trains in the real GPU trainer page: the training host and worker of the
+// A head run whose body trains in the real GPU trainer page: the deep worker queue and worker of the
 // desktop app (without Electron), with the GPU window's session played by the built trainer page in
 // Debian's chromium on software WebGL. The page reports SwiftShader, which the chain rightly skips, so
 // the link declares its webgl adapter a GPU (and asks the page to train on it anyway, allowSoftware):

@@ -97,7 +97,7 @@ describe('audit.start runs a model audit as a job', () => {
       // Stopped well before the end: the cancel was heard between batches.
       expect(Number(last[1])).toBeLessThan(150);
       expect(progressMessages(seen, jobId).some((m) => m.startsWith('bounds'))).toBe(false);
-      const pid = services.context.training().workerPid;
+      const pid = services.context.deepWorker().workerPid;
       expect(pid).not.toBeNull();
 
       // The next audit (the safety half, so it is shorter) runs to its end on the same worker process.
@@ -105,7 +105,7 @@ describe('audit.start runs a model audit as a job', () => {
       const nextId = await startAudit(services, next);
       const nextEnd = await ending(seen, nextId);
       expect(nextEnd.event, JSON.stringify(nextEnd.payload)).toBe('job.done');
-      expect(services.context.training().workerPid).toBe(pid);
+      expect(services.context.deepWorker().workerPid).toBe(pid);
       expect((nextEnd.payload as { result: { result: unknown } }).result.result).toEqual(await value(services, 'audit.run', next));
     });
   }, 180_000);

@@ -1,6 +1,6 @@
 /**
  * Invariant under test (issue 7: long work never runs on the app's main thread): audit.run with a TF.js
- * model source runs the model in the training host's worker process, never in the process that serves
+ * model source runs the model in the deep worker queue's worker process, never in the process that serves
  * the routes — no TensorFlow.js backend is selected and no tensor is made here, and the audit service's
  * module graph reaches no @tensorflow/* module, not even through a dynamic import. The result equals the
  * CLI's in-process audit of the same model and rows; a bad model (no model.json, an input shape that
@@ -67,7 +67,7 @@ describe('audit.run of a TF.js model runs the model in the training worker', () 
     const { dbPath, datasetId } = bandsWorkspace(dir, { n: 2000, seed: 5 });
     const modelJson = writeDenseModel(join(dir, 'model'), [16, 16, 1], 2);
     await withServices({ dbPath }, async (services) => {
-      const host = services.context.training();
+      const host = services.context.deepWorker();
       const request = { datasetId, source: { kind: 'model', path: modelJson }, resize: null, backend: 'wasm', selection: null, batchSize: 1 } as const;
       const abort = new AbortController();
       const progress: AuditPredictProgress[] = [];
@@ -120,7 +120,7 @@ describe('audit.run of a TF.js model runs the model in the training worker', () 
         expect(replies[rows].source).toBe(`model ${modelJson}`);
         expect(replies[rows].backend).toMatch(/^wasm \(@tensorflow\/tfjs-backend-wasm /);
       }
-      const workerPid = services.context.training().workerPid;
+      const workerPid = services.context.deepWorker().workerPid;
       expect(workerPid).not.toBeNull();
       expect(workerPid).not.toBe(process.pid);
 
@@ -153,7 +153,7 @@ describe('audit.run of a TF.js model runs the model in the training worker', () 
       expect((classes as { error: { message: string } }).error.message).toContain(`model ${wrongOutput} outputs shape [null, 3] (3 classes) but dataset 'bands' has 2 classes`);
 
       // The worker survived every failure: the same process audited the resized model above.
-      expect(services.context.training().workerPid).toBe(workerPid);
+      expect(services.context.deepWorker().workerPid).toBe(workerPid);
     });
     // Nothing of TensorFlow.js ran in this process during the services' audits.
     expect(tfIdleHere()).toEqual({ backend: null, tensors: 0 });

@@ -1,6 +1,6 @@
 /**
  * Invariant under test (issue 6): the app's experiments offer the deep models (qsa-head, cnn,
- * qsa-full) and run their trials in the training host's ONE worker process, never in the app's main
+ * qsa-full) and run their trials in the deep worker queue's ONE worker process, never in the app's main
  * process — so TensorFlow.js never trains here — with progress inside a trial, a cancel that stops the
  * trial between batches (the worker survives it), and the worker's failures as data.
  * Called through `createServices` on a temporary database with the real training worker.
@@ -45,11 +45,11 @@ async function startExperiment(services: Services, input: Record<string, unknown
  */
 async function cancelOnceProgressShows(services: Services, seen: EventMessage[], started: { jobId: string; experimentId: number }, marker: string): Promise<number | null> {
   await until(() => progressMessages(seen, started.jobId).find((m) => m.includes(marker)), 60_000);
-  const pidDuring = services.context.training().workerPid;
+  const pidDuring = services.context.deepWorker().workerPid;
   expect(await value(services, 'experiments.cancel', { experimentId: started.experimentId })).toEqual({ cancelled: true });
   const end = await until(terminal(seen, started.jobId), 30_000);
   expect(end.event).toBe('job.cancelled');
-  expect(services.context.training().workerPid).toBe(pidDuring);
+  expect(services.context.deepWorker().workerPid).toBe(pidDuring);
   return pidDuring;
 }
 
@@ -129,7 +129,7 @@ describe('deep models in the app’s experiments', () => {
       // (The first one of the first deep trial — qsa-head at fraction 1 — is always sent: a phase change.)
       expect(progressMessages(seen, jobId).some((m) => /qsa-head, fraction 1, .*training epoch 1\/2, batch 1 of 4/.test(m))).toBe(true);
       // The deep work ran in the training worker process: another process, and nothing of tfjs here.
-      const pid = services.context.training().workerPid;
+      const pid = services.context.deepWorker().workerPid;
       expect(pid).not.toBeNull();
       expect(pid).not.toBe(process.pid);
       expect(tfIdleHere()).toEqual({ backend: null, tensors: 0 });
@@ -160,7 +160,7 @@ describe('deep models in the app’s experiments', () => {
       });
       const nextEnd = await until(terminal(seen, next.jobId), 60_000);
       expect(nextEnd.event).toBe('job.done');
-      expect(services.context.training().workerPid).toBe(pidDuring);
+      expect(services.context.deepWorker().workerPid).toBe(pidDuring);
     });
   }, 150_000);
 

@@ -1,6 +1,6 @@
 /**
  * Invariant under test: `experiments.resume` runs a deep model's missing trials exactly as
- * `experiments.start` does — in the training host's worker process (never in this one: TensorFlow.js
+ * `experiments.start` does — in the deep worker queue's worker process (never in this one: TensorFlow.js
  * stays idle here), with progress per batch — and the trial it runs again is the one the first run
  * stored (same resample, same initial weights from the experiment's seed, same settings), while the kept
  * trial is not run again. createServices on a temporary database with the real training worker.
@@ -51,7 +51,7 @@ describe('resuming an experiment with a deep model', () => {
       // The kept trial was not run again.
       expect(after.find((t) => t.fractionIndex === 1)?.finishedAt).toBe(first.find((t) => t.fractionIndex === 1)?.finishedAt);
       // The deep work ran in the training worker process: another process, and nothing of tfjs here.
-      const pid = services.context.training().workerPid;
+      const pid = services.context.deepWorker().workerPid;
       expect(pid).not.toBeNull();
       expect(pid).not.toBe(process.pid);
       expect({ backend: tf.getBackend() ?? null, tensors: tf.engine().state.numTensors }).toEqual({ backend: null, tensors: 0 });

@@ -1,5 +1,5 @@
 /**
- * The training host's experiment-trial sessions (src-main/runs/host.ts `openTrialSession`), against
+ * The deep worker queue's experiment-trial sessions (`openTrialSession`), against
  * stand-in worker processes that speak the protocol: a trial's progress and result cross the boundary
  * (typed arrays and ±∞ intact) and say which process ran it; a worker error comes back as data with its
  * name and message; a

@@ -4,7 +4,7 @@
  * webContents.postMessage; a page that never says `ready` is closed, not leaked; the hidden window closes
  * with the last visible one and is left out of appWindows(); the desktop app's `backends.report` adds the
  * window's webgpu/webgl attempts with the probe's reason, and the result matches the contract; once the
- * training host has the window (runsLink) the report says runs use it, and a job in flight fails with
+ * deep worker queue has the window (runsLink) the report says runs use it, and a job in flight fails with
  * the reason when the page crashes or Chromium's GPU process goes away.
  */
 import { join } from 'node:path';
@@ -237,7 +237,7 @@ describe("the desktop app's backends report", () => {
     expect(counter.opens).toBe(1);
   });
 
-  it('says runs use the window once the training host has its link, which shares the cached probe and trains', async () => {
+  it('says runs use the window once the deep worker queue has its link, which shares the cached probe and trains', async () => {
     const counter = { opens: 0 };
     const probe = new GpuWindowProbe(opener(counter), 0);
     const link = probe.runsLink();
