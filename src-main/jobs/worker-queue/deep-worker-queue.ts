@@ -1,8 +1,8 @@
 /**
  * The app's deep work — training runs, experiments' deep trials and audits' model inference — queued
- * and run one at a time in ONE long-lived worker process (worker-process.ts; `workers` below allows more), because TF.js in several
- * threads of one process breaks (tensorflow/tfjs#8388) and a crash of native or wasm code must not take
- * the app down. The worker is started on first use, kept while jobs come, and started again after a
+ * and run one at a time in ONE long-lived worker process (worker-process.ts; `workers` below allows
+ * more), because TF.js in several threads of one process breaks (tensorflow/tfjs#8388) and a crash of
+ * native or wasm code must not take the app down. The worker is started on first use, kept while jobs come, and started again after a
  * crash (which fails the job in flight); when idle it does not keep the parent process alive.
  *
  * `workers: N` (default 1) runs up to N jobs at once, each in its own worker process: one FIFO queue,
