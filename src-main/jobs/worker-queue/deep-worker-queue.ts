@@ -1,9 +1,15 @@
 /**
  * The app's deep work — training runs, experiments' deep trials and audits' model inference — queued
- * and run one at a time in ONE long-lived worker process (worker-process.ts), because TF.js in several
- * threads of one process breaks (tensorflow/tfjs#8388) and a crash of native or wasm code must not take
- * the app down. The worker is started on first use, kept while jobs come, and started again after a
+ * and run one at a time in ONE long-lived worker process (worker-process.ts; `workers` below allows
+ * more), because TF.js in several threads of one process breaks (tensorflow/tfjs#8388) and a crash of
+ * native or wasm code must not take the app down. The worker is started on first use, kept while jobs come, and started again after a
  * crash (which fails the job in flight); when idle it does not keep the parent process alive.
+ *
+ * `workers: N` (default 1) runs up to N jobs at once, each in its own worker process: one FIFO queue,
+ * each job dispatched to an idle lane (lane.ts: one worker and its job, the worker started lazily), so
+ * everything said here of "the worker" holds per lane — a cancel stops and kills only its job's worker,
+ * a crash fails only that lane's job. A trial session's trials may run on several lanes; each lane's
+ * worker loads the session on its first trial of it, and closing the session releases it in each.
  *
  * Every job has the same lifecycle (queued-job.ts): queued → running → ended (done, failed or
  * cancelled), progress on the way. Cancel returns at once and takes one path: a queued job ends at
@@ -24,10 +30,11 @@ import { openWorkspace } from '../../store/database';
 import { insertRun } from '../../store/runs';
 import { prepareRun } from '../../runs/prepare';
 import type { RunRequest } from '../../runs/types';
-import { workerEntryOf, WorkerProcess, type WorkerProcessListener, type WorkerProcessOptions } from '../worker-process';
-import type { FromTrainingWorker, TrialSessionSpec } from '../worker-protocol';
+import type { WorkerProcessOptions } from '../worker-process';
+import type { TrialSessionSpec } from '../worker-protocol';
 import { AuditJob, type PredictAuditOptions } from './audit-job';
 import { GpuWindowRelay, type GpuWindowLink } from './gpu-window-relay';
+import { Lane } from './lane';
 import type { QueuedJob } from './queued-job';
 import { RunJob, type QueuedRunHandle, type RunInFlight, type StartRunOptions } from './run-job';
 import { TrialCancelledError, TrialJob, type TrialSession, type TrialSessionSlot } from './trial-job';
@@ -39,15 +46,16 @@ export interface DeepWorkerQueueOptions extends WorkerProcessOptions {
   readonly cancelGraceMs?: number;
   /** Desktop app: the GPU window that head runs may train their body in (gpu-window-relay.ts). */
   readonly gpuWindow?: GpuWindowLink;
+  /** How many worker processes may run jobs at once (default 1; each one started when first needed). */
+  readonly workers?: number;
 }
 
 const CLOSING = 'cancelled: the app is closing';
 
-/** Queues deep work and runs it in one worker process (see the file comment). */
-export class DeepWorkerQueue implements WorkerProcessListener {
-  private worker: WorkerProcess | null = null;
+/** Queues deep work and runs it in its worker processes, one job per worker at a time (see the file comment). */
+export class DeepWorkerQueue {
+  private readonly lanes: readonly Lane[];
   private readonly queue: QueuedJob[] = [];
-  private active: QueuedJob | null = null;
   private closed = false;
   private nextSessionId = 1;
   private nextTaskId = 1;
@@ -57,17 +65,30 @@ export class DeepWorkerQueue implements WorkerProcessListener {
   private cancelDir: string | undefined;
 
   constructor(private readonly options: DeepWorkerQueueOptions = {}) {
+    const workers = options.workers ?? 1;
+    if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`DeepWorkerQueue: workers must be a whole number of at least 1, not ${workers}`);
     this.relay = new GpuWindowRelay(options.gpuWindow);
+    this.lanes = Array.from({ length: workers }, (_, index) => new Lane(index, options, this.relay, () => this.pump()));
   }
 
-  /** The worker process's id while one is running (diagnostics; tests check that it is long-lived). */
+  /** The first lane's worker process id while one is running (diagnostics; tests check that it is long-lived). */
   get workerPid(): number | null {
-    return this.worker && !this.worker.exited ? (this.worker.pid ?? null) : null;
+    return this.lanes[0]!.pid;
   }
 
-  /** The runs queued or running here now, in queue order, with each one's latest progress event. */
+  /** Each lane's worker process id while one is running, null where none is, in lane order. */
+  get workerPids(): (number | null)[] {
+    return this.lanes.map((lane) => lane.pid);
+  }
+
+  /** The jobs running now, in lane order. */
+  private get running(): QueuedJob[] {
+    return this.lanes.flatMap((lane) => (lane.active ? [lane.active] : []));
+  }
+
+  /** The runs queued or running here now (running ones first, in lane order; then queue order), with each one's latest progress event. */
   runsInFlight(): RunInFlight[] {
-    const active = this.active instanceof RunJob ? [this.active] : [];
+    const active = this.running.filter((j): j is RunJob => j instanceof RunJob);
     const queued = this.queue.filter((j): j is RunJob => j instanceof RunJob);
     return [...active.map((job) => job.snapshot('running')), ...queued.map((job) => job.snapshot('queued'))];
   }
@@ -110,9 +131,9 @@ export class DeepWorkerQueue implements WorkerProcessListener {
   }
 
   /**
-   * A slot for an experiment's deep trials in this queue's worker: the worker loads the experiment's
-   * dataset and settings from `dbPath` once, keeps them until the slot is closed or terminated, and runs
-   * the trials one at a time. `share.kernel`: its SIMD kernels' share of the cores (the runner's, see
+   * A slot for an experiment's deep trials in this queue's workers: a worker loads the experiment's
+   * dataset and settings from `dbPath` on its first trial of it, keeps them until the slot is closed or
+   * terminated, and runs the trials one at a time (with several lanes, several workers may). `share.kernel`: its SIMD kernels' share of the cores (the runner's, see
    * RunOptions.processSlot).
    */
   openTrialSession(dbPath: string, experimentId: number, share: { readonly kernel?: QsaKernelOptions } = {}): TrialSessionSlot {
@@ -124,7 +145,7 @@ export class DeepWorkerQueue implements WorkerProcessListener {
     let ended = false;
     const mine = (j: QueuedJob | null): j is TrialJob => j instanceof TrialJob && j.session === session;
     const release = (): void => {
-      if (this.worker && !this.worker.exited) this.worker.send({ type: 'trials-close', sessionId });
+      for (const lane of this.lanes) lane.releaseSession(sessionId);
     };
     return {
       sessionId,
@@ -149,11 +170,9 @@ export class DeepWorkerQueue implements WorkerProcessListener {
         if (ended) return;
         ended = true;
         for (const job of this.queue.filter(mine)) this.cancel(job, 'cancelled');
-        const active = this.active;
-        if (mine(active)) {
-          this.cancel(active, 'cancelled');
-          await active.ended;
-        }
+        const active = this.running.filter(mine);
+        for (const job of active) this.cancel(job, 'cancelled');
+        await Promise.all(active.map((job) => job.ended));
         release();
       },
     };
@@ -186,37 +205,37 @@ export class DeepWorkerQueue implements WorkerProcessListener {
   /** Cancels one of this queue's runs by id; false if it has no such queued or running run. */
   cancelRun(runId: number, reason?: string): boolean {
     const isRun = (j: QueuedJob | null): j is RunJob => j instanceof RunJob && j.runId === runId;
-    const job = isRun(this.active) ? this.active : this.queue.find(isRun);
+    const job = this.running.find(isRun) ?? this.queue.find(isRun);
     if (!job) return false;
     this.cancel(job, reason);
     return true;
   }
 
-  /** Cancels queued jobs, waits for the running one to be cancelled, and stops the worker. */
+  /** Cancels queued jobs, waits for the running ones to be cancelled, and stops every worker. */
   async close(): Promise<void> {
     this.closed = true;
     for (const job of [...this.queue]) this.cancel(job, CLOSING);
-    const active = this.active;
-    if (active) {
-      this.cancel(active, CLOSING);
-      await active.ended;
-    }
-    const worker = this.worker;
-    if (worker && !worker.exited) {
-      worker.send({ type: 'shutdown' });
-      const timer = setTimeout(() => worker.kill(), 5000);
-      await worker.exit;
-      clearTimeout(timer);
-    }
+    const active = this.running;
+    for (const job of active) this.cancel(job, CLOSING);
+    await Promise.all(active.map((job) => job.ended));
+    await Promise.all(this.lanes.map((lane) => lane.shutdown()));
     if (this.cancelDir !== undefined) rmSync(this.cancelDir, { recursive: true, force: true });
   }
 
   private enqueue(job: QueuedJob): void {
     this.queue.push(job);
-    void this.pump();
+    this.pump();
   }
 
-  /** The one cancel path: a queued job ends at once; a running one is told to stop, and killed after the grace period. */
+  /** The lane running `job`, if one is. */
+  private laneOf(job: QueuedJob): Lane | undefined {
+    return this.lanes.find((lane) => lane.active === job);
+  }
+
+  /**
+   * The one cancel path: a queued job ends at once; a running one is told to stop through its lane's
+   * worker, and that worker is killed after the grace period.
+   */
   private cancel(job: QueuedJob, reason = 'cancelled'): void {
     if (job.settled) return;
     job.cancelReason = reason;
@@ -228,80 +247,28 @@ export class DeepWorkerQueue implements WorkerProcessListener {
     }
     if (job.cancelRequested) return;
     job.cancelRequested = true;
-    job.requestStop(this.active === job ? this.worker : null);
-    this.killAfterGrace(job);
-  }
-
-  /** A cancelled job still running after the grace period is stopped by killing its worker (onExit then ends it as cancelled). */
-  private killAfterGrace(job: QueuedJob): void {
-    job.killTimer = setTimeout(() => {
-      if (job.settled || this.active !== job || !this.worker) return;
-      job.killedForCancel = true;
-      this.worker.kill();
-    }, this.options.cancelGraceMs ?? 15000);
+    const lane = this.laneOf(job);
+    if (lane) lane.stop(job);
+    else job.requestStop(null);
+    job.killTimer = setTimeout(() => this.laneOf(job)?.killForCancel(job), this.options.cancelGraceMs ?? 15000);
     job.killTimer.unref();
   }
 
-  private async pump(): Promise<void> {
-    if (this.active || this.queue.length === 0) return;
-    const job = this.queue.shift()!;
-    this.active = job;
-    let worker: WorkerProcess;
-    try {
-      worker = await this.ensureWorker();
-    } catch (error) {
-      this.active = null;
-      job.failToStart(`the training worker could not be started: ${error instanceof Error ? error.message : String(error)}`);
-      void this.pump();
-      return;
+  /**
+   * Gives queued jobs, in order, to idle lanes: a trial to one whose worker has its session loaded, else
+   * one with a worker already started, else the first; then lets idle workers stop holding this process.
+   */
+  private pump(): void {
+    for (;;) {
+      const next = this.queue[0];
+      if (next === undefined) break;
+      const idle = this.lanes.filter((lane) => lane.active === null);
+      if (idle.length === 0) break;
+      const lane =
+        (next instanceof TrialJob ? idle.find((l) => l.hasSession(next.session.sessionId)) : undefined) ?? idle.find((l) => l.warm) ?? idle[0]!;
+      this.queue.shift();
+      void lane.run(next);
     }
-    if (job.settled) {
-      this.active = null;
-      void this.pump();
-      return;
-    }
-    worker.hold(true);
-    job.sent = true;
-    await job.begin(worker);
-  }
-
-  private async ensureWorker(): Promise<WorkerProcess> {
-    if (this.worker && !this.worker.exited) {
-      await this.worker.ready;
-      return this.worker;
-    }
-    const entry = await workerEntryOf(this.options);
-    const worker = WorkerProcess.start(this.options, entry, this);
-    this.worker = worker;
-    await worker.ready;
-    return worker;
-  }
-
-  onMessage(worker: WorkerProcess, message: Exclude<FromTrainingWorker, { type: 'ready' }>): void {
-    if (message.type === 'gpu-train' || message.type === 'gpu-cancel') {
-      const active = this.active;
-      this.relay.onMessage(worker, message, active instanceof RunJob ? active : null);
-      return;
-    }
-    const job = this.active;
-    const end = job?.accept(message);
-    if (end === undefined) return;
-    this.active = null;
-    end();
-    if (!this.active && this.queue.length === 0) worker.hold(false);
-    void this.pump();
-  }
-
-  onExit(worker: WorkerProcess, how: string): void {
-    if (this.worker === worker) this.worker = null;
-    const job = this.active;
-    // The worker that asked for the window's job is gone: stop it (the next one waits until it has).
-    if (job instanceof RunJob) this.relay.abort(job.runId, 'cancelled: the training worker went away');
-    // A job whose start was never sent is ended by pump (the worker could not be started).
-    if (job?.sent) {
-      this.active = null;
-      job.workerDied(how, worker.tail());
-    }
-    void this.pump();
+    for (const lane of this.lanes) lane.unhold();
   }
 }

@@ -4,7 +4,7 @@
  * (its links join the run's chain), and when the chain picks one, the worker's `gpu-train` is carried
  * out here through the window's session, relaying progress; the run's cancel stops the window's job
  * between batches. One window job at a time: a new one waits until the previous has stopped (the page
- * trains one at a time).
+ * trains one at a time), also when the queue's lanes run several runs at once.
  */
 import type { GpuProbe, TrainedReply } from '../../../src-shared/contract/gpu-trainer';
 import type { TrainHandlers, TrainJob } from '../../deep/backend-gpu-window';
@@ -35,8 +35,8 @@ export interface RelayedRun {
 }
 
 export class GpuWindowRelay {
-  /** The window job in flight for a run, if any. */
-  private job: { readonly runId: number; readonly abort: AbortController } | null = null;
+  /** The window jobs in flight or waiting, by run (one per run; with several lanes, several runs may ask). */
+  private readonly jobs = new Map<number, AbortController>();
   /** Settles once the window's last job has (a new one waits for it). */
   private idle: Promise<void> = Promise.resolve();
 
@@ -56,7 +56,7 @@ export class GpuWindowRelay {
 
   /** Stops the window's job of that run, if it has one (between batches; it then answers gpu-failed). */
   abort(runId: number, reason: string): void {
-    if (this.job?.runId === runId) this.job.abort.abort(reason);
+    this.jobs.get(runId)?.abort(reason);
   }
 
   /**
@@ -88,7 +88,7 @@ export class GpuWindowRelay {
     const abort = new AbortController();
     if (running.cancelRequested) abort.abort(running.cancelReason);
     const entry = { runId: message.runId, abort };
-    this.job = entry;
+    this.jobs.set(entry.runId, abort);
     const work = this.idle
       .then(() =>
         link.train(message.job, {
@@ -101,7 +101,7 @@ export class GpuWindowRelay {
         (error: unknown) => worker.send({ type: 'gpu-failed', runId: entry.runId, error: serializeError(error), cancelled: error instanceof CancelledError || abort.signal.aborted }),
       )
       .finally(() => {
-        if (this.job === entry) this.job = null;
+        if (this.jobs.get(entry.runId) === abort) this.jobs.delete(entry.runId);
       });
     this.idle = work;
   }
