@@ -1,6 +1,6 @@
 /** Audits: what to audit, the result, and the report written from it (src-main/audit, src-main/report). */
 import { z } from 'zod';
-import { AUDIT_BOUND_METHODS, AUDIT_GUARANTEES, DEFAULT_AUDIT_BOUND } from '../../bounds/audit-bounds';
+import { AUDIT_BOUND_METHODS, AUDIT_GUARANTEES, DEFAULT_AUDIT_BOUND } from '../../bounds/audit-labels';
 import { count, id, text, wireNumber, wireNumberOrNull } from '../wire';
 import { delta } from './constraints';
 import { columnName, path } from './fields';
