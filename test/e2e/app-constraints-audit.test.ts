@@ -119,8 +119,20 @@ describe.skipIf(!chromiumAvailable())('constraint builder and audit in chromium'
     });
     const expected = (direct as { value: { constraints: { verdict: string }[] } }).value.constraints[0].verdict.toUpperCase();
     expect(verdicts[0]).toBe(expected);
+    // The bound, what g's two ends mean, and what a predictions file's verdict can claim.
+    expect(await page.getByTestId('audit-bound-used').textContent()).toContain('exact bounds (Clopper–Pearson');
+    expect(await page.getByTestId('verdict').first().textContent()).toContain('each end holds with confidence 0.95; together 0.9');
+    expect(await page.getByTestId('verdict-guarantee').first().textContent()).toContain('valid only if none of the audited rows trained the model');
     await app.screenshot('audit');
     await app.screenshot('audit-dark', { dark: true });
+    // Student-t, chosen, is labelled approximate; then back to the default.
+    const bound = page.getByTestId('audit-bound-used');
+    await page.getByTestId('audit-bound').selectOption('student-t');
+    await page.getByTestId('run-audit').click();
+    await expect.poll(() => bound.textContent(), { timeout: 20_000 }).toContain('Student-t bounds (approximate');
+    await page.getByTestId('audit-bound').selectOption('exact');
+    await page.getByTestId('run-audit').click();
+    await expect.poll(() => bound.textContent(), { timeout: 20_000 }).toContain('exact bounds');
   });
 
   it('exports the shown result as an HTML report without re-running it; a missing folder is a readable error naming the path', async () => {
