@@ -11,7 +11,7 @@ export const DEFAULT_AUDIT_BOUND: AuditBoundMethod = 'exact';
 export function auditBoundLabel(method: AuditBoundMethod, mode: 'hard' | 'soft'): string {
   switch (method) {
     case 'exact':
-      return mode === 'hard' ? 'exact bounds (Clopper–Pearson, binomial)' : 'exact bounds (betting, any distribution on [0, 1])';
+      return mode === 'hard' ? 'exact bounds (Clopper–Pearson, binomial)' : 'exact bounds (betting on the audited rows in their order; any distribution on [0, 1])';
     case 'hoeffding':
       return 'Hoeffding bounds (any distribution on [0, 1])';
     case 'student-t':
