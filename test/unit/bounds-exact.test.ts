@@ -76,6 +76,25 @@ describe.each(distributions)('the betting bound on $name, n = 20, δ = 0.05, 200
   });
 });
 
+describe('Clopper–Pearson on Bernoulli(0.95), n = 20, δ = 0.05, 2000 replicates', () => {
+  it('misses p at most δ + 3 standard errors of the time, on each side, and is never wider than Hoeffding', () => {
+    const u = sampler(777);
+    const limit = DELTA + 3 * Math.sqrt((DELTA * (1 - DELTA)) / REPLICATES);
+    let missLower = 0, missUpper = 0;
+    for (let r = 0; r < REPLICATES; r++) {
+      let k = 0;
+      for (let i = 0; i < N; i++) k += u() < 0.95 ? 1 : 0;
+      const lower = clopperPearsonLower(k, N, DELTA), upper = clopperPearsonUpper(k, N, DELTA);
+      if (lower > 0.95) missLower++;
+      if (upper < 0.95) missUpper++;
+      expect(lower).toBeGreaterThanOrEqual(hoeffdingLower(k / N, N, DELTA));
+      expect(upper).toBeLessThanOrEqual(hoeffdingUpper(k / N, N, DELTA));
+    }
+    expect(missLower / REPLICATES).toBeLessThanOrEqual(limit);
+    expect(missUpper / REPLICATES).toBeLessThanOrEqual(limit);
+  });
+});
+
 describe('the betting bound', () => {
   it("is never wider than Hoeffding's on extreme samples either", () => {
     const ones = new Float64Array(N).fill(1);
@@ -90,6 +109,8 @@ describe('the betting bound', () => {
     // Twenty values of 1: Hoeffding says ≥ 0.726, the betting bound ≥ 0.755.
     expect(bettingLower(ones, DELTA)).toBeGreaterThan(0.75);
     expect(bettingUpper(ones, DELTA)).toBe(1);
+    // Six rows, each estimator exactly 1: not enough for ACC ≥ 0.8 at δ = 0.05 (nor is Clopper–Pearson's 0.607).
+    expect(bettingLower(new Float64Array(6).fill(1), DELTA)).toBeLessThan(0.8);
   });
 
   it('depends on the order of the values (the audit fixes it: the audited rows in their order)', () => {
