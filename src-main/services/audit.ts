@@ -162,12 +162,16 @@ async function fromModel(input: AuditInput, src: ModelOrRunSource, env: AuditEnv
   let rowsDto: AuditResult['rows'];
   let guarantee: AuditGuarantee;
   const ownDataset = run !== undefined && run.datasetId === info.id;
+  // A run's 'initial' model was trained on no rows; its 'trained' CNN (head runs) on the candidate rows
+  // only, and no safety test chose it; its candidate and Seldonian models are what the safety test tested.
+  const which = src.kind === 'run' ? (src.which ?? 'seldonian') : null;
+  const untrained = which === 'initial';
   if (run && ownDataset && input.rows?.kind !== 'all') {
     const runRows = getRunRows(env.db, run.id);
     if (!runRows) throw new InputError(`run ${run.id} has no stored row order`);
     selection = runRows.rowOrder.slice(run.nCandidate);
     rowsDto = { which: 'safety', start: 0, end: selection.length, ofRun: run.id };
-    guarantee = 'repeats-safety-test';
+    guarantee = which === 'seldonian' || which === 'candidate' ? 'repeats-safety-test' : 'independent';
   } else {
     if (input.rows?.kind === 'safety') {
       const split = candidateSafetySplit(data.nRows, input.rows.fracSafety).safety;
@@ -176,7 +180,7 @@ async function fromModel(input: AuditInput, src: ModelOrRunSource, env: AuditEnv
     } else {
       rowsDto = { which: 'all', start: 0, end: data.nRows };
     }
-    guarantee = ownDataset ? 'none-trained-rows' : run ? 'independent' : 'unknown-training-rows';
+    guarantee = !run ? 'unknown-training-rows' : ownDataset && !untrained ? 'none-trained-rows' : 'independent';
   }
   const predicted = await env.predict({
     datasetId: info.id,

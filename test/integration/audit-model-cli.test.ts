@@ -236,6 +236,14 @@ describe('fairbound audit --model / --run / --retrain-head', () => {
     const other = await cli('audit', '--run', String(runId), '--which', 'candidate', '--backend', 'wasm', '--dataset', 'bands12', '--resize', '16', '--constraint', 'ACC >= 0.3', '--json');
     expect(other.code, other.stderr).toBe(0);
     expect(JSON.parse(other.stdout)).toMatchObject({ guarantee: 'independent', rows: { which: 'all' } });
+    // The run's 'trained' CNN learnt from the candidate rows only and no safety test chose it: independent on
+    // the run's safety rows, no guarantee on every row; its 'initial' model learnt from no rows at all.
+    const trained = await cli('audit', '--run', String(runId), '--which', 'trained', '--backend', 'wasm', '--constraint', 'ACC >= 0.3', '--json');
+    expect(JSON.parse(trained.stdout)).toMatchObject({ guarantee: 'independent', rows: { ofRun: runId } });
+    const trainedAll = await cli('audit', '--run', String(runId), '--which', 'trained', '--backend', 'wasm', '--rows', 'all', '--constraint', 'ACC >= 0.3', '--json');
+    expect(JSON.parse(trainedAll.stdout)).toMatchObject({ guarantee: 'none-trained-rows' });
+    const initialAll = await cli('audit', '--run', String(runId), '--which', 'initial', '--backend', 'wasm', '--rows', 'all', '--constraint', 'ACC >= 0.3', '--json');
+    expect(JSON.parse(initialAll.stdout)).toMatchObject({ guarantee: 'independent' });
   });
 
   it("--retrain-head --run on its own dataset: the run's own split, so no row that trained the body is a safety row", async () => {

@@ -48,9 +48,10 @@ fairbound audit --retrain-head --model <model.json> --dataset <name|id> --constr
     class count the dataset's; it may end in a dense head on logits, a softmax, or one sigmoid unit;
   --run: the model of a stored training run (--which, default seldonian: for a head run the trained body
     with the QSA's head), on --dataset (default: the run's own), resized to the run's input size. On the
-    run's own dataset the audited rows are the run's own safety rows (its row order, its split): the
-    verdict then repeats the run's safety test, it is no independent confirmation. --rows all there
-    includes the rows that trained the model, and the verdict says it is not a guarantee.
+    run's own dataset the audited rows are the run's own safety rows (its row order, its split): for its
+    seldonian or candidate model the verdict then repeats the run's safety test, it is no independent
+    confirmation. --rows all there includes the rows that trained the model, and the verdict says it is
+    not a guarantee.
   Verdict per constraint: holds (upper bound of g ≤ 0), violated (lower bound of g > 0) or inconclusive
   (with the data that would decide). Estimators are hard decisions at --threshold (what a deployed
   classifier does) unless --soft (the engine's probabilistic estimators). --rows safety audits the rows

@@ -13,9 +13,11 @@ export const boundMethod = z.enum(AUDIT_BOUND_METHODS);
 
 /**
  * What the audited rows allow the verdicts to claim:
- * - 'independent': rows of another dataset than the audited run's (rows the run never used);
- * - 'repeats-safety-test': the run's own safety rows — the verdict repeats the safety test the run
- *   already passed on them: not an independent confirmation;
+ * - 'independent': rows the run's model neither trained on nor was chosen on: another dataset's rows,
+ *   the run's safety rows for its 'trained' CNN (trained on the candidate rows, never safety-tested),
+ *   any rows for its 'initial' (untrained) model;
+ * - 'repeats-safety-test': the run's own safety rows for its Seldonian or candidate model — the verdict
+ *   repeats the safety test the run already ran on them: not an independent confirmation;
  * - 'none-trained-rows': the rows include rows that trained the run's model (its candidate rows, asked
  *   for with rows {kind: 'all'}): no guarantee at all;
  * - 'unknown-training-rows': a model or predictions file, whose training rows the audit cannot know:
