@@ -1,6 +1,7 @@
 import type { BaseNodeSpec, CompiledConstraint, MeasureName } from '../../src-shared/constraint/ast';
-import { ConstraintBounder, type BoundMethod } from '../engine/constraint-bounds';
+import type { AuditBoundMethod, ExactKind } from '../../src-shared/bounds/audit-bounds';
 import type { LabelledRows, RowRange } from '../engine/data';
+import { boundConstraint } from './node-bounds';
 
 /**
  * A per-group table like Fairlearn's MetricFrame, but with confidence intervals: for every sensitive
@@ -55,9 +56,12 @@ export function groupTable(input: {
   /** Groups to report besides every single sensitive column, e.g. [['M', 'White']]. */
   readonly intersections?: readonly (readonly string[])[];
   readonly alpha: number;
-  readonly method: BoundMethod;
+  readonly method: AuditBoundMethod;
+  /** The exact bound's kind: 'binomial' for hard decisions, 'bounded' (the default, valid for both) for soft estimators. */
+  readonly exactKind?: ExactKind;
 }): GroupRow[] {
   const { data, probs, nOutputs, rows, alpha, method } = input;
+  const exactKind = input.exactKind ?? 'bounded';
   const measures: readonly MeasureName[] = nOutputs === 1 ? BINARY_RATES : ['ACC'];
   const groups: (readonly string[])[] = [[], ...data.sensitiveColumns.map((c) => [c]), ...(input.intersections ?? [])];
   return groups.map((columns) => {
@@ -65,7 +69,7 @@ export function groupTable(input: {
     for (const measure of measures) {
       const spec = rateSpec(measure, columns, alpha);
       const constraint: CompiledConstraint = { source: spec.name, parsed: spec.name, delta: alpha, root: { type: 'base', index: 0, span: { start: 1, end: 1 } }, baseNodes: [spec], warnings: [] };
-      const node = new ConstraintBounder(constraint, data, rows, nOutputs, method).bound(probs, { kind: 'safety_test' }).baseNodes[0];
+      const node = boundConstraint(constraint, data, rows, nOutputs, probs, method, exactKind).baseNodes[0];
       rates[measure] = { n: node.nSamples, mean: node.mean, lower: node.lower, upper: node.upper };
     }
     return { columns, nRows: groupRowCount(data, rows, columns), rates };

@@ -6,8 +6,8 @@
  */
 import * as echarts from 'echarts';
 import type { AuditResult } from '../../src-shared/contract/schemas';
+import { auditBoundLabel, guaranteeNote, intervalConfidenceText, NO_DATA_NEEDED_TEXT, verdictLine, type AuditBoundMethod, type AuditGuaranteeKind } from '../../src-shared/bounds/audit-bounds';
 import type { AuditVerdict, EstimatorMode } from '../audit/audit';
-import type { BoundMethod } from '../engine/constraint-bounds';
 import type { DatasetSummary } from '../store/summary';
 import { escapeHtml, formatNumber, keyValues, page, section, table } from './html';
 import { softwareVersions } from './report';
@@ -19,7 +19,9 @@ export interface AuditReportMetadata {
   readonly source: string;
   readonly sourceKind: 'predictions' | 'model' | 'run';
   readonly mode: EstimatorMode;
-  readonly method: BoundMethod;
+  readonly method: AuditBoundMethod;
+  /** What the verdicts can claim given which rows trained the model (the contract's auditGuarantee). */
+  readonly guarantee: AuditGuaranteeKind;
   /** Which rows were audited, in words (e.g. `rows 0–199 (all)`). */
   readonly rowsText: string;
   readonly nRows: number;
@@ -84,19 +86,26 @@ function dataNeededText(a: AuditedConstraint): string {
   if (a.verdict !== 'inconclusive') return '';
   return a.dataNeeded
     ? `About ${a.dataNeeded.rows} rows (×${formatNumber(a.dataNeeded.factor, 3)} the audited rows, with the same group shares, means and spreads) would likely show it ${a.dataNeeded.towards === 'holds' ? 'holds' : 'is violated'}.`
-    : 'No amount of similar data would decide it: the point estimate of g sits on the boundary (or more than 1000× the data would be needed).';
+    : `${NO_DATA_NEEDED_TEXT.charAt(0).toUpperCase()}${NO_DATA_NEEDED_TEXT.slice(1)}.`;
 }
 
-function verdictBox(a: AuditedConstraint): string {
+function verdictBox(a: AuditedConstraint, guarantee: AuditGuaranteeKind): string {
   const v = VERDICT[a.verdict];
   const confidence = formatNumber(1 - a.constraint.delta);
+  const trained = guarantee === 'none-trained-rows';
   const why =
     a.verdict === 'holds'
-      ? `The upper bound of g is ≤ 0: with confidence at least ${confidence}, the constraint holds for this model on data like this.`
+      ? trained
+        ? 'The upper bound of g is ≤ 0 on these rows, but they include rows that trained the model: this says nothing about new data.'
+        : `The upper bound of g is ≤ 0: with confidence at least ${confidence}, the constraint holds for this model on data like this.`
       : a.verdict === 'violated'
-        ? `The lower bound of g is > 0: with confidence at least ${confidence}, the constraint is violated.`
-        : `g's bounds straddle 0 at confidence ${confidence}. ${dataNeededText(a)}`;
-  return `<div class="verdict ${v.css}"><div class="big">${v.word} at confidence ${escapeHtml(confidence)}</div><p>${escapeHtml(why)}</p></div>`;
+        ? trained
+          ? 'The lower bound of g is > 0 on these rows, which include rows that trained the model.'
+          : `The lower bound of g is > 0: with confidence at least ${confidence}, the constraint is violated.`
+        : `g's bounds straddle 0 (${intervalConfidenceText(a.constraint.delta)}). ${dataNeededText(a)}`;
+  const note = guaranteeNote(guarantee);
+  const noteHtml = note === null ? '' : `<p class="warning" data-guarantee="${escapeHtml(guarantee)}">${escapeHtml(note)}</p>`;
+  return `<div class="verdict ${trained ? 'neutral' : v.css}"><div class="big">${escapeHtml(verdictLine(a.verdict, a.constraint.delta, guarantee))}</div><p>${escapeHtml(why)}</p>${noteHtml}</div>`;
 }
 
 /** Draw range of the node chart: every finite bound and mean, and [0, 1] (rates), padded. */
@@ -193,26 +202,26 @@ function nodeTable(nodes: readonly AuditedNode[]): string {
   );
 }
 
-function constraintSection(a: AuditedConstraint, index: number): string {
+function constraintSection(a: AuditedConstraint, index: number, guarantee: AuditGuaranteeKind): string {
   const c = a.constraint;
   const summary = keyValues([
     ['Constraint', c.source],
     ['g (≤ 0 means it holds)', c.parsed],
     ['δ', formatNumber(c.delta)],
     ['Point estimate of g', bound(a.gPoint)],
-    ['Bounds of g [lower, upper]', `[${bound(a.gLower)}, ${bound(a.gUpper)}]`],
+    ['Bounds of g [lower, upper]', `[${bound(a.gLower)}, ${bound(a.gUpper)}] (${intervalConfidenceText(c.delta)})`],
   ]);
   const svg = nodeIntervalsSvg(a);
   const figure =
     `<figure>${svg}<figcaption>Each base node's interval (bar) and mean (dot). Blue: the safety test's sides and δ shares, which give g's upper bound; ` +
     'purple: the sides and δ shares that give g\'s lower bound. A dashed side is unbounded (not needed for that bound, or too few rows).</figcaption></figure>';
   const tables = `<h3>Base nodes for g's upper bound</h3>${nodeTable(a.upperStatement.nodes)}<h3>Base nodes for g's lower bound</h3>${nodeTable(a.lowerStatement.nodes)}`;
-  return section(`Constraint ${index + 1}: ${c.source}`, verdictBox(a) + summary + figure + tables);
+  return section(`Constraint ${index + 1}: ${c.source}`, verdictBox(a, guarantee) + summary + figure + tables);
 }
 
 function overview(results: readonly AuditedConstraint[]): string {
   return table(
-    ['#', 'Constraint', 'δ', 'Point estimate of g', '[lower, upper] of g', 'Verdict'],
+    ['#', 'Constraint', 'δ', 'Point estimate of g', '[lower, upper] of g (each end 1 − δ; together 1 − 2δ)', 'Verdict'],
     results.map((a, i) => {
       const v = VERDICT[a.verdict];
       const badge = `<span class="badge ${v.css === 'neutral' ? 'none' : v.css}">${v.word}</span>`;
@@ -266,7 +275,7 @@ export function buildAuditReportHtml(input: AuditReportInput): string {
   parts.push(
     section(
       'Verdict',
-      `<div class="verdict ${overall}"><div class="big">${escapeHtml(headline)}</div><p>${results.length} constraint${results.length === 1 ? '' : 's'} audited on ${m.nRows} rows.</p></div>` + overview(results),
+      `<div class="verdict ${m.guarantee === 'none-trained-rows' ? 'neutral' : overall}"><div class="big">${escapeHtml(headline)}</div><p>${results.length} constraint${results.length === 1 ? '' : 's'} audited on ${m.nRows} rows.${guaranteeNote(m.guarantee) === null ? '' : ` ${escapeHtml(guaranteeNote(m.guarantee)!)}.`}</p></div>` + overview(results),
     ),
   );
   parts.push(
@@ -278,16 +287,16 @@ export function buildAuditReportHtml(input: AuditReportInput): string {
         ['Dataset', m.datasetName],
         ['Rows audited', `${m.nRows}: ${m.rowsText}`],
         ['Mode', modeText(m.mode)],
-        ['Bound method', m.method],
+        ['Bound method', `${m.method}: ${auditBoundLabel(m.method, m.mode.kind)}`],
         ['Group table confidence', formatNumber(m.groupConfidence)],
         ...softwareVersions(),
       ]),
     ),
   );
   parts.push(datasetSection(summary, m.datasetName, m.nRows, m.rowsText));
-  results.forEach((a, i) => parts.push(constraintSection(a, i)));
+  results.forEach((a, i) => parts.push(constraintSection(a, i, m.guarantee)));
   parts.push(groupSection(groups, m.groupConfidence, m.mode));
-  return page(`Fairbound audit — ${m.datasetName}`, `${m.source}; ${modeText(m.mode)}; ${m.method} bounds`, parts.join('\n'));
+  return page(`Fairbound audit — ${m.datasetName}`, `${m.source}; ${modeText(m.mode)}; ${auditBoundLabel(m.method, m.mode.kind)}`, parts.join('\n'));
 }
 
 type NodeDto = AuditResult['constraints'][number]['baseNodes'][number];
@@ -323,6 +332,7 @@ export function auditReportInputFromResult(result: AuditResult, summary: Dataset
       sourceKind: result.sourceKind,
       mode: result.mode,
       method: result.bound,
+      guarantee: result.guarantee,
       rowsText,
       nRows: result.rows.end - result.rows.start,
       groupConfidence: result.groupConfidence,

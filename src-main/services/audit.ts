@@ -13,8 +13,8 @@
  * batches (the worker stays up for the next audit), and job.done carries the result.
  */
 import { writeFile } from 'node:fs/promises';
-import type { AuditedNode as AuditedNodeDto, AuditInput, AuditResult } from '../../src-shared/contract/schemas';
-import { auditConstraints, hardDecisions, type AuditedConstraint as AuditedConstraintFull, type AuditedNode, type EstimatorMode } from '../audit/audit';
+import type { AuditedNode as AuditedNodeDto, AuditGuarantee, AuditInput, AuditResult } from '../../src-shared/contract/schemas';
+import { auditConstraints, exactKindOf, hardDecisions, type AuditedConstraint as AuditedConstraintFull, type AuditedNode, type EstimatorMode } from '../audit/audit';
 import { groupTable, type GroupRow } from '../audit/group-table';
 import type { AuditModelSource } from '../audit/model-audit';
 import type { AuditPredictProgress, AuditPredictReply, AuditPredictRequest } from '../audit/predict-types';
@@ -125,6 +125,8 @@ interface AuditedProbabilities {
   readonly sourceText: string;
   /** A model source: the backend that ran it. */
   readonly backendText?: string;
+  /** What the verdicts can claim on these rows. */
+  readonly guarantee: AuditGuarantee;
 }
 
 type PredictionsSource = Extract<AuditInput['source'], { kind: 'predictions' }>;
@@ -142,8 +144,9 @@ async function fromPredictions(input: AuditInput, src: PredictionsSource, env: A
   if (predictions.nOutputs === 1 && info.nClasses > 2) {
     throw new InputError(`dataset '${info.name}' is multiclass (${info.nClasses} classes): give p_0 … p_${info.nClasses - 1}`, { file: src.path });
   }
-  const rows: RowRange = input.rows.kind === 'safety' ? candidateSafetySplit(data.nRows, input.rows.fracSafety).safety : { start: 0, end: data.nRows };
-  return { audited: data, rows, probs: predictions.probs, nOutputs: predictions.nOutputs, rowsDto: { which: input.rows.kind, start: rows.start, end: rows.end }, sourceText: `predictions ${src.path}` };
+  const asked = input.rows ?? { kind: 'all' };
+  const rows: RowRange = asked.kind === 'safety' ? candidateSafetySplit(data.nRows, asked.fracSafety).safety : { start: 0, end: data.nRows };
+  return { audited: data, rows, probs: predictions.probs, nOutputs: predictions.nOutputs, rowsDto: { which: asked.kind, start: rows.start, end: rows.end }, sourceText: `predictions ${src.path}`, guarantee: 'unknown-training-rows' };
 }
 
 /** A model file or a stored run's model, run by the environment's predictor on the chosen rows. */
@@ -152,20 +155,32 @@ async function fromModel(input: AuditInput, src: ModelOrRunSource, env: AuditEnv
   if (src.kind === 'run' && !run) throw new InputError(`no run ${src.id} in this workspace`);
   if (!info.image) throw new InputError(`dataset '${info.name}' holds numeric features, not images: a model is audited on an image dataset (audit its predictions instead)`);
   const modelSource: AuditModelSource = src.kind === 'model' ? { kind: 'model', path: src.path } : { kind: 'run', id: src.id, which: src.which ?? 'seldonian' };
-  // Which rows: all; the engine's split of the stored order; or, for a run on its own dataset, the run's own safety rows.
+  // Which rows. A run on its own dataset: its own safety rows (its row order, its split) unless every row is
+  // asked for, which includes the rows that trained it. Otherwise all rows, or the engine's split of the
+  // stored order.
   let selection: Int32Array | null = null;
   let rowsDto: AuditResult['rows'];
-  if (input.rows.kind === 'safety' && run && run.datasetId === info.id) {
+  let guarantee: AuditGuarantee;
+  const ownDataset = run !== undefined && run.datasetId === info.id;
+  // A run's 'initial' model was trained on no rows; its 'trained' CNN (head runs) on the candidate rows
+  // only, and no safety test chose it; its candidate and Seldonian models are what the safety test tested.
+  const which = src.kind === 'run' ? (src.which ?? 'seldonian') : null;
+  const untrained = which === 'initial';
+  if (run && ownDataset && input.rows?.kind !== 'all') {
     const runRows = getRunRows(env.db, run.id);
     if (!runRows) throw new InputError(`run ${run.id} has no stored row order`);
     selection = runRows.rowOrder.slice(run.nCandidate);
     rowsDto = { which: 'safety', start: 0, end: selection.length, ofRun: run.id };
-  } else if (input.rows.kind === 'safety') {
-    const split = candidateSafetySplit(data.nRows, input.rows.fracSafety).safety;
-    selection = Int32Array.from({ length: split.end - split.start }, (_, i) => split.start + i);
-    rowsDto = { which: 'safety', start: split.start, end: split.end };
+    guarantee = which === 'seldonian' || which === 'candidate' ? 'repeats-safety-test' : 'independent';
   } else {
-    rowsDto = { which: 'all', start: 0, end: data.nRows };
+    if (input.rows?.kind === 'safety') {
+      const split = candidateSafetySplit(data.nRows, input.rows.fracSafety).safety;
+      selection = Int32Array.from({ length: split.end - split.start }, (_, i) => split.start + i);
+      rowsDto = { which: 'safety', start: split.start, end: split.end };
+    } else {
+      rowsDto = { which: 'all', start: 0, end: data.nRows };
+    }
+    guarantee = !run ? 'unknown-training-rows' : ownDataset && !untrained ? 'none-trained-rows' : 'independent';
   }
   const predicted = await env.predict({
     datasetId: info.id,
@@ -187,6 +202,7 @@ async function fromModel(input: AuditInput, src: ModelOrRunSource, env: AuditEnv
     rowsDto,
     sourceText: predicted.sourceText,
     backendText: `${predicted.backend.name} (${describeLoaded(predicted.backend)})`,
+    guarantee,
   };
 }
 
@@ -206,7 +222,7 @@ export async function runAudit(input: AuditInput, env: AuditEnvironment, control
     if (unknown) throw new InputError(`the group table's intersection names unknown attribute '${unknown}' (known: ${data.sensitiveColumns.join(', ')})`);
   }
   const src = input.source;
-  const { audited, rows, probs: probsAll, nOutputs, rowsDto, sourceText, backendText } =
+  const { audited, rows, probs: probsAll, nOutputs, rowsDto, sourceText, backendText, guarantee } =
     src.kind === 'predictions' ? await fromPredictions(input, src, env, info, data, control) : await fromModel(input, src, env, info, data, control);
   control?.progress({ fraction: null, phase: 'bounds', message: 'bounds: the constraints’ intervals and the group table' });
   const probs = probsAll.subarray(rows.start * nOutputs, rows.end * nOutputs);
@@ -214,7 +230,7 @@ export async function runAudit(input: AuditInput, env: AuditEnvironment, control
   const results = auditConstraints({ data: audited, probs, nOutputs, rows, constraints, mode, method: input.bound });
   const alpha = input.groupAlpha ?? DEFAULT_GROUP_ALPHA;
   const groupProbs = mode.kind === 'hard' ? hardDecisions(probs, nOutputs, mode.threshold) : probs;
-  const groups = groupTable({ data: audited, probs: groupProbs, nOutputs, rows, intersections: input.intersections, alpha, method: input.bound });
+  const groups = groupTable({ data: audited, probs: groupProbs, nOutputs, rows, intersections: input.intersections, alpha, method: input.bound, exactKind: exactKindOf(mode) });
 
   const result: AuditResult = {
     dataset: { id: info.id, name: info.name },
@@ -223,6 +239,7 @@ export async function runAudit(input: AuditInput, env: AuditEnvironment, control
     sourceKind: src.kind,
     mode: input.mode,
     bound: input.bound,
+    guarantee,
     constraints: results.map((r) => ({
       source: r.constraint.source,
       parsed: r.constraint.parsed,
@@ -316,7 +333,7 @@ export function reportInput(audit: AuditComputation, summary: DatasetSummary | n
     results,
     groups,
     summary,
-    metadata: { datasetName: info.name, source: sourceText, sourceKind: result.sourceKind, mode, method: result.bound, rowsText: rowsText(result.rows), nRows, groupConfidence: result.groupConfidence },
+    metadata: { datasetName: info.name, source: sourceText, sourceKind: result.sourceKind, mode, method: result.bound, guarantee: result.guarantee, rowsText: rowsText(result.rows), nRows, groupConfidence: result.groupConfidence },
   };
 }
 

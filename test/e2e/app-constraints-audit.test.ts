@@ -110,19 +110,29 @@ describe.skipIf(!chromiumAvailable())('constraint builder and audit in chromium'
     expect(await result.locator('canvas').count()).toBeGreaterThanOrEqual(2);
     const groups = await page.getByTestId('group-table').locator('tbody th').allTextContents();
     expect(groups).toEqual(['all', 'M', 'F']);
-    // The same numbers as the service gives directly.
+    // The same numbers as the service gives directly with its defaults (the page's: the exact bound, all rows of a predictions file).
     const direct = await app.bridge.services.invoke('audit.run', {
       datasetId: 1,
       source: { kind: 'predictions', path: predictions, matching: { kind: 'key', column: 'file' } },
       constraints: [{ source: 'min((ACC | [M])/(ACC | [F]),(ACC | [F])/(ACC | [M])) >= 0.8', delta: 0.05 }],
       mode: { kind: 'hard', threshold: 0.5 },
-      bound: 'student-t',
-      rows: { kind: 'all' },
     });
     const expected = (direct as { value: { constraints: { verdict: string }[] } }).value.constraints[0].verdict.toUpperCase();
     expect(verdicts[0]).toBe(expected);
+    // The bound, what g's two ends mean, and what a predictions file's verdict can claim.
+    expect(await page.getByTestId('audit-bound-used').textContent()).toContain('exact bounds (Clopper–Pearson');
+    expect(await page.getByTestId('verdict').first().textContent()).toContain('each end holds with confidence 0.95; together 0.9');
+    expect(await page.getByTestId('verdict-guarantee').first().textContent()).toContain('valid only if none of the audited rows trained the model');
     await app.screenshot('audit');
     await app.screenshot('audit-dark', { dark: true });
+    // Student-t, chosen, is labelled approximate; then back to the default.
+    const bound = page.getByTestId('audit-bound-used');
+    await page.getByTestId('audit-bound').selectOption('student-t');
+    await page.getByTestId('run-audit').click();
+    await expect.poll(() => bound.textContent(), { timeout: 20_000 }).toContain('Student-t bounds (approximate');
+    await page.getByTestId('audit-bound').selectOption('exact');
+    await page.getByTestId('run-audit').click();
+    await expect.poll(() => bound.textContent(), { timeout: 20_000 }).toContain('exact bounds');
   });
 
   it('exports the shown result as an HTML report without re-running it; a missing folder is a readable error naming the path', async () => {

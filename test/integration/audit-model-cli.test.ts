@@ -26,7 +26,8 @@ import { trainClassifier } from '../../src-main/deep/train';
 import { insertSyntheticImageDataset } from '../support/synthetic-image-dataset';
 import { openWorkspace } from '../../src-main/store/database';
 import { loadDatasetForTraining } from '../../src-main/store/datasets';
-import { getRunConstraints } from '../../src-main/store/run-results';
+import { getRunConstraints, getRunRows } from '../../src-main/store/run-results';
+import { getRun } from '../../src-main/store/runs';
 import { BANDS_RATIO, runTinyHeadRun, TINY_AUDIT_CNN as TINY } from '../support/tiny-run';
 
 const RATIO = BANDS_RATIO;
@@ -165,7 +166,7 @@ describe('fairbound audit --model / --run / --retrain-head', () => {
     const stored = getRunConstraints(db, runId);
     db.close();
     expect(stored[0].upperBound).not.toBeNull();
-    const r = await cli('audit', '--run', String(runId), '--which', 'candidate', '--backend', 'wasm', '--rows', 'safety', '--soft', '--constraint', RATIO, '--delta', '0.1', '--json');
+    const r = await cli('audit', '--run', String(runId), '--which', 'candidate', '--backend', 'wasm', '--rows', 'safety', '--soft', '--bound', 'student-t', '--constraint', RATIO, '--delta', '0.1', '--json');
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as AuditJson;
     expect(out.rows).toMatchObject({ which: 'safety', ofRun: runId, start: 0, end: 100 });
@@ -209,5 +210,61 @@ describe('fairbound audit --model / --run / --retrain-head', () => {
     expect(bad.code).toBe(2);
     const notAudit = await cli('audit', '--retrain-head', '--model', modelDir, '--dataset', 'bands', '--soft', '--constraint', 'ACC >= 0.6');
     expect(notAudit.code).toBe(2);
+  });
+
+  it("--run on its own dataset: by default the run's own safety rows, whose verdict repeats the safety test; --rows all says it is no guarantee", async () => {
+    const db = openWorkspace(dbPath);
+    const run = getRun(db, runId)!;
+    const stored = getRunRows(db, runId)!;
+    db.close();
+    const byDefault = await cli('audit', '--run', String(runId), '--which', 'candidate', '--backend', 'wasm', '--constraint', 'ACC >= 0.3', '--json');
+    expect(byDefault.code, byDefault.stderr).toBe(0);
+    const json = JSON.parse(byDefault.stdout) as { rows: unknown; guarantee: string; bound: string };
+    expect(json).toMatchObject({ rows: { which: 'safety', ofRun: runId, start: 0, end: stored.rowOrder.length - run.nCandidate }, guarantee: 'repeats-safety-test', bound: 'exact' });
+    const text = await cli('audit', '--run', String(runId), '--which', 'candidate', '--backend', 'wasm', '--constraint', 'ACC >= 0.3');
+    expect(text.stdout).toMatch(/the \d+ safety rows of run \d+/);
+    expect(text.stdout).toMatch(/(HOLDS|VIOLATED) with confidence 0\.95 — this repeats the run's safety test on its own safety rows: not an independent confirmation|INCONCLUSIVE at confidence 0\.95 — this repeats/);
+
+    // Every row, asked for on purpose: they include the rows that trained the model.
+    const all = await cli('audit', '--run', String(runId), '--which', 'candidate', '--backend', 'wasm', '--rows', 'all', '--constraint', 'ACC >= 0.3', '--json');
+    expect(all.code, all.stderr).toBe(0);
+    expect(JSON.parse(all.stdout)).toMatchObject({ rows: { which: 'all', start: 0, end: 200 }, guarantee: 'none-trained-rows' });
+    const allText = await cli('audit', '--run', String(runId), '--which', 'candidate', '--backend', 'wasm', '--rows', 'all', '--constraint', 'ACC >= 0.3');
+    expect(allText.stdout).toMatch(/(HOLDS|VIOLATED|INCONCLUSIVE) on these rows — NOT a guarantee: the audited rows include rows that trained the model/);
+    expect(allText.stdout).not.toMatch(/HOLDS with confidence/);
+    // On another dataset the run's rows are not involved.
+    const other = await cli('audit', '--run', String(runId), '--which', 'candidate', '--backend', 'wasm', '--dataset', 'bands12', '--resize', '16', '--constraint', 'ACC >= 0.3', '--json');
+    expect(other.code, other.stderr).toBe(0);
+    expect(JSON.parse(other.stdout)).toMatchObject({ guarantee: 'independent', rows: { which: 'all' } });
+    // The run's 'trained' CNN learnt from the candidate rows only and no safety test chose it: independent on
+    // the run's safety rows, no guarantee on every row; its 'initial' model learnt from no rows at all.
+    const trained = await cli('audit', '--run', String(runId), '--which', 'trained', '--backend', 'wasm', '--constraint', 'ACC >= 0.3', '--json');
+    expect(JSON.parse(trained.stdout)).toMatchObject({ guarantee: 'independent', rows: { ofRun: runId } });
+    const trainedAll = await cli('audit', '--run', String(runId), '--which', 'trained', '--backend', 'wasm', '--rows', 'all', '--constraint', 'ACC >= 0.3', '--json');
+    expect(JSON.parse(trainedAll.stdout)).toMatchObject({ guarantee: 'none-trained-rows' });
+    const initialAll = await cli('audit', '--run', String(runId), '--which', 'initial', '--backend', 'wasm', '--rows', 'all', '--constraint', 'ACC >= 0.3', '--json');
+    expect(JSON.parse(initialAll.stdout)).toMatchObject({ guarantee: 'independent' });
+  });
+
+  it("--retrain-head --run on its own dataset: the run's own split, so no row that trained the body is a safety row", async () => {
+    const db = openWorkspace(dbPath);
+    const run = getRun(db, runId)!;
+    const stored = getRunRows(db, runId)!;
+    db.close();
+    // The run's body trained on shuffled candidate rows (shuffleSeed 5): not the stored order's first rows.
+    expect(run.settings.shuffleSeed).not.toBeNull();
+    expect(stored.bodyRows.length).toBe(run.nCandidate);
+    const r = await cli('audit', '--retrain-head', '--run', String(runId), '--which', 'trained', '--backend', 'wasm', '--constraint', 'ACC >= 0.5', '--iterations', '20', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { n_candidate: number; n_safety: number; rows: { split: string; of_run: number; candidate_rows: number[]; safety_rows: number[] } };
+    expect(out.rows).toMatchObject({ split: 'run', of_run: runId });
+    const body = new Set(stored.bodyRows);
+    expect(out.rows.safety_rows.filter((row) => body.has(row))).toEqual([]);
+    expect(out.rows.safety_rows).toEqual(Array.from(stored.rowOrder.subarray(run.nCandidate)));
+    expect(out).toMatchObject({ n_candidate: run.nCandidate, n_safety: stored.rowOrder.length - run.nCandidate });
+    // The split is the run's: --frac-safety is refused with the reason.
+    const frac = await cli('audit', '--retrain-head', '--run', String(runId), '--backend', 'wasm', '--constraint', 'ACC >= 0.5', '--frac-safety', '0.3');
+    expect(frac.code).toBe(2);
+    expect(frac.stderr).toMatch(/uses the run's own split .*drop --frac-safety/);
   });
 });

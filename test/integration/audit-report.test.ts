@@ -34,7 +34,7 @@ function audit(...extra: string[]) {
 describe('fairbound audit --report', () => {
   it('writes a self-contained HTML report next to the normal output', async () => {
     const file = join(dir, 'out', 'audit.html');
-    const json = await audit('--json', '--report', file);
+    const json = await audit('--json', '--bound', 'student-t', '--report', file);
     expect(json.code, json.stderr).toBe(0);
     const parsed = JSON.parse(json.stdout) as { constraints: Array<{ parsed: string; verdict: string }>; groups: Array<{ group: string; n: number }> };
     const html = readFileSync(file, 'utf8');
@@ -50,7 +50,7 @@ describe('fairbound audit --report', () => {
     for (const g of parsed.groups) expect(html).toContain(`<td>${g.n}</td>`);
     expect(html).toContain('F ∧ Y');
     expect(html).toContain(`<td>${cases.y.length}</td>`);
-    for (const word of ['predictions', 'hard decisions at threshold 0.5', 'student-t', 'TPR', 'FNR', 'TNR']) expect(html).toContain(word);
+    for (const word of ['predictions', 'hard decisions at threshold 0.5', 'student-t', 'Student-t bounds (approximate', 'TPR', 'FNR', 'TNR']) expect(html).toContain(word);
     // No external reference: no script, and no http(s) URL in src/href attributes.
     expect(html).not.toMatch(/<script/i);
     expect(html).not.toMatch(/\s(?:src|href|xlink:href)\s*=\s*["']?\s*(?:https?:)?\/\//i);
@@ -66,6 +66,19 @@ describe('fairbound audit --report', () => {
     const html = readFileSync(file, 'utf8');
     expect(html).toContain('soft (the engine');
     expect(html).toContain('hoeffding');
+  });
+
+  it("names the default exact bound, labels g's two ends truthfully and qualifies the verdicts", async () => {
+    const file = join(dir, 'exact.html');
+    const r = await audit('--report', file);
+    expect(r.code, r.stderr).toBe(0);
+    const html = readFileSync(file, 'utf8');
+    expect(html).toContain('exact: exact bounds (Clopper–Pearson, binomial)');
+    expect(html).toContain('(each end holds with confidence 0.95; together 0.9)');
+    expect(html).toContain('each end 1 − δ; together 1 − 2δ');
+    // A predictions file: the audit cannot know which rows trained its model.
+    expect(html).toContain('valid only if none of the audited rows trained the model');
+    expect(html).not.toContain('1000×');
   });
 
   it('refuses --report with --retrain-head (exit 2)', async () => {

@@ -61,7 +61,7 @@ describe('the CLI and the app give the same JSON', () => {
       });
     });
     const audit = (deltas: readonly number[]) =>
-      cliJson('audit', '--dataset', 'bands', '--predictions', csv, '--by-order', ...constraints.flatMap((c, i) => ['--constraint', c.source, '--delta', String(deltas[i])]), '--rows', 'safety', '--frac-safety', '0.4', '--intersection', 'A', '--db', dbPath);
+      cliJson('audit', '--dataset', 'bands', '--predictions', csv, '--by-order', ...constraints.flatMap((c, i) => ['--constraint', c.source, '--delta', String(deltas[i])]), '--rows', 'safety', '--frac-safety', '0.4', '--intersection', 'A', '--bound', 'student-t', '--db', dbPath);
     expect(stable(await audit([0.05, 0.1]))).toEqual(stable(fromApp));
     expect(stable(await audit([0.05, 0.2]))).not.toEqual(stable(fromApp));
   }, 60_000);
@@ -72,6 +72,7 @@ describe('the CLI and the app give the same JSON', () => {
     const settings = { epochs: 1, batchSize: 20, iterations: 30, resize: 48, backend: 'wasm', seed: 5 } as const;
     let fromApp: unknown;
     let appAudit: unknown;
+    let appDefaultAudit: unknown;
     let appRunId = 0;
     await withServices({ dbPath }, async (services, seen) => {
       const { jobId, runId } = (await value(services, 'runs.start', { dataset: datasetId, constraints: [{ source: BANDS_RATIO, delta: 0.05 }], pipeline: 'head', architecture: 'tutorial-j-cnn', ...settings })) as { jobId: string; runId: number };
@@ -86,6 +87,13 @@ describe('the CLI and the app give the same JSON', () => {
         bound: 'student-t',
         rows: { kind: 'safety', fracSafety: 0.5 },
       });
+      // The defaults: the exact bound on the run's own safety rows.
+      appDefaultAudit = await value(services, 'audit.run', {
+        datasetId,
+        source: { kind: 'run', id: runId, which: 'trained' },
+        constraints: [{ source: BANDS_RATIO, delta: 0.05 }],
+        mode: { kind: 'soft' },
+      });
     });
     const train = (seed: number) =>
       cliJson('train', '--dataset', 'bands', '--constraint', BANDS_RATIO, '--delta', '0.05', '--pipeline', 'head', '--model', 'tutorial-j-cnn', '--epochs', '1', '--batch-size', '20', '--iterations', '30', '--resize', '48', '--backend', 'wasm', '--seed', String(seed), '--db', dbPath);
@@ -93,7 +101,11 @@ describe('the CLI and the app give the same JSON', () => {
     expect(stable(await train(settings.seed + 1))).not.toEqual(stable(fromApp));
 
     // The app's run audited by both faces: the model runs in the training worker there, in this process here.
-    const cliAudit = await cliJson('audit', '--run', String(appRunId), '--which', 'trained', '--soft', '--rows', 'safety', '--constraint', BANDS_RATIO, '--delta', '0.05', '--db', dbPath);
+    const cliAudit = await cliJson('audit', '--run', String(appRunId), '--which', 'trained', '--soft', '--rows', 'safety', '--bound', 'student-t', '--constraint', BANDS_RATIO, '--delta', '0.05', '--db', dbPath);
     expect(stable(cliAudit)).toEqual(stable(appAudit));
+    const cliDefaultAudit = await cliJson('audit', '--run', String(appRunId), '--which', 'trained', '--soft', '--constraint', BANDS_RATIO, '--delta', '0.05', '--db', dbPath);
+    expect(stable(cliDefaultAudit)).toEqual(stable(appDefaultAudit));
+    // The 'trained' CNN learnt from the candidate rows only and no safety test chose it: its audit on the safety rows is independent.
+    expect(appDefaultAudit).toMatchObject({ bound: 'exact', guarantee: 'independent', rows: { which: 'safety', ofRun: appRunId } });
   }, 240_000);
 });

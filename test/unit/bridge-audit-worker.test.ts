@@ -159,7 +159,7 @@ describe('audit.run of a TF.js model runs the model in the training worker', () 
     expect(tfIdleHere()).toEqual({ backend: null, tensors: 0 });
 
     // The same model and rows, audited by the CLI in this process.
-    const cliArgs = ['--dataset', 'bands', '--constraint', BANDS_RATIO, '--constraint', 'ACC >= 0.6', '--delta', '0.05', '--backend', 'wasm', '--model', modelJson, '--db', dbPath];
+    const cliArgs = ['--dataset', 'bands', '--constraint', BANDS_RATIO, '--constraint', 'ACC >= 0.6', '--delta', '0.05', '--backend', 'wasm', '--bound', 'student-t', '--model', modelJson, '--db', dbPath];
     sameAudit(replies.all, await cliAudit([...cliArgs, '--rows', 'all']));
     sameAudit(replies.safety, await cliAudit([...cliArgs, '--rows', 'safety']));
     expect(tf.getBackend()).toBe('wasm');

@@ -163,6 +163,7 @@ describe('schemas', () => {
       sourceKind: 'predictions',
       mode: { kind: 'soft' },
       bound: 'hoeffding',
+      guarantee: 'unknown-training-rows',
       constraints: [
         {
           source: 'ACC >= 0.5', parsed: '0.5-(ACC)', delta: 0.05, verdict: 'inconclusive', gPoint: -0.1, gLower: '-inf', gUpper: 0.2, dataNeeded: null,

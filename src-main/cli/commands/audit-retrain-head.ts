@@ -2,16 +2,18 @@
  * `fairbound audit --retrain-head`: a CLI-only step besides the audit use-case. It cuts a model's head and
  * runs the QSA on a fresh one over the body's latent features (audit/retrain-head.ts), then prints the
  * verdict and each constraint's safety-test bounds like `fairbound train`. No bounds of the given model
- * are computed here: that is the audit (services/audit.ts).
+ * are computed here: that is the audit (services/audit.ts). The rows and their split come from
+ * audit/retrain-head-rows.ts: a run's own split on its own dataset, so that no row that trained the body
+ * becomes a safety row.
  */
 import type { CompiledConstraint } from '../../../src-shared/constraint/ast';
 import { auditImages, openAuditModel, type AuditModelSource } from '../../audit/model-audit';
 import { RETRAIN_HEAD_DEFAULTS, retrainHead, type RetrainHeadSettings } from '../../audit/retrain-head';
 import { describeLoaded, selectBackend, type BackendPreference } from '../../deep/backends';
+import { retrainHeadRows } from '../../audit/retrain-head-rows';
 import { runSeeds } from '../../runs/prepare';
 import type { BoundMethod } from '../../engine/constraint-bounds';
 import { compileForDataset } from '../../engine/compile-for-dataset';
-import { candidateSafetySplit } from '../../engine/qsa';
 import { buildQsaReport } from '../../engine/report';
 import { ConstraintCompileError } from '../../errors/constraint-compile-error';
 import { InputError } from '../../errors/input-error';
@@ -40,9 +42,8 @@ export interface RetrainHeadCommand {
   readonly info: DatasetInfo;
   readonly source: AuditModelSource;
   readonly constraints: readonly { readonly source: string; readonly delta: number }[];
-  /** 'safety': only the rows the engine's split would hold out; 'all': every row. */
-  readonly rows: 'all' | 'safety';
-  readonly fracSafety: number;
+  /** --frac-safety as given (null: not given; refused for a run on its own dataset, which uses the run's split). */
+  readonly fracSafety: number | null;
   readonly method: BoundMethod;
   readonly backend: BackendPreference;
   readonly resize: number | null;
@@ -70,17 +71,13 @@ export async function runRetrainHeadCommand(c: RetrainHeadCommand): Promise<numb
   const data = loadDatasetForTraining(c.db, info.id);
   const constraints: CompiledConstraint[] = compileForDataset(c.constraints, { sensitiveColumns: data.sensitiveColumns, nClasses: info.nClasses }, (i, error) => new ConstraintCompileError(`--constraint ${i + 1}`, error));
   if (!data.images) throw new InputError(`dataset '${info.name}' holds numeric features, not images: a model is audited on an image dataset (audit its predictions with --predictions)`);
-  const settings = retrainSettings(flags, constraints.length, c.fracSafety, c.method);
+  const rows = retrainHeadRows(c.db, c.source, info.id, data.nRows, c.fracSafety, RETRAIN_HEAD_DEFAULTS.fracSafety);
+  const settings = retrainSettings(flags, constraints.length, rows.fracSafety, c.method);
   const backend = await selectBackend(c.backend);
   if (!flags.quiet && !flags.json) out.stderr(`backend: ${backend.name} (${describeLoaded(backend)})`);
   const opened = await openAuditModel(c.db, c.source, data, info.name, c.resize);
   try {
-    let selection: Int32Array | undefined;
-    if (c.rows === 'safety') {
-      const split = candidateSafetySplit(data.nRows, c.fracSafety).safety;
-      selection = Int32Array.from({ length: split.end - split.start }, (_, i) => split.start + i);
-    }
-    const { images, audited } = auditImages(opened, data, info.name, selection);
+    const { images, audited } = auditImages(opened, data, info.name, rows.order);
     let lastPrint = 0;
     const r = await retrainHead({
       model: opened.model,
@@ -109,6 +106,8 @@ export async function runRetrainHeadCommand(c: RetrainHeadCommand): Promise<numb
           latent_dim: r.latentDim,
           replaced_head: r.replacedHead,
           n_rows: audited.nRows,
+          // The head's rows as dataset row indices: the run's own split, or the engine's split of the stored order.
+          rows: { split: rows.ofRun === null ? 'stored-order' : 'run', of_run: rows.ofRun, candidate_rows: Array.from(rows.order.subarray(0, rows.nCandidate)), safety_rows: Array.from(rows.order.subarray(rows.nCandidate)) },
           settings: { frac_safety: settings.fracSafety, iterations: settings.iterations, alpha_theta: settings.alphaTheta, alpha_lambda: settings.alphaLambda, lambda_init: settings.lambdaInit, seed: flags.seed === undefined ? 0 : Number(flags.seed), bound: c.method, kernel: r.kernel.name, kernel_threads: r.kernel.threads },
           group_accuracy: r.groupAccuracy,
           ...buildQsaReport(result, constraints, r.nOutputs, timings),
@@ -120,7 +119,7 @@ export async function runRetrainHeadCommand(c: RetrainHeadCommand): Promise<numb
     const lines = [
       `retrained head on '${info.name}': ${verdict === 'passed' ? 'PASSED — the model passed the safety test' : `No Solution Found${result.outcome.kind === 'no_solution_found' ? ` (${result.outcome.message})` : ''}`}`,
       `${opened.sourceText}: head (${r.replacedHead.inputDim} → ${r.replacedHead.units}) cut, a fresh ${r.nOutputs === 1 ? 'logistic' : `softmax (${r.nOutputs} classes)`} head on its ${r.latentDim}-d latent features; ` +
-        `${audited.nRows} rows (${r.nCandidate} candidate / ${r.nSafety} safety, frac safety ${settings.fracSafety}); backend ${backend.name}; head QSA on the ${r.kernel.name === 'simd' ? `SIMD kernel (${r.kernel.threads} threads)` : 'JS kernel'}`,
+        `${audited.nRows} rows (${r.nCandidate} candidate / ${r.nSafety} safety, ${rows.ofRun === null ? `frac safety ${settings.fracSafety} of the stored order` : `run ${rows.ofRun}'s own split: its body never saw the safety rows`}); backend ${backend.name}; head QSA on the ${r.kernel.name === 'simd' ? `SIMD kernel (${r.kernel.threads} threads)` : 'JS kernel'}`,
       ...constraintResults(result, constraints).flatMap(formatConstraint),
     ];
     if (cs) {

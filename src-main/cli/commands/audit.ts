@@ -7,6 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
+import { AUDIT_BOUND_METHODS, auditBoundLabel, DEFAULT_AUDIT_BOUND, intervalConfidenceText, NO_DATA_NEEDED_TEXT, verdictLine } from '../../../src-shared/bounds/audit-bounds';
 import { uncappedAuditInput } from '../../../src-shared/contract/audit-input';
 import { auditResult, type AuditInput, type AuditResult } from '../../../src-shared/contract/schemas';
 import { predictAuditRows, type AuditModelSource } from '../../audit/model-audit';
@@ -26,12 +27,12 @@ import { integerOption, numberOption } from '../number-flags';
 import { contractJson } from '../contract-json';
 import type { CliOutput } from '../output';
 import { UsageError } from '../usage-error';
-import { runRetrainHeadCommand } from './audit-retrain-head';
+import { runRetrainHeadCommand, type RetrainHeadCommand } from './audit-retrain-head';
 import { resolveDataset } from './datasets';
 
 export const auditHelp = `fairbound audit --dataset <name|id> (--predictions <csv> (--key <column> | --by-order) | --model <model.json> | --run <id>)
                  --constraint '<str>' [--constraint …] --delta 0.05 [--delta …]
-                 [--threshold 0.5] [--soft] [--bound student-t|hoeffding] [--rows safety|all] [--frac-safety 0.5]
+                 [--threshold 0.5] [--soft] [--bound exact|hoeffding|student-t] [--rows safety|all] [--frac-safety 0.5]
                  [--confidence-alpha 0.05] [--intersection M,White …] [--db <file>] [--json]
                  [--backend auto|tensorflow|wasm|cpu] [--resize S] [--which seldonian|candidate|trained|initial]
                  [--report <file.html>] [--pdf <file.pdf>]
@@ -46,12 +47,23 @@ fairbound audit --retrain-head --model <model.json> --dataset <name|id> --constr
     mode) on the --backend chain; its input shape must be the images' (after --resize S, bilinear) and its
     class count the dataset's; it may end in a dense head on logits, a softmax, or one sigmoid unit;
   --run: the model of a stored training run (--which, default seldonian: for a head run the trained body
-    with the QSA's head), on --dataset (default: the run's own), resized to the run's input size. With the
-    run's own dataset, --rows safety audits the run's own safety rows (its row order, its split).
+    with the QSA's head), on --dataset (default: the run's own), resized to the run's input size. On the
+    run's own dataset the audited rows are the run's own safety rows (its row order, its split): for its
+    seldonian or candidate model the verdict then repeats the run's safety test, it is no independent
+    confirmation. --rows all there includes the rows that trained the model, and the verdict says it is
+    not a guarantee.
   Verdict per constraint: holds (upper bound of g ≤ 0), violated (lower bound of g > 0) or inconclusive
   (with the data that would decide). Estimators are hard decisions at --threshold (what a deployed
   classifier does) unless --soft (the engine's probabilistic estimators). --rows safety audits the rows
-  the engine's split would hold out (the last frac-safety share); all (default) audits every row.
+  the engine's split would hold out (the last frac-safety share); all (default but for a run on its own
+  dataset) audits every row. A model or predictions file may have trained on the audited rows, which
+  the audit cannot know: its verdicts hold only if none did.
+  --bound exact (default) is valid without approximation: Clopper–Pearson's binomial bound for hard
+  decisions, the betting bound (Waudby-Smith & Ramdas' hedged capital process, rows in the audited
+  order) for --soft; hoeffding holds for any distribution on [0, 1] but is wider; student-t is the
+  engine's normal approximation: approximate, and unreliable for small groups (five correct rows give a
+  zero-width interval). g's bounds are two one-sided bounds at δ each: each end holds with confidence
+  1 − δ, the pair [lower, upper] together with 1 − 2δ; each verdict uses one end, at 1 − δ.
   --report writes, besides the normal output, a self-contained HTML report (inline CSS and SVG, no external
   references): the dataset's rows per group and class, the model source, mode, bound method and rows
   audited, and per constraint g, δ, the verdict, g's point estimate and bounds and every base node's
@@ -59,25 +71,26 @@ fairbound audit --retrain-head --model <model.json> --dataset <name|id> --constr
   (/usr/bin/chromium, or CHROMIUM_PATH); without Chromium --pdf exits 1 (the HTML, if asked, is written).
   --retrain-head (Tutorial J's pretrained-network path): cuts the model's head, maps every row of the
   dataset through its body to latent features and runs the QSA on a fresh head (logistic for a binary
-  dataset, softmax otherwise), candidate rows = the first round(N·(1−frac)) rows, safety rows = the rest,
-  both from this dataset; prints the verdict and each constraint's safety-test bounds like \`fairbound train\`.
+  dataset, softmax otherwise). For --run on the run's own dataset the rows and split are the run's own
+  (its order; its candidate rows, which trained the body, stay candidate rows; --frac-safety is refused),
+  so that no row that trained the body becomes a safety row; otherwise candidate rows = the first
+  round(N·(1−frac)) rows of the stored order, safety rows = the rest. Prints the verdict and each
+  constraint's safety-test bounds like \`fairbound train\` (--bound student-t, the default here, or hoeffding).
   Exit 0 for any verdict (a No Solution Found included), 2 for bad input (a model whose input shape or class
   count does not fit the dataset names both shapes).
   A constraint that starts with '-' must be attached: --constraint='-(ACC) + 0.7 <= 0'.`;
 
-const VERDICT_TEXT = { holds: 'HOLDS with confidence', violated: 'VIOLATED with confidence', inconclusive: 'INCONCLUSIVE at confidence' } as const;
-
 function formatText(result: AuditResult): string {
   const mode = result.mode.kind === 'hard' ? `hard decisions at p ≥ ${result.mode.threshold}` : 'soft (probabilistic) estimators';
-  const lines = [`audit of ${result.source ?? result.sourceKind} on '${result.dataset.name}', ${rowsText(result.rows)}, ${mode}, ${result.bound} bounds`];
+  const lines = [`audit of ${result.source ?? result.sourceKind} on '${result.dataset.name}', ${rowsText(result.rows)}, ${mode}, ${auditBoundLabel(result.bound, result.mode.kind)}`];
   for (const c of result.constraints) {
-    lines.push('', `${c.source}`, `  g = ${c.parsed}`, `  point estimate ${c.gPoint.toFixed(4)}, bounds [${c.gLower.toFixed(4)}, ${c.gUpper.toFixed(4)}]`);
-    lines.push(`  ${VERDICT_TEXT[c.verdict]} ${1 - c.delta}`);
+    lines.push('', `${c.source}`, `  g = ${c.parsed}`, `  point estimate ${c.gPoint.toFixed(4)}, bounds [${c.gLower.toFixed(4)}, ${c.gUpper.toFixed(4)}] (${intervalConfidenceText(c.delta)})`);
+    lines.push(`  ${verdictLine(c.verdict, c.delta, result.guarantee)}`);
     if (c.verdict === 'inconclusive') {
       lines.push(
         c.dataNeeded
           ? `  about ${c.dataNeeded.rows} rows (×${c.dataNeeded.factor.toFixed(2)}, same group shares and spreads) would likely show it ${c.dataNeeded.towards === 'holds' ? 'holds' : 'is violated'}`
-          : '  no amount of similar data would decide it (the point estimate sits on the boundary)',
+          : `  ${NO_DATA_NEEDED_TEXT}`,
       );
     }
     for (const n of c.baseNodes) lines.push(`    ${n.name}: n=${n.n} mean=${n.mean.toFixed(4)} [${n.lower.toFixed(4)}, ${n.upper.toFixed(4)}]`);
@@ -143,7 +156,7 @@ export async function runAuditCommand(args: string[], out: CliOutput): Promise<n
       delta: { type: 'string', multiple: true },
       threshold: { type: 'string' },
       soft: { type: 'boolean', default: false },
-      bound: { type: 'string', default: 'student-t' },
+      bound: { type: 'string' },
       rows: { type: 'string' },
       'frac-safety': { type: 'string' },
       'confidence-alpha': { type: 'string' },
@@ -181,9 +194,14 @@ export async function runAuditCommand(args: string[], out: CliOutput): Promise<n
   if (sources.length === 0) throw new UsageError("audit needs at least one --constraint '<str>'");
   const deltas = (values.delta ?? ['0.05']).map((d) => numberOption('delta', d, 0.05, (v) => v > 0 && v < 1, 'strictly between 0 and 1'));
   if (deltas.length !== 1 && deltas.length !== sources.length) throw new UsageError(`give one --delta or one per --constraint (${sources.length}), got ${deltas.length}`);
-  if (values.bound !== 'student-t' && values.bound !== 'hoeffding') throw new UsageError(`--bound must be student-t or hoeffding, got '${values.bound}'`);
-  const whichRows = values.rows ?? 'all';
-  if (whichRows !== 'all' && whichRows !== 'safety') throw new UsageError(`--rows must be safety or all, got '${values.rows}'`);
+  if (retrain) {
+    if (values.bound === 'exact') throw new UsageError("--bound exact applies to an audit; --retrain-head runs the QSA's safety test, with student-t (default) or hoeffding");
+    if (values.bound !== undefined && values.bound !== 'student-t' && values.bound !== 'hoeffding') throw new UsageError(`--bound must be student-t or hoeffding, got '${values.bound}'`);
+  } else if (values.bound !== undefined && !(AUDIT_BOUND_METHODS as readonly string[]).includes(values.bound)) {
+    throw new UsageError(`--bound must be exact, hoeffding or student-t, got '${values.bound}'`);
+  }
+  const whichRows = values.rows;
+  if (whichRows !== undefined && whichRows !== 'all' && whichRows !== 'safety') throw new UsageError(`--rows must be safety or all, got '${values.rows}'`);
   if (values.soft && values.threshold !== undefined) throw new UsageError('--threshold applies to hard decisions; drop it or --soft');
   const threshold = numberOption('threshold', values.threshold, 0.5, (v) => v >= 0 && v <= 1, 'in [0, 1]');
   const fracSafety = numberOption('frac-safety', values['frac-safety'], 0.5, (v) => v > 0 && v < 1, 'strictly between 0 and 1');
@@ -205,14 +223,15 @@ export async function runAuditCommand(args: string[], out: CliOutput): Promise<n
     }
     const info = typeof datasetRef === 'number' ? getDataset(db, datasetRef)! : resolveDataset(db, datasetRef!);
     const constraints = sources.map((text, i) => ({ source: text, delta: deltas.length === 1 ? deltas[0] : deltas[i] }));
-    const method = values.bound as AuditInput['bound'];
     if (retrain) {
       // A predictions file was refused with --retrain-head above.
       const modelSource: AuditModelSource = source.kind === 'run' ? { kind: 'run', id: source.id, which } : { kind: 'model', path: source.path };
-      return await runRetrainHeadCommand({ db, info, source: modelSource, constraints, rows: whichRows, fracSafety, method, backend, resize: resizeOption, flags: values, out });
+      const qsaBound = (values.bound ?? 'student-t') as RetrainHeadCommand['method'];
+      return await runRetrainHeadCommand({ db, info, source: modelSource, constraints, fracSafety: values['frac-safety'] === undefined ? null : fracSafety, method: qsaBound, backend, resize: resizeOption, flags: values, out });
     }
-    if (whichRows === 'safety' && run && run.datasetId === info.id && values['frac-safety'] !== undefined) {
-      throw new UsageError(`--rows safety on run ${run.id}'s own dataset audits the run's own safety rows; drop --frac-safety`);
+    const method = (values.bound ?? DEFAULT_AUDIT_BOUND) as AuditInput['bound'];
+    if (whichRows !== 'all' && run && run.datasetId === info.id && values['frac-safety'] !== undefined) {
+      throw new UsageError(`on run ${run.id}'s own dataset the audit uses the run's own safety rows; drop --frac-safety`);
     }
     const input = parseFlagInput(uncappedAuditInput, {
       datasetId: info.id,
@@ -225,7 +244,7 @@ export async function runAuditCommand(args: string[], out: CliOutput): Promise<n
       constraints,
       mode: values.soft ? { kind: 'soft' } : { kind: 'hard', threshold },
       bound: method,
-      rows: whichRows === 'safety' ? { kind: 'safety', fracSafety } : { kind: 'all' },
+      ...(whichRows === undefined ? {} : { rows: whichRows === 'safety' ? { kind: 'safety', fracSafety } : { kind: 'all' } }),
       groupAlpha: alpha,
       ...(values.intersection !== undefined ? { intersections: values.intersection.map((s) => s.split(',').map((c) => c.trim())) } : {}),
     }, { datasetId: 'dataset', source: sourceFlagName(source), mode: values.soft ? 'soft' : 'threshold', groupAlpha: 'confidence-alpha', intersections: 'intersection', rows: 'frac-safety' });

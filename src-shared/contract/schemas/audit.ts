@@ -1,11 +1,30 @@
 /** Audits: what to audit, the result, and the report written from it (src-main/audit, src-main/report). */
 import { z } from 'zod';
-import { BOUND_METHODS } from '../../domain/qsa';
+import { AUDIT_BOUND_METHODS, AUDIT_GUARANTEES, DEFAULT_AUDIT_BOUND } from '../../bounds/audit-labels';
 import { count, id, text, wireNumber, wireNumberOrNull } from '../wire';
 import { delta } from './constraints';
 import { columnName, path } from './fields';
 
-export const boundMethod = z.enum(BOUND_METHODS);
+/**
+ * An audit's bound: 'exact' (the default: Clopper–Pearson for hard decisions, the betting bound for soft
+ * estimators, both valid without approximation), 'hoeffding', or 'student-t' (the engine's, approximate).
+ */
+export const boundMethod = z.enum(AUDIT_BOUND_METHODS);
+
+/**
+ * What the audited rows allow the verdicts to claim:
+ * - 'independent': rows the run's model neither trained on nor was chosen on: another dataset's rows,
+ *   the run's safety rows for its 'trained' CNN (trained on the candidate rows, never safety-tested),
+ *   any rows for its 'initial' (untrained) model;
+ * - 'repeats-safety-test': the run's own safety rows for its Seldonian or candidate model — the verdict
+ *   repeats the safety test the run already ran on them: not an independent confirmation;
+ * - 'none-trained-rows': the rows include rows that trained the run's model (its candidate rows, asked
+ *   for with rows {kind: 'all'}): no guarantee at all;
+ * - 'unknown-training-rows': a model or predictions file, whose training rows the audit cannot know:
+ *   the verdicts hold only if none of the audited rows trained that model.
+ */
+export const auditGuarantee = z.enum(AUDIT_GUARANTEES);
+export type AuditGuarantee = z.infer<typeof auditGuarantee>;
 
 export const auditMatching = z.discriminatedUnion('kind', [z.object({ kind: z.literal('key'), column: columnName }), z.object({ kind: z.literal('order') })]);
 
@@ -25,8 +44,14 @@ export const auditInput = z.object({
   source: auditSource,
   constraints: z.array(z.object({ source: text(4000), delta })).min(1).max(32),
   mode: z.discriminatedUnion('kind', [z.object({ kind: z.literal('hard'), threshold: z.number().min(0).max(1) }), z.object({ kind: z.literal('soft') })]),
-  bound: boundMethod,
-  rows: z.discriminatedUnion('kind', [z.object({ kind: z.literal('all') }), z.object({ kind: z.literal('safety'), fracSafety: z.number().gt(0).lt(1) })]),
+  /** Default 'exact'. */
+  bound: boundMethod.default(DEFAULT_AUDIT_BOUND),
+  /**
+   * Which rows. Omitted: a run on its own dataset audits its own safety rows (its row order, its split),
+   * anything else every row. 'all' on a run's own dataset includes the rows that trained it (the result
+   * says there is no guarantee); 'safety' there is the run's own safety rows too (fracSafety unused).
+   */
+  rows: z.discriminatedUnion('kind', [z.object({ kind: z.literal('all') }), z.object({ kind: z.literal('safety'), fracSafety: z.number().gt(0).lt(1) })]).optional(),
   /** α of the per-group table's two-sided intervals (default 0.05). */
   groupAlpha: z.number().gt(0).lt(1).optional(),
   /** Extra groups for the table, e.g. [['M', 'White']]. */
@@ -81,7 +106,10 @@ export type AuditGroupRow = z.infer<typeof auditGroupRow>;
 
 export const auditResult = z.object({
   dataset: z.object({ id, name: z.string() }),
-  /** Audited rows start … end−1 of the dataset's stored order; with ofRun, of that run's own safety rows (its order, its split). */
+  /**
+   * Audited rows start … end−1 of the dataset's stored order; with ofRun, of that run's own safety rows
+   * (its order, its split). The exact bound of soft estimators (betting) takes the rows in this order.
+   */
   rows: z.object({ which: z.enum(['all', 'safety']), start: count, end: count, ofRun: id.optional() }),
   /** 'predictions <file>', 'model <file>' or "run <id>'s <which> model". */
   source: z.string().optional(),
@@ -89,6 +117,8 @@ export const auditResult = z.object({
   sourceKind: z.enum(['predictions', 'model', 'run']),
   mode: auditInput.shape.mode,
   bound: boundMethod,
+  /** What the verdicts can claim, given which rows trained the model (see auditGuarantee). */
+  guarantee: auditGuarantee,
   constraints: z.array(auditedConstraint),
   groups: z.array(auditGroupRow),
   groupConfidence: wireNumber,
