@@ -129,8 +129,8 @@ export function safetyHeadline(safety: ExperimentSafety): string {
       return `Exceeds δ: some Seldonian model violated a constraint more often than δ allows at some data fraction (${method}: a lower bound > δ).`;
     case 'too-few': {
       const deltas = [...new Set(safety.rows.map((r) => r.delta))];
-      const needed = deltas.map((d) => `${trialsNeededWithoutViolation(d, safety.confidence)} for δ = ${d}`).join(', ');
-      return `Too few trials to tell: no violation rate is shown above δ, but not every one is shown at most δ (${method}). With no violation at all, at least ${needed} trials per fraction are needed.`;
+      const needed = deltas.map((d) => `${trialsNeededWithoutViolation(d, safety.confidence)} trials for δ = ${d}`).join(', ');
+      return `Too few trials to tell: no violation rate is shown above δ, but not every one is shown at most δ (${method}). Even with no violation at all, each fraction needs at least ${needed}.`;
     }
   }
 }
