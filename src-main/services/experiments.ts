@@ -162,7 +162,7 @@ function startExperimentJob(ctx: ServiceContext, experimentId: number, workers: 
               progress({
                 fraction: p.total === 0 ? 1 : p.done / p.total,
                 phase: 'trials',
-                message: `trial ${p.done} of ${p.total}${stored()}: ${l.model}, fraction ${l.fraction}, trial ${l.trialIndex + 1} (${l.nRows} rows) ${l.passed ? 'returned a solution' : 'no solution'}`,
+                message: `trial ${p.done} of ${p.total}${stored()}: ${l.model}, fraction ${l.fraction}, trial ${l.trialIndex + 1} (${l.nRows} rows) ${l.error !== undefined ? `FAILED (${l.error})` : l.passed ? 'returned a solution' : 'no solution'}`,
                 ...(p.etaSeconds !== null ? { etaSeconds: Math.max(0, Math.round(p.etaSeconds)) } : {}),
               });
             },
