@@ -11,7 +11,11 @@
  * - probability of a solution: Seldonian models, the mean of passed_safety; baselines, the share of trials
  *   with a non-NaN performance; over all trials at φ, s.e. = std / √n_trials;
  * - probability of violation, per constraint: failed = g > 0 or g is NaN (X:experiment_utils.py
- *   `has_failed`), so NSF (g = −∞) counts as not failed; mean over all trials at φ, s.e. = std / √n_trials.
+ *   `has_failed`), so NSF (g = −∞) counts as not failed; mean over all trials at φ, s.e. = std / √n_trials;
+ *   the count of violating trials goes with it (the safety conclusion's exact bounds read it).
+ *
+ * Trials that failed with an error (TrialResult.error) have no outcome and are left out of everything
+ * here (they are neither solutions, nor NSF, nor "not violated"); their experiment ends `failed`.
  */
 import type { ExperimentAggregates, FractionAggregate, ModelAggregate } from '../../src-shared/plots/experiment-aggregates';
 import type { ModelKind } from './models/model-type';
@@ -44,12 +48,12 @@ export interface AggregateInput {
   readonly performanceMetric: PerformanceMetric;
   /** The models in the order to show, with their kind. */
   readonly models: readonly { readonly name: string; readonly kind: ModelKind }[];
-  readonly trials: readonly Pick<TrialResult, 'model' | 'fraction' | 'trialIndex' | 'passed' | 'performance' | 'g'>[];
+  readonly trials: readonly Pick<TrialResult, 'model' | 'fraction' | 'trialIndex' | 'passed' | 'performance' | 'g' | 'error'>[];
 }
 
 export function aggregateTrials(input: AggregateInput): ExperimentAggregates {
   const models = input.models.map(({ name, kind }): ModelAggregate => {
-    const trials = input.trials.filter((t) => t.model === name);
+    const trials = input.trials.filter((t) => t.model === name && t.error === undefined);
     const nTrials = trials.reduce((m, t) => Math.max(m, t.trialIndex + 1), 0);
     const byFraction = new Map<number, typeof trials>();
     for (const t of trials) byFraction.set(t.fraction, [...(byFraction.get(t.fraction) ?? []), t]);
@@ -74,6 +78,7 @@ export function aggregateTrials(input: AggregateInput): ExperimentAggregates {
             const failed = meanAndStd(at.map((t) => (violated(t.g[j]) ? 1 : 0)));
             return { mean: failed.mean, ste: failed.std / Math.sqrt(nTrials) };
           }),
+          violations: input.constraints.map((_, j) => at.filter((t) => violated(t.g[j])).length),
         };
       });
     return { name, kind, nTrials, fractions };

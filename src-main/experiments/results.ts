@@ -5,14 +5,28 @@
 import type { QsaKernelName } from '../engine/kernels/kernel-info';
 import type { ReadableDB } from '../store/database';
 import { getExperiment, listTrials, type ExperimentInfo, type StoredTrial } from '../store/experiments';
+import { experimentSafety, type ExperimentSafety } from '../../src-shared/domain/experiment-safety';
 import { aggregateTrials, type ExperimentAggregates } from './aggregate';
 import { writeExperimentExport } from './export';
 import { renderExperimentSvg } from './plots';
 
 export interface ExperimentResults {
   readonly experiment: ExperimentInfo;
+  /** Every stored trial, the failed ones (with `error`) included. */
   readonly trials: readonly StoredTrial[];
+  /** Over the trials that ran to an outcome (aggregate.ts leaves the failed ones out). */
   readonly aggregates: ExperimentAggregates;
+  /** The safety conclusion (exact binomial bounds on the violation rate over trials). */
+  readonly safety: ExperimentSafety;
+  /** The trials that failed with an error: no outcome, shown with their message. */
+  readonly failedTrials: readonly FailedTrialView[];
+}
+
+export interface FailedTrialView {
+  readonly model: string;
+  readonly fraction: number;
+  readonly trialIndex: number;
+  readonly error: string;
 }
 
 /** undefined when there is no such experiment. */
@@ -27,12 +41,21 @@ export function experimentResults(db: ReadableDB, id: number): ExperimentResults
     models: experiment.settings.models,
     trials,
   });
-  return { experiment, trials, aggregates };
+  const failedTrials = trials.flatMap((t) => (t.error !== undefined ? [{ model: t.model, fraction: t.fraction, trialIndex: t.trialIndex, error: t.error }] : []));
+  return { experiment, trials, aggregates, safety: experimentSafety(aggregates), failedTrials };
 }
 
-/** Writes the Seldonian Experiments layout under `outDir`; returns the files (relative paths). */
+/** Trials that ran to an outcome (a solution or NSF). */
+export function completedTrials(results: Pick<ExperimentResults, 'trials'>): StoredTrial[] {
+  return results.trials.filter((t) => t.error === undefined);
+}
+
+/**
+ * Writes the Seldonian Experiments layout under `outDir`; returns the files (relative paths). Failed
+ * trials have no row: they have no outcome to write (the library's CSVs have no column for one).
+ */
 export function exportExperimentResults(results: ExperimentResults, outDir: string): string[] {
-  return writeExperimentExport(outDir, { fractions: results.experiment.settings.fractions, models: results.experiment.settings.models, trials: results.trials });
+  return writeExperimentExport(outDir, { fractions: results.experiment.settings.fractions, models: results.experiment.settings.models, trials: completedTrials(results) });
 }
 
 /** One SVG per constraint: `experiment-<id>-constraint-<j>.svg` (1-based j) → its text. */
@@ -63,7 +86,7 @@ export interface ModelKernels {
  */
 export function trialKernels(results: Pick<ExperimentResults, 'experiment' | 'trials'>): ModelKernels[] {
   return results.experiment.settings.models.flatMap((m) => {
-    const trials = results.trials.filter((t) => t.model === m.name);
+    const trials = results.trials.filter((t) => t.model === m.name && t.error === undefined);
     const counts = new Map<string, KernelCount>();
     let unrecorded = 0;
     for (const t of trials) {

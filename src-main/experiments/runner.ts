@@ -18,6 +18,7 @@ import {
   getResample,
   insertExperiment,
   insertTrial,
+  listFailedTrials,
   markExperimentRunning,
   experimentHolder,
   storedTrialKeys,
@@ -152,7 +153,7 @@ export interface ExperimentProgress {
   readonly total: number;
   /** Trials already stored before this run (skipped). */
   readonly skipped: number;
-  readonly last: Pick<TrialResult, 'model' | 'fraction' | 'trialIndex' | 'nRows' | 'passed' | 'performance' | 'durationSeconds' | 'kernel'>;
+  readonly last: Pick<TrialResult, 'model' | 'fraction' | 'trialIndex' | 'nRows' | 'passed' | 'performance' | 'durationSeconds' | 'kernel' | 'error'>;
   readonly elapsedSeconds: number;
   /** Estimated from the rows done so far (trial cost grows with its rows); null before the first. */
   readonly etaSeconds: number | null;
@@ -307,6 +308,9 @@ export async function runExperiment(db: WritableDB, experimentId: number, option
     const outcome = await schedule({ slots, workerTasks, processSlot, processTasks, executor, mainTasks, onResult, onTrialProgress: options.onTrialProgress, signal: options.signal });
     status = outcome.status;
     error = outcome.error;
+    // Failed trials (stored with their error) leave the experiment failed, never completed.
+    if (status === 'completed') error = failedTrialsMessage(db, experimentId);
+    if (error !== null) status = 'failed';
   } catch (e) {
     status = 'failed';
     error = e instanceof Error ? e.message : String(e);
@@ -318,6 +322,17 @@ export async function runExperiment(db: WritableDB, experimentId: number, option
   const seconds = (performance.now() - started) / 1000;
   finishExperimentRun(db, experimentId, { status, seconds, ...(error !== null ? { error } : {}) });
   return { experimentId, status, error, trialsRun: done, trialsSkipped: skipped, workers: Math.max(1, nWorkers), seconds };
+}
+
+/** What the experiment's stored failed trials say, or null when there are none. */
+export function failedTrialsMessage(db: WritableDB, experimentId: number): string | null {
+  const failed = listFailedTrials(db, experimentId);
+  if (failed.length === 0) return null;
+  const first = failed[0];
+  return (
+    `${failed.length} trial${failed.length === 1 ? '' : 's'} failed with an error and ${failed.length === 1 ? 'has' : 'have'} no result ` +
+    `(first: ${first.model} φ=${first.fraction} trial ${first.trialIndex}: ${first.error}); the results cover the other trials, and a resume runs the failed ones again`
+  );
 }
 
 /**

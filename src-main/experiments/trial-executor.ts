@@ -2,10 +2,15 @@
  * One trial, the same way for every model: fit on the trial's rows; if a solution came back,
  * score it on the ground truth (performance, and each constraint's point value g, with the
  * soft estimators); if not, performance NaN and g = −∞ for every constraint ("NSF is safe").
- * A Seldonian model whose bounds cannot be computed (BoundingError) or that hits a numerical RangeError
- * gives NSF for that trial, as the library catches ValueError/ZeroDivisionError; any other error there
- * is a bug and propagates. A baseline whose training throws gives NSF (X:experiments.py `run_baseline_trial`).
- * Runs in a worker thread or on the calling thread alike.
+ * NSF comes from the algorithm itself (the model's fit returns it) and, for a Seldonian model, from a
+ * BoundingError — the interval arithmetic's way of signalling what the original engine raises as
+ * ZeroDivisionError/ValueError (a division by an interval that is exactly [0, 0], `**` with a possibly
+ * negative base), which X:experiments.py `run_seldonian_trial` catches as NSF. A baseline whose training
+ * throws gives NSF (X:experiments.py `run_baseline_trial`). Any other error of a fit (a generic
+ * RangeError, a stack overflow, a validation bug), and any error scoring a returned solution, is no NSF —
+ * counted as one it would pass for "not violated" —: the trial fails, and comes back with `error` (its message) and no outcome, to be stored
+ * and shown; its experiment ends `failed` (runner.ts). Runs in a worker thread or on the calling thread
+ * alike.
  */
 import type { CompiledConstraint } from '../../src-shared/constraint/ast';
 import { BoundingError } from '../../src-shared/bounds/interval';
@@ -84,8 +89,7 @@ export class TrialExecutor {
       });
     } catch (error) {
       if (options.signal?.aborted) throw error;
-      const nsf = type.kind === 'baseline' || error instanceof BoundingError || error instanceof RangeError;
-      if (!nsf) throw error;
+      if (!(type.kind === 'baseline' || error instanceof BoundingError)) return this.failed(common, started, error);
       fit = { kind: 'nsf' as const, reason: message(error) };
     }
     const kernel = fit.kernel ? { kernel: fit.kernel } : {};
@@ -101,19 +105,38 @@ export class TrialExecutor {
         durationSeconds: (performance.now() - started) / 1000,
       };
     }
-    const { predictor } = fit;
-    const probs = predictor.predict();
-    const { settings, dataset } = this.input;
-    const score = evaluatePerformance(settings.performance, { labels: dataset.labels, probs, nOutputs: predictor.nOutputs }, settings.threshold);
+    try {
+      const { predictor } = fit;
+      const probs = predictor.predict();
+      const { settings, dataset } = this.input;
+      const score = evaluatePerformance(settings.performance, { labels: dataset.labels, probs, nOutputs: predictor.nOutputs }, settings.threshold);
+      return {
+        ...common,
+        passed: true,
+        performance: score,
+        g: this.groundTruthG(probs, predictor.nOutputs),
+        theta: fit.theta,
+        nsfReason: null,
+        durationSeconds: (performance.now() - started) / 1000,
+        ...kernel,
+      };
+    } catch (error) {
+      // Scoring a returned solution has no NSF: whatever throws there fails the trial.
+      return this.failed(common, started, error);
+    }
+  }
+
+  /** A trial whose fit or scoring failed: no outcome (performance and g NaN, not passed), with the error's message. */
+  private failed(common: Pick<TrialResult, 'model' | 'fractionIndex' | 'fraction' | 'trialIndex' | 'nRows'>, started: number, error: unknown): TrialResult {
     return {
       ...common,
-      passed: true,
-      performance: score,
-      g: this.groundTruthG(probs, predictor.nOutputs),
-      theta: fit.theta,
+      passed: false,
+      performance: Number.NaN,
+      g: this.input.constraints.map(() => Number.NaN),
+      theta: null,
       nsfReason: null,
       durationSeconds: (performance.now() - started) / 1000,
-      ...kernel,
+      error: message(error),
     };
   }
 

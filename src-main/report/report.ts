@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { confidenceLabel, conclusionLabel, safetyHeadline, type RateConclusion } from '../../src-shared/domain/experiment-safety';
 import { InputError } from '../errors/input-error';
 import { experimentResults, experimentSvgs, type ExperimentResults } from '../experiments/results';
 import type { ReadableDB } from '../store/database';
@@ -208,31 +209,58 @@ export function runReportHtml(db: ReadableDB, runId: number): string {
   return page(`Fairbound audit report — run ${info.id}`, `${info.pipeline === 'head' ? 'Body/head pipeline (Tutorial J)' : 'Full-model QSA'} on ${info.datasetName}, ${info.architecture}`, parts.join('\n'));
 }
 
+function conclusionBadge(conclusion: RateConclusion): string {
+  const cls = conclusion === 'within' ? 'pass' : conclusion === 'exceeds' ? 'fail' : 'none';
+  return `<span class="badge ${cls}">${escapeHtml(conclusionLabel(conclusion))}</span>`;
+}
+
+/**
+ * The experiment's safety conclusion (src-shared/domain/experiment-safety.ts): exact binomial bounds on
+ * each Seldonian model's violation rate over trials, per constraint and data fraction, against δ.
+ */
 function experimentVerdict(results: ExperimentResults): string {
-  const { experiment, aggregates } = results;
-  const seldonian = aggregates.models.filter((m) => m.kind === 'seldonian');
-  const rows = seldonian.flatMap((m) =>
-    experiment.constraints.map((c, j) => {
-      const worst = Math.max(...m.fractions.map((f) => f.probabilityOfViolation[j]?.mean ?? 0), 0);
-      return { model: m.name, constraint: j, delta: c.delta, worst, ok: worst <= c.delta };
-    }),
-  );
-  const ok = rows.length > 0 && rows.every((r) => r.ok);
-  const head =
+  const { experiment, safety } = results;
+  const level = confidenceLabel(safety.confidence);
+  const verdict =
+    safety.conclusion === 'none'
+      ? '<div class="verdict neutral"><div class="big">NO SELDONIAN MODEL</div><p>The experiment compares baselines only (or has no stored Seldonian trial): there is no safety conclusion.</p></div>'
+      : safety.conclusion === 'within'
+        ? `<div class="verdict pass"><div class="big">WITHIN δ — P(violation) ≤ δ at every data fraction (${level} confidence)</div><p>${escapeHtml(safetyHeadline(safety))}</p></div>`
+        : safety.conclusion === 'exceeds'
+          ? `<div class="verdict fail"><div class="big">EXCEEDS δ — P(violation) &gt; δ at some data fraction (${level} confidence)</div><p>${escapeHtml(safetyHeadline(safety))}</p></div>`
+          : `<div class="verdict neutral"><div class="big">TOO FEW TRIALS TO TELL whether P(violation) ≤ δ</div><p>${escapeHtml(safetyHeadline(safety))}</p></div>`;
+  const status =
     experiment.status !== 'completed'
       ? `<div class="verdict neutral"><div class="big">EXPERIMENT ${escapeHtml(experiment.status.toUpperCase())}</div><p>${escapeHtml(experiment.error ?? 'Not every trial ran; the results below cover the stored trials.')}</p></div>`
-      : rows.length === 0
-        ? '<div class="verdict neutral"><div class="big">NO SELDONIAN MODEL</div><p>The experiment compares baselines only.</p></div>'
-        : ok
-          ? '<div class="verdict pass"><div class="big">SAFE — P(violation) ≤ δ at every data fraction</div><p>Every Seldonian model violated each constraint on the ground truth in at most a δ share of its trials.</p></div>'
-          : '<div class="verdict fail"><div class="big">UNSAFE — P(violation) &gt; δ at some data fraction</div><p>See the table: at least one Seldonian model violated a constraint more often than δ allows.</p></div>';
-  const detail = rows.length
+      : '';
+  const detail = safety.rows.length
     ? table(
-        ['Seldonian model', 'Constraint', 'δ', 'max P(violation) over fractions', 'Within δ'],
-        rows.map((r) => [escapeHtml(r.model), `#${r.constraint + 1}`, formatNumber(r.delta), formatNumber(r.worst), r.ok ? '<span class="badge pass">yes</span>' : '<span class="badge fail">no</span>']),
-      )
+        ['Seldonian model', 'Constraint', 'δ', 'φ', 'Violations / trials = rate', `Exact ${level} lower bound`, `Exact ${level} upper bound`, 'Conclusion'],
+        safety.rows.flatMap((r) =>
+          r.fractions.map((f) => [
+            escapeHtml(r.model),
+            `#${r.constraint + 1}`,
+            formatNumber(r.delta),
+            formatNumber(f.fraction),
+            `${f.violations} / ${f.trials} = ${formatNumber(f.bounds.rate)}`,
+            formatNumber(f.bounds.lower),
+            formatNumber(f.bounds.upper),
+            conclusionBadge(f.conclusion),
+          ]),
+        ),
+      ) +
+      `<p>Each bound is one-sided at ${level} (Clopper–Pearson, from the beta quantiles; together a ${confidenceLabel(2 * safety.confidence - 1)} two-sided interval). ` +
+      'Exceeds δ: the lower bound is above δ; within δ: the upper bound is at most δ; otherwise the trials are too few to tell. A trial violates a constraint when g &gt; 0 on the ground truth; No Solution Found counts as not violated.</p>'
     : '';
-  return head + detail;
+  return status + verdict + detail + failedTrialsTable(results);
+}
+
+function failedTrialsTable(results: ExperimentResults): string {
+  if (results.failedTrials.length === 0) return '';
+  return (
+    `<h3>Failed trials (${results.failedTrials.length})</h3><p>These trials threw an error that is neither No Solution Found nor a bounding error, so they have no result and are left out of every number in this report.</p>` +
+    table(['Model', 'φ', 'Trial', 'Error'], results.failedTrials.map((t) => [escapeHtml(t.model), formatNumber(t.fraction), String(t.trialIndex), `<code>${escapeHtml(t.error)}</code>`]))
+  );
 }
 
 /** The report of a stored experiment. */
@@ -278,7 +306,7 @@ export function experimentReportHtml(db: ReadableDB, experimentId: number): stri
         ['Status', experiment.status],
         ['Data fractions', s.fractions],
         ['Trials', s.nTrials],
-        ['Stored trials', trials.length],
+        ['Stored trials', results.failedTrials.length > 0 ? `${trials.length} (${results.failedTrials.length} failed)` : trials.length],
         ['Models', s.models.map((m) => (Object.keys(m.params).length ? `${m.name} ${JSON.stringify(m.params)}` : m.name)).join('; ')],
         ['Performance metric / threshold', `${s.performance} / ${s.threshold}`],
         ['QSA', s.qsa],

@@ -13,7 +13,7 @@ import { InputError } from '../errors/input-error';
 import { DEEP_INIT_SEED_STREAM, withDeepOptions, type BatchEpochs } from '../experiments/models/deep-types';
 import { listExperimentModelTypes, parseModelList } from '../experiments/models/registry';
 import { deriveExperimentSeed, randomSeed } from '../experiments/resample';
-import { exportExperimentResults, experimentResults } from '../experiments/results';
+import { completedTrials, exportExperimentResults, experimentResults } from '../experiments/results';
 import { createExperiment, experimentBusyMessage, ExperimentBusyError, type RunSummary } from '../experiments/runner';
 import { runExperimentInThreads } from '../jobs/trial-threads/run-experiment';
 import { openWorkspace, type WritableDB } from '../store/database';
@@ -56,7 +56,7 @@ export const getExperimentHandler: Handler<'experiments.get'> = (input, ctx) => 
   const results = experimentResults(ctx.db, input.experimentId);
   if (!results) throw notFound(`no experiment with id ${input.experimentId} (deleted?)`);
   const detail: ExperimentDetail = {
-    experiment: summaryDto(results.experiment, results.trials.length),
+    experiment: summaryDto(results.experiment, completedTrials(results).length),
     settings: JSON.parse(JSON.stringify(results.experiment.settings)) as Record<string, unknown>,
     aggregates: {
       nRows: results.aggregates.nRows,
@@ -71,9 +71,11 @@ export const getExperimentHandler: Handler<'experiments.get'> = (input, ctx) => 
           performance: f.performance ? { ...f.performance } : null,
           probabilityOfSolution: { ...f.probabilityOfSolution },
           probabilityOfViolation: f.probabilityOfViolation.map((v) => ({ ...v })),
+          violations: [...f.violations],
         })),
       })),
     },
+    failedTrials: results.failedTrials.map((t) => ({ ...t })),
   };
   return detail;
 };
@@ -160,7 +162,7 @@ function startExperimentJob(ctx: ServiceContext, experimentId: number, workers: 
               progress({
                 fraction: p.total === 0 ? 1 : p.done / p.total,
                 phase: 'trials',
-                message: `trial ${p.done} of ${p.total}${stored()}: ${l.model}, fraction ${l.fraction}, trial ${l.trialIndex + 1} (${l.nRows} rows) ${l.passed ? 'returned a solution' : 'no solution'}`,
+                message: `trial ${p.done} of ${p.total}${stored()}: ${l.model}, fraction ${l.fraction}, trial ${l.trialIndex + 1} (${l.nRows} rows) ${l.error !== undefined ? `FAILED (${l.error})` : l.passed ? 'returned a solution' : 'no solution'}`,
                 ...(p.etaSeconds !== null ? { etaSeconds: Math.max(0, Math.round(p.etaSeconds)) } : {}),
               });
             },

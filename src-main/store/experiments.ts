@@ -1,5 +1,6 @@
 /**
- * The `experiment`, `experiment_resample` and `trial` tables (schema 0002; the trial's kernel, 0006): SQL next to its rows.
+ * The `experiment`, `experiment_resample` and `trial` tables (schema 0002; the trial's kernel, 0006; a
+ * failed trial's error, 0007): SQL next to its rows.
  * `…Row` types are as stored (snake_case); `ExperimentInfo` / `StoredTrial` are the domain view.
  * Writes are small: each trial is stored in a transaction of its own as it finishes (so a crash or a
  * cancel loses at most the trials in flight), an experiment with its resamples in one.
@@ -68,6 +69,8 @@ interface TrialRow {
   /** Schema 6; NULL for models without a QSA and trials stored before it. */
   kernel_name: QsaKernelName | null;
   kernel_threads: number | null;
+  /** Schema 7; the message of a failed trial, NULL for a trial that ran to an outcome. */
+  error: string | null;
 }
 
 export interface NewExperiment {
@@ -152,16 +155,26 @@ export function insertResample(db: WritableDB, experimentId: number, resample: N
   );
 }
 
-/** Stores one finished trial in its own transaction. */
+/**
+ * Stores one finished trial in its own transaction. A failed trial of the same key stored by an earlier
+ * run (a resume runs failed trials again) is replaced; a trial that ran to an outcome never is.
+ */
 export function insertTrial(db: WritableDB, experimentId: number, t: TrialResult, finishedAt: string = new Date().toISOString()): void {
+  const failed = t.error !== undefined;
   db.transaction(() => {
     run(
       db,
+      sql`DELETE FROM trial WHERE experiment_id = ${experimentId} AND model = ${t.model} AND fraction_index = ${t.fractionIndex}
+            AND trial_index = ${t.trialIndex} AND error IS NOT NULL`,
+    );
+    run(
+      db,
       sql`INSERT INTO trial (experiment_id, model, fraction_index, data_frac, trial_index, n_rows, passed, performance, g_json, theta,
-                             nsf_reason, duration_s, finished_at, kernel_name, kernel_threads)
-          VALUES (${experimentId}, ${t.model}, ${t.fractionIndex}, ${t.fraction}, ${t.trialIndex}, ${t.nRows}, ${t.passed ? 1 : 0},
-                  ${Number.isNaN(t.performance) ? null : t.performance}, ${encodeNumbers(t.g)}, ${t.theta ? bytesOf(t.theta) : null},
-                  ${t.nsfReason}, ${Math.max(0, t.durationSeconds)}, ${finishedAt}, ${t.kernel?.name ?? null}, ${t.kernel?.threads ?? null})`,
+                             nsf_reason, duration_s, finished_at, kernel_name, kernel_threads, error)
+          VALUES (${experimentId}, ${t.model}, ${t.fractionIndex}, ${t.fraction}, ${t.trialIndex}, ${t.nRows}, ${t.passed && !failed ? 1 : 0},
+                  ${failed || Number.isNaN(t.performance) ? null : t.performance}, ${encodeNumbers(t.g)},
+                  ${t.theta && !failed ? bytesOf(t.theta) : null}, ${failed ? null : t.nsfReason}, ${Math.max(0, t.durationSeconds)}, ${finishedAt},
+                  ${t.kernel?.name ?? null}, ${t.kernel?.threads ?? null}, ${failed ? (t.error === '' ? 'failed' : t.error) : null})`,
     );
   }).immediate();
 }
@@ -322,6 +335,7 @@ export function getExperiment(db: ReadableDB, id: number): ExperimentInfo | unde
 }
 
 export interface ExperimentListing extends ExperimentInfo {
+  /** Trials stored with an outcome (failed trials are not counted: a resume runs them again). */
   readonly trialsStored: number;
   readonly trialsPlanned: number;
 }
@@ -329,7 +343,7 @@ export interface ExperimentListing extends ExperimentInfo {
 export function listExperiments(db: ReadableDB): ExperimentListing[] {
   return all<ExperimentRow & { trials_stored: number }>(
     db,
-    sql`SELECT e.*, (SELECT count(*) FROM trial t WHERE t.experiment_id = e.id) AS trials_stored FROM experiment e ORDER BY e.id`,
+    sql`SELECT e.*, (SELECT count(*) FROM trial t WHERE t.experiment_id = e.id AND t.error IS NULL) AS trials_stored FROM experiment e ORDER BY e.id`,
   ).map((row) => {
     const info = toInfo(row);
     return { ...info, trialsStored: row.trials_stored, trialsPlanned: info.settings.fractions.length * info.settings.nTrials * info.settings.models.length };
@@ -354,7 +368,7 @@ export function listTrials(db: ReadableDB, experimentId: number): StoredTrial[] 
   return all<TrialRow>(
     db,
     sql`SELECT model, fraction_index, data_frac, trial_index, n_rows, passed, performance, g_json, theta, nsf_reason, duration_s, finished_at,
-               kernel_name, kernel_threads
+               kernel_name, kernel_threads, error
         FROM trial WHERE experiment_id = ${experimentId} ORDER BY model, fraction_index, trial_index`,
   ).map((r) => ({
     model: r.model,
@@ -371,15 +385,36 @@ export function listTrials(db: ReadableDB, experimentId: number): StoredTrial[] 
     finishedAt: r.finished_at,
     // The schema keeps both columns NULL or both set.
     ...(r.kernel_name !== null && r.kernel_threads !== null ? { kernel: { name: r.kernel_name, threads: r.kernel_threads } } : {}),
+    ...(r.error !== null ? { error: r.error } : {}),
   }));
 }
 
-/** Keys `model|fractionIndex|trialIndex` of the stored trials, for skipping them on a resume. */
+/** A stored trial that failed (TrialResult.error). */
+export interface FailedTrial {
+  readonly model: string;
+  readonly fraction: number;
+  readonly trialIndex: number;
+  readonly error: string;
+}
+
+/** The experiment's failed trials, ordered as listTrials. */
+export function listFailedTrials(db: ReadableDB, experimentId: number): FailedTrial[] {
+  return all<{ model: string; data_frac: number; trial_index: number; error: string }>(
+    db,
+    sql`SELECT model, data_frac, trial_index, error FROM trial WHERE experiment_id = ${experimentId} AND error IS NOT NULL
+        ORDER BY model, fraction_index, trial_index`,
+  ).map((r) => ({ model: r.model, fraction: r.data_frac, trialIndex: r.trial_index, error: r.error }));
+}
+
+/**
+ * Keys `model|fractionIndex|trialIndex` of the stored trials that ran to an outcome, for skipping them on
+ * a resume (failed trials run again).
+ */
 export function storedTrialKeys(db: ReadableDB, experimentId: number): Set<string> {
   return new Set(
     all<{ model: string; fraction_index: number; trial_index: number }>(
       db,
-      sql`SELECT model, fraction_index, trial_index FROM trial WHERE experiment_id = ${experimentId}`,
+      sql`SELECT model, fraction_index, trial_index FROM trial WHERE experiment_id = ${experimentId} AND error IS NULL`,
     ).map((r) => trialKey(r.model, r.fraction_index, r.trial_index)),
   );
 }

@@ -102,4 +102,11 @@ export interface TrialResult {
    * fit. Stored with the trial (schema 6); trials stored before that read back without it.
    */
   readonly kernel?: QsaKernelInfo;
+  /**
+   * Set when the trial failed: its fit threw something that is neither the algorithm's No Solution Found
+   * nor a bounding error the original engine turns into one (a bug, a stack overflow, a generic
+   * RangeError). Such a trial has no outcome: it is stored (schema 7) and shown, left out of the
+   * aggregates and the export, and its experiment ends `failed`, never `completed`.
+   */
+  readonly error?: string;
 }

@@ -18,7 +18,7 @@ export interface FractionAggregate {
   readonly fraction: number;
   /** φ·N_total: the x of the plots. */
   readonly amount: number;
-  /** Trials stored at this fraction. */
+  /** Trials stored at this fraction that ran to an outcome (a solution or NSF; failed trials are left out). */
   readonly trials: number;
   /** Trials that returned a solution (Seldonian: passed the safety test; baselines: non-NaN performance). */
   readonly solutions: number;
@@ -27,6 +27,8 @@ export interface FractionAggregate {
   readonly probabilityOfSolution: MeanWithError;
   /** One per constraint. */
   readonly probabilityOfViolation: readonly MeanWithError[];
+  /** Per constraint: how many of the `trials` violated it on the ground truth (the count behind the mean). */
+  readonly violations: readonly number[];
 }
 
 export interface ModelAggregate {

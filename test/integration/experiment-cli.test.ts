@@ -91,8 +91,19 @@ describe('experiment show / export / plot / experiments', () => {
     expect(r.stdout).toMatch(/^experiment 1 'validity': completed, dataset 'two-groups' \(id 1\), N = 5000, seed 7$/m);
     expect(r.stdout).toMatch(/model\s+φ\s+φ·N\s+trials\s+accuracy ± s\.e\.\s+P\(solution\)\s+P\(violation 1\)/);
     expect(r.stdout).toMatch(/^\s+logistic\s+1\s+5000\s+20\s+0\.8\d\d ± 0\.\d{3}\s+1\.000 ± 0\.000\s+1\.000 ± 0\.000$/m);
-    const json = JSON.parse((await cli('experiment', 'show', '1', '--db', db, '--json')).stdout) as Results;
+    // The safety conclusion from exact bounds over the 20 trials: 20 cannot show P(violation) ≤ δ = 0.05 (that takes 59).
+    expect(r.stdout).toMatch(/^safety: Too few trials to tell: .*exact \(Clopper–Pearson\) one-sided 95% bounds.*each fraction needs at least 59 trials for δ = 0\.05\.$/m);
+    expect(r.stdout).toMatch(/^  qsa-features, constraint 1 \(δ = 0\.05\): too few trials to tell$/m);
+    expect(r.stdout).toMatch(/^    φ=1: violations \d+\/20 = [\d.]+ \[[\d.]+, [\d.]+\] \(exact 95% bounds\) → too few trials to tell$/m);
+    expect(r.stdout).not.toMatch(/failed trials/);
+    const json = JSON.parse((await cli('experiment', 'show', '1', '--db', db, '--json')).stdout) as Results & {
+      safety: { confidence: number; conclusion: string; rows: { model: string; fractions: { trials: number }[] }[] };
+      failedTrials: unknown[];
+    };
     expect(json.aggregates).toEqual(results.aggregates);
+    expect(json.safety).toMatchObject({ confidence: 0.95, conclusion: 'too-few' });
+    expect(json.safety.rows.map((row) => [row.model, row.fractions.map((f) => f.trials)])).toEqual([['qsa-features', [20, 20, 20, 20]]]);
+    expect(json.failedTrials).toEqual([]);
     const list = await cli('experiments', '--db', db, '--json');
     expect(JSON.parse(list.stdout).experiments).toMatchObject([{ id: 1, name: 'validity', status: 'completed', trialsStored: 240, trialsPlanned: 240 }]);
   });

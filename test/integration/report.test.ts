@@ -98,8 +98,11 @@ describe('run report', () => {
 describe('experiment report', () => {
   it('has the verdict, the constraint, the group counts and the three plots', () => {
     const html = experimentReportHtml(db, experimentId);
-    expect(html).toMatch(/SAFE — P\(violation\) ≤ δ|UNSAFE — P\(violation\) &gt; δ/);
-    expect(html).toMatch(/<tr><td>qsa-head<\/td><td>#1<\/td>/);
+    // 3 trials per fraction cannot show P(violation) ≤ δ = 0.1 (that takes 29 without a violation): the exact bounds say so.
+    expect(html).not.toMatch(/SAFE — /);
+    expect(html).toContain('TOO FEW TRIALS TO TELL whether P(violation) ≤ δ');
+    expect(html).toContain('each fraction needs at least 29 trials for δ = 0.1');
+    expect(html).toMatch(/<tr><td>qsa-head<\/td><td>#1<\/td><td>0\.1<\/td><td>0\.5<\/td><td>\d \/ 3 = [\d.]+<\/td>/);
     expect(html).toContain(escapeHtml(EXP_CONSTRAINT));
     expect(html).toContain('<span class="num">200</span>');
     expect(html.match(/<svg/g)!.length).toBeGreaterThanOrEqual(1);

@@ -130,11 +130,19 @@ describe('nothing half-written', () => {
   });
 
   it('refuses a bad seed or name before reading rows', async () => {
-    expect((await inputErrorOf(importPixelCsv(db, options(pixelCsv(3), { shuffleSeed: -1 })))).message).toMatch(/shuffle seed must be an integer/);
-    expect((await inputErrorOf(importPixelCsv(db, options(pixelCsv(3), { name: ' x' })))).message).toMatch(/without leading or trailing spaces/);
+    const badSeed = await inputErrorOf(importPixelCsv(db, options(pixelCsv(3), { shuffleSeed: -1 })));
+    const badName = await inputErrorOf(importPixelCsv(db, options(pixelCsv(3), { name: ' x' })));
+    expect(badSeed.message).toMatch(/shuffle seed must be an integer/);
+    expect(badName.message).toMatch(/without leading or trailing spaces/);
+    // Input errors (the CLI's exit 2) about the options, raised before any row was read: no row or column.
+    for (const err of [badSeed, badName]) {
+      expect(err).toBeInstanceOf(InputError);
+      expect(err.name).toBe('InputError');
+      expect(err.row).toBeUndefined();
+      expect(err.column).toBeUndefined();
+    }
     expect(tableCounts(db)).toEqual(NOTHING);
-    expect(listImportJobs(db).every((j) => j.status === 'failed')).toBe(true);
-    expect(InputError).toBeDefined();
+    expect(listImportJobs(db).map((j) => j.status)).toEqual(['failed', 'failed']);
   });
 });
 

@@ -204,6 +204,40 @@ describe('migration 6: the kernel each trial ran on', () => {
   });
 });
 
+describe('migration 7: the error of a failed trial', () => {
+  it('appends a nullable error to trial, keeping existing trials (without one), and sets user_version = 7', () => {
+    const db = new Database(join(tempDir(), 'm7.db')) as WritableDB;
+    try {
+      for (const m of migrations.slice(0, 6)) m.migrate(db);
+      expect(userVersion(db)).toBe(6);
+      const trialColumns = columns(db, 'trial');
+      // Trials stored by a Fairbound of schema 6: one with a solution, one NSF.
+      db.exec(`INSERT INTO experiment (name, dataset_name, n_rows, constraints_json, settings_json, seed, status, created_at, started_at)
+               VALUES ('e', 'd', 1, '[]', '{}', 1, 'running', 'now', 'now');
+               INSERT INTO experiment_resample (experiment_id, trial_index, seed, indices) VALUES (1, 0, 1, x'00000000');
+               INSERT INTO trial (experiment_id, model, fraction_index, data_frac, trial_index, n_rows, passed, performance, g_json, duration_s, finished_at)
+               VALUES (1, 'qsa-features', 0, 1, 0, 1, 1, 0.5, '[-1]', 0.1, 'now');
+               INSERT INTO trial (experiment_id, model, fraction_index, data_frac, trial_index, n_rows, passed, performance, g_json, nsf_reason, duration_s, finished_at)
+               VALUES (1, 'logistic', 0, 1, 0, 1, 0, NULL, '["-inf"]', 'no solution', 0.1, 'now')`);
+      migrations[6].migrate(db);
+      expect(userVersion(db)).toBe(7);
+      expect(columns(db, 'trial')).toEqual([...trialColumns, 'error']);
+      expect(db.prepare('SELECT model, error FROM trial ORDER BY id').all()).toEqual([{ model: 'qsa-features', error: null }, { model: 'logistic', error: null }]);
+      // A failed trial has no outcome: not passed, no performance, no NSF reason, and a message.
+      db.exec(`INSERT INTO trial (experiment_id, model, fraction_index, data_frac, trial_index, n_rows, passed, performance, g_json, duration_s, finished_at, error)
+               VALUES (1, 'flaky', 0, 1, 0, 1, 0, NULL, '["nan"]', 0.1, 'now', 'RangeError: boom')`);
+      for (const bad of [`error = ''`, `error = 'x', passed = 1`, `error = 'x', performance = 0.5`, `error = 'x', nsf_reason = 'nsf'`]) {
+        expect(() => db.exec(`UPDATE trial SET ${bad} WHERE model = 'flaky'`), bad).toThrow(/CHECK/);
+      }
+      expect(() => db.exec(`UPDATE trial SET error = 'x' WHERE model = 'logistic'`)).toThrow(/CHECK/);
+      expect(() => migrations[6].migrate(db)).not.toThrow();
+      expect(userVersion(db)).toBe(7);
+    } finally {
+      db.close();
+    }
+  });
+});
+
 describe('the migration runner', () => {
   it('rolls back a failing migration whole: neither its DDL nor its user_version remain', () => {
     const db = new Database(join(tempDir(), 'fail.db')) as WritableDB;

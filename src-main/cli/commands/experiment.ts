@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { confidenceLabel, conclusionLabel, formatViolationBounds, safetyHeadline, type ExperimentSafety } from '../../../src-shared/domain/experiment-safety';
 import { InputError } from '../../errors/input-error';
 import { isValidSeed } from '../../data/shuffle';
 import type { FractionAggregate, ModelAggregate } from '../../experiments/aggregate';
@@ -46,8 +47,11 @@ fairbound experiment delete <id> [--db <file>] [--json]
   fraction φ the first round(φ·N) of its rows train every model; each solution is scored on the whole
   dataset (the ground truth): performance and each constraint's g, NSF counting as g = −∞. show prints,
   per model and fraction, the trials, mean performance ± s.e. over trials with a solution, P(solution) and
-  P(violation) ± s.e.; export writes the Seldonian Experiments CSV layout (<model>_results/…); plot writes
-  the three plots per constraint as SVG. Trials run in worker threads (--workers, default: the cores);
+  P(violation) ± s.e., and the safety conclusion: per Seldonian model, constraint and fraction the violation
+  rate with exact (Clopper–Pearson) one-sided 95% bounds over trials — exceeds δ (lower bound > δ), within δ
+  (upper bound ≤ δ) or too few trials to tell — and any failed trial with its error (a failed trial has no
+  result; the experiment then ends failed). export writes the Seldonian Experiments CSV layout
+  (<model>_results/…); plot writes the three plots per constraint as SVG. Trials run in worker threads (--workers, default: the cores);
   progress goes to stderr. Ctrl-C cancels, keeping the finished trials (those in flight are dropped);
   --resume <id> runs what is missing (refused while another live Fairbound process runs that experiment).
   Exit 0 when the run completed, 1 when it failed or was cancelled, 2 for bad usage or input, or when
@@ -317,7 +321,8 @@ export function formatDuration(seconds: number): string {
 
 function progressLine(p: ExperimentProgress): string {
   const t = p.last;
-  const outcome = t.passed ? `solution, performance ${Number.isNaN(t.performance) ? 'nan' : t.performance.toFixed(4)}` : 'no solution';
+  const outcome =
+    t.error !== undefined ? `FAILED (${t.error})` : t.passed ? `solution, performance ${Number.isNaN(t.performance) ? 'nan' : t.performance.toFixed(4)}` : 'no solution';
   const eta = p.etaSeconds === null ? '' : `, ETA ${formatDuration(p.etaSeconds)}`;
   // The JS kernel is the default for small matrices: only the SIMD kernel is worth a mention.
   const kernel = t.kernel?.name === 'simd' ? ` (SIMD kernel, ${t.kernel.threads} thread${t.kernel.threads === 1 ? '' : 's'})` : '';
@@ -364,7 +369,23 @@ export function formatResults(results: ExperimentResults): string {
   const lines = describeExperiment(experiment);
   lines.push(...trialKernels(results).map(kernelLine));
   lines.push('', rows.length === 0 ? '  no trials stored yet' : table(header, rows));
+  lines.push('', ...safetyLines(results.safety));
+  if (results.failedTrials.length > 0) {
+    lines.push('', `failed trials (${results.failedTrials.length}; no result, left out of every number above):`);
+    lines.push(...results.failedTrials.map((t) => `  ${t.model} φ=${t.fraction} trial ${t.trialIndex}: ${t.error}`));
+  }
   return lines.join('\n');
+}
+
+/** The safety conclusion (src-shared/domain/experiment-safety.ts) and its exact bounds per fraction. */
+function safetyLines(safety: ExperimentSafety): string[] {
+  const level = confidenceLabel(safety.confidence);
+  const lines = [`safety: ${safetyHeadline(safety)}`];
+  for (const r of safety.rows) {
+    lines.push(`  ${r.model}, constraint ${r.constraint + 1} (δ = ${r.delta}): ${conclusionLabel(r.conclusion)}`);
+    for (const f of r.fractions) lines.push(`    φ=${f.fraction}: violations ${formatViolationBounds(f)} (exact ${level} bounds) → ${conclusionLabel(f.conclusion)}`);
+  }
+  return lines;
 }
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -384,7 +405,7 @@ function table(header: readonly string[], rows: readonly (readonly string[])[], 
 }
 
 function resultsJson(results: ExperimentResults): Record<string, unknown> {
-  return { experiment: results.experiment, aggregates: results.aggregates, kernels: trialKernels(results) };
+  return { experiment: results.experiment, aggregates: results.aggregates, kernels: trialKernels(results), safety: results.safety, failedTrials: results.failedTrials };
 }
 
 function formatList(experiments: readonly ExperimentListing[]): string {

@@ -79,6 +79,7 @@ export const experimentAggregates = z.object({
           performance: meanWithError.extend({ n: count }).nullable(),
           probabilityOfSolution: meanWithError,
           probabilityOfViolation: z.array(meanWithError),
+          violations: z.array(count),
         }),
       ),
     }),
@@ -90,6 +91,8 @@ export const experimentDetail = z.object({
   experiment: experimentSummary,
   settings: z.record(z.string(), z.unknown()),
   aggregates: experimentAggregates,
+  /** Trials that failed with an error (no outcome; left out of the aggregates), with the message. */
+  failedTrials: z.array(z.object({ model: z.string(), fraction: wireNumber, trialIndex: count, error: z.string() })),
 });
 export type ExperimentDetail = z.infer<typeof experimentDetail>;
 
