@@ -1,5 +1,5 @@
 /**
- * The three metrics per model and data fraction (spec §7.4, X:generate_plots.py `make_plots`), with the
+ * The three metrics per model and data fraction (X:generate_plots.py `make_plots`), with the
  * library's divisors, inconsistencies included, so that our plots match its plots of the same trials:
  *
  * - standard deviations are pandas' (sample, ddof = 1; NaN for a single value);

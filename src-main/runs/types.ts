@@ -60,7 +60,7 @@ export interface RunRequest {
   readonly shuffleBatches?: boolean;
 }
 
-/** Tutorial J (spec §7.6): body 4 epochs × batch 100 at lr 0.001; head QSA full batch, 1200 iterations. */
+/** Tutorial J: body 4 epochs × batch 100 at lr 0.001; head QSA full batch, 1200 iterations. */
 export const HEAD_DEFAULTS = {
   epochs: 4,
   batchSize: 100,

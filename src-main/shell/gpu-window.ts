@@ -1,5 +1,5 @@
 /**
- * The desktop app's GPU window (design.md §3): a hidden, sandboxed BrowserWindow on the GPU trainer page
+ * The desktop app's GPU window: a hidden, sandboxed BrowserWindow on the GPU trainer page
  * (src-renderer/gpu-trainer.html), where TF.js's webgpu and webgl backends can reach the GPU of an Apple,
  * AMD or Intel machine. Thin: the page does the probing and training; the protocol, its client and the
  * chain's loaders are Electron-free (src-shared/contract/gpu-trainer.ts, src-main/deep/backend-gpu-window.ts).

@@ -1,5 +1,5 @@
 /**
- * Per-dataset summary (design §1 step 1): label balance overall, rows and label balance per sensitive
+ * Per-dataset summary: label balance overall, rows and label balance per sensitive
  * column and per intersection of two declared families (M∧White), and warnings for groups too small
  * to bound. With fewer than ~5 rows in a group, the Student-t bound on any quantity conditioned on it
  * is infinite (or meaningless), so a constraint on that group ends in No Solution Found.

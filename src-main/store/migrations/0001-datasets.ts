@@ -1,5 +1,5 @@
 /**
- * Schema 1: imported datasets (design §5). A dataset's rows are `sample`s in a fixed stored order
+ * Schema 1: imported datasets. A dataset's rows are `sample`s in a fixed stored order
  * (`order_index`, what the engine's split uses); its sensitive one-hot columns are `attribute`s,
  * optionally grouped into `attribute_family`s that are one-hot per row; every import attempt is an
  * `import_job`, which outlives a failed or cancelled import (its dataset never existed).

@@ -1,5 +1,5 @@
 /**
- * Schema 2: Seldonian experiments (design §5, spec §7). An `experiment` fixes a dataset, constraints with
+ * Schema 2: Seldonian experiments. An `experiment` fixes a dataset, constraints with
  * their δs, data fractions × trials, the models and their settings, and a seed. Each trial's bootstrap
  * resample is drawn once and stored as an `experiment_resample` (N row indices as an int32 blob), never
  * regenerated: every model and every fraction of trial i reads its rows as a prefix of that resample. A

@@ -1,5 +1,5 @@
 /**
- * Schema 3: saved constraints (design §5 `constraint_spec`, §7 "save and reuse constraints"). A saved
+ * Schema 3: saved constraints. A saved
  * constraint is the text the user wrote, its δ, and the sensitive columns it was checked against when
  * saved; it belongs to no dataset, so it can be reused on any dataset with those columns.
  */

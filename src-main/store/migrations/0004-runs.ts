@@ -1,5 +1,5 @@
 /**
- * Schema 4: training runs (design §4–§6). A `run` is one QSA training of a dataset under constraints:
+ * Schema 4: training runs. A `run` is one QSA training of a dataset under constraints:
  * `head` (Tutorial J: train the CNN on the candidate rows, cut the head, QSA on the latent features) or
  * `full` (Tutorials G/H: the whole CNN is the Seldonian model). Its settings, seeds, backend and status
  * are written as soon as it is queued and updated in small transactions while it runs; everything it
@@ -81,7 +81,7 @@ export function migrateTo4(db: WritableDB): void {
         PRIMARY KEY (run_id, position)
       ) WITHOUT ROWID;
 
-      -- Each base node's interval on the safety rows (spec §5); lower/upper are ±inf where not needed.
+      -- Each base node's interval on the safety rows; lower/upper are ±inf where not needed.
       CREATE TABLE run_bound (
         run_id      INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,
         constraint_position INTEGER NOT NULL,
