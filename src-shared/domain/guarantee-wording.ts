@@ -55,6 +55,11 @@ export function rateKindLabel(estimates: GuaranteeEstimates, what = 'rate'): str
   return estimates.kind === 'soft' ? `soft (expected) ${what}` : `${what} at threshold ${estimates.threshold}`;
 }
 
+/** A short tag for a column of such rates: "soft" or "at threshold 0.5". */
+export function rateKindTag(estimates: GuaranteeEstimates): string {
+  return estimates.kind === 'soft' ? 'soft' : `at threshold ${estimates.threshold}`;
+}
+
 /**
  * The label of a run's per-group accuracy (groupAccuracies in src-main/runs/run-results.ts: hard
  * decisions, p ≥ threshold for one output, the arg-max class for several): "accuracy at threshold 0.5".
