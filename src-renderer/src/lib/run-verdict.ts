@@ -23,7 +23,7 @@ export function runVerdict(detail: RunDetail): VerdictText {
       ),
     };
   }
-  const lines: string[] = [qsaNoSolutionSentence()];
+  const lines: string[] = [];
   for (const c of detail.constraints) {
     const small = c.nodes.filter((n) => n.nSamples < 2);
     if (small.length > 0) lines.push(`${c.source}: ${small.map((n) => `${n.name} has ${n.nSamples} safety row${n.nSamples === 1 ? '' : 's'}`).join(', ')} — a group is too small to bound.`);
@@ -37,5 +37,6 @@ export function runVerdict(detail: RunDetail): VerdictText {
   }
   if (detail.candidateSelection?.returnedNsf) lines.push('Candidate selection found no candidate predicted to pass the safety test.');
   if (detail.outcome?.message && !lines.includes(detail.outcome.message)) lines.push(detail.outcome.message);
+  lines.push(qsaNoSolutionSentence());
   return { kind: 'nsf', headline: 'NO SOLUTION FOUND', lines };
 }
