@@ -47,7 +47,7 @@ export function boundQualifier(bound: GuaranteeBound): string {
 export function ratesMeasured(estimates: GuaranteeEstimates): string {
   return estimates.kind === 'soft'
     ? "the model's expected (soft) rates, not its rates at threshold 0.5"
-    : `the model's rates at threshold ${estimates.threshold} (hard decisions)`;
+    : `the model's hard decisions at threshold ${estimates.threshold}`;
 }
 
 /** The label of a rate column: "soft (expected) rate" or "rate at threshold 0.5". */
