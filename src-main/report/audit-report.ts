@@ -7,6 +7,7 @@
 import * as echarts from 'echarts';
 import type { AuditResult } from '../../src-shared/contract/schemas';
 import { auditBoundLabel, guaranteeNote, intervalConfidenceText, NO_DATA_NEEDED_TEXT, verdictLine, type AuditBoundMethod, type AuditGuaranteeKind } from '../../src-shared/bounds/audit-bounds';
+import { auditVerdictSentence, guaranteeBound, rateKindLabel, rateKindTag, type GuaranteeEstimates } from '../../src-shared/domain/guarantee-wording';
 import type { AuditVerdict, EstimatorMode } from '../audit/audit';
 import type { DatasetSummary } from '../store/summary';
 import { escapeHtml, formatNumber, keyValues, page, section, table } from './html';
@@ -89,20 +90,22 @@ function dataNeededText(a: AuditedConstraint): string {
     : `${NO_DATA_NEEDED_TEXT.charAt(0).toUpperCase()}${NO_DATA_NEEDED_TEXT.slice(1)}.`;
 }
 
-function verdictBox(a: AuditedConstraint, guarantee: AuditGuaranteeKind): string {
+function estimatesOf(mode: EstimatorMode): GuaranteeEstimates {
+  return mode.kind === 'hard' ? { kind: 'hard', threshold: mode.threshold } : { kind: 'soft' };
+}
+
+interface VerdictContext {
+  readonly guarantee: AuditGuaranteeKind;
+  readonly method: AuditBoundMethod;
+  readonly mode: EstimatorMode;
+}
+
+function verdictBox(a: AuditedConstraint, ctx: VerdictContext): string {
+  const { guarantee } = ctx;
   const v = VERDICT[a.verdict];
-  const confidence = formatNumber(1 - a.constraint.delta);
   const trained = guarantee === 'none-trained-rows';
-  const why =
-    a.verdict === 'holds'
-      ? trained
-        ? 'The upper bound of g is ≤ 0 on these rows, but they include rows that trained the model: this says nothing about new data.'
-        : `The upper bound of g is ≤ 0: with confidence at least ${confidence}, the constraint holds for this model on data like this.`
-      : a.verdict === 'violated'
-        ? trained
-          ? 'The lower bound of g is > 0 on these rows, which include rows that trained the model.'
-          : `The lower bound of g is > 0: with confidence at least ${confidence}, the constraint is violated.`
-        : `g's bounds straddle 0 (${intervalConfidenceText(a.constraint.delta)}). ${dataNeededText(a)}`;
+  const sentence = auditVerdictSentence({ verdict: a.verdict, delta: a.constraint.delta, bound: guaranteeBound(ctx.method, ctx.mode.kind), estimates: estimatesOf(ctx.mode), guarantee });
+  const why = a.verdict === 'inconclusive' ? `${sentence} g's bounds: ${intervalConfidenceText(a.constraint.delta)}. ${dataNeededText(a)}` : sentence;
   const note = guaranteeNote(guarantee);
   const noteHtml = note === null ? '' : `<p class="warning" data-guarantee="${escapeHtml(guarantee)}">${escapeHtml(note)}</p>`;
   return `<div class="verdict ${trained ? 'neutral' : v.css}"><div class="big">${escapeHtml(verdictLine(a.verdict, a.constraint.delta, guarantee))}</div><p>${escapeHtml(why)}</p>${noteHtml}</div>`;
@@ -202,7 +205,7 @@ function nodeTable(nodes: readonly AuditedNode[]): string {
   );
 }
 
-function constraintSection(a: AuditedConstraint, index: number, guarantee: AuditGuaranteeKind): string {
+function constraintSection(a: AuditedConstraint, index: number, ctx: VerdictContext): string {
   const c = a.constraint;
   const summary = keyValues([
     ['Constraint', c.source],
@@ -216,7 +219,7 @@ function constraintSection(a: AuditedConstraint, index: number, guarantee: Audit
     `<figure>${svg}<figcaption>Each base node's interval (bar) and mean (dot). Blue: the safety test's sides and δ shares, which give g's upper bound; ` +
     'purple: the sides and δ shares that give g\'s lower bound. A dashed side is unbounded (not needed for that bound, or too few rows).</figcaption></figure>';
   const tables = `<h3>Base nodes for g's upper bound</h3>${nodeTable(a.upperStatement.nodes)}<h3>Base nodes for g's lower bound</h3>${nodeTable(a.lowerStatement.nodes)}`;
-  return section(`Constraint ${index + 1}: ${c.source}`, verdictBox(a, guarantee) + summary + figure + tables);
+  return section(`Constraint ${index + 1}: ${c.source}`, verdictBox(a, ctx) + summary + figure + tables);
 }
 
 function overview(results: readonly AuditedConstraint[]): string {
@@ -258,9 +261,9 @@ function groupSection(groups: readonly GroupRow[], confidence: number, mode: Est
     }),
   ]);
   return section(
-    'Rates per group (audited rows)',
-    `<p>Each rate's mean over the audited rows with a two-sided interval at confidence ${formatNumber(confidence)} (${mode.kind === 'hard' ? 'hard decisions' : 'soft estimators'}).</p>` +
-      table(['Group', 'n', ...measures], rows, 'rates'),
+    `Rates per group (audited rows): ${rateKindLabel(estimatesOf(mode), 'rates')}`,
+    `<p>Each rate's mean over the audited rows — ${escapeHtml(rateKindLabel(estimatesOf(mode)))} — with a two-sided interval at confidence ${formatNumber(confidence)}.</p>` +
+      table(['Group', 'n', ...measures.map((m) => `${m} (${escapeHtml(rateKindTag(estimatesOf(mode)))})`)], rows, 'rates'),
   );
 }
 
@@ -294,7 +297,7 @@ export function buildAuditReportHtml(input: AuditReportInput): string {
     ),
   );
   parts.push(datasetSection(summary, m.datasetName, m.nRows, m.rowsText));
-  results.forEach((a, i) => parts.push(constraintSection(a, i, m.guarantee)));
+  results.forEach((a, i) => parts.push(constraintSection(a, i, { guarantee: m.guarantee, method: m.method, mode: m.mode })));
   parts.push(groupSection(groups, m.groupConfidence, m.mode));
   return page(`Fairbound audit — ${m.datasetName}`, `${m.source}; ${modeText(m.mode)}; ${auditBoundLabel(m.method, m.mode.kind)}`, parts.join('\n'));
 }

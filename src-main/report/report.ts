@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { confidenceLabel, conclusionLabel, safetyHeadline, type RateConclusion } from '../../src-shared/domain/experiment-safety';
+import { groupAccuracyLabel, groupAccuracyNote, qsaNoSolutionSentence, qsaPassedSentence, RUN_BOUND, RUN_ESTIMATES } from '../../src-shared/domain/guarantee-wording';
 import { InputError } from '../errors/input-error';
 import { experimentResults, experimentSvgs, type ExperimentResults } from '../experiments/results';
 import type { ReadableDB } from '../store/database';
@@ -101,14 +102,15 @@ function interval(lower: number, upper: number, lowerNeeded: boolean, upperNeede
   return `[${lowerNeeded ? formatNumber(lower) : '−∞'}, ${upperNeeded ? formatNumber(upper) : '∞'}]`;
 }
 
-function runVerdict(info: RunInfo): string {
+function runVerdict(info: RunInfo, constraints: readonly RunConstraintResult[]): string {
   const r = info.result;
   if (info.status === 'passed') {
-    return `<div class="verdict pass"><div class="big">PASSED — solution returned</div><p>Every constraint's high-confidence upper bound on g is ≤ 0 on the ${info.nSafety} safety rows: with probability at least 1 − δ each constraint holds for this model.</p></div>`;
+    const sentences = constraints.map((c) => `<p>${escapeHtml(qsaPassedSentence({ source: c.source, delta: c.delta, bound: RUN_BOUND, estimates: RUN_ESTIMATES }))}</p>`).join('');
+    return `<div class="verdict pass"><div class="big">PASSED — solution returned</div><p>Every constraint's high-confidence upper bound on g is ≤ 0 on the ${info.nSafety} safety rows.</p>${sentences}</div>`;
   }
   if (info.status === 'nsf') {
     const why = r?.outcome.message ?? r?.outcome.reason ?? '';
-    return `<div class="verdict fail"><div class="big">NO SOLUTION FOUND (NSF)</div><p>The algorithm declined to return a model. ${escapeHtml(why)}</p></div>`;
+    return `<div class="verdict fail"><div class="big">NO SOLUTION FOUND (NSF)</div><p>${escapeHtml(qsaNoSolutionSentence())} ${escapeHtml(why)}</p></div>`;
   }
   return `<div class="verdict neutral"><div class="big">${escapeHtml(info.status.toUpperCase())}</div><p>${escapeHtml(info.error ?? 'The run has no verdict.')}</p></div>`;
 }
@@ -149,7 +151,7 @@ export function runReportHtml(db: ReadableDB, runId: number): string {
   const s = info.settings;
   const r = info.result;
   const parts: string[] = [];
-  parts.push(section('Verdict', runVerdict(info)));
+  parts.push(section('Verdict', runVerdict(info, constraints)));
   parts.push(datasetSection(summaryOrNull(db, info.datasetId), info.datasetName, `The run used ${info.nRows} rows: ${info.nCandidate} candidate, ${info.nSafety} safety.`));
   parts.push(
     constraints.length > 0
@@ -177,8 +179,8 @@ export function runReportHtml(db: ReadableDB, runId: number): string {
     parts.push(
       section(
         'Accuracy per group (safety rows)',
-        `<p>Hard decisions of the ${r.groupAccuracy.of} (threshold ${r.groupAccuracy.threshold}).</p>` +
-          table(['Group', 'n', `Accuracy (${r.groupAccuracy.of})`, ...(r.trainedCnnGroupAccuracy ? ['Accuracy (unconstrained CNN head)'] : [])], rows),
+        `<p>The ${r.groupAccuracy.of}'s ${escapeHtml(groupAccuracyNote(r.groupAccuracy.threshold))}.</p>` +
+          table(['Group', 'n', `${escapeHtml(groupAccuracyLabel(r.groupAccuracy.threshold))} (${r.groupAccuracy.of})`, ...(r.trainedCnnGroupAccuracy ? [`${escapeHtml(groupAccuracyLabel(r.groupAccuracy.threshold))} (unconstrained CNN head)`] : [])], rows),
       ),
     );
   }

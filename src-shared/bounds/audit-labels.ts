@@ -19,12 +19,6 @@ export function auditBoundLabel(method: AuditBoundMethod, mode: 'hard' | 'soft')
   }
 }
 
-/** How g's two bounds read together: each end is a one-sided statement at δ. */
-export function intervalConfidenceText(delta: number): string {
-  const round = (x: number): number => Number(x.toFixed(6));
-  return `each end holds with confidence ${round(1 - delta)}; together ${round(1 - 2 * delta)}`;
-}
-
 /**
  * What an audit's verdicts can claim, given which rows trained the model (the contract's
  * auditGuarantee documents each value).
@@ -32,35 +26,8 @@ export function intervalConfidenceText(delta: number): string {
 export const AUDIT_GUARANTEES = ['independent', 'repeats-safety-test', 'none-trained-rows', 'unknown-training-rows'] as const;
 export type AuditGuaranteeKind = (typeof AUDIT_GUARANTEES)[number];
 
-/** The qualification every face adds to a verdict on such rows (null: none needed). */
-export function guaranteeNote(guarantee: AuditGuaranteeKind): string | null {
-  switch (guarantee) {
-    case 'independent':
-      return null;
-    case 'repeats-safety-test':
-      return "this repeats the run's safety test on its own safety rows: not an independent confirmation";
-    case 'none-trained-rows':
-      return 'NOT a guarantee: the audited rows include rows that trained the model, so no confidence applies';
-    case 'unknown-training-rows':
-      return 'valid only if none of the audited rows trained the model';
-  }
-}
-
-const VERDICT_WORDS = { holds: 'HOLDS', violated: 'VIOLATED', inconclusive: 'INCONCLUSIVE' } as const;
-
-/**
- * A constraint's verdict line, the same in the CLI's text, on the Audit page and in the report:
- * e.g. "HOLDS with confidence 0.95", or on rows that trained the model
- * "HOLDS on these rows — NOT a guarantee: …".
- */
-export function verdictLine(verdict: keyof typeof VERDICT_WORDS, delta: number, guarantee: AuditGuaranteeKind): string {
-  const word = VERDICT_WORDS[verdict];
-  const confidence = Number((1 - delta).toFixed(6));
-  const note = guaranteeNote(guarantee);
-  if (guarantee === 'none-trained-rows') return `${word} on these rows — ${note}`;
-  const head = verdict === 'inconclusive' ? `${word} at confidence ${confidence}` : `${word} with confidence ${confidence}`;
-  return note === null ? head : `${head} — ${note}`;
-}
+// The verdicts' wording lives with every other guarantee's, in src-shared/domain/guarantee-wording.ts.
+export { guaranteeNote, intervalConfidenceText, verdictLine } from '../domain/guarantee-wording';
 
 /**
  * An inconclusive verdict without a data-needed estimate: the estimate scales the audited rows by up to

@@ -13,6 +13,7 @@
  * fraction tested at the stated confidence, not corrected for the number of fractions), else `too-few`;
  * the experiment likewise over its Seldonian models and constraints.
  */
+import { experimentConclusionSentence } from './guarantee-wording';
 import { clopperPearsonBounds, compareRate, DEFAULT_BINOMIAL_CONFIDENCE, type BinomialBounds, type RateConclusion } from '../bounds/binomial-interval';
 
 export type { RateConclusion };
@@ -91,24 +92,8 @@ export function trialsNeededWithoutViolation(delta: number, confidence: number =
   return n;
 }
 
-/** `95%` for 0.95. */
-export function confidenceLabel(confidence: number): string {
-  return `${Number((confidence * 100).toFixed(2))}%`;
-}
-
-/** The words for a conclusion: "exceeds δ", "within δ", "too few trials to tell". */
-export function conclusionLabel(conclusion: RateConclusion | 'none'): string {
-  switch (conclusion) {
-    case 'exceeds':
-      return 'exceeds δ';
-    case 'within':
-      return 'within δ';
-    case 'too-few':
-      return 'too few trials to tell';
-    case 'none':
-      return 'no Seldonian model';
-  }
-}
+// The words for conclusions live with every other guarantee's (src-shared/domain/guarantee-wording.ts).
+export { confidenceLabel, conclusionLabel } from './guarantee-wording';
 
 /** e.g. `0/3 = 0 [0, 0.632]`: violations / trials = rate [exact lower, exact upper]. */
 export function formatViolationBounds(f: Pick<FractionSafety, 'violations' | 'trials' | 'bounds'>, digits = 3): string {
@@ -118,19 +103,9 @@ export function formatViolationBounds(f: Pick<FractionSafety, 'violations' | 'tr
 
 /** One sentence for the whole experiment: the conclusion, the method and the confidence. */
 export function safetyHeadline(safety: ExperimentSafety): string {
-  const level = confidenceLabel(safety.confidence);
-  const method = `exact (Clopper–Pearson) one-sided ${level} bounds on the violation rate over trials, per model, constraint and data fraction`;
-  switch (safety.conclusion) {
-    case 'none':
-      return 'No Seldonian model with stored trials: there is no safety conclusion.';
-    case 'within':
-      return `Within δ: every Seldonian model's violation rate is at most δ at every data fraction (${method}: every upper bound ≤ δ).`;
-    case 'exceeds':
-      return `Exceeds δ: some Seldonian model violated a constraint more often than δ allows at some data fraction (${method}: a lower bound > δ).`;
-    case 'too-few': {
-      const deltas = [...new Set(safety.rows.map((r) => r.delta))];
-      const needed = deltas.map((d) => `${trialsNeededWithoutViolation(d, safety.confidence)} trials for δ = ${d}`).join(', ');
-      return `Too few trials to tell: no violation rate is shown above δ, but not every one is shown at most δ (${method}). Even with no violation at all, each fraction needs at least ${needed}.`;
-    }
-  }
+  const needed =
+    safety.conclusion === 'too-few'
+      ? [...new Set(safety.rows.map((r) => r.delta))].map((delta) => ({ delta, trials: trialsNeededWithoutViolation(delta, safety.confidence) }))
+      : [];
+  return experimentConclusionSentence(safety.conclusion, safety.confidence, needed);
 }

@@ -59,7 +59,7 @@ describe.skipIf(!chromiumAvailable())('training runs in chromium', () => {
     await page.getByTestId('run-open').click();
     await expect.poll(() => page.getByTestId('run-verdict-word').textContent()).toMatch(/^(PASSED|NO SOLUTION FOUND)$/);
     const verdict = (await page.getByTestId('run-verdict').textContent()) ?? '';
-    if (verdict.includes('PASSED')) expect(verdict).toContain('with probability at most δ');
+    if (verdict.includes('PASSED')) expect(verdict).toContain('a model violating this constraint is at most δ');
     await expect.poll(() => page.getByTestId('group-accuracy').locator('tbody tr').count()).toBeGreaterThan(1);
     expect(await page.getByTestId('backend-report').textContent()).toContain('wasm');
     await expect.poll(() => page.getByTestId('qsa-chart').count()).toBe(1);

@@ -65,8 +65,8 @@ describe('run verdict in words', () => {
   it('states the guarantee when the run passed', () => {
     const v = runVerdict(detail({ constraints: [{ source: 'ACC | [M] >= 0.5', parsed: 'x', delta: 0.05, position: 0, upperBound: -0.1, pointEstimate: -0.2, passed: true, nodes: [] }] }));
     expect(v.headline).toBe('PASSED');
-    expect(v.lines[0]).toContain('The safety test bounds ACC | [M] >= 0.5 at confidence 1 − δ = 95%');
-    expect(v.lines[0]).toContain('with probability at most δ = 0.05, under the Student-t approximation');
+    expect(v.lines[0]).toContain('ACC | [M] >= 0.5: the chance that this procedure returns');
+    expect(v.lines[0]).toContain('a model violating this constraint is at most δ = 0.05 — approximately, under the Student-t approximation');
   });
 
   it('names the constraint whose bound exceeded 0 and by how much, or the group too small', () => {

@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AUDIT_BOUND_METHODS, auditBoundLabel, DEFAULT_AUDIT_BOUND, intervalConfidenceText, NO_DATA_NEEDED_TEXT, verdictLine } from '../../../src-shared/bounds/audit-bounds';
+import { auditVerdictSentence, guaranteeBound, rateKindLabel } from '../../../src-shared/domain/guarantee-wording';
 import { uncappedAuditInput } from '../../../src-shared/contract/audit-input';
 import { auditResult, type AuditInput, type AuditResult } from '../../../src-shared/contract/schemas';
 import { predictAuditRows, type AuditModelSource } from '../../audit/model-audit';
@@ -86,6 +87,7 @@ function formatText(result: AuditResult): string {
   for (const c of result.constraints) {
     lines.push('', `${c.source}`, `  g = ${c.parsed}`, `  point estimate ${c.gPoint.toFixed(4)}, bounds [${c.gLower.toFixed(4)}, ${c.gUpper.toFixed(4)}] (${intervalConfidenceText(c.delta)})`);
     lines.push(`  ${verdictLine(c.verdict, c.delta, result.guarantee)}`);
+    lines.push(`  ${auditVerdictSentence({ verdict: c.verdict, delta: c.delta, bound: guaranteeBound(result.bound, result.mode.kind), estimates: result.mode, guarantee: result.guarantee })}`);
     if (c.verdict === 'inconclusive') {
       lines.push(
         c.dataNeeded
@@ -95,7 +97,8 @@ function formatText(result: AuditResult): string {
     }
     for (const n of c.baseNodes) lines.push(`    ${n.name}: n=${n.n} mean=${n.mean.toFixed(4)} [${n.lower.toFixed(4)}, ${n.upper.toFixed(4)}]`);
   }
-  lines.push('', 'group            n      ' + Object.keys(result.groups[0]?.rates ?? {}).map((m) => m.padEnd(22)).join(''));
+  lines.push('', `rates per group: ${rateKindLabel(result.mode, 'rates')}, mean [two-sided interval]`);
+  lines.push('group            n      ' + Object.keys(result.groups[0]?.rates ?? {}).map((m) => m.padEnd(22)).join(''));
   for (const g of result.groups) {
     const name = (g.columns.length ? g.columns.join('&') : 'all').padEnd(16);
     const cells = Object.values(g.rates).map((r) => `${r.mean.toFixed(3)} [${r.lower.toFixed(3)},${r.upper.toFixed(3)}]`.padEnd(22));

@@ -12,6 +12,7 @@ import { getRun, type RunInfo } from '../../store/runs';
 import { runInput } from '../../../src-shared/contract/run-input';
 import { parseFlagInput } from '../flag-input';
 import { runDetail } from '../../../src-shared/contract/schemas';
+import { groupAccuracyLabel, qsaNoSolutionSentence, qsaPassedSentence, RUN_BOUND, RUN_ESTIMATES } from '../../../src-shared/domain/guarantee-wording';
 import { storedRunDetail } from '../../services/runs';
 import { contractJson } from '../contract-json';
 import type { CliOutput } from '../output';
@@ -32,7 +33,7 @@ export const trainHelp = `fairbound train --dataset <name|id> --constraint '<str
   --rows N uses only the first N rows of the dataset; --resize S resizes images to S×S (bilinear), e.g.
   --resize 48 for tutorial-j-cnn on 28×28 Fashion-MNIST; --shuffle-seed reorders the run's rows first.
   Progress goes to stderr (not with --quiet); the result (verdict, each constraint's safety-test bound and
-  base-node intervals, accuracy per group on the safety rows at threshold 0.5, timings, backend) to stdout.
+  base-node intervals, the guarantee of a passed run, accuracy per group on the safety rows at threshold 0.5, timings, backend) to stdout.
   Ctrl-C cancels the run. Exit 0 when the run finished (passed or No Solution Found), 1 when it failed or
   was cancelled, 2 for bad input. Runs are listed by \`fairbound runs\` and shown by \`fairbound run show <id>\`.`;
 
@@ -87,7 +88,7 @@ export function formatRun(run: RunInfo, constraints: readonly RunConstraintResul
     run.status === 'passed'
       ? 'PASSED — the model passed the safety test'
       : run.status === 'nsf'
-        ? `No Solution Found${run.result?.outcome.message ? ` (${run.result.outcome.message})` : ''}`
+        ? `No Solution Found${run.result?.outcome.message ? ` (${run.result.outcome.message})` : ''}\n${qsaNoSolutionSentence()}`
         : run.status.toUpperCase() + (run.error ? `: ${run.error}` : '');
   const lines = [
     `run ${run.id}: ${verdict}`,
@@ -96,6 +97,7 @@ export function formatRun(run: RunInfo, constraints: readonly RunConstraintResul
     `backend: ${run.backend ? `${run.backend.name} (${run.backend.package} ${run.backend.version})` : `not started (${run.backendPreference})`}`,
   ];
   for (const c of constraints) lines.push(...formatConstraint(c));
+  if (run.status === 'passed') for (const c of constraints) lines.push(`guarantee: ${qsaPassedSentence({ source: c.source, delta: c.delta, bound: RUN_BOUND, estimates: RUN_ESTIMATES })}`);
   const r = run.result;
   if (r) {
     const cs = r.candidateSelection;
@@ -104,8 +106,8 @@ export function formatRun(run: RunInfo, constraints: readonly RunConstraintResul
         (cs.returnedNsf ? 'stopped on a NaN/infinite value' : `chose iterate ${cs.chosenIndex} (${cs.foundFeasible ? 'predicted feasible' : 'none predicted feasible; smallest ‖g‖'})`),
     );
     if (r.bodyTraining) lines.push(`body training: ${r.bodyTraining.map((e) => `epoch ${e.epoch + 1} loss ${e.meanLoss.toFixed(4)} acc ${e.accuracy.toFixed(3)}`).join('; ')}`);
-    if (r.groupAccuracy) lines.push(`accuracy on the safety rows (threshold ${r.groupAccuracy.threshold}) of the ${r.groupAccuracy.of}: ${formatGroups(r.groupAccuracy.groups)}`);
-    if (r.trainedCnnGroupAccuracy) lines.push(`  the trained CNN with its own head: ${formatGroups(r.trainedCnnGroupAccuracy)}`);
+    if (r.groupAccuracy) lines.push(`${groupAccuracyLabel(r.groupAccuracy.threshold)} on the safety rows (hard decisions, not the soft accuracy the QSA bounds) of the ${r.groupAccuracy.of}: ${formatGroups(r.groupAccuracy.groups)}`);
+    if (r.trainedCnnGroupAccuracy) lines.push(`  the trained CNN with its own head, ${groupAccuracyLabel(r.groupAccuracy?.threshold ?? 0.5)}: ${formatGroups(r.trainedCnnGroupAccuracy)}`);
   }
   if (Object.keys(run.timings).length > 0) lines.push(`timings: ${formatTimings(run.timings)}`);
   return lines.join('\n');

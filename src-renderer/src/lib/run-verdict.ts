@@ -1,14 +1,13 @@
 /** A finished run's verdict in words (pure): the guarantee when it passed, the reason when it did not. */
 import type { RunDetail } from '../../../src-shared/contract';
 import { num } from './format';
+import { qsaNoSolutionSentence, qsaPassedSentence, RUN_BOUND, RUN_ESTIMATES } from '../../../src-shared/domain/guarantee-wording';
 
 export interface VerdictText {
   readonly kind: 'passed' | 'nsf' | 'pending' | 'failed' | 'cancelled';
   readonly headline: string;
   readonly lines: readonly string[];
 }
-
-const confidence = (delta: number): string => `${Number(((1 - delta) * 100).toFixed(4))}%`;
 
 export function runVerdict(detail: RunDetail): VerdictText {
   const { run } = detail;
@@ -20,8 +19,7 @@ export function runVerdict(detail: RunDetail): VerdictText {
       kind: 'passed',
       headline: 'PASSED',
       lines: detail.constraints.map(
-        (c) =>
-          `The safety test bounds ${c.source} at confidence 1 − δ = ${confidence(c.delta)} on held-out data (upper bound of g ${c.upperBound === null ? '—' : num(c.upperBound)} ≤ 0): the procedure returns a violating model with probability at most δ = ${c.delta}, under the Student-t approximation.`,
+        (c) => `Upper bound of g on the held-out safety rows ${c.upperBound === null ? '—' : num(c.upperBound)} ≤ 0. ${qsaPassedSentence({ source: c.source, delta: c.delta, bound: RUN_BOUND, estimates: RUN_ESTIMATES })}`,
       ),
     };
   }
@@ -38,7 +36,7 @@ export function runVerdict(detail: RunDetail): VerdictText {
     }
   }
   if (detail.candidateSelection?.returnedNsf) lines.push('Candidate selection found no candidate predicted to pass the safety test.');
-  if (lines.length === 0 && detail.outcome?.message) lines.push(detail.outcome.message);
-  else if (detail.outcome?.message && !lines.includes(detail.outcome.message)) lines.push(detail.outcome.message);
+  if (detail.outcome?.message && !lines.includes(detail.outcome.message)) lines.push(detail.outcome.message);
+  lines.push(qsaNoSolutionSentence());
   return { kind: 'nsf', headline: 'NO SOLUTION FOUND', lines };
 }
