@@ -7,7 +7,7 @@
  * CLI's --force, the routes' `overwrite` flag); otherwise the write is refused with TargetExistsError.
  */
 import { randomBytes } from 'node:crypto';
-import { linkSync, lstatSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, lstatSync, mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ServiceError } from '../errors/reported-error';
 
@@ -91,5 +91,21 @@ export function writeFileSafely(target: string, data: string | Uint8Array, optio
     const foreign = !created && error instanceof Error && 'code' in error && error.code === 'EEXIST';
     if (!foreign) removeQuietly(temporary);
     throw error;
+  }
+}
+
+/**
+ * Writes several files under `dir` (paths relative to it; their folders are created): all or none is
+ * refused (checked before any is written), each written as writeFileSafely writes one.
+ */
+export function writeFilesSafely(dir: string, files: readonly { readonly file: string; readonly data: string | Uint8Array }[], options: SafeWriteOptions = {}): void {
+  refuseExisting(
+    files.map((f) => join(dir, f.file)),
+    options,
+  );
+  for (const { file, data } of files) {
+    const target = join(dir, file);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSafely(target, data, options);
   }
 }

@@ -8,9 +8,8 @@
  * `passed_safety`. Cells are written as pandas writes them: floats as Python's repr, NaN as an empty
  * cell, booleans as `True`/`False`, gvec as numpy's `str` of the array (e.g. `[-0.0132]`, `[-inf]`).
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { refuseExisting, writeFileSafely, type SafeWriteOptions } from '../data/safe-write';
+import { writeFilesSafely, type SafeWriteOptions } from '../data/safe-write';
 import type { ModelKind } from './models/model-type';
 import { numpyArrayString, pythonFloat } from './python-format';
 import type { TrialResult } from './types';
@@ -67,23 +66,15 @@ export interface ExportInput {
  * before any file is written. Each file goes through a temporary file and a rename (data/safe-write.ts).
  */
 export function writeExperimentExport(outDir: string, input: ExportInput, options: SafeWriteOptions = {}): string[] {
-  const planned: { readonly file: string; readonly text: string }[] = [];
+  const planned: { readonly file: string; readonly data: string }[] = [];
   for (const model of input.models) {
     const trials = input.trials.filter((t) => t.model === model.name);
     if (trials.length === 0) continue;
     const name = exportModelName(model.name);
     const folder = `${name}_results`;
-    for (const t of trials) planned.push({ file: join(folder, 'trial_data', trialFileName(t.fraction, t.trialIndex)), text: trialCsv(model.kind, t) });
-    planned.push({ file: join(folder, `${name}_results.csv`), text: resultsCsv(model.kind, trials, input.fractions) });
+    for (const t of trials) planned.push({ file: join(folder, 'trial_data', trialFileName(t.fraction, t.trialIndex)), data: trialCsv(model.kind, t) });
+    planned.push({ file: join(folder, `${name}_results.csv`), data: resultsCsv(model.kind, trials, input.fractions) });
   }
-  refuseExisting(
-    planned.map((p) => join(outDir, p.file)),
-    options,
-  );
-  for (const { file, text } of planned) {
-    const target = join(outDir, file);
-    mkdirSync(join(target, '..'), { recursive: true });
-    writeFileSafely(target, text, options);
-  }
+  writeFilesSafely(outDir, planned, options);
   return planned.map((p) => p.file);
 }

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
@@ -21,7 +20,7 @@ import { deleteFinishedExperiment, listExperiments, type ExperimentInfo, type Ex
 import { stringifyJson } from '../json';
 import type { CliOutput } from '../output';
 import { FORCE_OPTION, refusingExisting } from '../overwrite';
-import { refuseExisting, writeFileSafely } from '../../data/safe-write';
+import { writeFilesSafely } from '../../data/safe-write';
 import { UsageError } from '../usage-error';
 import { resolveDataset } from './datasets';
 
@@ -176,17 +175,9 @@ export async function runExperimentCommand(args: string[], out: CliOutput): Prom
         const width = integerOption('width', values.width, 300);
         const height = integerOption('height', values.height, 200);
         const results = loadResults(db, parseId(rest[0], sub));
-        mkdirSync(values.out, { recursive: true });
         const svgs = experimentSvgs(results, { ...(width ? { width } : {}), ...(height ? { height } : {}) });
         const outDir = values.out;
-        const options = { overwrite: values.force };
-        await refusingExisting(() => {
-          refuseExisting(
-            svgs.map((s) => join(outDir, s.file)),
-            options,
-          );
-          for (const { file, svg } of svgs) writeFileSafely(join(outDir, file), svg, options);
-        });
+        await refusingExisting(() => writeFilesSafely(outDir, svgs.map((s) => ({ file: s.file, data: s.svg })), { overwrite: values.force }));
         const files = svgs.map((s) => join(values.out!, s.file));
         out.stdout(values.json ? stringifyJson({ experiment: results.experiment.id, files }) : files.join('\n'));
         return 0;
