@@ -3,9 +3,10 @@
  * tf.loadLayersModel anywhere (browser, tfjs-node, Python's tensorflowjs converter). tfjs-node's file://
  * handler is not available without libtensorflow, so this is a small IOHandler on node:fs.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { refuseExisting, writeFileSafely, type SafeWriteOptions } from '../data/safe-write';
 
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';
@@ -16,20 +17,13 @@ export interface SavedModelFiles {
   readonly weightBytes: number;
 }
 
-/** Writes to a temporary name and renames, so a crash never leaves a truncated file under the real name. */
-async function writeAtomically(path: string, data: string | Uint8Array): Promise<void> {
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, data);
-  await rename(temporary, path);
-}
-
 function concatenated(weightData: tf.io.WeightData | undefined): ArrayBuffer {
   if (weightData === undefined) return new ArrayBuffer(0);
   return Array.isArray(weightData) ? tf.io.concatenateArrayBuffers(weightData) : weightData;
 }
 
-/** An IOHandler saving to / loading from `dir`. */
-export function fileSystemHandler(dir: string): tf.io.IOHandler {
+/** An IOHandler saving to / loading from `dir`; saving replaces existing files only with `overwrite`. */
+export function fileSystemHandler(dir: string, options: SafeWriteOptions = {}): tf.io.IOHandler {
   return {
     async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
       if (artifacts.modelTopology instanceof ArrayBuffer) throw new Error('saveModel: only JSON topologies (layers models) are supported');
@@ -44,9 +38,11 @@ export function fileSystemHandler(dir: string): tf.io.IOHandler {
       if (artifacts.trainingConfig !== undefined) modelJson.trainingConfig = artifacts.trainingConfig;
       if (artifacts.userDefinedMetadata !== undefined) modelJson.userDefinedMetadata = artifacts.userDefinedMetadata;
       await mkdir(dir, { recursive: true });
-      // Weights first: a model.json is only ever visible next to the weights it describes.
-      await writeAtomically(join(dir, WEIGHTS_BIN), new Uint8Array(weights));
-      await writeAtomically(join(dir, MODEL_JSON), JSON.stringify(modelJson));
+      refuseExisting([join(dir, WEIGHTS_BIN), join(dir, MODEL_JSON)], options);
+      // Weights first: a model.json is only ever visible next to the weights it describes. Each file goes
+      // through a temporary file and a rename (data/safe-write.ts).
+      writeFileSafely(join(dir, WEIGHTS_BIN), new Uint8Array(weights), options);
+      writeFileSafely(join(dir, MODEL_JSON), JSON.stringify(modelJson), options);
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     },
 
@@ -80,9 +76,9 @@ export function fileSystemHandler(dir: string): tf.io.IOHandler {
   };
 }
 
-/** Saves `model` into `dir` (created if needed) as model.json + weights.bin. */
-export async function saveModel(model: tf.LayersModel, dir: string): Promise<SavedModelFiles> {
-  const result = await model.save(fileSystemHandler(dir));
+/** Saves `model` into `dir` (created if needed) as model.json + weights.bin; existing files only with `overwrite`. */
+export async function saveModel(model: tf.LayersModel, dir: string, options: SafeWriteOptions = {}): Promise<SavedModelFiles> {
+  const result = await model.save(fileSystemHandler(dir, options));
   return { modelJson: join(dir, MODEL_JSON), weightsBin: join(dir, WEIGHTS_BIN), weightBytes: result.modelArtifactsInfo.weightDataBytes ?? 0 };
 }
 

@@ -8,8 +8,8 @@
  * `passed_safety`. Cells are written as pandas writes them: floats as Python's repr, NaN as an empty
  * cell, booleans as `True`/`False`, gvec as numpy's `str` of the array (e.g. `[-0.0132]`, `[-inf]`).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFilesSafely, type SafeWriteOptions } from '../data/safe-write';
 import type { ModelKind } from './models/model-type';
 import { numpyArrayString, pythonFloat } from './python-format';
 import type { TrialResult } from './types';
@@ -60,23 +60,21 @@ export interface ExportInput {
   readonly trials: readonly (ExportedTrial & { readonly model: string })[];
 }
 
-/** Writes the layout under `outDir`; returns the files written (relative to it). Models without trials get no folder. */
-export function writeExperimentExport(outDir: string, input: ExportInput): string[] {
-  const written: string[] = [];
+/**
+ * Writes the layout under `outDir`; returns the files written (relative to it). Models without trials get
+ * no folder. Existing files are replaced only with `overwrite`; otherwise the first one found is refused
+ * before any file is written. Each file goes through a temporary file and a rename (data/safe-write.ts).
+ */
+export function writeExperimentExport(outDir: string, input: ExportInput, options: SafeWriteOptions = {}): string[] {
+  const planned: { readonly file: string; readonly data: string }[] = [];
   for (const model of input.models) {
     const trials = input.trials.filter((t) => t.model === model.name);
     if (trials.length === 0) continue;
     const name = exportModelName(model.name);
     const folder = `${name}_results`;
-    mkdirSync(join(outDir, folder, 'trial_data'), { recursive: true });
-    for (const t of trials) {
-      const file = join(folder, 'trial_data', trialFileName(t.fraction, t.trialIndex));
-      writeFileSync(join(outDir, file), trialCsv(model.kind, t));
-      written.push(file);
-    }
-    const file = join(folder, `${name}_results.csv`);
-    writeFileSync(join(outDir, file), resultsCsv(model.kind, trials, input.fractions));
-    written.push(file);
+    for (const t of trials) planned.push({ file: join(folder, 'trial_data', trialFileName(t.fraction, t.trialIndex)), data: trialCsv(model.kind, t) });
+    planned.push({ file: join(folder, `${name}_results.csv`), data: resultsCsv(model.kind, trials, input.fractions) });
   }
-  return written;
+  writeFilesSafely(outDir, planned, options);
+  return planned.map((p) => p.file);
 }

@@ -8,6 +8,7 @@ import { getExperiment, listTrials, type ExperimentInfo, type StoredTrial } from
 import { experimentSafety, type ExperimentSafety } from '../../src-shared/domain/experiment-safety';
 import { aggregateTrials, type ExperimentAggregates } from './aggregate';
 import { writeExperimentExport } from './export';
+import type { SafeWriteOptions } from '../data/safe-write';
 import { renderExperimentSvg } from './plots';
 
 export interface ExperimentResults {
@@ -54,8 +55,12 @@ export function completedTrials(results: Pick<ExperimentResults, 'trials'>): Sto
  * Writes the Seldonian Experiments layout under `outDir`; returns the files (relative paths). Failed
  * trials have no row: they have no outcome to write (the library's CSVs have no column for one).
  */
-export function exportExperimentResults(results: ExperimentResults, outDir: string): string[] {
-  return writeExperimentExport(outDir, { fractions: results.experiment.settings.fractions, models: results.experiment.settings.models, trials: completedTrials(results) });
+export function exportExperimentResults(results: ExperimentResults, outDir: string, options: SafeWriteOptions = {}): string[] {
+  return writeExperimentExport(
+    outDir,
+    { fractions: results.experiment.settings.fractions, models: results.experiment.settings.models, trials: completedTrials(results) },
+    options,
+  );
 }
 
 /** One SVG per constraint: `experiment-<id>-constraint-<j>.svg` (1-based j) → its text. */

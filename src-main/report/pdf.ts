@@ -3,6 +3,7 @@
  * system Chromium is used (no browser download); CHROMIUM_PATH overrides /usr/bin/chromium.
  */
 import { existsSync } from 'node:fs';
+import { refuseExisting, writeFileSafely, type SafeWriteOptions } from '../data/safe-write';
 
 export const DEFAULT_CHROMIUM_PATH = '/usr/bin/chromium';
 
@@ -37,17 +38,23 @@ async function withPage<T>(html: string, work: (page: import('playwright-core').
   }
 }
 
+// Chromium returns the bytes (no `path`: playwright would write the file itself, following symlinks);
+// they are written through a temporary file and a rename (data/safe-write.ts). An existing target is
+// refused before Chromium starts unless `overwrite`.
+
 /** Prints the HTML to a PDF file (A4, backgrounds on). */
-export async function printPdf(html: string, outFile: string): Promise<void> {
-  await withPage(html, async (page) => {
+export async function printPdf(html: string, outFile: string, options: SafeWriteOptions = {}): Promise<void> {
+  refuseExisting([outFile], options);
+  const bytes = await withPage(html, async (page) => {
     await page.emulateMedia({ media: 'print' });
-    await page.pdf({ path: outFile, format: 'A4', printBackground: true, margin: { top: '14mm', bottom: '14mm', left: '12mm', right: '12mm' } });
+    return await page.pdf({ format: 'A4', printBackground: true, margin: { top: '14mm', bottom: '14mm', left: '12mm', right: '12mm' } });
   });
+  writeFileSafely(outFile, bytes, options);
 }
 
 /** A full-page PNG of the HTML (to look at a report). */
-export async function screenshotPng(html: string, outFile: string): Promise<void> {
-  await withPage(html, async (page) => {
-    await page.screenshot({ path: outFile, fullPage: true });
-  });
+export async function screenshotPng(html: string, outFile: string, options: SafeWriteOptions = {}): Promise<void> {
+  refuseExisting([outFile], options);
+  const bytes = await withPage(html, (page) => page.screenshot({ fullPage: true }));
+  writeFileSafely(outFile, bytes, options);
 }

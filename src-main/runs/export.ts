@@ -7,11 +7,12 @@
  * - its CNN in the TF.js layers format: the Seldonian model (the trained body with the QSA's head, or
  *   the full pipeline's solution θ), the candidate, the body-trained CNN or the initial one.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../errors/input-error';
+import { refuseExisting, writeFileSafely, type SafeWriteOptions } from '../data/safe-write';
 import { buildModel } from '../deep/architectures';
 import { saveModel, type SavedModelFiles } from '../deep/export';
 import { setWeights, type WeightsByValue } from '../deep/weights';
@@ -36,12 +37,6 @@ function requireWeights(db: ReadableDB, runId: number, kind: RunWeightsKind): Ru
   return w;
 }
 
-function writeAtomically(path: string, data: string | Uint8Array): void {
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, data);
-  renameSync(temporary, path);
-}
-
 /** A name not in `taken`: `base`, else `base_2`, `base_3`, … */
 function freeName(base: string, taken: ReadonlySet<string>): string {
   if (!taken.has(base)) return base;
@@ -62,7 +57,7 @@ export interface LatentsCaseFiles {
  * (run order: candidate rows first), the sensitive columns and the label; the head's θ₀; the run's
  * constraints, δs, safety fraction and optimiser settings.
  */
-export function exportLatentsCase(db: ReadableDB, runId: number, outDir: string): LatentsCaseFiles {
+export function exportLatentsCase(db: ReadableDB, runId: number, outDir: string, options: SafeWriteOptions = {}): LatentsCaseFiles {
   const run = finishedRun(db, runId);
   if (run.pipeline !== 'head') throw new InputError(`run ${runId} is a full-model run: it has no latent features (export-latents is for head runs)`);
   const latents = getRunLatents(db, runId);
@@ -101,6 +96,9 @@ export function exportLatentsCase(db: ReadableDB, runId: number, outDir: string)
     thetaInit: join(outDir, 'theta_init.json'),
     spec: join(outDir, 'spec.json'),
   };
+  // All four files or none: an existing one is refused before any is written (unless overwrite).
+  refuseExisting(Object.values(files), options);
+  const writeAtomically = (path: string, text: string | Uint8Array): void => writeFileSafely(path, text, options);
   const multiclass = s.numClasses > 2;
   writeAtomically(files.data, gzipSync(lines.join('\n') + '\n'));
   writeAtomically(
@@ -236,11 +234,17 @@ export function runModel(db: ReadableDB, runId: number, which: ExportedModel): t
   }
 }
 
-/** Writes the run's model (see runModel) to `outDir` as model.json + weights.bin. */
-export async function exportRunModel(db: ReadableDB, runId: number, outDir: string, which: ExportedModel = 'seldonian'): Promise<SavedModelFiles> {
+/** Writes the run's model (see runModel) to `outDir` as model.json + weights.bin (existing files only with overwrite). */
+export async function exportRunModel(
+  db: ReadableDB,
+  runId: number,
+  outDir: string,
+  which: ExportedModel = 'seldonian',
+  options: SafeWriteOptions = {},
+): Promise<SavedModelFiles> {
   const model = runModel(db, runId, which);
   try {
-    return await saveModel(model, outDir);
+    return await saveModel(model, outDir, options);
   } finally {
     model.dispose();
   }

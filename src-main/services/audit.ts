@@ -12,7 +12,7 @@
  * ("predicting batch k of n (… images/s)", then "bounds"), jobs.cancel aborts the inference between
  * batches (the worker stays up for the next audit), and job.done carries the result.
  */
-import { writeFile } from 'node:fs/promises';
+import { refuseExisting, TargetExistsError, writeFileSafely } from '../data/safe-write';
 import type { AuditedNode as AuditedNodeDto, AuditGuarantee, AuditInput, AuditResult } from '../../src-shared/contract/schemas';
 import { auditConstraints, exactKindOf, hardDecisions, type AuditedConstraint as AuditedConstraintFull, type AuditedNode, type EstimatorMode } from '../audit/audit';
 import { groupTable, type GroupRow } from '../audit/group-table';
@@ -300,26 +300,30 @@ function ioReason(error: unknown): string {
  * form, kept for callers without a result), the audit is run first, in this request.
  */
 export const auditReportHandler: Handler<'audit.report'> = async (input, ctx) => {
-  const { out, pdf } = input;
+  const { out, pdf, overwrite } = input;
+  // Existing files are refused (a `conflict`) before any work, unless the user chose to overwrite them.
+  refuseExisting(pdf === undefined ? [out] : [out, pdf], { overwrite });
   const { auditReportInputFromResult, buildAuditReportHtml } = await import('../report/audit-report');
   let html: string;
   if ('result' in input) {
     const { result } = input;
     html = buildAuditReportHtml(auditReportInputFromResult(result, summaryOrNull(ctx.db, result.dataset.id), rowsText(result.rows)));
   } else {
-    const { out: _out, pdf: _pdf, ...auditInput } = input;
+    const { out: _out, pdf: _pdf, overwrite: _overwrite, ...auditInput } = input;
     html = buildAuditReportHtml(reportInput(await runAudit(auditInput, appEnvironment(ctx)), summaryOrNull(ctx.db, auditInput.datasetId)));
   }
   try {
-    await writeFile(out, html);
+    writeFileSafely(out, html, { overwrite });
   } catch (error) {
+    if (error instanceof TargetExistsError) throw error;
     throw new InputError(`cannot write the HTML report (${ioReason(error)})`, { file: out });
   }
   if (pdf === undefined) return { html: out, pdf: null };
   const { ChromiumMissingError, printPdf } = await import('../report/pdf');
   try {
-    await printPdf(html, pdf);
+    await printPdf(html, pdf, { overwrite });
   } catch (error) {
+    if (error instanceof TargetExistsError) throw error;
     if (error instanceof ChromiumMissingError) throw new ServiceError('not_available', `${error.message} (the HTML report was written to ${out})`);
     throw new InputError(`cannot print the PDF report (${ioReason(error)}); the HTML report was written to ${out}`, { file: pdf });
   }

@@ -234,6 +234,6 @@ export const deleteExperimentHandler: Handler<'experiments.delete'> = (input, ct
 export const exportExperimentHandler: Handler<'experiments.exportCsv'> = (input, ctx) => {
   const results = experimentResults(ctx.db, input.experimentId);
   if (!results) throw notFound(`no experiment with id ${input.experimentId} (deleted?)`);
-  const files = exportExperimentResults(results, input.folder);
+  const files = exportExperimentResults(results, input.folder, { overwrite: input.overwrite });
   return { folder: input.folder, files };
 };

@@ -1,15 +1,17 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { app, BrowserWindow, dialog, shell, utilityProcess } from 'electron';
+import { app, BrowserWindow, dialog, session, shell, utilityProcess } from 'electron';
 import { createServices, type Services } from '../services';
-import { defaultDatabasePath, resolveDatabasePath } from '../store/database';
+import { resolveDatabasePath } from '../store/database';
 import packageJson from '../../package.json';
 import { utilityProcessSpawner } from '../jobs/utility-process';
 import { backendsReportHandler } from '../services/runs';
 import { nativeOpenDialog } from './dialogs';
 import { appWindows, GpuWindowProbe } from './gpu-window';
 import { registerIpc } from './ipc';
+import { denyPermissions, devServerUrl, forgetDevServerWhenPackaged } from './lockdown';
 import { aboutDetail, installMenu } from './menu';
+import { openStartupWorkspace, pickNewWorkspace, pickWorkspaceToOpen } from './workspace-choice';
 import { recentWorkspaces, rememberWorkspace, startupWorkspace } from './workspace-memory';
 
 // Thin Electron shell: one locked-down window on the bundled renderer, and the contract's two IPC
@@ -49,7 +51,7 @@ function createWindow(): void {
     if (url.startsWith('https://')) void shell.openExternal(url);
     return { action: 'deny' };
   });
-  const devServer = process.env.ELECTRON_RENDERER_URL;
+  const devServer = devServerUrl();
   if (devServer) void window.loadURL(devServer);
   else void window.loadFile(join(import.meta.dirname, '../renderer/index.html'));
 }
@@ -85,7 +87,11 @@ function openServices(dbPath: string): Services {
 
 function attach(next: Services): void {
   services = next;
-  unregister = registerIpc(next, () => appWindows().map((w) => w.webContents));
+  unregister = registerIpc(
+    next,
+    () => appWindows().map((w) => w.webContents),
+    devServerUrl(),
+  );
   refreshMenu();
 }
 
@@ -144,24 +150,13 @@ async function switchWorkspace(dbPath: string): Promise<void> {
 }
 
 async function openWorkspaceDialog(): Promise<void> {
-  const options = { title: 'Open workspace', properties: ['openFile' as const], filters: [{ name: 'Fairbound workspace', extensions: ['db'] }] };
-  const window = BrowserWindow.getFocusedWindow();
-  const result = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options);
-  const path = result.canceled ? undefined : result.filePaths[0];
+  const path = await pickWorkspaceToOpen();
   if (path) await switchWorkspace(path);
 }
 
 async function newWorkspaceDialog(): Promise<void> {
-  const options = { title: 'New workspace', defaultPath: 'fairbound.db', filters: [{ name: 'Fairbound workspace', extensions: ['db'] }] };
-  const window = BrowserWindow.getFocusedWindow();
-  const result = window ? await dialog.showSaveDialog(window, options) : await dialog.showSaveDialog(options);
-  if (result.canceled || !result.filePath) return;
-  // A new workspace never replaces a file: opening an existing one is File → Open workspace….
-  if (existsSync(result.filePath)) {
-    dialog.showErrorBox('The file exists', `${result.filePath} already exists. Use File → Open workspace… to open it.`);
-    return;
-  }
-  await switchWorkspace(result.filePath);
+  const path = await pickNewWorkspace();
+  if (path) await switchWorkspace(path);
 }
 
 async function showAbout(): Promise<void> {
@@ -186,29 +181,34 @@ function openDataFolder(): void {
 }
 
 /**
- * Opens $FAIRBOUND_DB if set, else the workspace opened last (if it still exists), else the default; a
- * remembered workspace that fails to open is reported and the default opened instead.
+ * Opens $FAIRBOUND_DB if set, else the workspace opened last (if it still exists), else the default. One
+ * that cannot be opened (corrupt, newer, not a Fairbound workspace) is reported in a dialog offering
+ * Open workspace… / New workspace… / Quit (workspace-choice.ts).
  */
-function start(): void {
+async function start(): Promise<void> {
+  denyPermissions(session.defaultSession);
   const choice = startupWorkspace(memoryFolder());
   if (choice.note) console.info(`workspace: ${choice.note}; opening ${choice.path}`);
-  try {
-    attach(openServices(choice.path));
-  } catch (err) {
-    if (choice.source !== 'remembered') throw err;
-    const fallback = defaultDatabasePath();
-    dialog.showErrorBox('Cannot open the last workspace', `${choice.path}\n\n${err instanceof Error ? err.message : String(err)}\n\nOpening ${fallback} instead.`);
-    attach(openServices(fallback));
-  }
-  if (choice.source !== 'env' && services) remember(services.context.dbPath);
+  const opened = await openStartupWorkspace(choice.path, { open: (path) => attach(openServices(path)) });
+  if (opened === undefined) return; // the user chose Quit
+  if ((choice.source !== 'env' || opened !== choice.path) && services) remember(services.context.dbPath);
   createWindow();
 }
+
+/** A failure at start that the workspace dialog did not cover: said in a box, then the app quits. */
+function startFailed(error: unknown): void {
+  console.error(error);
+  dialog.showErrorBox('Fairbound cannot start', error instanceof Error ? error.message : String(error));
+  app.quit();
+}
+
+forgetDevServerWhenPackaged();
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   app.on('second-instance', () => appWindows()[0]?.focus());
-  void app.whenReady().then(start);
+  void app.whenReady().then(start).catch(startFailed);
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });

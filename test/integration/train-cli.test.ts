@@ -7,7 +7,7 @@
  * run's Seldonian head on the run's latent features.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -128,6 +128,16 @@ describe('fairbound train (head pipeline) from the CLI bundle', () => {
     } finally {
       db.close();
     }
+    // A second export into the same folder replaces nothing without --force (exit 2), and everything with it.
+    const spec = readFileSync(join(out, 'spec.json'), 'utf8');
+    writeFileSync(join(out, 'spec.json'), 'mine');
+    const again = fairbound('run', 'export-latents', String(runId), '--out', out);
+    expect(again.status).toBe(2);
+    expect(again.stderr).toMatch(/exists; use --force to overwrite/);
+    expect(readFileSync(join(out, 'spec.json'), 'utf8')).toBe('mine');
+    expect(fairbound('run', 'export-latents', String(runId), '--out', out, '--force').status).toBe(0);
+    expect(readFileSync(join(out, 'spec.json'), 'utf8')).toBe(spec);
+    expect(readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
   it('export-model writes the Seldonian CNN: its P(y=1) is the QSA head on the run’s latent features', async () => {

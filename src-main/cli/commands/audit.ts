@@ -4,7 +4,7 @@
  * and prints its result: text, or the contract's result shape with --json. --report/--pdf write the HTML
  * report of that result; --retrain-head is a separate step (audit-retrain-head.ts).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AUDIT_BOUND_METHODS, auditBoundLabel, DEFAULT_AUDIT_BOUND, intervalConfidenceText, NO_DATA_NEEDED_TEXT, verdictLine } from '../../../src-shared/bounds/audit-bounds';
@@ -17,6 +17,8 @@ import { ConstraintCompileError } from '../../errors/constraint-compile-error';
 import { InputError } from '../../errors/input-error';
 import { buildAuditReportHtml } from '../../report/audit-report';
 import { ChromiumMissingError, printPdf } from '../../report/pdf';
+import { refuseExisting, writeFileSafely, type SafeWriteOptions } from '../../data/safe-write';
+import { FORCE_OPTION, refusingExisting } from '../overwrite';
 import type { ExportedModel } from '../../runs/export';
 import { reportInput, rowsText, runAudit, summaryOrNull, type AuditComputation, type AuditPredictor } from '../../services/audit';
 import { ConstraintListError } from '../../errors/constraint-compile-error';
@@ -36,7 +38,7 @@ export const auditHelp = `fairbound audit --dataset <name|id> (--predictions <cs
                  [--threshold 0.5] [--soft] [--bound exact|hoeffding|student-t] [--rows safety|all] [--frac-safety 0.5]
                  [--confidence-alpha 0.05] [--intersection M,White …] [--db <file>] [--json]
                  [--backend auto|tensorflow|wasm|cpu] [--resize S] [--which seldonian|candidate|trained|initial]
-                 [--report <file.html>] [--pdf <file.pdf>]
+                 [--report <file.html>] [--pdf <file.pdf>] [--force]
 fairbound audit --retrain-head --model <model.json> --dataset <name|id> --constraint '<str>' … --delta 0.05 …
                  [--frac-safety 0.5] [--iterations 1200] [--alpha-theta 0.01] [--alpha-lambda 0.01]
                  [--lambda-init 0.5] [--seed 0] [--bound student-t|hoeffding] [--backend …] [--resize S] [--json]
@@ -70,6 +72,7 @@ fairbound audit --retrain-head --model <model.json> --dataset <name|id> --constr
   audited, and per constraint g, δ, the verdict, g's point estimate and bounds and every base node's
   interval (chart and table), plus the per-group rate table. --pdf prints it through Chromium
   (/usr/bin/chromium, or CHROMIUM_PATH); without Chromium --pdf exits 1 (the HTML, if asked, is written).
+  An existing report file is replaced only with --force (exit 2 otherwise, before the audit runs).
   --retrain-head (Tutorial J's pretrained-network path): cuts the model's head, maps every row of the
   dataset through its body to latent features and runs the QSA on a fresh head (logistic for a binary
   dataset, softmax otherwise). For --run on the run's own dataset the rows and split are the run's own
@@ -169,6 +172,7 @@ export async function runAuditCommand(args: string[], out: CliOutput): Promise<n
       quiet: { type: 'boolean', default: false },
       report: { type: 'string' },
       pdf: { type: 'string' },
+      ...FORCE_OPTION,
     },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
@@ -193,6 +197,10 @@ export async function runAuditCommand(args: string[], out: CliOutput): Promise<n
     if (values.intersection !== undefined) throw new UsageError('--intersection applies to an audit, not to --retrain-head');
     if (values.report !== undefined || values.pdf !== undefined) throw new UsageError('--report and --pdf export a bounds audit; --retrain-head does not write a report (use `fairbound train` and `fairbound report` for a run\'s report)');
   }
+  if (values.force && values.report === undefined && values.pdf === undefined) throw new UsageError('--force applies to --report and --pdf');
+  const reportOptions = { overwrite: values.force };
+  // An existing report file is refused before the audit runs (data/safe-write.ts writes it later).
+  await refusingExisting(() => refuseExisting([values.report, values.pdf].filter((f) => f !== undefined), reportOptions));
   const sources = values.constraint ?? [];
   if (sources.length === 0) throw new UsageError("audit needs at least one --constraint '<str>'");
   const deltas = (values.delta ?? ['0.05']).map((d) => numberOption('delta', d, 0.05, (v) => v > 0 && v < 1, 'strictly between 0 and 1'));
@@ -263,24 +271,31 @@ export async function runAuditCommand(args: string[], out: CliOutput): Promise<n
     out.stdout(values.json ? contractJson(auditResult, result) : formatText(result));
     if (values.report === undefined && values.pdf === undefined) return 0;
     const html = buildAuditReportHtml(reportInput(audit, summaryOrNull(db, info.id)));
-    return await writeReport(html, values.report, values.pdf, out, values.json || values.quiet);
+    return await writeReport(html, values.report, values.pdf, out, values.json || values.quiet, reportOptions);
   } finally {
     db.close();
   }
 }
 
 /** Writes the audit's HTML and/or PDF report; 1 when Chromium is missing for --pdf. */
-async function writeReport(html: string, htmlFile: string | undefined, pdfFile: string | undefined, out: CliOutput, silent: boolean): Promise<number> {
+async function writeReport(
+  html: string,
+  htmlFile: string | undefined,
+  pdfFile: string | undefined,
+  out: CliOutput,
+  silent: boolean,
+  options: SafeWriteOptions,
+): Promise<number> {
   const files: string[] = [];
   if (htmlFile !== undefined) {
     mkdirSync(dirname(htmlFile), { recursive: true });
-    writeFileSync(htmlFile, html);
+    await refusingExisting(() => writeFileSafely(htmlFile, html, options));
     files.push(htmlFile);
   }
   if (pdfFile !== undefined) {
     try {
       mkdirSync(dirname(pdfFile), { recursive: true });
-      await printPdf(html, pdfFile);
+      await refusingExisting(() => printPdf(html, pdfFile, options));
       files.push(pdfFile);
     } catch (error) {
       if (error instanceof ChromiumMissingError) {

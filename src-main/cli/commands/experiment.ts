@@ -1,4 +1,3 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
@@ -20,6 +19,8 @@ import { tryRecoverInterrupted } from '../../store/interrupted';
 import { deleteFinishedExperiment, listExperiments, type ExperimentInfo, type ExperimentListing } from '../../store/experiments';
 import { stringifyJson } from '../json';
 import type { CliOutput } from '../output';
+import { FORCE_OPTION, refusingExisting } from '../overwrite';
+import { writeFilesSafely } from '../../data/safe-write';
 import { UsageError } from '../usage-error';
 import { resolveDataset } from './datasets';
 
@@ -40,8 +41,8 @@ export const experimentHelp = `fairbound experiment run --dataset <name|id> --co
                           [--seed S] [--workers N] [--name NAME] [--quiet] [--db <file>] [--json]
 fairbound experiment run --resume <id> [--workers N] [--quiet] [--db <file>] [--json]
 fairbound experiment show <id> [--db <file>] [--json]
-fairbound experiment export <id> --out <dir> [--db <file>] [--json]
-fairbound experiment plot <id> --out <dir> [--width 1350] [--height 410] [--db <file>] [--json]
+fairbound experiment export <id> --out <dir> [--force] [--db <file>] [--json]
+fairbound experiment plot <id> --out <dir> [--width 1350] [--height 410] [--force] [--db <file>] [--json]
 fairbound experiment delete <id> [--db <file>] [--json]
   A Seldonian experiment (spec §7): per trial a bootstrap resample of the dataset (stored); at each data
   fraction φ the first round(φ·N) of its rows train every model; each solution is scored on the whole
@@ -51,7 +52,8 @@ fairbound experiment delete <id> [--db <file>] [--json]
   rate with exact (Clopper–Pearson) one-sided 95% bounds over trials — exceeds δ (lower bound > δ), within δ
   (upper bound ≤ δ) or too few trials to tell — and any failed trial with its error (a failed trial has no
   result; the experiment then ends failed). export writes the Seldonian Experiments CSV layout
-  (<model>_results/…); plot writes the three plots per constraint as SVG. Trials run in worker threads (--workers, default: the cores);
+  (<model>_results/…); plot writes the three plots per constraint as SVG (neither replaces existing files
+  unless --force). Trials run in worker threads (--workers, default: the cores);
   progress goes to stderr. Ctrl-C cancels, keeping the finished trials (those in flight are dropped);
   --resume <id> runs what is missing (refused while another live Fairbound process runs that experiment).
   Exit 0 when the run completed, 1 when it failed or was cancelled, 2 for bad usage or input, or when
@@ -119,6 +121,7 @@ export async function runExperimentCommand(args: string[], out: CliOutput): Prom
       out: { type: 'string' },
       width: { type: 'string' },
       height: { type: 'string' },
+      ...FORCE_OPTION,
       quiet: { type: 'boolean', default: false },
       db: { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -137,6 +140,7 @@ export async function runExperimentCommand(args: string[], out: CliOutput): Prom
   }
   if (sub !== 'export' && sub !== 'plot' && values.out !== undefined) throw new UsageError('--out applies to experiment export and plot');
   if (sub !== 'plot' && (values.width !== undefined || values.height !== undefined)) throw new UsageError('--width and --height apply to experiment plot');
+  if (sub !== 'export' && sub !== 'plot' && values.force) throw new UsageError('--force applies to experiment export and plot');
 
   const db = openWorkspace(resolveDatabasePath(values.db));
   try {
@@ -156,7 +160,8 @@ export async function runExperimentCommand(args: string[], out: CliOutput): Prom
         expectArgs(1, 'one experiment id');
         if (!values.out) throw new UsageError('experiment export needs --out <dir>');
         const results = loadResults(db, parseId(rest[0], sub));
-        const files = exportExperimentResults(results, values.out);
+        const outDir = values.out;
+        const files = await refusingExisting(() => exportExperimentResults(results, outDir, { overwrite: values.force }));
         out.stdout(
           values.json
             ? stringifyJson({ experiment: results.experiment.id, out: values.out, files })
@@ -170,9 +175,9 @@ export async function runExperimentCommand(args: string[], out: CliOutput): Prom
         const width = integerOption('width', values.width, 300);
         const height = integerOption('height', values.height, 200);
         const results = loadResults(db, parseId(rest[0], sub));
-        mkdirSync(values.out, { recursive: true });
         const svgs = experimentSvgs(results, { ...(width ? { width } : {}), ...(height ? { height } : {}) });
-        for (const { file, svg } of svgs) writeFileSync(join(values.out, file), svg);
+        const outDir = values.out;
+        await refusingExisting(() => writeFilesSafely(outDir, svgs.map((s) => ({ file: s.file, data: s.svg })), { overwrite: values.force }));
         const files = svgs.map((s) => join(values.out!, s.file));
         out.stdout(values.json ? stringifyJson({ experiment: results.experiment.id, files }) : files.join('\n'));
         return 0;

@@ -4,6 +4,7 @@ import { runDetail, runIterations } from '../../../src-shared/contract/schemas';
 import { storedRunDetail } from '../../services/runs';
 import { selectBackend } from '../../deep/backends';
 import { exportLatentsCase, exportRunModel, type ExportedModel } from '../../runs/export';
+import { FORCE_OPTION, refusingExisting } from '../overwrite';
 import { openWorkspace, resolveDatabasePath } from '../../store/database';
 import { tryRecoverInterrupted } from '../../store/interrupted';
 import { getRunConstraints, getRunIterations, getRunRows, listRunWeightKinds, type RunIteration } from '../../store/run-results';
@@ -18,8 +19,8 @@ export const runsHelp = `fairbound runs [--db <file>] [--json]
   model, dataset and rows, backend, and when each finished. Show one with \`fairbound run show <id>\`.`;
 
 export const runHelp = `fairbound run show <id> [--iterations all|N] [--db <file>] [--json]
-fairbound run export-model <id> --out <dir> [--which seldonian|candidate|trained|initial] [--db <file>]
-fairbound run export-latents <id> --out <dir> [--db <file>]
+fairbound run export-model <id> --out <dir> [--which seldonian|candidate|trained|initial] [--force] [--db <file>]
+fairbound run export-latents <id> --out <dir> [--force] [--db <file>]
 fairbound run cancel <id> [--db <file>]
 fairbound run delete <id> [--db <file>]
   show: the run's settings, verdict, each constraint's safety-test bound with its base-node intervals,
@@ -31,6 +32,8 @@ fairbound run delete <id> [--db <file>]
     candidate rows (head runs); initial: the stored initial weights.
   export-latents: a head run's QSA as a case in the golden fixtures' format (data.csv.gz, metadata.json,
     theta_init.json, spec.json); \`fairbound qsa --spec <dir>/spec.json\` reproduces the run's head QSA.
+  Exports never replace existing files unless --force (exit 2 otherwise); each file is written to a
+    temporary file in its folder and renamed into place.
   cancel: asks a queued or running run to stop (from any process: the worker polls the request).
   delete: removes a finished run with everything it stored.`;
 
@@ -123,6 +126,7 @@ export async function runRunCommand(args: string[], out: CliOutput): Promise<num
       out: { type: 'string' },
       which: { type: 'string', default: 'seldonian' },
       iterations: { type: 'string' },
+      ...FORCE_OPTION,
     },
   });
   const [sub, rawId, ...rest] = positionals;
@@ -175,14 +179,16 @@ export async function runRunCommand(args: string[], out: CliOutput): Promise<num
         requireRun(getRun(db, id), id);
         // Building and saving a model is light work: the pure-JS backend avoids loading anything native.
         await selectBackend('cpu');
-        const files = await exportRunModel(db, id, values.out, which);
+        const outDir = values.out;
+        const files = await refusingExisting(() => exportRunModel(db, id, outDir, which, { overwrite: values.force }));
         out.stdout(values.json ? stringifyJson({ run: id, which, ...files }) : `wrote ${files.modelJson} and ${files.weightsBin} (${files.weightBytes} bytes of weights: run ${id}, ${which} model)`);
         return 0;
       }
       case 'export-latents': {
         if (!values.out) throw new UsageError('run export-latents needs --out <dir>');
         requireRun(getRun(db, id), id);
-        const files = exportLatentsCase(db, id, values.out);
+        const outDir = values.out;
+        const files = await refusingExisting(() => exportLatentsCase(db, id, outDir, { overwrite: values.force }));
         out.stdout(
           values.json
             ? stringifyJson({ run: id, ...files })

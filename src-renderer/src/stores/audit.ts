@@ -85,16 +85,17 @@ export const useAuditStore = defineStore('audit', () => {
   /**
    * Writes the shown result as an HTML report at `out` (server-side), and a PDF when asked. The result
    * itself is sent, so the report is that audit's and nothing is run again (a model audit's inference
-   * on a large dataset took tens of seconds, in one request without progress or cancel).
+   * on a large dataset took tens of seconds, in one request without progress or cancel). An existing
+   * file is replaced only with `overwrite` (the user confirmed); otherwise main answers `conflict`.
    */
-  async function exportReport(out: string, pdf?: string): Promise<void> {
+  async function exportReport(out: string, pdf?: string, overwrite = false): Promise<void> {
     const shown = result.value;
     if (shown === null) return;
     const mine = request;
     exporting.value = true;
     clearReport();
     try {
-      const value = await call('audit.report', { result: shown, out, ...(pdf !== undefined ? { pdf } : {}) });
+      const value = await call('audit.report', { result: shown, out, ...(pdf !== undefined ? { pdf } : {}), overwrite });
       if (mine === request) report.value = value;
     } catch (err) {
       if (mine === request) reportError.value = asFairboundError(err);

@@ -33,8 +33,9 @@ export const useExperimentsStore = defineStore('experiments', () => {
     if (running.value) await call('experiments.cancel', { experimentId: running.value.experimentId });
   }
 
-  function exportCsv(experimentId: number, folder: string): Promise<RouteOutput<'experiments.exportCsv'>> {
-    return call('experiments.exportCsv', { experimentId, folder });
+  /** Existing files in `folder` are replaced only with `overwrite` (the user confirmed); otherwise main answers `conflict`. */
+  function exportCsv(experimentId: number, folder: string, overwrite = false): Promise<RouteOutput<'experiments.exportCsv'>> {
+    return call('experiments.exportCsv', { experimentId, folder, overwrite });
   }
 
   /** Deletes an experiment that is not running (main refuses a running one) and reloads the list. */

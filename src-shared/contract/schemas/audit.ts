@@ -133,6 +133,8 @@ export const auditReportInput = auditInput.extend({
   out: path,
   /** Also print it as PDF here (needs Chromium). */
   pdf: path.optional(),
+  /** Replace existing report files (the user confirmed); otherwise an existing file is a `conflict`. */
+  overwrite: z.boolean().default(false),
 });
 export type AuditReportInput = z.infer<typeof auditReportInput>;
 
@@ -144,6 +146,8 @@ export const auditReportFromResultInput = z.object({
   result: auditResult,
   out: path,
   pdf: path.optional(),
+  /** Replace existing report files (the user confirmed); otherwise an existing file is a `conflict`. */
+  overwrite: z.boolean().default(false),
 });
 export type AuditReportFromResultInput = z.infer<typeof auditReportFromResultInput>;
 

@@ -101,5 +101,6 @@ export const experimentStarted = z.object({ jobId, experimentId: id });
 /** experiments.resume: the experiment whose missing trials to run, and the worker threads (as experiments.start). */
 export const experimentResumeInput = experimentRef.extend({ workers: experimentStartInput.shape.workers });
 export const experimentModelsList = z.array(z.object({ type: z.string(), kind: z.string(), execution: z.string() }));
-export const exportCsvInput = experimentRef.extend({ folder: path });
+/** experiments.exportCsv: the folder, and whether existing files there may be replaced (otherwise a `conflict`). */
+export const exportCsvInput = experimentRef.extend({ folder: path, overwrite: z.boolean().default(false) });
 export const exportCsvOutput = z.object({ folder: z.string(), files: z.array(z.string()) });
