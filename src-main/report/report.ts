@@ -1,5 +1,5 @@
 /**
- * The self-contained audit report (design §8): one HTML file with inline CSS and inline SVG charts for a
+ * The self-contained audit report: one HTML file with inline CSS and inline SVG charts for a
  * stored training run or a stored experiment — dataset summary per group, constraints and δ, the verdict
  * with every base node's safety-test interval (runs), the candidate-selection curves (runs), the three
  * experiment plots (experiments), settings, backend, seeds and software versions. PDF through

@@ -44,7 +44,7 @@ fairbound experiment show <id> [--db <file>] [--json]
 fairbound experiment export <id> --out <dir> [--force] [--db <file>] [--json]
 fairbound experiment plot <id> --out <dir> [--width 1350] [--height 410] [--force] [--db <file>] [--json]
 fairbound experiment delete <id> [--db <file>] [--json]
-  A Seldonian experiment (spec §7): per trial a bootstrap resample of the dataset (stored); at each data
+  A Seldonian experiment: per trial a bootstrap resample of the dataset (stored); at each data
   fraction φ the first round(φ·N) of its rows train every model; each solution is scored on the whole
   dataset (the ground truth): performance and each constraint's g, NSF counting as g = −∞. show prints,
   per model and fraction, the trials, mean performance ± s.e. over trials with a solution, P(solution) and
