@@ -9,16 +9,14 @@
  * process would freeze while it trains).
  */
 import type { ExperimentDetail, ExperimentSummaryDto } from '../../src-shared/contract/schemas';
-import { InputError } from '../errors/input-error';
-import { DEEP_INIT_SEED_STREAM, withDeepOptions, type BatchEpochs } from '../experiments/models/deep-types';
-import { listExperimentModelTypes, parseModelList } from '../experiments/models/registry';
-import { deriveExperimentSeed, randomSeed } from '../experiments/resample';
+import { listExperimentModelTypes } from '../experiments/models/registry';
 import { completedTrials, exportExperimentResults, experimentResults } from '../experiments/results';
-import { createExperiment, experimentBusyMessage, ExperimentBusyError, type RunSummary } from '../experiments/runner';
+import { experimentBusyMessage, ExperimentBusyError, type RunSummary } from '../experiments/runner';
 import { runExperimentInThreads } from '../jobs/trial-threads/run-experiment';
 import { openWorkspace, type WritableDB } from '../store/database';
 import { deleteFinishedExperiment, experimentHolder, releaseExperimentClaim, getExperiment, listExperiments, type ExperimentInfo } from '../store/experiments';
 import type { Handler, ServiceContext } from './context';
+import { createExperimentFromInput } from './experiment-start';
 import { notFound, ServiceError } from '../errors/reported-error';
 
 function summaryDto(e: ExperimentInfo, stored: number): ExperimentSummaryDto {
@@ -81,35 +79,7 @@ export const getExperimentHandler: Handler<'experiments.get'> = (input, ctx) => 
 };
 
 export const startExperimentHandler: Handler<'experiments.start'> = (input, ctx) => {
-  let models;
-  try {
-    models = parseModelList(input.models.join(','));
-  } catch (error) {
-    throw new InputError(error instanceof Error ? error.message : String(error), { key: 'models' });
-  }
-  const qsa = { ...(input.iterations !== undefined ? { iterations: input.iterations } : {}), ...(input.fracSafety !== undefined ? { fracSafety: input.fracSafety } : {}) };
-  // Deep models start every trial from the same initial weights, drawn from the experiment's seed.
-  const seed = input.seed ?? randomSeed();
-  const batchEpochs: Record<string, BatchEpochs> | undefined = input.epochsPerFraction
-    ? Object.fromEntries(input.epochsPerFraction.map((e) => [String(e.fraction), { batchSize: e.batchSize, epochs: e.epochs }]))
-    : undefined;
-  models = withDeepOptions(models, {
-    initSeed: deriveExperimentSeed(seed, DEEP_INIT_SEED_STREAM, 0),
-    ...(batchEpochs ? { batchEpochs } : {}),
-    ...(input.architecture !== undefined ? { architecture: input.architecture } : {}),
-    ...(input.backend !== undefined ? { backend: input.backend } : {}),
-  });
-  const experimentId = createExperiment(ctx.db, {
-    ...(input.name !== undefined ? { name: input.name } : {}),
-    datasetId: input.datasetId,
-    constraints: input.constraints,
-    fractions: input.fractions,
-    nTrials: input.nTrials,
-    models,
-    ...(input.performance !== undefined ? { performance: input.performance } : {}),
-    qsa,
-    seed,
-  });
+  const experimentId = createExperimentFromInput(ctx.db, input);
   return { jobId: startExperimentJob(ctx, experimentId, input.workers), experimentId };
 };
 

@@ -15,9 +15,10 @@ export type PerformanceMetric = (typeof PERFORMANCE_METRIC_NAMES)[number];
 
 export const PERFORMANCE_METRICS: readonly PerformanceMetric[] = PERFORMANCE_METRIC_NAMES;
 
-export type ThetaInit = 'zeros' | 'random' | 'logistic';
+export const THETA_INIT_NAMES = ['zeros', 'random', 'logistic'] as const;
+export type ThetaInit = (typeof THETA_INIT_NAMES)[number];
 
-export const THETA_INITS: readonly ThetaInit[] = ['zeros', 'random', 'logistic'];
+export const THETA_INITS: readonly ThetaInit[] = THETA_INIT_NAMES;
 
 /** The QSA's settings, shared by every Seldonian model of an experiment (defaults: DEFAULT_QSA_SETTINGS in src-main/experiments/types.ts). */
 export interface QsaSettings {

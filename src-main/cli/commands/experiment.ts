@@ -3,15 +3,12 @@ import { parseArgs } from 'node:util';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { confidenceLabel, conclusionLabel, formatViolationBounds, safetyHeadline, type ExperimentSafety } from '../../../src-shared/domain/experiment-safety';
 import { InputError } from '../../errors/input-error';
-import { isValidSeed } from '../../data/shuffle';
 import type { FractionAggregate, ModelAggregate } from '../../experiments/aggregate';
-import { parseEpochsPerFraction, registerDeepExperimentModels, withDeepOptions } from '../../experiments/models/deep';
-import { listExperimentModelTypes, parseModelList } from '../../experiments/models/registry';
-import { deriveExperimentSeed, randomSeed } from '../../experiments/resample';
+import { registerDeepExperimentModels } from '../../experiments/models/deep';
+import { listExperimentModelTypes } from '../../experiments/models/registry';
 import { experimentResults, experimentSvgs, exportExperimentResults, trialKernels, type ExperimentResults, type ModelKernels } from '../../experiments/results';
-import { createExperiment, type ExperimentProgress, type RunSummary } from '../../experiments/runner';
+import type { ExperimentProgress, RunSummary } from '../../experiments/runner';
 import { runExperimentInThreads } from '../../jobs/trial-threads/run-experiment';
-import { PERFORMANCE_METRICS, THETA_INITS, type PerformanceMetric, type QsaSettings, type ThetaInit } from '../../experiments/types';
 import { TRIAL_WORKER_MARKER } from '../../jobs/trial-threads/protocol';
 import { serveTrialWorker } from '../../jobs/trial-threads/serve';
 import { openWorkspace, resolveDatabasePath, type WritableDB } from '../../store/database';
@@ -22,7 +19,7 @@ import type { CliOutput } from '../output';
 import { FORCE_OPTION, refusingExisting } from '../overwrite';
 import { writeFilesSafely } from '../../data/safe-write';
 import { UsageError } from '../usage-error';
-import { resolveDataset } from './datasets';
+import { createFromFlags, integerOption, RUN_DEFINITION_OPTIONS, type RunValues } from './experiment-input';
 
 // The deep-learning models (qsa-head, cnn) run in-process, so registering them here is enough.
 registerDeepExperimentModels();
@@ -64,17 +61,6 @@ ${modelLines()}`;
 export const experimentsHelp = `fairbound experiments [--db <file>] [--json]
   Lists the workspace's experiments with their status and how many of their trials are stored.`;
 
-function numberOption(name: string, raw: string | undefined, check: (v: number) => boolean, what: string): number | undefined {
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value) || !check(value)) throw new UsageError(`--${name} must be ${what}, got '${raw}'`);
-  return value;
-}
-
-function integerOption(name: string, raw: string | undefined, min: number): number | undefined {
-  return numberOption(name, raw, (v) => Number.isInteger(v) && v >= min, `an integer ≥ ${min}`);
-}
-
 function parseId(raw: string | undefined, sub: string): number {
   if (raw === undefined) throw new UsageError(`experiment ${sub} needs an experiment id`);
   const id = Number(raw);
@@ -87,11 +73,6 @@ function loadResults(db: WritableDB, id: number): ExperimentResults {
   if (!results) throw new InputError(`no experiment with id ${id} (fairbound experiments lists them)`);
   return results;
 }
-
-const RUN_DEFINITION_OPTIONS = [
-  'dataset', 'constraint', 'delta', 'fractions', 'trials', 'models', 'performance', 'threshold', 'iterations', 'frac-safety',
-  'lambda-init', 'alpha-theta', 'alpha-lambda', 'theta-init', 'bound', 'seed', 'name', 'epochs-per-fraction',
-] as const;
 
 export async function runExperimentCommand(args: string[], out: CliOutput): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -207,8 +188,6 @@ async function serveWorkerCommand(): Promise<number> {
   return 0;
 }
 
-type RunValues = Partial<Record<(typeof RUN_DEFINITION_OPTIONS)[number] | 'workers' | 'resume', string | string[]>> & { quiet?: boolean; json?: boolean };
-
 async function runCommand(db: WritableDB, values: RunValues, out: CliOutput): Promise<number> {
   const str = (key: keyof RunValues): string | undefined => values[key] as string | undefined;
   const workers = integerOption('workers', str('workers'), 1);
@@ -217,7 +196,7 @@ async function runCommand(db: WritableDB, values: RunValues, out: CliOutput): Pr
     for (const key of RUN_DEFINITION_OPTIONS) if (values[key] !== undefined) throw new UsageError(`--${key} cannot change a resumed experiment; give only --resume <id> (and --workers)`);
     experimentId = parseId(str('resume'), 'run --resume');
   } else {
-    experimentId = createFromOptions(db, values);
+    experimentId = createFromFlags(db, values, workers);
   }
 
   const controller = new AbortController();
@@ -253,69 +232,6 @@ async function runCommand(db: WritableDB, values: RunValues, out: CliOutput): Pr
     out.stdout(`${formatResults(results)}\n\nexperiment ${experimentId} ${verdict}`);
   }
   return summary.status === 'completed' ? 0 : 1;
-}
-
-function createFromOptions(db: WritableDB, values: RunValues): number {
-  const str = (key: keyof RunValues): string | undefined => values[key] as string | undefined;
-  if (!values.dataset) throw new UsageError('experiment run needs --dataset <name|id> (or --resume <id>)');
-  const sources = (values.constraint as string[] | undefined) ?? [];
-  if (sources.length === 0) throw new UsageError("experiment run needs at least one --constraint '<str>'");
-  const deltas = ((values.delta as string[] | undefined) ?? ['0.05']).map((d) => numberOption('delta', d, (v) => v > 0 && v < 1, 'strictly between 0 and 1')!);
-  if (deltas.length !== 1 && deltas.length !== sources.length) throw new UsageError(`give one --delta or one per --constraint (${sources.length}), got ${deltas.length}`);
-  if (!values.fractions) throw new UsageError('experiment run needs --fractions, e.g. 0.01,0.1,0.5,1');
-  const fractions = str('fractions')!
-    .split(',')
-    .map((f) => numberOption('fractions', f, (v) => v > 0 && v <= 1, 'a comma-separated list of numbers in (0, 1]')!);
-  const trials = integerOption('trials', str('trials'), 1);
-  if (trials === undefined) throw new UsageError('experiment run needs --trials N');
-  let models;
-  try {
-    models = parseModelList(str('models') ?? 'qsa-features,logistic,uniform-random');
-  } catch (error) {
-    throw new UsageError(`--models: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  const performance = str('performance') ?? 'accuracy';
-  if (!PERFORMANCE_METRICS.includes(performance as PerformanceMetric)) throw new UsageError(`--performance must be one of ${PERFORMANCE_METRICS.join(', ')}, got '${performance}'`);
-  const theta = str('theta-init');
-  if (theta !== undefined && !THETA_INITS.includes(theta as ThetaInit)) throw new UsageError(`--theta-init must be one of ${THETA_INITS.join(', ')}, got '${theta}'`);
-  const bound = str('bound');
-  if (bound !== undefined && bound !== 'student-t' && bound !== 'hoeffding') throw new UsageError(`--bound must be student-t or hoeffding, got '${bound}'`);
-  const qsa: Partial<{ -readonly [K in keyof QsaSettings]: QsaSettings[K] }> = {};
-  const iterations = integerOption('iterations', str('iterations'), 1);
-  if (iterations !== undefined) qsa.iterations = iterations;
-  const fracSafety = numberOption('frac-safety', str('frac-safety'), (v) => v > 0 && v < 1, 'strictly between 0 and 1');
-  if (fracSafety !== undefined) qsa.fracSafety = fracSafety;
-  const lambdaInit = numberOption('lambda-init', str('lambda-init'), (v) => v >= 0, 'a number ≥ 0');
-  if (lambdaInit !== undefined) qsa.lambdaInit = lambdaInit;
-  const alphaTheta = numberOption('alpha-theta', str('alpha-theta'), (v) => v > 0, 'positive');
-  if (alphaTheta !== undefined) qsa.alphaTheta = alphaTheta;
-  const alphaLambda = numberOption('alpha-lambda', str('alpha-lambda'), (v) => v > 0, 'positive');
-  if (alphaLambda !== undefined) qsa.alphaLambda = alphaLambda;
-  if (theta !== undefined) qsa.thetaInit = theta as ThetaInit;
-  if (bound !== undefined) qsa.boundMethod = bound;
-  const threshold = numberOption('threshold', str('threshold'), (v) => v >= 0 && v <= 1, 'in [0, 1]');
-  const seed = integerOption('seed', str('seed'), 0) ?? randomSeed();
-  let batchEpochs;
-  try {
-    batchEpochs = str('epochs-per-fraction') !== undefined ? parseEpochsPerFraction(str('epochs-per-fraction')!) : undefined;
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  // Deep models start every trial from the same initial weights, drawn from the experiment's seed.
-  models = withDeepOptions(models, { ...(isValidSeed(seed) ? { initSeed: deriveExperimentSeed(seed, 0x6d6f64, 0) } : {}), ...(batchEpochs ? { batchEpochs } : {}) });
-  const dataset = resolveDataset(db, str('dataset')!);
-  return createExperiment(db, {
-    ...(values.name !== undefined ? { name: str('name') } : {}),
-    datasetId: dataset.id,
-    constraints: sources.map((source, i) => ({ source, delta: deltas.length === 1 ? deltas[0] : deltas[i] })),
-    fractions,
-    nTrials: trials,
-    models,
-    performance: performance as PerformanceMetric,
-    ...(threshold !== undefined ? { threshold } : {}),
-    qsa,
-    seed,
-  });
 }
 
 export function formatDuration(seconds: number): string {

@@ -1,6 +1,7 @@
 /** Experiments (src-main/experiments). */
 import { z } from 'zod';
-import { PERFORMANCE_METRIC_NAMES } from '../../domain/experiments';
+import { PERFORMANCE_METRIC_NAMES, THETA_INIT_NAMES } from '../../domain/experiments';
+import { BOUND_METHODS } from '../../domain/qsa';
 import { count, id, text, wireNumber } from '../wire';
 import { delta } from './constraints';
 import { path, seed } from './fields';
@@ -20,6 +21,14 @@ export const experimentStartInput = z.object({
   performance: z.enum(PERFORMANCE_METRIC_NAMES).optional(),
   iterations: z.number().int().min(1).max(100_000).optional(),
   fracSafety: z.number().gt(0).lt(1).optional(),
+  /** The QSA's λ₀, Adam step sizes for θ and λ, θ₀ and bound (the CLI's --lambda-init … --bound); defaults: the engine's. */
+  lambdaInit: z.number().min(0).optional(),
+  alphaTheta: z.number().positive().optional(),
+  alphaLambda: z.number().positive().optional(),
+  thetaInit: z.enum(THETA_INIT_NAMES).optional(),
+  boundMethod: z.enum(BOUND_METHODS).optional(),
+  /** The accuracy metric's decision threshold for binary models (the CLI's --threshold); default 0.5. */
+  threshold: z.number().min(0).max(1).optional(),
   seed: seed.optional(),
   workers: z.number().int().min(1).max(64).optional(),
   /** Deep models (qsa-head, qsa-full, cnn): the CNN, unless a model entry names one (`qsa-head:tutorial-g-cnn`). */
