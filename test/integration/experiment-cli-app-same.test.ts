@@ -1,0 +1,84 @@
+/**
+ * One use-case starts an experiment from either face (src-main/services/experiment-start.ts): the same
+ * experiment started by `fairbound experiment run` and by the `experiments.start` route, with the same
+ * seed, stores the same settings and the same trial results once ids, timestamps, durations and the
+ * kernel's thread count are set aside. A different seed must show (the comparison can fail).
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { getExperiment, listTrials } from '../../src-main/store/experiments';
+import { openWorkspace } from '../../src-main/store/database';
+import { cli } from '../support/cli';
+import { useTempDir } from '../support/images';
+import { terminal, until, value, withServices } from '../support/services';
+import { twoGroupData, twoGroupSeldonianFiles } from '../support/two-group-data';
+
+const tempDir = useTempDir('fairbound-experiment-same-');
+const CONSTRAINT = 'abs((PR | [M]) - (PR | [F])) <= 0.2';
+
+/** What two starts of the same experiment must share: its definition, settings and trial outcomes. */
+function stored(dbPath: string, experimentId: number): unknown {
+  const db = openWorkspace(dbPath);
+  try {
+    const e = getExperiment(db, experimentId);
+    if (!e) throw new Error(`no experiment ${experimentId}`);
+    const trials = listTrials(db, experimentId).map(({ durationSeconds: _d, finishedAt: _f, kernel: _k, ...rest }) => rest);
+    return { name: e.name, datasetId: e.datasetId, seed: e.seed, status: e.status, constraints: e.constraints, settings: e.settings, trials };
+  } finally {
+    db.close();
+  }
+}
+
+describe('experiment run (CLI) and experiments.start (app)', () => {
+  it('store the same settings and trials for the same seed', async () => {
+    const dir = tempDir();
+    const dbPath = join(dir, 'w.db');
+    const files = twoGroupSeldonianFiles(twoGroupData({ nRows: 1500, seed: 5 }));
+    writeFileSync(join(dir, 'data.csv'), files.csv);
+    writeFileSync(join(dir, 'meta.json'), files.metadata);
+    const imported = await cli('import', 'seldonian', '--csv', join(dir, 'data.csv'), '--metadata', join(dir, 'meta.json'), '--name', 'two', '--db', dbPath, '--quiet');
+    expect(imported.code, imported.stderr).toBe(0);
+
+    const run = await cli(
+      'experiment', 'run', '--dataset', 'two', '--constraint', CONSTRAINT, '--delta', '0.1', '--fractions', '0.3,1', '--trials', '3',
+      '--models', 'qsa-features,logistic,weighted-random:0.7', '--iterations', '80', '--alpha-theta', '0.05', '--alpha-lambda', '0.02',
+      '--lambda-init', '0.3', '--theta-init', 'logistic', '--bound', 'hoeffding', '--threshold', '0.4', '--performance', 'probabilistic-accuracy',
+      '--seed', '11', '--workers', '1', '--name', 'same', '--db', dbPath, '--quiet', '--json',
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const cliId = (JSON.parse(run.stdout) as { experiment: { id: number } }).experiment.id;
+
+    const input = {
+      name: 'same',
+      datasetId: 1,
+      constraints: [{ source: CONSTRAINT, delta: 0.1 }],
+      fractions: [0.3, 1],
+      nTrials: 3,
+      models: ['qsa-features', 'logistic', 'weighted-random:0.7'],
+      iterations: 80,
+      alphaTheta: 0.05,
+      alphaLambda: 0.02,
+      lambdaInit: 0.3,
+      thetaInit: 'logistic',
+      boundMethod: 'hoeffding',
+      threshold: 0.4,
+      performance: 'probabilistic-accuracy',
+      workers: 1,
+    };
+    const appIds: number[] = [];
+    await withServices({ dbPath }, async (services, seen) => {
+      for (const seed of [11, 12]) {
+        const { jobId, experimentId } = (await value(services, 'experiments.start', { ...input, seed })) as { jobId: string; experimentId: number };
+        expect((await until(terminal(seen, jobId), 60_000)).event).toBe('job.done');
+        appIds.push(experimentId);
+      }
+    });
+
+    const fromCli = stored(dbPath, cliId);
+    expect(fromCli).toMatchObject({ status: 'completed', seed: 11, settings: { threshold: 0.4, qsa: { boundMethod: 'hoeffding', thetaInit: 'logistic', lambdaInit: 0.3 } } });
+    expect((fromCli as { trials: unknown[] }).trials).toHaveLength(18);
+    expect(stored(dbPath, appIds[0])).toEqual(fromCli);
+    expect(stored(dbPath, appIds[1])).not.toEqual(fromCli);
+  }, 120_000);
+});
