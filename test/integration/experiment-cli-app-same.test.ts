@@ -48,6 +48,13 @@ describe('experiment run (CLI) and experiments.start (app)', () => {
     );
     expect(run.code, run.stderr).toBe(0);
     const cliId = (JSON.parse(run.stdout) as { experiment: { id: number } }).experiment.id;
+    // The flags are checked by the route's own schema: what experiments.start refuses, the CLI refuses (exit 2, naming the flag).
+    const base = ['experiment', 'run', '--dataset', 'two', '--constraint', CONSTRAINT, '--fractions', '1', '--db', dbPath];
+    for (const [flag, bad] of [['--seed', '4294967296'], ['--workers', '65'], ['--trials', '10001']] as const) {
+      const refused = await cli(...base, ...(flag === '--trials' ? [] : ['--trials', '1']), flag, bad);
+      expect(refused.code, refused.stderr).toBe(2);
+      expect(refused.stderr).toContain(`${flag}: `);
+    }
 
     const input = {
       name: 'same',
