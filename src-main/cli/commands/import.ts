@@ -137,12 +137,12 @@ export function importRequestFromFlags(format: Format, v: Values): ImportRequest
     name: requireString(v, 'name'),
     shuffleSeed: optionalInteger(v, 'shuffle-seed', 0, 0xffffffff),
   };
-  const families = ((v.family as string[] | undefined) ?? []).map((f) => parseNamedList(f, '--family'));
+  const families = (v.family as string[] | undefined)?.map((f) => parseNamedList(f, '--family'));
   const labels = labelOptions(v);
   return parseFlagInput(importRequest, requestCandidate(format, v, common, families, labels), RENAMED);
 }
 
-function requestCandidate(format: Format, v: Values, common: { name: string; shuffleSeed: number | undefined }, families: AttributeFamily[], labels: LabelFlags | undefined): ImportCandidate {
+function requestCandidate(format: Format, v: Values, common: { name: string; shuffleSeed: number | undefined }, families: AttributeFamily[] | undefined, labels: LabelFlags | undefined): ImportCandidate {
   switch (format) {
     case 'folder': {
       if (v.grayscale && v.rgb) throw new UsageError('--grayscale and --rgb exclude each other');
@@ -175,7 +175,7 @@ function requestCandidate(format: Format, v: Values, common: { name: string; shu
       if (images.length !== labelFiles.length) throw new UsageError(`give one --labels per --images (got ${images.length} --images, ${labelFiles.length} --labels)`);
       const csv = v.attributes as string | undefined;
       if ((csv === undefined) === (v.brightness !== true)) throw new UsageError('idx needs exactly one of --brightness and --attributes <attrs.csv>');
-      if (csv === undefined && (v.sensitive !== undefined || v.derive !== undefined || families.length > 0)) {
+      if (csv === undefined && (v.sensitive !== undefined || v.derive !== undefined || families !== undefined)) {
         throw new UsageError('--sensitive, --derive and --family go with --attributes (brightness makes its own dark/light family)');
       }
       return {
@@ -243,10 +243,11 @@ function parseDerive(raw: string): DerivedAttribute {
   return { column, values };
 }
 
-function attributeOptions(v: Values, families: AttributeFamily[]): { sensitive?: string[]; derive: DerivedAttribute[]; families: AttributeFamily[] } {
+/** An absent flag's field stays absent, as in a request the app sends (the dataset records the options as given). */
+function attributeOptions(v: Values, families: AttributeFamily[] | undefined): { sensitive?: string[]; derive?: DerivedAttribute[]; families?: AttributeFamily[] } {
   return {
     sensitive: typeof v.sensitive === 'string' ? splitList(v.sensitive, '--sensitive') : undefined,
-    derive: ((v.derive as string[] | undefined) ?? []).map(parseDerive),
+    derive: v.derive === undefined ? undefined : (v.derive as string[]).map(parseDerive),
     families,
   };
 }
