@@ -9,12 +9,20 @@ function kebab(key: string): string {
   return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
-/** `--delta` for constraints[2].delta, `--batch-size` for batchSize, or what `renamed` says (architecture → model). */
+/**
+ * `--delta` for constraints[2].delta, `--batch-size` for batchSize, or what `renamed` says (architecture →
+ * model): for a nested field, its dotted path without array indices (`pairs.images` for pairs[1].images)
+ * first, then each shorter one down to the top field.
+ */
 function flagFor(path: readonly PropertyKey[], renamed: Readonly<Record<string, string>>): string {
   const [first] = path;
   if (first === 'constraints') return path.includes('delta') ? '--delta' : '--constraint';
-  const key = String(first);
-  return `--${renamed[key] ?? kebab(key)}`;
+  const keys = path.filter((key) => typeof key === 'string');
+  for (let n = keys.length; n > 0; n--) {
+    const flag = renamed[keys.slice(0, n).join('.')];
+    if (flag !== undefined) return `--${flag}`;
+  }
+  return `--${kebab(String(first))}`;
 }
 
 export function parseFlagInput<S extends z.ZodType>(schema: S, candidate: z.input<S>, renamed: Readonly<Record<string, string>> = {}): z.output<S> {

@@ -30,8 +30,6 @@ export const datasetSummaryHandler: Handler<'datasets.summary'> = (input, ctx) =
 
 export const deleteDatasetHandler: Handler<'datasets.delete'> = (input, ctx) => ({ deleted: deleteDataset(ctx.db, input.datasetId) });
 
-export { runImporter } from '../jobs/import-thread/serve';
-
 const PHASE_TEXT: Record<ImportProgress['phase'], string> = { reading: 'reading', ordering: 'ordering rows', committing: 'saving' };
 
 export function describeImportProgress(p: ImportProgress): JobProgress {

@@ -2,13 +2,15 @@
  * Every face runs the same use-cases: the same audit and the same training run, once through `fairbound …
  * --json` (in this process) and once through the services as the app calls them, give the same JSON once
  * ids, timestamps and durations are set aside. A different δ or seed must show (the comparison can fail).
+ * An import is one use-case too (importDataset): `fairbound import` and the `datasets.import` route store
+ * the same dataset for the same request.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../support/cli';
 import { bandsWorkspace, terminal, until, value, withServices } from '../support/services';
-import { useTempDir } from '../support/images';
+import { useTempDir, writeCsv } from '../support/images';
 import { BANDS_RATIO } from '../support/tiny-run';
 
 const tempDir = useTempDir('fairbound-cli-app-same-json-');
@@ -108,4 +110,40 @@ describe('the CLI and the app give the same JSON', () => {
     // The 'trained' CNN learnt from the candidate rows only and no safety test chose it: its audit on the safety rows is independent.
     expect(appDefaultAudit).toMatchObject({ bound: 'exact', guarantee: 'independent', rows: { which: 'safety', ofRun: appRunId } });
   }, 240_000);
+
+  it('for an import: the CLI flags and the datasets.import request store the same dataset', async () => {
+    const dir = tempDir();
+    const rows: (string | number)[][] = [['age', 'gender', 'race', 'label', 'pixels']];
+    for (let i = 0; i < 24; i++) rows.push([20 + i, i % 2, i % 3, ['cat', 'dog', 'owl'][i % 3]!, [i, 2 * i, 3 * i, 255 - i].join(' ')]);
+    const csv = writeCsv(join(dir, 'faces.csv'), rows);
+    const request = {
+      format: 'pixels',
+      name: 'faces',
+      csv,
+      labelColumn: 'label',
+      labels: { classes: ['cat', 'dog', 'owl'] },
+      derive: [
+        { column: 'gender', values: [{ value: '0', name: 'M' }, { value: '1', name: 'F' }] },
+        { column: 'race', values: [{ value: '0', name: 'White' }, { value: '1', name: 'Black' }, { value: '2', name: 'Asian' }] },
+      ],
+      shuffleSeed: 11,
+    };
+    const appDb = join(dir, 'app.db');
+    let fromApp: { summary: unknown; dataset: unknown } | undefined;
+    await withServices({ dbPath: appDb }, async (services, seen) => {
+      const { jobId } = (await value(services, 'datasets.import', request)) as { jobId: string };
+      const end = await until(terminal(seen, jobId), 60_000);
+      expect(end.event, JSON.stringify(end.payload)).toBe('job.done');
+      const [dataset] = (await value(services, 'datasets.list', {})) as { id: number }[];
+      fromApp = { summary: await value(services, 'datasets.summary', { datasetId: dataset!.id }), dataset };
+    });
+    const imported = (seed: number, cliDb: string) =>
+      cliJson('import', 'pixels', '--csv', csv, '--label', 'label', '--classes', 'cat,dog,owl', '--derive', 'gender=M,F', '--derive', 'race=White,Black,Asian', '--shuffle-seed', String(seed), '--name', 'faces', '--db', cliDb) as Promise<{ summary: unknown }>;
+    const fromCli = await imported(11, join(dir, 'cli.db'));
+    expect(stable(fromCli.summary)).toEqual(stable(fromApp!.summary));
+    // The dataset's record too: its format, files and options as given.
+    const { datasets } = JSON.parse((await cli('datasets', '--json', '--db', join(dir, 'cli.db'))).stdout) as { datasets: unknown[] };
+    expect(stable(datasets)).toEqual(stable([fromApp!.dataset]));
+    expect(stable((await imported(12, join(dir, 'other.db'))).summary)).not.toEqual(stable(fromApp!.summary));
+  }, 120_000);
 });

@@ -1,24 +1,13 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { importRequest, type ImportRequest } from '../../../src-shared/contract/schemas';
+import type { z } from 'zod';
 import { IMPORT_WORKER_MARKER } from '../../jobs/import-thread/protocol';
 import { serveImportWorker } from '../../jobs/import-thread/serve';
-import type { Channels } from '../../data/image-decode';
-import {
-  ImportCancelledError,
-  importIdx,
-  importImageFolder,
-  importPixelCsv,
-  importSeldonian,
-  type AttributeOptions,
-  type DerivedAttribute,
-  type ImportContext,
-  type ImportProgress,
-  type ImportResult,
-  type LabelOptions,
-} from '../../data/importers';
-import { openWorkspace, resolveDatabasePath, type WritableDB } from '../../store/database';
-import type { AttributeFamily } from '../../store/datasets';
+import { ImportCancelledError, importDataset, type ImportProgress } from '../../data/importers';
+import { openWorkspace, resolveDatabasePath } from '../../store/database';
 import { datasetSummary } from '../../store/summary';
+import { parseFlagInput } from '../flag-input';
 import { stringifyJson } from '../json';
 import type { CliOutput } from '../output';
 import { UsageError } from '../usage-error';
@@ -87,12 +76,9 @@ export async function runImportCommand(args: string[], out: CliOutput): Promise<
   const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: formats[format as Format] });
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   const v = values as Values;
-  const name = requireString(v, 'name');
   const minGroupSize = optionalInteger(v, 'min-group-size', 1, Number.MAX_SAFE_INTEGER);
-  const shuffleSeed = optionalInteger(v, 'shuffle-seed', 0, 0xffffffff);
-  const families = ((v.family as string[] | undefined) ?? []).map((f) => parseNamedList(f, '--family'));
-  const labels = labelOptions(v);
-  const run = importer(format as Format, v, { name, shuffleSeed, families, labels });
+  const request = importRequestFromFlags(format as Format, v);
+  const { name } = request;
 
   const db = openWorkspace(resolveDatabasePath(v.db as string | undefined));
   const controller = new AbortController();
@@ -100,7 +86,7 @@ export async function runImportCommand(args: string[], out: CliOutput): Promise<
   process.once('SIGINT', onSigint);
   const progress = progressPrinter(out, name, v.quiet === true);
   try {
-    const result = await run(db, { signal: controller.signal, onProgress: progress });
+    const result = await importDataset(db, request, { signal: controller.signal, onProgress: progress });
     const summary = datasetSummary(db, result.dataset.id, { minGroupSize });
     if (v.json) out.stdout(stringifyJson({ jobId: result.jobId, summary }));
     else out.stdout(`imported dataset ${result.dataset.id} '${result.dataset.name}' (import job ${result.jobId})\n${formatSummary(summary)}`);
@@ -117,46 +103,71 @@ export async function runImportCommand(args: string[], out: CliOutput): Promise<
   }
 }
 
-type Runner = (db: WritableDB, ctx: ImportContext) => Promise<ImportResult>;
+/** The contract's import request before its schema has checked it: what the flags make. */
+type ImportCandidate = z.input<typeof importRequest>;
+/** A family and a derived attribute as the request takes them. */
+type AttributeFamily = NonNullable<Extract<ImportCandidate, { format: 'seldonian' }>['families']>[number];
+type DerivedAttribute = NonNullable<Extract<ImportCandidate, { format: 'pixels' }>['derive']>[number];
 
-interface Shared {
-  name: string;
-  shuffleSeed: number | undefined;
-  families: AttributeFamily[];
-  labels: LabelOptions | undefined;
+/** The request's fields whose flag is not the kebab-case of their name (dotted: a nested field, array indices left out). */
+const RENAMED: Readonly<Record<string, string>> = {
+  labelColumn: 'label',
+  labels: 'classes',
+  'labels.classes': 'classes',
+  'labels.positiveClasses': 'binary-classes',
+  positiveClasses: 'binary-classes',
+  families: 'family',
+  channels: 'grayscale',
+  pairs: 'images',
+  'pairs.images': 'images',
+  'pairs.labels': 'labels',
+  attributes: 'attributes',
+  'attributes.csv': 'attributes',
+  'attributes.sensitive': 'sensitive',
+  'attributes.derive': 'derive',
+  'attributes.families': 'family',
+};
+
+/**
+ * Turns the flags into the contract's ImportRequest, checked by its own zod schema (the `datasets.import`
+ * route's), so the CLI imports exactly what the app would; a complaint names the flag (exit 2).
+ */
+export function importRequestFromFlags(format: Format, v: Values): ImportRequest {
+  const common = {
+    name: requireString(v, 'name'),
+    shuffleSeed: optionalInteger(v, 'shuffle-seed', 0, 0xffffffff),
+  };
+  const families = (v.family as string[] | undefined)?.map((f) => parseNamedList(f, '--family'));
+  const labels = labelOptions(v);
+  return parseFlagInput(importRequest, requestCandidate(format, v, common, families, labels), RENAMED);
 }
 
-function importer(format: Format, v: Values, shared: Shared): Runner {
-  const { name, shuffleSeed, families, labels } = shared;
+function requestCandidate(format: Format, v: Values, common: { name: string; shuffleSeed: number | undefined }, families: AttributeFamily[] | undefined, labels: LabelFlags | undefined): ImportCandidate {
   switch (format) {
     case 'folder': {
       if (v.grayscale && v.rgb) throw new UsageError('--grayscale and --rgb exclude each other');
-      const channels: Channels | undefined = v.grayscale ? 1 : v.rgb ? 3 : undefined;
-      const options = {
-        name,
-        shuffleSeed,
+      return {
+        format,
+        ...common,
         csv: requireString(v, 'csv'),
         labelColumn: requireString(v, 'label'),
         fileColumn: v['file-column'] as string | undefined,
         resize: optionalInteger(v, 'resize', 1, 4096),
-        channels,
+        channels: v.grayscale ? 1 : v.rgb ? 3 : undefined,
         labels,
         ...attributeOptions(v, families),
       };
-      return (db, ctx) => importImageFolder(db, options, ctx);
     }
-    case 'pixels': {
-      const options = {
-        name,
-        shuffleSeed,
+    case 'pixels':
+      return {
+        format,
+        ...common,
         csv: requireString(v, 'csv'),
         labelColumn: requireString(v, 'label'),
         pixelsColumn: v['pixels-column'] as string | undefined,
         labels,
         ...attributeOptions(v, families),
       };
-      return (db, ctx) => importPixelCsv(db, options, ctx);
-    }
     case 'idx': {
       const images = (v.images as string[] | undefined) ?? [];
       const labelFiles = (v.labels as string[] | undefined) ?? [];
@@ -164,29 +175,26 @@ function importer(format: Format, v: Values, shared: Shared): Runner {
       if (images.length !== labelFiles.length) throw new UsageError(`give one --labels per --images (got ${images.length} --images, ${labelFiles.length} --labels)`);
       const csv = v.attributes as string | undefined;
       if ((csv === undefined) === (v.brightness !== true)) throw new UsageError('idx needs exactly one of --brightness and --attributes <attrs.csv>');
-      if (csv === undefined && (v.sensitive !== undefined || v.derive !== undefined || families.length > 0)) {
+      if (csv === undefined && (v.sensitive !== undefined || v.derive !== undefined || families !== undefined)) {
         throw new UsageError('--sensitive, --derive and --family go with --attributes (brightness makes its own dark/light family)');
       }
-      const options = {
-        name,
-        shuffleSeed,
+      return {
+        format,
+        ...common,
         labels,
-        pairs: images.map((file, i) => ({ images: file, labels: labelFiles[i] })),
-        attributes: csv === undefined ? { kind: 'brightness' as const } : { kind: 'csv' as const, csv, ...attributeOptions(v, families) },
+        pairs: images.map((file, i) => ({ images: file, labels: labelFiles[i] ?? '' })),
+        attributes: csv === undefined ? { kind: 'brightness' } : { kind: 'csv', csv, ...attributeOptions(v, families) },
       };
-      return (db, ctx) => importIdx(db, options, ctx);
     }
-    case 'seldonian': {
-      const options = {
-        name,
-        shuffleSeed,
+    case 'seldonian':
+      return {
+        format,
+        ...common,
         families,
         csv: requireString(v, 'csv'),
         metadata: requireString(v, 'metadata'),
         positiveClasses: labels?.positiveClasses,
       };
-      return (db, ctx) => importSeldonian(db, options, ctx);
-    }
   }
 }
 
@@ -235,15 +243,21 @@ function parseDerive(raw: string): DerivedAttribute {
   return { column, values };
 }
 
-function attributeOptions(v: Values, families: AttributeFamily[]): AttributeOptions {
+/** An absent flag's field stays absent, as in a request the app sends (the dataset records the options as given). */
+function attributeOptions(v: Values, families: AttributeFamily[] | undefined): { sensitive?: string[]; derive?: DerivedAttribute[]; families?: AttributeFamily[] } {
   return {
     sensitive: typeof v.sensitive === 'string' ? splitList(v.sensitive, '--sensitive') : undefined,
-    derive: ((v.derive as string[] | undefined) ?? []).map(parseDerive),
+    derive: v.derive === undefined ? undefined : (v.derive as string[]).map(parseDerive),
     families,
   };
 }
 
-function labelOptions(v: Values): LabelOptions | undefined {
+interface LabelFlags {
+  classes?: string[];
+  positiveClasses?: string[];
+}
+
+function labelOptions(v: Values): LabelFlags | undefined {
   const classes = typeof v.classes === 'string' ? splitList(v.classes, '--classes') : undefined;
   const positiveClasses = typeof v['binary-classes'] === 'string' ? splitList(v['binary-classes'], '--binary-classes') : undefined;
   if (classes === undefined && positiveClasses === undefined) return undefined;

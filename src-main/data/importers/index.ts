@@ -8,6 +8,7 @@ export { importIdx, type IdxAttributeSource, type IdxOptions, type IdxPair } fro
 export { importImageFolder, type ImageFolderOptions } from './image-folder';
 export type { LabelOptions } from './labels';
 export { importPixelCsv, type PixelCsvOptions } from './pixel-csv';
+export { importDataset } from './run-import';
 export { importSeldonian, type SeldonianImportOptions } from './seldonian';
 export {
   ImportCancelledError,

@@ -4,33 +4,10 @@
  * exactly one of `done`, `cancelled` or `failed`, after which the port closes and the thread ends.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { ImportRequest } from '../../../src-shared/contract/schemas';
-import { importIdx, importImageFolder, importPixelCsv, importSeldonian, type ImportContext, type ImportProgress, type ImportResult } from '../../data/importers';
+import { importDataset, type ImportProgress } from '../../data/importers';
 import { openWorkspace, type WritableDB } from '../../store/database';
 import { isUnexpected, toErrorData } from '../error-data';
 import type { FromImportWorker, ToImportWorker } from './protocol';
-
-/** Calls the importer of the request's format with its options. */
-export function runImporter(db: WritableDB, request: ImportRequest, importContext: ImportContext): Promise<ImportResult> {
-  switch (request.format) {
-    case 'folder': {
-      const { format: _format, ...options } = request;
-      return importImageFolder(db, options, importContext);
-    }
-    case 'pixels': {
-      const { format: _format, ...options } = request;
-      return importPixelCsv(db, options, importContext);
-    }
-    case 'idx': {
-      const { format: _format, ...options } = request;
-      return importIdx(db, options, importContext);
-    }
-    case 'seldonian': {
-      const { format: _format, ...options } = request;
-      return importSeldonian(db, options, importContext);
-    }
-  }
-}
 
 const PROGRESS_INTERVAL_MS = 50;
 
@@ -62,7 +39,7 @@ export function serveImportWorker(port: MessagePort): void {
     let db: WritableDB | undefined;
     try {
       db = openWorkspace(start.dbPath, start.openOptions);
-      const result = await runImporter(db, start.request, { signal: controller.signal, onProgress });
+      const result = await importDataset(db, start.request, { signal: controller.signal, onProgress });
       send({ type: 'done', outcome: { datasetId: result.dataset.id, datasetName: result.dataset.name, importJobId: result.jobId, nRows: result.dataset.nRows } });
     } catch (err) {
       if (controller.signal.aborted) send({ type: 'cancelled', reason: controller.signal.reason instanceof Error ? controller.signal.reason.message : 'cancelled' });
