@@ -13,6 +13,7 @@ import { describeLoaded, selectBackend, type BackendPreference } from '../../dee
 import { retrainHeadRows } from '../../audit/retrain-head-rows';
 import { runSeeds } from '../../runs/prepare';
 import type { BoundMethod } from '../../engine/constraint-bounds';
+import { qsaNoSolutionSentence, qsaPassedSentence, RUN_ESTIMATES } from '../../../src-shared/domain/guarantee-wording';
 import { compileForDataset } from '../../engine/compile-for-dataset';
 import { buildQsaReport } from '../../engine/report';
 import { ConstraintCompileError } from '../../errors/constraint-compile-error';
@@ -121,6 +122,10 @@ export async function runRetrainHeadCommand(c: RetrainHeadCommand): Promise<numb
       `${opened.sourceText}: head (${r.replacedHead.inputDim} → ${r.replacedHead.units}) cut, a fresh ${r.nOutputs === 1 ? 'logistic' : `softmax (${r.nOutputs} classes)`} head on its ${r.latentDim}-d latent features; ` +
         `${audited.nRows} rows (${r.nCandidate} candidate / ${r.nSafety} safety, ${rows.ofRun === null ? `frac safety ${settings.fracSafety} of the stored order` : `run ${rows.ofRun}'s own split: its body never saw the safety rows`}); backend ${backend.name}; head QSA on the ${r.kernel.name === 'simd' ? `SIMD kernel (${r.kernel.threads} threads)` : 'JS kernel'}`,
       ...constraintResults(result, constraints).flatMap(formatConstraint),
+      // The safety test used this command's bound (Student-t or Hoeffding), so the sentence names that one.
+      ...(verdict === 'passed'
+        ? constraints.map((k) => `guarantee: ${qsaPassedSentence({ source: k.source, delta: k.delta, bound: c.method, estimates: RUN_ESTIMATES })}`)
+        : [`guarantee: ${qsaNoSolutionSentence()}`]),
     ];
     if (cs) {
       lines.push(
