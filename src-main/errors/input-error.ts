@@ -6,7 +6,7 @@
  * The JSON helpers below live here because every reader of user files (metadata, spec, θ) needs the
  * same "file not found / not JSON / wrong shape → InputError naming the file and key" behaviour.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { z } from 'zod';
 
 export interface InputErrorLocation {
@@ -54,11 +54,24 @@ export function formatInputError(detail: string, where: InputErrorLocation): str
   return location === '' ? detail : `${location}: ${detail}`;
 }
 
-/** Reads a whole file as bytes, turning the usual OS failures into an InputError naming the file. */
-export function readFileOrThrow(path: string): Buffer {
+/** Whole-file reads stop here: a file read whole is one the caller holds in memory at once. */
+const WHOLE_FILE_MAX_BYTES = 1024 ** 3;
+/** JSON files (a case's spec, metadata, θ) are small; a larger one is not what it claims to be. */
+const JSON_FILE_MAX_BYTES = 64 * 1024 ** 2;
+
+/**
+ * Reads a whole file as bytes, turning the usual OS failures into an InputError naming the file. Only
+ * regular files up to `maxBytes`: a FIFO or device would block the read or never end.
+ */
+export function readFileOrThrow(path: string, maxBytes = WHOLE_FILE_MAX_BYTES): Buffer {
   try {
+    const stats = statSync(path);
+    if (stats.isDirectory()) throw new InputError('is a directory, expected a file', { file: path });
+    if (!stats.isFile()) throw new InputError('not a regular file', { file: path });
+    if (stats.size > maxBytes) throw new InputError(`file too large: ${stats.size} bytes, at most ${maxBytes} read whole`, { file: path });
     return readFileSync(path);
   } catch (err) {
+    if (err instanceof InputError) throw err;
     throw new InputError(describeReadFailure(err), { file: path }, { cause: err });
   }
 }
@@ -80,7 +93,7 @@ function describeReadFailure(err: unknown): string {
 
 /** Reads and parses a JSON file; a missing file or a syntax error becomes an InputError. */
 export function readJsonFile(path: string): unknown {
-  const text = stripBom(readFileOrThrow(path).toString('utf8'));
+  const text = stripBom(readFileOrThrow(path, JSON_FILE_MAX_BYTES).toString('utf8'));
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
