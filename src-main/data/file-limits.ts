@@ -4,9 +4,9 @@
  * is checked against these limits and against the bytes the file really holds: memory is spent on
  * what the file contains, never on what it announces.
  */
-import { statSync, type Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { InputError } from '../errors/input-error';
+import { checkFileStats, describeFileFailure, InputError } from '../errors/input-error';
 
 /**
  * Longest CSV record (a line, or several lines inside quotes), in characters. A 512×512 grayscale
@@ -68,28 +68,6 @@ export function formatBytes(bytes: number): string {
   return `${value} ${units[unit]}`;
 }
 
-/** Why a path cannot be read as a file, in the words the readers share. */
-export function describeStatFailure(err: unknown): string {
-  const code = err instanceof Error && 'code' in err ? String(err.code) : '';
-  switch (code) {
-    case 'ENOENT':
-    case 'ENOTDIR':
-      return 'file not found';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    default:
-      return `cannot read file: ${err instanceof Error ? err.message : String(err)}`;
-  }
-}
-
-function checkStats(stats: Stats, path: string): number {
-  if (stats.isDirectory()) throw new InputError('is a directory, expected a file', { file: path });
-  // Opening a FIFO blocks until a writer appears, and a device never ends: neither can be imported.
-  if (!stats.isFile()) throw new InputError('not a regular file (a FIFO, socket or device cannot be read as a data file)', { file: path });
-  return stats.size;
-}
-
 /**
  * Checks, before anything opens it, that `path` is a regular file (following links); returns its size.
  * A missing path, a directory, a FIFO or a device is an InputError naming the file.
@@ -99,18 +77,7 @@ export async function checkRegularFile(path: string): Promise<number> {
   try {
     stats = await stat(path);
   } catch (err) {
-    throw new InputError(describeStatFailure(err), { file: path }, { cause: err });
+    throw new InputError(describeFileFailure(err), { file: path }, { cause: err });
   }
-  return checkStats(stats, path);
-}
-
-/** `checkRegularFile` for synchronous readers. */
-export function checkRegularFileSync(path: string): number {
-  let stats: Stats;
-  try {
-    stats = statSync(path);
-  } catch (err) {
-    throw new InputError(describeStatFailure(err), { file: path }, { cause: err });
-  }
-  return checkStats(stats, path);
+  return checkFileStats(stats, path);
 }

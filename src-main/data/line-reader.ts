@@ -8,8 +8,8 @@
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { createGunzip, gunzipSync } from 'node:zlib';
-import { InputError, readFileOrThrow } from '../errors/input-error';
-import { checkRegularFile, checkRegularFileSync, describeStatFailure, formatBytes, MAX_CSV_RECORD_CHARS } from './file-limits';
+import { checkRegularFileSync, describeFileFailure, InputError, readFileOrThrow } from '../errors/input-error';
+import { checkRegularFile, formatBytes, MAX_CSV_RECORD_CHARS } from './file-limits';
 
 export type OnLine = (line: string, rowNumber: number) => void;
 
@@ -86,7 +86,7 @@ function gzipError(err: unknown, path: string): InputError {
   const code = err instanceof Error && 'code' in err ? String(err.code) : '';
   if (code === 'ERR_BUFFER_TOO_LARGE') return new InputError('decompresses to more than the size limit', { file: path }, { cause: err });
   if (code.startsWith('Z_')) return new InputError(`not a valid gzip file: ${(err as Error).message}`, { file: path }, { cause: err });
-  return new InputError(describeStatFailure(err), { file: path }, { cause: err });
+  return new InputError(describeFileFailure(err), { file: path }, { cause: err });
 }
 
 /**
@@ -112,7 +112,7 @@ export function forEachLineSync(path: string, maxBytes: number, what: string, on
     try {
       fd = openSync(path, 'r');
     } catch (err) {
-      throw new InputError(describeStatFailure(err), { file: path }, { cause: err });
+      throw new InputError(describeFileFailure(err), { file: path }, { cause: err });
     }
     try {
       const chunk = Buffer.alloc(READ_CHUNK);

@@ -8,8 +8,8 @@
  * engine would silently carry NaN/inf into its bounds, and we refuse them up front instead.
  */
 import { z } from 'zod';
-import { InputError, parseWithSchema, readJsonFile } from '../errors/input-error';
-import { checkRegularFileSync, formatBytes, MAX_CLASS_ID, MAX_JSON_BYTES, MAX_TABULAR_BYTES, MAX_TABULAR_CELLS } from './file-limits';
+import { checkRegularFileSync, InputError, parseWithSchema, readJsonFile } from '../errors/input-error';
+import { formatBytes, MAX_CLASS_ID, MAX_JSON_BYTES, MAX_TABULAR_BYTES, MAX_TABULAR_CELLS } from './file-limits';
 import { forEachLine, forEachLineSync } from './line-reader';
 
 export interface SeldonianMetadata {

@@ -6,7 +6,7 @@
  * The JSON helpers below live here because every reader of user files (metadata, spec, θ) needs the
  * same "file not found / not JSON / wrong shape → InputError naming the file and key" behaviour.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, type Stats } from 'node:fs';
 import type { z } from 'zod';
 
 export interface InputErrorLocation {
@@ -64,22 +64,21 @@ const JSON_FILE_MAX_BYTES = 64 * 1024 ** 2;
  * regular files up to `maxBytes`: a FIFO or device would block the read or never end.
  */
 export function readFileOrThrow(path: string, maxBytes = WHOLE_FILE_MAX_BYTES): Buffer {
+  const size = checkRegularFileSync(path);
+  if (size > maxBytes) throw new InputError(`file too large: ${size} bytes, at most ${maxBytes} read whole`, { file: path });
   try {
-    const stats = statSync(path);
-    if (stats.isDirectory()) throw new InputError('is a directory, expected a file', { file: path });
-    if (!stats.isFile()) throw new InputError('not a regular file', { file: path });
-    if (stats.size > maxBytes) throw new InputError(`file too large: ${stats.size} bytes, at most ${maxBytes} read whole`, { file: path });
     return readFileSync(path);
   } catch (err) {
-    if (err instanceof InputError) throw err;
-    throw new InputError(describeReadFailure(err), { file: path }, { cause: err });
+    throw new InputError(describeFileFailure(err), { file: path }, { cause: err });
   }
 }
 
-function describeReadFailure(err: unknown): string {
+/** Why a path cannot be read as a file, in the words every reader shares. */
+export function describeFileFailure(err: unknown): string {
   const code = err instanceof Error && 'code' in err ? String(err.code) : '';
   switch (code) {
     case 'ENOENT':
+    case 'ENOTDIR':
       return 'file not found';
     case 'EISDIR':
       return 'is a directory, expected a file';
@@ -89,6 +88,25 @@ function describeReadFailure(err: unknown): string {
     default:
       return `cannot read file: ${err instanceof Error ? err.message : String(err)}`;
   }
+}
+
+/** A stat that is not a regular file is an InputError; returns the file's size. */
+export function checkFileStats(stats: Stats, path: string): number {
+  if (stats.isDirectory()) throw new InputError('is a directory, expected a file', { file: path });
+  // Opening a FIFO blocks until a writer appears, and a device never ends: neither can be read as a file.
+  if (!stats.isFile()) throw new InputError('not a regular file (a FIFO, socket or device cannot be read as a data file)', { file: path });
+  return stats.size;
+}
+
+/** Checks, before anything opens it, that `path` is a regular file (following links); returns its size. */
+export function checkRegularFileSync(path: string): number {
+  let stats: Stats;
+  try {
+    stats = statSync(path);
+  } catch (err) {
+    throw new InputError(describeFileFailure(err), { file: path }, { cause: err });
+  }
+  return checkFileStats(stats, path);
 }
 
 /** Reads and parses a JSON file; a missing file or a syntax error becomes an InputError. */

@@ -24,7 +24,7 @@ describe('whole-file reads', () => {
     const fifo = join(dir, 'spec.json');
     execFileSync('mkfifo', [fifo]);
     const error = errorOf(() => readJsonFile(fifo));
-    expect(error.message).toBe(`${fifo}: not a regular file`);
+    expect(error.message).toBe(`${fifo}: not a regular file (a FIFO, socket or device cannot be read as a data file)`);
   });
 
   it('refuse a directory', () => {
