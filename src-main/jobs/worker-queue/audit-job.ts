@@ -11,7 +11,7 @@ import { CancelledError } from '../../deep/cancel';
 import { deserializeError, firstIssue } from '../envelope';
 import type { WorkerProcess } from '../worker-process';
 import { auditFromWorker, type FromTrainingWorker } from '../worker-protocol';
-import { guarded, KILLED_FOR_CANCEL, type JobMessage, type QueuedJob } from './queued-job';
+import { guarded, KILLED_FOR_CANCEL, QueuedJobState, type JobMessage, type QueuedJob } from './queued-job';
 
 export interface PredictAuditOptions {
   /** Aborting it cancels the inference (queued: at once; running: between batches). */
@@ -19,16 +19,8 @@ export interface PredictAuditOptions {
   readonly onProgress?: (progress: AuditPredictProgress) => void;
 }
 
-export class AuditJob implements QueuedJob {
+export class AuditJob extends QueuedJobState implements QueuedJob {
   readonly kind = 'audit';
-  readonly ended: Promise<void>;
-  settled = false;
-  sent = false;
-  cancelRequested = false;
-  killedForCancel = false;
-  cancelReason = 'cancelled';
-  killTimer: NodeJS.Timeout | null = null;
-  private readonly markEnded: () => void;
   private readonly onProgress: (progress: AuditPredictProgress) => void;
   /** Stops listening to the caller's signal once the job has ended. */
   private detach: () => void = () => undefined;
@@ -40,10 +32,8 @@ export class AuditJob implements QueuedJob {
     private readonly resolve: (reply: AuditPredictReply) => void,
     private readonly reject: (error: Error) => void,
   ) {
+    super();
     this.onProgress = guarded('audit progress listener', options.onProgress);
-    let markEnded!: () => void;
-    this.ended = new Promise<void>((r) => (markEnded = r));
-    this.markEnded = markEnded;
   }
 
   /** Cancels it (through `cancel`) when the caller's signal aborts. */
@@ -93,9 +83,7 @@ export class AuditJob implements QueuedJob {
   }
 
   private end(outcome: Error | AuditPredictReply): void {
-    if (this.settled) return;
-    this.settled = true;
-    if (this.killTimer) clearTimeout(this.killTimer);
+    if (!this.settleOnce()) return;
     this.detach();
     if (outcome instanceof Error) this.reject(outcome);
     else this.resolve(outcome);

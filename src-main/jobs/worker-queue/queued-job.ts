@@ -42,6 +42,36 @@ export interface QueuedJob {
   workerDied(how: string, tail: string): void;
 }
 
+/**
+ * The bookkeeping every kind shares: the queue's flags, the kill timer and `ended`. A kind ends once,
+ * through `settleOnce` (false if it had already ended; else the timer is stopped) and then `markEnded`.
+ */
+export abstract class QueuedJobState {
+  settled = false;
+  sent = false;
+  cancelRequested = false;
+  killedForCancel = false;
+  cancelReason = 'cancelled';
+  killTimer: NodeJS.Timeout | null = null;
+  readonly ended: Promise<void>;
+  private resolveEnded!: () => void;
+
+  constructor() {
+    this.ended = new Promise<void>((resolve) => (this.resolveEnded = resolve));
+  }
+
+  protected settleOnce(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    if (this.killTimer) clearTimeout(this.killTimer);
+    return true;
+  }
+
+  protected markEnded(): void {
+    this.resolveEnded();
+  }
+}
+
 /** Wraps a listener so that its bug cannot stop the queue's bookkeeping. */
 export function guarded<A>(what: string, listener: ((value: A) => void) | undefined): (value: A) => void {
   return (value) => {

@@ -12,7 +12,7 @@ import type { RunOutcome } from '../../runs/pipeline';
 import type { RunEvent } from '../../runs/types';
 import type { WorkerProcess } from '../worker-process';
 import type { GpuWindowRelay } from './gpu-window-relay';
-import { guarded, KILLED_FOR_CANCEL, type JobMessage, type QueuedJob } from './queued-job';
+import { guarded, KILLED_FOR_CANCEL, QueuedJobState, type JobMessage, type QueuedJob } from './queued-job';
 
 export interface StartRunOptions {
   readonly onEvent?: (event: RunEvent) => void;
@@ -44,17 +44,10 @@ export interface RunJobSpec {
   readonly mayUseGpuWindow: boolean;
 }
 
-export class RunJob implements QueuedJob {
+export class RunJob extends QueuedJobState implements QueuedJob {
   readonly kind = 'run';
   readonly runId: number;
   readonly done: Promise<RunOutcome>;
-  readonly ended: Promise<void>;
-  settled = false;
-  sent = false;
-  cancelRequested = false;
-  killedForCancel = false;
-  cancelReason = 'cancelled';
-  killTimer: NodeJS.Timeout | null = null;
   private finishedEmitted = false;
   private lastProgress: RunEvent | null = null;
   private readonly resolve: (outcome: RunOutcome) => void;
@@ -65,11 +58,11 @@ export class RunJob implements QueuedJob {
     private readonly relay: GpuWindowRelay,
     options: StartRunOptions,
   ) {
+    super();
     this.runId = spec.runId;
     let resolve!: (outcome: RunOutcome) => void;
     this.done = new Promise<RunOutcome>((r) => (resolve = r));
     this.resolve = resolve;
-    this.ended = this.done.then(() => undefined);
     this.onEvent = guarded(`training run ${spec.runId}: an event listener`, options.onEvent);
     this.onEvent({ type: 'status', runId: spec.runId, status: 'queued' });
   }
@@ -157,15 +150,14 @@ export class RunJob implements QueuedJob {
   }
 
   private settle(outcome: RunOutcome): void {
-    if (this.settled) return;
-    this.settled = true;
+    if (!this.settleOnce()) return;
     // Nobody waits for the window's work any more (normally it has ended already).
     this.relay.abort(this.runId, 'cancelled: the run has ended');
-    if (this.killTimer) clearTimeout(this.killTimer);
     if (!this.finishedEmitted) {
       this.finishedEmitted = true;
       this.onEvent({ type: 'finished', runId: this.runId, status: outcome.status, error: outcome.error });
     }
     this.resolve(outcome);
+    this.markEnded();
   }
 }

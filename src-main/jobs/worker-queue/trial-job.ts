@@ -13,7 +13,7 @@ import type { TrialResult, TrialTask } from '../../experiments/types';
 import { TrainingWorkerError } from '../envelope';
 import type { WorkerProcess } from '../worker-process';
 import type { TrialSessionSpec } from '../worker-protocol';
-import { guarded, KILLED_FOR_CANCEL, type JobMessage, type QueuedJob } from './queued-job';
+import { guarded, KILLED_FOR_CANCEL, QueuedJobState, type JobMessage, type QueuedJob } from './queued-job';
 
 /** A cancelled trial's rejection (the runner drops the trial; a resume runs it again). */
 export class TrialCancelledError extends Error {
@@ -40,16 +40,8 @@ export interface TrialSession {
   lastRunBy: TrialRunBy | null;
 }
 
-export class TrialJob implements QueuedJob {
+export class TrialJob extends QueuedJobState implements QueuedJob {
   readonly kind = 'trial';
-  readonly ended: Promise<void>;
-  settled = false;
-  sent = false;
-  cancelRequested = false;
-  killedForCancel = false;
-  cancelReason = 'cancelled';
-  killTimer: NodeJS.Timeout | null = null;
-  private readonly markEnded: () => void;
   private readonly onProgress: (progress: TrialProgress) => void;
   private readonly task: TrialTask;
 
@@ -63,12 +55,10 @@ export class TrialJob implements QueuedJob {
     private readonly resolve: (result: TrialResult) => void,
     private readonly reject: (error: Error) => void,
   ) {
+    super();
     // A view's serialisation would carry its whole buffer (the full resample): send just the rows.
     this.task = { ...task, rows: task.rows.slice() };
     this.onProgress = guarded('trial progress listener', onProgress);
-    let markEnded!: () => void;
-    this.ended = new Promise<void>((r) => (markEnded = r));
-    this.markEnded = markEnded;
   }
 
   begin(worker: WorkerProcess): void {
@@ -122,9 +112,7 @@ export class TrialJob implements QueuedJob {
   }
 
   private end(outcome: Error | TrialResult): void {
-    if (this.settled) return;
-    this.settled = true;
-    if (this.killTimer) clearTimeout(this.killTimer);
+    if (!this.settleOnce()) return;
     if (this.cancelRequested) rmSync(this.cancelFile, { force: true });
     if (outcome instanceof Error) this.reject(outcome);
     else this.resolve(outcome);
