@@ -8,15 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src-main/deep/backends';
 import { runReportHtml } from '../../src-main/report/report';
 import { escapeHtml } from '../../src-main/report/html';
-import { executeRun } from '../../src-main/runs/pipeline';
-import { prepareRun } from '../../src-main/runs/prepare';
 import { storedRunDetail } from '../../src-main/services/runs';
 import { openWorkspace, type WritableDB } from '../../src-main/store/database';
-import { getRun, insertRun } from '../../src-main/store/runs';
+import { getRun } from '../../src-main/store/runs';
 import { runVerdict } from '../../src-renderer/src/lib/run-verdict';
 import * as wording from '../../src-shared/domain/guarantee-wording';
 import { cli } from '../support/cli';
-import { insertSyntheticImageDataset } from '../support/synthetic-image-dataset';
+import { runStoredBandsRun } from '../support/tiny-run';
 
 const ROOT = join(__dirname, '..', '..');
 const MODULE = 'src-shared/domain/guarantee-wording.ts';
@@ -104,16 +102,7 @@ describe("a passed run's faces", () => {
     dir = mkdtempSync(join(tmpdir(), 'fairbound-wording-'));
     dbPath = join(dir, 'w.db');
     db = openWorkspace(dbPath);
-    insertSyntheticImageDataset(db, { name: 'bands', n: 200, size: 16, numClasses: 2, seed: 1 });
-    runId = insertRun(
-      db,
-      prepareRun(db, {
-        dataset: 'bands', constraints: [{ source: SOURCE, delta: 0.05 }], pipeline: 'head', architecture: 'tutorial-g-cnn',
-        epochs: 1, batchSize: 20, learningRate: 0.005, iterations: 60, seed: 7, shuffleSeed: 11, backend: 'wasm',
-      }).run,
-    );
-    const outcome = await executeRun(db, runId);
-    expect(outcome.error).toBeNull();
+    runId = await runStoredBandsRun(db, SOURCE, 60);
   }, 60_000);
   afterAll(() => {
     db?.close();

@@ -12,12 +12,10 @@ import { createExperiment, runExperiment } from '../../src-main/experiments/runn
 import { infeasibleRanges } from '../../src-main/report/charts';
 import { escapeHtml } from '../../src-main/report/html';
 import { parseReportTarget, runReportHtml, experimentReportHtml } from '../../src-main/report/report';
-import { executeRun } from '../../src-main/runs/pipeline';
-import { prepareRun } from '../../src-main/runs/prepare';
-import { insertSyntheticImageDataset } from '../support/synthetic-image-dataset';
 import { openWorkspace, type WritableDB } from '../../src-main/store/database';
-import { getRun, insertRun } from '../../src-main/store/runs';
+import { getRun } from '../../src-main/store/runs';
 import { chromiumAvailable } from '../support/chromium';
+import { runStoredBandsRun } from '../support/tiny-run';
 
 const RUN_CONSTRAINT = 'ACC >= 0.6';
 const EXP_CONSTRAINT = 'abs((PR | [A]) - (PR | [B])) <= 0.2';
@@ -29,16 +27,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'fairbound-report-'));
   dbPath = join(dir, 'w.db');
   db = openWorkspace(dbPath);
-  insertSyntheticImageDataset(db, { name: 'bands', n: 200, size: 16, numClasses: 2, seed: 1 });
-  runId = insertRun(
-    db,
-    prepareRun(db, {
-      dataset: 'bands', constraints: [{ source: RUN_CONSTRAINT, delta: 0.05 }], pipeline: 'head', architecture: 'tutorial-g-cnn',
-      epochs: 1, batchSize: 20, learningRate: 0.005, iterations: 120, seed: 7, shuffleSeed: 11, backend: 'wasm',
-    }).run,
-  );
-  const outcome = await executeRun(db, runId);
-  expect(outcome.error).toBeNull();
+  runId = await runStoredBandsRun(db, RUN_CONSTRAINT, 120);
   experimentId = createExperiment(db, {
     datasetId: 1, constraints: [{ source: EXP_CONSTRAINT, delta: 0.1 }], fractions: [0.5, 1], nTrials: 3,
     models: [
