@@ -10,13 +10,12 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWorkspace } from '../../src-main/store/database';
 import { idxImagesBytes, idxLabelsBytes, tableCounts } from '../support/images';
+import { bundleCliForTest } from '../support/cli';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MB = 1024 * 1024;
 let dir: string;
 let bundle: string;
@@ -25,21 +24,7 @@ let runs = 0;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'fairbound-limits-'));
-  // Inside the checkout, so that the bundle's external packages resolve from its node_modules.
-  const bundleDir = join(ROOT, 'node_modules', '.cache', 'fairbound', `test-limits-cli-${process.pid}`);
-  mkdirSync(bundleDir, { recursive: true });
-  bundle = join(bundleDir, 'fairbound.mjs');
-  const esbuild = await import('esbuild');
-  await esbuild.build({
-    entryPoints: [join(ROOT, 'src-main/cli/index.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    target: 'node20',
-    logLevel: 'warning',
-    outfile: bundle,
-  });
+  bundle = await bundleCliForTest('test-limits-cli');
   // Writes the child's peak resident set size (KiB) to the file named by FAIRBOUND_TEST_RSS as it exits.
   preload = join(dir, 'rss.mjs');
   writeFileSync(

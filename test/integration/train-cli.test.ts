@@ -7,10 +7,9 @@
  * run's Seldonian head on the run's latent features.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src-main/deep/backends';
 import { loadModel } from '../../src-main/deep/export';
@@ -21,8 +20,8 @@ import { openWorkspace } from '../../src-main/store/database';
 import { loadDatasetForTraining } from '../../src-main/store/datasets';
 import { getRunConstraints, getRunLatents, getRunRows, getRunWeights } from '../../src-main/store/run-results';
 import { getRun } from '../../src-main/store/runs';
+import { bundleCliForTest } from '../support/cli';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 let dir: string;
 let bundle: string;
 let dbPath: string;
@@ -34,21 +33,7 @@ function fairbound(...args: string[]): { status: number | null; stdout: string; 
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'fairbound-train-cli-'));
-  // Inside the checkout, so that the bundle's external packages resolve from its node_modules.
-  const bundleDir = join(ROOT, 'node_modules', '.cache', 'fairbound', `test-cli-${process.pid}`);
-  mkdirSync(bundleDir, { recursive: true });
-  bundle = join(bundleDir, 'fairbound.mjs');
-  const esbuild = await import('esbuild');
-  await esbuild.build({
-    entryPoints: [join(ROOT, 'src-main/cli/index.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    target: 'node20',
-    logLevel: 'warning',
-    outfile: bundle,
-  });
+  bundle = await bundleCliForTest('test-cli');
   dbPath = join(dir, 'w.db');
   const db = openWorkspace(dbPath);
   insertSyntheticImageDataset(db, { name: 'bands', n: 200, size: 12, numClasses: 2, seed: 21 });
