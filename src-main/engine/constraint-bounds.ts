@@ -1,4 +1,6 @@
 import type { CompiledConstraint } from '../../src-shared/constraint/ast';
+import { bettingLower, bettingUpper } from '../../src-shared/bounds/betting';
+import { predictBettingBound } from '../../src-shared/bounds/betting-prediction';
 import { evaluatePoint, propagateInterval } from '../../src-shared/bounds/interval';
 import { hoeffdingLower, hoeffdingUpper } from '../../src-shared/bounds/hoeffding';
 import { MIN_SAMPLES_FOR_BOUND, predictedSafetySize, tBoundMultiplier } from '../../src-shared/bounds/student-t';
@@ -51,6 +53,9 @@ export class ConstraintBounder {
   private readonly gradUpper: Float64Array;
   private readonly rangeRows: number;
   private readonly rangeStart: number;
+  /** The exact (betting) method only: per node, d(node's lower/upper bound)/dZ_r of the last bound(). */
+  private readonly rowGradLower: Float64Array[];
+  private readonly rowGradUpper: Float64Array[];
 
   constructor(
     readonly constraint: CompiledConstraint,
@@ -67,6 +72,9 @@ export class ConstraintBounder {
     this.gradUpper = new Float64Array(this.plans.length);
     this.rangeRows = rangeSize(range);
     this.rangeStart = range.start;
+    const perRow = (): Float64Array[] => (method === 'exact' ? this.plans.map((plan) => new Float64Array(plan.rows.length)) : []);
+    this.rowGradLower = perRow();
+    this.rowGradUpper = perRow();
   }
 
   /** Masked sample count of each unique base node on this range. */
@@ -88,7 +96,10 @@ export class ConstraintBounder {
       stds[i] = sampleStd(z, means[i], this.scratch);
     }
     const bounded = this.boundMoments(means, stds, branch, dProbs !== undefined);
-    if (dProbs && Number.isFinite(bounded.upper)) this.backpropagate(bounded.baseNodes, bounded.slopes, dProbs, weight);
+    if (dProbs && Number.isFinite(bounded.upper)) {
+      if (this.method === 'exact') this.backpropagateRows(dProbs, weight);
+      else this.backpropagate(bounded.baseNodes, bounded.slopes, dProbs, weight);
+    }
     return { lower: bounded.lower, upper: bounded.upper, baseNodes: bounded.baseNodes };
   }
 
@@ -98,6 +109,8 @@ export class ConstraintBounder {
    * path does not do.
    */
   estimatorSlots(): EstimatorSlot[] | null {
+    // The betting bound's derivative per row is not of the form α + β·Z_r the fused backward takes.
+    if (this.method === 'exact') return null;
     if (this.plans.some((plan) => plan.outputColumn.some((c) => c !== 0))) return null;
     return this.plans.map((plan) => ({ rows: plan.rows.map((r) => r + this.rangeStart), offset: plan.offset, slope: plan.slope }));
   }
@@ -110,6 +123,7 @@ export class ConstraintBounder {
    * moves the node's shift to its mean, so the next iteration's squares stay small.
    */
   boundFromSums(sums: Float64Array, shifts: Float64Array, at: number, branch: BoundBranch, coef?: Float64Array, weight = 1): ConstraintBound {
+    if (this.method === 'exact') throw new Error('the exact (betting) bound needs every estimator value: it has no fused form');
     const nodes = this.constraint.baseNodes;
     const means = new Float64Array(nodes.length), stds = new Float64Array(nodes.length);
     for (let i = 0; i < nodes.length; i++) {
@@ -160,10 +174,18 @@ export class ConstraintBounder {
       const std = stds[i];
       let lower = -Infinity, upper = Infinity;
       const nPredicted = branch.kind === 'candidate_selection' ? predictedSafetySize(n, this.rangeRows, branch.nSafetyRows) : null;
-      // The Student-t rule of the engine (< 5 samples → infinite bounds); Hoeffding holds for any n ≥ 1.
-      if (n >= (this.method === 'hoeffding' ? 1 : MIN_SAMPLES_FOR_BOUND)) {
+      // The Student-t rule of the engine (< 5 samples → infinite bounds); Hoeffding and betting hold for any n ≥ 1.
+      if (n >= (this.method === 'student-t' ? MIN_SAMPLES_FOR_BOUND : 1)) {
         const size = nPredicted ?? n;
-        if (node.lowerNeeded && node.deltaLower !== null) {
+        if (this.method === 'exact') {
+          this.checkUnitInterval(i, branch);
+          if (node.lowerNeeded && node.deltaLower !== null) {
+            lower = this.bettingSide(i, 'lower', node.deltaLower, nPredicted, node.inflationLower ?? 1, wantGradient);
+          }
+          if (node.upperNeeded && node.deltaUpper !== null) {
+            upper = this.bettingSide(i, 'upper', node.deltaUpper, nPredicted, node.inflationUpper ?? 1, wantGradient);
+          }
+        } else if (node.lowerNeeded && node.deltaLower !== null) {
           const inflation = branch.kind === 'safety_test' ? 1 : node.inflationLower ?? 1;
           if (this.method === 'hoeffding') {
             // Constant in the data except through the mean (clipping at 0 stops the gradient).
@@ -175,7 +197,7 @@ export class ConstraintBounder {
             lower = mean - lowerSlope[i] * std;
           }
         }
-        if (node.upperNeeded && node.deltaUpper !== null) {
+        if (this.method !== 'exact' && node.upperNeeded && node.deltaUpper !== null) {
           const inflation = branch.kind === 'safety_test' ? 1 : node.inflationUpper ?? 1;
           if (this.method === 'hoeffding') {
             upper = hoeffdingUpper(mean, size, node.deltaUpper, inflation);
@@ -219,6 +241,54 @@ export class ConstraintBounder {
     const dMean = gLower * lowerMeanSlope[i] + gUpper * upperMeanSlope[i];
     const dStd = -gLower * lowerSlope[i] + gUpper * upperSlope[i];
     return { perMean: (weight * dMean) / n, perDeviation: std > 0 ? (weight * dStd) / ((n - 1) * std) : 0 };
+  }
+
+  /**
+   * The betting bound's guarantee needs every value in [0, 1]. The engine's estimators are a + b·P with
+   * (a, b) ∈ {(0, 1), (1, −1)} and P a probability, so a value outside is a model that returned
+   * something other than probabilities: refused, naming the node. NaN passes (the bound is then NaN:
+   * No Solution Found, as under the other methods).
+   */
+  private checkUnitInterval(i: number, branch: BoundBranch): void {
+    const z = this.z[i];
+    for (let r = 0; r < z.length; r++) {
+      if (z[r] < 0 || z[r] > 1) {
+        const rows = branch.kind === 'safety_test' ? 'safety' : 'candidate';
+        throw new RangeError(
+          `base node '${this.constraint.baseNodes[i].name}': the exact (betting) bound needs estimator values in [0, 1], got ${z[r]} on ${rows} row ${this.plans[i].rows[r] + this.rangeStart}`,
+        );
+      }
+    }
+  }
+
+  /**
+   * One side of node i's betting bound on this.z[i]. Safety test: the bound itself (betting.ts) on the
+   * rows in their order. Candidate selection: its prediction for n̂ safety rows (betting-prediction.ts),
+   * with the per-row derivative in rowGrad* when `wantGradient`. Not clipped to Hoeffding's clipping at
+   * 0 or 1: the inflated prediction keeps a gradient where it leaves [0, 1].
+   */
+  private bettingSide(i: number, side: 'lower' | 'upper', delta: number, nPredicted: number | null, inflation: number, wantGradient: boolean): number {
+    const z = this.z[i];
+    if (nPredicted === null) {
+      for (let r = 0; r < z.length; r++) if (Number.isNaN(z[r])) return Number.NaN;
+      return side === 'lower' ? bettingLower(z, delta) : bettingUpper(z, delta);
+    }
+    const gradient = wantGradient ? (side === 'lower' ? this.rowGradLower[i] : this.rowGradUpper[i]) : undefined;
+    return predictBettingBound(z, side, nPredicted, delta, inflation, gradient);
+  }
+
+  /** The exact method's backward: weight · d(upper of g)/dZ_r from each side's per-row derivative, onto P. */
+  private backpropagateRows(dProbs: Float64Array, weight: number): void {
+    for (let i = 0; i < this.plans.length; i++) {
+      const gLower = this.gradLower[i], gUpper = this.gradUpper[i];
+      if (gLower === 0 && gUpper === 0) continue;
+      const plan = this.plans[i];
+      const lowerRows = this.rowGradLower[i], upperRows = this.rowGradUpper[i];
+      for (let r = 0; r < plan.rows.length; r++) {
+        const dz = (gLower === 0 ? 0 : gLower * lowerRows[r]) + (gUpper === 0 ? 0 : gUpper * upperRows[r]);
+        dProbs[plan.rows[r] * this.nOutputs + plan.outputColumn[r]] += weight * dz * plan.slope[r];
+      }
+    }
   }
 
   /** d(upper of g)/dZ_i (nodeDerivatives), then onto P through Z = a + b·P. */

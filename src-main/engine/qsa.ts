@@ -15,7 +15,7 @@ export interface QsaInput {
   readonly fracDataInSafety: number;
   readonly thetaInit: Float64Array;
   readonly settings: OptimiserSettings;
-  /** Student-t (the engine's, default) or Hoeffding; candidate selection predicts with the same method. */
+  /** Student-t (the engine's, default), Hoeffding or exact (betting); candidate selection predicts with the same method. */
   readonly boundMethod?: BoundMethod;
   readonly onIteration?: (progress: IterationProgress) => void;
   readonly signal?: AbortSignal;
@@ -28,6 +28,8 @@ export type QsaOutcome =
 
 export interface QsaResult {
   readonly outcome: QsaOutcome;
+  /** The bound of the safety test and of candidate selection's prediction. */
+  readonly boundMethod: BoundMethod;
   readonly nCandidate: number;
   readonly nSafety: number;
   readonly candidateSelection: CandidateSelectionResult | null;
@@ -57,9 +59,10 @@ export function runQsa(input: QsaInput): QsaResult {
   const nCandidate = candidate.end - candidate.start;
   const nSafety = safety.end - safety.start;
   const thetaInit = Float64Array.from(input.thetaInit);
-  const common = { nCandidate, nSafety, thetaInit };
+  const boundMethod = input.boundMethod ?? 'student-t';
+  const common = { nCandidate, nSafety, thetaInit, boundMethod };
 
-  const cs = runCandidateSelection({ ...input, candidate, nSafetyRows: nSafety });
+  const cs = runCandidateSelection({ ...input, boundMethod, candidate, nSafetyRows: nSafety });
   const csSeconds = seconds(started);
   if (cs.outcome === 'nsf' || cs.candidate === null) {
     return {
@@ -71,7 +74,7 @@ export function runQsa(input: QsaInput): QsaResult {
     };
   }
   const stStarted = performance.now();
-  const st = runSafetyTest(input.model, cs.candidate, input.constraints, input.data, safety, input.boundMethod);
+  const st = runSafetyTest(input.model, cs.candidate, input.constraints, input.data, safety, boundMethod);
   const timingsSeconds = { candidateSelection: csSeconds, safetyTest: seconds(stStarted), total: seconds(started) };
   const outcome: QsaOutcome = st.passed
     ? { kind: 'passed', solution: cs.candidate }

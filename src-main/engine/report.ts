@@ -1,4 +1,5 @@
 import type { CompiledConstraint } from '../../src-shared/constraint/ast';
+import type { BoundMethod } from '../../src-shared/domain/qsa';
 import type { QsaResult } from './qsa';
 
 /**
@@ -12,6 +13,8 @@ export interface QsaReport {
   readonly constraint_strs_in: string[];
   readonly constraint_strs_parsed: string[];
   readonly deltas: number[];
+  /** Not in the fixtures: the bound of the safety test and of candidate selection's prediction. */
+  readonly bound_method: BoundMethod;
   readonly passed_safety: boolean;
   readonly solution_found: boolean;
   readonly cs_returned_nsf: boolean;
@@ -139,6 +142,7 @@ export function buildQsaReport(
     constraint_strs_in: constraints.map((c) => c.source),
     constraint_strs_parsed: constraints.map((c) => c.parsed),
     deltas: constraints.map((c) => c.delta),
+    bound_method: result.boundMethod,
     passed_safety: passed,
     solution_found: passed,
     cs_returned_nsf: cs?.outcome === 'nsf',

@@ -19,7 +19,7 @@ export interface CaseOverrides {
   readonly metadata?: string;
   readonly thetaInit?: string;
   readonly iterations?: number;
-  /** Student-t (the engine's, default) or Hoeffding, for candidate selection and the safety test. */
+  /** Student-t (the engine's, default), Hoeffding or exact (betting), for candidate selection and the safety test. */
   readonly bound?: BoundMethod;
 }
 
