@@ -7,6 +7,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { roundHalfEven } from '../../src-shared/bounds/rounding';
+import { BOUND_METHODS } from '../../src-shared/domain/qsa';
 import { InputError } from '../errors/input-error';
 import { isValidSeed, MAX_SEED } from '../data/shuffle';
 import { kernelThreadsFor, type QsaKernelOptions } from '../engine/kernels/select';
@@ -87,7 +88,7 @@ function checkQsa(qsa: QsaSettings): void {
   for (const key of ['betaVelocity', 'betaRmsprop'] as const) if (!(qsa[key] >= 0 && qsa[key] < 1)) problem(key, 'in [0, 1)');
   if (!(Number.isInteger(qsa.iterations) && qsa.iterations >= 1)) problem('iterations', 'a positive integer');
   if (!THETA_INITS.includes(qsa.thetaInit)) problem('thetaInit', THETA_INITS.map((t) => `'${t}'`).join(', '));
-  if (qsa.boundMethod !== 'student-t' && qsa.boundMethod !== 'hoeffding') problem('boundMethod', "'student-t' or 'hoeffding'");
+  if (!BOUND_METHODS.includes(qsa.boundMethod)) problem('boundMethod', BOUND_METHODS.map((b) => `'${b}'`).join(', '));
 }
 
 /**

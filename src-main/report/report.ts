@@ -8,7 +8,9 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { confidenceLabel, conclusionLabel, safetyHeadline, type RateConclusion } from '../../src-shared/domain/experiment-safety';
-import { groupAccuracyLabel, groupAccuracyNote, qsaNoSolutionSentence, qsaPassedSentence, RUN_BOUND, RUN_ESTIMATES } from '../../src-shared/domain/guarantee-wording';
+import { groupAccuracyLabel, groupAccuracyNote, qsaGuaranteeBound, qsaNoSolutionSentence, qsaPassedSentence, RUN_ESTIMATES } from '../../src-shared/domain/guarantee-wording';
+import { qsaBoundLabel } from '../../src-shared/domain/qsa';
+import { runBoundMethod } from '../../src-shared/domain/runs';
 import { InputError } from '../errors/input-error';
 import { experimentResults, experimentSvgs, type ExperimentResults } from '../experiments/results';
 import type { ReadableDB } from '../store/database';
@@ -105,7 +107,7 @@ function interval(lower: number, upper: number, lowerNeeded: boolean, upperNeede
 function runVerdict(info: RunInfo, constraints: readonly RunConstraintResult[]): string {
   const r = info.result;
   if (info.status === 'passed') {
-    const sentences = constraints.map((c) => `<p>${escapeHtml(qsaPassedSentence({ source: c.source, delta: c.delta, bound: RUN_BOUND, estimates: RUN_ESTIMATES }))}</p>`).join('');
+    const sentences = constraints.map((c) => `<p>${escapeHtml(qsaPassedSentence({ source: c.source, delta: c.delta, bound: qsaGuaranteeBound(runBoundMethod(info.settings)), estimates: RUN_ESTIMATES }))}</p>`).join('');
     return `<div class="verdict pass"><div class="big">PASSED — solution returned</div><p>Every constraint's high-confidence upper bound on g is ≤ 0 on the ${info.nSafety} safety rows.</p>${sentences}</div>`;
   }
   if (info.status === 'nsf') {
@@ -196,6 +198,7 @@ export function runReportHtml(db: ReadableDB, runId: number): string {
         ['frac_safety', s.fracSafety],
         ['Body training', s.body],
         ['QSA', s.qsa],
+        ['QSA bound', qsaBoundLabel(runBoundMethod(s))],
         ['QSA model / objective', `${s.qsaModel} / ${s.objective}`],
         ['Backend', backend],
         ['Backend preference', info.backendPreference],

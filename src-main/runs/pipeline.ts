@@ -37,6 +37,7 @@ import { compileRunConstraints } from './prepare';
 import { selectRunBackend, type GpuBodyTraining, type RunGpuWindow } from './run-backend';
 import { loadRunData } from './run-data';
 import { cnnWeights, constraintResults, iterationLog, reportedTheta, summary, THRESHOLD, thetaShape, groupAccuracies } from './run-results';
+import { runBoundMethod } from '../../src-shared/domain/runs';
 import type { RunEvent, RunPhase, RunStatus } from './types';
 
 /** Part of RunContext; the worker that serves runs builds it. */
@@ -174,6 +175,7 @@ export async function executeRun(db: WritableDB, runId: number, ctx: RunContext 
         nEpochs: s.qsa.nEpochs,
         clipTheta: null,
       },
+      boundMethod: runBoundMethod(s),
       signal: abort.signal,
       onIteration: (p) => {
         pollCancel();

@@ -107,6 +107,7 @@ export function prepareRun(db: ReadableDB, request: ReadonlyDeep<RunInput>): Pre
       lambdaInit: lambdaInit(request.lambdaInit, HEAD_DEFAULTS.lambdaInit, nConstraints),
       betaVelocity: HEAD_DEFAULTS.betaVelocity,
       betaRmsprop: HEAD_DEFAULTS.betaRmsprop,
+      bound: request.bound ?? 'student-t',
     };
   } else {
     if (request.iterations !== undefined) {
@@ -125,6 +126,7 @@ export function prepareRun(db: ReadableDB, request: ReadonlyDeep<RunInput>): Pre
       lambdaInit: lambdaInit(request.lambdaInit, FULL_DEFAULTS.lambdaInit, nConstraints),
       betaVelocity: FULL_DEFAULTS.betaVelocity,
       betaRmsprop: FULL_DEFAULTS.betaRmsprop,
+      bound: request.bound ?? 'student-t',
     };
   }
 

@@ -7,6 +7,7 @@
 import type { BackendReportDto, BackendsReport, RunDetail, RunEventDto, RunSummaryDto } from '../../src-shared/contract/schemas';
 import { CANDIDATES_BY_PREFERENCE } from '../deep/backend-chain';
 import type { BackendPreference, BackendReport } from '../deep/backend-types';
+import { runBoundMethod } from '../../src-shared/domain/runs';
 import type { RunEvent } from '../runs/types';
 import type { ReadableDB } from '../store/database';
 import { getRunConstraints, getRunIterations } from '../store/run-results';
@@ -67,6 +68,7 @@ export function storedRunDetail(db: ReadableDB, run: RunInfo): RunDetail {
   return {
     run: runSummaryDto(run),
     settings: JSON.parse(JSON.stringify(run.settings)) as Record<string, unknown>,
+    bound: runBoundMethod(run.settings),
     seeds: { ...run.seeds },
     backend: run.backend ? backendReportDto(run.backend) : null,
     timings: { ...run.timings },

@@ -13,6 +13,7 @@
  * Pure and without dependencies (types only), so that the contract, the renderer and the reports import it.
  */
 import type { AuditBoundMethod, AuditGuaranteeKind } from '../bounds/audit-labels';
+import type { BoundMethod } from './qsa';
 
 /** The bound behind a guarantee: Student-t is approximate; the others are exact (valid). */
 export type GuaranteeBound = 'student-t' | 'hoeffding' | 'clopper-pearson' | 'betting';
@@ -77,7 +78,7 @@ export interface QsaGuaranteeInput {
   /** The constraint as written. */
   readonly source: string;
   readonly delta: number;
-  /** The run's bound method; runs use the engine's default, Student-t. */
+  /** The run's bound (qsaGuaranteeBound of its BoundMethod). */
   readonly bound: GuaranteeBound;
   /** The QSA's estimators: soft (the model's probabilities) for every run. */
   readonly estimates: GuaranteeEstimates;
@@ -96,9 +97,16 @@ export function qsaNoSolutionSentence(): string {
   return 'No Solution Found: the algorithm returned no model rather than one it could not show to satisfy every constraint on the safety rows; this says nothing about this data set or the constraints beyond that.';
 }
 
-/** The engine's QSA always bounds the model's soft (expected) rates; runs use its default bound. */
+/** The engine's QSA always bounds the model's soft (expected) rates. */
 export const RUN_ESTIMATES: GuaranteeEstimates = SOFT;
-export const RUN_BOUND: GuaranteeBound = 'student-t';
+
+/**
+ * The bound behind a QSA's guarantee: its estimators are soft (values in [0, 1]), so its exact bound is
+ * the betting bound, valid without approximation like Hoeffding's; Student-t stays approximate.
+ */
+export function qsaGuaranteeBound(method: BoundMethod): GuaranteeBound {
+  return guaranteeBound(method, 'soft');
+}
 
 /** How g's two bounds read together: each end is a one-sided statement at δ. */
 export function intervalConfidenceText(delta: number): string {

@@ -4,7 +4,7 @@
  * cross the worker-process boundary and are stored as JSON.
  */
 import type { ArchitectureName } from './architectures';
-import type { PrimaryObjectiveName } from './qsa';
+import type { BoundMethod, PrimaryObjectiveName } from './qsa';
 
 export const RUN_STATUSES = ['queued', 'running', 'passed', 'nsf', 'failed', 'cancelled'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -31,6 +31,13 @@ export interface QsaSettings {
   readonly lambdaInit: readonly number[];
   readonly betaVelocity: number;
   readonly betaRmsprop: number;
+  /** The bound of the safety test and of candidate selection's prediction; absent in runs stored before the choice (Student-t). */
+  readonly bound?: BoundMethod;
+}
+
+/** The QSA bound a stored run used. */
+export function runBoundMethod(settings: { readonly qsa: QsaSettings }): BoundMethod {
+  return settings.qsa.bound ?? 'student-t';
 }
 
 /** Everything a run used, resolved; stored with it. */

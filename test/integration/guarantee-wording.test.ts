@@ -109,7 +109,7 @@ describe("a passed run's faces", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const sentence = (): string => wording.qsaPassedSentence({ source: SOURCE, delta: 0.05, bound: wording.RUN_BOUND, estimates: wording.RUN_ESTIMATES });
+  const sentence = (): string => wording.qsaPassedSentence({ source: SOURCE, delta: 0.05, bound: wording.qsaGuaranteeBound('student-t'), estimates: wording.RUN_ESTIMATES });
 
   it('passed', () => {
     expect(getRun(db, runId)?.status).toBe('passed');

@@ -23,7 +23,7 @@ function detail(id: number, constraints: { source: string; upperBound: number | 
       seed: 0, backendPreference: 'auto', backend: 'cpu', status: 'passed', phase: null, error: null, nRows: 80, nCandidate: 40, nSafety: 40,
       createdAt: 'now', startedAt: 'now', finishedAt: 'now',
     },
-    settings: {}, seeds: {}, backend: null, timings: {}, verdict: 'passed', outcome: null,
+    settings: {}, bound: 'student-t', seeds: {}, backend: null, timings: {}, verdict: 'passed', outcome: null,
     candidateSelection: chosen === null ? null : { iterationsPlanned: 10, iterationsRun: 10, chosenIndex: chosen, foundFeasible: true, returnedNsf: false },
     constraints: constraints.map((c, position) => ({ ...c, parsed: c.source, delta: 0.05, position, pointEstimate: null })),
     groupAccuracy: null, trainedCnnGroupAccuracy: null, bodyTraining: null,

@@ -45,6 +45,7 @@ function detail(overrides: Partial<RunDetail>): RunDetail {
   return {
     run: { id: 3, datasetId: 1, datasetName: 'faces', pipeline: 'head', architecture: 'tutorial-j-cnn', constraints: [], seed: 0, backendPreference: 'auto', backend: 'wasm', status: 'passed', phase: null, error: null, nRows: 10, nCandidate: 5, nSafety: 5, createdAt: '', startedAt: null, finishedAt: null },
     settings: {},
+    bound: 'student-t',
     seeds: {},
     backend: null,
     timings: {},

@@ -13,7 +13,7 @@ import { describeLoaded, selectBackend, type BackendPreference } from '../../dee
 import { retrainHeadRows } from '../../audit/retrain-head-rows';
 import { runSeeds } from '../../runs/prepare';
 import type { BoundMethod } from '../../engine/constraint-bounds';
-import { qsaNoSolutionSentence, qsaPassedSentence, RUN_ESTIMATES } from '../../../src-shared/domain/guarantee-wording';
+import { qsaGuaranteeBound, qsaNoSolutionSentence, qsaPassedSentence, RUN_ESTIMATES } from '../../../src-shared/domain/guarantee-wording';
 import { compileForDataset } from '../../engine/compile-for-dataset';
 import { buildQsaReport } from '../../engine/report';
 import { ConstraintCompileError } from '../../errors/constraint-compile-error';
@@ -124,7 +124,7 @@ export async function runRetrainHeadCommand(c: RetrainHeadCommand): Promise<numb
       ...constraintResults(result, constraints).flatMap(formatConstraint),
       // The safety test used this command's bound (Student-t or Hoeffding), so the sentence names that one.
       ...(verdict === 'passed'
-        ? constraints.map((k) => `guarantee: ${qsaPassedSentence({ source: k.source, delta: k.delta, bound: c.method, estimates: RUN_ESTIMATES })}`)
+        ? constraints.map((k) => `guarantee: ${qsaPassedSentence({ source: k.source, delta: k.delta, bound: qsaGuaranteeBound(c.method), estimates: RUN_ESTIMATES })}`)
         : [`guarantee: ${qsaNoSolutionSentence()}`]),
     ];
     if (cs) {

@@ -5,6 +5,7 @@
  */
 import { experimentStartInput, type ExperimentStartInput } from '../../../src-shared/contract/schemas';
 import { PERFORMANCE_METRICS, THETA_INITS, type PerformanceMetric, type ThetaInit } from '../../../src-shared/domain/experiments';
+import { BOUND_METHODS, type BoundMethod } from '../../../src-shared/domain/qsa';
 import { InputError } from '../../errors/input-error';
 import { parseEpochsPerFraction } from '../../experiments/models/deep-types';
 import { createExperimentFromInput } from '../../services/experiment-start';
@@ -54,7 +55,7 @@ export function experimentInputFromFlags(db: WritableDB, values: RunValues, work
   const theta = str('theta-init');
   if (theta !== undefined && !THETA_INITS.includes(theta as ThetaInit)) throw new UsageError(`--theta-init must be one of ${THETA_INITS.join(', ')}, got '${theta}'`);
   const bound = str('bound');
-  if (bound !== undefined && bound !== 'student-t' && bound !== 'hoeffding') throw new UsageError(`--bound must be student-t or hoeffding, got '${bound}'`);
+  if (bound !== undefined && !(BOUND_METHODS as readonly string[]).includes(bound)) throw new UsageError(`--bound must be ${BOUND_METHODS.join(', ')}, got '${bound}'`);
   let epochsPerFraction: ExperimentStartInput['epochsPerFraction'];
   try {
     const text = str('epochs-per-fraction');
@@ -78,7 +79,7 @@ export function experimentInputFromFlags(db: WritableDB, values: RunValues, work
     alphaTheta: numberOption('alpha-theta', str('alpha-theta'), (v) => v > 0, 'positive'),
     alphaLambda: numberOption('alpha-lambda', str('alpha-lambda'), (v) => v > 0, 'positive'),
     thetaInit: theta as ThetaInit | undefined,
-    boundMethod: bound as 'student-t' | 'hoeffding' | undefined,
+    boundMethod: bound as BoundMethod | undefined,
     seed: integerOption('seed', str('seed'), 0),
     workers,
     epochsPerFraction,

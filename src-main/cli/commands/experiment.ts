@@ -33,7 +33,7 @@ export const experimentHelp = `fairbound experiment run --dataset <name|id> --co
                           --fractions 0.01,0.1,0.5,1 --trials 10 --models qsa-features,logistic,uniform-random[,weighted-random:0.7]
                           [--performance accuracy|probabilistic-accuracy|log-loss] [--threshold 0.5]
                           [--iterations 200] [--frac-safety 0.5] [--lambda-init 0.5] [--alpha-theta 0.005] [--alpha-lambda 0.005]
-                          [--theta-init zeros|random|logistic] [--bound student-t|hoeffding]
+                          [--theta-init zeros|random|logistic] [--bound student-t|hoeffding|exact]
                           [--epochs-per-fraction 0.001:24x50,0.01:100x4]   (qsa-head, cnn: body batch × epochs per φ)
                           [--seed S] [--workers N] [--name NAME] [--quiet] [--db <file>] [--json]
 fairbound experiment run --resume <id> [--workers N] [--quiet] [--db <file>] [--json]

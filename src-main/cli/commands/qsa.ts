@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { BoundMethod } from '../../engine/constraint-bounds';
+import { BOUND_METHODS, qsaBoundLabel, type BoundMethod } from '../../../src-shared/domain/qsa';
 import { runQsaCase } from '../../engine/run-case';
 import type { QsaReport } from '../../engine/report';
 import { stringifyJson } from '../json';
@@ -7,13 +7,15 @@ import type { CliOutput } from '../output';
 import { UsageError } from '../usage-error';
 
 export const qsaHelp = `fairbound qsa --spec <case>/spec.json [--data <csv|csv.gz>] [--metadata <json>] [--theta-init <json>]
-               [--iterations N] [--bound student-t|hoeffding] [--json]
+               [--iterations N] [--bound student-t|hoeffding|exact] [--json]
   Runs the quasi-Seldonian algorithm on a case in the format of the Seldonian golden fixtures: candidate
   selection on the first rows, the safety test on the rest. Prints the verdict (the model, or No Solution
   Found). With --json: one JSON object shaped like the fixtures' expected.json ("inf"/"-inf"/"nan" for
   non-finite numbers). --iterations overrides num_iters (full-batch runs; mini-batch runs do
-  n_epochs × batches iterations). --bound hoeffding uses Hoeffding's inequality (exact for estimators in
-  [0, 1]) instead of the engine's Student-t bound, in candidate selection and the safety test. Exit 0 when the algorithm ran (passed or NSF), 2 for bad input, 1 for a failure.`;
+  n_epochs × batches iterations). --bound picks the bound of the safety test and of candidate
+  selection's prediction of it: student-t (default, the engine's: approximate), hoeffding (Hoeffding's
+  inequality) or exact (the betting bound on the safety rows in their order); the last two are valid
+  without approximation for estimators in [0, 1], which every measure on probabilities is. Exit 0 when the algorithm ran (passed or NSF), 2 for bad input, 1 for a failure.`;
 
 function parseIterations(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
@@ -23,14 +25,16 @@ function parseIterations(raw: string | undefined): number | undefined {
 }
 
 function parseBound(raw: string | undefined): BoundMethod {
-  if (raw === 'student-t' || raw === 'hoeffding') return raw;
-  throw new UsageError(`--bound must be student-t or hoeffding, got '${raw}'`);
+  const method = BOUND_METHODS.find((m) => m === raw);
+  if (method === undefined) throw new UsageError(`--bound must be ${BOUND_METHODS.join(', ')}, got '${raw}'`);
+  return method;
 }
 
 function summarise(report: QsaReport): string {
   const cs = report.candidate_selection;
   const lines = [
     `rows: ${report.n_candidate} candidate, ${report.n_safety} safety`,
+    `bound: ${qsaBoundLabel(report.bound_method)}`,
     `candidate selection: ${cs.iterations_run}/${cs.iterations_planned} iterations, ` +
       (report.cs_returned_nsf
         ? 'stopped on a NaN/infinite value (No Solution Found)'

@@ -9,10 +9,12 @@ import { openWorkspace, resolveDatabasePath } from '../../store/database';
 import { tryRecoverInterrupted } from '../../store/interrupted';
 import { getRunConstraints, type RunConstraintResult } from '../../store/run-results';
 import { getRun, type RunInfo } from '../../store/runs';
-import { runInput } from '../../../src-shared/contract/run-input';
+import { runInput, type RunInput } from '../../../src-shared/contract/run-input';
 import { parseFlagInput } from '../flag-input';
 import { runDetail } from '../../../src-shared/contract/schemas';
-import { groupAccuracyLabel, qsaNoSolutionSentence, qsaPassedSentence, RUN_BOUND, RUN_ESTIMATES } from '../../../src-shared/domain/guarantee-wording';
+import { groupAccuracyLabel, qsaGuaranteeBound, qsaNoSolutionSentence, qsaPassedSentence, RUN_ESTIMATES } from '../../../src-shared/domain/guarantee-wording';
+import { qsaBoundLabel } from '../../../src-shared/domain/qsa';
+import { runBoundMethod } from '../../../src-shared/domain/runs';
 import { storedRunDetail } from '../../services/runs';
 import { contractJson } from '../contract-json';
 import type { CliOutput } from '../output';
@@ -22,7 +24,8 @@ export const trainHelp = `fairbound train --dataset <name|id> --constraint '<str
                  --pipeline head|full --model tutorial-j-cnn|tutorial-g-cnn
                  [--epochs N] [--batch-size B] [--learning-rate L] [--iterations N] [--frac-safety 0.5]
                  [--seed S] [--backend auto|tensorflow|wasm|cpu] [--rows N] [--resize S] [--shuffle-seed S]
-                 [--alpha-theta A] [--alpha-lambda A] [--lambda-init L] [--db <file>] [--json] [--quiet]
+                 [--alpha-theta A] [--alpha-lambda A] [--lambda-init L] [--bound student-t|hoeffding|exact]
+                 [--db <file>] [--json] [--quiet]
   Trains a classifier under the constraints with the quasi-Seldonian algorithm and stores the run.
   --pipeline head (Tutorial J): splits the rows (candidate = the first round(N·(1−frac)) rows, safety =
     the rest), trains the CNN on the candidate rows only (Adam; --epochs, default 4; --batch-size, 100;
@@ -30,6 +33,9 @@ export const trainHelp = `fairbound train --dataset <name|id> --constraint '<str
     the QSA on an untrained head over them (full batch, --iterations, default 1200; α_θ = α_λ = 0.01).
   --pipeline full (Tutorials G/H): the whole CNN is the Seldonian model; the QSA runs on mini-batches
     (--batch-size, default 150) for --epochs (default 5) with α_θ = --learning-rate (default 0.001), α_λ 0.01.
+  --bound: the QSA's bound, in the safety test and in candidate selection's prediction of it: student-t
+    (default, the engine's: approximate), hoeffding, or exact (the betting bound on the safety rows in
+    their order); the last two are valid without approximation for the QSA's soft estimators in [0, 1].
   --rows N uses only the first N rows of the dataset; --resize S resizes images to S×S (bilinear), e.g.
   --resize 48 for tutorial-j-cnn on 28×28 Fashion-MNIST; --shuffle-seed reorders the run's rows first.
   Progress goes to stderr (not with --quiet); the result (verdict, each constraint's safety-test bound and
@@ -95,9 +101,10 @@ export function formatRun(run: RunInfo, constraints: readonly RunConstraintResul
     `dataset '${run.datasetName}', ${run.nRows} rows (${run.nCandidate} candidate / ${run.nSafety} safety), ${run.pipeline} pipeline, ` +
       `${run.architecture} on ${s.inputShape.join('×')}${s.resize !== null ? ` (resized from ${s.sourceShape.join('×')})` : ''}, ${s.numClasses} classes, seed ${run.seed}`,
     `backend: ${run.backend ? `${run.backend.name} (${run.backend.package} ${run.backend.version})` : `not started (${run.backendPreference})`}`,
+    `QSA bound: ${qsaBoundLabel(runBoundMethod(s))}`,
   ];
   for (const c of constraints) lines.push(...formatConstraint(c));
-  if (run.status === 'passed') for (const c of constraints) lines.push(`guarantee: ${qsaPassedSentence({ source: c.source, delta: c.delta, bound: RUN_BOUND, estimates: RUN_ESTIMATES })}`);
+  if (run.status === 'passed') for (const c of constraints) lines.push(`guarantee: ${qsaPassedSentence({ source: c.source, delta: c.delta, bound: qsaGuaranteeBound(runBoundMethod(s)), estimates: RUN_ESTIMATES })}`);
   const r = run.result;
   if (r) {
     const cs = r.candidateSelection;
@@ -181,6 +188,7 @@ export async function runTrainCommand(args: string[], out: CliOutput): Promise<n
       'alpha-theta': { type: 'string' },
       'alpha-lambda': { type: 'string' },
       'lambda-init': { type: 'string' },
+      bound: { type: 'string' },
       db: { type: 'string' },
       json: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
@@ -216,6 +224,7 @@ export async function runTrainCommand(args: string[], out: CliOutput): Promise<n
     alphaTheta: numberOption('alpha-theta', values['alpha-theta'], positive, 'a positive number'),
     alphaLambda: numberOption('alpha-lambda', values['alpha-lambda'], positive, 'a positive number'),
     lambdaInit: numberOption('lambda-init', values['lambda-init'], (v) => v >= 0, 'a number ≥ 0'),
+    bound: values.bound as RunInput['bound'],
   }, { architecture: 'model' });
   const dbPath = resolveDatabasePath(values.db);
   // Runs left running by a process that has died are ended first, so `fairbound runs` shows them honestly.

@@ -1,7 +1,7 @@
 /** A finished run's verdict in words (pure): the guarantee when it passed, the reason when it did not. */
 import type { RunDetail } from '../../../src-shared/contract';
 import { num } from './format';
-import { qsaNoSolutionSentence, qsaPassedSentence, RUN_BOUND, RUN_ESTIMATES } from '../../../src-shared/domain/guarantee-wording';
+import { qsaNoSolutionSentence, qsaGuaranteeBound, qsaPassedSentence, RUN_ESTIMATES } from '../../../src-shared/domain/guarantee-wording';
 
 export interface VerdictText {
   readonly kind: 'passed' | 'nsf' | 'pending' | 'failed' | 'cancelled';
@@ -19,7 +19,7 @@ export function runVerdict(detail: RunDetail): VerdictText {
       kind: 'passed',
       headline: 'PASSED',
       lines: detail.constraints.map(
-        (c) => `Upper bound of g on the held-out safety rows ${c.upperBound === null ? '—' : num(c.upperBound)} ≤ 0. ${qsaPassedSentence({ source: c.source, delta: c.delta, bound: RUN_BOUND, estimates: RUN_ESTIMATES })}`,
+        (c) => `Upper bound of g on the held-out safety rows ${c.upperBound === null ? '—' : num(c.upperBound)} ≤ 0. ${qsaPassedSentence({ source: c.source, delta: c.delta, bound: qsaGuaranteeBound(detail.bound), estimates: RUN_ESTIMATES })}`,
       ),
     };
   }

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { ARCHITECTURE_NAMES } from '../../domain/architectures';
 import { BACKEND_PREFERENCE_NAMES } from '../../domain/backends';
+import { BOUND_METHODS } from '../../domain/qsa';
 import { RUN_PHASES, RUN_PIPELINES, RUN_STATUSES } from '../../domain/runs';
 import { count, id, text, wireNumber, wireNumberOrNull } from '../wire';
 import { delta } from './constraints';
@@ -31,6 +32,8 @@ export const runRequest = z.object({
   backend: backendPreference.optional(),
   rows: z.number().int().min(2).optional(),
   resize: z.number().int().min(4).max(1024).optional(),
+  /** The QSA's bound (candidate selection predicts the safety test with it); default student-t, the engine's. */
+  bound: z.enum(BOUND_METHODS).optional(),
 });
 export type RunRequestDto = z.infer<typeof runRequest>;
 
@@ -111,6 +114,8 @@ export const runDetail = z.object({
   run: runSummary,
   /** The stored settings, as resolved (RunSettings), and the seeds of every random stream. */
   settings: z.record(z.string(), z.unknown()),
+  /** The QSA's bound the run used (its settings' qsa.bound; student-t for runs stored before the choice). */
+  bound: z.enum(BOUND_METHODS),
   seeds: z.record(z.string(), z.number()),
   backend: backendReport.nullable(),
   timings,
