@@ -1,7 +1,7 @@
 // `--bound exact` (the betting bound) end to end: `fairbound qsa` on a fixtures case, and a head run
 // requested through the runs contract, which stores the method and states the exact guarantee in
 // `run show`, the report and the run page's verdict — with fixed seeds, fixed verdicts.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -111,5 +111,10 @@ describe('a head run with bound exact', () => {
     expect(html).toContain(`<p>${escapeHtml(sentence())}</p>`);
     expect(html).toContain(escapeHtml(qsaBoundLabel('exact')));
     expect(runVerdict(storedRunDetail(db, getRun(db, runId)!)).lines.join('\n')).toContain(sentence());
+  });
+
+  it('is quoted in the README as the wording module writes it', () => {
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    expect(readme).toContain(`> ${qsaPassedSentence({ source: 'ACC >= 0.6', delta: 0.05, bound: 'betting', estimates: RUN_ESTIMATES })}\n`);
   });
 });
