@@ -1,7 +1,8 @@
 // The QSA's exact bound (betting): its safety test is betting.ts's bound on the safety rows' estimator
 // values in their order; candidate selection's prediction of it has the gradient finite differences give,
 // on the values and through the model to θ; it refuses values outside [0, 1] naming the base node; and on
-// a low-variance estimator it is never wider than Hoeffding's, which it claims to beat there.
+// a low-variance estimator it is never wider than Hoeffding's, which it claims to beat there. On the SIMD
+// kernel, whose fused passes take only moment-based bounds, it runs the kernel's predict and vjp instead.
 import { describe, expect, it } from 'vitest';
 import { compileConstraint } from '../../src-shared/constraint';
 import type { CompiledConstraint } from '../../src-shared/constraint/ast';
@@ -10,10 +11,13 @@ import { predictBettingBound } from '../../src-shared/bounds/betting-prediction'
 import { ConstraintBounder, type BoundBranch } from '../../src-main/engine/constraint-bounds';
 import type { LabelledRows, RowRange } from '../../src-main/engine/data';
 import type { ClassifierModel } from '../../src-main/engine/models/model';
+import { createQsaKernel, SIMD_QSA_MIN_VALUES } from '../../src-main/engine/kernels/select';
+import { simdSupported } from '../../src-main/engine/kernels/simd-support';
 import { BinaryLogisticModel } from '../../src-main/engine/models/logistic';
 import { primaryObjective } from '../../src-main/engine/objectives';
 import { runQsa } from '../../src-main/engine/qsa';
 import { predictRange, runSafetyTest } from '../../src-main/engine/safety-test';
+import { missing } from '../support/prerequisites';
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
@@ -189,5 +193,40 @@ describe('the QSA with the exact bound', () => {
 
   it('returns No Solution Found for one it does not', () => {
     expect(run('ACC >= 0.9').outcome.kind).toBe('no_solution_found');
+  });
+});
+
+describe.skipIf(missing('WebAssembly SIMD in this Node', simdSupported()))('the QSA with the exact bound on the SIMD kernel', () => {
+  it("follows the JS kernel's run (its fused passes are not used for the betting bound)", () => {
+    const d = 64, nRows = Math.ceil(SIMD_QSA_MIN_VALUES / d);
+    const rand = lcg(13);
+    const x32 = Float32Array.from({ length: nRows * d }, () => rand() * 2 - 1);
+    const labels = Float64Array.from({ length: nRows }, (_, i) => (x32[i * d] + 0.3 * (rand() - 0.5) > 0 ? 1 : 0));
+    const sensitive = new Uint8Array(nRows * 2);
+    for (let i = 0; i < nRows; i++) sensitive[i * 2 + (rand() < 0.45 ? 0 : 1)] = 1;
+    const data: LabelledRows = { nRows, labels, nClasses: 2, sensitiveColumns: ['M', 'F'], sensitive };
+    const run = (kernel: 'simd' | 'js') => {
+      const picked = createQsaKernel(x32, d, 1, { kernel: kernel === 'js' ? 'js' : undefined, threads: 2 });
+      expect(picked.name).toBe(kernel);
+      try {
+        return runQsa({
+          model: new BinaryLogisticModel(picked.kernel),
+          objective: primaryObjective('binary_logistic_loss', 2),
+          constraints: [compile('min((ACC | [M])/(ACC | [F]),(ACC | [F])/(ACC | [M])) >= 0.8', 0.05)],
+          data,
+          fracDataInSafety: 0.5,
+          thetaInit: new Float64Array(d + 1),
+          settings: { lambdaInit: [0.5], alphaTheta: 0.01, alphaLambda: 0.01, betaVelocity: 0.9, betaRmsprop: 0.95, numIters: 20, batchSize: null, nEpochs: null, clipTheta: null },
+          boundMethod: 'exact',
+        });
+      } finally {
+        picked.kernel.dispose();
+      }
+    };
+    const simd = run('simd'), js = run('js');
+    expect(simd.outcome.kind).toBe(js.outcome.kind);
+    const gSimd = simd.candidateSelection!.trajectory.g, gJs = js.candidateSelection!.trajectory.g;
+    expect(gSimd.length).toBe(20);
+    gSimd.forEach((g, t) => expect(Math.abs(g - gJs[t]), `iteration ${t}`).toBeLessThan(1e-6));
   });
 });
