@@ -113,6 +113,12 @@ describe('a head run with bound exact', () => {
     expect(runVerdict(storedRunDetail(db, getRun(db, runId)!)).lines.join('\n')).toContain(sentence());
   });
 
+  it('`fairbound train` refuses an unknown --bound, naming the flag', async () => {
+    const r = await cli('train', '--dataset', 'bands', '--constraint', SOURCE, '--pipeline', 'head', '--model', 'tutorial-g-cnn', '--bound', 'betting', '--db', dbPath);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: --bound: Invalid option: .*"exact"/m);
+  });
+
   it('is quoted in the README as the wording module writes it', () => {
     const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
     expect(readme).toContain(`> ${qsaPassedSentence({ source: 'ACC >= 0.6', delta: 0.05, bound: 'betting', estimates: RUN_ESTIMATES })}\n`);
