@@ -84,7 +84,8 @@ export class ConstraintBounder {
 
   /**
    * Bounds of g. With `dProbs`, also adds weight · d(upper of g)/dP to it (only when that upper bound is finite),
-   * through each node's mean and Bessel std. Throws BoundingError where the engine raises.
+   * through each node's mean and Bessel std (the exact method: through every value). Throws BoundingError
+   * where the engine raises.
    */
   bound(probs: Float64Array, branch: BoundBranch, dProbs?: Float64Array, weight = 1): ConstraintBound {
     const nodes = this.constraint.baseNodes;
@@ -264,8 +265,8 @@ export class ConstraintBounder {
   /**
    * One side of node i's betting bound on this.z[i]. Safety test: the bound itself (betting.ts) on the
    * rows in their order. Candidate selection: its prediction for n̂ safety rows (betting-prediction.ts),
-   * with the per-row derivative in rowGrad* when `wantGradient`. Not clipped to Hoeffding's clipping at
-   * 0 or 1: the inflated prediction keeps a gradient where it leaves [0, 1].
+   * with the per-row derivative in rowGrad* when `wantGradient`. Unlike Hoeffding's, the prediction is not
+   * clipped to [0, 1], so that it keeps a gradient where the inflation takes it outside.
    */
   private bettingSide(i: number, side: 'lower' | 'upper', delta: number, nPredicted: number | null, inflation: number, wantGradient: boolean): number {
     const z = this.z[i];

@@ -24,7 +24,7 @@ export function predictRange(model: ClassifierModel, theta: Float64Array, range:
   return probs;
 }
 
-/** The safety test: every constraint's Student-t upper bound on the safety rows must be ≤ 0. */
+/** The safety test: every constraint's upper bound (Student-t by default) on the safety rows must be ≤ 0. */
 export function runSafetyTest(
   model: ClassifierModel,
   theta: Float64Array,
