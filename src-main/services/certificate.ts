@@ -31,13 +31,15 @@ export function writeCertificate(value: Certificate, out: string | undefined, op
 
 export const auditCertificateHandler: Handler<'certificates.audit'> = async (input, ctx) => {
   // An existing file is refused before any work, unless the user chose to overwrite it.
-  if (input.out !== undefined) refuseExisting([input.out], { overwrite: input.overwrite });
+  const options = { overwrite: input.overwrite ?? false };
+  if (input.out !== undefined) refuseExisting([input.out], options);
   const value = await buildAuditCertificate(appEnvironment(ctx), input.input, input.result, { backend: 'auto', resize: null });
-  return writeCertificate(value, input.out, { overwrite: input.overwrite });
+  return writeCertificate(value, input.out, options);
 };
 
 export const runCertificateHandler: Handler<'certificates.run'> = async (input, ctx) => {
-  if (input.out !== undefined) refuseExisting([input.out], { overwrite: input.overwrite });
+  const options = { overwrite: input.overwrite ?? false };
+  if (input.out !== undefined) refuseExisting([input.out], options);
   const value = await buildRunCertificate(appEnvironment(ctx), input.runId, 'auto');
-  return writeCertificate(value, input.out, { overwrite: input.overwrite });
+  return writeCertificate(value, input.out, options);
 };

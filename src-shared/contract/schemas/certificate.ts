@@ -122,11 +122,12 @@ export const auditCertificateInput = z.object({
   result: auditResult,
   /** Also write it here (server-side path); omitted: only returned (the app downloads it). */
   out: path.optional(),
-  overwrite: z.boolean().default(false),
+  /** Replace an existing `out` (the user confirmed); otherwise it is a `conflict`. */
+  overwrite: z.boolean().optional(),
 });
 
 /** certificates.run: a passed run to certify (its Seldonian model recomputed on its safety rows). */
-export const runCertificateInput = z.object({ runId: id, out: path.optional(), overwrite: z.boolean().default(false) });
+export const runCertificateInput = z.object({ runId: id, out: path.optional(), overwrite: z.boolean().optional() });
 
 export const certificateWritten = z.object({
   /** A file name to offer (e.g. for a download). */
