@@ -179,6 +179,29 @@ describe('an audit certificate', () => {
   });
 });
 
+describe('a predictions audit certificate', () => {
+  it('verifies against the predictions file; one changed probability is named by the file\'s hash and the numbers', async () => {
+    const csv = join(dir, 'predictions.csv');
+    const lines = Array.from({ length: 200 }, (_, i) => String(((i * 37) % 100) / 100));
+    writeFileSync(csv, `p\n${lines.join('\n')}\n`);
+    const file = join(dir, 'audit-predictions.json');
+    const audit = await cli('audit', '--dataset', 'bands', '--predictions', csv, '--by-order', '--constraint', 'ACC >= 0.3', '--soft', '--certificate', file, '--db', dbPath);
+    expect(audit.code).toBe(0);
+    const cert = readJson(file) as { model: { format: string; files: { name: string; sha256: string }[] }; settings: { matching: unknown } };
+    expect(cert.model).toEqual({ format: 'predictions-csv', files: [{ name: 'predictions.csv', bytes: readFileSync(csv).length, sha256: sha256(csv) }] });
+    expect(cert.settings.matching).toEqual({ kind: 'order' });
+    const verified = await cli('verify', file, '--model', csv, '--dataset', 'bands', '--db', dbPath);
+    expect(verified.stdout).toMatch(/^verified/);
+    expect(verified.code).toBe(0);
+    lines[7] = '0.99';
+    writeFileSync(csv, `p\n${lines.join('\n')}\n`);
+    const changed = await cli('verify', file, '--model', csv, '--dataset', 'bands', '--db', dbPath);
+    expect(changed.code).toBe(1);
+    expect(changed.stdout).toContain('model file 1 (predictions.csv): SHA-256');
+    expect(changed.stdout).toContain('constraint 1: gPoint');
+  });
+});
+
 describe('a malformed certificate', () => {
   const verify = (file: string) => cli('verify', file, '--model', join(runModelDir, 'model.json'), '--dataset', 'bands', '--db', dbPath);
 
