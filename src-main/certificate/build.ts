@@ -41,9 +41,15 @@ export function settingsSha256(encodedSettings: unknown): string {
   return sha256Hex(canonicalJson(encodedSettings));
 }
 
-/** The certificate as its file holds it: the contract's wire form, pretty-printed. */
+/** The certificate as its file holds it: the contract's wire form, pretty-printed (a row list on one line). */
 export function certificateJson(value: Certificate): string {
-  return `${JSON.stringify(z.encode(certificate, value), null, 2)}\n`;
+  const wire = z.encode(certificate, value);
+  const selection = wire.rows.selection;
+  if (selection.kind === 'range') return `${JSON.stringify(wire, null, 2)}\n`;
+  // The placeholder is a string no certificate holds otherwise; its quotes go with it.
+  const placeholder = '@row-indices@';
+  const text = JSON.stringify({ ...wire, rows: { ...wire.rows, selection: { kind: 'indices', indices: placeholder } } }, null, 2);
+  return `${text.replace(`"${placeholder}"`, JSON.stringify(selection.indices))}\n`;
 }
 
 function requireDatasetOf(db: ReadableDB, id: number | null, what: string): DatasetInfo {

@@ -20,8 +20,8 @@ export const verifyHelp = `fairbound verify <certificate.json> --model <file> --
   weights next to it, e.g. from \`fairbound run export-model\`; the ONNX file; or the predictions CSV of a
   predictions audit) and of the certified rows of --dataset (README, "Certificates": their byte layout);
   then runs the model on those rows (the certificate's resize and backend unless --backend) and bounds every
-  constraint again. Hashes and verdicts must match exactly, numbers within ${CERTIFICATE_RELATIVE_TOLERANCE}
-  relative (|a − b| ≤ ${CERTIFICATE_RELATIVE_TOLERANCE} · max(1, |a|, |b|)).
+  constraint again. Hashes and verdicts must match exactly, numbers within ${CERTIFICATE_RELATIVE_TOLERANCE.toExponential()}
+  relative (|a − b| ≤ ${CERTIFICATE_RELATIVE_TOLERANCE.toExponential()} · max(1, |a|, |b|)).
   Exit 0 when everything matches, 1 when something does not (each mismatch is named), 2 for bad input
   (an unreadable or malformed certificate: the line and column, the field, or an unknown version).`;
 
@@ -46,7 +46,7 @@ export async function runVerifyCommand(args: string[], out: CliOutput): Promise<
     } else if (outcome.ok) {
       const cert = read.certificate;
       out.stdout(
-        `verified: all ${outcome.checks.length} checks match (${cert.kind === 'run' ? `run ${cert.safetyTest?.runId}'s safety test` : 'the audit'}, ${cert.constraints.length} constraint(s), ${cert.rows.count} rows; hashes exact, numbers within ${CERTIFICATE_RELATIVE_TOLERANCE} relative)`,
+        `verified: all ${outcome.checks.length} checks match (${cert.kind === 'run' ? `run ${cert.safetyTest?.runId}'s safety test` : 'the audit'}, ${cert.constraints.length} constraint(s), ${cert.rows.count} rows; hashes exact, numbers within ${CERTIFICATE_RELATIVE_TOLERANCE.toExponential()} relative)`,
       );
     } else {
       out.stdout(
