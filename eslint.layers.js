@@ -16,10 +16,11 @@ export const SRC_MAIN_LAYERS = {
   experiments: ['errors', 'store', 'data', 'engine', 'deep'],
   audit: ['errors', 'store', 'data', 'engine', 'deep', 'runs'],
   report: ['errors', 'store', 'data', 'engine', 'deep', 'runs', 'audit', 'experiments'],
+  certificate: ['errors', 'store', 'data', 'engine', 'deep', 'runs', 'audit'],
   jobs: ['errors', 'store', 'data', 'engine', 'deep', 'runs', 'audit', 'experiments', 'report'],
-  services: ['errors', 'store', 'data', 'engine', 'deep', 'runs', 'audit', 'experiments', 'report', 'jobs'],
+  services: ['errors', 'store', 'data', 'engine', 'deep', 'runs', 'audit', 'experiments', 'report', 'jobs', 'certificate'],
   bridge: ['errors', 'services'],
-  cli: ['errors', 'store', 'data', 'engine', 'deep', 'runs', 'audit', 'experiments', 'report', 'jobs', 'services', 'bridge'],
+  cli: ['errors', 'store', 'data', 'engine', 'deep', 'runs', 'audit', 'experiments', 'report', 'jobs', 'services', 'bridge', 'certificate'],
   shell: ['errors', 'store', 'deep', 'jobs', 'services'],
 };
 

@@ -5,7 +5,12 @@
  * audit's class probabilities.
  */
 import type * as tf from '@tensorflow/tfjs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { InputError } from '../errors/input-error';
+import { MODEL_JSON, saveModel } from '../deep/export';
+import { modelFiles, type ModelFiles } from './model-files';
 import type { ImageSet } from '../deep/images';
 import type { LabelledRows } from '../engine/data';
 import { runModel, type ExportedModel } from '../runs/export';
@@ -89,10 +94,23 @@ export async function predictAuditRows(
   const backend = await selectBackend(request.backend);
   const opened = await openAuditModel(db, request.source, data, info.name, request.resize);
   try {
+    const modelFiles = request.hashModelFiles ? await hashedModelFiles(opened.model, request.source) : undefined;
     const { images } = auditImages(opened, data, info.name, request.selection ?? undefined);
     const predictions = await auditModelPredictions(opened, images, info.nClasses, info.name, { ...options, ...(request.batchSize !== undefined ? { batchSize: request.batchSize } : {}) });
-    return { probs: predictions.probs, nOutputs: predictions.nOutputs, nRows: images.n, sourceText: opened.sourceText, backend, pid: process.pid };
+    return { probs: predictions.probs, nOutputs: predictions.nOutputs, nRows: images.n, sourceText: opened.sourceText, backend, pid: process.pid, ...(modelFiles ? { modelFiles } : {}) };
   } finally {
     opened.model.dispose();
+  }
+}
+
+/** A model file's own files; a run's model saved as `fairbound run export-model` saves it, then hashed. */
+async function hashedModelFiles(model: tf.LayersModel, source: AuditModelSource): Promise<ModelFiles> {
+  if (source.kind === 'model') return modelFiles(source.path);
+  const folder = mkdtempSync(join(tmpdir(), 'fairbound-model-'));
+  try {
+    await saveModel(model, folder);
+    return modelFiles(join(folder, MODEL_JSON));
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { BackendPreference, BackendReport } from '../deep/backend-types';
 import type { AuditModelSource } from './model-audit';
+import type { ModelFiles } from './model-files';
 
 export interface AuditPredictRequest {
   readonly dbPath: string;
@@ -20,6 +21,8 @@ export interface AuditPredictRequest {
   readonly selection: Int32Array | null;
   /** Images per forward pass (default 256); one progress event per batch. */
   readonly batchSize?: number;
+  /** Also hash the model's files (a run's: as `fairbound run export-model` writes them), for a certificate. */
+  readonly hashModelFiles?: boolean;
 }
 
 /** Inference progress: rows predicted so far of `total`. */
@@ -39,4 +42,6 @@ export interface AuditPredictReply {
   readonly backend: BackendReport;
   /** That process's id (tests check it is not the app's). */
   readonly pid: number;
+  /** With hashModelFiles: the model's files and their SHA-256 (audit/model-files.ts). */
+  readonly modelFiles?: ModelFiles;
 }

@@ -4,6 +4,7 @@ import { InputError } from '../errors/input-error';
 import { ConstraintCompileError } from '../errors/constraint-compile-error';
 import { auditHelp, runAuditCommand } from './commands/audit';
 import { backendsHelp, runBackendsCommand } from './commands/backends';
+import { runCertificateHelp } from './commands/certificate';
 import { datasetsHelp, runDatasetsCommand } from './commands/datasets';
 import { experimentHelp, experimentsHelp, runExperimentCommand, runExperimentsCommand } from './commands/experiment';
 import { importHelp, runImportCommand } from './commands/import';
@@ -13,6 +14,7 @@ import { reportHelp, runReportCommand } from './commands/report';
 import { runHelp, runRunCommand, runRunsCommand, runsHelp } from './commands/runs';
 import { runServeCommand, serveHelp } from './commands/serve';
 import { runTrainCommand, trainHelp } from './commands/train';
+import { runVerifyCommand, verifyHelp } from './commands/verify';
 import { processOutput, type CliOutput } from './output';
 import { UsageError } from './usage-error';
 
@@ -35,7 +37,8 @@ const commands: Record<string, Command> = {
   train: { summary: 'train a CNN under fairness constraints (body/head or full-model QSA) and store the run', help: trainHelp, run: runTrainCommand },
   runs: { summary: 'list the training runs with their status and verdict', help: runsHelp, run: runRunsCommand },
   report: { summary: 'write a self-contained HTML (and PDF) audit report of a run or an experiment', help: reportHelp, run: runReportCommand },
-  run: { summary: "show a training run (bounds, iteration log), export its model or latent features, cancel it", help: runHelp, run: runRunCommand },
+  run: { summary: "show a training run (bounds, iteration log), export its model or latent features, certify it, cancel it", help: `${runHelp}\n${runCertificateHelp}`, run: runRunCommand },
+  verify: { summary: 'recompute a certificate (a run\'s safety test or an audit) from the model file and the dataset: every hash and number must match', help: verifyHelp, run: runVerifyCommand },
 };
 
 function mainHelp(): string {

@@ -5,6 +5,7 @@
  */
 import { homedir } from 'node:os';
 import { auditHandler, auditReportHandler, startAuditHandler } from './audit';
+import { auditCertificateHandler, runCertificateHandler } from './certificate';
 import { deleteConstraintHandler, listConstraintsHandler, saveConstraintHandler } from './constraints';
 import type { HandlerTable } from './context';
 import { ServiceError } from '../errors/reported-error';
@@ -42,6 +43,8 @@ export const handlers: HandlerTable = {
   'audit.run': auditHandler,
   'audit.start': startAuditHandler,
   'audit.report': auditReportHandler,
+  'certificates.audit': auditCertificateHandler,
+  'certificates.run': runCertificateHandler,
   'runs.list': listRunsHandler,
   'runs.get': getRunHandler,
   'runs.iterations': runIterationsHandler,

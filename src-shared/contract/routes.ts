@@ -81,6 +81,18 @@ export const routes = routeCatalog({
    */
   'audit.report': { input: s.auditReportRequest, output: s.auditReportOutput },
 
+  /**
+   * A certificate of a finished audit (its input and result as given; nothing is re-run): the verdicts and
+   * bounds with the SHA-256 of the model's files, the audited rows and the settings. Returned as JSON, and
+   * written to `out` when given (an existing file is a `conflict` unless `overwrite`).
+   */
+  'certificates.audit': { input: s.auditCertificateInput, output: s.certificateWritten },
+  /**
+   * A certificate of a passed run: its exported Seldonian model run on its safety rows (in the training
+   * worker), the safety test's bounds recomputed from it, and the same hashes. Error `conflict` as above.
+   */
+  'certificates.run': { input: s.runCertificateInput, output: s.certificateWritten },
+
   /** Training runs, newest first. */
   'runs.list': { input: s.empty, output: z.array(s.runSummary) },
   /** One run: settings, verdict, bounds per constraint and base node, per-group accuracy, timings, backend. */

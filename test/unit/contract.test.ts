@@ -33,6 +33,8 @@ describe('catalog', () => {
         'audit.report',
         'audit.run',
         'audit.start',
+        'certificates.audit',
+        'certificates.run',
         'constraints.delete',
         'constraints.list',
         'constraints.save',

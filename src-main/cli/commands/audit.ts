@@ -20,6 +20,8 @@ import { ChromiumMissingError, printPdf } from '../../report/pdf';
 import { refuseExisting, writeFileSafely, type SafeWriteOptions } from '../../data/safe-write';
 import { FORCE_OPTION, refusingExisting } from '../overwrite';
 import type { ExportedModel } from '../../runs/export';
+import { buildAuditCertificate } from '../../certificate/build';
+import { writeCertificate } from '../../services/certificate';
 import { reportInput, rowsText, runAudit, summaryOrNull, type AuditComputation, type AuditPredictor } from '../../services/audit';
 import { ConstraintListError } from '../../errors/constraint-compile-error';
 import { openWorkspace, resolveDatabasePath, type ReadableDB } from '../../store/database';
@@ -31,6 +33,7 @@ import { contractJson } from '../contract-json';
 import type { CliOutput } from '../output';
 import { UsageError } from '../usage-error';
 import { runRetrainHeadCommand, type RetrainHeadCommand } from './audit-retrain-head';
+import { cliCertificateEnvironment } from './certificate';
 import { resolveDataset } from './datasets';
 
 export const auditHelp = `fairbound audit --dataset <name|id> (--predictions <csv> (--key <column> | --by-order) | --model <model.json> | --run <id>)
@@ -38,7 +41,7 @@ export const auditHelp = `fairbound audit --dataset <name|id> (--predictions <cs
                  [--threshold 0.5] [--soft] [--bound exact|hoeffding|student-t] [--rows safety|all] [--frac-safety 0.5]
                  [--confidence-alpha 0.05] [--intersection M,White …] [--db <file>] [--json]
                  [--backend auto|tensorflow|wasm|cpu] [--resize S] [--which seldonian|candidate|trained|initial]
-                 [--report <file.html>] [--pdf <file.pdf>] [--force]
+                 [--report <file.html>] [--pdf <file.pdf>] [--certificate <file.json>] [--force]
 fairbound audit --retrain-head --model <model.json> --dataset <name|id> --constraint '<str>' … --delta 0.05 …
                  [--frac-safety 0.5] [--iterations 1200] [--alpha-theta 0.01] [--alpha-lambda 0.01]
                  [--lambda-init 0.5] [--seed 0] [--bound student-t|hoeffding] [--backend …] [--resize S] [--json]
@@ -72,7 +75,10 @@ fairbound audit --retrain-head --model <model.json> --dataset <name|id> --constr
   audited, and per constraint g, δ, the verdict, g's point estimate and bounds and every base node's
   interval (chart and table), plus the per-group rate table. --pdf prints it through Chromium
   (/usr/bin/chromium, or CHROMIUM_PATH); without Chromium --pdf exits 1 (the HTML, if asked, is written).
-  An existing report file is replaced only with --force (exit 2 otherwise, before the audit runs).
+  --certificate writes the audit's certificate (README, "Certificates"): the verdicts and bounds with the
+  SHA-256 of the model's files (a run's: as \`fairbound run export-model\` writes them), of the audited rows
+  and of the settings, which \`fairbound verify\` recomputes from the files.
+  An existing report or certificate file is replaced only with --force (exit 2 otherwise, before the audit runs).
   --retrain-head (Tutorial J's pretrained-network path): cuts the model's head, maps every row of the
   dataset through its body to latent features and runs the QSA on a fresh head (logistic for a binary
   dataset, softmax otherwise). For --run on the run's own dataset the rows and split are the run's own
@@ -172,6 +178,7 @@ export async function runAuditCommand(args: string[], out: CliOutput): Promise<n
       quiet: { type: 'boolean', default: false },
       report: { type: 'string' },
       pdf: { type: 'string' },
+      certificate: { type: 'string' },
       ...FORCE_OPTION,
     },
   });
@@ -195,12 +202,13 @@ export async function runAuditCommand(args: string[], out: CliOutput): Promise<n
     for (const flag of ['threshold', 'rows', 'confidence-alpha'] as const) if (values[flag] !== undefined) throw new UsageError(`--${flag} applies to an audit, not to --retrain-head`);
     if (values.soft) throw new UsageError('--soft applies to an audit, not to --retrain-head (the QSA uses the engine\'s estimators)');
     if (values.intersection !== undefined) throw new UsageError('--intersection applies to an audit, not to --retrain-head');
+    if (values.certificate !== undefined) throw new UsageError('--certificate certifies a bounds audit; --retrain-head trains a head that is not stored (a stored run is certified with `fairbound run certificate`)');
     if (values.report !== undefined || values.pdf !== undefined) throw new UsageError('--report and --pdf export a bounds audit; --retrain-head does not write a report (use `fairbound train` and `fairbound report` for a run\'s report)');
   }
-  if (values.force && values.report === undefined && values.pdf === undefined) throw new UsageError('--force applies to --report and --pdf');
+  if (values.force && values.report === undefined && values.pdf === undefined && values.certificate === undefined) throw new UsageError('--force applies to --report, --pdf and --certificate');
   const reportOptions = { overwrite: values.force };
-  // An existing report file is refused before the audit runs (data/safe-write.ts writes it later).
-  await refusingExisting(() => refuseExisting([values.report, values.pdf].filter((f) => f !== undefined), reportOptions));
+  // An existing report or certificate file is refused before the audit runs (data/safe-write.ts writes it later).
+  await refusingExisting(() => refuseExisting([values.report, values.pdf, values.certificate].filter((f) => f !== undefined), reportOptions));
   const sources = values.constraint ?? [];
   if (sources.length === 0) throw new UsageError("audit needs at least one --constraint '<str>'");
   const deltas = (values.delta ?? ['0.05']).map((d) => numberOption('delta', d, 0.05, (v) => v > 0 && v < 1, 'strictly between 0 and 1'));
@@ -269,6 +277,12 @@ export async function runAuditCommand(args: string[], out: CliOutput): Promise<n
     const { result } = audit;
     if (result.backend !== undefined && !values.quiet && !values.json) out.stderr(`backend: ${result.backend}`);
     out.stdout(values.json ? contractJson(auditResult, result) : formatText(result));
+    if (values.certificate !== undefined) {
+      const file = values.certificate;
+      const certificate = await buildAuditCertificate(cliCertificateEnvironment(db), input, result, { backend, resize: resizeOption });
+      await refusingExisting(() => writeCertificate(certificate, file, reportOptions));
+      if (!values.json && !values.quiet) out.stderr(`certificate: wrote ${file}`);
+    }
     if (values.report === undefined && values.pdf === undefined) return 0;
     const html = buildAuditReportHtml(reportInput(audit, summaryOrNull(db, info.id)));
     return await writeReport(html, values.report, values.pdf, out, values.json || values.quiet, reportOptions);

@@ -12,6 +12,7 @@ import { deleteFinishedRun, getRun, listRuns, requestRunCancel, type RunInfo } f
 import { stringifyJson } from '../json';
 import type { CliOutput } from '../output';
 import { UsageError } from '../usage-error';
+import { runCertificateCommand } from './certificate';
 import { formatRun } from './train';
 
 export const runsHelp = `fairbound runs [--db <file>] [--json]
@@ -117,6 +118,7 @@ export function runRunsCommand(args: string[], out: CliOutput): number {
 }
 
 export async function runRunCommand(args: string[], out: CliOutput): Promise<number> {
+  if (args[0] === 'certificate') return runCertificateCommand(args.slice(1), out);
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -130,7 +132,7 @@ export async function runRunCommand(args: string[], out: CliOutput): Promise<num
     },
   });
   const [sub, rawId, ...rest] = positionals;
-  if (sub === undefined) throw new UsageError('run needs a subcommand: show, export-model, export-latents, cancel or delete');
+  if (sub === undefined) throw new UsageError('run needs a subcommand: show, export-model, export-latents, certificate, cancel or delete');
   if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);
   const id = parseRunId(rawId);
   const db = openWorkspace(resolveDatabasePath(values.db));
