@@ -208,3 +208,27 @@ export function experimentConclusionSentence(conclusion: ExperimentConclusion, c
     }
   }
 }
+
+export interface TermsBoundInput {
+  /** What the constraint bounds, in words: "the accuracy ratio". */
+  readonly quantity: string;
+  readonly direction: 'at-least' | 'at-most';
+  /** The bound on the quantity, already rounded outward (roundBoundOutward in constraint-terms.ts). */
+  readonly bound: number;
+  readonly threshold: number;
+  readonly delta: number;
+  readonly method: GuaranteeBound;
+}
+
+/**
+ * A safety test's bound of g in the constraint's own terms (src-shared/domain/constraint-terms.ts):
+ * "the accuracy ratio is ≥ 0.972 with confidence 1 − δ = 0.95 (threshold 0.8) — approximately, …".
+ */
+export function constraintTermsSentence(t: TermsBoundInput): string {
+  const sign = t.direction === 'at-least' ? '≥' : '≤';
+  const met = t.direction === 'at-least' ? t.bound >= t.threshold : t.bound <= t.threshold;
+  return (
+    `${t.quantity} is ${sign} ${t.bound} with confidence 1 − δ = ${round6(1 - t.delta)} ` +
+    `(threshold ${t.threshold}${met ? '' : ': this bound does not reach it'}) — ${boundQualifier(t.method)}.`
+  );
+}

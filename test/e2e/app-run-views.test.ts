@@ -1,0 +1,54 @@
+// A finished run's page in Debian's chromium: the constraint in its own terms (the safety test's bound
+// of g as a bound on the accuracy ratio, rounded outward, with the threshold) and each base node's
+// interval on its own axis. The run is trained in-process on the synthetic 'bands' dataset (wasm).
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunDetail } from '../../src-shared/contract';
+import { selectBackend } from '../../src-main/deep/backends';
+import { openWorkspace } from '../../src-main/store/database';
+import { chromiumAvailable } from '../support/chromium';
+import { BANDS_RATIO, runStoredBandsRun } from '../support/tiny-run';
+import { startApp, type AppHarness } from './app-harness';
+
+describe.skipIf(!chromiumAvailable())("a run's page in chromium", () => {
+  let app: AppHarness;
+  let runId: number;
+  let detail: RunDetail;
+
+  beforeAll(async () => {
+    app = await startApp('fairbound-e2e-run-views-');
+    await selectBackend('wasm');
+    const db = openWorkspace(join(app.dir, 'workspace.db'));
+    try {
+      runId = await runStoredBandsRun(db, BANDS_RATIO, 60);
+    } finally {
+      db.close();
+    }
+    const got = await app.bridge.services.invoke('runs.get', { runId });
+    if (!got.ok) throw new Error(got.error.message);
+    detail = got.value as RunDetail;
+  }, 90_000);
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('states the constraint in its own terms: the accuracy ratio, its bound and the threshold', async () => {
+    const { page } = app;
+    const upper = detail.constraints[0].upperBound;
+    expect(upper).not.toBeNull();
+    // g = 0.8 − ratio, so the ratio is ≥ 0.8 − U(g); rounded down to 3 decimals.
+    const expected = Math.floor((0.8 - (upper ?? Number.NaN)) * 1000) / 1000;
+    await page.goto(`${app.bridge.url}#/runs/${runId}`);
+    const sentence = page.getByTestId('constraint-terms-sentence');
+    await expect.poll(() => sentence.count()).toBe(1);
+    const text = (await sentence.textContent()) ?? '';
+    const match = /^The accuracy ratio is ≥ (-?[\d.]+) with confidence 1 − δ = 0\.95 \(threshold 0\.8(: this bound does not reach it)?\) — approximately, under the Student-t/.exec(text);
+    expect(match, text).not.toBeNull();
+    expect(Number(match?.[1])).toBeCloseTo(expected, 9);
+    expect(match?.[2] === undefined).toBe(expected >= 0.8);
+    await expect.poll(() => page.getByTestId('constraint-terms').locator('canvas').count()).toBe(1);
+    await app.screenshot('run-views-terms');
+    await app.screenshot('run-views-terms-dark', { dark: true });
+    expect(app.problems).toEqual([]);
+  });
+});
