@@ -13,6 +13,7 @@ import { filesListHandler, peekCsvHandler } from './files';
 import { cancelExperimentHandler, deleteExperimentHandler, experimentModelsHandler, exportExperimentHandler, getExperimentHandler, listExperimentsHandler, resumeExperimentHandler, startExperimentHandler } from './experiments';
 import { listJobsHandler } from './jobs';
 import { datasetPreviewHandler } from './preview';
+import { reportWriteHandler, runExportHandler } from './run-exports';
 import { backendsReportHandler, cancelRunHandler, deleteRunHandler, getRunHandler, listRunsHandler, runIterationsHandler, startRunHandler } from './runs';
 
 export const handlers: HandlerTable = {
@@ -48,6 +49,8 @@ export const handlers: HandlerTable = {
   'runs.start': startRunHandler,
   'runs.cancel': cancelRunHandler,
   'runs.delete': deleteRunHandler,
+  'runs.export': runExportHandler,
+  'reports.write': reportWriteHandler,
   'backends.report': backendsReportHandler,
   'experiments.list': listExperimentsHandler,
   'experiments.models': experimentModelsHandler,

@@ -93,6 +93,18 @@ export const routes = routeCatalog({
   'runs.cancel': { input: s.runRef, output: z.object({ cancelled: z.boolean() }) },
   /** Deletes a finished run and everything it stored (false if there is none); error code `conflict` while it is queued or running. */
   'runs.delete': { input: s.runRef, output: s.deleted },
+  /**
+   * Writes an export of a finished run into a server-side folder: its model in the TF.js layers format
+   * (which: seldonian by default) or its head QSA as a Seldonian case (data.csv.gz, metadata.json,
+   * theta_init.json, spec.json), as `fairbound run export-model` / `export-latents` do. Error code
+   * `conflict` when a file exists and overwrite is not set.
+   */
+  'runs.export': { input: s.runExportInput, output: s.filesWritten },
+  /**
+   * Writes a stored run's or experiment's self-contained HTML report (and a PDF through Chromium, else
+   * the error code `not_available` after the HTML is written), as `fairbound report` does.
+   */
+  'reports.write': { input: s.reportWriteInput, output: s.reportWriteOutput },
   /** The backend chain per preference, and what the latest run loaded (and why others did not). */
   'backends.report': { input: s.empty, output: s.backendsReport },
 

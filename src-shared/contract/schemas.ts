@@ -15,3 +15,4 @@ export * from './schemas/audit';
 export * from './schemas/jobs';
 export * from './schemas/runs';
 export * from './schemas/experiments';
+export * from './schemas/run-views';

@@ -1,6 +1,7 @@
 // A finished run's page in Debian's chromium: the constraint in its own terms (the safety test's bound
 // of g as a bound on the accuracy ratio, rounded outward, with the threshold) and each base node's
 // interval on its own axis. The run is trained in-process on the synthetic 'bands' dataset (wasm).
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunDetail } from '../../src-shared/contract';
@@ -51,4 +52,42 @@ describe.skipIf(!chromiumAvailable())("a run's page in chromium", () => {
     await app.screenshot('run-views-terms-dark', { dark: true });
     expect(app.problems).toEqual([]);
   });
+
+  it('next steps: each export writes its files, the audit opens on the run, the re-run starts', async () => {
+    const { page } = app;
+    await page.goto(`${app.bridge.url}#/runs/${runId}`);
+    const out = join(app.dir, 'exports');
+    await page.getByTestId('run-export-folder').fill(out);
+    const expected: Record<string, string[]> = {
+      'tfjs-model': [`run-${runId}-tfjs/model.json`, `run-${runId}-tfjs/weights.bin`],
+      'latents-case': [`run-${runId}-case/spec.json`, `run-${runId}-case/data.csv.gz`, `run-${runId}-case/metadata.json`, `run-${runId}-case/theta_init.json`],
+      report: [`run-${runId}-report.html`],
+    };
+    for (const [step, files] of Object.entries(expected)) {
+      await page.getByTestId(`run-step-${step}`).click();
+      await expect.poll(() => page.getByTestId('run-step-written').textContent(), { timeout: 30_000 }).toContain(files[0]);
+      for (const f of files) expect(existsSync(join(out, f)), f).toBe(true);
+    }
+    expect(JSON.parse(readFileSync(join(out, `run-${runId}-tfjs/model.json`), 'utf8'))).toHaveProperty('modelTopology');
+    expect(readFileSync(join(out, `run-${runId}-report.html`), 'utf8')).toContain(BANDS_RATIO.replace(/>/g, '&gt;'));
+    await app.screenshot('run-views-next-steps');
+
+    await page.getByTestId('run-step-audit').click();
+    await expect.poll(() => new URL(page.url()).hash).toBe('#/audit');
+    await expect.poll(() => page.getByTestId('audit-run').inputValue()).toBe(String(runId));
+    expect(await page.getByTestId('audit-source-run').isChecked()).toBe(true);
+    expect(await page.getByTestId('audit-rows-default').isChecked()).toBe(true);
+
+    await page.goto(`${app.bridge.url}#/runs/${runId}`);
+    await page.getByTestId('run-step-rerun').click();
+    await expect.poll(() => new URL(page.url()).hash).toBe(`#/runs/${runId + 1}`);
+    const listed = await app.bridge.services.invoke('runs.get', { runId: runId + 1 });
+    expect(listed.ok).toBe(true);
+    const again = (listed as { value: RunDetail }).value;
+    expect(again.run.seed).toBe(detail.run.seed);
+    expect(again.run.constraints).toEqual(detail.run.constraints);
+    expect(again.settings.qsa).toEqual(detail.settings.qsa);
+    await app.bridge.services.invoke('runs.cancel', { runId: runId + 1 });
+    expect(app.problems).toEqual([]);
+  }, 90_000);
 });

@@ -52,6 +52,8 @@ describe('catalog', () => {
         'runs.start',
         'runs.cancel',
         'runs.delete',
+        'runs.export',
+        'reports.write',
         'backends.report',
         'experiments.list',
         'experiments.models',

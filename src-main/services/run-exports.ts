@@ -1,0 +1,61 @@
+/**
+ * The run page's next steps behind the contract: `runs.export` writes a finished run's TF.js model or its
+ * head QSA as a Seldonian case (in the deep worker: the model export loads TensorFlow.js), and
+ * `reports.write` a run's or experiment's HTML report (and PDF), as `fairbound run export-*` and
+ * `fairbound report` do. Existing files are refused as `conflict` before any work unless overwrite is set.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { refuseExisting, TargetExistsError, writeFileSafely } from '../data/safe-write';
+import { InputError } from '../errors/input-error';
+import { ServiceError } from '../errors/reported-error';
+import type { RunExportRequest } from '../runs/export-types';
+import { reportHtml } from '../report/report';
+import { getRun } from '../store/runs';
+import type { Handler } from './context';
+
+/** The files each artifact writes (the exporters' own names), checked before the worker starts. */
+const ARTIFACT_FILES: Readonly<Record<RunExportRequest['artifact'], readonly string[]>> = {
+  'tfjs-model': ['model.json', 'weights.bin'],
+  'latents-case': ['data.csv.gz', 'metadata.json', 'theta_init.json', 'spec.json'],
+};
+
+export const runExportHandler: Handler<'runs.export'> = async (input, ctx) => {
+  const run = getRun(ctx.db, input.runId);
+  if (!run) throw new ServiceError('not_found', `no run with id ${input.runId} (deleted?)`);
+  const overwrite = input.overwrite ?? false;
+  refuseExisting(ARTIFACT_FILES[input.artifact].map((name) => join(input.outDir, name)), { overwrite });
+  const request: RunExportRequest =
+    input.artifact === 'tfjs-model'
+      ? { artifact: 'tfjs-model', runId: input.runId, outDir: input.outDir, which: input.which ?? 'seldonian', overwrite }
+      : { artifact: 'latents-case', runId: input.runId, outDir: input.outDir, overwrite };
+  return { files: await ctx.deepWorker().exportRun(ctx.dbPath, request) };
+};
+
+function ioReason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export const reportWriteHandler: Handler<'reports.write'> = async (input, ctx) => {
+  const { out, pdf } = input;
+  const overwrite = input.overwrite ?? false;
+  refuseExisting(pdf === undefined ? [out] : [out, pdf], { overwrite });
+  const html = reportHtml(ctx.db, input.target);
+  try {
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSafely(out, html, { overwrite });
+  } catch (error) {
+    if (error instanceof TargetExistsError) throw error;
+    throw new InputError(`cannot write the HTML report (${ioReason(error)})`, { file: out });
+  }
+  if (pdf === undefined) return { html: out, pdf: null };
+  const { ChromiumMissingError, printPdf } = await import('../report/pdf');
+  try {
+    await printPdf(html, pdf, { overwrite });
+  } catch (error) {
+    if (error instanceof TargetExistsError) throw error;
+    if (error instanceof ChromiumMissingError) throw new ServiceError('not_available', `${error.message} (the HTML report was written to ${out})`);
+    throw new InputError(`cannot print the PDF report (${ioReason(error)}); the HTML report was written to ${out}`, { file: pdf });
+  }
+  return { html: out, pdf };
+};
