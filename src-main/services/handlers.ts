@@ -13,7 +13,7 @@ import { filesListHandler, peekCsvHandler } from './files';
 import { cancelExperimentHandler, deleteExperimentHandler, experimentModelsHandler, exportExperimentHandler, getExperimentHandler, listExperimentsHandler, resumeExperimentHandler, startExperimentHandler } from './experiments';
 import { listJobsHandler } from './jobs';
 import { datasetPreviewHandler } from './preview';
-import { reportWriteHandler, runExportHandler } from './run-exports';
+import { reportWriteHandler, runAdviceHandler, runExportHandler, runsOverviewHandler } from './run-views';
 import { backendsReportHandler, cancelRunHandler, deleteRunHandler, getRunHandler, listRunsHandler, runIterationsHandler, startRunHandler } from './runs';
 
 export const handlers: HandlerTable = {
@@ -51,6 +51,8 @@ export const handlers: HandlerTable = {
   'runs.delete': deleteRunHandler,
   'runs.export': runExportHandler,
   'reports.write': reportWriteHandler,
+  'runs.overview': runsOverviewHandler,
+  'runs.advice': runAdviceHandler,
   'backends.report': backendsReportHandler,
   'experiments.list': listExperimentsHandler,
   'experiments.models': experimentModelsHandler,

@@ -105,6 +105,14 @@ export const routes = routeCatalog({
    * the error code `not_available` after the HTML is written), as `fairbound report` does.
    */
   'reports.write': { input: s.reportWriteInput, output: s.reportWriteOutput },
+  /** Per run, newest first: its accuracy on the safety rows, the safety test's bounds and its duration (the runs list's columns). */
+  'runs.overview': { input: s.empty, output: z.array(s.runOverview) },
+  /**
+   * For a finished run, per constraint: the group with the fewest safety rows, about how many rows would
+   * likely let the safety test pass (the audit's data-needed estimate on the run's base nodes), and whether
+   * the estimate itself violates the constraint. The No Solution Found banner's advice.
+   */
+  'runs.advice': { input: s.runRef, output: s.runAdvice },
   /** The backend chain per preference, and what the latest run loaded (and why others did not). */
   'backends.report': { input: s.empty, output: s.backendsReport },
 

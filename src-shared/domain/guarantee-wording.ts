@@ -232,3 +232,16 @@ export function constraintTermsSentence(t: TermsBoundInput): string {
     `(threshold ${t.threshold}${met ? '' : ': this bound does not reach it'}) — ${boundQualifier(t.method)}.`
   );
 }
+
+/**
+ * After No Solution Found: the threshold this run's safety-test bound would have met, as advice for a
+ * fresh run — choosing it from these safety rows and keeping the result would be no guarantee.
+ */
+export function looserThresholdAdvice(quantity: string, direction: 'at-least' | 'at-most', bound: number): string {
+  const sign = direction === 'at-least' ? '≥' : '≤';
+  const looser = direction === 'at-least' ? 'at most' : 'at least';
+  return (
+    `The safety test bounded ${quantity} ${sign} ${bound}: a threshold of ${looser} ${bound} would have been met on these rows. ` +
+    'Decide on a looser threshold before a fresh run (new seed or new rows): one chosen by looking at these safety rows carries no guarantee.'
+  );
+}

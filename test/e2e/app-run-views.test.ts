@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunDetail } from '../../src-shared/contract';
 import { selectBackend } from '../../src-main/deep/backends';
+import { executeRun } from '../../src-main/runs/pipeline';
+import { prepareRun } from '../../src-main/runs/prepare';
 import { openWorkspace } from '../../src-main/store/database';
+import { insertRun } from '../../src-main/store/runs';
 import { chromiumAvailable } from '../support/chromium';
 import { BANDS_RATIO, runStoredBandsRun } from '../support/tiny-run';
 import { startApp, type AppHarness } from './app-harness';
@@ -14,6 +17,7 @@ import { startApp, type AppHarness } from './app-harness';
 describe.skipIf(!chromiumAvailable())("a run's page in chromium", () => {
   let app: AppHarness;
   let runId: number;
+  let strictId: number;
   let detail: RunDetail;
 
   beforeAll(async () => {
@@ -22,6 +26,12 @@ describe.skipIf(!chromiumAvailable())("a run's page in chromium", () => {
     const db = openWorkspace(join(app.dir, 'workspace.db'));
     try {
       runId = await runStoredBandsRun(db, BANDS_RATIO, 60);
+      // The same data with a threshold its safety rows cannot show: No Solution Found.
+      strictId = insertRun(db, prepareRun(db, {
+        dataset: 'bands', constraints: [{ source: BANDS_RATIO.replace('>= 0.8', '>= 0.9'), delta: 0.05 }], pipeline: 'head', architecture: 'tutorial-g-cnn',
+        epochs: 1, batchSize: 20, learningRate: 0.005, iterations: 60, seed: 7, shuffleSeed: 11, backend: 'wasm',
+      }).run);
+      await executeRun(db, strictId);
     } finally {
       db.close();
     }
@@ -80,14 +90,52 @@ describe.skipIf(!chromiumAvailable())("a run's page in chromium", () => {
 
     await page.goto(`${app.bridge.url}#/runs/${runId}`);
     await page.getByTestId('run-step-rerun').click();
-    await expect.poll(() => new URL(page.url()).hash).toBe(`#/runs/${runId + 1}`);
-    const listed = await app.bridge.services.invoke('runs.get', { runId: runId + 1 });
+    await expect.poll(() => new URL(page.url()).hash).toBe(`#/runs/${strictId + 1}`);
+    const listed = await app.bridge.services.invoke('runs.get', { runId: strictId + 1 });
     expect(listed.ok).toBe(true);
     const again = (listed as { value: RunDetail }).value;
     expect(again.run.seed).toBe(detail.run.seed);
     expect(again.run.constraints).toEqual(detail.run.constraints);
     expect(again.settings.qsa).toEqual(detail.settings.qsa);
-    await app.bridge.services.invoke('runs.cancel', { runId: runId + 1 });
+    await app.bridge.services.invoke('runs.cancel', { runId: strictId + 1 });
     expect(app.problems).toEqual([]);
   }, 90_000);
+
+  it('lists runs with their bound in its own terms, accuracy and duration', async () => {
+    const { page } = app;
+    await page.goto(`${app.bridge.url}#/runs`);
+    const upper = detail.constraints[0].upperBound ?? Number.NaN;
+    await expect.poll(() => page.getByTestId(`run-bound-${runId}`).textContent()).toBe(`≥ ${Math.floor((0.8 - upper) * 1000) / 1000} (0.8)`);
+    const all = detail.groupAccuracy?.groups.find((g) => g.group === 'all');
+    expect(await page.getByTestId(`run-accuracy-${runId}`).textContent()).toBe(all?.accuracy.toFixed(3));
+    expect(await page.getByTestId(`run-duration-${runId}`).textContent()).toBe(`${(detail.timings.total ?? Number.NaN).toFixed(1)} s`);
+    await app.screenshot('run-views-list');
+    await app.screenshot('run-views-list-dark', { dark: true });
+    expect(app.problems).toEqual([]);
+  });
+
+  it('advises after No Solution Found: the smallest group, the rows that would likely suffice, a looser threshold', async () => {
+    const { page } = app;
+    const got = await app.bridge.services.invoke('runs.get', { runId: strictId });
+    const strict = (got as { value: RunDetail }).value;
+    expect(strict.run.status).toBe('nsf');
+    await page.goto(`${app.bridge.url}#/runs/${strictId}`);
+    await expect.poll(() => page.getByTestId('nsf-advice').count()).toBe(1);
+    const c = strict.constraints[0];
+    if (c.nodes.length > 0) {
+      const smallest = Math.min(...c.nodes.map((n) => n.nSamples));
+      await expect.poll(() => page.getByTestId('nsf-advice-group').textContent()).toContain(`had ${smallest} safety rows`);
+      const bound = Math.floor((0.9 - (c.upperBound ?? Number.NaN)) * 1000) / 1000;
+      expect(await page.getByTestId('nsf-advice-threshold').textContent()).toContain(`a threshold of at most ${bound} would have been met`);
+      if ((c.pointEstimate ?? 1) < 0) {
+        const rows = Number(((await page.getByTestId('nsf-advice-rows').textContent()) ?? '').replace(/,/g, '').match(/About (\d+) rows/)?.[1]);
+        expect(rows).toBeGreaterThan(strict.run.nRows);
+      } else {
+        await expect.poll(() => page.getByTestId('nsf-advice-violates').count()).toBe(1);
+      }
+    }
+    await app.screenshot('run-views-nsf');
+    await app.screenshot('run-views-nsf-dark', { dark: true });
+    expect(app.problems).toEqual([]);
+  });
 });

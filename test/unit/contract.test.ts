@@ -54,6 +54,8 @@ describe('catalog', () => {
         'runs.delete',
         'runs.export',
         'reports.write',
+        'runs.overview',
+        'runs.advice',
         'backends.report',
         'experiments.list',
         'experiments.models',

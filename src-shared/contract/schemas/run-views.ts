@@ -1,6 +1,6 @@
 /** The run and experiment pages' next steps: exports of a finished run, and reports written from the app. */
 import { z } from 'zod';
-import { id } from '../wire';
+import { count, id, wireNumber, wireNumberOrNull } from '../wire';
 import { path } from './fields';
 
 /** What a run export writes: the model in the TF.js layers format, or the head QSA as a Seldonian case. */
@@ -22,3 +22,29 @@ export const filesWritten = z.object({ files: z.array(path) });
 export const reportTarget = z.object({ kind: z.enum(['run', 'experiment']), id });
 export const reportWriteInput = z.object({ target: reportTarget, out: path, pdf: path.optional(), overwrite: z.boolean().optional() });
 export const reportWriteOutput = z.object({ html: path, pdf: path.nullable() });
+
+/** What the runs list shows of each run beyond its summary: accuracy, safety-test bounds, duration. */
+export const runOverview = z.object({
+  runId: id,
+  /** Accuracy on all safety rows (hard decisions at `threshold`), of the solution or, after NSF, the candidate. */
+  accuracy: z.object({ value: wireNumber, threshold: wireNumber, of: z.enum(['solution', 'candidate']) }).nullable(),
+  /** Per constraint, in order: the safety test's upper bound of g (null: no safety test). */
+  upperBounds: z.array(wireNumberOrNull),
+  /** The run's total time in seconds (null while it has none). */
+  seconds: wireNumberOrNull,
+});
+export type RunOverview = z.infer<typeof runOverview>;
+
+/** A No Solution Found run's advice per constraint (src-main/audit/run-advice.ts). */
+export const runAdvice = z.object({
+  runId: id,
+  constraints: z.array(
+    z.object({
+      position: count,
+      smallestGroup: z.object({ node: z.string(), n: count }).nullable(),
+      rowsNeeded: z.object({ factor: wireNumber, rows: count }).nullable(),
+      estimateViolates: z.boolean(),
+    }),
+  ),
+});
+export type RunAdviceDto = z.infer<typeof runAdvice>;

@@ -3,6 +3,7 @@
  * head QSA as a Seldonian case (in the deep worker: the model export loads TensorFlow.js), and
  * `reports.write` a run's or experiment's HTML report (and PDF), as `fairbound run export-*` and
  * `fairbound report` do. Existing files are refused as `conflict` before any work unless overwrite is set.
+ * `runs.overview` and `runs.advice` feed the runs list's columns and the No Solution Found banner's advice.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -11,7 +12,9 @@ import { InputError } from '../errors/input-error';
 import { ServiceError } from '../errors/reported-error';
 import type { RunExportRequest } from '../runs/export-types';
 import { reportHtml } from '../report/report';
-import { getRun } from '../store/runs';
+import { runAdvice } from '../audit/run-advice';
+import { getRunConstraints } from '../store/run-results';
+import { getRun, listRuns } from '../store/runs';
 import type { Handler } from './context';
 
 /** The files each artifact writes (the exporters' own names), checked before the worker starts. */
@@ -58,4 +61,20 @@ export const reportWriteHandler: Handler<'reports.write'> = async (input, ctx) =
     throw new InputError(`cannot print the PDF report (${ioReason(error)}); the HTML report was written to ${out}`, { file: pdf });
   }
   return { html: out, pdf };
+};
+
+export const runsOverviewHandler: Handler<'runs.overview'> = (_input, ctx) =>
+  listRuns(ctx.db)
+    .reverse()
+    .map((run) => {
+      const all = run.result?.groupAccuracy?.groups.find((g) => g.group === 'all');
+      const accuracy = run.result?.groupAccuracy && all ? { value: all.accuracy, threshold: run.result.groupAccuracy.threshold, of: run.result.groupAccuracy.of } : null;
+      const total = run.timings.total;
+      return { runId: run.id, accuracy, upperBounds: getRunConstraints(ctx.db, run.id).map((c) => c.upperBound), seconds: total !== undefined && Number.isFinite(total) ? total : null };
+    });
+
+export const runAdviceHandler: Handler<'runs.advice'> = (input, ctx) => {
+  const run = getRun(ctx.db, input.runId);
+  if (!run) throw new ServiceError('not_found', `no run with id ${input.runId} (deleted?)`);
+  return { runId: run.id, constraints: runAdvice(ctx.db, run).map((a) => ({ ...a, smallestGroup: a.smallestGroup && { ...a.smallestGroup }, rowsNeeded: a.rowsNeeded && { ...a.rowsNeeded } })) };
 };
