@@ -13,7 +13,7 @@ import { filesListHandler, peekCsvHandler } from './files';
 import { cancelExperimentHandler, deleteExperimentHandler, experimentModelsHandler, exportExperimentHandler, getExperimentHandler, listExperimentsHandler, resumeExperimentHandler, startExperimentHandler } from './experiments';
 import { listJobsHandler } from './jobs';
 import { datasetPreviewHandler } from './preview';
-import { reportWriteHandler, runAdviceHandler, runExportHandler, runsOverviewHandler } from './run-views';
+import { experimentPlotsHandler, reportWriteHandler, runAdviceHandler, runExportHandler, runsOverviewHandler } from './run-views';
 import { backendsReportHandler, cancelRunHandler, deleteRunHandler, getRunHandler, listRunsHandler, runIterationsHandler, startRunHandler } from './runs';
 
 export const handlers: HandlerTable = {
@@ -53,6 +53,7 @@ export const handlers: HandlerTable = {
   'reports.write': reportWriteHandler,
   'runs.overview': runsOverviewHandler,
   'runs.advice': runAdviceHandler,
+  'experiments.exportPlots': experimentPlotsHandler,
   'backends.report': backendsReportHandler,
   'experiments.list': listExperimentsHandler,
   'experiments.models': experimentModelsHandler,

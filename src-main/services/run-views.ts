@@ -3,7 +3,8 @@
  * head QSA as a Seldonian case (in the deep worker: the model export loads TensorFlow.js), and
  * `reports.write` a run's or experiment's HTML report (and PDF), as `fairbound run export-*` and
  * `fairbound report` do. Existing files are refused as `conflict` before any work unless overwrite is set.
- * `runs.overview` and `runs.advice` feed the runs list's columns and the No Solution Found banner's advice.
+ * `runs.overview` and `runs.advice` feed the runs list's columns and the No Solution Found banner's advice;
+ * `experiments.exportPlots` writes an experiment's plots as SVG or PNG files.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -13,6 +14,7 @@ import { ServiceError } from '../errors/reported-error';
 import type { RunExportRequest } from '../runs/export-types';
 import { reportHtml } from '../report/report';
 import { runAdvice } from '../audit/run-advice';
+import { experimentResults, experimentSvgs } from '../experiments/results';
 import { getRunConstraints } from '../store/run-results';
 import { getRun, listRuns } from '../store/runs';
 import type { Handler } from './context';
@@ -77,4 +79,25 @@ export const runAdviceHandler: Handler<'runs.advice'> = (input, ctx) => {
   const run = getRun(ctx.db, input.runId);
   if (!run) throw new ServiceError('not_found', `no run with id ${input.runId} (deleted?)`);
   return { runId: run.id, constraints: runAdvice(ctx.db, run).map((a) => ({ ...a, smallestGroup: a.smallestGroup && { ...a.smallestGroup }, rowsNeeded: a.rowsNeeded && { ...a.rowsNeeded } })) };
+};
+
+export const experimentPlotsHandler: Handler<'experiments.exportPlots'> = async (input, ctx) => {
+  const results = experimentResults(ctx.db, input.experimentId);
+  if (!results) throw new ServiceError('not_found', `no experiment with id ${input.experimentId} (deleted?)`);
+  const overwrite = input.overwrite ?? false;
+  const plots = experimentSvgs(results).map((p) => ({ ...p, path: join(input.folder, input.format === 'svg' ? p.file : p.file.replace(/\.svg$/, '.png')) }));
+  refuseExisting(plots.map((p) => p.path), { overwrite });
+  mkdirSync(input.folder, { recursive: true });
+  if (input.format === 'svg') {
+    for (const p of plots) writeFileSafely(p.path, p.svg, { overwrite });
+    return { files: plots.map((p) => p.path) };
+  }
+  const { ChromiumMissingError, screenshotPng } = await import('../report/pdf');
+  try {
+    for (const p of plots) await screenshotPng(`<!doctype html><html><body style="margin:0;background:#fff">${p.svg}</body></html>`, p.path, { overwrite });
+  } catch (error) {
+    if (error instanceof ChromiumMissingError) throw new ServiceError('not_available', error.message);
+    throw error;
+  }
+  return { files: plots.map((p) => p.path) };
 };

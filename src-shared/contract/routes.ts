@@ -113,6 +113,11 @@ export const routes = routeCatalog({
    * the estimate itself violates the constraint. The No Solution Found banner's advice.
    */
   'runs.advice': { input: s.runRef, output: s.runAdvice },
+  /**
+   * Writes an experiment's three-panel plots, one file per constraint, into a server-side folder: SVG as
+   * the report draws them, or PNG rendered through Chromium (else the error code `not_available`).
+   */
+  'experiments.exportPlots': { input: s.experimentPlotsInput, output: s.filesWritten },
   /** The backend chain per preference, and what the latest run loaded (and why others did not). */
   'backends.report': { input: s.empty, output: s.backendsReport },
 

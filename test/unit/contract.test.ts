@@ -56,6 +56,7 @@ describe('catalog', () => {
         'reports.write',
         'runs.overview',
         'runs.advice',
+        'experiments.exportPlots',
         'backends.report',
         'experiments.list',
         'experiments.models',

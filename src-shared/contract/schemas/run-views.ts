@@ -48,3 +48,6 @@ export const runAdvice = z.object({
   ),
 });
 export type RunAdviceDto = z.infer<typeof runAdvice>;
+
+/** The experiment plots written as files: one per constraint, SVG (vector) or PNG (through Chromium). */
+export const experimentPlotsInput = z.object({ experimentId: id, folder: path, format: z.enum(['svg', 'png']), overwrite: z.boolean().optional() });
