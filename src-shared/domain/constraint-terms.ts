@@ -33,6 +33,8 @@ const MEASURE_WORDS: Readonly<Record<string, string>> = {
   CM: 'confusion-matrix entry',
 };
 
+/** One base node, e.g. `(PR | [M])`, `ACC`, `FPR | [A,B]`. */
+const SINGLE_NODE = /^\(?\s*(ACC|PR|NR|FPR|TPR|FNR|TNR)\s*(?:\|\s*\[([^\]]*)\])?\s*\)?$/;
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const MEASURE = /\b(ACC|PR|NR|FPR|TPR|FNR|TNR|CM)\b/g;
 
@@ -41,6 +43,11 @@ export function describeQuantity(expression: string): string {
   const measures = [...new Set([...expression.matchAll(MEASURE)].map((m) => m[1]))];
   const words = measures.length === 1 ? MEASURE_WORDS[measures[0]] : undefined;
   const compact = expression.replace(/\s+/g, '');
+  const single = SINGLE_NODE.exec(expression.trim());
+  if (single) {
+    const groups = single[2]?.split(',').map((c) => c.trim()).filter((c) => c !== '') ?? [];
+    return `the ${MEASURE_WORDS[single[1]]}${groups.length > 0 ? ` of group ${groups.join(' ∧ ')}` : ''}`;
+  }
   if (words !== undefined) {
     if (/^min\(/.test(compact) && compact.includes('/')) return `the ${words} ratio`;
     if (/^abs\(/.test(compact) && compact.includes('-')) return `the ${words} difference`;

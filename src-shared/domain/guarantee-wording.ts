@@ -245,3 +245,24 @@ export function looserThresholdAdvice(quantity: string, direction: 'at-least' | 
     'Decide on a looser threshold before a fresh run (new seed or new rows): one chosen by looking at these safety rows carries no guarantee.'
   );
 }
+
+/** The label of every verdict at a decision threshold other than the one stated before the audit. */
+export const EXPLORATORY_THRESHOLD_NOTE = 'exploratory: threshold chosen on these rows, not a guarantee';
+
+/**
+ * A verdict at a threshold explored after the audit (the threshold slider): its word and the label, never
+ * the guarantee sentence. At the stated threshold the audit's own verdict stands.
+ */
+export function exploratoryVerdictLine(verdict: AuditVerdict, threshold: number): string {
+  return `${VERDICT_WORDS[verdict]} at threshold ${threshold} — ${EXPLORATORY_THRESHOLD_NOTE}; a guaranteed verdict needs the threshold stated before the audit, or fresh rows`;
+}
+
+/**
+ * How a difference or ratio of two groups' rates is bounded: from both groups' two-sided intervals at
+ * `confidence` each, so the pair holds together with at least 1 − 2(1 − confidence).
+ */
+export function disparityIntervalNote(confidence: number): string {
+  const each = round6(confidence);
+  const together = round6(1 - 2 * (1 - confidence));
+  return `Difference and ratio intervals combine the two groups' intervals (each at ${each}); both hold together with probability at least ${together}.`;
+}
