@@ -5,6 +5,7 @@
  */
 import { homedir } from 'node:os';
 import { auditHandler, auditReportHandler, startAuditHandler } from './audit';
+import { auditExamplesHandler } from './audit-examples';
 import { deleteConstraintHandler, listConstraintsHandler, saveConstraintHandler } from './constraints';
 import type { HandlerTable } from './context';
 import { ServiceError } from '../errors/reported-error';
@@ -54,6 +55,7 @@ export const handlers: HandlerTable = {
   'runs.overview': runsOverviewHandler,
   'runs.advice': runAdviceHandler,
   'experiments.exportPlots': experimentPlotsHandler,
+  'audit.examples': auditExamplesHandler,
   'backends.report': backendsReportHandler,
   'experiments.list': listExperimentsHandler,
   'experiments.models': experimentModelsHandler,

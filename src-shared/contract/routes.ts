@@ -118,6 +118,12 @@ export const routes = routeCatalog({
    * the report draws them, or PNG rendered through Chromium (else the error code `not_available`).
    */
   'experiments.exportPlots': { input: s.experimentPlotsInput, output: s.filesWritten },
+  /**
+   * Runs the audit as audit.run does and returns, per sensitive column, its misclassified images (most
+   * confident mistakes first) and its borderline ones (closest to the threshold), with true label,
+   * decision, probability and a PNG thumbnail (image datasets).
+   */
+  'audit.examples': { input: s.auditExamplesInput, output: s.auditExamples },
   /** The backend chain per preference, and what the latest run loaded (and why others did not). */
   'backends.report': { input: s.empty, output: s.backendsReport },
 

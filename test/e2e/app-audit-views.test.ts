@@ -78,4 +78,25 @@ describe.skipIf(!chromiumAvailable())('audit views in chromium', () => {
     await expect.poll(() => page.getByTestId('threshold-exploratory').count()).toBe(0);
     expect(app.problems).toEqual([]);
   }, 60_000);
+
+  it("browses each group's misclassified and borderline images with label, decision and probability", async () => {
+    const { page } = app;
+    await page.getByTestId('image-browser-load').click();
+    const m = page.getByTestId('image-group-M');
+    const wrongM = folder.files.filter((_, i) => folder.male[i] && (probs[i] >= 0.5 ? 1 : 0) !== folder.labels[i]).length;
+    await expect.poll(() => m.locator('.head').textContent(), { timeout: 20_000 }).toContain(`${wrongM} of 40 misclassified`);
+    // Every M row has p = 0.7, so each mistake is a true 0 predicted 1.
+    const captions = await m.getByTestId('image-caption').allTextContents();
+    expect(captions.length).toBe(Math.min(8, wrongM));
+    for (const c of captions) expect(c).toBe('true 0 · pred 1 · p 0.70');
+    expect(await m.locator('img').count()).toBe(captions.length);
+    // Borderline F images: the closest probabilities to 0.5 first.
+    await page.getByTestId('image-browser-borderline').check();
+    const fCaptions = await page.getByTestId('image-group-F').getByTestId('image-caption').allTextContents();
+    const closest = folder.files.map((_, i) => i).filter((i) => !folder.male[i]).map((i) => Math.abs(probs[i] - 0.5)).sort((a, b) => a - b)[0];
+    expect(Math.abs(Number(fCaptions[0].match(/p ([\d.]+)$/)?.[1]) - 0.5)).toBeCloseTo(closest, 2);
+    await app.screenshot('audit-views-images');
+    await app.screenshot('audit-views-images-dark', { dark: true });
+    expect(app.problems).toEqual([]);
+  }, 60_000);
 });

@@ -57,6 +57,7 @@ describe('catalog', () => {
         'runs.overview',
         'runs.advice',
         'experiments.exportPlots',
+        'audit.examples',
         'backends.report',
         'experiments.list',
         'experiments.models',

@@ -1,6 +1,7 @@
 /** The run and experiment pages' next steps: exports of a finished run, and reports written from the app. */
 import { z } from 'zod';
 import { count, id, wireNumber, wireNumberOrNull } from '../wire';
+import { auditInput } from './audit';
 import { path } from './fields';
 
 /** What a run export writes: the model in the TF.js layers format, or the head QSA as a Seldonian case. */
@@ -51,3 +52,26 @@ export type RunAdviceDto = z.infer<typeof runAdvice>;
 
 /** The experiment plots written as files: one per constraint, SVG (vector) or PNG (through Chromium). */
 export const experimentPlotsInput = z.object({ experimentId: id, folder: path, format: z.enum(['svg', 'png']), overwrite: z.boolean().optional() });
+
+/** audit.examples: audit.run's input, and how many images per group and kind, at which thumbnail size. */
+export const auditExamplesInput = auditInput.extend({
+  perGroup: z.number().int().min(1).max(24).optional(),
+  size: z.number().int().min(16).max(128).optional(),
+});
+const auditExample = z.object({
+  /** The row's index in the dataset's stored order. */
+  index: count,
+  /** The image's path (image-folder datasets), else null. */
+  key: z.string().nullable(),
+  label: count,
+  prediction: count,
+  /** P(y = 1) for one output, else the predicted class's probability. */
+  p: wireNumber,
+  thumbnail: z.string().nullable(),
+});
+export const auditExamples = z.object({
+  /** The decision threshold used (the audit's, or 0.5 for soft estimators). */
+  threshold: wireNumber,
+  groups: z.array(z.object({ group: z.string(), n: count, nMisclassified: count, misclassified: z.array(auditExample), borderline: z.array(auditExample) })),
+});
+export type AuditExamples = z.infer<typeof auditExamples>;
