@@ -14,7 +14,7 @@ import { filesListHandler, peekCsvHandler } from './files';
 import { cancelExperimentHandler, deleteExperimentHandler, experimentModelsHandler, exportExperimentHandler, getExperimentHandler, listExperimentsHandler, resumeExperimentHandler, startExperimentHandler } from './experiments';
 import { listJobsHandler } from './jobs';
 import { datasetPreviewHandler } from './preview';
-import { experimentPlotsHandler, reportWriteHandler, runAdviceHandler, runExportHandler, runsOverviewHandler } from './run-views';
+import { experimentPlotsHandler, reportHtmlHandler, reportWriteHandler, runAdviceHandler, runExportHandler, runsOverviewHandler } from './run-views';
 import { backendsReportHandler, cancelRunHandler, deleteRunHandler, getRunHandler, listRunsHandler, runIterationsHandler, startRunHandler } from './runs';
 
 export const handlers: HandlerTable = {
@@ -52,6 +52,7 @@ export const handlers: HandlerTable = {
   'runs.delete': deleteRunHandler,
   'runs.export': runExportHandler,
   'reports.write': reportWriteHandler,
+  'reports.html': reportHtmlHandler,
   'runs.overview': runsOverviewHandler,
   'runs.advice': runAdviceHandler,
   'experiments.exportPlots': experimentPlotsHandler,

@@ -65,6 +65,8 @@ export const reportWriteHandler: Handler<'reports.write'> = async (input, ctx) =
   return { html: out, pdf };
 };
 
+export const reportHtmlHandler: Handler<'reports.html'> = (input, ctx) => ({ html: reportHtml(ctx.db, input.target) });
+
 export const runsOverviewHandler: Handler<'runs.overview'> = (_input, ctx) =>
   listRuns(ctx.db)
     .reverse()

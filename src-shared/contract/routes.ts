@@ -105,6 +105,8 @@ export const routes = routeCatalog({
    * the error code `not_available` after the HTML is written), as `fairbound report` does.
    */
   'reports.write': { input: s.reportWriteInput, output: s.reportWriteOutput },
+  /** A stored run's or experiment's report as HTML, to show in the app (what reports.write writes). */
+  'reports.html': { input: s.reportHtmlInput, output: s.reportHtmlOutput },
   /** Per run, newest first: its accuracy on the safety rows, the safety test's bounds and its duration (the runs list's columns). */
   'runs.overview': { input: s.empty, output: z.array(s.runOverview) },
   /**

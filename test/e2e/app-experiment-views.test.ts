@@ -54,6 +54,9 @@ describe.skipIf(!chromiumAvailable())("an experiment's page in chromium", () => 
     await page.getByTestId('exp-save-report').click();
     await expect.poll(() => page.getByTestId('exp-saved').textContent()).toContain('experiment-1-report.html');
     expect(existsSync(join(folder, 'experiment-1-report.html'))).toBe(true);
+    await page.getByTestId('open-report-experiment').click();
+    await expect.poll(() => page.frameLocator('[data-testid="report-frame"]').locator('body').textContent()).toContain('abs((PR | [M]) - (PR | [F])) <= 0.2');
+    await page.getByTestId('report-viewer-close').click();
     await app.screenshot('experiment-views');
     await app.screenshot('experiment-views-dark', { dark: true });
     expect(app.problems).toEqual([]);

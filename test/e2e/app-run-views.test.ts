@@ -81,6 +81,11 @@ describe.skipIf(!chromiumAvailable())("a run's page in chromium", () => {
     expect(JSON.parse(readFileSync(join(out, `run-${runId}-tfjs/model.json`), 'utf8'))).toHaveProperty('modelTopology');
     expect(readFileSync(join(out, `run-${runId}-report.html`), 'utf8')).toContain(BANDS_RATIO.replace(/>/g, '&gt;'));
     await app.screenshot('run-views-next-steps');
+    await page.getByTestId('open-report-run').click();
+    await expect.poll(() => page.frameLocator('[data-testid="report-frame"]').locator('body').textContent()).toContain('min((ACC | [A])/(ACC | [B])');
+    await app.screenshot('run-views-report-open');
+    await page.getByTestId('report-viewer-close').click();
+    expect(await page.getByTestId('report-viewer').count()).toBe(0);
 
     await page.getByTestId('run-step-audit').click();
     await expect.poll(() => new URL(page.url()).hash).toBe('#/audit');

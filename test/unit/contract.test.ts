@@ -58,6 +58,7 @@ describe('catalog', () => {
         'runs.advice',
         'experiments.exportPlots',
         'audit.examples',
+        'reports.html',
         'backends.report',
         'experiments.list',
         'experiments.models',

@@ -75,3 +75,7 @@ export const auditExamples = z.object({
   groups: z.array(z.object({ group: z.string(), n: count, nMisclassified: count, misclassified: z.array(auditExample), borderline: z.array(auditExample) })),
 });
 export type AuditExamples = z.infer<typeof auditExamples>;
+
+export const reportHtmlInput = z.object({ target: reportTarget });
+/** The report's self-contained HTML (inline CSS and SVG, no scripts), for showing in the app. */
+export const reportHtmlOutput = z.object({ html: z.string() });
