@@ -83,7 +83,7 @@ function statement(constraint: CompiledConstraint, input: AuditInput, probs: Flo
 }
 
 /** g's bound if every node had `factor` times its samples with the same mean and spread. */
-function scaledBound(constraint: CompiledConstraint, nodes: readonly AuditedNode[], method: AuditBoundMethod, kind: ExactKind, factor: number, side: 'lower' | 'upper'): number {
+export function scaledBound(constraint: CompiledConstraint, nodes: readonly AuditedNode[], method: AuditBoundMethod, kind: ExactKind, factor: number, side: 'lower' | 'upper'): number {
   const intervals = nodes.map((n) => nodeIntervalFromStats(n.spec, n.bound, method, Math.ceil(n.bound.nSamples * factor), kind));
   const lowers = intervals.map((i) => i.lower);
   const uppers = intervals.map((i) => i.upper);
@@ -102,6 +102,12 @@ function estimateDataNeeded(item: Omit<AuditedConstraint, 'dataNeeded' | 'verdic
     towards === 'holds'
       ? scaledBound(item.constraint, item.upperStatement.nodes, method, kind, factor, 'upper') <= 0
       : scaledBound(forLowerBound(item.constraint), item.lowerStatement.nodes, method, kind, factor, 'lower') > 0;
+  const factor = smallestDecidingFactor(decided);
+  return factor === null ? null : { factor, rows: Math.ceil(nRows * factor), towards };
+}
+
+/** The smallest factor in [1, MAX_DATA_FACTOR] (to 1%) at which `decided` turns true, by bisection on log(factor); null if none. */
+export function smallestDecidingFactor(decided: (factor: number) => boolean): number | null {
   if (!decided(MAX_DATA_FACTOR)) return null;
   let lo = 1, hi = MAX_DATA_FACTOR;
   while (hi / lo > 1.01) {
@@ -109,7 +115,7 @@ function estimateDataNeeded(item: Omit<AuditedConstraint, 'dataNeeded' | 'verdic
     if (decided(mid)) hi = mid;
     else lo = mid;
   }
-  return { factor: hi, rows: Math.ceil(nRows * hi), towards };
+  return hi;
 }
 
 export function auditConstraints(input: AuditInput): AuditedConstraint[] {

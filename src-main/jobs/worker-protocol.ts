@@ -30,6 +30,7 @@ import type { BatchProgress } from '../deep/train';
 import type { QsaKernelOptions } from '../engine/kernels/kernel-info';
 import type { TrialProgress } from '../experiments/models/model-type';
 import type { TrialResult, TrialTask } from '../experiments/types';
+import type { RunExportRequest } from '../runs/export-types';
 import type { RunEvent, RunStatus } from '../runs/types';
 import { serializedError, type SerializedError } from './envelope';
 
@@ -91,6 +92,8 @@ export type ToTrainingWorker =
   | { readonly type: 'audit-predict'; readonly auditId: number; readonly request: AuditPredictRequest }
   /** Stop that inference between batches (it then answers audit-failed with cancelled: true). */
   | { readonly type: 'audit-cancel'; readonly auditId: number }
+  /** Write an export of a finished run (answered by export-result | export-failed). */
+  | { readonly type: 'export'; readonly exportId: number; readonly request: RunExportRequest & { readonly dbPath: string; readonly nativeBinding?: string } }
   /** Finish the current run (if any), close, exit. */
   | { readonly type: 'shutdown' };
 
@@ -111,7 +114,9 @@ export type FromTrainingWorker =
   | { readonly type: 'gpu-cancel'; readonly runId: number }
   | { readonly type: 'audit-progress'; readonly auditId: number; readonly progress: AuditPredictProgress }
   | { readonly type: 'audit-result'; readonly auditId: number; readonly reply: AuditPredictReply }
-  | { readonly type: 'audit-failed'; readonly auditId: number; readonly error: SerializedError; readonly cancelled: boolean };
+  | { readonly type: 'audit-failed'; readonly auditId: number; readonly error: SerializedError; readonly cancelled: boolean }
+  | { readonly type: 'export-result'; readonly exportId: number; readonly files: readonly string[] }
+  | { readonly type: 'export-failed'; readonly exportId: number; readonly error: SerializedError };
 
 const runId = z.number().int().min(1);
 
@@ -140,6 +145,12 @@ export const auditFromWorker = z.discriminatedUnion('type', [
       .refine((r) => r.probs.length === r.nRows * r.nOutputs, { message: 'probs.length must be nRows × nOutputs', path: ['probs'] }),
   }),
   z.object({ type: z.literal('audit-failed'), auditId, error: serializedError, cancelled: z.boolean() }),
+]);
+
+/** The worker's export answers, as the host checks them. */
+export const exportFromWorker = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('export-result'), exportId: z.number().int().min(1), files: z.array(z.string()) }),
+  z.object({ type: z.literal('export-failed'), exportId: z.number().int().min(1), error: serializedError }),
 ]);
 
 /** The worker's GPU relay messages, as the host checks them. The job is the page's train request without its id. */

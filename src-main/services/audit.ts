@@ -95,6 +95,8 @@ export interface AuditComputation {
   readonly mode: EstimatorMode;
   readonly nRows: number;
   readonly sourceText: string;
+  /** The audited rows, their probabilities (row-major over every audited row) and each one's index in the dataset's stored order. */
+  readonly rows: { readonly audited: LabelledRows; readonly range: RowRange; readonly probs: Float64Array; readonly nOutputs: number; readonly storedIndex: (row: number) => number };
 }
 
 /** Runs a model over chosen rows of a dataset and returns their class probabilities. */
@@ -110,7 +112,7 @@ export interface AuditEnvironment {
 }
 
 /** The app's environment: the workspace's shared connection and the training worker's inference. */
-function appEnvironment(ctx: ServiceContext): AuditEnvironment {
+export function appEnvironment(ctx: ServiceContext): AuditEnvironment {
   return { db: ctx.db, predict: (request, options) => ctx.deepWorker().predictAudit(ctx.dbPath, request, options) };
 }
 
@@ -127,6 +129,8 @@ interface AuditedProbabilities {
   readonly backendText?: string;
   /** What the verdicts can claim on these rows. */
   readonly guarantee: AuditGuarantee;
+  /** The dataset rows `audited` holds, in its order; null: all of them, in the stored order. */
+  readonly selection: Int32Array | null;
 }
 
 type PredictionsSource = Extract<AuditInput['source'], { kind: 'predictions' }>;
@@ -146,7 +150,7 @@ async function fromPredictions(input: AuditInput, src: PredictionsSource, env: A
   }
   const asked = input.rows ?? { kind: 'all' };
   const rows: RowRange = asked.kind === 'safety' ? candidateSafetySplit(data.nRows, asked.fracSafety).safety : { start: 0, end: data.nRows };
-  return { audited: data, rows, probs: predictions.probs, nOutputs: predictions.nOutputs, rowsDto: { which: asked.kind, start: rows.start, end: rows.end }, sourceText: `predictions ${src.path}`, guarantee: 'unknown-training-rows' };
+  return { audited: data, rows, probs: predictions.probs, nOutputs: predictions.nOutputs, rowsDto: { which: asked.kind, start: rows.start, end: rows.end }, sourceText: `predictions ${src.path}`, guarantee: 'unknown-training-rows', selection: null };
 }
 
 /** A model file or a stored run's model, run by the environment's predictor on the chosen rows. */
@@ -203,6 +207,7 @@ async function fromModel(input: AuditInput, src: ModelOrRunSource, env: AuditEnv
     sourceText: predicted.sourceText,
     backendText: `${predicted.backend.name} (${describeLoaded(predicted.backend)})`,
     guarantee,
+    selection,
   };
 }
 
@@ -222,7 +227,7 @@ export async function runAudit(input: AuditInput, env: AuditEnvironment, control
     if (unknown) throw new InputError(`the group table's intersection names unknown attribute '${unknown}' (known: ${data.sensitiveColumns.join(', ')})`);
   }
   const src = input.source;
-  const { audited, rows, probs: probsAll, nOutputs, rowsDto, sourceText, backendText, guarantee } =
+  const { audited, rows, probs: probsAll, nOutputs, rowsDto, sourceText, backendText, guarantee, selection } =
     src.kind === 'predictions' ? await fromPredictions(input, src, env, info, data, control) : await fromModel(input, src, env, info, data, control);
   control?.progress({ fraction: null, phase: 'bounds', message: 'bounds: the constraints’ intervals and the group table' });
   const probs = probsAll.subarray(rows.start * nOutputs, rows.end * nOutputs);
@@ -262,7 +267,8 @@ export async function runAudit(input: AuditInput, env: AuditEnvironment, control
     groupConfidence: 1 - alpha,
     ...(backendText !== undefined ? { backend: backendText } : {}),
   };
-  return { result, info, results, groups, mode, nRows: rows.end - rows.start, sourceText };
+  const storedIndex = (row: number): number => (selection ? selection[row] : row);
+  return { result, info, results, groups, mode, nRows: rows.end - rows.start, sourceText, rows: { audited, range: rows, probs: probsAll, nOutputs, storedIndex } };
 }
 
 export const auditHandler: Handler<'audit.run'> = async (input, ctx) => (await runAudit(input, appEnvironment(ctx))).result;

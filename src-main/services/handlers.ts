@@ -6,6 +6,7 @@
 import { homedir } from 'node:os';
 import { auditHandler, auditReportHandler, startAuditHandler } from './audit';
 import { auditCertificateHandler, runCertificateHandler } from './certificate';
+import { auditExamplesHandler } from './audit-examples';
 import { deleteConstraintHandler, listConstraintsHandler, saveConstraintHandler } from './constraints';
 import type { HandlerTable } from './context';
 import { ServiceError } from '../errors/reported-error';
@@ -14,6 +15,7 @@ import { filesListHandler, peekCsvHandler } from './files';
 import { cancelExperimentHandler, deleteExperimentHandler, experimentModelsHandler, exportExperimentHandler, getExperimentHandler, listExperimentsHandler, resumeExperimentHandler, startExperimentHandler } from './experiments';
 import { listJobsHandler } from './jobs';
 import { datasetPreviewHandler } from './preview';
+import { experimentPlotsHandler, reportHtmlHandler, reportWriteHandler, runAdviceHandler, runExportHandler, runsOverviewHandler } from './run-views';
 import { backendsReportHandler, cancelRunHandler, deleteRunHandler, getRunHandler, listRunsHandler, runIterationsHandler, startRunHandler } from './runs';
 
 export const handlers: HandlerTable = {
@@ -51,6 +53,13 @@ export const handlers: HandlerTable = {
   'runs.start': startRunHandler,
   'runs.cancel': cancelRunHandler,
   'runs.delete': deleteRunHandler,
+  'runs.export': runExportHandler,
+  'reports.write': reportWriteHandler,
+  'reports.html': reportHtmlHandler,
+  'runs.overview': runsOverviewHandler,
+  'runs.advice': runAdviceHandler,
+  'experiments.exportPlots': experimentPlotsHandler,
+  'audit.examples': auditExamplesHandler,
   'backends.report': backendsReportHandler,
   'experiments.list': listExperimentsHandler,
   'experiments.models': experimentModelsHandler,

@@ -105,6 +105,39 @@ export const routes = routeCatalog({
   'runs.cancel': { input: s.runRef, output: z.object({ cancelled: z.boolean() }) },
   /** Deletes a finished run and everything it stored (false if there is none); error code `conflict` while it is queued or running. */
   'runs.delete': { input: s.runRef, output: s.deleted },
+  /**
+   * Writes an export of a finished run into a server-side folder: its model in the TF.js layers format
+   * (which: seldonian by default) or its head QSA as a Seldonian case (data.csv.gz, metadata.json,
+   * theta_init.json, spec.json), as `fairbound run export-model` / `export-latents` do. Error code
+   * `conflict` when a file exists and overwrite is not set.
+   */
+  'runs.export': { input: s.runExportInput, output: s.filesWritten },
+  /**
+   * Writes a stored run's or experiment's self-contained HTML report (and a PDF through Chromium, else
+   * the error code `not_available` after the HTML is written), as `fairbound report` does.
+   */
+  'reports.write': { input: s.reportWriteInput, output: s.reportWriteOutput },
+  /** A stored run's or experiment's report as HTML, to show in the app (what reports.write writes). */
+  'reports.html': { input: s.reportHtmlInput, output: s.reportHtmlOutput },
+  /** Per run, newest first: its accuracy on the safety rows, the safety test's bounds and its duration (the runs list's columns). */
+  'runs.overview': { input: s.empty, output: z.array(s.runOverview) },
+  /**
+   * For a finished run, per constraint: the group with the fewest safety rows, about how many rows would
+   * likely let the safety test pass (the audit's data-needed estimate on the run's base nodes), and whether
+   * the estimate itself violates the constraint. The No Solution Found banner's advice.
+   */
+  'runs.advice': { input: s.runRef, output: s.runAdvice },
+  /**
+   * Writes an experiment's three-panel plots, one file per constraint, into a server-side folder: SVG as
+   * the report draws them, or PNG rendered through Chromium (else the error code `not_available`).
+   */
+  'experiments.exportPlots': { input: s.experimentPlotsInput, output: s.filesWritten },
+  /**
+   * Runs the audit as audit.run does and returns, per sensitive column, its misclassified images (most
+   * confident mistakes first) and its borderline ones (closest to the threshold), with true label,
+   * decision, probability and a PNG thumbnail (image datasets).
+   */
+  'audit.examples': { input: s.auditExamplesInput, output: s.auditExamples },
   /** The backend chain per preference, and what the latest run loaded (and why others did not). */
   'backends.report': { input: s.empty, output: s.backendsReport },
 

@@ -16,3 +16,4 @@ export * from './schemas/jobs';
 export * from './schemas/runs';
 export * from './schemas/experiments';
 export * from './schemas/certificate';
+export * from './schemas/run-views';

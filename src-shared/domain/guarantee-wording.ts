@@ -216,3 +216,61 @@ export function experimentConclusionSentence(conclusion: ExperimentConclusion, c
     }
   }
 }
+
+export interface TermsBoundInput {
+  /** What the constraint bounds, in words: "the accuracy ratio". */
+  readonly quantity: string;
+  readonly direction: 'at-least' | 'at-most';
+  /** The bound on the quantity, already rounded outward (roundBoundOutward in constraint-terms.ts). */
+  readonly bound: number;
+  readonly threshold: number;
+  readonly delta: number;
+  readonly method: GuaranteeBound;
+}
+
+/**
+ * A safety test's bound of g in the constraint's own terms (src-shared/domain/constraint-terms.ts):
+ * "the accuracy ratio is ≥ 0.972 with confidence 1 − δ = 0.95 (threshold 0.8) — approximately, …".
+ */
+export function constraintTermsSentence(t: TermsBoundInput): string {
+  const sign = t.direction === 'at-least' ? '≥' : '≤';
+  const met = t.direction === 'at-least' ? t.bound >= t.threshold : t.bound <= t.threshold;
+  return (
+    `${t.quantity} is ${sign} ${t.bound} with confidence 1 − δ = ${round6(1 - t.delta)} ` +
+    `(threshold ${t.threshold}${met ? '' : ': this bound does not reach it'}) — ${boundQualifier(t.method)}.`
+  );
+}
+
+/**
+ * After No Solution Found: the threshold this run's safety-test bound would have met, as advice for a
+ * fresh run — choosing it from these safety rows and keeping the result would be no guarantee.
+ */
+export function looserThresholdAdvice(quantity: string, direction: 'at-least' | 'at-most', bound: number): string {
+  const sign = direction === 'at-least' ? '≥' : '≤';
+  const looser = direction === 'at-least' ? 'at most' : 'at least';
+  return (
+    `The safety test bounded ${quantity} ${sign} ${bound}: a threshold of ${looser} ${bound} would have been met on these rows. ` +
+    'Decide on a looser threshold before a fresh run (new seed or new rows): one chosen by looking at these safety rows carries no guarantee.'
+  );
+}
+
+/** The label of every verdict at a decision threshold other than the one stated before the audit. */
+export const EXPLORATORY_THRESHOLD_NOTE = 'exploratory: threshold chosen on these rows, not a guarantee';
+
+/**
+ * A verdict at a threshold explored after the audit (the threshold slider): its word and the label, never
+ * the guarantee sentence. At the stated threshold the audit's own verdict stands.
+ */
+export function exploratoryVerdictLine(verdict: AuditVerdict, threshold: number): string {
+  return `${VERDICT_WORDS[verdict]} at threshold ${threshold} — ${EXPLORATORY_THRESHOLD_NOTE}; a guaranteed verdict needs the threshold stated before the audit, or fresh rows`;
+}
+
+/**
+ * How a difference or ratio of two groups' rates is bounded: from both groups' two-sided intervals at
+ * `confidence` each, so the pair holds together with at least 1 − 2(1 − confidence).
+ */
+export function disparityIntervalNote(confidence: number): string {
+  const each = round6(confidence);
+  const together = round6(1 - 2 * (1 - confidence));
+  return `Difference and ratio intervals combine the two groups' intervals (each at ${each}); both hold together with probability at least ${together}.`;
+}

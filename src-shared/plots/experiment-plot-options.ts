@@ -16,7 +16,12 @@ const PROBABILITY_TICKS = [0, 0.2, 0.4, 0.6, 0.8, 1];
 export interface PlotOptions {
   /** Which constraints get a row (default: all, in order). */
   readonly constraints?: readonly number[];
+  /** The app's dark mode: a transparent background and light lines (the SVG export stays light). */
+  readonly dark?: boolean;
 }
+
+/** Line dashes per model, so that a line drawn over another stays visible in its gaps. */
+const DASHES = ['solid', 'dashed', 'dotted'] as const;
 
 type Point = [number, number | null];
 
@@ -25,7 +30,7 @@ function finite(v: number): number | null {
 }
 
 /** Three series per model and panel: the mean line, and a band drawn as lower + (upper − lower) stacked. */
-function panelSeries(model: ModelAggregate, index: number, grid: number, value: (f: ModelAggregate['fractions'][number]) => MeanWithError | null): LineSeriesOption[] {
+function panelSeries(model: ModelAggregate, index: number, count: number, grid: number, value: (f: ModelAggregate['fractions'][number]) => MeanWithError | null): LineSeriesOption[] {
   const color = TAB10[index % TAB10.length];
   const axes = { xAxisIndex: grid, yAxisIndex: grid };
   const mean: Point[] = [], lower: Point[] = [], width: Point[] = [];
@@ -47,11 +52,12 @@ function panelSeries(model: ModelAggregate, index: number, grid: number, value: 
       ...axes,
       data: mean,
       symbol: SYMBOLS[index % SYMBOLS.length],
-      symbolSize: 7,
+      // Earlier models' markers are larger and drawn below: where models coincide, each still shows.
+      symbolSize: 7 + 3 * (count - 1 - index),
       color,
-      lineStyle: { width: 2 },
+      lineStyle: { width: 2, type: DASHES[index % DASHES.length] },
       connectNulls: false,
-      z: 3,
+      z: 3 + index,
     },
     { ...band, data: lower, areaStyle: { opacity: 0 } },
     { ...band, data: width, areaStyle: { color, opacity: 0.2 } },
@@ -74,6 +80,8 @@ export function experimentPlotOptions(aggregates: ExperimentAggregates, options:
   const titles: NonNullable<EChartsOption['title']> = [];
   const series: LineSeriesOption[] = [];
   const performanceName = PERFORMANCE_LABEL[aggregates.performanceMetric];
+  const ink = options.dark ? '#ddd' : '#000';
+  const gridLine = options.dark ? '#3a3f47' : '#e5e5e5';
 
   rows.forEach((j, r) => {
     const constraint = aggregates.constraints[j];
@@ -100,7 +108,7 @@ export function experimentPlotOptions(aggregates: ExperimentAggregates, options:
         name: 'Amount of data',
         nameLocation: 'middle',
         nameGap: 24,
-        splitLine: { show: true, lineStyle: { color: '#e5e5e5' } },
+        splitLine: { show: true, lineStyle: { color: gridLine } },
       });
       yAxes.push({
         type: 'value',
@@ -108,16 +116,16 @@ export function experimentPlotOptions(aggregates: ExperimentAggregates, options:
         name: panel.yName,
         nameLocation: 'middle',
         nameGap: 38,
-        splitLine: { show: true, lineStyle: { color: '#e5e5e5' } },
+        splitLine: { show: true, lineStyle: { color: gridLine } },
         ...(panel.probability
           ? { min: -0.05, max: 1.05, axisLabel: { customValues: PROBABILITY_TICKS }, axisTick: { customValues: PROBABILITY_TICKS } }
           : { scale: true }),
       });
     });
     aggregates.models.forEach((model, m) => {
-      series.push(...panelSeries(model, m, r * 3, (f) => f.performance));
-      series.push(...panelSeries(model, m, r * 3 + 1, (f) => f.probabilityOfSolution));
-      series.push(...panelSeries(model, m, r * 3 + 2, (f) => f.probabilityOfViolation[j]));
+      series.push(...panelSeries(model, m, aggregates.models.length, r * 3, (f) => f.performance));
+      series.push(...panelSeries(model, m, aggregates.models.length, r * 3 + 1, (f) => f.probabilityOfSolution));
+      series.push(...panelSeries(model, m, aggregates.models.length, r * 3 + 2, (f) => f.probabilityOfViolation[j]));
     });
     series.push({
       type: 'line',
@@ -128,7 +136,7 @@ export function experimentPlotOptions(aggregates: ExperimentAggregates, options:
       markLine: {
         silent: true,
         symbol: 'none',
-        lineStyle: { type: 'dashed', color: '#000', width: 1.5 },
+        lineStyle: { type: 'dashed', color: ink, width: 1.5 },
         label: { formatter: `δ = ${constraint.delta}`, position: 'insideEndTop' },
         data: [{ yAxis: constraint.delta }],
       },
@@ -137,7 +145,7 @@ export function experimentPlotOptions(aggregates: ExperimentAggregates, options:
 
   return {
     animation: false,
-    backgroundColor: '#fff',
+    backgroundColor: options.dark ? 'transparent' : '#fff',
     color: TAB10,
     title: titles,
     legend: { data: aggregates.models.map((m) => m.name), bottom: 0, itemGap: 24 },
@@ -147,4 +155,42 @@ export function experimentPlotOptions(aggregates: ExperimentAggregates, options:
     yAxis: yAxes,
     series,
   };
+}
+
+/** The three panels' names, as the plots title them. */
+export const PANEL_NAMES = ['performance', 'probability of solution', 'probability of violation'] as const;
+
+export interface CoincidingModels {
+  readonly constraint: number;
+  readonly panel: (typeof PANEL_NAMES)[number];
+  readonly models: readonly string[];
+}
+
+/**
+ * Models whose lines coincide on a panel (the same mean at every data fraction, to 1e-9): one would hide
+ * the other without the markers and dashes, so the page says so.
+ */
+export function coincidingModels(aggregates: ExperimentAggregates): CoincidingModels[] {
+  const found: CoincidingModels[] = [];
+  const values: ((f: ModelAggregate['fractions'][number], j: number) => number | null)[] = [
+    (f) => f.performance?.mean ?? null,
+    (f) => f.probabilityOfSolution.mean,
+    (f, j) => f.probabilityOfViolation[j]?.mean ?? null,
+  ];
+  aggregates.constraints.forEach((_, j) => {
+    values.forEach((value, p) => {
+      const key = (m: ModelAggregate): string | null => {
+        const points = m.fractions.map((f) => value(f, j));
+        if (points.every((v) => v === null || !Number.isFinite(v))) return null;
+        return points.map((v) => (v === null || !Number.isFinite(v) ? 'x' : v.toFixed(9))).join('|');
+      };
+      const groups = new Map<string, string[]>();
+      for (const m of aggregates.models) {
+        const k = key(m);
+        if (k !== null) groups.set(k, [...(groups.get(k) ?? []), m.name]);
+      }
+      for (const models of groups.values()) if (models.length > 1) found.push({ constraint: j, panel: PANEL_NAMES[p], models });
+    });
+  });
+  return found;
 }

@@ -33,6 +33,8 @@ import type { RunRequest } from '../../runs/types';
 import type { WorkerProcessOptions } from '../worker-process';
 import type { TrialSessionSpec } from '../worker-protocol';
 import { AuditJob, type PredictAuditOptions } from './audit-job';
+import { ExportJob } from './export-job';
+import type { RunExportRequest } from '../../runs/export-types';
 import { GpuWindowRelay, type GpuWindowLink } from './gpu-window-relay';
 import { Lane } from './lane';
 import type { QueuedJob } from './queued-job';
@@ -60,6 +62,7 @@ export class DeepWorkerQueue {
   private nextSessionId = 1;
   private nextTaskId = 1;
   private nextAuditId = 1;
+  private nextExportId = 1;
   private readonly relay: GpuWindowRelay;
   /** This queue's own folder for trial cancel files (mode 0700, an unguessable name), made on first use. */
   private cancelDir: string | undefined;
@@ -199,6 +202,15 @@ export class DeepWorkerQueue {
       const job = new AuditJob(this.nextAuditId++, full, options, resolve, reject);
       job.listen(signal, () => this.cancel(job, 'cancelled'));
       this.enqueue(job);
+    });
+  }
+
+  /** Writes an export of a finished run in the worker (export-job.ts); resolves with the files written. */
+  exportRun(dbPath: string, request: RunExportRequest): Promise<string[]> {
+    if (this.closed) return Promise.reject(new Error('DeepWorkerQueue: closed'));
+    if (dbPath === '' || dbPath === ':memory:') return Promise.reject(new InputError('exporting a run needs a workspace file: the worker process opens it too', { key: 'db' }));
+    return new Promise<string[]>((resolve, reject) => {
+      this.enqueue(new ExportJob(this.nextExportId++, { ...request, dbPath, ...this.binding }, resolve, reject));
     });
   }
 

@@ -11,7 +11,7 @@ import type { FromTrainingWorker } from '../worker-protocol';
 export type JobMessage = Exclude<FromTrainingWorker, { type: 'ready' | 'gpu-train' | 'gpu-cancel' }>;
 
 export interface QueuedJob {
-  readonly kind: 'run' | 'trial' | 'audit';
+  readonly kind: 'run' | 'trial' | 'audit' | 'export';
   /** It has ended, whichever way. */
   readonly settled: boolean;
   /** The worker was sent its start. */

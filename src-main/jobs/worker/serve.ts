@@ -13,6 +13,7 @@ import { DeepTrialSession } from '../../experiments/deep-session';
 import { openWorkspace, type WritableDB } from '../../store/database';
 import { endRun } from '../../store/runs';
 import { executeRun, type RunGpuWindow } from '../../runs/pipeline';
+import { runExport } from '../../runs/export-run';
 import { firstIssue, serializeError, type SerializedError } from '../envelope';
 import { gpuRelayToWorker, type FromTrainingWorker, type GpuWindowStart, type ToTrainingWorker } from '../worker-protocol';
 
@@ -287,6 +288,22 @@ export function serveTrainingWorker(port: WorkerPort = processPort()): Promise<v
             } finally {
               db?.close();
               audits.delete(auditId);
+            }
+          });
+          return;
+        }
+        case 'export': {
+          const { exportId, request } = message;
+          chain = chain.then(async () => {
+            let db: WritableDB | null = null;
+            try {
+              if (closing) throw new Error('the training worker is shutting down');
+              db = openWorkspace(request.dbPath, request.nativeBinding ? { nativeBinding: request.nativeBinding } : {});
+              port.send({ type: 'export-result', exportId, files: await runExport(db, request) });
+            } catch (error) {
+              port.send({ type: 'export-failed', exportId, error: serializeError(error) });
+            } finally {
+              db?.close();
             }
           });
           return;
