@@ -6,7 +6,9 @@ import { resolveDatabasePath } from '../store/database';
 import packageJson from '../../package.json';
 import { utilityProcessSpawner } from '../jobs/utility-process';
 import { backendsReportHandler } from '../services/runs';
+import { ensureSampleWorkspace, findSampleDir } from '../services/sample';
 import { nativeOpenDialog } from './dialogs';
+import { startShellLog } from './shell-log';
 import { appWindows, GpuWindowProbe } from './gpu-window';
 import { registerIpc } from './ipc';
 import { denyPermissions, devServerUrl, forgetDevServerWhenPackaged } from './lockdown';
@@ -70,7 +72,11 @@ function openServices(dbPath: string): Services {
     electronVersion: process.versions.electron ?? null,
     openOptions: nativeBinding ? { nativeBinding } : {},
     // Native dialogs exist only here; the services' own handler answers `not_available` (browser mode).
-    handlers: { 'dialogs.open': nativeOpenDialog(), 'backends.report': gpuWindow.withReport(backendsReportHandler) },
+    handlers: {
+      'dialogs.open': nativeOpenDialog(),
+      'backends.report': gpuWindow.withReport(backendsReportHandler),
+      'workspace.openSample': () => openSampleWorkspace(nativeBinding),
+    },
     // Built next to this bundle by electron.vite.config.ts; run as a utility process (no ELECTRON_RUN_AS_NODE:
     // Electron runs it as Node and ends it with the app). The GPU window is reachable from here only: the
     // host relays the worker's body training to it.
@@ -111,6 +117,7 @@ function refreshMenu(): void {
       openRecent: (path) => void switchWorkspace(path),
       about: () => void showAbout(),
       openDataFolder,
+      openLogsFolder,
     },
   });
 }
@@ -173,6 +180,23 @@ async function showAbout(): Promise<void> {
   await (window ? dialog.showMessageBox(window, options) : dialog.showMessageBox(options));
 }
 
+/**
+ * The sample workspace in userData (created on first use from the packaged resources/sample), switched
+ * to once the reply is out: switching closes these services.
+ */
+async function openSampleWorkspace(nativeBinding: string | undefined): Promise<{ databasePath: string }> {
+  const sampleDir = app.isPackaged ? join(process.resourcesPath, 'sample') : findSampleDir();
+  const { dbPath } = await ensureSampleWorkspace(join(app.getPath('userData'), 'sample.db'), sampleDir, nativeBinding ? { nativeBinding } : {});
+  setImmediate(() => void switchWorkspace(dbPath));
+  return { databasePath: dbPath };
+}
+
+function openLogsFolder(): void {
+  void shell.openPath(app.getPath('logs')).then((error) => {
+    if (error !== '') dialog.showErrorBox('Cannot open the logs folder', error);
+  });
+}
+
 function openDataFolder(): void {
   const dbPath = services?.context.dbPath ?? resolveDatabasePath();
   void shell.openPath(dirname(dbPath)).then((error) => {
@@ -203,6 +227,13 @@ function startFailed(error: unknown): void {
 }
 
 forgetDevServerWhenPackaged();
+// A throw-away profile (the smoke test, a portable run): settings, the sample workspace and logs in one folder.
+const userDataOverride = process.env.FAIRBOUND_USER_DATA;
+if (userDataOverride) {
+  app.setPath('userData', userDataOverride);
+  app.setAppLogsPath(join(userDataOverride, 'logs'));
+}
+startShellLog(packageJson.version);
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();

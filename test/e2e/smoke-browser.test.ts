@@ -1,0 +1,63 @@
+/**
+ * The smoke test (smoke-steps.ts) in Debian's chromium against `fairbound serve --sample` (the command
+ * itself, in this process): the sample workspace is created on first use, its dataset opens, a tiny head
+ * run reaches its verdict, the backend report says what loaded, and stopping the server (as Ctrl-C does)
+ * leaves no worker process behind.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runServeCommand } from '../../src-main/cli/commands/serve';
+import { chromiumAvailable, launchChromium } from '../support/chromium';
+import { missing } from '../support/prerequisites';
+import { RENDERER } from './app-harness';
+import { descendantPids, runSmokeSteps, stillAlive } from './smoke-steps';
+
+const rendererBuilt = existsSync(join(RENDERER, 'index.html'));
+
+describe.skipIf(!chromiumAvailable() || missing('the built renderer (npm run build:app)', rendererBuilt))('smoke test in chromium against fairbound serve --sample', () => {
+  it('opens the sample, runs a tiny head run to its verdict, reports the backends and quits cleanly', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fairbound-smoke-'));
+    const before = new Set(descendantPids(process.pid));
+    let stop: (signal: string) => void = () => undefined;
+    const stopped = new Promise<string>((resolve) => (stop = resolve));
+    let url = '';
+    const stderr: string[] = [];
+    const served = runServeCommand(
+      ['--sample', '--db', join(dir, 'sample.db'), '--renderer', RENDERER],
+      { stdout: (text) => void (url = /http:\/\/\S+/.exec(text)?.[0] ?? url), stderr: (text) => void stderr.push(text) },
+      () => stopped,
+    );
+    try {
+      await expect.poll(() => url, { timeout: 60_000 }).not.toBe('');
+      const browser = await launchChromium();
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const problems: string[] = [];
+      page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+      page.on('console', (message) => {
+        if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+      });
+      await page.goto(url);
+      const result = await runSmokeSteps({
+        page,
+        problems,
+        runtime: 'browser',
+        async quit() {
+          const started = descendantPids(process.pid).filter((pid) => !before.has(pid));
+          await browser.close();
+          stop('SIGTERM');
+          expect(await served).toBe(0);
+          await expect.poll(() => stillAlive(started), { timeout: 15_000 }).toEqual([]);
+          return stillAlive(started);
+        },
+      });
+      expect(result.verdict).toMatch(/^(passed|nsf)$/);
+      expect(stderr.join('')).toContain('stopped');
+    } finally {
+      stop('SIGTERM');
+      await served.catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
+});
