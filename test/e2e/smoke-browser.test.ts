@@ -26,7 +26,7 @@ describe.skipIf(!chromiumAvailable() || missing('the built renderer (npm run bui
     const stderr: string[] = [];
     const served = runServeCommand(
       ['--sample', '--db', join(dir, 'sample.db'), '--renderer', RENDERER],
-      { stdout: (text) => void (url = /http:\/\/\S+/.exec(text)?.[0] ?? url), stderr: (text) => void stderr.push(text) },
+      { stdout: (text) => void (url = /http:\/\/\S+\?token=\S+/.exec(text)?.[0] ?? url), stderr: (text) => void stderr.push(text) },
       () => stopped,
     );
     try {

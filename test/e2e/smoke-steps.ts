@@ -67,7 +67,7 @@ export async function runSmokeSteps(target: SmokeTarget): Promise<SmokeResult> {
   const { page } = target;
 
   // 1. The window shows the app, with no console error.
-  await expect.poll(() => page.getByTestId('nav-datasets').count(), { timeout: 30_000 }).toBe(1);
+  await expect.poll(() => page.getByTestId('nav-datasets').count(), { timeout: 30_000, message: 'the app did not show' }).toBe(1);
   expect(target.problems).toEqual([]);
 
   // 2. The sample dataset opens: from the empty state's offer where the workspace is empty (the desktop
