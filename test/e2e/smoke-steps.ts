@@ -93,6 +93,8 @@ export async function runSmokeSteps(target: SmokeTarget): Promise<SmokeResult> {
   await page.getByTestId('run-iterations').fill('30');
   await page.getByTestId('run-resize').fill('0');
   await page.getByTestId('run-start').click();
+  // The run's progress section, or the reason it did not start.
+  await expect.poll(async () => (await page.getByTestId('run-status').count()) > 0 || (await page.locator('.form-error, [role="alert"]').allTextContents()).join(' '), { timeout: 60_000 }).toBe(true);
   await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 150_000 }).toMatch(/^(passed|nsf)$/);
   const verdict = (await page.getByTestId('run-status').textContent()) ?? '';
 
