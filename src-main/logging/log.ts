@@ -101,7 +101,11 @@ export function startWorkerLog(name: string, env: NodeJS.ProcessEnv = process.en
   const dir = env[LOG_DIR_ENV];
   if (dir === undefined || dir === '') return undefined;
   const started = startProcessLog({ name, dir, level: levelFromEnv(env) });
-  logUncaught(() => process.exit(1));
+  // As Node would without a handler: the stack on stderr (the host keeps its tail as the crash's reason), exit 1.
+  logUncaught((error) => {
+    process.stderr.write(`${error.stack ?? `${error.name}: ${error.message}`}\n`);
+    process.exit(1);
+  });
   log.info(`${name} started (node ${process.versions.node})`);
   return started;
 }

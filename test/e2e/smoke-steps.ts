@@ -80,7 +80,8 @@ export async function runSmokeSteps(target: SmokeTarget): Promise<SmokeResult> {
   await list.getByRole('button', { name: new RegExp(SAMPLE_DATASET) }).click();
   await expect.poll(() => page.getByTestId('dataset-summary').textContent(), { timeout: 30_000 }).toContain(SAMPLE_DATASET);
 
-  // 3. A tiny head run of the saved sample constraint on a CPU backend reaches its verdict.
+  // 3. A tiny head run of the saved sample constraint on a CPU backend reaches its verdict (images
+  // resized to the form's default 48: tutorial-j-cnn needs more than 28×28).
   await page.getByTestId('nav-new-run').click();
   await expect.poll(() => page.getByTestId('run-dataset').locator('option').count(), { timeout: 30_000 }).toBe(1);
   await page.getByTestId('run-choice-builder').uncheck();
@@ -91,7 +92,6 @@ export async function runSmokeSteps(target: SmokeTarget): Promise<SmokeResult> {
   await page.getByTestId('run-epochs').fill('1');
   await page.getByTestId('run-batch').fill('100');
   await page.getByTestId('run-iterations').fill('30');
-  await page.getByTestId('run-resize').fill('0');
   await page.getByTestId('run-start').click();
   // The run's progress section, or the reason it did not start.
   await expect.poll(async () => (await page.getByTestId('run-status').count()) > 0 || (await page.locator('.form-error, [role="alert"]').allTextContents()).join(' '), { timeout: 60_000 }).toBe(true);

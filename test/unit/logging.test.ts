@@ -90,6 +90,7 @@ describe('process logs', () => {
     const logs = join(dir, 'logs');
     const result = spawnSync(process.execPath, [bundle], { env: { ...process.env, FAIRBOUND_LOG_DIR: logs, FAIRBOUND_LOG_LEVEL: 'info' }, encoding: 'utf8', timeout: 20_000 });
     expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^Error: the kernel exploded\n\s+at /); // still the host's reason for the crash
     const text = readFileSync(join(logs, 'train-worker.log'), 'utf8');
     expect(text).toMatch(/\[info\]\s+\[train-worker \d+\] train-worker started/);
     expect(text).toMatch(/\[error\]\s+\[train-worker \d+\] uncaught exception: Error: the kernel exploded\n\s+at /);
