@@ -12,7 +12,7 @@ import { runServeCommand } from '../../src-main/cli/commands/serve';
 import { chromiumAvailable, launchChromium } from '../support/chromium';
 import { missing } from '../support/prerequisites';
 import { RENDERER } from './app-harness';
-import { descendantPids, runSmokeSteps, stillAlive } from './smoke-steps';
+import { descendantPids, descendantProcesses, runSmokeSteps, stillAlive } from './smoke-steps';
 
 const rendererBuilt = existsSync(join(RENDERER, 'index.html'));
 
@@ -44,12 +44,17 @@ describe.skipIf(!chromiumAvailable() || missing('the built renderer (npm run bui
         problems,
         runtime: 'browser',
         async quit() {
-          const started = descendantPids(process.pid).filter((pid) => !before.has(pid));
+          // The app's processes: chromium's and the server's workers — not esbuild's service, which the
+          // tests' worker bundling (from TypeScript source) keeps for this test process.
+          const started = descendantProcesses(process.pid).filter((p) => !before.has(p.pid) && !p.command.includes('esbuild'));
           await browser.close();
           stop('SIGTERM');
           expect(await served).toBe(0);
-          await expect.poll(() => stillAlive(started), { timeout: 15_000 }).toEqual([]);
-          return stillAlive(started);
+          const pids = started.map((p) => p.pid);
+          for (let i = 0; i < 75 && stillAlive(pids).length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 200));
+          const left = stillAlive(pids);
+          expect(started.filter((p) => left.includes(p.pid)), 'processes left running').toEqual([]);
+          return left;
         },
       });
       expect(result.verdict).toMatch(/^(passed|nsf)$/);

@@ -28,27 +28,38 @@ export interface SmokeResult {
 
 export const SAMPLE_DATASET = 'fashion-mnist-sample';
 
-/** Every process below `root` (ps on Linux and macOS, CIM on Windows). */
-export function descendantPids(root: number): number[] {
+export interface ProcessEntry {
+  readonly pid: number;
+  /** The executable's name. */
+  readonly command: string;
+}
+
+/** Every process below `root` with its executable's name (ps on Linux and macOS, CIM on Windows). */
+export function descendantProcesses(root: number): ProcessEntry[] {
   const table =
     process.platform === 'win32'
-      ? execFileSync('powershell', ['-NoProfile', '-Command', 'Get-CimInstance Win32_Process | ForEach-Object { "$($_.ProcessId) $($_.ParentProcessId)" }'], { encoding: 'utf8' })
-      : execFileSync('ps', ['-A', '-o', 'pid=,ppid='], { encoding: 'utf8' });
-  const children = new Map<number, number[]>();
+      ? execFileSync('powershell', ['-NoProfile', '-Command', 'Get-CimInstance Win32_Process | ForEach-Object { "$($_.ProcessId) $($_.ParentProcessId) $($_.Name)" }'], { encoding: 'utf8' })
+      : execFileSync('ps', ['-A', '-o', 'pid=,ppid=,comm='], { encoding: 'utf8' });
+  const children = new Map<number, ProcessEntry[]>();
   for (const line of table.split('\n')) {
-    const [pid, ppid] = line.trim().split(/\s+/).map(Number);
-    if (!Number.isInteger(pid) || !Number.isInteger(ppid)) continue;
-    children.set(ppid!, [...(children.get(ppid!) ?? []), pid!]);
+    const [pid, ppid, ...command] = line.trim().split(/\s+/);
+    if (!Number.isInteger(Number(pid)) || !Number.isInteger(Number(ppid))) continue;
+    children.set(Number(ppid), [...(children.get(Number(ppid)) ?? []), { pid: Number(pid), command: command.join(' ') }]);
   }
-  const found: number[] = [];
+  const found: ProcessEntry[] = [];
   const queue = [root];
   while (queue.length > 0) {
     for (const child of children.get(queue.shift()!) ?? []) {
       found.push(child);
-      queue.push(child);
+      queue.push(child.pid);
     }
   }
   return found;
+}
+
+/** The ids of every process below `root`. */
+export function descendantPids(root: number): number[] {
+  return descendantProcesses(root).map((p) => p.pid);
 }
 
 /** The ids among `pids` that still run (`kill 0` probes without signalling). */
