@@ -50,6 +50,8 @@ function mainHelp(): string {
     'commands:',
     ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
+    'logs: --log-level error|warn|info|debug (anywhere) prints log lines at that level to stderr; with $FAIRBOUND_LOG_DIR set,',
+    '      cli.log there records them (info and above by default)',
     'exit codes: 0 success (a No Solution Found verdict is a success), 1 a reported failure, 2 bad usage or input',
   ].join('\n');
 }
