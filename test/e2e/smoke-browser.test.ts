@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { runServeCommand } from '../../src-main/cli/commands/serve';
 import { chromiumAvailable, launchChromium } from '../support/chromium';
 import { missing } from '../support/prerequisites';
-import { RENDERER } from './app-harness';
+import { RENDERER, startApp } from './app-harness';
 import { descendantPids, descendantProcesses, runSmokeSteps, stillAlive } from './smoke-steps';
 
 const rendererBuilt = existsSync(join(RENDERER, 'index.html'));
@@ -65,4 +65,20 @@ describe.skipIf(!chromiumAvailable() || missing('the built renderer (npm run bui
       rmSync(dir, { recursive: true, force: true });
     }
   }, 240_000);
+
+  it("an empty workspace's page offers the sample: in browser mode, how to start with it", async () => {
+    const app = await startApp('fairbound-smoke-empty-');
+    try {
+      await app.page.goto(app.bridge.url);
+      await expect.poll(() => app.page.getByTestId('sample-hint').textContent(), { timeout: 30_000 }).toContain('fairbound serve --sample');
+      expect(await app.page.getByTestId('open-sample').count()).toBe(0); // switching workspaces is the desktop app's
+      expect(await app.page.getByTestId('open-import').textContent()).toBe('Import a dataset…');
+      const reply = await app.bridge.services.invoke('workspace.openSample', {});
+      expect(reply).toMatchObject({ ok: false, error: { code: 'not_available' } });
+      await app.screenshot('datasets-empty-sample');
+      expect(app.problems).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  });
 });
