@@ -8,6 +8,7 @@ import { utilityProcessSpawner } from '../jobs/utility-process';
 import { backendsReportHandler } from '../services/runs';
 import { ensureSampleWorkspace, findSampleDir } from '../services/sample';
 import { nativeOpenDialog } from './dialogs';
+import { log } from '../logging/log';
 import { startShellLog } from './shell-log';
 import { appWindows, GpuWindowProbe } from './gpu-window';
 import { registerIpc } from './ipc';
@@ -93,6 +94,7 @@ function openServices(dbPath: string): Services {
 
 function attach(next: Services): void {
   services = next;
+  log.info(`workspace ${next.context.dbPath} opened`);
   unregister = registerIpc(
     next,
     () => appWindows().map((w) => w.webContents),
@@ -252,6 +254,7 @@ if (!app.requestSingleInstanceLock()) {
     if (quitting || !services) return;
     event.preventDefault();
     quitting = true;
+    log.info('quitting: cancelling running jobs, closing the workspace');
     unregister?.();
     void services.close().finally(() => app.quit());
   });
