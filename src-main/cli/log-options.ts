@@ -4,7 +4,7 @@
  * too (info and above unless --log-level says otherwise). The hidden worker commands log as the workers
  * they serve, into the folder the parent passed down.
  */
-import { captureConsole, isLogLevel, LOG_LEVEL_ENV, LOG_LEVELS, logUncaught, startProcessLog, startWorkerLog, type LogLevel } from '../logging/log';
+import { captureConsole, isLogLevel, log, LOG_LEVEL_ENV, LOG_LEVELS, logUncaught, startProcessLog, startWorkerLog, type LogLevel } from '../logging/log';
 import { UsageError } from './usage-error';
 
 const FLAG = '--log-level';
@@ -51,6 +51,7 @@ export function startCliLog(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     startProcessLog({ name: 'cli', dir: dir === '' ? undefined : dir, level: level ?? 'info', ...(level !== undefined ? { echo: level } : {}) });
     // The modules' own console errors and warnings into the file too, unless the echo would print them twice.
     if (level === undefined) captureConsole();
+    log.info(`fairbound ${rest[0] ?? ''} (node ${process.versions.node}, ${process.platform} ${process.arch})`);
     logUncaught((error) => {
       process.stderr.write(`error: internal failure: ${error.message}\n`);
       process.exit(1);

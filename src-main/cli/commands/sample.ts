@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { log } from '../../logging/log';
 import { createSampleWorkspace } from '../../services/sample';
 import { resolveDatabasePath } from '../../store/database';
 import { stringifyJson } from '../json';
@@ -17,6 +18,7 @@ export async function runSampleCommand(args: string[], out: CliOutput): Promise<
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   if (values.db === undefined && !process.env.FAIRBOUND_DB) throw new UsageError('sample needs --db <file> (a new file)');
   const sample = await createSampleWorkspace(resolveDatabasePath(values.db));
+  log.info(`sample workspace created: ${sample.dbPath}`);
   if (values.json) out.stdout(stringifyJson(sample));
   else out.stdout(`created the sample workspace ${sample.dbPath}: dataset ${sample.datasetId} '${sample.datasetName}', constraint ${sample.constraintId}`);
   return 0;
