@@ -48,6 +48,11 @@ function createWindow(): void {
       nodeIntegration: false,
     },
   });
+  // The renderer cannot write files: its errors (uncaught ones arrive as console errors) go to main.log.
+  window.webContents.on('console-message', (details) => {
+    if (details.level === 'error') log.error(`renderer: ${details.message} (${details.sourceId}:${details.lineNumber})`);
+  });
+  window.webContents.on('render-process-gone', (_event, details) => log.error(`the window's renderer process ended: ${details.reason} (exit code ${details.exitCode})`));
   // No remote content: navigation away from the bundle is refused, links open in the OS browser.
   window.webContents.on('will-navigate', (event) => event.preventDefault());
   window.webContents.setWindowOpenHandler(({ url }) => {
