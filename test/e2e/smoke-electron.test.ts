@@ -18,15 +18,22 @@ import { descendantPids, runSmokeSteps, stillAlive } from './smoke-steps';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The unpacked app electron-builder leaves next to the installers (dist/linux-unpacked, dist/mac-arm64, …). */
+/**
+ * The unpacked app electron-builder leaves next to the installers (dist/linux-unpacked, dist/mac-arm64, …)
+ * for this machine's architecture: a build for the other one (dist/linux-arm64-unpacked) cannot run here.
+ */
 function builtApp(): string | undefined {
   const fromEnv = process.env.FAIRBOUND_ELECTRON_APP;
   if (fromEnv) return fromEnv;
   const dist = join(ROOT, 'dist');
   if (!existsSync(dist)) return undefined;
-  for (const folder of readdirSync(dist)) {
+  const otherArch = process.arch === 'arm64' ? 'x64' : 'arm64';
+  const folders = readdirSync(dist)
+    .filter((folder) => (folder.endsWith('unpacked') || folder.startsWith('mac')) && !folder.includes(otherArch))
+    .sort((a, b) => Number(b.includes(process.arch)) - Number(a.includes(process.arch)));
+  for (const folder of folders) {
     const candidates = [join(dist, folder, 'fairbound'), join(dist, folder, 'Fairbound.exe'), join(dist, folder, 'Fairbound.app', 'Contents', 'MacOS', 'Fairbound')];
-    const found = candidates.find((file) => folder.endsWith('unpacked') || folder.startsWith('mac') ? existsSync(file) : false);
+    const found = candidates.find((file) => existsSync(file));
     if (found) return found;
   }
   return undefined;
