@@ -55,6 +55,8 @@ export function builderConfig(env) {
     // better-sqlite3 only, for Electron's ABI (scripts/rebuild-native-for-electron.mjs): the N-API addons
     // (dawn.node, onnxruntime, tfjs-node) are taken as built; a rebuild would download libtensorflow again.
     beforeBuild: 'scripts/rebuild-native-for-electron.mjs',
+    // ...and puts the Node build back afterwards, for the CLI and the tests of this checkout.
+    afterAllArtifactBuild: 'scripts/restore-native-for-node.mjs',
     npmRebuild: true,
     linux: {
       target: [

@@ -147,6 +147,8 @@ describe('electron-builder configuration', () => {
     const hook = readFileSync(join(ROOT, config.beforeBuild), 'utf8');
     expect(hook).toContain("onlyModules: ['better-sqlite3']");
     expect(hook).toMatch(/return false;/); // electron-builder's rebuild of every native dependency is skipped
+    expect(config.afterAllArtifactBuild).toBe('scripts/restore-native-for-node.mjs');
+    expect(existsSync(join(ROOT, config.afterAllArtifactBuild as string))).toBe(true);
   });
 
   it('builds the installers of each platform, signing and notarising macOS only with their variables', () => {
