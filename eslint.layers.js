@@ -7,6 +7,7 @@ const repo = dirname(new URL(import.meta.url).pathname);
 
 /** src-main folder → the src-main folders it may import (src-shared is open to all of them). */
 export const SRC_MAIN_LAYERS = {
+  logging: [],
   errors: [],
   store: ['errors'],
   data: ['errors', 'store'],
@@ -17,11 +18,11 @@ export const SRC_MAIN_LAYERS = {
   audit: ['errors', 'store', 'data', 'engine', 'deep', 'runs'],
   report: ['errors', 'store', 'data', 'engine', 'deep', 'runs', 'audit', 'experiments'],
   certificate: ['errors', 'store', 'data', 'engine', 'deep', 'runs', 'audit'],
-  jobs: ['errors', 'store', 'data', 'engine', 'deep', 'runs', 'audit', 'experiments', 'report'],
+  jobs: ['logging', 'errors', 'store', 'data', 'engine', 'deep', 'runs', 'audit', 'experiments', 'report'],
   services: ['errors', 'store', 'data', 'engine', 'deep', 'runs', 'audit', 'experiments', 'report', 'jobs', 'certificate'],
-  bridge: ['errors', 'services'],
-  cli: ['errors', 'store', 'data', 'engine', 'deep', 'runs', 'audit', 'experiments', 'report', 'jobs', 'services', 'bridge', 'certificate'],
-  shell: ['errors', 'store', 'deep', 'jobs', 'services'],
+  bridge: ['logging', 'errors', 'services'],
+  cli: ['logging', 'errors', 'store', 'data', 'engine', 'deep', 'runs', 'audit', 'experiments', 'report', 'jobs', 'services', 'bridge', 'certificate'],
+  shell: ['logging', 'errors', 'store', 'deep', 'jobs', 'services'],
 };
 
 /** Where a repository path belongs: ['src-main', folder] | ['src-shared'] | ['src-renderer'] | [other]. */

@@ -27,6 +27,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream';
 import { API_PREFIX, EVENTS_PATH, TOKEN_HEADER, TOKEN_QUERY, type ReplyEnvelope } from '../../src-shared/contract/channels';
+import { log as processLog } from '../logging/log';
 import { createServices, type Services, type ServicesOptions } from '../services';
 import { createEventSockets } from './event-sockets';
 import { cookieValue, HOST, hostAllowed, isJsonContentType, originAllowed, parseTarget, readBody, sameToken } from './guard';
@@ -191,6 +192,7 @@ export async function startBridgeServer(options: BridgeOptions): Promise<BridgeS
       return;
     }
     const reply = await services.invoke(route, input);
+    processLog.debug(`api ${route}: ${reply.ok ? 'ok' : reply.error.code}`);
     sendJson(response, !reply.ok && reply.error.code === 'unknown_route' ? 404 : 200, reply);
   };
 
@@ -201,6 +203,7 @@ export async function startBridgeServer(options: BridgeOptions): Promise<BridgeS
       return;
     }
     if (!hostAllowed(request, port) || !originAllowed(request, port)) {
+      processLog.warn(`refused ${request.method ?? '?'} ${withoutQuery(request.url)}: another host or origin`);
       send(response, 403, 'forbidden: this server answers its own pages only');
       return;
     }

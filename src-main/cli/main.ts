@@ -12,6 +12,7 @@ import { parseHelp, runParseCommand } from './commands/parse';
 import { qsaHelp, runQsaCommand } from './commands/qsa';
 import { reportHelp, runReportCommand } from './commands/report';
 import { runHelp, runRunCommand, runRunsCommand, runsHelp } from './commands/runs';
+import { runSampleCommand, sampleHelp } from './commands/sample';
 import { runServeCommand, serveHelp } from './commands/serve';
 import { runTrainCommand, trainHelp } from './commands/train';
 import { runVerifyCommand, verifyHelp } from './commands/verify';
@@ -33,6 +34,7 @@ const commands: Record<string, Command> = {
   experiment: { summary: 'run a Seldonian experiment (QSA vs baselines over data fractions × trials); show, export, plot it', help: experimentHelp, run: runExperimentCommand },
   experiments: { summary: 'list the experiments with their status and stored trials', help: experimentsHelp, run: runExperimentsCommand },
   backends: { summary: 'show which TensorFlow.js backend loads (tfjs-node-gpu, tfjs-node, wasm, cpu) and why', help: backendsHelp, run: (args, out) => runBackendsCommand(args, out) },
+  sample: { summary: 'create the sample workspace (2,000 Fashion-MNIST images, dark/light groups, a saved constraint)', help: sampleHelp, run: runSampleCommand },
   serve: { summary: 'run the UI in a browser: serves the app and its API on 127.0.0.1 with an access token', help: serveHelp, run: runServeCommand },
   train: { summary: 'train a CNN under fairness constraints (body/head or full-model QSA) and store the run', help: trainHelp, run: runTrainCommand },
   runs: { summary: 'list the training runs with their status and verdict', help: runsHelp, run: runRunsCommand },
@@ -51,6 +53,8 @@ function mainHelp(): string {
     'commands:',
     ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
+    'logs: --log-level error|warn|info|debug (anywhere) prints log lines at that level to stderr; with $FAIRBOUND_LOG_DIR set,',
+    '      cli.log there records them (info and above by default)',
     'exit codes: 0 success (a No Solution Found verdict is a success), 1 a reported failure, 2 bad usage or input',
   ].join('\n');
 }

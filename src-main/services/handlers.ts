@@ -28,6 +28,10 @@ export const handlers: HandlerTable = {
     electron: ctx.electronVersion,
     homeDir: homedir(),
   }),
+  // The Electron shell replaces this: it switches workspaces, which a browser-mode server cannot.
+  'workspace.openSample': () => {
+    throw new ServiceError('not_available', 'browser mode serves one workspace: start it with fairbound serve --sample to open the sample workspace');
+  },
   'datasets.list': listDatasetsHandler,
   'datasets.summary': datasetSummaryHandler,
   'datasets.delete': deleteDatasetHandler,

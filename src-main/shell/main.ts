@@ -6,7 +6,10 @@ import { resolveDatabasePath } from '../store/database';
 import packageJson from '../../package.json';
 import { utilityProcessSpawner } from '../jobs/utility-process';
 import { backendsReportHandler } from '../services/runs';
+import { ensureSampleWorkspace, findSampleDir } from '../services/sample';
 import { nativeOpenDialog } from './dialogs';
+import { log } from '../logging/log';
+import { startShellLog } from './shell-log';
 import { appWindows, GpuWindowProbe } from './gpu-window';
 import { registerIpc } from './ipc';
 import { denyPermissions, devServerUrl, forgetDevServerWhenPackaged } from './lockdown';
@@ -45,6 +48,11 @@ function createWindow(): void {
       nodeIntegration: false,
     },
   });
+  // The renderer cannot write files: its errors (uncaught ones arrive as console errors) go to main.log.
+  window.webContents.on('console-message', (details) => {
+    if (details.level === 'error') log.error(`renderer: ${details.message} (${details.sourceId}:${details.lineNumber})`);
+  });
+  window.webContents.on('render-process-gone', (_event, details) => log.error(`the window's renderer process ended: ${details.reason} (exit code ${details.exitCode})`));
   // No remote content: navigation away from the bundle is refused, links open in the OS browser.
   window.webContents.on('will-navigate', (event) => event.preventDefault());
   window.webContents.setWindowOpenHandler(({ url }) => {
@@ -70,7 +78,11 @@ function openServices(dbPath: string): Services {
     electronVersion: process.versions.electron ?? null,
     openOptions: nativeBinding ? { nativeBinding } : {},
     // Native dialogs exist only here; the services' own handler answers `not_available` (browser mode).
-    handlers: { 'dialogs.open': nativeOpenDialog(), 'backends.report': gpuWindow.withReport(backendsReportHandler) },
+    handlers: {
+      'dialogs.open': nativeOpenDialog(),
+      'backends.report': gpuWindow.withReport(backendsReportHandler),
+      'workspace.openSample': () => openSampleWorkspace(nativeBinding),
+    },
     // Built next to this bundle by electron.vite.config.ts; run as a utility process (no ELECTRON_RUN_AS_NODE:
     // Electron runs it as Node and ends it with the app). The GPU window is reachable from here only: the
     // host relays the worker's body training to it.
@@ -87,6 +99,7 @@ function openServices(dbPath: string): Services {
 
 function attach(next: Services): void {
   services = next;
+  log.info(`workspace ${next.context.dbPath} opened`);
   unregister = registerIpc(
     next,
     () => appWindows().map((w) => w.webContents),
@@ -111,6 +124,7 @@ function refreshMenu(): void {
       openRecent: (path) => void switchWorkspace(path),
       about: () => void showAbout(),
       openDataFolder,
+      openLogsFolder,
     },
   });
 }
@@ -173,6 +187,23 @@ async function showAbout(): Promise<void> {
   await (window ? dialog.showMessageBox(window, options) : dialog.showMessageBox(options));
 }
 
+/**
+ * The sample workspace in userData (created on first use from the packaged resources/sample), switched
+ * to once the reply is out: switching closes these services.
+ */
+async function openSampleWorkspace(nativeBinding: string | undefined): Promise<{ databasePath: string }> {
+  const sampleDir = app.isPackaged ? join(process.resourcesPath, 'sample') : findSampleDir();
+  const { dbPath } = await ensureSampleWorkspace(join(app.getPath('userData'), 'sample.db'), sampleDir, nativeBinding ? { nativeBinding } : {});
+  setImmediate(() => void switchWorkspace(dbPath));
+  return { databasePath: dbPath };
+}
+
+function openLogsFolder(): void {
+  void shell.openPath(app.getPath('logs')).then((error) => {
+    if (error !== '') dialog.showErrorBox('Cannot open the logs folder', error);
+  });
+}
+
 function openDataFolder(): void {
   const dbPath = services?.context.dbPath ?? resolveDatabasePath();
   void shell.openPath(dirname(dbPath)).then((error) => {
@@ -203,6 +234,13 @@ function startFailed(error: unknown): void {
 }
 
 forgetDevServerWhenPackaged();
+// A throw-away profile (the smoke test, a portable run): settings, the sample workspace and logs in one folder.
+const userDataOverride = process.env.FAIRBOUND_USER_DATA;
+if (userDataOverride) {
+  app.setPath('userData', userDataOverride);
+  app.setAppLogsPath(join(userDataOverride, 'logs'));
+}
+startShellLog(packageJson.version);
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
@@ -221,6 +259,7 @@ if (!app.requestSingleInstanceLock()) {
     if (quitting || !services) return;
     event.preventDefault();
     quitting = true;
+    log.info('quitting: cancelling running jobs, closing the workspace');
     unregister?.();
     void services.close().finally(() => app.quit());
   });

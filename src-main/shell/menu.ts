@@ -15,6 +15,8 @@ export interface MenuActions {
   about(): void;
   /** The workspace's folder in the OS file manager. */
   openDataFolder(): void;
+  /** The folder of the app's log files (to send with a bug report). */
+  openLogsFolder?(): void;
 }
 
 export interface MenuState {
@@ -85,6 +87,7 @@ export function menuTemplate(state: MenuState): MenuItemConstructorOptions[] {
     submenu: [
       { id: 'about', label: `About ${state.appName}`, click: () => actions.about() },
       { id: 'open-data-folder', label: 'Open data folder', enabled: state.workspacePath !== ':memory:', click: () => actions.openDataFolder() },
+      ...(actions.openLogsFolder ? [{ id: 'open-logs-folder', label: 'Open logs folder', click: () => actions.openLogsFolder?.() }] : []),
     ],
   };
   return [...(mac ? [{ role: 'appMenu' } as const] : []), file, edit, view, window, help];

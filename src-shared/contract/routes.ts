@@ -39,6 +39,11 @@ const eventCatalog = <T extends Record<string, Omit<EventDef, 'name'>>>(defs: T)
 export const routes = routeCatalog({
   /** Version, runtime and workspace database path. */
   'app.info': { input: s.empty, output: s.appInfo },
+  /**
+   * Opens the sample workspace (created on first use) in place of the current one. Only the desktop app
+   * implements it; browser mode answers `not_available` (`fairbound serve --sample` opens it there).
+   */
+  'workspace.openSample': { input: s.empty, output: s.openedSample },
 
   'datasets.list': { input: s.empty, output: z.array(s.datasetInfo) },
   /** Per-group and per-intersection counts, label balance, small-group warnings. */

@@ -21,3 +21,20 @@ export function missing(prerequisite: string, present: boolean): boolean {
   }
   return true;
 }
+
+/**
+ * Like `missing`, for a prerequisite that only its own switch requires: with `${requireVar}=1` its absence
+ * fails a test named after it; FAIRBOUND_REQUIRE_ALL leaves it a skip (the Electron binary, which this
+ * project's CI cannot download; the release workflow sets FAIRBOUND_REQUIRE_ELECTRON=1).
+ */
+export function missingUnlessRequired(prerequisite: string, present: boolean, requireVar: string): boolean {
+  if (present) return false;
+  if (process.env[requireVar] === '1') {
+    it(`prerequisite: ${prerequisite}`, () => {
+      throw new Error(`missing prerequisite: ${prerequisite} (${requireVar}=1 turns this skip into a failure)`);
+    });
+  } else {
+    it.skip(`prerequisite: ${prerequisite} (set ${requireVar}=1 to require it)`, () => undefined);
+  }
+  return true;
+}

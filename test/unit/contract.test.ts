@@ -70,6 +70,7 @@ describe('catalog', () => {
         'experiments.cancel',
         'experiments.delete',
         'experiments.exportCsv',
+        'workspace.openSample',
       ].sort(),
     );
     expect([...EVENT_NAMES].sort()).toEqual(['job.cancelled', 'job.done', 'job.failed', 'job.progress', 'run.event']);

@@ -3,6 +3,7 @@
  * import on a connection of its own, progress (at most every 50 ms, and on each phase change), then
  * exactly one of `done`, `cancelled` or `failed`, after which the port closes and the thread ends.
  */
+import { log } from '../../logging/log';
 import type { MessagePort } from 'node:worker_threads';
 import { importDataset, type ImportProgress } from '../../data/importers';
 import { openWorkspace, type WritableDB } from '../../store/database';
@@ -38,14 +39,17 @@ export function serveImportWorker(port: MessagePort): void {
     };
     let db: WritableDB | undefined;
     try {
+      log.info(`import '${start.request.name}' (${start.request.format}) started`);
       db = openWorkspace(start.dbPath, start.openOptions);
       const result = await importDataset(db, start.request, { signal: controller.signal, onProgress });
+      log.info(`import '${start.request.name}' done: dataset ${result.dataset.id}, ${result.dataset.nRows} rows`);
       send({ type: 'done', outcome: { datasetId: result.dataset.id, datasetName: result.dataset.name, importJobId: result.jobId, nRows: result.dataset.nRows } });
     } catch (err) {
       if (controller.signal.aborted) send({ type: 'cancelled', reason: controller.signal.reason instanceof Error ? controller.signal.reason.message : 'cancelled' });
       else {
         // A bug (not bad input): its stack stays here, in the log; the job gets the message.
         if (isUnexpected(err)) console.error('the import failed unexpectedly:', err);
+        else log.warn(`import '${start.request.name}' failed: ${err instanceof Error ? err.message : String(err)}`);
         send({ type: 'failed', error: toErrorData(err) });
       }
     } finally {

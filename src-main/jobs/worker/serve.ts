@@ -4,6 +4,7 @@
  * not left `running`). Everything deep (tfjs) stays in this one process: TF.js in several worker threads
  * of one process is known to break (tensorflow/tfjs#8388), and the app's main process must stay free.
  */
+import { log } from '../../logging/log';
 import { existsSync } from 'node:fs';
 import type { GpuWindowTrain } from '../../deep/backend-gpu-train';
 import type { TrainHandlers } from '../../deep/backend-gpu-window';
@@ -185,6 +186,7 @@ export function serveTrainingWorker(port: WorkerPort = processPort()): Promise<v
       });
     };
     port.on('message', (message) => {
+      log.debug(`message ${message.type}`);
       switch (message.type) {
         case 'start': {
           const { runId, dbPath, nativeBinding, gpuWindow } = message;
@@ -201,9 +203,11 @@ export function serveTrainingWorker(port: WorkerPort = processPort()): Promise<v
                 onEvent: (event) => port.send({ type: 'progress', runId, event }),
                 ...(window !== undefined ? { gpuWindow: window } : {}),
               });
+              log.info(`run ${runId} ended ${outcome.status}`);
               port.send({ type: 'done', runId, status: outcome.status, error: outcome.error });
             } catch (error) {
               // executeRun records its own failures; this is for what happens around it.
+              log.error(`run ${runId} failed in the worker:`, error);
               try {
                 if (db) endRun(db, runId, { status: 'failed', error: `the training worker failed: ${error instanceof Error ? error.message : String(error)}` });
               } catch {

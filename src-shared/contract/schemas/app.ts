@@ -14,3 +14,6 @@ export const appInfo = z.object({
   /** Where the file browser starts: the user's home folder. */
   homeDir: z.string(),
 });
+
+/** `workspace.openSample`'s answer: the sample workspace's file, which the app switches to next. */
+export const openedSample = z.object({ databasePath: z.string() });
