@@ -69,7 +69,8 @@ export async function createOnnxSession(file: OnnxModelFile): Promise<OnnxSessio
       continue;
     }
     try {
-      const options: InferenceSession.SessionOptions = { executionProviders: [provider], graphOptimizationLevel: 'all', logSeverityLevel: 4 };
+      // Threads that wait without spinning: the app's other work (and other processes) share the cores.
+      const options: InferenceSession.SessionOptions = { executionProviders: [provider], graphOptimizationLevel: 'all', logSeverityLevel: 4, extra: { session: { intra_op: { allow_spinning: '0' } } } };
       // With external data ORT must open the file itself, to find the data next to it (checked to lie there).
       const session = file.hasExternalData ? await InferenceSession.create(file.path, options) : await InferenceSession.create(file.bytes, options);
       attempts.push({ provider, ok: true, reason: 'created the session' });
