@@ -4,7 +4,7 @@
  * the contract's result. Which rows, the constraints, the bounds, the verdicts and the group table are
  * computed here, once.
  *
- * A model source (a TF.js model file or a stored run's model) is run by the caller's AuditPredictor: the
+ * A model source (a TF.js or ONNX model file, or a stored run's model) is run by the caller's AuditPredictor: the
  * app's runs it in the deep worker queue's worker process, so that the main process's event loop stays free
  * and TensorFlow.js never loads in it; the CLI runs the same steps in its own process.
  *

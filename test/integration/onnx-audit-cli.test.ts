@@ -86,7 +86,7 @@ describe('fairbound audit --model <file.onnx>', () => {
     expect(backend.stderr).toMatch(/--backend picks the TF\.js backend/);
     const normalize = await cli('audit', '--db', dbPath, '--dataset', 'bands', '--model', model, '--normalize', '0.5', '--constraint', 'ACC >= 0.5');
     expect(normalize.code).toBe(2);
-    expect(normalize.stderr).toMatch(/--normalize takes mean,std pairs/);
+    expect(normalize.stderr).toMatch(/--normalize: mean,std pairs \(one, or one per channel\) are expected/);
     const shape = await cli('audit', '--db', dbPath, '--dataset', 'bands', '--model', model, '--resize', '12', '--constraint', 'ACC >= 0.5');
     expect(shape.code).toBe(2);
     expect(shape.stderr).toMatch(/bands\.onnx: the model's input 'image' has shape \[batch, 1, 16, 16\] .* gives 12×12 images \(after --resize 12\): give --resize 16/);

@@ -10,7 +10,8 @@ import { parseArgs } from 'node:util';
 import { AUDIT_BOUND_METHODS, auditBoundLabel, DEFAULT_AUDIT_BOUND, intervalConfidenceText, NO_DATA_NEEDED_TEXT, verdictLine } from '../../../src-shared/bounds/audit-bounds';
 import { auditVerdictSentence, guaranteeBound, rateKindLabel } from '../../../src-shared/domain/guarantee-wording';
 import { uncappedAuditInput } from '../../../src-shared/contract/audit-input';
-import { auditResult, type AuditInput, type AuditResult, type OnnxPreprocessing, type OnnxPreprocessingRecord } from '../../../src-shared/contract/schemas';
+import { auditResult, type AuditInput, type AuditResult, type OnnxPreprocessing } from '../../../src-shared/contract/schemas';
+import { onnxPreprocessingText, parseNormalizePairs } from '../../../src-shared/contract/onnx-preprocessing';
 import { isOnnxPath } from '../../audit/onnx/predict';
 import { predictAuditRows, type AuditModelSource } from '../../audit/model-audit';
 import { BACKEND_PREFERENCES, type BackendPreference } from '../../deep/backend-types';
@@ -34,7 +35,7 @@ import { UsageError } from '../usage-error';
 import { runRetrainHeadCommand, type RetrainHeadCommand } from './audit-retrain-head';
 import { resolveDataset } from './datasets';
 
-export const auditHelp = `fairbound audit --dataset <name|id> (--predictions <csv> (--key <column> | --by-order) | --model <model.json> | --run <id>)
+export const auditHelp = `fairbound audit --dataset <name|id> (--predictions <csv> (--key <column> | --by-order) | --model <model.json|model.onnx> | --run <id>)
                  --constraint '<str>' [--constraint …] --delta 0.05 [--delta …]
                  [--threshold 0.5] [--soft] [--bound exact|hoeffding|student-t] [--rows safety|all] [--frac-safety 0.5]
                  [--confidence-alpha 0.05] [--intersection M,White …] [--db <file>] [--json]
@@ -100,7 +101,7 @@ fairbound audit --retrain-head --model <model.json> --dataset <name|id> --constr
 function formatText(result: AuditResult): string {
   const mode = result.mode.kind === 'hard' ? `hard decisions at p ≥ ${result.mode.threshold}` : 'soft (probabilistic) estimators';
   const lines = [`audit of ${result.source ?? result.sourceKind} on '${result.dataset.name}', ${rowsText(result.rows)}, ${mode}, ${auditBoundLabel(result.bound, result.mode.kind)}`];
-  if (result.preprocessing) lines.push(preprocessingText(result.preprocessing));
+  if (result.preprocessing) lines.push(`pre-processing: ${onnxPreprocessingText(result.preprocessing)}`);
   for (const c of result.constraints) {
     lines.push('', `${c.source}`, `  g = ${c.parsed}`, `  point estimate ${c.gPoint.toFixed(4)}, bounds [${c.gLower.toFixed(4)}, ${c.gUpper.toFixed(4)}] (${intervalConfidenceText(c.delta)})`);
     lines.push(`  ${verdictLine(c.verdict, c.delta, result.guarantee)}`);
@@ -135,10 +136,8 @@ function onnxOptions(values: Partial<Record<(typeof ONNX_FLAGS)[number], string>
     options.layout = layout;
   }
   if (values.normalize !== undefined) {
-    const numbers = values.normalize.split(',').map((t) => Number(t.trim()));
-    if (numbers.length % 2 !== 0 || numbers.some((v) => !Number.isFinite(v))) throw new UsageError(`--normalize takes mean,std pairs (one, or one per channel), e.g. 0.2860,0.3530; got '${values.normalize}'`);
-    const pairs = Array.from({ length: numbers.length / 2 }, (_, i) => ({ mean: numbers[2 * i], std: numbers[2 * i + 1] }));
-    if (pairs.some((p) => p.std <= 0)) throw new UsageError(`--normalize: every std must be positive, got '${values.normalize}'`);
+    const pairs = parseNormalizePairs(values.normalize);
+    if (typeof pairs === 'string') throw new UsageError(`--normalize: ${pairs}`);
     options.normalize = pairs;
   }
   if (values.channels !== undefined) {
@@ -151,15 +150,6 @@ function onnxOptions(values: Partial<Record<(typeof ONNX_FLAGS)[number], string>
   }
   if (values['positive-class'] !== undefined) options.positiveClass = integerOption('positive-class', values['positive-class'], 0, 0);
   return options;
-}
-
-/** How an ONNX audit fed its model, in one line. */
-function preprocessingText(p: OnnxPreprocessingRecord): string {
-  const scaling = p.normalize === null ? 'pixels in [0, 1]' : `pixels in [0, 1], then (x − mean)/std with ${p.normalize.map((n) => `${n.mean},${n.std}`).join(' ')}`;
-  const size = `${p.height}×${p.width}×${p.channels}${p.resize !== null ? ` (resized to ${p.resize})` : ''}`;
-  const conversion = p.channelConversion === 'none' ? '' : `, ${p.channelConversion}`;
-  const output = `${p.output} (${p.outputFrom === 'graph' ? "read from the model's last operator" : 'as stated'}) over ${p.outputs} output${p.outputs === 1 ? '' : 's'}`;
-  return `pre-processing: input ${p.input}, ${p.layout} (${p.layoutFrom === 'option' ? 'as stated' : 'from the input shape'}), ${size}${conversion}, ${scaling}; output ${output}${p.positiveClass !== null ? `, positive class ${p.positiveClass}` : ''}`;
 }
 
 /** Where the audited probabilities come from, as the flags give it. */
