@@ -13,7 +13,7 @@ import type { Predictions } from '../predictions';
 import { outputProducer, readOnnxModel, shapeText, type OnnxModelFile } from './onnx-file';
 import { planOutput, writeProbabilities, type OutputPlan } from './outputs';
 import { batchDims, fillBatch, planInput, type InputPlan } from './preprocess';
-import { createOnnxSession } from './session';
+import { createOnnxSession, type OnnxSession } from './session';
 
 export interface OnnxAuditOptions {
   readonly preprocessing: OnnxPreprocessing;
@@ -73,35 +73,52 @@ export async function predictOnnx(path: string, source: ImageSet, rows: Int32Arr
   const outputWhere = { file: path, dataset: datasetName, output: file.output.name };
   // A dynamic K is read from the first batch's output.
   let outputPlan: OutputPlan | null = typeof declaredK === 'number' ? planOutput(producer, declaredK, options.preprocessing, nClasses, outputWhere) : null;
-  const batch = inputPlan.fixedBatch ?? Math.max(1, options.batchSize ?? 256);
   const session = await createOnnxSession(file);
+  let probs: Float64Array | null = outputPlan ? new Float64Array(images.n * outputPlan.nOutputs) : null;
   try {
-    const imageFloats = inputPlan.height * inputPlan.width * inputPlan.channels;
-    const input = new Float32Array(batch * imageFloats);
-    let probs: Float64Array | null = outputPlan ? new Float64Array(images.n * outputPlan.nOutputs) : null;
-    for (let from = 0; from < images.n; from += batch) {
-      if (options.signal?.aborted) throw new CancelledError(`cancelled after ${from} of ${images.n} rows`);
-      const count = Math.min(batch, images.n - from);
-      // A fixed batch size is fed whole: the rows past the last image are padding, their outputs unused.
-      const fed = inputPlan.fixedBatch ?? count;
-      fillBatch(images, from, count, inputPlan, input);
-      const { values, dims } = await session.run(fed === batch ? input : input.subarray(0, fed * imageFloats), batchDims(inputPlan, fed));
-      if (dims.length !== 2 || dims[0] !== fed) {
-        throw new InputError(`the model's output '${file.output.name}' has shape [${dims.join(', ')}] for a batch of ${fed}; a classifier outputs [${fed}, K]`, { file: path });
-      }
+    await runBatches(session, file, images, inputPlan, options, (values, dims, from, count) => {
+      if (dims.length !== 2) throw new InputError(`the model's output '${file.output.name}' has shape [${dims.join(', ')}]; a classifier outputs [batch, K]`, { file: path });
       if (outputPlan === null) outputPlan = planOutput(producer, dims[1], options.preprocessing, nClasses, outputWhere);
-      else if (dims[1] !== outputPlan.k) throw new InputError(`the model's output '${file.output.name}' has shape [${dims.join(', ')}], not [${fed}, ${outputPlan.k}] as it declares`, { file: path });
+      else if (dims[1] !== outputPlan.k) throw new InputError(`the model's output '${file.output.name}' has shape [${dims.join(', ')}], not [${dims[0]}, ${outputPlan.k}] as it declares`, { file: path });
       probs ??= new Float64Array(images.n * outputPlan.nOutputs);
       writeProbabilities(values, count, outputPlan, probs, from, path);
-      options.onProgress?.(from + count, images.n);
-      // A cancel arrives as a message: let the event loop read it between batches.
-      if (options.signal && from + count < images.n) await new Promise<void>((resolve) => setImmediate(resolve));
-    }
+    });
     if (outputPlan === null || probs === null) {
       throw new InputError(`the model's output '${file.output.name}' has shape ${shapeText(file.output.dims)} and no rows were audited to read K from`, { file: path });
     }
     return { probs, nOutputs: outputPlan.nOutputs, record: record(file, inputPlan, outputPlan, options.resize), backendText: session.describe };
   } finally {
     await session.release();
+  }
+}
+
+/**
+ * Feeds `images` to the session batch by batch (a model that fixes its batch size gets its own, the last
+ * batch padded) and hands each batch's output — checked to have one row per fed image — to `onBatch`,
+ * for the first `count` rows from row `from`. Progress per batch; a cancel is read between batches.
+ */
+export async function runBatches(
+  session: OnnxSession,
+  file: OnnxModelFile,
+  images: ImageSet,
+  plan: InputPlan,
+  options: Pick<OnnxAuditOptions, 'batchSize' | 'signal' | 'onProgress'>,
+  onBatch: (values: Float32Array, dims: readonly number[], from: number, count: number) => void,
+): Promise<void> {
+  const batch = plan.fixedBatch ?? Math.max(1, options.batchSize ?? 256);
+  const imageFloats = plan.height * plan.width * plan.channels;
+  const input = new Float32Array(batch * imageFloats);
+  for (let from = 0; from < images.n; from += batch) {
+    if (options.signal?.aborted) throw new CancelledError(`cancelled after ${from} of ${images.n} rows`);
+    const count = Math.min(batch, images.n - from);
+    // A fixed batch size is fed whole: the rows past the last image are padding, their outputs unused.
+    const fed = plan.fixedBatch ?? count;
+    fillBatch(images, from, count, plan, input);
+    const { values, dims } = await session.run(fed === batch ? input : input.subarray(0, fed * imageFloats), batchDims(plan, fed));
+    if (dims[0] !== fed) throw new InputError(`the model gave ${dims[0]} rows for a batch of ${fed} images (output shape [${dims.join(', ')}])`, { file: file.path });
+    onBatch(values, dims, from, count);
+    options.onProgress?.(from + count, images.n);
+    // A cancel arrives as a message: let the event loop read it between batches.
+    if (options.signal && from + count < images.n) await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }

@@ -43,7 +43,7 @@ export const auditHelp = `fairbound audit --dataset <name|id> (--predictions <cs
                  [--report <file.html>] [--pdf <file.pdf>] [--force]
                  ONNX (--model <file.onnx>): [--layout NCHW|NHWC] [--normalize mean,std[,mean,std…]] [--channels 1|3]
                  [--output logits|probabilities] [--positive-class K]
-fairbound audit --retrain-head --model <model.json> --dataset <name|id> --constraint '<str>' … --delta 0.05 …
+fairbound audit --retrain-head --model <model.json|model.onnx> [--latent-output <name>] --dataset <name|id> --constraint '<str>' … --delta 0.05 …
                  [--frac-safety 0.5] [--iterations 1200] [--alpha-theta 0.01] [--alpha-lambda 0.01]
                  [--lambda-init 0.5] [--seed 0] [--bound student-t|hoeffding] [--backend …] [--resize S] [--json]
   High-confidence bounds on each constraint's g for an existing model, given as exactly one of:
@@ -92,8 +92,11 @@ fairbound audit --retrain-head --model <model.json> --dataset <name|id> --constr
   dataset, softmax otherwise). For --run on the run's own dataset the rows and split are the run's own
   (its order; its candidate rows, which trained the body, stay candidate rows; --frac-safety is refused),
   so that no row that trained the body becomes a safety row; otherwise candidate rows = the first
-  round(N·(1−frac)) rows of the stored order, safety rows = the rest. Prints the verdict and each
-  constraint's safety-test bounds like \`fairbound train\` (--bound student-t, the default here, or hoeffding).
+  round(N·(1−frac)) rows of the stored order, safety rows = the rest. An ONNX model is cut at the input of
+  its last Gemm or MatMul, or at the node output --latent-output names (flattened per row). A model file's
+  training rows are unknown: its guarantee holds only if no safety row trained it, and the output says so.
+  Prints the verdict and each constraint's safety-test bounds like \`fairbound train\` (--bound student-t,
+  the default here, or hoeffding).
   Exit 0 for any verdict (a No Solution Found included), 2 for bad input (a model whose input shape or class
   count does not fit the dataset names both shapes).
   A constraint that starts with '-' must be attached: --constraint='-(ACC) + 0.7 <= 0'.`;
@@ -197,6 +200,7 @@ export async function runAuditCommand(args: string[], out: CliOutput): Promise<n
       channels: { type: 'string' },
       output: { type: 'string' },
       'positive-class': { type: 'string' },
+      'latent-output': { type: 'string' },
       'retrain-head': { type: 'boolean', default: false },
       iterations: { type: 'string' },
       'alpha-theta': { type: 'string' },
@@ -234,6 +238,7 @@ export async function runAuditCommand(args: string[], out: CliOutput): Promise<n
   }
   if (source.kind === 'model' && values.which !== undefined) throw new UsageError('--which picks a run\'s model (--run); drop it with --model');
   const onnx = source.kind === 'model' && isOnnxPath(source.path) ? onnxOptions(values) : null;
+  if (values['latent-output'] !== undefined && (onnx === null || !retrain)) throw new UsageError('--latent-output names where --retrain-head cuts an ONNX model (--model <file.onnx>)');
   if (onnx === null) {
     const given = ONNX_FLAGS.filter((flag) => values[flag] !== undefined);
     if (given.length > 0) throw new UsageError(`--${given[0]} applies to an ONNX model (--model <file.onnx>)`);
@@ -292,7 +297,8 @@ export async function runAuditCommand(args: string[], out: CliOutput): Promise<n
       // A predictions file was refused with --retrain-head above.
       const modelSource: AuditModelSource = source.kind === 'run' ? { kind: 'run', id: source.id, which } : { kind: 'model', path: source.path };
       const qsaBound = (values.bound ?? 'student-t') as RetrainHeadCommand['method'];
-      return await runRetrainHeadCommand({ db, info, source: modelSource, constraints, fracSafety: values['frac-safety'] === undefined ? null : fracSafety, method: qsaBound, backend, resize: resizeOption, flags: values, out });
+      const onnxHead = onnx === null ? null : { preprocessing: onnx, ...(values['latent-output'] !== undefined ? { latentOutput: values['latent-output'] } : {}) };
+      return await runRetrainHeadCommand({ db, info, source: modelSource, constraints, fracSafety: values['frac-safety'] === undefined ? null : fracSafety, method: qsaBound, backend, resize: resizeOption, onnx: onnxHead, flags: values, out });
     }
     const method = (values.bound ?? DEFAULT_AUDIT_BOUND) as AuditInput['bound'];
     if (whichRows !== 'all' && run && run.datasetId === info.id && values['frac-safety'] !== undefined) {
