@@ -12,6 +12,7 @@ import type { OnnxPreprocessing } from '../../src-shared/contract/schemas';
 import type { ImageSet } from '../../src-main/deep/images';
 import { MAX_ONNX_MODEL_BYTES } from '../../src-main/audit/onnx/onnx-file';
 import { predictOnnx } from '../../src-main/audit/onnx/predict';
+import { MAX_FIXED_BATCH } from '../../src-main/audit/onnx/preprocess';
 import { onnx } from '../../src-main/audit/onnx/proto';
 import { buildOnnxCnn, encodeModel, floatTensor, floatValue, type OnnxLayer } from '../support/onnx-models';
 import { inputErrorOf, useTempDir } from '../support/images';
@@ -82,6 +83,11 @@ describe('ONNX files the audit refuses', () => {
     expect(await failure(path)).toMatch(/input 'image' has shape \[N, c, h, w\]: its layout cannot be told from it; give --layout NCHW .* or --layout NHWC/);
     const got = await predictOnnx(path, IMAGES, undefined, 2, 'faces', { preprocessing: { layout: 'NCHW' }, resize: null });
     expect(got.record).toMatchObject({ layout: 'NCHW', layoutFrom: 'option', height: 6, width: 6, channels: 1 });
+    // A fixed batch size the audit would have to allocate whole is capped; zero is no batch.
+    for (const batch of [MAX_FIXED_BATCH + 1, 0]) {
+      const fixed = write(`batch${batch}.onnx`, buildOnnxCnn({ image: [1, 6, 6], layers: SMALL, inputDims: [batch, 1, 6, 6], seed: 2 }).encode());
+      expect(await failure(fixed)).toMatch(new RegExp(`shape \\[${batch}, 1, 6, 6\\]: a fixed batch size must be 1 … ${MAX_FIXED_BATCH}`));
+    }
     // Both readings have 1 or 3 channels: ambiguous too.
     const square = write('square.onnx', buildOnnxCnn({ image: [3, 3, 3], layers: SMALL, seed: 3 }).encode());
     expect(await failure(square, {}, 2, { ...IMAGES, pixels: new Uint8Array(5 * 27), height: 3, width: 3, channels: 3 })).toMatch(/give --layout/);

@@ -63,11 +63,20 @@ function sizeMismatch(input: OnnxValue, layout: Layout, expected: [OnnxDim, Onnx
   );
 }
 
+/**
+ * Largest batch size a model may fix in its input shape: its batches are allocated whole (a model
+ * declaring [100000000, 1, 28, 28] would otherwise claim 300 GB before running once).
+ */
+export const MAX_FIXED_BATCH = 65_536;
+
 /** Resolves the plan for `images` (already resized when --resize was given). */
 export function planInput(input: OnnxValue, images: Pick<ImageSet, 'height' | 'width' | 'channels'>, options: OnnxPreprocessing, where: InputWhere): InputPlan {
   const layout = options.layout ?? detectLayout(input, where);
   const layoutFrom = options.layout ? 'option' : 'input shape';
   const [batch, d1, d2, d3] = input.dims;
+  if (typeof batch === 'number' && !(batch >= 1 && batch <= MAX_FIXED_BATCH)) {
+    throw new InputError(`the model's input '${input.name}' has shape ${shapeText(input.dims)}: a fixed batch size must be 1 … ${MAX_FIXED_BATCH} (a dynamic one is fine)`, { file: where.file });
+  }
   const [c, h, w] = layout === 'NCHW' ? [d1, d2, d3] : [d3, d1, d2];
   if ((typeof h === 'number' && h !== images.height) || (typeof w === 'number' && w !== images.width)) throw sizeMismatch(input, layout, [h, w], images, where);
   const source = images.channels;
