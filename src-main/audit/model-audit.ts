@@ -37,7 +37,7 @@ export interface OpenedAuditModel {
 export async function openAuditModel(db: ReadableDB, source: AuditModelSource, data: TrainingData, datasetName: string, resize: number | null): Promise<OpenedAuditModel> {
   if (!data.images) throw new InputError(`dataset '${datasetName}' holds numeric features, not images: a model is audited on an image dataset (audit its predictions instead)`);
   if (source.kind === 'model') {
-    if (isOnnxPath(source.path)) throw new InputError(`${source.path} is an ONNX model: it is audited by onnxruntime, not opened as a TF.js model (--retrain-head takes a TF.js model or a run)`, { file: source.path });
+    if (isOnnxPath(source.path)) throw new InputError(`${source.path} is an ONNX model: ONNX Runtime runs it (audit/onnx/), it is not opened as a TF.js model`, { file: source.path });
     return { model: await loadAuditModel(source.path), sourceText: `model ${source.path}`, resize };
   }
   const run = getRun(db, source.id);
