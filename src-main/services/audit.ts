@@ -340,7 +340,19 @@ export function reportInput(audit: AuditComputation, summary: DatasetSummary | n
     results,
     groups,
     summary,
-    metadata: { datasetName: info.name, source: sourceText, sourceKind: result.sourceKind, mode, method: result.bound, guarantee: result.guarantee, rowsText: rowsText(result.rows), nRows, groupConfidence: result.groupConfidence },
+    metadata: {
+      datasetName: info.name,
+      source: sourceText,
+      sourceKind: result.sourceKind,
+      mode,
+      method: result.bound,
+      guarantee: result.guarantee,
+      rowsText: rowsText(result.rows),
+      nRows,
+      groupConfidence: result.groupConfidence,
+      ...(result.backend !== undefined ? { backend: result.backend } : {}),
+      ...(result.preprocessing !== undefined ? { preprocessing: result.preprocessing } : {}),
+    },
   };
 }
 

@@ -5,7 +5,7 @@
  * job (inference in the training worker, progress per batch) gives; a cancel stops the job between
  * batches; pre-processing flags without an ONNX model are bad usage.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../support/cli';
@@ -30,6 +30,13 @@ describe('fairbound audit --model <file.onnx>', () => {
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/pre-processing: input image \[batch, 1, 16, 16\], NCHW \(from the input shape\), 16×16×1, pixels in \[0, 1\]; output logits \(read from the model's last operator\) over 2 outputs/);
     expect(text.stderr).toMatch(/^backend: onnxruntime (cpu|cuda) \(onnxruntime-node /m);
+    // The HTML report records the pre-processing and what ran the model too.
+    const report = join(dir, 'report.html');
+    const reported = await cli(...flags, '--report', report, '--quiet');
+    expect(reported.code, reported.stderr).toBe(0);
+    const html = readFileSync(report, 'utf8');
+    expect(html).toMatch(/Pre-processing<\/td><td><code>input image \[batch, 1, 16, 16\], NCHW \(from the input shape\), 16×16×1, pixels in \[0, 1\]; output logits/);
+    expect(html).toMatch(/Inference<\/td><td><code>onnxruntime (cpu|cuda) /);
     const json = await cli(...flags, '--json');
     expect(json.code, json.stderr).toBe(0);
     const result = JSON.parse(json.stdout) as { constraints: { verdict: string; gPoint: number }[]; preprocessing: unknown; backend: string; guarantee: string; rows: unknown };
