@@ -15,15 +15,20 @@ import type { ImageSet } from '../deep/images';
 import type { LabelledRows } from '../engine/data';
 import { runModel, type ExportedModel } from '../runs/export';
 import type { ReadableDB } from '../store/database';
-import { selectBackend } from '../deep/backends';
+import { describeLoaded, selectBackend } from '../deep/backends';
 import { getDataset, loadDatasetForTraining, type TrainingData } from '../store/datasets';
 import { getRun } from '../store/runs';
 import { checkClassCount, imagesForModel, loadAuditModel, modelInputShape, modelOutputForm, modelPredictions, type ModelPredictionOptions } from './model-source';
+import type { OnnxPreprocessing } from '../../src-shared/contract/schemas';
+import { isOnnxPath, predictOnnx } from './onnx/predict';
 import type { AuditPredictReply, AuditPredictRequest } from './predict-types';
 import type { Predictions } from './predictions';
 import { selectRows } from './select-rows';
 
-export type AuditModelSource = { readonly kind: 'model'; readonly path: string } | { readonly kind: 'run'; readonly id: number; readonly which: ExportedModel };
+/** A model file (TF.js layers, or ONNX with its pre-processing) or a stored run's model. */
+export type AuditModelSource =
+  | { readonly kind: 'model'; readonly path: string; readonly onnx?: OnnxPreprocessing }
+  | { readonly kind: 'run'; readonly id: number; readonly which: ExportedModel };
 
 export interface OpenedAuditModel {
   readonly model: tf.LayersModel;
@@ -36,7 +41,10 @@ export interface OpenedAuditModel {
 /** Opens the audited model; the caller disposes it. A run's dataset must hold images. */
 export async function openAuditModel(db: ReadableDB, source: AuditModelSource, data: TrainingData, datasetName: string, resize: number | null): Promise<OpenedAuditModel> {
   if (!data.images) throw new InputError(`dataset '${datasetName}' holds numeric features, not images: a model is audited on an image dataset (audit its predictions instead)`);
-  if (source.kind === 'model') return { model: await loadAuditModel(source.path), sourceText: `model ${source.path}`, resize };
+  if (source.kind === 'model') {
+    if (isOnnxPath(source.path)) throw new InputError(`${source.path} is an ONNX model: ONNX Runtime runs it (audit/onnx/), it is not opened as a TF.js model`, { file: source.path });
+    return { model: await loadAuditModel(source.path), sourceText: `model ${source.path}`, resize };
+  }
   const run = getRun(db, source.id);
   if (!run) throw new InputError(`no run ${source.id} in this workspace`);
   const model = runModel(db, source.id, source.which);
@@ -91,13 +99,27 @@ export async function predictAuditRows(
   if (!info) throw new InputError(`no dataset ${request.datasetId} in this workspace`);
   const data = loadDatasetForTraining(db, info.id);
   if (!data.images) throw new InputError(`dataset '${info.name}' holds numeric features, not images: a model is audited on an image dataset (audit its predictions instead)`);
+  if (request.source.kind === 'model' && isOnnxPath(request.source.path)) {
+    const rows = request.selection ?? undefined;
+    const predicted = await predictOnnx(request.source.path, { pixels: data.images.pixels, n: data.nRows, height: data.images.height, width: data.images.width, channels: data.images.channels }, rows, info.nClasses, info.name, {
+      preprocessing: request.source.onnx ?? {},
+      resize: request.resize,
+      ...options,
+      ...(request.batchSize !== undefined ? { batchSize: request.batchSize } : {}),
+    });
+    const nRows = rows ? rows.length : data.nRows;
+    return { probs: predicted.probs, nOutputs: predicted.nOutputs, nRows, sourceText: `model ${request.source.path}`, backend: predicted.backendText, preprocessing: predicted.record, pid: process.pid };
+  }
+  if (request.source.kind === 'model' && request.source.onnx !== undefined) {
+    throw new InputError('the pre-processing options (layout, normalize, channels, output, positive class) apply to an ONNX model (a .onnx file)', { file: request.source.path });
+  }
   const backend = await selectBackend(request.backend);
   const opened = await openAuditModel(db, request.source, data, info.name, request.resize);
   try {
     const modelFiles = request.hashModelFiles ? await hashedModelFiles(opened.model, request.source) : undefined;
     const { images } = auditImages(opened, data, info.name, request.selection ?? undefined);
     const predictions = await auditModelPredictions(opened, images, info.nClasses, info.name, { ...options, ...(request.batchSize !== undefined ? { batchSize: request.batchSize } : {}) });
-    return { probs: predictions.probs, nOutputs: predictions.nOutputs, nRows: images.n, sourceText: opened.sourceText, backend, pid: process.pid, ...(modelFiles ? { modelFiles } : {}) };
+    return { probs: predictions.probs, nOutputs: predictions.nOutputs, nRows: images.n, sourceText: opened.sourceText, backend: `${backend.name} (${describeLoaded(backend)})`, pid: process.pid, ...(modelFiles ? { modelFiles } : {}) };
   } finally {
     opened.model.dispose();
   }

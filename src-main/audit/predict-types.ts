@@ -3,7 +3,8 @@
  * what the app asks and what the worker answers. Types only, no TensorFlow.js, so the app's main process
  * can describe the job without loading tfjs (test/unit/main-bundle-tfjs.test.ts).
  */
-import type { BackendPreference, BackendReport } from '../deep/backend-types';
+import type { OnnxPreprocessingRecord } from '../../src-shared/contract/schemas';
+import type { BackendPreference } from '../deep/backend-types';
 import type { AuditModelSource } from './model-audit';
 import type { ModelFiles } from './model-files';
 
@@ -38,8 +39,13 @@ export interface AuditPredictReply {
   readonly nRows: number;
   /** 'model <path>' or "run <id>'s <which> model", for messages. */
   readonly sourceText: string;
-  /** The backend the chain selected in the process that ran the model, with every attempt. */
-  readonly backend: BackendReport;
+  /**
+   * What ran the model, in one line: the TF.js backend the chain selected ('wasm (@tensorflow/… 4.22.0,
+   * SIMD, 1 thread)'), or the ONNX Runtime execution provider and why the preferred ones did not run.
+   */
+  readonly backend: string;
+  /** An ONNX model: how its input was fed and its output read. */
+  readonly preprocessing?: OnnxPreprocessingRecord;
   /** That process's id (tests check it is not the app's). */
   readonly pid: number;
   /** With hashModelFiles: the model's files and their SHA-256 (audit/model-files.ts). */

@@ -74,13 +74,19 @@ export interface RetrainHeadResult {
   readonly kernel: QsaKernelInfo;
 }
 
-export async function retrainHead(input: RetrainHeadInput): Promise<RetrainHeadResult> {
-  const { model, images, data, constraints, settings } = input;
-  if (images.n !== data.nRows) throw new Error(`retrainHead: ${images.n} images for ${data.nRows} rows`);
-  const { candidate, safety } = candidateSafetySplit(data.nRows, settings.fracSafety);
-  if (candidate.end < 1 || safety.end - safety.start < 1) {
-    throw new InputError(`${data.nRows} rows split at frac_safety ${settings.fracSafety} leave ${candidate.end} candidate and ${safety.end - safety.start} safety rows; both need at least one`);
+/** The rows' split, refused when either side is empty. */
+function checkedSplit(data: LabelledRows, fracSafety: number): ReturnType<typeof candidateSafetySplit> {
+  const split = candidateSafetySplit(data.nRows, fracSafety);
+  if (split.candidate.end < 1 || split.safety.end - split.safety.start < 1) {
+    throw new InputError(`${data.nRows} rows split at frac_safety ${fracSafety} leave ${split.candidate.end} candidate and ${split.safety.end - split.safety.start} safety rows; both need at least one`);
   }
+  return split;
+}
+
+export async function retrainHead(input: RetrainHeadInput): Promise<RetrainHeadResult> {
+  const { model, images, data, settings } = input;
+  if (images.n !== data.nRows) throw new Error(`retrainHead: ${images.n} images for ${data.nRows} rows`);
+  checkedSplit(data, settings.fracSafety);
   let cut;
   try {
     cut = cutHead(model);
@@ -91,6 +97,28 @@ export async function retrainHead(input: RetrainHeadInput): Promise<RetrainHeadR
   const started = performance.now();
   const latents = await extractLatents(model, images, { batchSize: 256, signal: input.signal, onProgress: input.onLatents });
   const latentSeconds = (performance.now() - started) / 1000;
+  return retrainHeadOnLatents({ ...input, latents, dim, latentSeconds, replacedHead: { inputDim: cut.headWeights.inputDim, units: cut.headWeights.units } });
+}
+
+/** What the QSA on a fresh head needs once a body (TF.js or ONNX) has mapped every row to latent features. */
+export interface LatentHeadInput {
+  /** Row-major, data.nRows × dim, in `data`'s row order. */
+  readonly latents: Float32Array;
+  readonly dim: number;
+  readonly latentSeconds: number;
+  readonly replacedHead: RetrainHeadResult['replacedHead'];
+  readonly data: LabelledRows;
+  readonly constraints: readonly CompiledConstraint[];
+  readonly settings: RetrainHeadSettings;
+  readonly signal?: AbortSignal;
+  readonly onIteration?: (progress: IterationProgress) => void;
+}
+
+/** The QSA on a fresh head over latent features (the engine's split of `data`'s order). */
+export function retrainHeadOnLatents(input: LatentHeadInput): RetrainHeadResult {
+  const { latents, dim, data, constraints, settings } = input;
+  if (latents.length !== data.nRows * dim) throw new Error(`retrainHeadOnLatents: ${latents.length} latent values for ${data.nRows} rows × ${dim}`);
+  const { safety } = checkedSplit(data, settings.fracSafety);
   const k = data.nClasses;
   // The kernel `fairbound qsa` would pick on these latents (createQsaKernel: SIMD for large float32
   // matrices, whose results do not depend on the threads; else the JS kernel, which computes on float32
@@ -135,9 +163,9 @@ export async function retrainHead(input: RetrainHeadInput): Promise<RetrainHeadR
       nOutputs,
       nCandidate: result.nCandidate,
       nSafety: result.nSafety,
-      replacedHead: { inputDim: cut.headWeights.inputDim, units: cut.headWeights.units },
+      replacedHead: input.replacedHead,
       groupAccuracy,
-      timingsSeconds: { latents: latentSeconds, candidateSelection: result.timingsSeconds.candidateSelection, safetyTest: result.timingsSeconds.safetyTest },
+      timingsSeconds: { latents: input.latentSeconds, candidateSelection: result.timingsSeconds.candidateSelection, safetyTest: result.timingsSeconds.safetyTest },
       kernel: { name: picked.name, threads: picked.threads },
     };
   } finally {

@@ -139,7 +139,7 @@ export const auditFromWorker = z.discriminatedUnion('type', [
         nOutputs: z.number().int().min(1),
         nRows: count,
         sourceText: z.string(),
-        backend: z.object({ name: z.string(), preference: z.string(), attempts: z.array(z.object({ candidate: z.string(), ok: z.boolean(), reason: z.string() })) }).passthrough(),
+        backend: z.string(),
         pid: z.number().int(),
       })
       .refine((r) => r.probs.length === r.nRows * r.nOutputs, { message: 'probs.length must be nRows × nOutputs', path: ['probs'] }),

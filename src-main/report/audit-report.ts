@@ -5,7 +5,8 @@
  * (ECharts' server-side renderer) and a table, and the per-group rate table. Pure: no database access.
  */
 import * as echarts from 'echarts';
-import type { AuditResult } from '../../src-shared/contract/schemas';
+import type { AuditResult, OnnxPreprocessingRecord } from '../../src-shared/contract/schemas';
+import { onnxPreprocessingText } from '../../src-shared/contract/onnx-preprocessing';
 import { auditBoundLabel, guaranteeNote, intervalConfidenceText, NO_DATA_NEEDED_TEXT, verdictLine, type AuditBoundMethod, type AuditGuaranteeKind } from '../../src-shared/bounds/audit-bounds';
 import { auditVerdictSentence, guaranteeBound, rateKindLabel, rateKindTag, type GuaranteeEstimates } from '../../src-shared/domain/guarantee-wording';
 import type { AuditVerdict, EstimatorMode } from '../audit/audit';
@@ -28,6 +29,10 @@ export interface AuditReportMetadata {
   readonly nRows: number;
   /** Two-sided confidence of the group table's intervals (1 − α). */
   readonly groupConfidence: number;
+  /** A model source: what ran it (the TF.js backend, or ONNX Runtime's execution provider). */
+  readonly backend?: string;
+  /** An ONNX model: how its input was fed and its output read. */
+  readonly preprocessing?: OnnxPreprocessingRecord;
 }
 
 /*
@@ -292,6 +297,8 @@ export function buildAuditReportHtml(input: AuditReportInput): string {
         ['Mode', modeText(m.mode)],
         ['Bound method', `${m.method}: ${auditBoundLabel(m.method, m.mode.kind)}`],
         ['Group table confidence', formatNumber(m.groupConfidence)],
+        ...(m.backend !== undefined ? [['Inference', m.backend] as const] : []),
+        ...(m.preprocessing !== undefined ? [['Pre-processing', onnxPreprocessingText(m.preprocessing)] as const] : []),
         ...softwareVersions(),
       ]),
     ),
@@ -339,6 +346,8 @@ export function auditReportInputFromResult(result: AuditResult, summary: Dataset
       rowsText,
       nRows: result.rows.end - result.rows.start,
       groupConfidence: result.groupConfidence,
+      ...(result.backend !== undefined ? { backend: result.backend } : {}),
+      ...(result.preprocessing !== undefined ? { preprocessing: result.preprocessing } : {}),
     },
   };
 }

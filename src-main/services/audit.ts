@@ -4,7 +4,7 @@
  * the contract's result. Which rows, the constraints, the bounds, the verdicts and the group table are
  * computed here, once.
  *
- * A model source (a TF.js model file or a stored run's model) is run by the caller's AuditPredictor: the
+ * A model source (a TF.js or ONNX model file, or a stored run's model) is run by the caller's AuditPredictor: the
  * app's runs it in the deep worker queue's worker process, so that the main process's event loop stays free
  * and TensorFlow.js never loads in it; the CLI runs the same steps in its own process.
  *
@@ -13,13 +13,12 @@
  * batches (the worker stays up for the next audit), and job.done carries the result.
  */
 import { refuseExisting, TargetExistsError, writeFileSafely } from '../data/safe-write';
-import type { AuditedNode as AuditedNodeDto, AuditGuarantee, AuditInput, AuditResult } from '../../src-shared/contract/schemas';
+import type { AuditedNode as AuditedNodeDto, AuditGuarantee, AuditInput, AuditResult, OnnxPreprocessingRecord } from '../../src-shared/contract/schemas';
 import { auditConstraints, exactKindOf, hardDecisions, type AuditedConstraint as AuditedConstraintFull, type AuditedNode, type EstimatorMode } from '../audit/audit';
 import { groupTable, type GroupRow } from '../audit/group-table';
 import type { AuditModelSource } from '../audit/model-audit';
 import type { AuditPredictProgress, AuditPredictReply, AuditPredictRequest } from '../audit/predict-types';
 import { selectRows } from '../audit/select-rows';
-import { describeLoaded } from '../deep/backend-chain';
 import { readPredictions, type RowMatching } from '../audit/predictions';
 import { InputError } from '../errors/input-error';
 import type { AuditReportInput } from '../report/audit-report';
@@ -127,6 +126,8 @@ interface AuditedProbabilities {
   readonly sourceText: string;
   /** A model source: the backend that ran it. */
   readonly backendText?: string;
+  /** An ONNX model: how it was fed and read. */
+  readonly preprocessing?: OnnxPreprocessingRecord;
   /** What the verdicts can claim on these rows. */
   readonly guarantee: AuditGuarantee;
   /** The dataset rows `audited` holds, in its order; null: all of them, in the stored order. */
@@ -158,7 +159,7 @@ async function fromModel(input: AuditInput, src: ModelOrRunSource, env: AuditEnv
   const run = src.kind === 'run' ? getRun(env.db, src.id) : undefined;
   if (src.kind === 'run' && !run) throw new InputError(`no run ${src.id} in this workspace`);
   if (!info.image) throw new InputError(`dataset '${info.name}' holds numeric features, not images: a model is audited on an image dataset (audit its predictions instead)`);
-  const modelSource: AuditModelSource = src.kind === 'model' ? { kind: 'model', path: src.path } : { kind: 'run', id: src.id, which: src.which ?? 'seldonian' };
+  const modelSource: AuditModelSource = src.kind === 'model' ? { kind: 'model', path: src.path, ...(src.onnx ? { onnx: src.onnx } : {}) } : { kind: 'run', id: src.id, which: src.which ?? 'seldonian' };
   // Which rows. A run on its own dataset: its own safety rows (its row order, its split) unless every row is
   // asked for, which includes the rows that trained it. Otherwise all rows, or the engine's split of the
   // stored order.
@@ -205,7 +206,8 @@ async function fromModel(input: AuditInput, src: ModelOrRunSource, env: AuditEnv
     nOutputs: predicted.nOutputs,
     rowsDto,
     sourceText: predicted.sourceText,
-    backendText: `${predicted.backend.name} (${describeLoaded(predicted.backend)})`,
+    backendText: predicted.backend,
+    ...(predicted.preprocessing ? { preprocessing: predicted.preprocessing } : {}),
     guarantee,
     selection,
   };
@@ -227,7 +229,7 @@ export async function runAudit(input: AuditInput, env: AuditEnvironment, control
     if (unknown) throw new InputError(`the group table's intersection names unknown attribute '${unknown}' (known: ${data.sensitiveColumns.join(', ')})`);
   }
   const src = input.source;
-  const { audited, rows, probs: probsAll, nOutputs, rowsDto, sourceText, backendText, guarantee, selection } =
+  const { audited, rows, probs: probsAll, nOutputs, rowsDto, sourceText, backendText, preprocessing, guarantee, selection } =
     src.kind === 'predictions' ? await fromPredictions(input, src, env, info, data, control) : await fromModel(input, src, env, info, data, control);
   control?.progress({ fraction: null, phase: 'bounds', message: 'bounds: the constraints’ intervals and the group table' });
   const probs = probsAll.subarray(rows.start * nOutputs, rows.end * nOutputs);
@@ -266,6 +268,7 @@ export async function runAudit(input: AuditInput, env: AuditEnvironment, control
     })),
     groupConfidence: 1 - alpha,
     ...(backendText !== undefined ? { backend: backendText } : {}),
+    ...(preprocessing !== undefined ? { preprocessing } : {}),
   };
   const storedIndex = (row: number): number => (selection ? selection[row] : row);
   return { result, info, results, groups, mode, nRows: rows.end - rows.start, sourceText, rows: { audited, range: rows, probs: probsAll, nOutputs, storedIndex } };
@@ -343,7 +346,19 @@ export function reportInput(audit: AuditComputation, summary: DatasetSummary | n
     results,
     groups,
     summary,
-    metadata: { datasetName: info.name, source: sourceText, sourceKind: result.sourceKind, mode, method: result.bound, guarantee: result.guarantee, rowsText: rowsText(result.rows), nRows, groupConfidence: result.groupConfidence },
+    metadata: {
+      datasetName: info.name,
+      source: sourceText,
+      sourceKind: result.sourceKind,
+      mode,
+      method: result.bound,
+      guarantee: result.guarantee,
+      rowsText: rowsText(result.rows),
+      nRows,
+      groupConfidence: result.groupConfidence,
+      ...(result.backend !== undefined ? { backend: result.backend } : {}),
+      ...(result.preprocessing !== undefined ? { preprocessing: result.preprocessing } : {}),
+    },
   };
 }
 

@@ -97,6 +97,15 @@ export function qsaNoSolutionSentence(): string {
   return 'No Solution Found: the algorithm returned no model rather than one it could not show to satisfy every constraint on the safety rows; this says nothing about this data set or the constraints beyond that.';
 }
 
+/**
+ * A fresh head trained by the QSA on a pretrained model's latent features (`audit --retrain-head` on a
+ * model file): which rows trained that model is unknown, so its safety test's guarantee rests on safety
+ * rows the model never saw.
+ */
+export function pretrainedBodySentence(): string {
+  return "The pretrained model's training rows are unknown to Fairbound: the safety test's guarantee holds only if none of the safety rows was among the data that trained it — the safety rows must be data the model never saw.";
+}
+
 /** The engine's QSA always bounds the model's soft (expected) rates. */
 export const RUN_ESTIMATES: GuaranteeEstimates = SOFT;
 

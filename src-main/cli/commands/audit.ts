@@ -10,7 +10,9 @@ import { parseArgs } from 'node:util';
 import { AUDIT_BOUND_METHODS, auditBoundLabel, DEFAULT_AUDIT_BOUND, intervalConfidenceText, NO_DATA_NEEDED_TEXT, verdictLine } from '../../../src-shared/bounds/audit-bounds';
 import { auditVerdictSentence, guaranteeBound, rateKindLabel } from '../../../src-shared/domain/guarantee-wording';
 import { uncappedAuditInput } from '../../../src-shared/contract/audit-input';
-import { auditResult, type AuditInput, type AuditResult } from '../../../src-shared/contract/schemas';
+import { auditResult, type AuditInput, type AuditResult, type OnnxPreprocessing } from '../../../src-shared/contract/schemas';
+import { onnxPreprocessingText, parseNormalizePairs } from '../../../src-shared/contract/onnx-preprocessing';
+import { isOnnxPath } from '../../audit/onnx/predict';
 import { predictAuditRows, type AuditModelSource } from '../../audit/model-audit';
 import { BACKEND_PREFERENCES, type BackendPreference } from '../../deep/backend-types';
 import { ConstraintCompileError } from '../../errors/constraint-compile-error';
@@ -36,13 +38,15 @@ import { runRetrainHeadCommand, type RetrainHeadCommand } from './audit-retrain-
 import { cliCertificateEnvironment } from './certificate';
 import { resolveDataset } from './datasets';
 
-export const auditHelp = `fairbound audit --dataset <name|id> (--predictions <csv> (--key <column> | --by-order) | --model <model.json> | --run <id>)
+export const auditHelp = `fairbound audit --dataset <name|id> (--predictions <csv> (--key <column> | --by-order) | --model <model.json|model.onnx> | --run <id>)
                  --constraint '<str>' [--constraint …] --delta 0.05 [--delta …]
                  [--threshold 0.5] [--soft] [--bound exact|hoeffding|student-t] [--rows safety|all] [--frac-safety 0.5]
                  [--confidence-alpha 0.05] [--intersection M,White …] [--db <file>] [--json]
                  [--backend auto|tensorflow|wasm|cpu] [--resize S] [--which seldonian|candidate|trained|initial]
                  [--report <file.html>] [--pdf <file.pdf>] [--certificate <file.json>] [--force]
-fairbound audit --retrain-head --model <model.json> --dataset <name|id> --constraint '<str>' … --delta 0.05 …
+                 ONNX (--model <file.onnx>): [--layout NCHW|NHWC] [--normalize mean,std[,mean,std…]] [--channels 1|3]
+                 [--output logits|probabilities] [--positive-class K]
+fairbound audit --retrain-head --model <model.json|model.onnx> [--latent-output <name>] --dataset <name|id> --constraint '<str>' … --delta 0.05 …
                  [--frac-safety 0.5] [--iterations 1200] [--alpha-theta 0.01] [--alpha-lambda 0.01]
                  [--lambda-init 0.5] [--seed 0] [--bound student-t|hoeffding] [--backend …] [--resize S] [--json]
   High-confidence bounds on each constraint's g for an existing model, given as exactly one of:
@@ -52,6 +56,16 @@ fairbound audit --retrain-head --model <model.json> --dataset <name|id> --constr
     export-model\` or converted from Keras) run on the dataset's images (pixels scaled to [0, 1], inference
     mode) on the --backend chain; its input shape must be the images' (after --resize S, bilinear) and its
     class count the dataset's; it may end in a dense head on logits, a softmax, or one sigmoid unit;
+  --model <file.onnx>: an ONNX model (PyTorch's torch.onnx.export, Keras via tf2onnx, …) run by ONNX Runtime
+    (CUDA, DirectML or CoreML where present, else the CPU; the output names which ran) on the dataset's
+    images: one float input of rank 4, NCHW or NHWC (--layout; detected from the input shape where only
+    one reading has 1 or 3 channels), a dynamic batch dimension or a fixed one; pixels scaled to [0, 1],
+    then per channel (x − mean)/std with --normalize (torchvision's Normalize; one pair for every channel);
+    --channels 3 replicates grey images into R, G, B, --channels 1 feeds RGB images' luma; --output says
+    whether the one output [batch, K] holds logits (softmax over K, sigmoid over one) or probabilities
+    (default: read from its last operator); --positive-class K audits class K of a multiclass model
+    against the rest on a binary dataset. The result records all of it. External data files must lie in
+    the model's folder;
   --run: the model of a stored training run (--which, default seldonian: for a head run the trained body
     with the QSA's head), on --dataset (default: the run's own), resized to the run's input size. On the
     run's own dataset the audited rows are the run's own safety rows (its row order, its split): for its
@@ -84,8 +98,11 @@ fairbound audit --retrain-head --model <model.json> --dataset <name|id> --constr
   dataset, softmax otherwise). For --run on the run's own dataset the rows and split are the run's own
   (its order; its candidate rows, which trained the body, stay candidate rows; --frac-safety is refused),
   so that no row that trained the body becomes a safety row; otherwise candidate rows = the first
-  round(N·(1−frac)) rows of the stored order, safety rows = the rest. Prints the verdict and each
-  constraint's safety-test bounds like \`fairbound train\` (--bound student-t, the default here, or hoeffding).
+  round(N·(1−frac)) rows of the stored order, safety rows = the rest. An ONNX model is cut at the input of
+  its last Gemm or MatMul, or at the node output --latent-output names (flattened per row). A model file's
+  training rows are unknown: its guarantee holds only if no safety row trained it, and the output says so.
+  Prints the verdict and each constraint's safety-test bounds like \`fairbound train\` (--bound student-t,
+  the default here, or hoeffding).
   Exit 0 for any verdict (a No Solution Found included), 2 for bad input (a model whose input shape or class
   count does not fit the dataset names both shapes).
   A constraint that starts with '-' must be attached: --constraint='-(ACC) + 0.7 <= 0'.`;
@@ -93,6 +110,7 @@ fairbound audit --retrain-head --model <model.json> --dataset <name|id> --constr
 function formatText(result: AuditResult): string {
   const mode = result.mode.kind === 'hard' ? `hard decisions at p ≥ ${result.mode.threshold}` : 'soft (probabilistic) estimators';
   const lines = [`audit of ${result.source ?? result.sourceKind} on '${result.dataset.name}', ${rowsText(result.rows)}, ${mode}, ${auditBoundLabel(result.bound, result.mode.kind)}`];
+  if (result.preprocessing) lines.push(`pre-processing: ${onnxPreprocessingText(result.preprocessing)}`);
   for (const c of result.constraints) {
     lines.push('', `${c.source}`, `  g = ${c.parsed}`, `  point estimate ${c.gPoint.toFixed(4)}, bounds [${c.gLower.toFixed(4)}, ${c.gUpper.toFixed(4)}] (${intervalConfidenceText(c.delta)})`);
     lines.push(`  ${verdictLine(c.verdict, c.delta, result.guarantee)}`);
@@ -114,6 +132,33 @@ function formatText(result: AuditResult): string {
     lines.push(`${name} ${String(g.n).padEnd(6)} ${cells.join('')}`);
   }
   return lines.join('\n');
+}
+
+const ONNX_FLAGS = ['layout', 'normalize', 'channels', 'output', 'positive-class'] as const;
+
+/** An ONNX model's pre-processing flags as the contract's object (its schema checks the ranges again). */
+function onnxOptions(values: Partial<Record<(typeof ONNX_FLAGS)[number], string>>): OnnxPreprocessing {
+  const options: { -readonly [K in keyof OnnxPreprocessing]: OnnxPreprocessing[K] } = {};
+  if (values.layout !== undefined) {
+    const layout = values.layout.toUpperCase();
+    if (layout !== 'NCHW' && layout !== 'NHWC') throw new UsageError(`--layout must be NCHW or NHWC, got '${values.layout}'`);
+    options.layout = layout;
+  }
+  if (values.normalize !== undefined) {
+    const pairs = parseNormalizePairs(values.normalize);
+    if (typeof pairs === 'string') throw new UsageError(`--normalize: ${pairs}`);
+    options.normalize = pairs;
+  }
+  if (values.channels !== undefined) {
+    if (values.channels !== '1' && values.channels !== '3') throw new UsageError(`--channels must be 1 or 3, got '${values.channels}'`);
+    options.channels = values.channels === '1' ? 1 : 3;
+  }
+  if (values.output !== undefined) {
+    if (values.output !== 'logits' && values.output !== 'probabilities') throw new UsageError(`--output must be logits or probabilities, got '${values.output}'`);
+    options.output = values.output;
+  }
+  if (values['positive-class'] !== undefined) options.positiveClass = integerOption('positive-class', values['positive-class'], 0, 0);
+  return options;
 }
 
 /** Where the audited probabilities come from, as the flags give it. */
@@ -156,6 +201,12 @@ export async function runAuditCommand(args: string[], out: CliOutput): Promise<n
       which: { type: 'string' },
       backend: { type: 'string' },
       resize: { type: 'string' },
+      layout: { type: 'string' },
+      normalize: { type: 'string' },
+      channels: { type: 'string' },
+      output: { type: 'string' },
+      'positive-class': { type: 'string' },
+      'latent-output': { type: 'string' },
       'retrain-head': { type: 'boolean', default: false },
       iterations: { type: 'string' },
       'alpha-theta': { type: 'string' },
@@ -193,6 +244,14 @@ export async function runAuditCommand(args: string[], out: CliOutput): Promise<n
     throw new UsageError('--key and --by-order match a predictions file to the rows; a model is run on the rows themselves');
   }
   if (source.kind === 'model' && values.which !== undefined) throw new UsageError('--which picks a run\'s model (--run); drop it with --model');
+  const onnx = source.kind === 'model' && isOnnxPath(source.path) ? onnxOptions(values) : null;
+  if (values['latent-output'] !== undefined && (onnx === null || !retrain)) throw new UsageError('--latent-output names where --retrain-head cuts an ONNX model (--model <file.onnx>)');
+  if (onnx === null) {
+    const given = ONNX_FLAGS.filter((flag) => values[flag] !== undefined);
+    if (given.length > 0) throw new UsageError(`--${given[0]} applies to an ONNX model (--model <file.onnx>)`);
+  } else if (values.backend !== undefined) {
+    throw new UsageError('--backend picks the TF.js backend; an ONNX model runs on ONNX Runtime (CUDA, DirectML or CoreML where present, else the CPU)');
+  }
   if (!values.dataset && source.kind !== 'run') throw new UsageError('audit needs --dataset <name|id>');
   if (!retrain) {
     for (const flag of ['iterations', 'alpha-theta', 'alpha-lambda', 'lambda-init', 'seed'] as const) {
@@ -246,7 +305,8 @@ export async function runAuditCommand(args: string[], out: CliOutput): Promise<n
       // A predictions file was refused with --retrain-head above.
       const modelSource: AuditModelSource = source.kind === 'run' ? { kind: 'run', id: source.id, which } : { kind: 'model', path: source.path };
       const qsaBound = (values.bound ?? 'student-t') as RetrainHeadCommand['method'];
-      return await runRetrainHeadCommand({ db, info, source: modelSource, constraints, fracSafety: values['frac-safety'] === undefined ? null : fracSafety, method: qsaBound, backend, resize: resizeOption, flags: values, out });
+      const onnxHead = onnx === null ? null : { preprocessing: onnx, ...(values['latent-output'] !== undefined ? { latentOutput: values['latent-output'] } : {}) };
+      return await runRetrainHeadCommand({ db, info, source: modelSource, constraints, fracSafety: values['frac-safety'] === undefined ? null : fracSafety, method: qsaBound, backend, resize: resizeOption, onnx: onnxHead, flags: values, out });
     }
     const method = (values.bound ?? DEFAULT_AUDIT_BOUND) as AuditInput['bound'];
     if (whichRows !== 'all' && run && run.datasetId === info.id && values['frac-safety'] !== undefined) {
@@ -258,7 +318,7 @@ export async function runAuditCommand(args: string[], out: CliOutput): Promise<n
         source.kind === 'predictions'
           ? { kind: 'predictions', path: source.path, matching: values.key ? { kind: 'key', column: values.key } : { kind: 'order' } }
           : source.kind === 'model'
-            ? { kind: 'model', path: source.path, backend, ...(resizeOption !== null ? { resize: resizeOption } : {}) }
+            ? { kind: 'model', path: source.path, ...(onnx === null ? { backend } : { onnx }), ...(resizeOption !== null ? { resize: resizeOption } : {}) }
             : { kind: 'run', id: source.id, which },
       constraints,
       mode: values.soft ? { kind: 'soft' } : { kind: 'hard', threshold },

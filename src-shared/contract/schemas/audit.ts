@@ -28,12 +28,58 @@ export type AuditGuarantee = z.infer<typeof auditGuarantee>;
 
 export const auditMatching = z.discriminatedUnion('kind', [z.object({ kind: z.literal('key'), column: columnName }), z.object({ kind: z.literal('order') })]);
 
+/**
+ * How an ONNX model's input is fed and its output read, as the user states it (`fairbound audit --model
+ * m.onnx --layout … --normalize … --channels … --output … --positive-class …`). Omitted fields are
+ * detected from the model where it says (layout from the input shape, output meaning from its last
+ * operator), else the audit refuses with the option to give. Pixels are scaled to [0, 1] first; with
+ * `normalize`, then (x − mean) / std per channel (torchvision's Normalize; one pair applies to every
+ * channel).
+ */
+export const onnxPreprocessing = z.object({
+  layout: z.enum(['NCHW', 'NHWC']).optional(),
+  normalize: z.array(z.object({ mean: z.number(), std: z.number().positive() })).min(1).max(4).optional(),
+  /** Convert the dataset's images to this many channels: 3 replicates grey into R, G, B; 1 is the luma of RGB. */
+  channels: z.union([z.literal(1), z.literal(3)]).optional(),
+  /** 'logits': softmax over K outputs, sigmoid over one; 'probabilities': as they are. */
+  output: z.enum(['logits', 'probabilities']).optional(),
+  /** A binary audit of a multiclass model: P(y = 1) is the model's probability of this class. */
+  positiveClass: z.number().int().min(0).max(65535).optional(),
+});
+export type OnnxPreprocessing = z.infer<typeof onnxPreprocessing>;
+
+/** What an ONNX audit fed the model and how it read it: recorded with the result. */
+export const onnxPreprocessingRecord = z.object({
+  /** The model's input name and shape as it declares it, e.g. 'input [batch, 1, 28, 28]'. */
+  input: z.string(),
+  layout: z.enum(['NCHW', 'NHWC']),
+  layoutFrom: z.enum(['input shape', 'option']),
+  /** The fed images' size and channels. */
+  height: count,
+  width: count,
+  channels: count,
+  /** Resized to resize×resize first (bilinear), or null. */
+  resize: count.nullable(),
+  channelConversion: z.enum(['none', 'grey to RGB (replicated)', 'RGB to grey (luma)']),
+  /** Per fed channel; null: pixels in [0, 1]. */
+  normalize: z.array(z.object({ mean: z.number(), std: z.number() })).nullable(),
+  output: z.enum(['logits', 'probabilities']),
+  outputFrom: z.enum(['graph', 'option']),
+  /** The model's output scores per row. */
+  outputs: count,
+  positiveClass: count.nullable(),
+});
+export type OnnxPreprocessingRecord = z.infer<typeof onnxPreprocessingRecord>;
+
 /** Where the audited probabilities come from (as `fairbound audit --predictions | --model | --run`). */
 export const auditSource = z.discriminatedUnion('kind', [
   /** Server-side path of the predictions CSV (`p`, or `p_0` … `p_{K-1}`), matched to the rows. */
   z.object({ kind: z.literal('predictions'), path, matching: auditMatching }),
-  /** A TF.js layers model (model.json, weights next to it) run on the dataset's images, resized to resize×resize when given. */
-  z.object({ kind: z.literal('model'), path, resize: z.number().int().min(1).max(4096).optional(), backend: z.enum(['auto', 'wasm', 'cpu', 'tensorflow']).optional() }),
+  /**
+   * A TF.js layers model (model.json, weights next to it) or an ONNX model (a path ending in .onnx, with
+   * its pre-processing in `onnx`) run on the dataset's images, resized to resize×resize when given.
+   */
+  z.object({ kind: z.literal('model'), path, resize: z.number().int().min(1).max(4096).optional(), backend: z.enum(['auto', 'wasm', 'cpu', 'tensorflow']).optional(), onnx: onnxPreprocessing.optional() }),
   /** A stored run's model (default the seldonian one), on the chosen dataset. */
   z.object({ kind: z.literal('run'), id, which: z.enum(['seldonian', 'candidate', 'trained', 'initial']).optional() }),
 ]);
@@ -122,8 +168,13 @@ export const auditResult = z.object({
   constraints: z.array(auditedConstraint),
   groups: z.array(auditGroupRow),
   groupConfidence: wireNumber,
-  /** A model source: the TF.js backend that ran it (in the training worker), e.g. 'wasm (@tensorflow/tfjs-backend-wasm 4.22.0, SIMD, 1 thread)'. */
+  /**
+   * A model source: what ran it (in the training worker), e.g. 'wasm (@tensorflow/tfjs-backend-wasm 4.22.0,
+   * SIMD, 1 thread)' or 'onnxruntime cpu (onnxruntime-node 1.31.1; cuda: …)' for an ONNX model.
+   */
   backend: z.string().optional(),
+  /** An ONNX model: how its input was fed and its output read. */
+  preprocessing: onnxPreprocessingRecord.optional(),
 });
 export type AuditResult = z.infer<typeof auditResult>;
 
