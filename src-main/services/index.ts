@@ -113,7 +113,7 @@ export function createServices(options: ServicesOptions): Services {
       const def = routes[route];
       const input = z.safeDecode(def.input as z.ZodType, wireInput);
       // Each field at fault with its problem in words, for the form to show against its own labels.
-      if (!input.success) return { ok: false, error: badRequestData(route, input.error) };
+      if (!input.success) return { ok: false, error: badRequestData(route, input.error, wireInput) };
       try {
         const handler = table[route] as Handler<RouteName>;
         const value: unknown = await handler(input.data as never, context);

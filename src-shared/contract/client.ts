@@ -62,7 +62,7 @@ export function createBridge(transport: Transport): FairboundBridge {
       if (!isRouteName(route)) return failure('unknown_route', 'UnknownRoute', `no route named '${String(route)}'`);
       const def = routes[route];
       const encoded = z.safeEncode(def.input as z.ZodType, input);
-      if (!encoded.success) return { ok: false, error: badRequestData(route, encoded.error) };
+      if (!encoded.success) return { ok: false, error: badRequestData(route, encoded.error, input) };
       let raw: unknown;
       try {
         raw = await transport.request(route, encoded.data);

@@ -17,12 +17,22 @@ function bound(value: number | bigint, inclusive: boolean | undefined, atLeast: 
   return inclusive === false ? `must be less than ${value}` : `must be at most ${value}`;
 }
 
-/** One zod issue as a plain sentence about its field. */
-export function plainProblem(issue: z.core.$ZodIssue): string {
+/** The value at `path` in `input`, or undefined where the path does not lead anywhere. */
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+/** One zod issue as a plain sentence about its field (`input`: the request, to tell a missing value from a wrong one). */
+export function plainProblem(issue: z.core.$ZodIssue, input?: unknown): string {
+  const missing = input !== undefined && valueAt(input, issue.path) === undefined;
   switch (issue.code) {
     case 'invalid_type': {
-      const received = (issue as { received?: unknown }).received;
-      if (received === 'undefined' || issue.input === undefined) return 'is required';
+      if (missing) return 'is required';
       if (issue.expected === 'int') return 'must be a whole number';
       if (issue.expected === 'number') return 'must be a number';
       return `must be a ${issue.expected}`;
@@ -36,6 +46,7 @@ export function plainProblem(issue: z.core.$ZodIssue): string {
       if (issue.origin === 'array' || issue.origin === 'set') return `takes at most ${issue.maximum}`;
       return bound(issue.maximum, issue.inclusive, false);
     case 'invalid_value':
+      if (missing) return 'is required';
       return `must be one of ${issue.values.map(String).join(', ')}`;
     case 'not_multiple_of':
       return `must be a multiple of ${issue.divisor}`;
@@ -44,13 +55,13 @@ export function plainProblem(issue: z.core.$ZodIssue): string {
   }
 }
 
-export function fieldIssues(error: z.ZodError): FieldIssue[] {
-  return error.issues.map((issue) => ({ field: issue.path.map(String).join('.'), problem: plainProblem(issue) }));
+export function fieldIssues(error: z.ZodError, input?: unknown): FieldIssue[] {
+  return error.issues.map((issue) => ({ field: issue.path.map(String).join('.'), problem: plainProblem(issue, input) }));
 }
 
 /** The error data of a request its route's schema refused: the first problem in the message, every one in `issues`. */
-export function badRequestData(route: string, error: z.ZodError): ErrorData {
-  const issues = fieldIssues(error);
+export function badRequestData(route: string, error: z.ZodError, input?: unknown): ErrorData {
+  const issues = fieldIssues(error, input);
   const first = issues[0];
   const message = first ? `${route}: ${first.field === '' ? '' : `${first.field}: `}${first.problem}` : `${route}: invalid request`;
   return { name: 'BadRequest', code: 'bad_request', message, ...(first ? { detail: first.problem, issues } : {}) };

@@ -29,7 +29,13 @@ export function mergeDraft<T extends Record<string, unknown>>(defaults: T, saved
   return out as T;
 }
 
-export function readDraft(storage: Pick<Storage, 'getItem'> | null, key: string): unknown {
+/** The part of the page's localStorage a draft needs. */
+export interface DraftStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}
+
+export function readDraft(storage: Pick<DraftStorage, 'getItem'> | null, key: string): unknown {
   try {
     const raw = storage?.getItem(key);
     return raw ? (JSON.parse(raw) as unknown) : null;
@@ -38,19 +44,10 @@ export function readDraft(storage: Pick<Storage, 'getItem'> | null, key: string)
   }
 }
 
-export function writeDraft(storage: Pick<Storage, 'setItem'> | null, key: string, value: unknown): void {
+export function writeDraft(storage: Pick<DraftStorage, 'setItem'> | null, key: string, value: unknown): void {
   try {
     storage?.setItem(key, JSON.stringify(value));
   } catch {
     // storage full or disabled: the draft is just not kept
-  }
-}
-
-/** The page's localStorage, or null where the browser refuses it. */
-export function localDrafts(): Storage | null {
-  try {
-    return window.localStorage;
-  } catch {
-    return null;
   }
 }

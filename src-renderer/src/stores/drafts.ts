@@ -1,7 +1,16 @@
 /** Ties a form to its draft in this workspace (lib/form-memory.ts says where and why). */
 import { watch, type WatchStopHandle } from 'vue';
-import { formKey, localDrafts, readDraft, writeDraft } from '../lib/form-memory';
+import { formKey, readDraft, writeDraft, type DraftStorage } from '../lib/form-memory';
 import { useWorkspaceStore } from './workspace';
+
+/** The page's localStorage, or null where the browser refuses it. */
+function localDrafts(): DraftStorage | null {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * Once the workspace is known: hands the saved draft (or null) to `restore`, then saves `snapshot()`
