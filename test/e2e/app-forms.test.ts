@@ -174,7 +174,10 @@ describe.skipIf(!chromiumAvailable())('forms in chromium', () => {
     const experiments = await app.bridge.services.invoke('experiments.list', {});
     expect(experiments.ok && (experiments.value as { name: string; notes: string | null }[])[0]).toMatchObject({ name: 'skin tone parity', notes: 'does dark/light parity cost accuracy?' });
 
+    // The tick on the saved constraint is part of the draft too.
+    await page.reload();
     await page.getByTestId('nav-new-run').click();
+    await expect.poll(() => page.getByTestId('run-choice-saved-1').isChecked()).toBe(true);
     await page.getByTestId('run-resize').fill('48');
     await page.getByTestId('run-batch').fill('20');
     await page.getByTestId('run-start').click();
