@@ -53,6 +53,7 @@ import type { StartTrialThread, TrialSlot } from './trial-slot';
 export interface ExperimentRequest {
   /** Default: `<dataset name> experiment`. */
   readonly name?: string;
+  readonly notes?: string;
   readonly datasetId: number;
   /** One δ per constraint. */
   readonly constraints: readonly { readonly source: string; readonly delta: number }[];
@@ -142,7 +143,7 @@ export function createExperiment(db: WritableDB, request: ExperimentRequest): nu
   });
   return insertExperiment(
     db,
-    { name: request.name ?? `${info.name} experiment`, datasetId: info.id, datasetName: info.name, nRows: info.nRows, constraints, settings, seed },
+    { name: request.name ?? `${info.name} experiment`, ...(request.notes !== undefined ? { notes: request.notes } : {}), datasetId: info.id, datasetName: info.name, nRows: info.nRows, constraints, settings, seed },
     resamples,
   );
 }

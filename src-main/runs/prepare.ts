@@ -151,6 +151,8 @@ export function prepareRun(db: ReadableDB, request: ReadonlyDeep<RunInput>): Pre
     dataset,
     constraints,
     run: {
+      name: request.name ?? null,
+      notes: request.notes ?? null,
       datasetId: dataset.id,
       datasetName: dataset.name,
       pipeline,

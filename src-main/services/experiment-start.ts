@@ -44,6 +44,7 @@ export function prepareExperiment(input: ExperimentStartInput): ExperimentReques
   });
   return {
     ...(input.name !== undefined ? { name: input.name } : {}),
+    ...(input.notes !== undefined ? { notes: input.notes } : {}),
     datasetId: input.datasetId,
     constraints: input.constraints,
     fractions: input.fractions,

@@ -24,6 +24,7 @@ function summaryDto(e: ExperimentInfo, stored: number): ExperimentSummaryDto {
   return {
     id: e.id,
     name: e.name,
+    notes: e.notes,
     datasetId: e.datasetId,
     datasetName: e.datasetName,
     nRows: e.nRows,

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import type { EventMessage, ReplyEnvelope } from '../../src-shared/contract/channels';
 import { describeIssues } from '../../src-shared/contract/client';
+import { badRequestData } from '../../src-shared/contract/issues';
 import { events, isRouteName, routes, type EventName, type EventPayload, type RouteName } from '../../src-shared/contract/routes';
 import type { Runtime } from '../../src-shared/contract/schemas';
 import { openWorkspace, type OpenOptions } from '../store/database';
@@ -111,7 +112,8 @@ export function createServices(options: ServicesOptions): Services {
       if (closed) return { ok: false, error: { name: 'Unavailable', code: 'unavailable', message: 'Fairbound is shutting down' } };
       const def = routes[route];
       const input = z.safeDecode(def.input as z.ZodType, wireInput);
-      if (!input.success) return { ok: false, error: { name: 'BadRequest', code: 'bad_request', message: `${route}: ${describeIssues(input.error)}` } };
+      // Each field at fault with its problem in words, for the form to show against its own labels.
+      if (!input.success) return { ok: false, error: badRequestData(route, input.error, wireInput) };
       try {
         const handler = table[route] as Handler<RouteName>;
         const value: unknown = await handler(input.data as never, context);

@@ -18,6 +18,8 @@ import { notFound, ServiceError } from '../errors/reported-error';
 export function runSummaryDto(r: RunInfo): RunSummaryDto {
   return {
     id: r.id,
+    name: r.name,
+    notes: r.notes,
     datasetId: r.datasetId,
     datasetName: r.datasetName,
     pipeline: r.pipeline,

@@ -16,6 +16,8 @@ export type ExperimentStatus = 'running' | 'completed' | 'cancelled' | 'failed';
 export interface ExperimentInfo {
   readonly id: number;
   readonly name: string;
+  /** What the user noted about it (null: nothing). */
+  readonly notes: string | null;
   /** null once the dataset was deleted. */
   readonly datasetId: number | null;
   readonly datasetName: string;
@@ -36,6 +38,7 @@ export interface ExperimentInfo {
 interface ExperimentRow {
   id: number;
   name: string;
+  notes: string | null;
   dataset_id: number | null;
   dataset_name: string;
   n_rows: number;
@@ -75,6 +78,7 @@ interface TrialRow {
 
 export interface NewExperiment {
   readonly name: string;
+  readonly notes?: string;
   readonly datasetId: number;
   readonly datasetName: string;
   readonly nRows: number;
@@ -137,9 +141,9 @@ export function insertExperiment(db: WritableDB, input: NewExperiment, resamples
   return db.transaction(() => {
     const { lastInsertRowid: id } = run(
       db,
-      sql`INSERT INTO experiment (name, dataset_id, dataset_name, n_rows, constraints_json, settings_json, seed, status, created_at, started_at,
+      sql`INSERT INTO experiment (name, notes, dataset_id, dataset_name, n_rows, constraints_json, settings_json, seed, status, created_at, started_at,
                                   owner_pid, owner_token, owner_host, owner_boot)
-          VALUES (${input.name}, ${input.datasetId}, ${input.datasetName}, ${input.nRows}, ${JSON.stringify(input.constraints)},
+          VALUES (${input.name}, ${input.notes ?? null}, ${input.datasetId}, ${input.datasetName}, ${input.nRows}, ${JSON.stringify(input.constraints)},
                   ${JSON.stringify(input.settings)}, ${input.seed}, 'running', ${now}, ${now}, ${owner.pid}, ${owner.token}, ${owner.host}, ${owner.boot})`,
     );
     for (const r of resamples) insertResample(db, id, r);
@@ -314,6 +318,7 @@ function toInfo(row: ExperimentRow): ExperimentInfo {
   return {
     id: row.id,
     name: row.name,
+    notes: row.notes,
     datasetId: row.dataset_id,
     datasetName: row.dataset_name,
     nRows: row.n_rows,

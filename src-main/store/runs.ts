@@ -26,6 +26,9 @@ export interface RunConstraintSpec {
 }
 
 export interface NewRun {
+  /** What the user called it, and what they noted about it (null: nothing given). */
+  readonly name: string | null;
+  readonly notes: string | null;
   readonly datasetId: number;
   readonly datasetName: string;
   readonly pipeline: RunPipeline;
@@ -42,6 +45,8 @@ export interface NewRun {
 
 export interface RunInfo {
   readonly id: number;
+  readonly name: string | null;
+  readonly notes: string | null;
   /** null once the dataset was deleted. */
   readonly datasetId: number | null;
   readonly datasetName: string;
@@ -70,6 +75,8 @@ export interface RunInfo {
 
 interface RunRow {
   id: number;
+  name: string | null;
+  notes: string | null;
   dataset_id: number | null;
   dataset_name: string;
   pipeline: RunPipeline;
@@ -108,10 +115,11 @@ export function insertRun(db: WritableDB, input: NewRun, now: string = new Date(
   const { lastInsertRowid } = run(
     db,
     sql`INSERT INTO run (dataset_id, dataset_name, pipeline, architecture, constraints_json, settings_json, seed, seeds_json,
-                         backend_preference, status, n_rows, n_candidate, n_safety, created_at, owner_pid, owner_token, owner_host, owner_boot)
+                         backend_preference, status, n_rows, n_candidate, n_safety, created_at, owner_pid, owner_token, owner_host, owner_boot, name, notes)
         VALUES (${input.datasetId}, ${input.datasetName}, ${input.pipeline}, ${input.architecture}, ${JSON.stringify(input.constraints)},
                 ${encodeJson(input.settings)}, ${input.seed}, ${JSON.stringify(input.seeds)}, ${input.backendPreference}, 'queued',
-                ${input.nRows}, ${input.nCandidate}, ${input.nSafety}, ${now}, ${owner.pid}, ${owner.token}, ${owner.host}, ${owner.boot})`,
+                ${input.nRows}, ${input.nCandidate}, ${input.nSafety}, ${now}, ${owner.pid}, ${owner.token}, ${owner.host}, ${owner.boot},
+                ${input.name}, ${input.notes})`,
   );
   return lastInsertRowid;
 }
@@ -213,6 +221,8 @@ export function deleteFinishedRun(db: WritableDB, id: number): RunDeletion {
 function toInfo(row: RunRow): RunInfo {
   return {
     id: row.id,
+    name: row.name,
+    notes: row.notes,
     datasetId: row.dataset_id,
     datasetName: row.dataset_name,
     pipeline: row.pipeline,

@@ -2,6 +2,7 @@
 import type { CompileOptions, ExprNode, MeasureName, SourceSpan } from './ast';
 import { fail } from './errors';
 import { BINARY_OF, FUNCTIONS, knownMeasures, MEASURES } from './regime';
+import { didYouMean } from './suggest';
 import type { Syntax } from './syntax';
 
 /** A unique base node before bounds are assigned (first-occurrence order). */
@@ -59,7 +60,7 @@ export function lowerSyntax(syntax: Syntax, options: LowerOptions, source: strin
       return fail(source, 'unknown_measure', span, (at) => `'${name}' ${at} is a function: call it, e.g. ${name}(...)`);
     }
     return fail(source, 'unknown_measure', span, (at) =>
-      `unknown measure '${name}' ${at} (known for ${options.subRegime}: ${knownMeasures(options.subRegime)})`,
+      `unknown measure '${name}' ${at} (known for ${options.subRegime}: ${knownMeasures(options.subRegime)})${didYouMean(name, measures.keys())}`,
     );
   };
 
@@ -158,7 +159,7 @@ export function lowerSyntax(syntax: Syntax, options: LowerOptions, source: strin
       }
       if (!options.columns.includes(item.name)) {
         return fail(source, 'unknown_attribute', item.span, (at) =>
-          `unknown attribute '${item.name}' ${at} (known: ${options.columns.length > 0 ? options.columns.join(', ') : 'none'})`,
+          `unknown attribute '${item.name}' ${at} (known: ${options.columns.length > 0 ? options.columns.join(', ') : 'none'})${didYouMean(item.name, options.columns)}`,
         );
       }
       return item.name;

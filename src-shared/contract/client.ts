@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { eventMessage, replyEnvelope, type Result } from './channels';
 import type { ErrorData } from './errors';
+import { badRequestData } from './issues';
 import { events, isEventName, isRouteName, routes, type EventName, type EventPayload, type RouteInput, type RouteName, type RouteOutput } from './routes';
 import type { Runtime } from './schemas';
 
@@ -61,7 +62,7 @@ export function createBridge(transport: Transport): FairboundBridge {
       if (!isRouteName(route)) return failure('unknown_route', 'UnknownRoute', `no route named '${String(route)}'`);
       const def = routes[route];
       const encoded = z.safeEncode(def.input as z.ZodType, input);
-      if (!encoded.success) return failure('bad_request', 'BadRequest', `${route}: ${describeIssues(encoded.error)}`);
+      if (!encoded.success) return { ok: false, error: badRequestData(route, encoded.error, input) };
       let raw: unknown;
       try {
         raw = await transport.request(route, encoded.data);

@@ -53,6 +53,8 @@ export const errorData = z.object({
   caret: z.string().optional(),
   /** For a list input (several constraints), the 0-based index of the item at fault. */
   index: z.number().int().optional(),
+  /** A refused request (`bad_request`): every field at fault, by its key path, with the problem in words. */
+  issues: z.array(z.object({ field: z.string(), problem: z.string() })).optional(),
 });
 export type ErrorData = z.infer<typeof errorData>;
 

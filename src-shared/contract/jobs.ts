@@ -4,7 +4,8 @@
  */
 import { z } from 'zod';
 import { jobId, jobKind } from './schemas';
-import { count, wireNumber } from './wire';
+import type { RunEventDto } from './schemas/runs';
+import { count, wireNumber, type ReadonlyDeep } from './wire';
 
 /** A job's latest progress, as its last job.progress (or, for a run, its last run.event) said. */
 export const jobProgressSnapshot = z.object({
@@ -36,3 +37,26 @@ export type JobInFlight = z.infer<typeof jobInFlight>;
 
 /** Oldest first. */
 export const jobsInFlight = z.array(jobInFlight);
+
+function eta(seconds: number): { etaSeconds?: number } {
+  return Number.isFinite(seconds) && seconds >= 0 ? { etaSeconds: seconds } : {};
+}
+
+/**
+ * A run's event as its job's progress (what jobs.list reports for a run, and what the UI shows for a run
+ * followed through run.event, which sends no job.progress); null for the events that carry none.
+ */
+export function runEventProgress(event: ReadonlyDeep<RunEventDto>): JobProgressSnapshot | null {
+  switch (event.type) {
+    case 'phase':
+      return { fraction: null, phase: event.phase, message: event.backend !== undefined ? `${event.phase.replace('_', ' ')} on ${event.backend}` : event.phase.replace('_', ' ') };
+    case 'batch':
+      return { fraction: event.fraction, phase: 'training', message: `body training: epoch ${event.epoch + 1} of ${event.epochs}, batch ${event.batch + 1} of ${event.batchesPerEpoch}`, ...eta(event.etaSeconds) };
+    case 'latents':
+      return { fraction: event.total > 0 ? event.done / event.total : null, phase: 'latents', message: `latents ${event.done} of ${event.total}` };
+    case 'iteration':
+      return { fraction: event.total > 0 ? (event.iteration + 1) / event.total : null, phase: 'candidate_selection', message: `QSA iteration ${event.iteration + 1} of ${event.total}`, ...eta(event.etaSeconds) };
+    default:
+      return null;
+  }
+}

@@ -22,7 +22,7 @@ describe('constraint blocks', () => {
 
   it('puts the cursor inside a function, or wraps the selection in it', () => {
     expect(insertSnippet('', 0, 0, fn('abs'))).toEqual({ text: 'abs()', selectionStart: 4, selectionEnd: 4 });
-    expect(insertSnippet('', 0, 0, fn('min'))).toEqual({ text: 'min(, )', selectionStart: 4, selectionEnd: 4 });
+    expect(insertSnippet('', 0, 0, fn('min'))).toEqual({ text: 'min()', selectionStart: 4, selectionEnd: 4 });
     expect(insertSnippet('PR - NR <= 0.1', 0, 7, fn('abs')).text).toBe('abs(PR - NR) <= 0.1');
   });
 

@@ -19,7 +19,7 @@ function node(name: string, lower: number, upper: number, mean: number) {
 function detail(id: number, constraints: { source: string; upperBound: number | null; passed: boolean | null; nodes: ReturnType<typeof node>[] }[], chosen: number | null): RunDetail {
   return {
     run: {
-      id, datasetId: 1, datasetName: 'd', pipeline: 'head', architecture: 'tutorial-j-cnn', constraints: constraints.map((c) => ({ source: c.source, parsed: c.source, delta: 0.05 })),
+      id, name: null, notes: null, datasetId: 1, datasetName: 'd', pipeline: 'head', architecture: 'tutorial-j-cnn', constraints: constraints.map((c) => ({ source: c.source, parsed: c.source, delta: 0.05 })),
       seed: 0, backendPreference: 'auto', backend: 'cpu', status: 'passed', phase: null, error: null, nRows: 80, nCandidate: 40, nSafety: 40,
       createdAt: 'now', startedAt: 'now', finishedAt: 'now',
     },

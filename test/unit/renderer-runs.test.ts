@@ -43,7 +43,7 @@ describe('live run state', () => {
 
 function detail(overrides: Partial<RunDetail>): RunDetail {
   return {
-    run: { id: 3, datasetId: 1, datasetName: 'faces', pipeline: 'head', architecture: 'tutorial-j-cnn', constraints: [], seed: 0, backendPreference: 'auto', backend: 'wasm', status: 'passed', phase: null, error: null, nRows: 10, nCandidate: 5, nSafety: 5, createdAt: '', startedAt: null, finishedAt: null },
+    run: { id: 3, name: null, notes: null, datasetId: 1, datasetName: 'faces', pipeline: 'head', architecture: 'tutorial-j-cnn', constraints: [], seed: 0, backendPreference: 'auto', backend: 'wasm', status: 'passed', phase: null, error: null, nRows: 10, nCandidate: 5, nSafety: 5, createdAt: '', startedAt: null, finishedAt: null },
     settings: {},
     bound: 'student-t',
     seeds: {},

@@ -268,3 +268,26 @@ describe('the migration runner', () => {
     }
   });
 });
+
+describe('migration 8: names and notes of runs and experiments', () => {
+  it('appends nullable name / notes to run and notes to experiment, keeping existing rows (with none), and sets user_version = 8', () => {
+    const db = new Database(join(tempDir(), 'm8.db')) as WritableDB;
+    try {
+      for (const m of migrations.slice(0, 7)) m.migrate(db);
+      const runColumns = columns(db, 'run');
+      const experimentColumns = columns(db, 'experiment');
+      db.exec(`INSERT INTO experiment (name, dataset_name, n_rows, constraints_json, settings_json, seed, status, created_at, started_at)
+               VALUES ('e', 'd', 1, '[]', '{}', 1, 'running', 'now', 'now')`);
+      migrations[7].migrate(db);
+      expect(userVersion(db)).toBe(8);
+      expect(columns(db, 'run')).toEqual([...runColumns, 'name', 'notes']);
+      expect(columns(db, 'experiment')).toEqual([...experimentColumns, 'notes']);
+      expect(db.prepare('SELECT name, notes FROM experiment').all()).toEqual([{ name: 'e', notes: null }]);
+      db.exec(`UPDATE experiment SET notes = 'light/dark, 10k rows'`);
+      expect(() => db.exec(`UPDATE experiment SET notes = ''`)).toThrow(/CHECK/);
+      expect(() => migrations[7].migrate(db)).not.toThrow();
+    } finally {
+      db.close();
+    }
+  });
+});

@@ -4,6 +4,7 @@
  * builder use (src-shared/constraint), so a typo shows its caret before anything is sent. Pure, so it is
  * unit-tested; components/ConstraintListField.vue draws it.
  */
+import type { DatasetInfo } from '../../../src-shared/contract';
 import { compileConstraint, renderCaret } from '../../../src-shared/constraint';
 import type { SubRegime } from '../../../src-shared/constraint/ast';
 
@@ -22,6 +23,11 @@ export interface ListContext {
   readonly columns: readonly string[];
   readonly subRegime: SubRegime;
   readonly nClasses?: number;
+}
+
+/** What a constraint is checked against for a dataset: its sensitive columns and its task. */
+export function datasetContext(d: Pick<DatasetInfo, 'sensitiveColumns' | 'nClasses'>): ListContext {
+  return d.nClasses > 2 ? { columns: d.sensitiveColumns, subRegime: 'multiclass_classification', nClasses: d.nClasses } : { columns: d.sensitiveColumns, subRegime: 'classification' };
 }
 
 /** The most constraints one experiment takes (the contract's limit). */

@@ -1,4 +1,8 @@
-/** Seldonian experiments: the list, the one shown (with its aggregates), and the one running here (started or resumed). */
+/**
+ * Seldonian experiments: the list, the one shown (with its aggregates), and the one running: started or
+ * resumed here, or, after a reload or in another window, the experiment job in flight (lib/live-sync.ts
+ * hands it over through `adopt`).
+ */
 import { acceptHMRUpdate, defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
 import type { ExperimentDetail, ExperimentStartInput, ExperimentSummaryDto, RouteOutput } from '../../../src-shared/contract';
@@ -29,6 +33,12 @@ export const useExperimentsStore = defineStore('experiments', () => {
     await refresh();
   }
 
+  /** Follows an experiment job found in flight, unless the one followed is still running. */
+  function adopt(jobId: string, experimentId: number, stillRunning: (jobId: string) => boolean): void {
+    if (running.value && (running.value.jobId === jobId || stillRunning(running.value.jobId))) return;
+    running.value = { jobId, experimentId };
+  }
+
   async function cancel(): Promise<void> {
     if (running.value) await call('experiments.cancel', { experimentId: running.value.experimentId });
   }
@@ -46,7 +56,7 @@ export const useExperimentsStore = defineStore('experiments', () => {
     return deleted;
   }
 
-  return { list, models, detail, running, refresh, show, start, resume, cancel, exportCsv, remove };
+  return { list, models, detail, running, refresh, show, start, resume, adopt, cancel, exportCsv, remove };
 });
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useExperimentsStore, import.meta.hot));

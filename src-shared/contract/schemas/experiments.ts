@@ -12,6 +12,7 @@ export const experimentStatus = z.enum(['running', 'completed', 'cancelled', 'fa
 
 export const experimentStartInput = z.object({
   name: text(200).optional(),
+  notes: text(4000).optional(),
   datasetId: id,
   constraints: z.array(z.object({ source: text(4000), delta })).min(1).max(16),
   fractions: z.array(z.number().gt(0).max(1)).min(1).max(64),
@@ -49,6 +50,7 @@ export type ExperimentStartInput = z.infer<typeof experimentStartInput>;
 export const experimentSummary = z.object({
   id,
   name: z.string(),
+  notes: z.string().nullable(),
   datasetId: id.nullable(),
   datasetName: z.string(),
   nRows: count,

@@ -18,6 +18,9 @@ export const backendPreference = z.enum(BACKEND_PREFERENCE_NAMES);
 export type BackendPreference = z.infer<typeof backendPreference>;
 
 export const runRequest = z.object({
+  /** What the user calls the run, and notes on it (stored with it, shown with it). */
+  name: text(200).optional(),
+  notes: text(4000).optional(),
   /** Dataset id. */
   dataset: id,
   constraints: z.array(z.object({ source: text(4000), delta })).min(1).max(32),
@@ -64,6 +67,8 @@ const timings = z.record(z.string(), wireNumber);
 
 export const runSummary = z.object({
   id,
+  name: z.string().nullable(),
+  notes: z.string().nullable(),
   datasetId: id.nullable(),
   datasetName: z.string(),
   pipeline: runPipeline,
