@@ -149,6 +149,6 @@ export async function predictProbabilities(model: tf.LayersModel, images: ImageS
 /** ONNX Runtime's path, loaded on first use (a native module that only these callers need). */
 async function onCpu(model: tf.LayersModel, output: 'latents' | 'probabilities', images: ImageSet, options: InferenceOptions): Promise<Float32Array> {
   validateImageSet(images, inputShapeOf(model), output === 'latents' ? 'extractLatents' : 'predictProbabilities');
-  const { runOnCpu } = await import('./onnx/from-tfjs');
+  const { runOnCpu } = await import('./onnx/cpu-inference');
   return runOnCpu(model, output, images, options);
 }

@@ -9,7 +9,7 @@ import { buildModel, type ArchitectureSpec } from '../../src-main/deep/architect
 import { selectBackend } from '../../src-main/deep/backends';
 import { bodyOf } from '../../src-main/deep/inference';
 import { buildForwardModel, convKernelFromOnnx, convKernelToOnnx, type ForwardOutput, type InputLayout } from '../../src-main/deep/onnx/forward';
-import { onnxShapeOf } from '../../src-main/deep/onnx/from-tfjs';
+import { onnxShapeOf } from '../../src-main/deep/onnx/tfjs-model';
 import { createCpuSession, fillNchwBatch, floatTensor } from '../../src-main/deep/onnx/session';
 import { getWeightsByValue, setWeights, type WeightsByValue } from '../../src-main/deep/weights';
 import { bandImages } from '../support/band-images';

@@ -28,6 +28,8 @@ export interface ForwardModelOptions {
   readonly inputLayout?: InputLayout;
   /** Stored as the model's doc string. */
   readonly description?: string;
+  /** Stored as the model's metadata_props (key → value). */
+  readonly metadata?: Readonly<Record<string, string>>;
 }
 
 export const INPUT_NAME = 'image';
@@ -173,5 +175,5 @@ export function buildForwardModel(shape: OnnxModelShape, weights: WeightsByValue
   const head = plan[plan.length - 1];
   const width = output === 'latents' ? head.inputShape[0] : shape.numClasses;
   const inputSpec: ValueSpec = { name: INPUT_NAME, elemType: 'float32', dims: layout === 'nchw' ? ['batch', c, h, w] : ['batch', h, w, c] };
-  return g.encode([inputSpec], [{ name, elemType: 'float32', dims: ['batch', width] }], options.description ?? `${arch.description}: ${output}`);
+  return g.encode([inputSpec], [{ name, elemType: 'float32', dims: ['batch', width] }], options.description ?? `${arch.description}: ${output}`, options.metadata);
 }

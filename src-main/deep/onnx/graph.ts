@@ -119,9 +119,10 @@ export class OnnxGraph {
     return name;
   }
 
-  /** The encoded ModelProto with these inputs and outputs. */
-  encode(inputs: readonly ValueSpec[], outputs: readonly ValueSpec[], docString: string): Uint8Array {
+  /** The encoded ModelProto with these inputs and outputs, and `metadata` as its metadata_props. */
+  encode(inputs: readonly ValueSpec[], outputs: readonly ValueSpec[], docString: string, metadata: Readonly<Record<string, string>> = {}): Uint8Array {
     const model = onnx.ModelProto.create({
+      metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value })),
       irVersion: IR_VERSION,
       opsetImport: [{ domain: '', version: OPSET }],
       producerName: 'fairbound',
