@@ -3,7 +3,14 @@
  * nodes with typed attributes, fresh value names, and the encoded model. The forward, export and
  * training-step graphs (forward.ts, train-step.ts) are all built with it.
  */
-import { onnx } from 'onnx-proto';
+import * as onnxProto from 'onnx-proto';
+import type { onnx as proto } from 'onnx-proto';
+
+/**
+ * onnx-proto is CommonJS (`module.exports = $root`): Node's ESM loader exposes it only as the default
+ * export (the CLI and worker bundles leave packages external), bundlers and vitest as named exports.
+ */
+export const onnx: typeof onnxProto.onnx = ((onnxProto as { default?: typeof onnxProto }).default ?? onnxProto).onnx;
 
 /** The opset every Fairbound graph is written for (ONNX Runtime 1.31 runs it on its CPU kernels). */
 export const OPSET = 17;
@@ -20,7 +27,7 @@ export interface ValueSpec {
 
 const ELEM = { float32: onnx.TensorProto.DataType.FLOAT, int64: onnx.TensorProto.DataType.INT64 } as const;
 
-function attribute(name: string, value: AttributeValue): onnx.IAttributeProto {
+function attribute(name: string, value: AttributeValue): proto.IAttributeProto {
   const T = onnx.AttributeProto.AttributeType;
   if (typeof value === 'string') return { name, type: T.STRING, s: new TextEncoder().encode(value) };
   if (typeof value === 'number') return Number.isInteger(value) ? { name, type: T.INT, i: value } : { name, type: T.FLOAT, f: value };
@@ -28,7 +35,7 @@ function attribute(name: string, value: AttributeValue): onnx.IAttributeProto {
   return { name, type: T.INTS, ints: [...value] };
 }
 
-function valueInfo(v: ValueSpec): onnx.IValueInfoProto {
+function valueInfo(v: ValueSpec): proto.IValueInfoProto {
   return {
     name: v.name,
     type: {
@@ -45,8 +52,8 @@ function rawBytes(view: Float32Array | BigInt64Array): Uint8Array {
 }
 
 export class OnnxGraph {
-  private readonly nodes: onnx.INodeProto[] = [];
-  private readonly initializers: onnx.ITensorProto[] = [];
+  private readonly nodes: proto.INodeProto[] = [];
+  private readonly initializers: proto.ITensorProto[] = [];
   private readonly names = new Set<string>();
   private readonly constants = new Map<string, string>();
   private counter = 0;

@@ -78,10 +78,13 @@ export function buildTrainStep(shape: OnnxModelShape): TrainStepGraph {
 
   let value = image;
   const tape: Tape[] = [];
+  let reluBeforePool = false;
   plan.forEach((p: PlannedLayer, index) => {
     const spec = p.spec;
     const isHead = index === plan.length - 1;
     const x = value;
+    const reluMaskPending = reluBeforePool;
+    reluBeforePool = false;
     switch (spec.kind) {
       case 'conv2d': {
         const k = spec.kernelSize;
@@ -93,9 +96,13 @@ export function buildTrainStep(shape: OnnxModelShape): TrainStepGraph {
         value = relu ? g.op1('Relu', [z]) : z;
         const y = value;
         const first = index === 0;
+        // ReLU then max-pool: the pool's gradient reaches only its maxima, where ReLU's mask is (max > 0),
+        // so the pool applies the mask on its 4× smaller output instead.
+        const maskAtPool = relu && plan[index + 1]?.spec.kind === 'maxPool2d';
+        reluBeforePool = maskAtPool;
         tape.push({
           backward: (dy) => {
-            const dz = relu ? g.op1('Where', [g.op1('Greater', [y, zero]), dy, zero]) : dy;
+            const dz = relu && !maskAtPool ? g.op1('Where', [g.op1('Greater', [y, zero]), dy, zero]) : dy;
             gradients.set(`${p.name}/bias`, g.op1('ReduceSum', [dz, channelAxes()], { keepdims: 0 }));
             // dW[o, i] = Σ_n x[n, i] ⋆ dz[n, o]: a conv over channels-as-batch with dz as the kernel.
             const xt = g.op1('Transpose', [x], { perm: [1, 0, 2, 3] });
@@ -113,7 +120,13 @@ export function buildTrainStep(shape: OnnxModelShape): TrainStepGraph {
         const [y, indices] = g.op('MaxPool', [x], { kernel_shape: [s, s], strides: [s, s] }, 2);
         value = y;
         const inputShape = g.op1('Shape', [x]);
-        tape.push({ backward: (dy) => g.op1('MaxUnpool', [dy, indices, inputShape], { kernel_shape: [s, s], strides: [s, s] }) });
+        const masked = reluMaskPending;
+        tape.push({
+          backward: (dy) => {
+            const dyMasked = masked ? g.op1('Where', [g.op1('Greater', [y, zero]), dy, zero]) : dy;
+            return g.op1('MaxUnpool', [dyMasked, indices, inputShape], { kernel_shape: [s, s], strides: [s, s] });
+          },
+        });
         break;
       }
       case 'batchNorm': {
