@@ -234,11 +234,11 @@ function sideBySide(f: FairboundFigures): void {
   const lines = [
     '',
     `side by side with PyTorch (${a.threads} threads, same run sizes: ${f.rows} rows, ${f.epochs} epoch(s); load average ${a.loadAverageAtEnd.join(', ')} at its end)`,
-    `${'phase'.padEnd(36)}${'Fairbound'.padStart(12)}${'PyTorch'.padStart(16)}${'ratio'.padStart(10)}`,
-    `${`body training (${a.candidateRows} rows × ${f.epochs})`.padEnd(36)}${`${fmt(f.trainSeconds)} s`.padStart(12)}${`${fmt(a.trainSeconds)} s`.padStart(16)}${ratio(f.trainSeconds, a.trainSeconds).padStart(10)}   target ≤ 2×`,
-    `${`latents (${f.rows} rows)`.padEnd(36)}${`${fmt(f.latentSeconds)} s`.padStart(12)}${`${fmt(a.latentSeconds)} s`.padStart(16)}${ratio(f.latentSeconds, a.latentSeconds).padStart(10)}   target ≤ 1×`,
-    `${'whole pipeline'.padEnd(36)}${`${fmt(f.totalSeconds)} s`.padStart(12)}${`${fmt(a.scriptSeconds + qsaLow, 0)}–${fmt(a.scriptSeconds + qsaHigh, 0)} s`.padStart(16)}${`${fmt(f.totalSeconds / (a.scriptSeconds + qsaHigh), 2)}–${fmt(f.totalSeconds / (a.scriptSeconds + qsaLow), 2)}×`.padStart(10)}   target < 1×`,
-    `${'trained CNN safety accuracy'.padEnd(36)}${`${fmt(100 * f.accuracy, 2)}%`.padStart(12)}${`${fmt(100 * a.safetyAccuracy, 2)}%`.padStart(16)}${`${fmt(100 * (f.accuracy - a.safetyAccuracy), 2)} pt`.padStart(10)}   target within 1 pt`,
+    `${'phase'.padEnd(36)}${'Fairbound'.padStart(12)}${'PyTorch'.padStart(16)}${'ratio'.padStart(13)}`,
+    `${`body training (${a.candidateRows} rows × ${f.epochs})`.padEnd(36)}${`${fmt(f.trainSeconds)} s`.padStart(12)}${`${fmt(a.trainSeconds)} s`.padStart(16)}${ratio(f.trainSeconds, a.trainSeconds).padStart(13)}   target ≤ 2×`,
+    `${`latents (${f.rows} rows)`.padEnd(36)}${`${fmt(f.latentSeconds)} s`.padStart(12)}${`${fmt(a.latentSeconds)} s`.padStart(16)}${ratio(f.latentSeconds, a.latentSeconds).padStart(13)}   target ≤ 1×`,
+    `${'whole pipeline'.padEnd(36)}${`${fmt(f.totalSeconds)} s`.padStart(12)}${`${fmt(a.scriptSeconds + qsaLow, 0)}–${fmt(a.scriptSeconds + qsaHigh, 0)} s`.padStart(16)}${`${fmt(f.totalSeconds / (a.scriptSeconds + qsaHigh), 2)}–${fmt(f.totalSeconds / (a.scriptSeconds + qsaLow), 2)}×`.padStart(13)}   target < 1×`,
+    `${'trained CNN safety accuracy'.padEnd(36)}${`${fmt(100 * f.accuracy, 2)}%`.padStart(12)}${`${fmt(100 * a.safetyAccuracy, 2)}%`.padStart(16)}${`${fmt(100 * (f.accuracy - a.safetyAccuracy), 2)} pt`.padStart(13)}   target within 1 pt`,
     `  (PyTorch's whole pipeline: the anchor script's ${fmt(a.scriptSeconds)} s (imports, data, training, latents) + ${f.iterations} head-QSA iterations of the Python engine at 39–62 ms)`,
   ];
   process.stdout.write(lines.join('\n') + '\n');
