@@ -3,11 +3,13 @@
  * PyTorch anchor figures: the 60,000 training images imported with brightness groups and the binary
  * classes 0,2,4,6 (24,000 rows), the first --rows of them (default 23,700) resized to 48×48 in the run,
  * split in half, the CNN trained on the 11,850 candidate rows, latents for every row, 1200 QSA iterations
- * on the head and the safety test, wasm backend.
+ * on the head and the safety test, backend wasm (so training and latents run on ONNX Runtime's CPU
+ * kernels, deep/onnx/route.ts). Then the PyTorch anchor script on the same sizes in this same invocation
+ * (where /usr/bin/python3 imports torch; --no-pytorch skips it) and the side-by-side table with ratios.
  *
  *   npx esbuild bench/head-pipeline.ts --bundle --platform=node --format=esm --packages=external \
  *     --outfile=out/bench/head-pipeline.mjs && node out/bench/head-pipeline.mjs [--rows 23700] [--epochs 1]
- *     [--iterations 1200] [--backend wasm] [--keep]
+ *     [--iterations 1200] [--backend wasm] [--keep] [--no-pytorch]
  *
  * Anchors (PyTorch on the reference machine): 10 epochs over 11,850 rows in 102 s ≈ 1,170 training
  * images/s; latents for 23,700 rows in 8 s (2,960 images/s); 39–62 ms per iteration of the head QSA.
@@ -37,6 +39,7 @@ import { prepareRun } from '../src-main/runs/prepare';
 import { openWorkspace } from '../src-main/store/database';
 import { getRun, insertRun } from '../src-main/store/runs';
 import { executeTimedRun, importFashionMnist, requireFashionMnist } from './fashion-mnist';
+import { runPytorchAnchor } from './pytorch-anchor';
 
 const RATIO = 'min((ACC | [light])/(ACC | [dark]),(ACC | [dark])/(ACC | [light])) >= 0.8';
 
@@ -64,6 +67,7 @@ async function main(): Promise<void> {
       iterations: { type: 'string', default: '1200' },
       backend: { type: 'string', default: 'wasm' },
       keep: { type: 'boolean', default: false },
+      'no-pytorch': { type: 'boolean', default: false },
       'trials-only': { type: 'boolean', default: false },
       'trial-fractions': { type: 'string', default: '0.004,0.063' },
       'trial-iterations': { type: 'string', default: '1200' },
@@ -87,7 +91,7 @@ async function main(): Promise<void> {
 
     const db = openWorkspace(dbPath);
     try {
-      if (!values['trials-only']) await pipelineRun(db, { rows, epochs, iterations, backend, importSeconds });
+      if (!values['trials-only']) await pipelineRun(db, { rows, epochs, iterations, backend, importSeconds, pytorch: !values['no-pytorch'] });
       await experimentTrials(db, {
         rows,
         backend,
@@ -122,10 +126,12 @@ interface PipelineOptions {
   readonly iterations: number;
   readonly backend: BackendPreference;
   readonly importSeconds: number;
+  /** Run the PyTorch anchor on the same sizes right after, and print both side by side. */
+  readonly pytorch: boolean;
 }
 
 /** The single training run (Tutorial J's pipeline), timed per phase against the PyTorch anchors. */
-async function pipelineRun(db: ReturnType<typeof openWorkspace>, { rows, epochs, iterations, backend, importSeconds }: PipelineOptions): Promise<void> {
+async function pipelineRun(db: ReturnType<typeof openWorkspace>, { rows, epochs, iterations, backend, importSeconds, pytorch }: PipelineOptions): Promise<void> {
   const prepared = prepareRun(db, {
     dataset: 'fm',
     constraints: [{ source: RATIO, delta: 0.05 }],
@@ -190,6 +196,51 @@ async function pipelineRun(db: ReturnType<typeof openWorkspace>, { rows, epochs,
     if (nCandidate !== 11_850) parts.push(`ms/iteration grows with the candidate rows, ${nCandidate} here vs the anchor's 11,850 (not scaled)`);
     lines.push(`  (extrapolated: ${parts.join('; ')})`);
   }
+  process.stdout.write(lines.join('\n') + '\n');
+  const accuracy = r.trainedCnnGroupAccuracy?.find((g) => g.group === 'all')?.accuracy ?? Number.NaN;
+  sideBySide({ rows, epochs, iterations, trainSeconds, latentSeconds: t.latents, totalSeconds: t.total, accuracy, pytorch });
+}
+
+interface FairboundFigures {
+  readonly rows: number;
+  readonly epochs: number;
+  readonly iterations: number;
+  readonly trainSeconds: number;
+  readonly latentSeconds: number;
+  readonly totalSeconds: number;
+  readonly accuracy: number;
+  readonly pytorch: boolean;
+}
+
+/**
+ * The issue's table: Fairbound's and PyTorch's times in this same invocation and their ratio (Fairbound's
+ * time / PyTorch's: targets ≤ 2 for body training, ≤ 1 for latents, < 1 for the whole pipeline, whose
+ * Python side is the anchor script plus the Python engine's head QSA at its measured 39–62 ms/iteration).
+ */
+function sideBySide(f: FairboundFigures): void {
+  if (!f.pytorch) {
+    process.stdout.write('\nPyTorch side by side: skipped (--no-pytorch)\n');
+    return;
+  }
+  const outcome = runPytorchAnchor(f.rows, f.epochs);
+  if (!outcome.ran) {
+    process.stdout.write(`\nPyTorch side by side: skipped: ${outcome.reason}\n`);
+    return;
+  }
+  const a = outcome.anchor;
+  const qsaLow = (f.iterations * ANCHOR.msPerIterationLow) / 1000;
+  const qsaHigh = (f.iterations * ANCHOR.msPerIterationHigh) / 1000;
+  const ratio = (ours: number, theirs: number): string => `${fmt(ours / theirs, 2)}×`;
+  const lines = [
+    '',
+    `side by side with PyTorch (${a.threads} threads, same run sizes: ${f.rows} rows, ${f.epochs} epoch(s); load average ${a.loadAverageAtEnd.join(', ')} at its end)`,
+    `${'phase'.padEnd(36)}${'Fairbound'.padStart(12)}${'PyTorch'.padStart(16)}${'ratio'.padStart(13)}`,
+    `${`body training (${a.candidateRows} rows × ${f.epochs})`.padEnd(36)}${`${fmt(f.trainSeconds)} s`.padStart(12)}${`${fmt(a.trainSeconds)} s`.padStart(16)}${ratio(f.trainSeconds, a.trainSeconds).padStart(13)}   target ≤ 2×`,
+    `${`latents (${f.rows} rows)`.padEnd(36)}${`${fmt(f.latentSeconds)} s`.padStart(12)}${`${fmt(a.latentSeconds)} s`.padStart(16)}${ratio(f.latentSeconds, a.latentSeconds).padStart(13)}   target ≤ 1×`,
+    `${'whole pipeline'.padEnd(36)}${`${fmt(f.totalSeconds)} s`.padStart(12)}${`${fmt(a.scriptSeconds + qsaLow, 0)}–${fmt(a.scriptSeconds + qsaHigh, 0)} s`.padStart(16)}${`${fmt(f.totalSeconds / (a.scriptSeconds + qsaHigh), 2)}–${fmt(f.totalSeconds / (a.scriptSeconds + qsaLow), 2)}×`.padStart(13)}   target < 1×`,
+    `${'trained CNN safety accuracy'.padEnd(36)}${`${fmt(100 * f.accuracy, 2)}%`.padStart(12)}${`${fmt(100 * a.safetyAccuracy, 2)}%`.padStart(16)}${`${fmt(100 * (f.accuracy - a.safetyAccuracy), 2)} pt`.padStart(13)}   target within 1 pt`,
+    `  (PyTorch's whole pipeline: the anchor script's ${fmt(a.scriptSeconds)} s (imports, data, training, latents) + ${f.iterations} head-QSA iterations of the Python engine at 39–62 ms)`,
+  ];
   process.stdout.write(lines.join('\n') + '\n');
 }
 

@@ -56,8 +56,8 @@ export interface TrainResult {
   readonly seconds: number;
 }
 
-function positiveInteger(value: number, what: string): void {
-  if (!Number.isInteger(value) || value < 1) throw new RangeError(`trainClassifier: ${what} must be a positive integer, got ${value}`);
+function positiveInteger(value: number, what: string, where: string): void {
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${where}: ${what} must be a positive integer, got ${value}`);
 }
 
 /** Mean cross-entropy of integer labels; `output` is logits or probabilities according to the head. */
@@ -70,7 +70,7 @@ export function crossEntropy(output: tf.Tensor2D, labels: tf.Tensor1D, head: Hea
 }
 
 /** Fisher–Yates on a copy, from the epoch's own stream of the seed. */
-function epochOrder(rows: Int32Array, seed: number, epoch: number): Int32Array {
+export function epochOrder(rows: Int32Array, seed: number, epoch: number): Int32Array {
   const order = Int32Array.from(rows);
   const rng = new Xoshiro128(deriveSeed(seed, epoch));
   for (let i = order.length - 1; i > 0; i--) {
@@ -107,6 +107,27 @@ function yieldToEventLoop(): Promise<void> {
 }
 
 /**
+ * trainClassifier's checks of its arguments (shared with the ONNX Runtime trainer): the rows it will train
+ * on, each with a label among the head's classes.
+ */
+export function checkTrainingInput(model: tf.LayersModel, images: ImageSet, labels: Int32Array, rows: RowSelection, options: TrainOptions, where: string): { selected: Int32Array } {
+  const { epochs, batchSize, learningRate } = options;
+  positiveInteger(epochs, 'epochs', where);
+  positiveInteger(batchSize, 'batchSize', where);
+  if (!(learningRate > 0) || !Number.isFinite(learningRate)) throw new RangeError(`${where}: learningRate must be positive, got ${learningRate}`);
+  validateImageSet(images, inputShapeOf(model), where);
+  if (labels.length !== images.n) throw new RangeError(`${where}: ${labels.length} labels for ${images.n} images`);
+  const selected = resolveRows(rows, images.n, where);
+  if (selected.length === 0) throw new RangeError(`${where}: no rows to train on`);
+  const numClasses = numClassesOf(model);
+  for (const r of selected) {
+    const y = labels[r];
+    if (!Number.isInteger(y) || y < 0 || y >= numClasses) throw new RangeError(`${where}: row ${r} has label ${y}, the head has classes 0..${numClasses - 1}`);
+  }
+  return { selected };
+}
+
+/**
  * Trains `model` in place on `rows` of `images` (labels[row] is row's class). BatchNorm layers run in
  * training mode and update their moving statistics. Leaves no tensors behind, also when cancelled or
  * failing. Rows outside `rows` are never read.
@@ -119,18 +140,7 @@ export async function trainClassifier(
   options: TrainOptions,
 ): Promise<TrainResult> {
   const { epochs, batchSize, learningRate, seed, signal, onBatch } = options;
-  positiveInteger(epochs, 'epochs');
-  positiveInteger(batchSize, 'batchSize');
-  if (!(learningRate > 0) || !Number.isFinite(learningRate)) throw new RangeError(`trainClassifier: learningRate must be positive, got ${learningRate}`);
-  validateImageSet(images, inputShapeOf(model), 'trainClassifier');
-  if (labels.length !== images.n) throw new RangeError(`trainClassifier: ${labels.length} labels for ${images.n} images`);
-  const selected = resolveRows(rows, images.n, 'trainClassifier');
-  if (selected.length === 0) throw new RangeError('trainClassifier: no rows to train on');
-  const numClasses = numClassesOf(model);
-  for (const r of selected) {
-    const y = labels[r];
-    if (!Number.isInteger(y) || y < 0 || y >= numClasses) throw new RangeError(`trainClassifier: row ${r} has label ${y}, the head has classes 0..${numClasses - 1}`);
-  }
+  const { selected } = checkTrainingInput(model, images, labels, rows, options, 'trainClassifier');
   const head = headActivation(model);
   // The gradients need kernels wasm lacks; a caller may have set the backend without selectBackend.
   if (tf.getBackend() === 'wasm') registerWasmTrainingKernels();

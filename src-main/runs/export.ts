@@ -4,8 +4,8 @@
  *   theta_init.json, spec.json; shared/fixtures/seldonian/README.md), so that `fairbound qsa --spec`
  *   reproduces the run's head QSA from files alone. Features are written as the shortest decimal that
  *   reads back as the same float64 (the float32 latent widened), the very values the run's QSA used;
- * - its CNN in the TF.js layers format: the Seldonian model (the trained body with the QSA's head, or
- *   the full pipeline's solution θ), the candidate, the body-trained CNN or the initial one.
+ * - its CNN in the TF.js layers format or as one ONNX file: the Seldonian model (the trained body with the
+ *   QSA's head, or the full pipeline's solution θ), the candidate, the body-trained CNN or the initial one.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { InputError } from '../errors/input-error';
 import { refuseExisting, writeFileSafely, type SafeWriteOptions } from '../data/safe-write';
 import { buildModel } from '../deep/architectures';
 import { saveModel, type SavedModelFiles } from '../deep/export';
+import { forwardModelOf } from '../deep/onnx/tfjs-model';
 import { setWeights, type WeightsByValue } from '../deep/weights';
 import type { ReadableDB } from '../store/database';
 import { getDataset, loadDatasetForTraining } from '../store/datasets';
@@ -245,6 +246,39 @@ export async function exportRunModel(
   const model = runModel(db, runId, which);
   try {
     return await saveModel(model, outDir, options);
+  } finally {
+    model.dispose();
+  }
+}
+
+export interface OnnxModelFile {
+  readonly path: string;
+  readonly bytes: number;
+  /** [batch, channels, height, width], float32 in [0, 1]. */
+  readonly input: readonly (number | string)[];
+  /** [batch, classes]: class probabilities. */
+  readonly output: readonly (number | string)[];
+}
+
+/**
+ * Writes the run's model (see runModel: for a head run the trained body with the QSA's head) as one ONNX
+ * file: input `image` NCHW float32 in [0, 1] at the run's input size, output `probabilities` (softmax over
+ * the classes), the run's identity in the model's metadata. Existing files only with overwrite.
+ */
+export function exportRunModelOnnx(db: ReadableDB, runId: number, outFile: string, which: ExportedModel = 'seldonian', options: SafeWriteOptions = {}): OnnxModelFile {
+  refuseExisting([outFile], options);
+  const model = runModel(db, runId, which);
+  try {
+    const run = getRun(db, runId) as RunInfo;
+    const [h, w, c] = run.settings.inputShape;
+    const bytes = forwardModelOf(model, 'probabilities', {
+      description:
+        `Fairbound run ${runId} (${run.architecture}, ${which} model, ${run.status}). Input 'image': N×${c}×${h}×${w} float32, ` +
+        `pixels / 255 after resizing to ${h}×${w}; output 'probabilities': N×${run.settings.numClasses} class probabilities.`,
+      metadata: { fairbound_run: JSON.stringify({ id: run.id, status: run.status, weights: which, pipeline: run.pipeline, architecture: run.architecture, constraints: run.constraints }) },
+    });
+    writeFileSafely(outFile, bytes, options);
+    return { path: outFile, bytes: bytes.length, input: ['batch', c, h, w], output: ['batch', run.settings.numClasses] };
   } finally {
     model.dispose();
   }

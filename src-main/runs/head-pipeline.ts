@@ -9,7 +9,8 @@ import { CancelledError } from '../deep/cancel';
 import { initialHeadTheta } from '../deep/head-init';
 import type { ImageSet } from '../deep/images';
 import { cutHead, extractLatents, latentDim, type HeadWeights } from '../deep/inference';
-import { trainClassifier, type EpochSummary, type TrainOptions, type TrainResult } from '../deep/train';
+import { trainOnChosenEngine } from '../deep/onnx/route';
+import type { EpochSummary, TrainOptions, TrainResult } from '../deep/train';
 import { getWeightsByValue } from '../deep/weights';
 import type { RowRange } from '../engine/data';
 import { createQsaKernel } from '../engine/kernels/select';
@@ -46,7 +47,8 @@ function headProbabilities(head: HeadWeights, latents: Float32Array, range: RowR
 
 /**
  * Tutorial J, steps 3–5: the CNN trained on the candidate rows only, the head cut, every row through
- * the body in inference mode, and the untrained head over the latent features.
+ * the body in inference mode, and the untrained head over the latent features. Where tfjs runs on the
+ * CPU (wasm, cpu), training and latents run on ONNX Runtime (deep/onnx/route.ts, inference.ts).
  */
 export async function trainBodyAndExtract(c: StepContext): Promise<QsaProblem> {
   const { runId, info, data, candidate, safety, model, emit } = c;
@@ -82,7 +84,7 @@ export async function trainBodyAndExtract(c: StepContext): Promise<QsaProblem> {
       });
     },
   };
-  const training = c.gpu ? await trainInGpuWindow(c.gpu, model, data, candidate, options) : await trainClassifier(model, data.images, data.labels, trainRows, options);
+  const training = c.gpu ? await trainInGpuWindow(c.gpu, model, data, candidate, options) : await trainOnChosenEngine(model, data.images, data.labels, trainRows, options);
   const trainedWeights = getWeightsByValue(model);
   c.throwIfCancelled();
 

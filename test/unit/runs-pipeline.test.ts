@@ -43,21 +43,22 @@ let dir: string;
 let db: WritableDB;
 let baseline: number;
 
-// What body training actually read: the images and rows trainClassifier was called with (observed, as
-// test/integration/experiment-deep.test.ts observes its trainer), not what the pipeline says it passed.
+// What body training actually read: the images and rows the trainer (trainOnChosenEngine: tfjs or ONNX
+// Runtime) was called with (observed, as test/integration/experiment-deep.test.ts observes its trainer),
+// not what the pipeline says it passed.
 const observed = vi.hoisted(() => ({ training: [] as { pixels: Uint8Array; rows: Int32Array }[] }));
-vi.mock('../../src-main/deep/train', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('../../src-main/deep/train')>();
+vi.mock('../../src-main/deep/onnx/route', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('../../src-main/deep/onnx/route')>();
   return {
     ...actual,
-    trainClassifier: (...args: Parameters<typeof actual.trainClassifier>) => {
+    trainOnChosenEngine: (...args: Parameters<typeof actual.trainOnChosenEngine>) => {
       const [, images, , rows] = args;
       const selected = rows instanceof Int32Array ? Int32Array.from(rows) : Int32Array.from({ length: rows.end - rows.start }, (_, i) => rows.start + i);
       const size = images.height * images.width * images.channels;
       const pixels = new Uint8Array(selected.length * size);
       selected.forEach((r, i) => pixels.set(images.pixels.subarray(r * size, (r + 1) * size), i * size));
       observed.training.push({ pixels, rows: selected });
-      return actual.trainClassifier(...args);
+      return actual.trainOnChosenEngine(...args);
     },
   };
 });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { runDetail, runIterations } from '../../../src-shared/contract/schemas';
 import { storedRunDetail } from '../../services/runs';
 import { selectBackend } from '../../deep/backends';
-import { exportLatentsCase, exportRunModel, type ExportedModel } from '../../runs/export';
+import { exportLatentsCase, exportRunModel, exportRunModelOnnx, type ExportedModel } from '../../runs/export';
 import { FORCE_OPTION, refusingExisting } from '../overwrite';
 import { openWorkspace, resolveDatabasePath } from '../../store/database';
 import { tryRecoverInterrupted } from '../../store/interrupted';
@@ -20,14 +20,16 @@ export const runsHelp = `fairbound runs [--db <file>] [--json]
   model, dataset and rows, backend, and when each finished. Show one with \`fairbound run show <id>\`.`;
 
 export const runHelp = `fairbound run show <id> [--iterations all|N] [--db <file>] [--json]
-fairbound run export-model <id> --out <dir> [--which seldonian|candidate|trained|initial] [--force] [--db <file>]
+fairbound run export-model <id> --out <dir|file.onnx> [--format tfjs|onnx] [--which seldonian|candidate|trained|initial] [--force] [--db <file>]
 fairbound run export-latents <id> --out <dir> [--force] [--db <file>]
 fairbound run cancel <id> [--db <file>]
 fairbound run delete <id> [--db <file>]
   show: the run's settings, verdict, each constraint's safety-test bound with its base-node intervals,
     accuracy per group, timings, and the candidate-selection log (f, g, λ, L per iteration; in text about
     40 iterations evenly spaced unless --iterations all or N; --json always has every iteration).
-  export-model: the CNN in the TF.js layers format (model.json + weights.bin). seldonian (default): the
+  export-model: the CNN in the TF.js layers format (model.json + weights.bin in --out <dir>; the default) or,
+    with --format onnx, as one ONNX file (--out <file.onnx>; input 'image' N×C×H×W float32 = pixels / 255
+    at the run's input size, output 'probabilities'), for ONNX Runtime and PyTorch users. seldonian (default): the
     model that passed the safety test (head runs: the trained body with the QSA's head); candidate: the
     candidate-selection solution even if it failed the safety test; trained: the CNN as trained on the
     candidate rows (head runs); initial: the stored initial weights.
@@ -127,6 +129,7 @@ export async function runRunCommand(args: string[], out: CliOutput): Promise<num
       json: { type: 'boolean', default: false },
       out: { type: 'string' },
       which: { type: 'string', default: 'seldonian' },
+      format: { type: 'string', default: 'tfjs' },
       iterations: { type: 'string' },
       ...FORCE_OPTION,
     },
@@ -178,9 +181,16 @@ export async function runRunCommand(args: string[], out: CliOutput): Promise<num
         if (!values.out) throw new UsageError('run export-model needs --out <dir>');
         const which = values.which as ExportedModel;
         if (!['seldonian', 'candidate', 'trained', 'initial'].includes(which)) throw new UsageError(`--which must be seldonian, candidate, trained or initial, got '${values.which}'`);
+        if (values.format !== 'tfjs' && values.format !== 'onnx') throw new UsageError(`--format must be tfjs or onnx, got '${values.format}'`);
         requireRun(getRun(db, id), id);
         // Building and saving a model is light work: the pure-JS backend avoids loading anything native.
         await selectBackend('cpu');
+        if (values.format === 'onnx') {
+          const outFile = values.out;
+          const file = await refusingExisting(() => exportRunModelOnnx(db, id, outFile, which, { overwrite: values.force }));
+          out.stdout(values.json ? stringifyJson({ run: id, which, format: 'onnx', ...file }) : `wrote ${file.path} (${file.bytes} bytes, ONNX: run ${id}, ${which} model; input image ${file.input.join('×')}, output probabilities ${file.output.join('×')})`);
+          return 0;
+        }
         const outDir = values.out;
         const files = await refusingExisting(() => exportRunModel(db, id, outDir, which, { overwrite: values.force }));
         out.stdout(values.json ? stringifyJson({ run: id, which, ...files }) : `wrote ${files.modelJson} and ${files.weightsBin} (${files.weightBytes} bytes of weights: run ${id}, ${which} model)`);

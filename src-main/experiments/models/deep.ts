@@ -28,7 +28,8 @@ import { ARCHITECTURES, buildModel, planLayers, type ArchitectureName } from '..
 import { selectBackend } from '../../deep/backends';
 import type { ImageSet } from '../../deep/images';
 import { extractLatents, latentDim, predictProbabilities } from '../../deep/inference';
-import { trainClassifier, type TrainOptions, type TrainResult } from '../../deep/train';
+import { trainOnChosenEngine } from '../../deep/onnx/route';
+import type { trainClassifier, TrainOptions, TrainResult } from '../../deep/train';
 import { getWeightsByValue, setWeights, type WeightsByValue } from '../../deep/weights';
 import { primaryObjective } from '../../engine/objectives';
 import { candidateSafetySplit, runQsa } from '../../engine/qsa';
@@ -169,7 +170,7 @@ function qsaHooks(input: TrialInput): { signal?: AbortSignal; onIteration?: (p: 
 function createQsaHead({ dataset, constraints, settings, spec, kernel: kernelOptions }: ModelContext, hooks: DeepModelHooks): TrialModel {
   const params = deepParams(spec);
   const state = new DeepState(dataset, params, 'qsa-head');
-  const train = hooks.train ?? trainClassifier;
+  const train = hooks.train ?? trainOnChosenEngine;
   const qsa = settings.qsa;
   const K = dataset.nClasses;
   const objective = primaryObjective(K === 2 ? 'binary_logistic_loss' : 'multiclass_logistic_loss', K);
@@ -245,7 +246,7 @@ function createQsaHead({ dataset, constraints, settings, spec, kernel: kernelOpt
 function createCnn({ dataset, spec }: ModelContext, hooks: DeepModelHooks): TrialModel {
   const params = deepParams(spec);
   const state = new DeepState(dataset, params, 'cnn');
-  const train = hooks.train ?? trainClassifier;
+  const train = hooks.train ?? trainOnChosenEngine;
   const K = dataset.nClasses;
   return {
     async fit(input): Promise<TrialFit> {
