@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pretrainedBodySentence } from '../../src-shared/domain/guarantee-wording';
 import { onnxLatents } from '../../src-main/audit/onnx/latents';
-import { onnx } from '../../src-main/audit/onnx/proto';
+import { onnx } from '../../src-main/deep/onnx/proto';
 import { openWorkspace } from '../../src-main/store/database';
 import { loadDatasetForTraining } from '../../src-main/store/datasets';
 import { cli } from '../support/cli';

@@ -3,7 +3,7 @@
  * times the mean brightness of strip k (Flatten → Gemm), so it tells the bands apart on every row and
  * its audit's verdicts are fixed. NCHW grey input [N, 1, size, size].
  */
-import { onnx } from '../../src-main/audit/onnx/proto';
+import { onnx } from '../../src-main/deep/onnx/proto';
 import { encodeModel, floatTensor, floatValue } from './onnx-models';
 
 export function bandOnnxModel(size: number, numClasses: number, options: { readonly softmax?: boolean } = {}): Uint8Array {

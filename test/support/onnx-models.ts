@@ -5,7 +5,7 @@
  * (as tf2onnx writes a Keras model).
  */
 import { Xoshiro128 } from '../../src-main/data/shuffle';
-import { onnx, type Onnx } from '../../src-main/audit/onnx/proto';
+import { onnx, type Onnx } from '../../src-main/deep/onnx/proto';
 
 export type OnnxLayer =
   | { readonly kind: 'conv'; readonly filters: number; readonly kernel: number; readonly pad: number }

@@ -13,7 +13,7 @@ import type { ImageSet } from '../../src-main/deep/images';
 import { MAX_ONNX_MODEL_BYTES } from '../../src-main/audit/onnx/onnx-file';
 import { predictOnnx } from '../../src-main/audit/onnx/predict';
 import { MAX_FIXED_BATCH } from '../../src-main/audit/onnx/preprocess';
-import { onnx } from '../../src-main/audit/onnx/proto';
+import { onnx } from '../../src-main/deep/onnx/proto';
 import { buildOnnxCnn, encodeModel, floatTensor, floatValue, type OnnxLayer } from '../support/onnx-models';
 import { inputErrorOf, useTempDir } from '../support/images';
 

@@ -9,7 +9,7 @@ import { resizeImages } from '../../deep/resize';
 import { InputError } from '../../errors/input-error';
 import { readOnnxModel, type OnnxModelFile } from './onnx-file';
 import { planInput } from './preprocess';
-import { onnx, type Onnx } from './proto';
+import { onnx, type Onnx } from '../../deep/onnx/proto';
 import { runBatches } from './predict';
 import { createOnnxSession } from './session';
 

@@ -6,7 +6,7 @@
  */
 import { realpathSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { onnx, type Onnx } from './proto';
+import { onnx, type Onnx } from '../../deep/onnx/proto';
 import { formatBytes } from '../../data/file-limits';
 import { checkRegularFileSync, InputError, readFileOrThrow } from '../../errors/input-error';
 

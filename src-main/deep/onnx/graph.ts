@@ -3,14 +3,7 @@
  * nodes with typed attributes, fresh value names, and the encoded model. The forward, export and
  * training-step graphs (forward.ts, train-step.ts) are all built with it.
  */
-import * as onnxProto from 'onnx-proto';
-import type { onnx as proto } from 'onnx-proto';
-
-/**
- * onnx-proto is CommonJS (`module.exports = $root`): Node's ESM loader exposes it only as the default
- * export (the CLI and worker bundles leave packages external), bundlers and vitest as named exports.
- */
-export const onnx: typeof onnxProto.onnx = ((onnxProto as { default?: typeof onnxProto }).default ?? onnxProto).onnx;
+import { onnx, type Onnx as proto } from './proto';
 
 /** The opset every Fairbound graph is written for (ONNX Runtime 1.31 runs it on its CPU kernels). */
 export const OPSET = 17;
