@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AUDIT_BOUND_METHODS, auditBoundLabel, DEFAULT_AUDIT_BOUND, intervalConfidenceText, NO_DATA_NEEDED_TEXT, verdictLine } from '../../../src-shared/bounds/audit-bounds';
+import { BOUND_METHODS } from '../../../src-shared/domain/qsa';
 import { auditVerdictSentence, guaranteeBound, rateKindLabel } from '../../../src-shared/domain/guarantee-wording';
 import { uncappedAuditInput } from '../../../src-shared/contract/audit-input';
 import { auditResult, type AuditInput, type AuditResult, type OnnxPreprocessing } from '../../../src-shared/contract/schemas';
@@ -48,7 +49,7 @@ export const auditHelp = `fairbound audit --dataset <name|id> (--predictions <cs
                  [--output logits|probabilities] [--positive-class K]
 fairbound audit --retrain-head --model <model.json|model.onnx> [--latent-output <name>] --dataset <name|id> --constraint '<str>' … --delta 0.05 …
                  [--frac-safety 0.5] [--iterations 1200] [--alpha-theta 0.01] [--alpha-lambda 0.01]
-                 [--lambda-init 0.5] [--seed 0] [--bound student-t|hoeffding] [--backend …] [--resize S] [--json]
+                 [--lambda-init 0.5] [--seed 0] [--bound student-t|hoeffding|exact] [--backend …] [--resize S] [--json]
   High-confidence bounds on each constraint's g for an existing model, given as exactly one of:
   --predictions: a CSV with 'p', or 'p_0' … 'p_{K-1}', matched to the dataset's rows by a key column (the
     image path for image-folder datasets, else the row's 0-based position in the source file) or by order;
@@ -273,8 +274,8 @@ export async function runAuditCommand(args: string[], out: CliOutput): Promise<n
   const deltas = (values.delta ?? ['0.05']).map((d) => numberOption('delta', d, 0.05, (v) => v > 0 && v < 1, 'strictly between 0 and 1'));
   if (deltas.length !== 1 && deltas.length !== sources.length) throw new UsageError(`give one --delta or one per --constraint (${sources.length}), got ${deltas.length}`);
   if (retrain) {
-    if (values.bound === 'exact') throw new UsageError("--bound exact applies to an audit; --retrain-head runs the QSA's safety test, with student-t (default) or hoeffding");
-    if (values.bound !== undefined && values.bound !== 'student-t' && values.bound !== 'hoeffding') throw new UsageError(`--bound must be student-t or hoeffding, got '${values.bound}'`);
+    // The QSA's safety test on a fresh head: the same three bounds as `train --bound` (exact = betting).
+    if (values.bound !== undefined && !(BOUND_METHODS as readonly string[]).includes(values.bound)) throw new UsageError(`--bound must be student-t, hoeffding or exact, got '${values.bound}'`);
   } else if (values.bound !== undefined && !(AUDIT_BOUND_METHODS as readonly string[]).includes(values.bound)) {
     throw new UsageError(`--bound must be exact, hoeffding or student-t, got '${values.bound}'`);
   }
