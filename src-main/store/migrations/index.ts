@@ -12,6 +12,7 @@ import * as m0004 from './0004-runs';
 import * as m0005 from './0005-job-owners';
 import * as m0006 from './0006-trial-kernel';
 import * as m0007 from './0007-trial-error';
+import * as m0008 from './0008-run-webgpu';
 
 export interface Migration {
   readonly version: number;
@@ -26,6 +27,7 @@ export const migrations: readonly Migration[] = [
   { version: m0005.version, migrate: m0005.migrateTo5 },
   { version: m0006.version, migrate: m0006.migrateTo6 },
   { version: m0007.version, migrate: m0007.migrateTo7 },
+  { version: m0008.version, migrate: m0008.migrateTo8 },
 ];
 
 export const LATEST_VERSION = migrations[migrations.length - 1].version;

@@ -33,7 +33,7 @@ export const auditSource = z.discriminatedUnion('kind', [
   /** Server-side path of the predictions CSV (`p`, or `p_0` … `p_{K-1}`), matched to the rows. */
   z.object({ kind: z.literal('predictions'), path, matching: auditMatching }),
   /** A TF.js layers model (model.json, weights next to it) run on the dataset's images, resized to resize×resize when given. */
-  z.object({ kind: z.literal('model'), path, resize: z.number().int().min(1).max(4096).optional(), backend: z.enum(['auto', 'wasm', 'cpu', 'tensorflow']).optional() }),
+  z.object({ kind: z.literal('model'), path, resize: z.number().int().min(1).max(4096).optional(), backend: z.enum(['auto', 'wasm', 'cpu', 'tensorflow', 'webgpu']).optional() }),
   /** A stored run's model (default the seldonian one), on the chosen dataset. */
   z.object({ kind: z.literal('run'), id, which: z.enum(['seldonian', 'candidate', 'trained', 'initial']).optional() }),
 ]);
