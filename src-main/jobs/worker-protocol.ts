@@ -82,8 +82,6 @@ export type FromTrainingWorker =
   | { readonly type: 'audit-result'; readonly auditId: number; readonly reply: AuditPredictReply }
   | { readonly type: 'audit-failed'; readonly auditId: number; readonly error: SerializedError; readonly cancelled: boolean };
 
-const runId = z.number().int().min(1);
-
 const auditId = z.number().int().min(1);
 const count = z.number().int().min(0);
 

@@ -1,7 +1,6 @@
 import type { ArchitectureSpec } from '../../src-main/deep/architectures';
 import { executeRun } from '../../src-main/runs/pipeline';
 import { prepareRun } from '../../src-main/runs/prepare';
-import type { RunRequest } from '../../src-main/runs/types';
 import type { RunStatus } from '../../src-main/store/runs';
 import { insertRun } from '../../src-main/store/runs';
 import type { WritableDB } from '../../src-main/store/database';

@@ -10,7 +10,6 @@
 import { workerEntryOf, WorkerProcess, type WorkerProcessListener, type WorkerProcessOptions } from '../worker-process';
 import type { FromTrainingWorker } from '../worker-protocol';
 import type { QueuedJob } from './queued-job';
-import { RunJob } from './run-job';
 import { TrialJob } from './trial-job';
 
 /** How long a worker asked to shut down may take before it is killed (ms). */
