@@ -70,7 +70,7 @@ interface Session {
 }
 let session: Session | undefined;
 
-export function adapterReport(adapter: GpuAdapterLike): GpuAdapterReport {
+function adapterReport(adapter: GpuAdapterLike): GpuAdapterReport {
   const { vendor, architecture, device, description } = adapter.info;
   const fallback = adapter.info.isFallbackAdapter === true || adapter.isFallbackAdapter === true;
   const l = adapter.limits;
@@ -95,7 +95,7 @@ function adapterName(a: GpuAdapterReport): string {
 }
 
 /** The reason `auto` passes over a software adapter. */
-export function softwareSkipReason(a: GpuAdapterReport): string {
+function softwareSkipReason(a: GpuAdapterReport): string {
   return `skipped in auto: adapter '${adapterName(a)}' is a software rasteriser (its shaders run on the CPU, slower than the CPU links); --backend webgpu uses it anyway`;
 }
 
