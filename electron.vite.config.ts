@@ -34,8 +34,6 @@ export default defineConfig({
       rolldownOptions: {
         input: {
           index: resolve(import.meta.dirname, 'src-main/shell/preload.ts'),
-          // The hidden GPU window's preload: only hands its page the trainer's MessagePort.
-          'gpu-trainer': resolve(import.meta.dirname, 'src-main/shell/gpu-preload.ts'),
         },
         output: { format: 'cjs', entryFileNames: '[name].cjs' },
       },
@@ -49,8 +47,6 @@ export default defineConfig({
       rolldownOptions: {
         input: {
           index: resolve(import.meta.dirname, 'src-renderer/index.html'),
-          // The hidden window that trains on webgpu/webgl in the desktop app (src-main/shell/gpu-window.ts).
-          'gpu-trainer': resolve(import.meta.dirname, 'src-renderer/gpu-trainer.html'),
         },
       },
     },

@@ -75,27 +75,7 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/src-renderer/**'], message: 'main never imports the renderer.' }] }],
     },
   },
-  {
-    // The GPU trainer page runs in a browser window (src-renderer/gpu-trainer.html loads it): the deep
-    // layer's browser-safe modules and the contract, nothing of Node, the database or Electron.
-    files: ['src-main/deep/gpu-page/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: nodeBuiltinPaths('The GPU trainer page runs in a browser: no Node built-ins.'),
-          patterns: [
-            { group: ['node:*'], message: 'The GPU trainer page runs in a browser: no Node built-ins.' },
-            { group: ['electron', 'electron/*'], message: 'The GPU trainer page talks to main only through its MessagePort.' },
-            { group: ['better-sqlite3'], message: 'The GPU trainer page must not touch the database.' },
-            // Up one folder is src-main/deep; further up, only src-shared.
-            { regex: '^\\.\\./\\.\\./(?!\\.\\./src-shared/)', message: 'The GPU trainer page imports only from src-main/deep and src-shared.' },
-          ],
-        },
-      ],
-      'no-restricted-globals': ['error', 'process', 'require', 'Buffer', '__dirname', '__filename'],
-    },
-  },
+
   {
     files: ['src-renderer/**/*.vue'],
     processor: vueScriptBlocks,

@@ -11,16 +11,13 @@
  * those sonames). When the GPU build finds no CUDA it still loads and silently runs on the CPU, hence the
  * explicit device check below.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { BackendUnavailableError, type BackendLoaders, type BackendName, type LoadedBackend } from './backend-types';
+import { activate, firstLine, installedVersion, nodeRequire } from './backend-activate';
+import { BackendUnavailableError, type BackendLoaders, type LoadedBackend } from './backend-types';
+import { loadWebgpu } from './backend-webgpu';
 import { registerWasmTrainingKernels } from './wasm-kernels/register';
-
-// Not named `require`: electron-vite's ESM shim declares a module-level `require` in every main-process chunk
-// that uses one, and a second declaration of the same name is a SyntaxError when the chunk loads.
-const nodeRequire = createRequire(import.meta.url);
 
 const GPU_PACKAGE = '@tensorflow/tfjs-node-gpu';
 const CPU_PACKAGE = '@tensorflow/tfjs-node';
@@ -39,52 +36,6 @@ const NOT_INSTALLED: Readonly<Record<string, string>> = {
 
 /** Which native package registered the `tensorflow` backend in this process, if any. */
 let tensorflowProvider: { readonly pkg: string; readonly version: string } | undefined;
-
-/** The installed version of a package, or undefined when it cannot be resolved from here. */
-function installedVersion(pkg: string): string | undefined {
-  let manifest: string;
-  try {
-    manifest = nodeRequire.resolve(`${pkg}/package.json`);
-  } catch {
-    return undefined;
-  }
-  const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as { version?: unknown };
-  return typeof parsed.version === 'string' ? parsed.version : 'unknown';
-}
-
-function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n').find((line) => line.trim() !== '') ?? message;
-}
-
-/**
- * tf.setBackend reports an initialisation failure only as `false`, after printing the cause with
- * console.warn; capture those lines so that the cause becomes the attempt's reason.
- */
-async function activate(name: BackendName): Promise<void> {
-  const warnings: string[] = [];
-  const original = console.warn;
-  console.warn = (...args: unknown[]) => {
-    warnings.push(args.map((a) => (a instanceof Error ? a.message : String(a))).join(' '));
-  };
-  let ok: boolean;
-  try {
-    ok = await tf.setBackend(name);
-    // A first write proves the backend works, and flushes one-time banners while warnings are captured.
-    if (ok) tf.dispose(tf.scalar(0));
-  } catch (error) {
-    ok = false;
-    warnings.push(firstLine(error));
-  } finally {
-    console.warn = original;
-  }
-  if (!ok) {
-    const cause = warnings.filter((w) => !/^Initialization of backend .* failed$/.test(w)).map((w) => w.split('\n')[0]);
-    throw new BackendUnavailableError(`tf.setBackend('${name}') failed${cause.length > 0 ? `: ${cause.join('; ')}` : ''}`);
-  }
-  // tfjs-backend-cpu advertises tfjs-node on stderr; the report already explains the chain.
-  for (const w of warnings) if (!w.includes('To speed things up dramatically')) original(w);
-}
 
 /** Loads a native package (CommonJS, so through require: its load error is the reason). */
 function requireNative(pkg: string): string {
@@ -161,6 +112,7 @@ async function loadCpu(): Promise<LoadedBackend> {
 
 export const defaultLoaders: BackendLoaders = {
   'tensorflow-gpu': loadTensorflowGpu,
+  webgpu: loadWebgpu,
   'tensorflow-cpu': loadTensorflowCpu,
   wasm: loadWasm,
   cpu: loadCpu,

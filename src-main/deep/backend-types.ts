@@ -1,10 +1,11 @@
 /**
  * Types of the TensorFlow.js backend chain, shared by the selection logic (backend-chain.ts,
- * backends.ts) and the real loaders (backend-loaders.ts) without an import cycle between them. The
- * plain-data part (preferences, reports) is in src-shared/domain/backends.ts, re-exported here.
+ * backends.ts) and the real loaders (backend-loaders.ts, backend-webgpu.ts) without an import cycle
+ * between them. The plain-data part (preferences, reports) is in src-shared/domain/backends.ts,
+ * re-exported here.
  */
 
-import type { BackendAttempt, BackendPreference, CandidateId, GpuWindowCandidateId, LoadedBackend } from '../../src-shared/domain/backends';
+import type { BackendAttempt, BackendPreference, CandidateId, LoadedBackend } from '../../src-shared/domain/backends';
 
 export {
   BACKEND_PREFERENCES,
@@ -13,16 +14,26 @@ export {
   type BackendPreference,
   type BackendReport,
   type CandidateId,
-  type ChainCandidateId,
-  type GpuWindowCandidateId,
+  type GpuAdapterReport,
   type LoadedBackend,
 } from '../../src-shared/domain/backends';
 
-/** Loads one candidate and makes it tf's active backend, or throws (ideally a BackendUnavailableError). */
-export type BackendLoader = () => Promise<LoadedBackend>;
+/** What the caller of selectBackend asks of the backend, as each loader sees it. */
+export interface LoadRequest {
+  /** What the user asked for: `auto` skips software GPU adapters, an explicit `webgpu` takes them. */
+  readonly preference: BackendPreference;
+  /**
+   * The work reads tensors synchronously (dataSync: the full-model QSA's gradients, experiments' trials,
+   * audits). webgpu in Node cannot (TF.js reads a GPU buffer synchronously only through an
+   * OffscreenCanvas), so its loader refuses such work.
+   */
+  readonly syncReads: boolean;
+}
 
-/** The process's own links always; the GPU window's only where the desktop app provides them. */
-export type BackendLoaders = Readonly<Record<CandidateId, BackendLoader>> & Readonly<Partial<Record<GpuWindowCandidateId, BackendLoader>>>;
+/** Loads one candidate and makes it tf's active backend, or throws (ideally a BackendUnavailableError). */
+export type BackendLoader = (request: LoadRequest) => Promise<LoadedBackend>;
+
+export type BackendLoaders = Readonly<Record<CandidateId, BackendLoader>>;
 
 /** A loader's expected failure: the message is the whole human-readable reason. */
 export class BackendUnavailableError extends Error {

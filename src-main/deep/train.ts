@@ -83,9 +83,8 @@ export function epochOrder(rows: Int32Array, seed: number, epoch: number): Int32
 }
 
 /**
- * Lets an abort (or anything else queued) run between batches; a batch itself is synchronous. This module
- * also trains in the desktop app's GPU window (src-main/deep/gpu-page), a browser page: there is no
- * setImmediate there, and setTimeout(0) is clamped to ≥ 4 ms once nested, so a MessageChannel task.
+ * Lets an abort (or anything else queued) run between batches; a batch itself is synchronous. Where there
+ * is no setImmediate (a browser), setTimeout(0) is clamped to ≥ 4 ms once nested, so a MessageChannel task.
  */
 const setImmediateIfAny = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
 /** The DOM MessagePort members used below (Node's typings describe worker_threads' port instead). */

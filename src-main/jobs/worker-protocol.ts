@@ -14,34 +14,15 @@
  * `audit-result` (the probabilities as a Float64Array, which structured clone keeps) or `audit-failed`;
  * `audit-cancel` stops it between batches. The host checks `audit-result` against a zod schema (the
  * probabilities' length) before the audit's maths use it.
- *
- * In the desktop app a head run's body training may run in the hidden GPU window, which only the main
- * process can reach: the worker relays it. `start` then carries the window's adapter probe (its links join
- * the run's chain), the worker asks `gpu-train` (the job as trainOnGpuWindow builds it) and may send
- * `gpu-cancel`; the host answers `gpu-progress*` then one `gpu-trained` or `gpu-failed`. These messages
- * carry the run's data and weights, so both sides check them against the zod schemas below (the GPU
- * trainer page's own, src-shared/contract/gpu-trainer.ts) rather than trusting their shape.
  */
 import { z } from 'zod';
 import type { AuditPredictProgress, AuditPredictReply, AuditPredictRequest } from '../audit/predict-types';
-import { batchProgress, trainedReply, trainRequest, type GpuProbe, type TrainedReply } from '../../src-shared/contract/gpu-trainer';
-import type { TrainJob } from '../deep/backend-gpu-window';
-import type { BatchProgress } from '../deep/train';
 import type { QsaKernelOptions } from '../engine/kernels/kernel-info';
 import type { TrialProgress } from '../experiments/models/model-type';
 import type { TrialResult, TrialTask } from '../experiments/types';
 import type { RunExportRequest } from '../runs/export-types';
 import type { RunEvent, RunStatus } from '../runs/types';
 import { serializedError, type SerializedError } from './envelope';
-
-/** The GPU window as a run's chain sees it (the host's cached probe of the window's adapters). */
-export interface GpuWindowStart {
-  /** null: the window could not be opened (`unavailableReason` says why). */
-  readonly probe: GpuProbe | null;
-  /** TF.js's version in the window's page. */
-  readonly tfjsVersion: string;
-  readonly unavailableReason?: string;
-}
 
 /** Which experiment a trial session serves, and where it is stored. */
 export interface TrialSessionSpec {
@@ -60,16 +41,8 @@ export type ToTrainingWorker =
       readonly dbPath: string;
       /** better-sqlite3's addon for the worker's runtime, if not the default. */
       readonly nativeBinding?: string;
-      /** Desktop app, head runs with backend `auto`: the GPU window's links may train the body. */
-      readonly gpuWindow?: GpuWindowStart;
     }
   | { readonly type: 'cancel'; readonly runId: number; readonly reason?: string }
-  /** A batch of the run's body training in the GPU window. */
-  | { readonly type: 'gpu-progress'; readonly runId: number; readonly progress: BatchProgress }
-  /** The body trained in the GPU window: its weights (batch-norm statistics included) and timings. */
-  | { readonly type: 'gpu-trained'; readonly runId: number; readonly trained: TrainedReply }
-  /** The GPU window did not train it: cancelled, or failed (window crashed, GPU context lost, …). */
-  | { readonly type: 'gpu-failed'; readonly runId: number; readonly error: SerializedError; readonly cancelled: boolean }
   /** One experiment trial of a deep model; the session is created on first use. */
   | {
       readonly type: 'trial';
@@ -108,17 +81,11 @@ export type FromTrainingWorker =
   /** `pid`: the process that ran it (the app checks that deep work stays out of its main process). */
   | { readonly type: 'trial-result'; readonly sessionId: number; readonly taskId: number; readonly result: TrialResult; readonly pid: number; readonly backend: string | null }
   | { readonly type: 'trial-failed'; readonly sessionId: number; readonly taskId: number; readonly error: SerializedError; readonly cancelled: boolean }
-  /** Train the run's body in the GPU window (answered by gpu-progress* and gpu-trained | gpu-failed). */
-  | { readonly type: 'gpu-train'; readonly runId: number; readonly job: TrainJob }
-  /** Stop that training between batches (answered by gpu-failed with cancelled: true). */
-  | { readonly type: 'gpu-cancel'; readonly runId: number }
   | { readonly type: 'audit-progress'; readonly auditId: number; readonly progress: AuditPredictProgress }
   | { readonly type: 'audit-result'; readonly auditId: number; readonly reply: AuditPredictReply }
   | { readonly type: 'audit-failed'; readonly auditId: number; readonly error: SerializedError; readonly cancelled: boolean }
   | { readonly type: 'export-result'; readonly exportId: number; readonly files: readonly string[] }
   | { readonly type: 'export-failed'; readonly exportId: number; readonly error: SerializedError };
-
-const runId = z.number().int().min(1);
 
 const auditId = z.number().int().min(1);
 const count = z.number().int().min(0);
@@ -151,17 +118,4 @@ export const auditFromWorker = z.discriminatedUnion('type', [
 export const exportFromWorker = z.discriminatedUnion('type', [
   z.object({ type: z.literal('export-result'), exportId: z.number().int().min(1), files: z.array(z.string()) }),
   z.object({ type: z.literal('export-failed'), exportId: z.number().int().min(1), error: serializedError }),
-]);
-
-/** The worker's GPU relay messages, as the host checks them. The job is the page's train request without its id. */
-export const gpuRelayFromWorker = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('gpu-train'), runId, job: trainRequest.omit({ type: true, id: true }) }),
-  z.object({ type: z.literal('gpu-cancel'), runId }),
-]);
-
-/** The host's GPU relay answers, as the worker checks them. */
-export const gpuRelayToWorker = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('gpu-progress'), runId, progress: batchProgress }),
-  z.object({ type: z.literal('gpu-trained'), runId, trained: trainedReply }),
-  z.object({ type: z.literal('gpu-failed'), runId, error: serializedError, cancelled: z.boolean() }),
 ]);

@@ -1,24 +1,17 @@
 /**
- * The head pipeline (Tutorial J) up to its QSA: the CNN trained on the candidate rows only (here or in
- * the GPU window), the head cut, every row through the body in inference mode, and an untrained head
+ * The head pipeline (Tutorial J) up to its QSA: the CNN trained on the candidate rows only, the head cut, every row through the body in inference mode, and an untrained head
  * (binary: the logistic model; multiclass: the softmax model) over the latent features.
  */
-import type * as tf from '@tensorflow/tfjs';
-import { trainOnGpuWindow } from '../deep/backend-gpu-train';
-import { CancelledError } from '../deep/cancel';
 import { initialHeadTheta } from '../deep/head-init';
-import type { ImageSet } from '../deep/images';
 import { cutHead, extractLatents, latentDim, type HeadWeights } from '../deep/inference';
 import { trainOnChosenEngine } from '../deep/onnx/route';
-import type { EpochSummary, TrainOptions, TrainResult } from '../deep/train';
-import { getWeightsByValue } from '../deep/weights';
+import type { EpochSummary, TrainOptions } from '../deep/train';
+import { getWeightsByValueAsync } from '../deep/weights';
 import type { RowRange } from '../engine/data';
 import { createQsaKernel } from '../engine/kernels/select';
 import { BinaryLogisticModel } from '../engine/models/logistic';
 import { SoftmaxLinearModel } from '../engine/models/softmax';
-import { errorMessage, secondsSince, type QsaProblem, type StepContext } from './pipeline-steps';
-import type { GpuBodyTraining } from './run-backend';
-import type { RunData } from './run-data';
+import { secondsSince, type QsaProblem, type StepContext } from './pipeline-steps';
 import { groupAccuracies } from './run-results';
 
 /** The trained CNN's own head on latent features, as probabilities in the engine's layout. */
@@ -84,8 +77,9 @@ export async function trainBodyAndExtract(c: StepContext): Promise<QsaProblem> {
       });
     },
   };
-  const training = c.gpu ? await trainInGpuWindow(c.gpu, model, data, candidate, options) : await trainOnChosenEngine(model, data.images, data.labels, trainRows, options);
-  const trainedWeights = getWeightsByValue(model);
+  const training = await trainOnChosenEngine(model, data.images, data.labels, trainRows, options);
+  // Asynchronous: on webgpu it is also what lets cutHead below read the head's weights synchronously.
+  const trainedWeights = await getWeightsByValueAsync(model);
   c.throwIfCancelled();
 
   c.enterPhase('latents');
@@ -116,25 +110,3 @@ export async function trainBodyAndExtract(c: StepContext): Promise<QsaProblem> {
     trainedCnnGroupAccuracy: groupAccuracies(data.rows, safety, trained.probs, trained.nOutputs),
   };
 }
-
-/**
- * Body training in the GPU window, same arguments as trainClassifier. Only the candidate rows' images and
- * labels leave this process (the candidate rows are the run order's prefix, so row i is still row i and
- * the batches are the ones trainClassifier would draw). Copies, not views: a view's structured clone
- * would carry its whole buffer, safety rows included. A failure of the window says where it happened.
- */
-async function trainInGpuWindow(gpu: GpuBodyTraining, model: tf.LayersModel, data: RunData, candidate: RowRange, options: TrainOptions): Promise<TrainResult> {
-  const { height, width, channels } = data.images;
-  const perImage = height * width * channels;
-  const n = candidate.end - candidate.start;
-  const images: ImageSet = { pixels: data.images.pixels.slice(candidate.start * perImage, candidate.end * perImage), n, height, width, channels };
-  const labels = data.labels.slice(candidate.start, candidate.end);
-  try {
-    return await trainOnGpuWindow(gpu.train, gpu.backend, model, images, labels, { start: 0, end: n }, options);
-  } catch (error) {
-    if (error instanceof CancelledError) throw error;
-    const where = gpu.adapter !== undefined ? `${gpu.backend} on ${gpu.adapter}` : gpu.backend;
-    throw new Error(`body training in the GPU window (${where}) failed: ${errorMessage(error)}`, { cause: error });
-  }
-}
-

@@ -3,7 +3,6 @@ import type * as tf from '@tensorflow/tfjs';
 import type { WeightsByValue } from '../deep/weights';
 import type { RowRange } from '../engine/data';
 import type { ClassifierModel } from '../engine/models/model';
-import type { GpuBodyTraining } from './run-backend';
 import type { RunData } from './run-data';
 import type { RunInfo } from '../store/runs';
 import type { EpochRecord, GroupAccuracy, RunEvent, RunPhase } from './types';
@@ -24,8 +23,6 @@ export interface StepContext {
   readonly candidate: RowRange;
   readonly safety: RowRange;
   readonly model: tf.LayersModel;
-  /** Set when the body trains in the GPU window. */
-  readonly gpu: GpuBodyTraining | null;
   readonly emit: (event: RunEvent) => void;
   readonly signal: AbortSignal;
   /** Reads the cancel flag (throttled); aborts `signal` when set. */

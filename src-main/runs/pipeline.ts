@@ -13,17 +13,15 @@
  * Cancellation: the caller's signal (an IPC message, noticed between training batches) or the run's
  * cancel flag in the database (polled, also inside the engine's synchronous loops).
  *
- * Desktop app: with the GPU window's probe (RunContext.gpuWindow), a head run's `auto` chain includes the
- * window's webgpu/webgl links. If one wins, only the body training goes there (trainOnGpuWindow, through
- * the worker's relay); latents and the head QSA need a backend in this process, chosen by the chain
- * without the window's links, and the stored report names both. Full-model runs compute tf.grad on every
- * QSA iteration, so they never use the window.
+ * The backend comes from the chain (run-backend.ts): a head run may train on webgpu, which in Node reads
+ * tensors only asynchronously, so the head pipeline never reads one synchronously before it has read it
+ * asynchronously (getWeightsByValueAsync caches every weight's value on the CPU).
  */
 import * as tf from '@tensorflow/tfjs';
 import { buildModel } from '../deep/architectures';
 import type { BackendLoaders, BackendReport } from '../deep/backends';
 import type { TfjsClassifierModel } from '../deep/tfjs-model';
-import { getWeightsByValue } from '../deep/weights';
+import { getWeightsByValueAsync } from '../deep/weights';
 import { primaryObjective } from '../engine/objectives';
 import { candidateSafetySplit, runQsa } from '../engine/qsa';
 import { predictRange } from '../engine/safety-test';
@@ -34,14 +32,11 @@ import { fullModelProblem } from './full-pipeline';
 import { trainBodyAndExtract } from './head-pipeline';
 import { errorMessage, secondsSince, type StepContext } from './pipeline-steps';
 import { compileRunConstraints } from './prepare';
-import { selectRunBackend, type GpuBodyTraining, type RunGpuWindow } from './run-backend';
+import { selectRunBackend } from './run-backend';
 import { loadRunData } from './run-data';
 import { cnnWeights, constraintResults, iterationLog, reportedTheta, summary, THRESHOLD, thetaShape, groupAccuracies } from './run-results';
 import { runBoundMethod } from '../../src-shared/domain/runs';
 import type { RunEvent, RunPhase, RunStatus } from './types';
-
-/** Part of RunContext; the worker that serves runs builds it. */
-export type { RunGpuWindow } from './run-backend';
 
 export interface RunContext {
   /** Aborting it cancels the run (noticed between batches and between QSA iterations). */
@@ -53,8 +48,6 @@ export interface RunContext {
   readonly cancelPollMs?: number;
   /** Minimum ms between two iteration events (default 100; the first and last are always sent). */
   readonly iterationEventMs?: number;
-  /** Desktop app: the GPU window (its probe, and the relay that trains there); see the file comment. */
-  readonly gpuWindow?: RunGpuWindow;
 }
 
 export interface RunOutcome {
@@ -87,9 +80,8 @@ export async function executeRun(db: WritableDB, runId: number, ctx: RunContext 
   }
 
   let backendReport: BackendReport;
-  let gpu: GpuBodyTraining | null;
   try {
-    ({ report: backendReport, gpu } = await selectRunBackend(info, ctx));
+    backendReport = await selectRunBackend(info, ctx.backendLoaders);
   } catch (error) {
     const message = `no TensorFlow.js backend: ${errorMessage(error)}`;
     endRun(db, runId, { status: 'failed', error: message });
@@ -128,11 +120,9 @@ export async function executeRun(db: WritableDB, runId: number, ctx: RunContext 
     phase = next;
     phaseStart = performance.now();
     setRunPhase(db, runId, next, timings);
-    emit({ type: 'phase', runId, phase: next, backend: phaseBackend(next) });
+    emit({ type: 'phase', runId, phase: next, backend: backendReport.name });
   };
-  // With the GPU window, only body training runs there.
-  const phaseBackend = (p: RunPhase): string => (p === 'training' ? backendReport.name : (backendReport.local?.name ?? backendReport.name));
-  emit({ type: 'phase', runId, phase: 'loading', backend: phaseBackend('loading') });
+  emit({ type: 'phase', runId, phase: 'loading', backend: backendReport.name });
 
   const tensorsBefore = tf.memory().numTensors;
   let model: tf.LayersModel | null = null;
@@ -145,10 +135,10 @@ export async function executeRun(db: WritableDB, runId: number, ctx: RunContext 
     throwIfCancelled();
 
     model = buildModel(s.architecture, { numClasses: s.numClasses, seed: info.seeds.model, inputShape: [s.inputShape[0], s.inputShape[1], s.inputShape[2]] });
-    const initialWeights = getWeightsByValue(model);
+    const initialWeights = await getWeightsByValueAsync(model);
     const weights: RunWeights[] = [cnnWeights('cnn_initial', initialWeights)];
     const nOutputs = s.numClasses === 2 ? 1 : s.numClasses;
-    const steps: StepContext = { runId, info, data, candidate, safety, model, gpu, emit, signal: abort.signal, pollCancel, throwIfCancelled, enterPhase };
+    const steps: StepContext = { runId, info, data, candidate, safety, model, emit, signal: abort.signal, pollCancel, throwIfCancelled, enterPhase };
     const prepared = s.pipeline === 'head' ? await trainBodyAndExtract(steps) : fullModelProblem(steps, initialWeights);
     if (prepared.trainedWeights) weights.push(cnnWeights('cnn_trained', prepared.trainedWeights));
     const { qsaModel, thetaInit, latents, dim, bodyRows, bodyTraining, trainedCnnGroupAccuracy } = prepared;

@@ -41,19 +41,20 @@ export function runSummaryDto(r: RunInfo): RunSummaryDto {
 }
 
 function describeBackend(b: BackendReport): string {
-  // The GPU window trained the body; latents and the QSA ran on the local backend.
-  if (b.local !== undefined) return `${b.name} (GPU window) + ${describeBackend(b.local)}`;
-  return b.name === 'tensorflow' ? `tensorflow (${b.device ?? 'cpu'})` : b.name === 'wasm' ? `wasm${b.simd ? ' + SIMD' : ''}` : b.name;
+  if (b.name === 'tensorflow') return `tensorflow (${b.device ?? 'cpu'})`;
+  if (b.name === 'wasm') return `wasm${b.simd ? ' + SIMD' : ''}`;
+  if (b.name === 'webgpu' && b.adapter !== undefined) return `webgpu (${b.adapter.description || b.adapter.device}${b.adapter.software ? ', software' : ''})`;
+  return b.name;
 }
 
-/** A stored report as the contract's (mutable) DTO; with the GPU window, its local backend too. */
+/** A stored report as the contract's (mutable) DTO. */
 function backendReportDto(b: BackendReport): BackendReportDto {
-  const { local, ...chosen } = b;
-  const plain = (r: BackendReport): Omit<BackendReportDto, 'local'> => {
-    const { local: _nested, ...rest } = r;
-    return { ...rest, attempts: r.attempts.map((a) => ({ ...a })) };
+  const { adapter, ...rest } = b;
+  return {
+    ...rest,
+    ...(adapter !== undefined ? { adapter: { ...adapter, limits: { ...adapter.limits } } } : {}),
+    attempts: b.attempts.map((a) => ({ ...a })),
   };
-  return { ...plain(chosen), ...(local !== undefined ? { local: plain(local) } : {}) };
 }
 
 function requireRun(ctx: ServiceContext, runId: number): RunInfo {

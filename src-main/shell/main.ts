@@ -5,12 +5,10 @@ import { createServices, type Services } from '../services';
 import { resolveDatabasePath } from '../store/database';
 import packageJson from '../../package.json';
 import { utilityProcessSpawner } from '../jobs/utility-process';
-import { backendsReportHandler } from '../services/runs';
 import { ensureSampleWorkspace, findSampleDir } from '../services/sample';
 import { nativeOpenDialog } from './dialogs';
 import { log } from '../logging/log';
 import { startShellLog } from './shell-log';
-import { appWindows, GpuWindowProbe } from './gpu-window';
 import { registerIpc } from './ipc';
 import { denyPermissions, devServerUrl, forgetDevServerWhenPackaged } from './lockdown';
 import { aboutDetail, installMenu } from './menu';
@@ -29,12 +27,10 @@ const SQLITE_BINDING_ENV = 'FAIRBOUND_SQLITE_BINDING';
 
 let services: Services | undefined;
 let unregister: (() => void) | undefined;
-/**
- * The hidden GPU window (gpu-window.ts): probed once (first backends report or first head run), shared by
- * every workspace's deep worker queue, where head runs train their body when the chain picks webgpu/webgl.
- */
-const gpuWindow = new GpuWindowProbe();
-const gpuWindowForRuns = gpuWindow.runsLink();
+/** The app's windows (the one main window, or none while it is being recreated). */
+function appWindows(): BrowserWindow[] {
+  return BrowserWindow.getAllWindows();
+}
 
 function createWindow(): void {
   const window = new BrowserWindow({
@@ -80,16 +76,14 @@ function openServices(dbPath: string): Services {
     // Native dialogs exist only here; the services' own handler answers `not_available` (browser mode).
     handlers: {
       'dialogs.open': nativeOpenDialog(),
-      'backends.report': gpuWindow.withReport(backendsReportHandler),
       'workspace.openSample': () => openSampleWorkspace(nativeBinding),
     },
     // Built next to this bundle by electron.vite.config.ts; run as a utility process (no ELECTRON_RUN_AS_NODE:
-    // Electron runs it as Node and ends it with the app). The GPU window is reachable from here only: the
-    // host relays the worker's body training to it.
+    // Electron runs it as Node and ends it with the app). Its backend chain reaches the GPU through Dawn
+    // (webgpu) like the CLI's worker does.
     training: {
       entry: { modulePath: join(import.meta.dirname, 'train-worker.mjs') },
       spawn: utilityProcessSpawner(utilityProcess),
-      gpuWindow: gpuWindowForRuns,
       ...(nativeBinding ? { nativeBinding } : {}),
     },
     trialWorkerEntry: { filename: join(import.meta.dirname, 'trial-worker.mjs') },

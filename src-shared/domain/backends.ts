@@ -5,28 +5,39 @@
  */
 
 /** What a user may ask for; `auto` walks the whole chain. */
-export const BACKEND_PREFERENCE_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKEND_PREFERENCE_NAMES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendPreference = (typeof BACKEND_PREFERENCE_NAMES)[number];
 
 export const BACKEND_PREFERENCES: readonly BackendPreference[] = BACKEND_PREFERENCE_NAMES;
 
-/** tf.getBackend() names of the backends the chain can end on (webgpu/webgl: in the desktop app's GPU window). */
-export type BackendName = 'tensorflow' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+/** tf.getBackend() names of the backends the chain can end on. */
+export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 
 /**
  * One link of the chain. `tensorflow` has two: the CUDA build of libtensorflow (tfjs-node-gpu) and the
- * CPU build (tfjs-node); both register the backend name `tensorflow`.
+ * CPU build (tfjs-node); both register the backend name `tensorflow`. `webgpu` is TF.js's WebGPU backend
+ * on Dawn's Node binding (the `webgpu` package): Vulkan, Metal or D3D12, whatever the GPU's vendor.
  */
-export type CandidateId = 'tensorflow-gpu' | 'tensorflow-cpu' | 'wasm' | 'cpu';
+export type CandidateId = 'tensorflow-gpu' | 'webgpu' | 'tensorflow-cpu' | 'wasm' | 'cpu';
 
-/**
- * Links that exist only in the Electron app: TF.js's webgpu and webgl backends in a hidden renderer
- * window (src-main/shell/gpu-window.ts), used when its adapter is a real GPU. They cannot be loaded
- * into a Node process, so no default loader exists: the desktop app injects them (gpuWindowLoaders).
- */
-export type GpuWindowCandidateId = 'webgpu' | 'webgl';
-
-export type ChainCandidateId = CandidateId | GpuWindowCandidateId;
+/** The WebGPU adapter a `webgpu` backend runs on, as Dawn reports it (GPUAdapterInfo and GPUSupportedLimits). */
+export interface GpuAdapterReport {
+  /** Human-readable driver/device line, e.g. "SwiftShader driver 5.0.0" or "NVIDIA GeForce RTX 4070". */
+  readonly description: string;
+  readonly vendor: string;
+  readonly architecture: string;
+  readonly device: string;
+  /** A CPU rasteriser (SwiftShader, lavapipe/llvmpipe, WARP) or WebGPU's fallback adapter. */
+  readonly software: boolean;
+  /** The limits that bound what TF.js can allocate and dispatch, in bytes or invocations. */
+  readonly limits: {
+    readonly maxBufferSize: number;
+    readonly maxStorageBufferBindingSize: number;
+    readonly maxComputeWorkgroupStorageSize: number;
+    readonly maxComputeInvocationsPerWorkgroup: number;
+    readonly maxComputeWorkgroupSizeX: number;
+  };
+}
 
 /** What a loader reports once its backend is the active one. */
 export interface LoadedBackend {
@@ -40,14 +51,12 @@ export interface LoadedBackend {
   readonly simd?: boolean;
   /** Threads of the wasm backend's XNNPACK pool (wasm only). */
   readonly threads?: number;
-  /** The GPU as the browser names it (webgpu/webgl only). */
-  readonly adapter?: string;
-  /** Set when the backend runs outside this process: in the desktop app's hidden GPU window. */
-  readonly where?: 'gpu-window';
+  /** The GPU it runs on (webgpu only). */
+  readonly adapter?: GpuAdapterReport;
 }
 
 export interface BackendAttempt {
-  readonly candidate: ChainCandidateId;
+  readonly candidate: CandidateId;
   readonly ok: boolean;
   /** Human-readable: why it failed, or what loaded. */
   readonly reason: string;
@@ -57,10 +66,4 @@ export interface BackendAttempt {
 export interface BackendReport extends LoadedBackend {
   readonly preference: BackendPreference;
   readonly attempts: readonly BackendAttempt[];
-  /**
-   * When the chosen backend is in the GPU window (where: 'gpu-window', body training of a head run): the
-   * backend that does the rest in the training process (latent features, the QSA), chosen by the chain
-   * without the window's links.
-   */
-  readonly local?: BackendReport;
 }

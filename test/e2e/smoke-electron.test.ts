@@ -80,7 +80,7 @@ describe.skipIf(missingUnlessRequired(reason, packaged !== undefined || developm
           return stillAlive(started);
         },
       });
-      console.info(`Electron smoke: ${result.verdict}; GPU window probe: ${JSON.stringify(result.backends.gpuWindow)}`);
+      console.info(`Electron smoke: ${result.verdict}; backends: ${JSON.stringify(result.backends)}`);
       expect(existsSync(join(dir, 'user-data', 'logs', 'main.log'))).toBe(true);
     } finally {
       await app?.close().catch(() => undefined);

@@ -1,7 +1,7 @@
 /**
  * The smoke test's steps, one function for every way the app runs (README, Install): the window opens with
  * no console error, the sample dataset opens, a tiny head run on the CPU (the wasm backend) reaches its
- * verdict, the backend probe says what it found (in the desktop app also the GPU window's probe), and the
+ * verdict, the backend probe says what it found (the run's backend, the auto chain with its GPU link), and the
  * app quits leaving no process behind. smoke-browser.test.ts runs them in chromium against `fairbound
  * serve --sample`, smoke-electron.test.ts in the Electron app through Playwright's `_electron`.
  */
@@ -15,7 +15,7 @@ export interface SmokeTarget {
   readonly page: Page;
   /** Console errors and uncaught page errors so far (the target collects them from the first page on). */
   readonly problems: string[];
-  /** 'electron' expects the GPU window's probe in the backends report, 'browser' expects none. */
+  /** Which face of the app runs: the Electron shell or `fairbound serve` in chromium. */
   readonly runtime: 'electron' | 'browser';
   /** Quits the app; resolves with the ids of the app's processes still alive afterwards. */
   quit(): Promise<readonly number[]>;
@@ -109,13 +109,12 @@ export async function runSmokeSteps(target: SmokeTarget): Promise<SmokeResult> {
   await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 150_000 }).toMatch(/^(passed|nsf)$/);
   const verdict = (await page.getByTestId('run-status').textContent()) ?? '';
 
-  // 4. The backend probe reports what it found: the run's chain, and in the desktop app the GPU window's.
+  // 4. The backend probe reports what it found: the run's backend, and the auto chain with its GPU link.
   const reply = await page.evaluate(() => (globalThis as unknown as { fairbound: FairboundBridge }).fairbound.invoke('backends.report', {}));
   if (!reply.ok) throw new Error(`backends.report failed: ${reply.error.message}`);
   const backends = reply.value;
   expect(backends.latest?.report.name).toBe('wasm');
-  if (target.runtime === 'electron') expect(backends.gpuWindow?.attempts.length ?? 0).toBeGreaterThan(0);
-  else expect(backends.gpuWindow).toBeUndefined();
+  expect(backends.preferences.find((p) => p.preference === 'auto')?.candidates).toContain('webgpu');
   await expect.poll(() => page.getByTestId('backend-report').textContent()).toContain('wasm');
   expect(target.problems).toEqual([]);
 

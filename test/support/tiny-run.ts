@@ -1,7 +1,6 @@
 import type { ArchitectureSpec } from '../../src-main/deep/architectures';
 import { executeRun } from '../../src-main/runs/pipeline';
 import { prepareRun } from '../../src-main/runs/prepare';
-import type { RunRequest } from '../../src-main/runs/types';
 import type { RunStatus } from '../../src-main/store/runs';
 import { insertRun } from '../../src-main/store/runs';
 import type { WritableDB } from '../../src-main/store/database';
@@ -60,22 +59,4 @@ export async function runStoredBandsRun(db: WritableDB, source: string, iteratio
   const outcome = await executeRun(db, runId);
   if (outcome.error !== null) throw new Error(`the stored bands run failed: ${outcome.error}`);
   return runId;
-}
-
-/**
- * A head run on 'bands' with backend `auto`, small enough for a test: in the desktop app its body trains
- * in the GPU window when the chain picks webgpu/webgl there (the relay and page tests).
- */
-export function gpuWindowHeadRequest(shuffleSeed: number): RunRequest {
-  return {
-    dataset: 'bands',
-    constraints: [{ source: BANDS_RATIO, delta: 0.05 }],
-    pipeline: 'head',
-    architecture: 'tutorial-g-cnn',
-    epochs: 2,
-    batchSize: 20,
-    iterations: 100,
-    shuffleSeed,
-    backend: 'auto',
-  };
 }

@@ -1,5 +1,5 @@
 // Invariants of the backend chain: with `auto` the first candidate that loads wins, in the
-// order tfjs-node-gpu → tfjs-node → wasm → cpu, and every attempt is reported with a human reason; an
+// order tfjs-node-gpu → webgpu → tfjs-node → wasm → cpu, and every attempt is reported with a human reason; an
 // explicit preference never falls back silently. The native packages cannot be installed here, so the
 // fall-through is tested with injected loaders and with the real loaders finding the packages absent.
 import { describe, expect, it } from 'vitest';
@@ -16,6 +16,19 @@ import {
 
 const loaded: Readonly<Record<CandidateId, LoadedBackend>> = {
   'tensorflow-gpu': { name: 'tensorflow', package: '@tensorflow/tfjs-node-gpu', version: '4.22.0', device: 'gpu' },
+  webgpu: {
+    name: 'webgpu',
+    package: '@tensorflow/tfjs-backend-webgpu',
+    version: '4.22.0',
+    adapter: {
+      description: 'Test GPU',
+      vendor: 'test',
+      architecture: 'none',
+      device: 'test-device',
+      software: false,
+      limits: { maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 2 ** 30, maxComputeWorkgroupStorageSize: 32768, maxComputeInvocationsPerWorkgroup: 256, maxComputeWorkgroupSizeX: 256 },
+    },
+  },
   'tensorflow-cpu': { name: 'tensorflow', package: '@tensorflow/tfjs-node', version: '4.22.0', device: 'cpu' },
   wasm: { name: 'wasm', package: '@tensorflow/tfjs-backend-wasm', version: '4.22.0', simd: true, threads: 1 },
   cpu: { name: 'cpu', package: '@tensorflow/tfjs-backend-cpu', version: '4.22.0' },
@@ -30,7 +43,7 @@ function fakeLoaders(working: readonly CandidateId[], calls: CandidateId[] = [],
     if (!working.includes(id)) throw new BackendUnavailableError(`${id} is not installed (test)`);
     return loaded[id];
   };
-  return { 'tensorflow-gpu': make('tensorflow-gpu'), 'tensorflow-cpu': make('tensorflow-cpu'), wasm: make('wasm'), cpu: make('cpu') };
+  return { 'tensorflow-gpu': make('tensorflow-gpu'), webgpu: make('webgpu'), 'tensorflow-cpu': make('tensorflow-cpu'), wasm: make('wasm'), cpu: make('cpu') };
 }
 
 describe('selectBackend with injected loaders', () => {
@@ -38,9 +51,10 @@ describe('selectBackend with injected loaders', () => {
     const calls: CandidateId[] = [];
     const report = await selectBackend('auto', fakeLoaders(['tensorflow-cpu', 'wasm', 'cpu'], calls));
     expect(report).toMatchObject({ name: 'tensorflow', package: '@tensorflow/tfjs-node', device: 'cpu', preference: 'auto' });
-    expect(calls).toEqual(['tensorflow-gpu', 'tensorflow-cpu']);
+    expect(calls).toEqual(['tensorflow-gpu', 'webgpu', 'tensorflow-cpu']);
     expect(report.attempts).toEqual([
       { candidate: 'tensorflow-gpu', ok: false, reason: 'tensorflow-gpu is not installed (test)' },
+      { candidate: 'webgpu', ok: false, reason: 'webgpu is not installed (test)' },
       { candidate: 'tensorflow-cpu', ok: true, reason: '@tensorflow/tfjs-node 4.22.0, libtensorflow on CPU' },
     ]);
   });
@@ -50,10 +64,11 @@ describe('selectBackend with injected loaders', () => {
     expect(report).toMatchObject({ name: 'wasm', simd: true, threads: 1 });
     expect(report.attempts.map((a) => [a.candidate, a.ok])).toEqual([
       ['tensorflow-gpu', false],
+      ['webgpu', false],
       ['tensorflow-cpu', false],
       ['wasm', true],
     ]);
-    expect(report.attempts[2].reason).toBe('@tensorflow/tfjs-backend-wasm 4.22.0, SIMD, 1 thread');
+    expect(report.attempts[3].reason).toBe('@tensorflow/tfjs-backend-wasm 4.22.0, SIMD, 1 thread');
   });
 
   it('treats a loader that throws an unexpected error as a failed attempt, and says so', async () => {
@@ -77,7 +92,7 @@ describe('selectBackend with injected loaders', () => {
   it('ends on cpu when nothing else loads', async () => {
     const report = await selectBackend('auto', fakeLoaders(['cpu']));
     expect(report.name).toBe('cpu');
-    expect(report.attempts).toHaveLength(4);
+    expect(report.attempts).toHaveLength(5);
   });
 
   it('fails with every reason when not even cpu loads', async () => {
@@ -108,10 +123,11 @@ describe('selectBackend with injected loaders', () => {
 
 describe('the real loaders on this machine (native packages absent)', () => {
   it('report the native packages as not installed, with what their install needs', async () => {
-    const gpu = await defaultLoaders['tensorflow-gpu']().catch((e: unknown) => e);
+    const request = { preference: 'auto', syncReads: true } as const;
+    const gpu = await defaultLoaders['tensorflow-gpu'](request).catch((e: unknown) => e);
     expect(gpu).toBeInstanceOf(BackendUnavailableError);
     expect((gpu as Error).message).toMatch(/@tensorflow\/tfjs-node-gpu is not installed .*libtensorflow 2\.9\.1.*CUDA 11\.2 and cuDNN 8\.1/);
-    const cpu = await defaultLoaders['tensorflow-cpu']().catch((e: unknown) => e);
+    const cpu = await defaultLoaders['tensorflow-cpu'](request).catch((e: unknown) => e);
     expect((cpu as Error).message).toMatch(/@tensorflow\/tfjs-node is not installed .*needs internet/);
   });
 
@@ -119,7 +135,9 @@ describe('the real loaders on this machine (native packages absent)', () => {
     const report = await selectBackend('auto');
     expect(report).toMatchObject({ name: 'wasm', package: '@tensorflow/tfjs-backend-wasm', simd: true });
     expect(report.threads).toBeGreaterThanOrEqual(1);
-    expect(report.attempts.map((a) => a.ok)).toEqual([false, false, true]);
+    expect(report.attempts.map((a) => a.ok)).toEqual([false, false, false, true]);
+    // Work that reads synchronously (the default) never loads Dawn.
+    expect(report.attempts[1].reason).toMatch(/^not for this work: it reads tensors synchronously/);
     await expect(selectBackend('tensorflow')).rejects.toThrow(/tfjs-node-gpu is not installed/);
   });
 });
@@ -136,7 +154,7 @@ describe('fairbound backends', () => {
     expect(await runBackendsCommand(['--json'], c.out, fakeLoaders(['wasm', 'cpu']))).toBe(0);
     const report = JSON.parse(c.stdout.join('')) as { name: string; attempts: unknown[] };
     expect(report.name).toBe('wasm');
-    expect(report.attempts).toHaveLength(3);
+    expect(report.attempts).toHaveLength(4);
   });
 
   it('prints one line per attempt for people', async () => {
@@ -151,5 +169,13 @@ describe('fairbound backends', () => {
     const c = capture();
     expect(await runBackendsCommand(['--backend', 'tensorflow'], c.out, fakeLoaders(['cpu']))).toBe(1);
     expect(c.stderr.join('\n')).toContain('no usable backend for --backend tensorflow');
+  });
+
+  it('shows the GPU adapter of a webgpu backend: name, vendor, architecture and limits', async () => {
+    const c = capture();
+    expect(await runBackendsCommand([], c.out, fakeLoaders(['webgpu', 'cpu']))).toBe(0);
+    const text = c.stdout.join('\n');
+    expect(text).toContain("backend: webgpu (@tensorflow/tfjs-backend-webgpu 4.22.0, adapter 'Test GPU' (test none))");
+    expect(text).toMatch(/adapter: Test GPU\n\s+vendor test, architecture none, device test-device, hardware\n\s+limits: largest buffer 1024 MiB, storage binding 1024 MiB, workgroup storage 32 KiB, 256 invocations per workgroup/);
   });
 });

@@ -90,7 +90,7 @@ describe('electron-builder configuration', () => {
     const paths = shellRuntimePaths();
     expect(paths).toEqual(expect.arrayContaining([
       'out/main/import-worker.mjs', 'out/main/train-worker.mjs', 'out/main/trial-worker.mjs',
-      'out/preload/gpu-trainer.cjs', 'out/preload/index.cjs', 'out/renderer/gpu-trainer.html', 'out/renderer/index.html',
+      'out/preload/index.cjs', 'out/renderer/index.html',
     ]));
     // The worker bundles are the ones electron-vite builds and the worker resolver looks for.
     const viteConfig = readFileSync(join(ROOT, 'electron.vite.config.ts'), 'utf8');

@@ -1,6 +1,6 @@
 /**
  * Invariant under test: the Electron main process never loads TensorFlow.js — all deep work runs in the
- * training worker (a utility process) or the GPU window. Checked on what `npm run build:app` writes:
+ * training worker (a utility process). Checked on what `npm run build:app` writes:
  * out/main/index.js and every chunk it can load — statically (import / export-from) or on demand
  * (import(), e.g. the report chunks), followed through the chunks — import nothing from @tensorflow/*,
  * neither statically nor dynamically: a dynamic import would still load tfjs here when that path runs

@@ -8,25 +8,27 @@ import {
   type BackendLoaders,
   type BackendPreference,
   type BackendReport,
+  type GpuAdapterReport,
 } from '../../deep/backends';
 import { stringifyJson } from '../json';
 import type { CliOutput } from '../output';
 import { UsageError } from '../usage-error';
 
-export const backendsHelp = `fairbound backends [--backend auto|tensorflow|wasm|cpu] [--json]
-  Loads the TensorFlow.js backend that training would use and shows every candidate tried, with the reason
-  each one was or was not usable. The chain (first that loads wins): tensorflow via @tensorflow/tfjs-node-gpu
-  (CUDA), tensorflow via @tensorflow/tfjs-node (CPU), wasm (SIMD), cpu (pure JS: inference and tiny runs only).
-  webgpu and webgl (a hidden window on a real Apple/AMD/Intel GPU) exist only in the desktop app, whose
-  backend report lists them; this command's chain never includes them.
-  --backend names one link instead of auto; if it cannot load, the command exits 1 with the reasons.`;
+export const backendsHelp = `fairbound backends [--backend auto|tensorflow|webgpu|wasm|cpu] [--json]
+  Loads the TensorFlow.js backend that a head run's training would use and shows every candidate tried,
+  with the reason each one was or was not usable. The chain (first that loads wins): tensorflow via
+  @tensorflow/tfjs-node-gpu (CUDA 11.2), webgpu (any GPU through Dawn: Vulkan, Metal or D3D12; software
+  adapters such as SwiftShader or llvmpipe are skipped), tensorflow via @tensorflow/tfjs-node (CPU),
+  wasm (SIMD), cpu (pure JS: inference and tiny runs only). With webgpu it shows the GPU adapter: its
+  name, vendor, architecture and limits. Full-model runs, experiments and audits read tensors
+  synchronously and skip webgpu.
+  --backend names one link instead of auto (webgpu then takes a software adapter too); if it cannot
+  load, the command exits 1 with the reasons.`;
 
 const CANDIDATE_LABELS: Readonly<Record<BackendAttempt['candidate'], string>> = {
   'tensorflow-gpu': 'tensorflow (tfjs-node-gpu, CUDA)',
+  webgpu: 'webgpu (Dawn)',
   'tensorflow-cpu': 'tensorflow (tfjs-node, CPU)',
-  // Only in the desktop app's report (the CLI's chain never has them): kept so the labels stay total.
-  webgpu: 'webgpu (desktop GPU window)',
-  webgl: 'webgl (desktop GPU window)',
   wasm: 'wasm',
   cpu: 'cpu',
 };
@@ -36,8 +38,28 @@ function formatAttempts(attempts: readonly BackendAttempt[]): string[] {
   return attempts.map((a) => `  ${a.ok ? '✓' : '✗'} ${CANDIDATE_LABELS[a.candidate].padEnd(width)}  ${a.reason}`);
 }
 
+function mebibytes(bytes: number): string {
+  return `${Math.round(bytes / 2 ** 20)} MiB`;
+}
+
+/** The adapter's lines: what `fairbound backends` shows so a user can see which GPU trains. */
+function formatAdapter(a: GpuAdapterReport): string[] {
+  const l = a.limits;
+  return [
+    `adapter: ${a.description || a.device}`,
+    `  vendor ${a.vendor || '?'}, architecture ${a.architecture || '?'}, device ${a.device || '?'}, ${a.software ? 'software (runs on the CPU)' : 'hardware'}`,
+    `  limits: largest buffer ${mebibytes(l.maxBufferSize)}, storage binding ${mebibytes(l.maxStorageBufferBindingSize)}, ` +
+      `workgroup storage ${Math.round(l.maxComputeWorkgroupStorageSize / 1024)} KiB, ${l.maxComputeInvocationsPerWorkgroup} invocations per workgroup`,
+  ];
+}
+
 function formatReport(report: BackendReport): string {
-  return [`backend: ${report.name} (${describeLoaded(report)})`, `tried (${report.preference}):`, ...formatAttempts(report.attempts)].join('\n');
+  return [
+    `backend: ${report.name} (${describeLoaded(report)})`,
+    ...(report.adapter !== undefined ? formatAdapter(report.adapter) : []),
+    `tried (${report.preference}):`,
+    ...formatAttempts(report.attempts),
+  ].join('\n');
 }
 
 /** `loaders` is injectable so tests can run the command without touching the real backends. */
@@ -54,7 +76,8 @@ export async function runBackendsCommand(args: string[], out: CliOutput, loaders
   const preference = values.backend as BackendPreference;
   if (!BACKEND_PREFERENCES.includes(preference)) throw new UsageError(`--backend must be one of ${BACKEND_PREFERENCES.join(', ')}, got '${values.backend}'`);
   try {
-    const report = await selectBackend(preference, loaders);
+    // A head run's chain: its training reads tensors asynchronously, so webgpu is a candidate.
+    const report = await selectBackend(preference, loaders, { syncReads: false });
     out.stdout(values.json ? stringifyJson(report) : formatReport(report));
     return 0;
   } catch (error) {

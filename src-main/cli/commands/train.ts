@@ -23,7 +23,7 @@ import { UsageError } from '../usage-error';
 export const trainHelp = `fairbound train --dataset <name|id> --constraint '<str>' [--constraint …] [--delta 0.05 [--delta …]]
                  --pipeline head|full --model tutorial-j-cnn|tutorial-g-cnn
                  [--epochs N] [--batch-size B] [--learning-rate L] [--iterations N] [--frac-safety 0.5]
-                 [--seed S] [--backend auto|tensorflow|wasm|cpu] [--rows N] [--resize S] [--shuffle-seed S]
+                 [--seed S] [--backend auto|tensorflow|webgpu|wasm|cpu] [--rows N] [--resize S] [--shuffle-seed S]
                  [--alpha-theta A] [--alpha-lambda A] [--lambda-init L] [--bound student-t|hoeffding|exact]
                  [--db <file>] [--json] [--quiet]
   Trains a classifier under the constraints with the quasi-Seldonian algorithm and stores the run.
@@ -100,7 +100,7 @@ export function formatRun(run: RunInfo, constraints: readonly RunConstraintResul
     `run ${run.id}: ${verdict}`,
     `dataset '${run.datasetName}', ${run.nRows} rows (${run.nCandidate} candidate / ${run.nSafety} safety), ${run.pipeline} pipeline, ` +
       `${run.architecture} on ${s.inputShape.join('×')}${s.resize !== null ? ` (resized from ${s.sourceShape.join('×')})` : ''}, ${s.numClasses} classes, seed ${run.seed}`,
-    `backend: ${run.backend ? `${run.backend.name} (${run.backend.package} ${run.backend.version})` : `not started (${run.backendPreference})`}`,
+    `backend: ${run.backend ? `${run.backend.name} (${run.backend.package} ${run.backend.version}${run.backend.adapter ? `, adapter '${run.backend.adapter.description || run.backend.adapter.device}'${run.backend.adapter.software ? ' (software)' : ''}` : ''})` : `not started (${run.backendPreference})`}`,
     `QSA bound: ${qsaBoundLabel(runBoundMethod(s))}`,
   ];
   for (const c of constraints) lines.push(...formatConstraint(c));

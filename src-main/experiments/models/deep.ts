@@ -110,7 +110,8 @@ class DeepState {
   async ready(): Promise<void> {
     const current = tf.getBackend() as string | undefined;
     const want = this.params.backend;
-    const ok = want === 'auto' ? current !== undefined && current !== 'cpu' : current === want;
+    // A head run in the same worker may have left webgpu active, which trials (synchronous reads) cannot use.
+    const ok = want === 'auto' ? current !== undefined && current !== 'cpu' && current !== 'webgpu' : current === want;
     if (!ok) await selectBackend(want);
   }
 

@@ -35,7 +35,6 @@ import type { TrialSessionSpec } from '../worker-protocol';
 import { AuditJob, type PredictAuditOptions } from './audit-job';
 import { ExportJob } from './export-job';
 import type { RunExportRequest } from '../../runs/export-types';
-import { GpuWindowRelay, type GpuWindowLink } from './gpu-window-relay';
 import { Lane } from './lane';
 import type { QueuedJob } from './queued-job';
 import { RunJob, type QueuedRunHandle, type RunInFlight, type StartRunOptions } from './run-job';
@@ -46,8 +45,6 @@ export interface DeepWorkerQueueOptions extends WorkerProcessOptions {
   readonly nativeBinding?: string;
   /** How long a running job may take to stop after a cancel before its worker is killed (ms, default 15000). */
   readonly cancelGraceMs?: number;
-  /** Desktop app: the GPU window that head runs may train their body in (gpu-window-relay.ts). */
-  readonly gpuWindow?: GpuWindowLink;
   /** How many worker processes may run jobs at once (default 1; each one started when first needed). */
   readonly workers?: number;
 }
@@ -63,15 +60,13 @@ export class DeepWorkerQueue {
   private nextTaskId = 1;
   private nextAuditId = 1;
   private nextExportId = 1;
-  private readonly relay: GpuWindowRelay;
   /** This queue's own folder for trial cancel files (mode 0700, an unguessable name), made on first use. */
   private cancelDir: string | undefined;
 
   constructor(private readonly options: DeepWorkerQueueOptions = {}) {
     const workers = options.workers ?? 1;
     if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`DeepWorkerQueue: workers must be a whole number of at least 1, not ${workers}`);
-    this.relay = new GpuWindowRelay(options.gpuWindow);
-    this.lanes = Array.from({ length: workers }, (_, index) => new Lane(index, options, this.relay, () => this.pump()));
+    this.lanes = Array.from({ length: workers }, (_, index) => new Lane(index, options, () => this.pump()));
   }
 
   /** The first lane's worker process id while one is running (diagnostics; tests check that it is long-lived). */
@@ -119,16 +114,13 @@ export class DeepWorkerQueue {
     if (dbPath === '' || dbPath === ':memory:') throw new InputError('training runs need a workspace file: the worker process opens it too', { key: 'db' });
     const db = openWorkspace(dbPath, this.binding);
     let runId: number;
-    let mayUseGpuWindow: boolean;
     try {
       const { run } = prepareRun(db, request);
-      // Only the head pipeline's body training goes to the window, and only `auto` lists its links.
-      mayUseGpuWindow = run.settings.pipeline === 'head' && run.backendPreference === 'auto';
       runId = insertRun(db, run);
     } finally {
       db.close();
     }
-    const job = new RunJob({ runId, dbPath, ...this.binding, mayUseGpuWindow }, this.relay, options);
+    const job = new RunJob({ runId, dbPath, ...this.binding }, options);
     this.enqueue(job);
     return { runId, done: job.done, cancel: (reason) => this.cancel(job, reason) };
   }

@@ -9,9 +9,7 @@
  */
 import { workerEntryOf, WorkerProcess, type WorkerProcessListener, type WorkerProcessOptions } from '../worker-process';
 import type { FromTrainingWorker } from '../worker-protocol';
-import type { GpuWindowRelay } from './gpu-window-relay';
 import type { QueuedJob } from './queued-job';
-import { RunJob } from './run-job';
 import { TrialJob } from './trial-job';
 
 /** How long a worker asked to shut down may take before it is killed (ms). */
@@ -27,7 +25,6 @@ export class Lane implements WorkerProcessListener {
     /** Its place among the queue's lanes (lane 0 is the queue's `workerPid`). */
     readonly index: number,
     private readonly options: WorkerProcessOptions,
-    private readonly relay: GpuWindowRelay,
     /** Called once its job has ended or could not start: the queue dispatches the next. */
     private readonly freed: () => void,
   ) {}
@@ -127,10 +124,6 @@ export class Lane implements WorkerProcessListener {
 
   onMessage(worker: WorkerProcess, message: Exclude<FromTrainingWorker, { type: 'ready' }>): void {
     const job = this.job;
-    if (message.type === 'gpu-train' || message.type === 'gpu-cancel') {
-      this.relay.onMessage(worker, message, job instanceof RunJob ? job : null);
-      return;
-    }
     const end = job?.accept(message);
     if (end === undefined) return;
     this.job = null;
@@ -144,8 +137,6 @@ export class Lane implements WorkerProcessListener {
       this.sessions.clear();
     }
     const job = this.job;
-    // The worker that asked for the window's job is gone: stop it (the next one waits until it has).
-    if (job instanceof RunJob) this.relay.abort(job.runId, 'cancelled: the training worker went away');
     // A job whose start was never sent is ended by run() (the worker could not be started).
     if (job?.sent) {
       this.job = null;

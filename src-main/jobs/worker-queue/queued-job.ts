@@ -7,8 +7,8 @@
 import type { WorkerProcess } from '../worker-process';
 import type { FromTrainingWorker } from '../worker-protocol';
 
-/** The worker's messages about a job (not its `ready`, not the GPU window relay's). */
-export type JobMessage = Exclude<FromTrainingWorker, { type: 'ready' | 'gpu-train' | 'gpu-cancel' }>;
+/** The worker's messages about a job (not its `ready`). */
+export type JobMessage = Exclude<FromTrainingWorker, { type: 'ready' }>;
 
 export interface QueuedJob {
   readonly kind: 'run' | 'trial' | 'audit' | 'export';

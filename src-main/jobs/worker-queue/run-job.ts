@@ -11,7 +11,6 @@ import { endRun, getRun, requestRunCancel } from '../../store/runs';
 import type { RunOutcome } from '../../runs/pipeline';
 import type { RunEvent } from '../../runs/types';
 import type { WorkerProcess } from '../worker-process';
-import type { GpuWindowRelay } from './gpu-window-relay';
 import { guarded, KILLED_FOR_CANCEL, QueuedJobState, type JobMessage, type QueuedJob } from './queued-job';
 
 export interface StartRunOptions {
@@ -40,8 +39,6 @@ export interface RunJobSpec {
   readonly dbPath: string;
   /** better-sqlite3's addon for both sides, if not the default. */
   readonly nativeBinding?: string;
-  /** Whether its chain may include the GPU window's links (a head run with backend `auto`). */
-  readonly mayUseGpuWindow: boolean;
 }
 
 export class RunJob extends QueuedJobState implements QueuedJob {
@@ -55,7 +52,6 @@ export class RunJob extends QueuedJobState implements QueuedJob {
 
   constructor(
     private readonly spec: RunJobSpec,
-    private readonly relay: GpuWindowRelay,
     options: StartRunOptions,
   ) {
     super();
@@ -75,16 +71,12 @@ export class RunJob extends QueuedJobState implements QueuedJob {
     return openWorkspace(this.spec.dbPath, this.spec.nativeBinding ? { nativeBinding: this.spec.nativeBinding } : {});
   }
 
-  async begin(worker: WorkerProcess): Promise<void> {
-    const gpuWindow = this.spec.mayUseGpuWindow ? await this.relay.startInfo() : undefined;
-    // Settled while probing: only by workerDied, and the queue has already moved on to the next job.
-    if (this.settled) return;
+  begin(worker: WorkerProcess): void {
     worker.send({
       type: 'start',
       runId: this.runId,
       dbPath: this.spec.dbPath,
       ...(this.spec.nativeBinding ? { nativeBinding: this.spec.nativeBinding } : {}),
-      ...(gpuWindow !== undefined ? { gpuWindow } : {}),
     });
     if (this.cancelRequested) worker.send({ type: 'cancel', runId: this.runId, reason: this.cancelReason });
   }
@@ -117,8 +109,6 @@ export class RunJob extends QueuedJobState implements QueuedJob {
       db.close();
     }
     worker?.send({ type: 'cancel', runId: this.runId, reason: this.cancelReason });
-    // The window stops between batches and answers gpu-failed (cancelled); the worker then ends the run.
-    this.relay.abort(this.runId, this.cancelReason);
   }
 
   failToStart(why: string): void {
@@ -151,8 +141,6 @@ export class RunJob extends QueuedJobState implements QueuedJob {
 
   private settle(outcome: RunOutcome): void {
     if (!this.settleOnce()) return;
-    // Nobody waits for the window's work any more (normally it has ended already).
-    this.relay.abort(this.runId, 'cancelled: the run has ended');
     if (!this.finishedEmitted) {
       this.finishedEmitted = true;
       this.onEvent({ type: 'finished', runId: this.runId, status: outcome.status, error: outcome.error });

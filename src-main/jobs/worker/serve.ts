@@ -6,17 +6,15 @@
  */
 import { log } from '../../logging/log';
 import { existsSync } from 'node:fs';
-import type { GpuWindowTrain } from '../../deep/backend-gpu-train';
-import type { TrainHandlers } from '../../deep/backend-gpu-window';
 import { CancelledError } from '../../deep/cancel';
 import { predictAuditRows } from '../../audit/model-audit';
 import { DeepTrialSession } from '../../experiments/deep-session';
 import { openWorkspace, type WritableDB } from '../../store/database';
 import { endRun } from '../../store/runs';
-import { executeRun, type RunGpuWindow } from '../../runs/pipeline';
+import { executeRun } from '../../runs/pipeline';
 import { runExport } from '../../runs/export-run';
 import { firstIssue, serializeError, type SerializedError } from '../envelope';
-import { gpuRelayToWorker, type FromTrainingWorker, type GpuWindowStart, type ToTrainingWorker } from '../worker-protocol';
+import type { FromTrainingWorker, ToTrainingWorker } from '../worker-protocol';
 
 /** How often a running trial looks for its cancel file (ms). */
 const CANCEL_POLL_MS = 200;
@@ -74,96 +72,6 @@ function processPort(): WorkerPort {
   };
 }
 
-/** A failure of the GPU window as the host reported it (its name and message kept). */
-export class GpuWindowFailure extends Error {
-  override readonly name = 'GpuWindowFailure';
-  readonly originalName: string;
-  constructor(error: SerializedError) {
-    super(error.message);
-    this.originalName = error.name;
-  }
-}
-
-/**
- * The worker's end of the GPU window relay (worker-protocol.ts): a run's body training goes to the host, which
- * alone can reach the window, one job at a time (the run in progress). A cancel is asked of the host
- * and the promise settles only on its answer, so the window has stopped before the next run can use it;
- * only when the host is gone (disconnect, shutdown) does it settle here.
- */
-class GpuRelay {
-  private pending: {
-    readonly runId: number;
-    readonly resolve: (trained: Extract<ToTrainingWorker, { type: 'gpu-trained' }>['trained']) => void;
-    readonly reject: (error: Error) => void;
-    readonly onProgress: TrainHandlers['onProgress'];
-    readonly cleanup: () => void;
-  } | null = null;
-
-  constructor(private readonly port: WorkerPort) {}
-
-  /** trainOnGpuWindow's transport for one run. */
-  trainFor(runId: number): GpuWindowTrain {
-    return (job, handlers) => {
-      if (this.pending !== null) return Promise.reject(new Error(`the GPU window is still training for run ${this.pending.runId}`));
-      const { signal, onProgress } = handlers;
-      if (signal?.aborted) return Promise.reject(new CancelledError('training cancelled before it started'));
-      return new Promise((resolve, reject) => {
-        const onAbort = (): void => this.port.send({ type: 'gpu-cancel', runId });
-        signal?.addEventListener('abort', onAbort, { once: true });
-        this.pending = { runId, resolve, reject, onProgress, cleanup: () => signal?.removeEventListener('abort', onAbort) };
-        this.port.send({ type: 'gpu-train', runId, job });
-      });
-    };
-  }
-
-  /** A gpu-* message from the host; one that does not match the protocol fails the pending job. */
-  receive(raw: unknown): void {
-    const pending = this.pending;
-    const parsed = gpuRelayToWorker.safeParse(raw);
-    if (!parsed.success) {
-      this.settle(new Error(`the app sent a GPU window message that does not match the protocol: ${firstIssue(parsed.error)}`));
-      return;
-    }
-    const message = parsed.data;
-    if (pending === null || pending.runId !== message.runId) return;
-    switch (message.type) {
-      case 'gpu-progress':
-        pending.onProgress?.(message.progress);
-        return;
-      case 'gpu-trained':
-        this.settle(message.trained);
-        return;
-      case 'gpu-failed':
-        this.settle(message.cancelled ? new CancelledError(message.error.message) : new GpuWindowFailure(message.error));
-        return;
-    }
-  }
-
-  /** Nobody will answer any more (the host went away or asked to shut down). */
-  abandon(reason: string): void {
-    this.settle(new CancelledError(reason));
-  }
-
-  private settle(outcome: Error | Extract<ToTrainingWorker, { type: 'gpu-trained' }>['trained']): void {
-    const pending = this.pending;
-    if (pending === null) return;
-    this.pending = null;
-    pending.cleanup();
-    if (outcome instanceof Error) pending.reject(outcome);
-    else pending.resolve(outcome);
-  }
-}
-
-function gpuWindowContext(start: GpuWindowStart | undefined, train: GpuWindowTrain): RunGpuWindow | undefined {
-  if (start === undefined) return undefined;
-  return {
-    probe: start.probe ?? undefined,
-    tfjsVersion: start.tfjsVersion,
-    ...(start.unavailableReason !== undefined ? { unavailableReason: start.unavailableReason } : {}),
-    train,
-  };
-}
-
 /** Serves runs until shutdown or disconnect; resolves once the last run has ended. */
 export function serveTrainingWorker(port: WorkerPort = processPort()): Promise<void> {
   let current: { runId: number; abort: AbortController } | null = null;
@@ -171,7 +79,6 @@ export function serveTrainingWorker(port: WorkerPort = processPort()): Promise<v
   // From the message's arrival, not the job's start: a cancel sent right behind the request must be seen.
   const audits = new Map<number, AbortController>();
   const sessions = new Map<number, DeepTrialSession>();
-  const gpu = new GpuRelay(port);
   let chain: Promise<void> = Promise.resolve();
   let closing = false;
   return new Promise<void>((resolve) => {
@@ -189,7 +96,7 @@ export function serveTrainingWorker(port: WorkerPort = processPort()): Promise<v
       log.debug(`message ${message.type}`);
       switch (message.type) {
         case 'start': {
-          const { runId, dbPath, nativeBinding, gpuWindow } = message;
+          const { runId, dbPath, nativeBinding } = message;
           const abort = new AbortController();
           chain = chain.then(async () => {
             if (closing) return;
@@ -197,11 +104,9 @@ export function serveTrainingWorker(port: WorkerPort = processPort()): Promise<v
             let db: WritableDB | null = null;
             try {
               db = openWorkspace(dbPath, nativeBinding ? { nativeBinding } : {});
-              const window = gpuWindowContext(gpuWindow, gpu.trainFor(runId));
               const outcome = await executeRun(db, runId, {
                 signal: abort.signal,
                 onEvent: (event) => port.send({ type: 'progress', runId, event }),
-                ...(window !== undefined ? { gpuWindow: window } : {}),
               });
               log.info(`run ${runId} ended ${outcome.status}`);
               port.send({ type: 'done', runId, status: outcome.status, error: outcome.error });
@@ -223,11 +128,6 @@ export function serveTrainingWorker(port: WorkerPort = processPort()): Promise<v
         }
         case 'cancel':
           if (current?.runId === message.runId) current.abort.abort(message.reason ?? 'cancelled');
-          return;
-        case 'gpu-progress':
-        case 'gpu-trained':
-        case 'gpu-failed':
-          gpu.receive(message);
           return;
         case 'trial': {
           const { sessionId, session: spec, taskId, task, cancelFile } = message;
@@ -330,8 +230,6 @@ export function serveTrainingWorker(port: WorkerPort = processPort()): Promise<v
           return;
         }
         case 'shutdown':
-          // The host sends it when nothing runs; a relayed body training would never be answered now.
-          gpu.abandon('cancelled: the training worker is shutting down');
           close();
           return;
       }
@@ -340,7 +238,6 @@ export function serveTrainingWorker(port: WorkerPort = processPort()): Promise<v
       current?.abort.abort('cancelled: the process that started the run went away');
       currentTrial?.abort.abort('cancelled: the process that started the experiment went away');
       for (const abort of audits.values()) abort.abort('cancelled: the process that started the audit went away');
-      gpu.abandon('cancelled: the process that started the run went away');
       close();
     });
     port.send({ type: 'ready', pid: process.pid });

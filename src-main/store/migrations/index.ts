@@ -13,6 +13,7 @@ import * as m0005 from './0005-job-owners';
 import * as m0006 from './0006-trial-kernel';
 import * as m0007 from './0007-trial-error';
 import * as m0008 from './0008-names-notes';
+import * as m0009 from './0009-run-webgpu';
 
 export interface Migration {
   readonly version: number;
@@ -28,6 +29,7 @@ export const migrations: readonly Migration[] = [
   { version: m0006.version, migrate: m0006.migrateTo6 },
   { version: m0007.version, migrate: m0007.migrateTo7 },
   { version: m0008.version, migrate: m0008.migrateTo8 },
+  { version: m0009.version, migrate: m0009.migrateTo9 },
 ];
 
 export const LATEST_VERSION = migrations[migrations.length - 1].version;

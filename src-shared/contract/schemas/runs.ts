@@ -41,23 +41,31 @@ export const runRequest = z.object({
 export type RunRequestDto = z.infer<typeof runRequest>;
 
 export const backendAttempt = z.object({ candidate: z.string(), ok: z.boolean(), reason: z.string() });
-const loadedBackendReport = z.object({
+const gpuAdapter = z.object({
+  description: z.string(),
+  vendor: z.string(),
+  architecture: z.string(),
+  device: z.string(),
+  software: z.boolean(),
+  limits: z.object({
+    maxBufferSize: count,
+    maxStorageBufferBindingSize: count,
+    maxComputeWorkgroupStorageSize: count,
+    maxComputeInvocationsPerWorkgroup: count,
+    maxComputeWorkgroupSizeX: count,
+  }),
+});
+export const backendReport = z.object({
   name: z.string(),
   package: z.string(),
   version: z.string(),
   device: z.enum(['gpu', 'cpu']).optional(),
   simd: z.boolean().optional(),
   threads: count.optional(),
-  /** The GPU as the browser names it (webgpu/webgl in the desktop app's GPU window). */
-  adapter: z.string().optional(),
-  /** Set when the backend runs outside the training process: in the desktop app's GPU window. */
-  where: z.literal('gpu-window').optional(),
+  /** The WebGPU adapter (webgpu only). */
+  adapter: gpuAdapter.optional(),
   preference: backendPreference,
   attempts: z.array(backendAttempt),
-});
-export const backendReport = loadedBackendReport.extend({
-  /** With where 'gpu-window' (it trained the body): the training process's own backend, for latents and the QSA. */
-  local: loadedBackendReport.optional(),
 });
 export type BackendReportDto = z.infer<typeof backendReport>;
 
@@ -182,17 +190,5 @@ export const backendsReport = z.object({
   preferences: z.array(z.object({ preference: backendPreference, candidates: z.array(z.string()) })),
   /** The backend the latest started run loaded, with every candidate tried and why it failed; null before the first run. */
   latest: z.object({ runId: id, report: backendReport }).nullable(),
-  /**
-   * Desktop app only (absent in browser mode and the CLI): the hidden GPU window's links, webgpu then
-   * webgl, with the adapter probe's reason for each, e.g. "webgl skipped: software renderer SwiftShader".
-   */
-  gpuWindow: z
-    .object({
-      attempts: z.array(backendAttempt),
-      /** Whether runs train through the window yet (see the note when not). */
-      usedByRuns: z.boolean(),
-      note: z.string(),
-    })
-    .optional(),
 });
 export type BackendsReport = z.infer<typeof backendsReport>;
