@@ -13,7 +13,7 @@ import { openWorkspace, type WritableDB } from '../../store/database';
 import { endRun } from '../../store/runs';
 import { executeRun } from '../../runs/pipeline';
 import { runExport } from '../../runs/export-run';
-import { firstIssue, serializeError, type SerializedError } from '../envelope';
+import { serializeError } from '../envelope';
 import type { FromTrainingWorker, ToTrainingWorker } from '../worker-protocol';
 
 /** How often a running trial looks for its cancel file (ms). */
