@@ -30,7 +30,7 @@ describe.skipIf(!chromiumAvailable())('training runs in chromium', () => {
     await app?.close();
   });
 
-  async function fillForm(epochs: number): Promise<void> {
+  async function fillForm(epochs: number, bound: 'student-t' | 'exact' = 'student-t'): Promise<void> {
     const { page } = app;
     await expect.poll(() => page.getByTestId('run-dataset').locator('option').count()).toBe(1);
     await page.getByTestId('run-choice-builder').uncheck();
@@ -39,12 +39,13 @@ describe.skipIf(!chromiumAvailable())('training runs in chromium', () => {
     await page.getByTestId('run-batch').fill('20');
     await page.getByTestId('run-iterations').fill('50');
     await page.getByTestId('run-backend').selectOption('wasm');
+    await page.getByTestId('run-bound').selectOption(bound);
     expect(await page.getByTestId('run-resize').inputValue()).toBe('48');
   }
 
   it('starts a head run and follows it to its verdict', async () => {
     const { page } = app;
-    await fillForm(1);
+    await fillForm(1, 'exact');
     await app.screenshot('new-run-form');
     await page.getByTestId('run-start').click();
     await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 60_000 }).toMatch(/^(passed|nsf)$/);
@@ -62,6 +63,8 @@ describe.skipIf(!chromiumAvailable())('training runs in chromium', () => {
     if (verdict.includes('PASSED')) expect(verdict).toContain('a model violating this constraint is at most δ');
     await expect.poll(() => page.getByTestId('group-accuracy').locator('tbody tr').count()).toBeGreaterThan(1);
     expect(await page.getByTestId('backend-report').textContent()).toContain('wasm');
+    // The bound chosen in the form is the one the run stored and its safety test used.
+    await expect.poll(() => page.getByTestId('run-detail').textContent()).toContain('exact: the betting bound on the safety rows');
     await expect.poll(() => page.getByTestId('qsa-chart').count()).toBe(1);
     await app.screenshot('run-detail');
     await app.screenshot('run-detail-dark', { dark: true });
