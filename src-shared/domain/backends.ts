@@ -66,4 +66,9 @@ export interface BackendAttempt {
 export interface BackendReport extends LoadedBackend {
   readonly preference: BackendPreference;
   readonly attempts: readonly BackendAttempt[];
+  /**
+   * Where TF.js computes on the CPU (wasm, cpu), a head run's CNN trains and infers on ONNX Runtime's CPU
+   * kernels instead (src-main/deep/onnx/route.ts): which, e.g. 'onnxruntime-node 1.31.1 (CPU, 2 threads)'.
+   */
+  readonly cpuEngine?: string;
 }

@@ -58,6 +58,8 @@ describe('fairbound train (head pipeline) from the CLI bundle', () => {
     runId = out.run.id;
     expect(out.verdict).toBe('passed');
     expect(out).toMatchObject({ run: { pipeline: 'head', architecture: 'tutorial-j-cnn', nRows: 200, nCandidate: 100, nSafety: 100 }, backend: { name: 'wasm' } });
+    // On a CPU backend the CNN itself trained on ONNX Runtime, and the stored report says so.
+    expect(out.backend.cpuEngine).toMatch(/^onnxruntime-node \d+\.\d+\.\d+ \(CPU, \d+ threads\)$/);
     const nodes = Object.fromEntries(out.constraints[0].nodes.map((n: { name: string; nSamples: number }) => [n.name, n]));
     expect(nodes['ACC | [A]'].nSamples + nodes['ACC | [B]'].nSamples).toBe(100);
     expect(out.groupAccuracy.groups.map((g: { group: string }) => g.group)).toEqual(['all', 'A', 'B']);
@@ -86,6 +88,7 @@ describe('fairbound train (head pipeline) from the CLI bundle', () => {
     expect(out.weights).toEqual(expect.arrayContaining(['cnn_initial', 'cnn_trained', 'head_initial']));
     expect(out.rows).toEqual({ runRows: 200, bodyRows: 100 });
     const text = fairbound('run', 'show', String(runId));
+    expect(text.stdout).toMatch(/^backend: wasm \(.*\); the CNN trained and ran on onnxruntime-node /m);
     expect(text.stdout).toMatch(/iteration log \(400 iterations, \d+ shown; \* = chosen\)/);
   });
 

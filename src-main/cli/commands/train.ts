@@ -100,7 +100,7 @@ export function formatRun(run: RunInfo, constraints: readonly RunConstraintResul
     `run ${run.id}: ${verdict}`,
     `dataset '${run.datasetName}', ${run.nRows} rows (${run.nCandidate} candidate / ${run.nSafety} safety), ${run.pipeline} pipeline, ` +
       `${run.architecture} on ${s.inputShape.join('×')}${s.resize !== null ? ` (resized from ${s.sourceShape.join('×')})` : ''}, ${s.numClasses} classes, seed ${run.seed}`,
-    `backend: ${run.backend ? `${run.backend.name} (${run.backend.package} ${run.backend.version}${run.backend.adapter ? `, adapter '${run.backend.adapter.description || run.backend.adapter.device}'${run.backend.adapter.software ? ' (software)' : ''}` : ''})` : `not started (${run.backendPreference})`}`,
+    `backend: ${run.backend ? `${run.backend.name} (${run.backend.package} ${run.backend.version}${run.backend.adapter ? `, adapter '${run.backend.adapter.description || run.backend.adapter.device}'${run.backend.adapter.software ? ' (software)' : ''}` : ''})${run.backend.cpuEngine ? `; the CNN trained and ran on ${run.backend.cpuEngine}` : ''}` : `not started (${run.backendPreference})`}`,
     `QSA bound: ${qsaBoundLabel(runBoundMethod(s))}`,
   ];
   for (const c of constraints) lines.push(...formatConstraint(c));

@@ -64,6 +64,8 @@ export const backendReport = z.object({
   threads: count.optional(),
   /** The WebGPU adapter (webgpu only). */
   adapter: gpuAdapter.optional(),
+  /** A head run's CNN on ONNX Runtime where TF.js would compute on the CPU (domain/backends.ts). */
+  cpuEngine: z.string().optional(),
   preference: backendPreference,
   attempts: z.array(backendAttempt),
 });
