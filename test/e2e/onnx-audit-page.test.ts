@@ -54,7 +54,8 @@ describe.skipIf(!chromiumAvailable())('the Audit page with an ONNX model', () =>
     await page.getByTestId('run-audit').click();
     await expect.poll(() => page.getByTestId('error-file').isVisible(), { timeout: 30_000 }).toBe(true);
     expect(await page.getByTestId('error-file').textContent()).toBe(relu);
-    await expect.poll(() => page.getByText(/give --output logits or --output probabilities/).count()).toBe(1);
+    // The page's error names the fix (the activity strip shows the failed job's message too).
+    await expect.poll(() => page.getByTestId('error').getByText(/give --output logits or --output probabilities/).count()).toBe(1);
 
     await page.getByTestId('audit-model').fill(good);
     await page.getByTestId('audit-onnx-output').selectOption('logits');
