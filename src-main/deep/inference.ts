@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { headActivation, inputShapeOf, numClassesOf, type HeadActivation } from './architectures';
 import { BatchReader, resolveRows, validateImageSet, type ImageSet, type RowSelection } from './images';
 import { CancelledError } from './cancel';
+import { builtFromArchitecture } from './onnx/tfjs-model';
 
 export interface HeadWeights {
   /** inputDim × units, row-major (Keras's layout: kernel[i·units + k] weighs input i for class k). */
@@ -53,6 +54,11 @@ const ONNX_REPLACES = new Set(['wasm', 'cpu']);
 /** Whether `engine` means ONNX Runtime under the active tfjs backend. */
 export function usesOnnx(engine: InferenceEngine = 'auto'): boolean {
   return engine === 'onnx' || (engine === 'auto' && ONNX_REPLACES.has(tf.getBackend()));
+}
+
+/** usesOnnx for this model: `auto` keeps a layers model Fairbound did not build (e.g. a user's, audited) on TF.js. */
+export function onnxFor(model: tf.LayersModel, engine: InferenceEngine = 'auto'): boolean {
+  return usesOnnx(engine) && (engine === 'onnx' || builtFromArchitecture(model));
 }
 
 const bodies = new WeakMap<tf.LayersModel, tf.LayersModel>();
@@ -135,13 +141,13 @@ async function mapRows(
  * @example const z = await extractLatents(model, images, { batchSize: 100 }); // z.length === images.n * latentDim(model)
  */
 export async function extractLatents(model: tf.LayersModel, images: ImageSet, options: InferenceOptions = {}): Promise<Float32Array> {
-  if (usesOnnx(options.engine)) return onCpu(model, 'latents', images, options);
+  if (onnxFor(model, options.engine)) return onCpu(model, 'latents', images, options);
   return mapRows(bodyOf(model), inputShapeOf(model), latentDim(model), images, options, 'extractLatents');
 }
 
 /** Class probabilities of the selected rows, n × K row-major (softmax applied to a logits head). */
 export async function predictProbabilities(model: tf.LayersModel, images: ImageSet, options: InferenceOptions = {}): Promise<Float32Array> {
-  if (usesOnnx(options.engine)) return onCpu(model, 'probabilities', images, options);
+  if (onnxFor(model, options.engine)) return onCpu(model, 'probabilities', images, options);
   const head = headActivation(model);
   return mapRows(model, inputShapeOf(model), numClassesOf(model), images, options, 'predictProbabilities', head === 'linear' ? (t) => tf.softmax(t) : undefined);
 }

@@ -1,11 +1,11 @@
 /**
  * Who trains a CNN in this process: ONNX Runtime's CPU kernels (train.ts here) where tfjs would compute on
  * the CPU (its wasm or cpu backend: single-threaded in Node), else tfjs on its active backend
- * (libtensorflow, or a GPU). The same rule as inference's (usesOnnx), so a run's body, its latents and a
+ * (libtensorflow, or a GPU). The same rule as inference's (onnxFor), so a run's body, its latents and a
  * deep experiment's trials all take the same route.
  */
 import type { ImageSet, RowSelection } from '../images';
-import { usesOnnx, type InferenceEngine } from '../inference';
+import { onnxFor, type InferenceEngine } from '../inference';
 import { trainClassifier, type TrainOptions, type TrainResult } from '../train';
 
 export type TrainEngine = InferenceEngine;
@@ -19,7 +19,7 @@ export async function trainOnChosenEngine(
   options: TrainOptions,
   engine: TrainEngine = 'auto',
 ): Promise<TrainResult> {
-  if (!usesOnnx(engine)) return trainClassifier(model, images, labels, rows, options);
+  if (!onnxFor(model, engine)) return trainClassifier(model, images, labels, rows, options);
   // Loaded on first use: a native module only this route needs.
   const { trainClassifierOnCpu } = await import('./train');
   return trainClassifierOnCpu(model, images, labels, rows, options);

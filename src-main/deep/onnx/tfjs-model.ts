@@ -14,9 +14,18 @@ function isModelMetadata(value: unknown): value is ModelMetadata {
   return typeof m.architecture === 'string' && Array.isArray(m.layers) && Array.isArray(m.inputShape) && typeof m.numClasses === 'number';
 }
 
+function metadataOf(model: tf.LayersModel): unknown {
+  return (model.getUserDefinedMetadata() as { fairbound?: unknown } | undefined)?.fairbound;
+}
+
+/** Whether buildModel made the model (a layers model from elsewhere has no declarative layer list to write). */
+export function builtFromArchitecture(model: tf.LayersModel): boolean {
+  return isModelMetadata(metadataOf(model));
+}
+
 /** The declarative shape of a model made by buildModel; throws for a model without Fairbound's metadata. */
 export function onnxShapeOf(model: tf.LayersModel): OnnxModelShape {
-  const metadata = (model.getUserDefinedMetadata() as { fairbound?: unknown } | undefined)?.fairbound;
+  const metadata = metadataOf(model);
   if (!isModelMetadata(metadata)) throw new Error(`model '${model.name}' was not built from a Fairbound architecture (no layer list in its metadata): it cannot be written as ONNX`);
   const architecture: ArchitectureSpec = { name: metadata.architecture, description: metadata.architecture, defaultInputShape: metadata.inputShape, layers: metadata.layers };
   return { architecture, inputShape: metadata.inputShape, numClasses: metadata.numClasses };
