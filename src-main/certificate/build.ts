@@ -188,6 +188,7 @@ export async function buildAuditCertificate(env: CertificateEnvironment, input: 
     resize,
     backend,
     ...(src.kind === 'predictions' ? { matching: src.matching } : {}),
+    ...(src.kind === 'model' && src.onnx !== undefined ? { onnx: src.onnx } : {}),
   };
   return seal(
     {

@@ -96,7 +96,7 @@ async function probabilities(request: VerifyRequest, indices: Int32Array, nRows:
   }
   const reply = await request.predict({
     datasetId: request.datasetId,
-    source: { kind: 'model', path: request.modelPath },
+    source: { kind: 'model', path: request.modelPath, ...(settings.onnx !== undefined ? { onnx: settings.onnx } : {}) },
     resize: settings.resize,
     backend: request.backend ?? settings.backend,
     selection: indices,

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { count, id, wireNumber, wireNumberOrNull } from '../wire';
-import { auditGuarantee, auditInput, auditMatching, auditResult, boundMethod, verdict } from './audit';
+import { auditGuarantee, auditInput, auditMatching, auditResult, boundMethod, onnxPreprocessing, verdict } from './audit';
 import { delta } from './constraints';
 import { path } from './fields';
 import { backendPreference } from './runs';
@@ -64,6 +64,8 @@ export const certificateSettings = z.object({
   backend: backendPreference,
   /** A predictions CSV: how its lines are matched to the dataset's rows. */
   matching: auditMatching.optional(),
+  /** An ONNX model: the pre-processing options the audit was given (verify gives them again). */
+  onnx: onnxPreprocessing.optional(),
   /** A run's certificate: the run's stored settings (provenance; the run's own safety test used them). */
   run: z.record(z.string(), z.unknown()).optional(),
 });
