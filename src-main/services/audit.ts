@@ -12,7 +12,7 @@
  * ("predicting batch k of n (… images/s)", then "bounds"), jobs.cancel aborts the inference between
  * batches (the worker stays up for the next audit), and job.done carries the result.
  */
-import { refuseExisting, TargetExistsError, writeFileSafely } from '../data/safe-write';
+import { refuseExisting } from '../data/safe-write';
 import type { AuditedNode as AuditedNodeDto, AuditGuarantee, AuditInput, AuditResult, OnnxPreprocessingRecord } from '../../src-shared/contract/schemas';
 import { auditConstraints, exactKindOf, hardDecisions, type AuditedConstraint as AuditedConstraintFull, type AuditedNode, type EstimatorMode } from '../audit/audit';
 import { groupTable, type GroupRow } from '../audit/group-table';
@@ -31,8 +31,8 @@ import { getRunRows } from '../store/run-results';
 import { getRun } from '../store/runs';
 import { datasetSummary, type DatasetSummary } from '../store/summary';
 import type { Handler, ServiceContext } from './context';
+import { writeReportFiles } from './report-files';
 import { requireDataset } from './datasets';
-import { ServiceError } from '../errors/reported-error';
 import { ConstraintListError } from '../errors/constraint-compile-error';
 import type { JobControl } from '../jobs/job-runner';
 
@@ -293,15 +293,6 @@ export function rowsText(rows: AuditResult['rows']): string {
   return `rows ${rows.start}–${rows.end - 1} (${rows.which})`;
 }
 
-/** The OS's reason (ENOENT, EACCES, …) without the path, which the InputError names itself. */
-function ioReason(error: unknown): string {
-  if (error instanceof Error && 'code' in error && typeof error.code === 'string') {
-    const reasons: Record<string, string> = { ENOENT: 'its folder does not exist', ENOTDIR: 'a part of its folder is not a folder', EACCES: 'permission denied', EPERM: 'permission denied', EISDIR: 'it is a folder', EROFS: 'read-only file system' };
-    return reasons[error.code] ?? error.code;
-  }
-  return error instanceof Error ? error.message : String(error);
-}
-
 /**
  * audit.report: the self-contained HTML report (and a PDF when asked). Given a finished audit's result
  * (the app's Audit page sends the one its job returned), it is rendered as it is: no inference, no
@@ -321,22 +312,7 @@ export const auditReportHandler: Handler<'audit.report'> = async (input, ctx) =>
     const { out: _out, pdf: _pdf, overwrite: _overwrite, ...auditInput } = input;
     html = buildAuditReportHtml(reportInput(await runAudit(auditInput, appEnvironment(ctx)), summaryOrNull(ctx.db, auditInput.datasetId)));
   }
-  try {
-    writeFileSafely(out, html, { overwrite });
-  } catch (error) {
-    if (error instanceof TargetExistsError) throw error;
-    throw new InputError(`cannot write the HTML report (${ioReason(error)})`, { file: out });
-  }
-  if (pdf === undefined) return { html: out, pdf: null };
-  const { ChromiumMissingError, printPdf } = await import('../report/pdf');
-  try {
-    await printPdf(html, pdf, { overwrite });
-  } catch (error) {
-    if (error instanceof TargetExistsError) throw error;
-    if (error instanceof ChromiumMissingError) throw new ServiceError('not_available', `${error.message} (the HTML report was written to ${out})`);
-    throw new InputError(`cannot print the PDF report (${ioReason(error)}); the HTML report was written to ${out}`, { file: pdf });
-  }
-  return { html: out, pdf };
+  return writeReportFiles(html, out, pdf, { overwrite });
 };
 
 /** What the HTML report of a computed audit is built from (`buildAuditReportHtml` in report/audit-report.ts). */

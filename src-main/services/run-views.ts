@@ -7,9 +7,8 @@
  * `experiments.exportPlots` writes an experiment's plots as SVG or PNG files.
  */
 import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { refuseExisting, TargetExistsError, writeFileSafely } from '../data/safe-write';
-import { InputError } from '../errors/input-error';
+import { join } from 'node:path';
+import { refuseExisting, writeFileSafely } from '../data/safe-write';
 import { ServiceError } from '../errors/reported-error';
 import type { RunExportRequest } from '../runs/export-types';
 import { reportHtml } from '../report/report';
@@ -18,6 +17,7 @@ import { experimentResults, experimentSvgs } from '../experiments/results';
 import { getRunConstraints } from '../store/run-results';
 import { getRun, listRuns } from '../store/runs';
 import type { Handler } from './context';
+import { writeReportFiles } from './report-files';
 
 /** The files each artifact writes (the exporters' own names), checked before the worker starts. */
 const ARTIFACT_FILES: Readonly<Record<RunExportRequest['artifact'], readonly string[]>> = {
@@ -37,32 +37,12 @@ export const runExportHandler: Handler<'runs.export'> = async (input, ctx) => {
   return { files: await ctx.deepWorker().exportRun(ctx.dbPath, request) };
 };
 
-function ioReason(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 export const reportWriteHandler: Handler<'reports.write'> = async (input, ctx) => {
   const { out, pdf } = input;
   const overwrite = input.overwrite ?? false;
   refuseExisting(pdf === undefined ? [out] : [out, pdf], { overwrite });
   const html = reportHtml(ctx.db, input.target);
-  try {
-    mkdirSync(dirname(out), { recursive: true });
-    writeFileSafely(out, html, { overwrite });
-  } catch (error) {
-    if (error instanceof TargetExistsError) throw error;
-    throw new InputError(`cannot write the HTML report (${ioReason(error)})`, { file: out });
-  }
-  if (pdf === undefined) return { html: out, pdf: null };
-  const { ChromiumMissingError, printPdf } = await import('../report/pdf');
-  try {
-    await printPdf(html, pdf, { overwrite });
-  } catch (error) {
-    if (error instanceof TargetExistsError) throw error;
-    if (error instanceof ChromiumMissingError) throw new ServiceError('not_available', `${error.message} (the HTML report was written to ${out})`);
-    throw new InputError(`cannot print the PDF report (${ioReason(error)}); the HTML report was written to ${out}`, { file: pdf });
-  }
-  return { html: out, pdf };
+  return writeReportFiles(html, out, pdf, { overwrite, createFolder: true });
 };
 
 export const reportHtmlHandler: Handler<'reports.html'> = (input, ctx) => ({ html: reportHtml(ctx.db, input.target) });
