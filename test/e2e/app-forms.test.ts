@@ -115,6 +115,9 @@ describe.skipIf(!chromiumAvailable())('forms in chromium', () => {
     await page.getByTestId('exp-trials').fill('2');
     await page.getByTestId('exp-iterations').fill('30');
     await expect.poll(() => page.getByTestId('exp-fraction-rows').textContent()).toBe('100, 200 of 200 rows');
+    await page.getByTestId('exp-model-cnn').check();
+    await page.getByTestId('deep-architecture').selectOption('tutorial-g-cnn');
+    await page.getByTestId('deep-backend').selectOption('wasm');
 
     await page.reload();
     await expect.poll(() => page.getByTestId('exp-name').inputValue()).toBe('skin tone parity');
@@ -123,7 +126,11 @@ describe.skipIf(!chromiumAvailable())('forms in chromium', () => {
     expect(await page.getByTestId('exp-fractions').inputValue()).toBe('0.5, 1');
     expect(await page.getByTestId('exp-trials').inputValue()).toBe('2');
     expect(await page.getByTestId('exp-dataset').locator('option:checked').textContent()).toContain('skin tone');
+    // The deep models' settings are part of the draft too.
+    await expect.poll(() => page.getByTestId('deep-architecture').inputValue()).toBe('tutorial-g-cnn');
+    expect(await page.getByTestId('deep-backend').inputValue()).toBe('wasm');
     await app.screenshot('forms-experiments-restored');
+    await page.getByTestId('exp-model-cnn').uncheck();
 
     await page.getByTestId('nav-new-run').click();
     await expect.poll(() => page.getByTestId('run-name').inputValue()).toBe('parity, 100 rows');
