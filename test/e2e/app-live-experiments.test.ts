@@ -10,8 +10,12 @@ import { chromiumAvailable } from '../support/chromium';
 import { twoGroupData, twoGroupSeldonianFiles } from '../support/two-group-data';
 import { startApp, type AppHarness } from './app-harness';
 
-/** 2 fractions × 2 models × 300 trials: long enough to reload and watch it mid-way, then cancel it. */
-const PLANNED = 1200;
+/**
+ * 2 fractions × 2 models × 2,000 trials of 600 iterations: minutes even on an idle machine, so it is still
+ * running when the test, having reloaded and watched it, cancels it (300 trials could end first).
+ */
+const TRIALS = 2000;
+const PLANNED = 2 * 2 * TRIALS;
 
 describe.skipIf(!chromiumAvailable())('a live experiment in chromium', () => {
   let app: AppHarness;
@@ -39,7 +43,7 @@ describe.skipIf(!chromiumAvailable())('a live experiment in chromium', () => {
     const events: EventMessage[] = [];
     const off = app.bridge.services.subscribe((m) => events.push(m));
     const started = await app.bridge.services.invoke('experiments.start', {
-      datasetId: 1, constraints: [{ source: 'abs((PR | [M]) - (PR | [F])) <= 0.2', delta: 0.1 }], fractions: [0.3, 1], nTrials: 300, models: ['qsa-features', 'logistic'], iterations: 300, name: 'long one', notes: 'started by the test',
+      datasetId: 1, constraints: [{ source: 'abs((PR | [M]) - (PR | [F])) <= 0.2', delta: 0.1 }], fractions: [0.3, 1], nTrials: TRIALS, models: ['qsa-features', 'logistic'], iterations: 600, name: 'long one', notes: 'started by the test',
     });
     if (!started.ok) throw new Error(started.error.message);
     const { jobId, experimentId } = started.value as { jobId: string; experimentId: number };
