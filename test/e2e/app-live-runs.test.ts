@@ -38,7 +38,8 @@ describe.skipIf(!chromiumAvailable())('live runs in chromium', () => {
 
   it('a page opened mid-run, and reloaded, shows the run with its progress and Cancel, then its end', async () => {
     const { page } = app;
-    const { runId } = await startRun(40);
+    // Hundreds of epochs: still training when the test, having reloaded and watched it, cancels it.
+    const { runId } = await startRun(400);
     await expect.poll(() => events.some((m) => m.event === 'run.event' && (m.payload as { event: { type: string } }).event.type === 'batch'), { timeout: 60_000 }).toBe(true);
     await page.goto(`${app.bridge.url}#/new-run`);
     const strip = page.getByTestId(`activity-run-${runId}`);
