@@ -10,10 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../errors/input-error';
 import { MODEL_JSON, saveModel } from '../deep/export';
-import { modelFiles, type ModelFiles } from './model-files';
+import { hashedFile, modelFiles, ONNX_EXPORT_NAME, type HashedFile, type ModelFiles } from './model-files';
 import type { ImageSet } from '../deep/images';
 import type { LabelledRows } from '../engine/data';
-import { runModel, type ExportedModel } from '../runs/export';
+import { builtFromArchitecture } from '../deep/onnx/tfjs-model';
+import { exportRunModelOnnx, runModel, type ExportedModel } from '../runs/export';
 import type { ReadableDB } from '../store/database';
 import { describeLoaded, selectBackend } from '../deep/backends';
 import { getDataset, loadDatasetForTraining, type TrainingData } from '../store/datasets';
@@ -117,11 +118,29 @@ export async function predictAuditRows(
   const opened = await openAuditModel(db, request.source, data, info.name, request.resize);
   try {
     const modelFiles = request.hashModelFiles ? await hashedModelFiles(opened.model, request.source) : undefined;
+    const onnxFile = request.hashModelFiles ? hashedOnnxExport(db, opened.model, request.source) : undefined;
     const { images } = auditImages(opened, data, info.name, request.selection ?? undefined);
     const predictions = await auditModelPredictions(opened, images, info.nClasses, info.name, { ...options, ...(request.batchSize !== undefined ? { batchSize: request.batchSize } : {}) });
-    return { probs: predictions.probs, nOutputs: predictions.nOutputs, nRows: images.n, sourceText: opened.sourceText, backend: `${backend.name} (${describeLoaded(backend)})`, pid: process.pid, ...(modelFiles ? { modelFiles } : {}) };
+    return { probs: predictions.probs, nOutputs: predictions.nOutputs, nRows: images.n, sourceText: opened.sourceText, backend: `${backend.name} (${describeLoaded(backend)})`, pid: process.pid, ...(modelFiles ? { modelFiles } : {}), ...(onnxFile ? { onnxFile } : {}) };
   } finally {
     opened.model.dispose();
+  }
+}
+
+/**
+ * A run's model written as `fairbound run export-model --format onnx` writes it, then hashed (the export
+ * is deterministic: the same run gives the same bytes). Undefined for a model file, or a run's model with
+ * no ONNX form (not built from a Fairbound architecture: that export refuses it too).
+ */
+function hashedOnnxExport(db: ReadableDB, model: tf.LayersModel, source: AuditModelSource): HashedFile | undefined {
+  if (source.kind !== 'run' || !builtFromArchitecture(model)) return undefined;
+  const folder = mkdtempSync(join(tmpdir(), 'fairbound-onnx-'));
+  try {
+    const file = join(folder, ONNX_EXPORT_NAME);
+    exportRunModelOnnx(db, source.id, file, source.which);
+    return hashedFile(file);
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
   }
 }
 

@@ -21,6 +21,8 @@ export interface ModelFiles {
 }
 
 const MODEL_JSON = 'model.json';
+/** The name a certificate gives a run's ONNX export (the user names the file; only its bytes are hashed). */
+export const ONNX_EXPORT_NAME = 'model.onnx';
 
 function readBytes(file: string): Buffer {
   try {
@@ -59,6 +61,11 @@ function manifestWeightFiles(jsonPath: string, text: string): string[] {
     }
   }
   return names;
+}
+
+/** One file, hashed as it is on disk (InputError naming it when it cannot be read). */
+export function hashedFile(path: string): HashedFile {
+  return hashed(basename(path), readBytes(path));
 }
 
 /**

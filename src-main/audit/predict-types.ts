@@ -6,7 +6,7 @@
 import type { OnnxPreprocessingRecord } from '../../src-shared/contract/schemas';
 import type { BackendPreference } from '../deep/backend-types';
 import type { AuditModelSource } from './model-audit';
-import type { ModelFiles } from './model-files';
+import type { HashedFile, ModelFiles } from './model-files';
 
 export interface AuditPredictRequest {
   readonly dbPath: string;
@@ -22,7 +22,10 @@ export interface AuditPredictRequest {
   readonly selection: Int32Array | null;
   /** Images per forward pass (default 256); one progress event per batch. */
   readonly batchSize?: number;
-  /** Also hash the model's files (a run's: as `fairbound run export-model` writes them), for a certificate. */
+  /**
+   * Also hash the model's files, for a certificate: a model file's own; a run's as `fairbound run
+   * export-model` writes them, and its ONNX export (`--format onnx`) too.
+   */
   readonly hashModelFiles?: boolean;
 }
 
@@ -50,4 +53,6 @@ export interface AuditPredictReply {
   readonly pid: number;
   /** With hashModelFiles: the model's files and their SHA-256 (audit/model-files.ts). */
   readonly modelFiles?: ModelFiles;
+  /** With hashModelFiles, a run's model that has an ONNX form: that file as `run export-model --format onnx` writes it. */
+  readonly onnxFile?: HashedFile;
 }

@@ -2,13 +2,15 @@
  * Writing a certificate (README, "Certificates"): of an audit, from its input and the result it gave
  * (nothing recomputed), or of a passed run, whose exported Seldonian model is run on the run's safety
  * rows and bounded as its safety test bounds (Student-t, the engine's soft estimators). Either way the
- * certificate records the SHA-256 of the model's files, of the rows and of the settings.
+ * certificate records the SHA-256 of the model's files, of the rows and of the settings. A run's model is
+ * hashed in both forms Fairbound hands out: its TF.js export and its ONNX export.
  */
 import { z } from 'zod';
 import {
   certificate,
   certificateSettings,
   CERTIFICATE_FORMAT,
+  CERTIFICATE_VERSION,
   CERTIFICATE_RELATIVE_TOLERANCE,
   ROWS_LAYOUT,
   type AuditInput,
@@ -18,6 +20,7 @@ import {
   type CertificateSettings,
 } from '../../src-shared/contract/schemas';
 import { modelFiles, sha256Hex, type ModelFiles } from '../audit/model-files';
+import type { AuditPredictReply } from '../audit/predict-types';
 import { InputError } from '../errors/input-error';
 import type { ReadableDB } from '../store/database';
 import { getDataset, loadDatasetForTraining, loadDatasetLabels, type DatasetInfo } from '../store/datasets';
@@ -80,7 +83,7 @@ function runRowsText(run: RunInfo, n: number): string {
 function seal(parts: Omit<Certificate, 'format' | 'version' | 'fairboundVersion' | 'createdAt' | 'settingsSha256' | 'tolerance'>, version: string): Certificate {
   return {
     format: CERTIFICATE_FORMAT,
-    version: 1,
+    version: CERTIFICATE_VERSION,
     fairboundVersion: version,
     createdAt: new Date().toISOString(),
     ...parts,
@@ -100,6 +103,11 @@ function rowsPart(db: ReadableDB, info: DatasetInfo, indices: Int32Array, chosen
 function filesOf(files: ModelFiles | undefined, source: string): Certificate['model'] {
   if (!files) throw new Error(`the model's files were not hashed (${source})`);
   return { format: files.format, files: files.files.map((f) => ({ ...f })) };
+}
+
+/** A run's model as the predictor hashed it: its TF.js export's files, and its ONNX export where it has one. */
+function runModelOf(reply: AuditPredictReply): Certificate['model'] {
+  return { ...filesOf(reply.modelFiles, reply.sourceText), ...(reply.onnxFile ? { onnx: { ...reply.onnxFile } } : {}) };
 }
 
 /** A passed run's certificate. `backend`: the TF.js backend preference its model runs with. */
@@ -123,9 +131,9 @@ export async function buildRunCertificate(env: CertificateEnvironment, runId: nu
   return seal(
     {
       kind: 'run',
-      subject: `run ${run.id}'s seldonian model (as \`fairbound run export-model ${run.id}\` writes it)`,
+      subject: `run ${run.id}'s seldonian model (as \`fairbound run export-model ${run.id}\` writes it${reply.onnxFile ? ', or with --format onnx' : ''})`,
       dataset: datasetPart(info),
-      model: filesOf(reply.modelFiles, reply.sourceText),
+      model: runModelOf(reply),
       rows: rowsPart(env.db, info, indices, runRowsText(run, indices.length)),
       settings,
       safetyTest: { runId: run.id, passed: constraints.every((c) => c.gUpper <= 0), storedUpperBounds: getRunConstraints(env.db, run.id).map((c) => c.upperBound) },
@@ -177,9 +185,9 @@ export async function buildAuditCertificate(env: CertificateEnvironment, input: 
     const run = getRun(env.db, src.id);
     if (!run) throw new InputError(`no run ${src.id} in this workspace`);
     resize = inference.resize ?? runResize(run, info);
-    // No rows: only the model, exported as `fairbound run export-model` exports it, and its files' hashes.
+    // No rows: only the model, exported as `fairbound run export-model` exports it (both formats), and its files' hashes.
     const reply = await env.predict({ datasetId: info.id, source: { kind: 'run', id: src.id, which: src.which ?? 'seldonian' }, resize, backend, selection: new Int32Array(0), hashModelFiles: true });
-    model = filesOf(reply.modelFiles, reply.sourceText);
+    model = runModelOf(reply);
   }
   const settings: CertificateSettings = {
     constraints: input.constraints.map((c) => ({ source: c.source, delta: c.delta })),

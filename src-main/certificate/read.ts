@@ -43,7 +43,7 @@ export function parseCertificate(text: string, file: string): ReadCertificate {
   }
   if (!(CERTIFICATE_VERSIONS as readonly unknown[]).includes(record.version)) {
     throw new InputError(
-      `unknown certificate version ${JSON.stringify(record.version) ?? '(none)'}: this Fairbound reads version ${CERTIFICATE_VERSIONS.join(', ')} (a newer Fairbound may have written it)`,
+      `unknown certificate version ${JSON.stringify(record.version) ?? '(none)'}: this Fairbound reads version${CERTIFICATE_VERSIONS.length > 1 ? 's' : ''} ${CERTIFICATE_VERSIONS.join(', ')} (a newer Fairbound may have written it)`,
       { file, key: 'version' },
     );
   }

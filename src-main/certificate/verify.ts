@@ -3,9 +3,11 @@
  * rows are hashed again, the model is run on the selected rows, the constraints are bounded again — and
  * compares: hashes and verdicts exactly, numbers within CERTIFICATE_RELATIVE_TOLERANCE (relative above
  * magnitude 1, absolute below). Every comparison is one check, named so that a mismatch says which.
+ * A run's model is verified in either form the certificate hashed: its TF.js files, or (version 2) its
+ * ONNX export, which ONNX Runtime then runs as an ONNX audit would.
  */
-import { CERTIFICATE_RELATIVE_TOLERANCE, type BackendPreference, type CertifiedConstraint, type CertifiedNode } from '../../src-shared/contract/schemas';
-import { modelFiles } from '../audit/model-files';
+import { CERTIFICATE_RELATIVE_TOLERANCE, type BackendPreference, type Certificate, type CertifiedConstraint, type CertifiedNode } from '../../src-shared/contract/schemas';
+import { hashedFile, modelFiles } from '../audit/model-files';
 import { readPredictions } from '../audit/predictions';
 import type { ReadableDB } from '../store/database';
 import { datasetRowKeys, getDataset, loadDatasetForTraining } from '../store/datasets';
@@ -34,6 +36,8 @@ export interface VerifyRequest {
   readonly datasetId: number;
   /** The model file (model.json or its folder, an ONNX file) or the predictions CSV. */
   readonly modelPath: string;
+  /** Where the certificate was read from, for messages. */
+  readonly certificateFile?: string;
   readonly predict: CertificatePredictor;
   /** Run the model on this backend instead of the certificate's. */
   readonly backend?: BackendPreference;
@@ -82,6 +86,30 @@ function compareConstraints(checks: Checks, certified: readonly CertifiedConstra
   });
 }
 
+/** The same test as the audit's (audit/onnx/predict.ts): an ONNX model is a `.onnx` file. */
+function isOnnxFile(path: string): boolean {
+  return path.toLowerCase().endsWith('.onnx');
+}
+
+/** A `.onnx` file given for a model the certificate hashed as TF.js files: the run's ONNX export. */
+function isOnnxForm(cert: Certificate, modelPath: string): boolean {
+  return cert.model.format === 'tfjs-layers' && isOnnxFile(modelPath);
+}
+
+/** The certified ONNX export; InputError when the certificate hashed none (the file cannot be checked). */
+function onnxFormOf(cert: Certificate, modelPath: string, certificateFile: string | undefined): NonNullable<Certificate['model']['onnx']> {
+  if (cert.model.onnx) return cert.model.onnx;
+  const files = cert.model.files.map((f) => f.name).join(', ');
+  const why = cert.version === 1 ? 'a version 1 certificate, written before certificates hashed the ONNX export' : 'the model has no ONNX form';
+  const id = cert.safetyTest ? String(cert.safetyTest.runId) : '<id>';
+  throw new InputError(
+    `the certificate records the model only as TF.js files (${files}), with no SHA-256 of an ONNX export (${why}): ` +
+      `--model ${modelPath} cannot be checked against it. Verify the TF.js export instead (\`fairbound run export-model ${id} --out <dir>\`, ` +
+      `then --model <dir>/model.json)${cert.version === 1 ? `, or write a new certificate (\`fairbound run certificate ${id}\`), which hashes both` : ''}`,
+    certificateFile !== undefined ? { file: certificateFile, key: 'model' } : { key: 'model' },
+  );
+}
+
 /** The model's (or predictions file's) probabilities for the selected rows, in selection order. */
 async function probabilities(request: VerifyRequest, indices: Int32Array, nRows: number): Promise<{ probs: Float64Array; nOutputs: number }> {
   const { certificate: cert } = request.read;
@@ -111,13 +139,18 @@ export async function verifyCertificate(request: VerifyRequest): Promise<VerifyO
 
   checks.exact('settings: SHA-256', cert.settingsSha256, settingsSha256(raw.settings));
 
-  const files = modelFiles(request.modelPath, { predictions: cert.model.format === 'predictions-csv' });
-  checks.exact('model: format', cert.model.format, files.format);
-  checks.exact('model: file count', cert.model.files.length, files.files.length);
-  cert.model.files.forEach((f, i) => {
-    const actual = files.files[i];
-    checks.exact(`model file ${i + 1} (${f.name}): SHA-256`, f.sha256, actual?.sha256 ?? '(missing)');
-  });
+  if (isOnnxForm(cert, request.modelPath)) {
+    const onnx = onnxFormOf(cert, request.modelPath, request.certificateFile);
+    checks.exact(`model (ONNX export, ${onnx.name}): SHA-256`, onnx.sha256, hashedFile(request.modelPath).sha256);
+  } else {
+    const files = modelFiles(request.modelPath, { predictions: cert.model.format === 'predictions-csv' });
+    checks.exact('model: format', cert.model.format, files.format);
+    checks.exact('model: file count', cert.model.files.length, files.files.length);
+    cert.model.files.forEach((f, i) => {
+      const actual = files.files[i];
+      checks.exact(`model file ${i + 1} (${f.name}): SHA-256`, f.sha256, actual?.sha256 ?? '(missing)');
+    });
+  }
 
   const info = getDataset(request.db, request.datasetId);
   if (!info) throw new InputError(`no dataset ${request.datasetId} in this workspace`);

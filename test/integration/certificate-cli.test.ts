@@ -4,6 +4,9 @@
  *   `fairbound run export-model` writes: every hash and number matches (exit 0), the certified upper
  *   bound is the run's own safety-test bound (its head in float64 there, float32 here: within 1e-4), and
  *   the model's hashes are the SHA-256 of the exported files;
+ * - the same certificate hashes the run's ONNX export (byte-identical on every export), and verify runs
+ *   that .onnx file through ONNX Runtime to the same numbers; one changed weight is named by its hash; a
+ *   version 1 certificate (no ONNX hash) still verifies the TF.js files and refuses a .onnx precisely;
  * - `fairbound audit … --certificate` of a model file and of a run's model, verified the same way;
  * - verify fails (exit 1) naming what differs: a changed weight byte (the model file's hash), one
  *   changed pixel of one certified row (the rows' hash), an edited bound (that number);
@@ -15,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src-main/cli/main';
+import { onnx } from '../../src-main/deep/onnx/proto';
 import type { CliOutput } from '../../src-main/cli/output';
 import { buildModel } from '../../src-main/deep/architectures';
 import { selectBackend } from '../../src-main/deep/backends';
@@ -24,7 +28,7 @@ import { getRunConstraints } from '../../src-main/store/run-results';
 import { BANDS_RATIO, runTinyHeadRun, TINY_AUDIT_CNN } from '../support/tiny-run';
 import { insertSyntheticImageDataset } from '../support/synthetic-image-dataset';
 
-let dir: string, dbPath: string, runId: number, runModelDir: string, fileModelDir: string, runCertificate: string;
+let dir: string, dbPath: string, runId: number, runModelDir: string, runOnnx: string, fileModelDir: string, runCertificate: string;
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '', stderr = '';
@@ -57,6 +61,8 @@ beforeAll(async () => {
 
   runModelDir = join(dir, 'run-model');
   expect((await cli('run', 'export-model', String(runId), '--out', runModelDir, '--db', dbPath)).code).toBe(0);
+  runOnnx = join(dir, 'run-model.onnx');
+  expect((await cli('run', 'export-model', String(runId), '--format', 'onnx', '--out', runOnnx, '--db', dbPath)).code).toBe(0);
   runCertificate = join(dir, 'run-certificate.json');
   const written = await cli('run', 'certificate', String(runId), '--out', runCertificate, '--backend', 'wasm', '--db', dbPath);
   expect(written.stderr).toBe('');
@@ -147,6 +153,56 @@ describe('a run certificate', () => {
   });
 });
 
+describe("a run certificate and the run's ONNX export", () => {
+  it('hashes the ONNX export, whose bytes are the same on every export', async () => {
+    const again = join(dir, 'run-model-again.onnx');
+    expect((await cli('run', 'export-model', String(runId), '--format', 'onnx', '--out', again, '--db', dbPath)).code).toBe(0);
+    expect(readFileSync(again).equals(readFileSync(runOnnx))).toBe(true);
+    const cert = readJson(runCertificate) as { version: number; model: { onnx?: { name: string; bytes: number; sha256: string } } };
+    expect(cert.version).toBe(2);
+    expect(cert.model.onnx).toEqual({ name: 'model.onnx', bytes: readFileSync(runOnnx).length, sha256: sha256(runOnnx) });
+  });
+
+  it('verifies with the .onnx file, run by ONNX Runtime', async () => {
+    const result = await cli('verify', runCertificate, '--model', runOnnx, '--dataset', 'bands', '--db', dbPath, '--json');
+    const outcome = JSON.parse(result.stdout) as { ok: boolean; checks: number; mismatches: unknown[] };
+    expect(outcome.mismatches).toEqual([]);
+    expect(outcome.checks).toBeGreaterThan(10);
+    expect(result.code).toBe(0);
+  });
+
+  it('fails naming the ONNX export\'s hash when one weight changes', async () => {
+    const decoded = onnx.ModelProto.decode(readFileSync(runOnnx));
+    const weight = decoded.graph!.initializer!.find((t) => (t.rawData?.length ?? 0) >= 4 || (t.floatData?.length ?? 0) > 0)!;
+    if (weight.rawData && weight.rawData.length >= 4) weight.rawData[3] ^= 0x01;
+    else weight.floatData![0] += 1e-3;
+    const changed = join(dir, 'changed-model.onnx');
+    writeFileSync(changed, onnx.ModelProto.encode(decoded).finish());
+    const result = await cli('verify', runCertificate, '--model', changed, '--dataset', 'bands', '--db', dbPath);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('NOT verified');
+    expect(result.stdout).toContain(`  model (ONNX export, model.onnx): SHA-256: certificate ${sha256(runOnnx)}, recomputed ${sha256(changed)}`);
+    expect(result.stdout).not.toContain('rows: SHA-256');
+  });
+
+  it('of version 1 (no ONNX hash) still verifies the TF.js export, and names why a .onnx cannot be checked', async () => {
+    const old = join(dir, 'version-1.json');
+    const cert = readJson(runCertificate) as { version: number; model: { onnx?: unknown } };
+    cert.version = 1;
+    delete cert.model.onnx;
+    writeFileSync(old, JSON.stringify(cert, null, 2));
+    const tfjs = await cli('verify', old, '--model', join(runModelDir, 'model.json'), '--dataset', 'bands', '--db', dbPath);
+    expect(tfjs.stdout).toMatch(/^verified: all \d+ checks match/);
+    expect(tfjs.code).toBe(0);
+    const withOnnx = await cli('verify', old, '--model', runOnnx, '--dataset', 'bands', '--db', dbPath);
+    expect(withOnnx.code).toBe(2);
+    expect(withOnnx.stderr).toContain(
+      `${old} key 'model': the certificate records the model only as TF.js files (model.json, weights.bin), with no SHA-256 of an ONNX export (a version 1 certificate`,
+    );
+    expect(withOnnx.stderr).toContain(`fairbound run certificate ${runId}`);
+  });
+});
+
 describe('an audit certificate', () => {
   it('of a model file verifies, and an existing certificate file is refused without --force', async () => {
     const file = join(dir, 'audit-model.json');
@@ -173,6 +229,7 @@ describe('an audit certificate', () => {
     const cert = readJson(file) as { model: { files: { sha256: string }[] }; guarantee: string; rows: { selection: { kind: string } } };
     expect(cert.guarantee).toBe('repeats-safety-test');
     expect(cert.model.files[1].sha256).toBe(sha256(join(runModelDir, 'weights.bin')));
+    expect((cert.model as { onnx?: { sha256: string } }).onnx?.sha256).toBe(sha256(runOnnx));
     const verified = await cli('verify', file, '--model', runModelDir, '--dataset', 'bands', '--db', dbPath);
     expect(verified.stdout).toMatch(/^verified/);
     expect(verified.code).toBe(0);
@@ -216,10 +273,10 @@ describe('a malformed certificate', () => {
 
   it('with an unknown version names it', async () => {
     const file = join(dir, 'version.json');
-    writeFileSync(file, JSON.stringify({ ...readJson(runCertificate), version: 2 }));
+    writeFileSync(file, JSON.stringify({ ...readJson(runCertificate), version: 3 }));
     const result = await verify(file);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain("key 'version': unknown certificate version 2: this Fairbound reads version 1");
+    expect(result.stderr).toContain("key 'version': unknown certificate version 3: this Fairbound reads versions 1, 2");
   });
 
   it('with a field of the wrong type names the field', async () => {

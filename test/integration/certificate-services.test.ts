@@ -3,10 +3,12 @@
  * - the certificate service's module graph reaches no @tensorflow/* module (the run's model is exported,
  *   hashed and run in the worker, never in the app's main process);
  * - certificates.run of a passed run returns the certificate (and writes it when asked; an existing file
- *   is a `conflict` unless overwrite), and `fairbound verify` accepts it against the exported model;
+ *   is a `conflict` unless overwrite), and `fairbound verify` accepts it against the exported model, in
+ *   the TF.js format and as ONNX (the worker hashed both);
  * - certificates.audit of audit.run's input and result (a TF.js model file) verifies the same way;
  * - certificates.run of a run that did not pass is refused as bad input.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,6 +92,14 @@ describe('the certificate routes', () => {
     const verified = await cli('verify', out, '--model', join(modelDir, 'model.json'), '--dataset', 'bands');
     expect(verified.stdout).toMatch(/^verified/);
     expect(verified.code).toBe(0);
+    // The worker hashed the ONNX export too: the .onnx file verifies as well.
+    const onnxFile = join(dir, 'run-model.onnx');
+    expect((await cli('run', 'export-model', String(runId), '--format', 'onnx', '--out', onnxFile)).code).toBe(0);
+    const cert = JSON.parse(readFileSync(out, 'utf8')) as { model: { onnx?: { sha256: string } } };
+    expect(cert.model.onnx?.sha256).toBe(createHash('sha256').update(readFileSync(onnxFile)).digest('hex'));
+    const verifiedOnnx = await cli('verify', out, '--model', onnxFile, '--dataset', 'bands');
+    expect(verifiedOnnx.stdout).toMatch(/^verified/);
+    expect(verifiedOnnx.code).toBe(0);
   }, 180_000);
 
   it('certificates.audit certifies audit.run’s result without writing a file unless asked', async () => {

@@ -154,7 +154,7 @@ describe('reading a certificate', () => {
     expect(error('[1]').message).toBe('c.json: not a Fairbound certificate: expected a JSON object');
     expect(error('{"format":"other"}').message).toBe('c.json key \'format\': not a Fairbound certificate: expected "format": "fairbound-certificate", got "other"');
     expect(error('{"format":"fairbound-certificate","version":7}').message).toBe(
-      "c.json key 'version': unknown certificate version 7: this Fairbound reads version 1 (a newer Fairbound may have written it)",
+      "c.json key 'version': unknown certificate version 7: this Fairbound reads versions 1, 2 (a newer Fairbound may have written it)",
     );
   });
 

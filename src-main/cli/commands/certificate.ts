@@ -22,7 +22,8 @@ export const runCertificateHelp = `fairbound run certificate <id> --out <file.js
   certificate: a passed run's certificate (README, "Certificates"): its Seldonian model, as
     \`fairbound run export-model <id>\` writes it, is run on the run's safety rows and the safety test's
     Student-t bounds are recomputed from its probabilities; the file records them with the SHA-256 of the
-    model's files, of the safety rows and of the settings. Check it with \`fairbound verify\`.`;
+    model's files (its TF.js export, and its ONNX export as \`--format onnx\` writes it), of the safety rows
+    and of the settings. Check it with \`fairbound verify\` and either form of the model.`;
 
 /** The model run in this process (TF.js on the backend chain). */
 export const inProcessPredictor =
@@ -66,9 +67,11 @@ export async function runCertificateCommand(args: string[], out: CliOutput): Pro
         : [
             `wrote ${file}: run ${id}, ${value.constraints.length} constraint(s) on ${value.rows.count} safety rows, safety test ${passed ? 'passed' : 'NOT passed'} as recomputed from the exported model`,
             ...value.model.files.map((f) => `  ${f.name}  sha256 ${f.sha256}`),
+            ...(value.model.onnx ? [`  ${value.model.onnx.name} (ONNX export)  sha256 ${value.model.onnx.sha256}`] : []),
             `  rows      sha256 ${value.rows.sha256}`,
             `  settings  sha256 ${value.settingsSha256}`,
             `check it: fairbound run export-model ${id} --out <dir> && fairbound verify ${file} --model <dir>/model.json --dataset '${value.dataset.name}'`,
+            ...(value.model.onnx ? [`      or: fairbound run export-model ${id} --format onnx --out <file.onnx> && fairbound verify ${file} --model <file.onnx> --dataset '${value.dataset.name}'`] : []),
           ].join('\n'),
     );
     return 0;

@@ -20,7 +20,8 @@ export const verifyHelp = `fairbound verify <certificate.json> --model <file> --
   weights next to it, e.g. from \`fairbound run export-model\`; the ONNX file; or the predictions CSV of a
   predictions audit) and of the certified rows of --dataset (README, "Certificates": their byte layout);
   then runs the model on those rows (the certificate's resize and backend unless --backend) and bounds every
-  constraint again. Hashes and verdicts must match exactly, numbers within ${CERTIFICATE_RELATIVE_TOLERANCE.toExponential()}
+  constraint again. A run's model verifies in either form it was certified in: its TF.js export, or its
+  ONNX export (\`run export-model <id> --format onnx\`, a .onnx file), which ONNX Runtime runs. Hashes and verdicts must match exactly, numbers within ${CERTIFICATE_RELATIVE_TOLERANCE.toExponential()}
   relative (|a − b| ≤ ${CERTIFICATE_RELATIVE_TOLERANCE.toExponential()} · max(1, |a|, |b|)).
   Exit 0 when everything matches, 1 when something does not (each mismatch is named), 2 for bad input
   (an unreadable or malformed certificate: the line and column, the field, or an unknown version).`;
@@ -39,7 +40,7 @@ export async function runVerifyCommand(args: string[], out: CliOutput): Promise<
   const db = openWorkspace(resolveDatabasePath(values.db));
   try {
     const info = resolveDataset(db, values.dataset);
-    const outcome = await verifyCertificate({ read, db, datasetId: info.id, modelPath: values.model, predict: inProcessPredictor(db), ...(backend ? { backend } : {}) });
+    const outcome = await verifyCertificate({ read, db, datasetId: info.id, modelPath: values.model, certificateFile: positionals[0], predict: inProcessPredictor(db), ...(backend ? { backend } : {}) });
     const mismatches = outcome.checks.filter((c) => !c.ok);
     if (values.json) {
       out.stdout(stringifyJson({ ok: outcome.ok, checks: outcome.checks.length, mismatches, tolerance: CERTIFICATE_RELATIVE_TOLERANCE }));

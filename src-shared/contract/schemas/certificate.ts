@@ -11,8 +11,13 @@ import { path } from './fields';
 import { backendPreference } from './runs';
 
 export const CERTIFICATE_FORMAT = 'fairbound-certificate';
-/** The schema versions this build reads; a certificate names its own. */
-export const CERTIFICATE_VERSIONS = [1] as const;
+/**
+ * The schema versions this build reads; a certificate names its own. Version 2 added `model.onnx` (a
+ * run's model also as its ONNX export); a version 1 certificate has none and still verifies as before.
+ */
+export const CERTIFICATE_VERSIONS = [1, 2] as const;
+/** The version this build writes. */
+export const CERTIFICATE_VERSION = 2;
 /** The byte layout of the hashed rows (README, "Certificates"). */
 export const ROWS_LAYOUT = 'fairbound-rows-v1';
 /**
@@ -34,6 +39,12 @@ export const certifiedFile = z.object({ name: z.string().min(1), bytes: count, s
 export const certifiedModel = z.object({
   format: z.enum(['tfjs-layers', 'single-file', 'predictions-csv']),
   files: z.array(certifiedFile).min(1),
+  /**
+   * A run's model (version 2): the same model as the one ONNX file `fairbound run export-model <id>
+   * --format onnx` writes, so that either form Fairbound hands out can be verified. Absent where the
+   * model has no ONNX form (a model file, a predictions CSV, a version 1 certificate).
+   */
+  onnx: certifiedFile.optional(),
 });
 export type CertifiedModel = z.infer<typeof certifiedModel>;
 
@@ -91,7 +102,7 @@ export type CertifiedConstraint = z.infer<typeof certifiedConstraint>;
 
 export const certificate = z.object({
   format: z.literal(CERTIFICATE_FORMAT),
-  version: z.literal(1),
+  version: z.union([z.literal(1), z.literal(2)]),
   kind: z.enum(['run', 'audit']),
   fairboundVersion: z.string(),
   createdAt: z.string(),
