@@ -1,7 +1,7 @@
 // The certificate buttons in Debian's chromium against the real services: a passed run's page offers its
 // certificate as a download, and so does each verdict of an audit of a TF.js model; both files are
-// accepted by `fairbound verify` against the exported model and the model file. Fails on any console or
-// page error.
+// accepted by `fairbound verify` against the exported model (the run's: as TF.js files and as ONNX) and
+// the model file. Fails on any console or page error.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Download, Page } from 'playwright-core';
@@ -58,7 +58,7 @@ describe.skipIf(!chromiumAvailable())('certificate buttons in chromium', () => {
     const file = join(app.dir, 'run-certificate.json');
     const { name, text } = await downloadFrom(page, 'run-certificate', file);
     expect(name).toBe(`fairbound-run-${runId}-certificate.json`);
-    expect(JSON.parse(text)).toMatchObject({ format: 'fairbound-certificate', version: 1, kind: 'run', safetyTest: { runId, passed: true } });
+    expect(JSON.parse(text)).toMatchObject({ format: 'fairbound-certificate', version: 2, kind: 'run', safetyTest: { runId, passed: true } });
     expect(await page.getByTestId('run-certificate-saved').textContent()).toContain(name);
     await app.screenshot('run-certificate');
     const exported = join(app.dir, 'exported');
@@ -66,6 +66,12 @@ describe.skipIf(!chromiumAvailable())('certificate buttons in chromium', () => {
     const checked = await verify(dbPath, file, join(exported, 'model.json'));
     expect(checked.stdout).toMatch(/^verified/);
     expect(checked.code).toBe(0);
+    // The same certificate holds the ONNX export's hash: that form verifies too.
+    const onnxFile = join(app.dir, 'exported.onnx');
+    expect(await runCli(['run', 'export-model', String(runId), '--format', 'onnx', '--out', onnxFile, '--db', dbPath], { stdout: () => undefined, stderr: () => undefined })).toBe(0);
+    const checkedOnnx = await verify(dbPath, file, onnxFile);
+    expect(checkedOnnx.stdout).toMatch(/^verified/);
+    expect(checkedOnnx.code).toBe(0);
   }, 120_000);
 
   it('downloads an audit’s certificate from a verdict banner; verify accepts it and names an edited bound', async () => {

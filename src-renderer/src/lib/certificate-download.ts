@@ -1,5 +1,5 @@
 /**
- * The verdict banners' certificate button: asks main for the certificate (certificates.run or
+ * What CertificateButton.vue does on a click: asks main for the certificate (certificates.run or
  * certificates.audit, which return its JSON) and offers it as a download — the browser's downloads in
  * browser mode, the desktop app's save dialog in Electron.
  */
