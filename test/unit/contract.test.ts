@@ -33,6 +33,7 @@ describe('catalog', () => {
         'audit.report',
         'audit.run',
         'audit.start',
+        'audit.atThreshold',
         'certificates.audit',
         'certificates.run',
         'constraints.delete',
