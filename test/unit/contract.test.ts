@@ -30,10 +30,10 @@ describe('catalog', () => {
     expect([...ROUTE_NAMES].sort()).toEqual(
       [
         'app.info',
+        'audit.atThreshold',
         'audit.report',
         'audit.run',
         'audit.start',
-        'audit.atThreshold',
         'certificates.audit',
         'certificates.run',
         'constraints.delete',
