@@ -265,7 +265,7 @@ function describeExperiment(e: ExperimentInfo): string[] {
   const s = e.settings;
   const q = s.qsa;
   return [
-    `experiment ${e.id} '${e.name}': ${e.status}${e.error ? ` (${e.error})` : ''}, dataset '${e.datasetName}'${e.datasetId === null ? ' (deleted)' : ` (id ${e.datasetId})`}, N = ${e.nRows}${s.rows !== undefined ? ' (its first rows)' : ''}, seed ${e.seed}`,
+    `experiment ${e.id} '${e.name}': ${e.status}${e.error ? ` (${e.error})` : ''}, dataset '${e.datasetName}'${e.datasetId === null ? ' (deleted)' : ` (id ${e.datasetId})`}, N = ${e.nRows}${s.rows !== undefined ? ` (the dataset's first ${s.rows} rows)` : ''}, seed ${e.seed}`,
     ...e.constraints.map((c, j) => `constraint ${j + 1}: ${c.source}   (g = ${c.parsed}, δ = ${c.delta})`),
     `fractions ${s.fractions.join(', ')} × ${s.nTrials} trials; models ${s.models.map((m) => m.name).join(', ')}; performance: ${s.performance}`,
     `QSA: frac_safety ${q.fracSafety}, ${q.iterations} iterations, λ₀ ${q.lambdaInit}, α_θ ${q.alphaTheta}, α_λ ${q.alphaLambda}, θ₀ ${q.thetaInit}, ${q.boundMethod} bounds`,
