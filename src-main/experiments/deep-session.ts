@@ -15,7 +15,7 @@ import type { QsaKernelOptions } from '../engine/kernels/select';
 import { registerDeepExperimentModels } from './models/deep';
 import { deepBackendOf } from './models/deep-types';
 import type { TrialProgress } from './models/model-type';
-import { experimentDataset } from './trial-dataset';
+import { experimentDataset, experimentRows } from './trial-dataset';
 import { TrialExecutor } from './trial-executor';
 import type { TrialResult, TrialTask } from './types';
 
@@ -46,8 +46,7 @@ export class DeepTrialSession {
       const info = getExperiment(db, spec.experimentId);
       if (!info) throw new Error(`no experiment with id ${spec.experimentId}`);
       if (info.datasetId === null) throw new Error(`experiment ${spec.experimentId}'s dataset '${info.datasetName}' was deleted`);
-      const data = loadDatasetForTraining(db, info.datasetId);
-      if (data.nRows !== info.nRows) throw new Error(`dataset '${info.datasetName}' has ${data.nRows} rows, the experiment was made with ${info.nRows}`);
+      const data = experimentRows(loadDatasetForTraining(db, info.datasetId), info);
       const constraints = compileExperimentConstraints(info.constraints, data);
       await selectBackend(deepBackendOf(info.settings.models));
       return new DeepTrialSession(new TrialExecutor({ dataset: experimentDataset(data, false), constraints, settings: info.settings, seed: info.seed, ...(spec.kernel ? { kernel: spec.kernel } : {}) }));

@@ -46,7 +46,7 @@ import {
   type TrialTask,
 } from './types';
 import { schedule } from './schedule';
-import { experimentDataset } from './trial-dataset';
+import { experimentDataset, experimentRows } from './trial-dataset';
 import type { StartTrialThread, TrialSlot } from './trial-slot';
 
 
@@ -55,6 +55,8 @@ export interface ExperimentRequest {
   readonly name?: string;
   readonly notes?: string;
   readonly datasetId: number;
+  /** The first `rows` rows of the dataset's stored order are the experiment's dataset. Default: all. */
+  readonly rows?: number;
   /** One δ per constraint. */
   readonly constraints: readonly { readonly source: string; readonly delta: number }[];
   readonly fractions: readonly number[];
@@ -75,8 +77,8 @@ function modelTypeOrInputError(type: string): ExperimentModelType {
   }
 }
 
-function datasetShape(info: DatasetInfo): DatasetShape {
-  return { nRows: info.nRows, nClasses: info.nClasses, nFeatures: info.features?.count ?? null, hasImages: info.image !== null };
+function datasetShape(info: DatasetInfo, nRows: number): DatasetShape {
+  return { nRows, nClasses: info.nClasses, nFeatures: info.features?.count ?? null, hasImages: info.image !== null };
 }
 
 function checkQsa(qsa: QsaSettings): void {
@@ -101,13 +103,17 @@ export function createExperiment(db: WritableDB, request: ExperimentRequest): nu
   const info = getDataset(db, request.datasetId);
   if (!info) throw new InputError(`no dataset with id ${request.datasetId}`);
   if (info.nRows < 1) throw new InputError(`dataset '${info.name}' has no rows`);
+  const nRows = request.rows ?? info.nRows;
+  if (!(Number.isInteger(nRows) && nRows >= 1 && nRows <= info.nRows)) {
+    throw new InputError(`rows is ${nRows} but dataset '${info.name}' has ${info.nRows}; use 1..${info.nRows}`, { key: 'rows' });
+  }
   if (request.constraints.length === 0) throw new InputError('an experiment needs at least one constraint');
   const compiled = compileExperimentConstraints(request.constraints, info);
   if (!(Number.isInteger(request.nTrials) && request.nTrials >= 1)) throw new InputError(`the number of trials must be a positive integer, got ${request.nTrials}`);
   if (request.fractions.length === 0) throw new InputError('an experiment needs at least one data fraction');
   for (const f of request.fractions) {
     if (!(f > 0 && f <= 1)) throw new InputError(`data fractions must lie in (0, 1], got ${f}`);
-    if (roundHalfEven(f * info.nRows) < 1) throw new InputError(`data fraction ${f} of ${info.nRows} rows gives no row (round(φ·N) = 0); the smallest fraction must give at least one`);
+    if (roundHalfEven(f * nRows) < 1) throw new InputError(`data fraction ${f} of ${nRows} rows gives no row (round(φ·N) = 0); the smallest fraction must give at least one`);
   }
   if (new Set(request.fractions).size !== request.fractions.length) throw new InputError('a data fraction is listed twice');
   if (request.models.length === 0) throw new InputError('an experiment needs at least one model');
@@ -116,7 +122,7 @@ export function createExperiment(db: WritableDB, request: ExperimentRequest): nu
     if (names.has(spec.name)) throw new InputError(`model '${spec.name}' is listed twice`);
     names.add(spec.name);
     const type = modelTypeOrInputError(spec.type);
-    const problem = type.check(datasetShape(info), spec);
+    const problem = type.check(datasetShape(info, nRows), spec);
     if (problem) throw new InputError(`${spec.name}: ${problem}`);
   }
   const performance = request.performance ?? 'accuracy';
@@ -129,6 +135,7 @@ export function createExperiment(db: WritableDB, request: ExperimentRequest): nu
   if (!isValidSeed(seed)) throw new InputError(`the seed must be an integer in 0..${MAX_SEED}, got ${seed}`);
 
   const settings: ExperimentSettings = {
+    ...(request.rows !== undefined ? { rows: request.rows } : {}),
     fractions: [...request.fractions],
     nTrials: request.nTrials,
     models: request.models.map((m) => ({ name: m.name, type: m.type, kind: experimentModelType(m.type).kind, params: { ...m.params } })),
@@ -139,11 +146,11 @@ export function createExperiment(db: WritableDB, request: ExperimentRequest): nu
   const constraints: ExperimentConstraint[] = compiled.map((c) => ({ source: c.source, parsed: c.parsed, delta: c.delta }));
   const resamples = Array.from({ length: request.nTrials }, (_, trialIndex) => {
     const resampleSeed = deriveExperimentSeed(seed, SEED_STREAM.resample, trialIndex);
-    return { trialIndex, seed: resampleSeed, indices: bootstrapIndices(info.nRows, resampleSeed) };
+    return { trialIndex, seed: resampleSeed, indices: bootstrapIndices(nRows, resampleSeed) };
   });
   return insertExperiment(
     db,
-    { name: request.name ?? `${info.name} experiment`, ...(request.notes !== undefined ? { notes: request.notes } : {}), datasetId: info.id, datasetName: info.name, nRows: info.nRows, constraints, settings, seed },
+    { name: request.name ?? `${info.name} experiment`, ...(request.notes !== undefined ? { notes: request.notes } : {}), datasetId: info.id, datasetName: info.name, nRows, constraints, settings, seed },
     resamples,
   );
 }
@@ -242,8 +249,7 @@ export async function runExperiment(db: WritableDB, experimentId: number, option
   const holder = experimentHolder(db, experimentId);
   if (holder) throw new ExperimentBusyError(experimentId, holder);
   if (info.datasetId === null) throw new InputError(`experiment ${experimentId}'s dataset '${info.datasetName}' was deleted; it can be shown and exported, not run`);
-  const data = loadDatasetForTraining(db, info.datasetId);
-  if (data.nRows !== info.nRows) throw new InputError(`dataset '${info.datasetName}' has ${data.nRows} rows, the experiment was made with ${info.nRows}`);
+  const data = experimentRows(loadDatasetForTraining(db, info.datasetId), info);
   const constraints = compileExperimentConstraints(info.constraints, data);
   const tasks = plannedTasks(db, info);
   const skipped = info.settings.nTrials * info.settings.fractions.length * info.settings.models.length - tasks.length;

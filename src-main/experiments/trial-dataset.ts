@@ -2,7 +2,9 @@
  * The dataset as an experiment's trials see it: on shared memory for worker threads (one copy for all
  * of them), as is for the calling thread.
  */
+import { InputError } from '../errors/input-error';
 import type { TrainingData } from '../store/datasets';
+import type { ExperimentInfo } from '../store/experiments';
 import type { ExperimentDataset } from './types';
 
 /** Copies a typed array onto shared memory, so workers read the one copy. */
@@ -31,3 +33,24 @@ export function experimentDataset(data: TrainingData, share: boolean, inputs: { 
   };
 }
 
+
+/**
+ * The experiment's dataset: the first `settings.rows` rows of the stored order (views, no copy), or
+ * the whole dataset, which must still have the rows the experiment was made with (its resamples index them).
+ */
+export function experimentRows(data: TrainingData, info: Pick<ExperimentInfo, 'datasetName' | 'nRows' | 'settings'>): TrainingData {
+  const expected = info.settings.rows === undefined ? data.nRows === info.nRows : data.nRows >= info.nRows;
+  if (!expected) throw new InputError(`dataset '${info.datasetName}' has ${data.nRows} rows, the experiment was made with ${info.settings.rows === undefined ? '' : 'the first '}${info.nRows}`);
+  if (data.nRows === info.nRows) return data;
+  const n = info.nRows;
+  const perRow = (length: number): number => length / data.nRows;
+  return {
+    ...data,
+    nRows: n,
+    labels: data.labels.subarray(0, n),
+    sensitive: data.sensitive.subarray(0, n * data.sensitiveColumns.length),
+    sourceIndex: data.sourceIndex.subarray(0, n),
+    ...(data.features ? { features: data.features.subarray(0, n * perRow(data.features.length)) } : {}),
+    ...(data.images ? { images: { ...data.images, pixels: data.images.pixels.subarray(0, n * perRow(data.images.pixels.length)) } } : {}),
+  };
+}

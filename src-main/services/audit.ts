@@ -24,6 +24,7 @@ import { InputError } from '../errors/input-error';
 import type { AuditReportInput } from '../report/audit-report';
 import type { LabelledRows, RowRange } from '../engine/data';
 import { compileForDataset } from '../engine/compile-for-dataset';
+import type { CompiledConstraint } from '../../src-shared/constraint/ast';
 import { candidateSafetySplit } from '../engine/qsa';
 import type { ReadableDB } from '../store/database';
 import { datasetRowKeys, loadDatasetLabels, type DatasetInfo } from '../store/datasets';
@@ -116,7 +117,7 @@ export function appEnvironment(ctx: ServiceContext): AuditEnvironment {
 }
 
 /** The audited rows and the probabilities of the rows `rows` picks, with how the result names them. */
-interface AuditedProbabilities {
+export interface AuditedProbabilities {
   readonly audited: LabelledRows;
   readonly rows: RowRange;
   /** Row-major over every row of `audited`, `nOutputs` columns. */
@@ -214,10 +215,27 @@ async function fromModel(input: AuditInput, src: ModelOrRunSource, env: AuditEnv
 }
 
 /**
+ * An audit up to its bounding: the dataset, the compiled constraints, and the audited rows with the
+ * model's (or the file's) probabilities. The app keeps it (audit-threshold.ts), so another decision
+ * threshold is bounded again from these probabilities without running the model again.
+ */
+export interface AuditedRows {
+  readonly input: AuditInput;
+  readonly info: DatasetInfo;
+  readonly constraints: readonly CompiledConstraint[];
+  readonly probabilities: AuditedProbabilities;
+}
+
+/**
  * The audit use-case. A constraint that does not compile throws ConstraintListError (its index in the
  * input's list); bad files and sources throw InputError naming the file, row or column.
  */
 export async function runAudit(input: AuditInput, env: AuditEnvironment, control?: AuditJobControl): Promise<AuditComputation> {
+  return boundAudit(await auditedRows(input, env, control), input.mode);
+}
+
+/** The audit's first half: what it audits, and the probabilities (the model runs here, for a model source). */
+export async function auditedRows(input: AuditInput, env: AuditEnvironment, control?: AuditJobControl): Promise<AuditedRows> {
   const info = requireDataset(env, input.datasetId);
   control?.progress({ fraction: null, phase: 'loading', message: `loading dataset '${info.name}'` });
   // Labels and groups only: the audit's maths needs no pixels here, and a model's images are read by
@@ -229,11 +247,21 @@ export async function runAudit(input: AuditInput, env: AuditEnvironment, control
     if (unknown) throw new InputError(`the group table's intersection names unknown attribute '${unknown}' (known: ${data.sensitiveColumns.join(', ')})`);
   }
   const src = input.source;
-  const { audited, rows, probs: probsAll, nOutputs, rowsDto, sourceText, backendText, preprocessing, guarantee, selection } =
-    src.kind === 'predictions' ? await fromPredictions(input, src, env, info, data, control) : await fromModel(input, src, env, info, data, control);
+  const probabilities = src.kind === 'predictions' ? await fromPredictions(input, src, env, info, data, control) : await fromModel(input, src, env, info, data, control);
+  // The bounding comes next, whoever calls it.
   control?.progress({ fraction: null, phase: 'bounds', message: 'bounds: the constraints’ intervals and the group table' });
+  return { input, info, constraints, probabilities };
+}
+
+/**
+ * The audit's second half, the one bounding of every audit: the constraints' bounds and verdicts and the
+ * group table of the kept probabilities under `decision` (the input's own mode, or another threshold).
+ */
+export function boundAudit({ input, info, constraints, probabilities }: AuditedRows, decision: AuditInput['mode']): AuditComputation {
+  const src = input.source;
+  const { audited, rows, probs: probsAll, nOutputs, rowsDto, sourceText, backendText, preprocessing, guarantee, selection } = probabilities;
   const probs = probsAll.subarray(rows.start * nOutputs, rows.end * nOutputs);
-  const mode: EstimatorMode = input.mode.kind === 'hard' ? { kind: 'hard', threshold: input.mode.threshold } : { kind: 'soft' };
+  const mode: EstimatorMode = decision.kind === 'hard' ? { kind: 'hard', threshold: decision.threshold } : { kind: 'soft' };
   const results = auditConstraints({ data: audited, probs, nOutputs, rows, constraints, mode, method: input.bound });
   const alpha = input.groupAlpha ?? DEFAULT_GROUP_ALPHA;
   const groupProbs = mode.kind === 'hard' ? hardDecisions(probs, nOutputs, mode.threshold) : probs;
@@ -244,7 +272,7 @@ export async function runAudit(input: AuditInput, env: AuditEnvironment, control
     rows: rowsDto,
     source: sourceText,
     sourceKind: src.kind,
-    mode: input.mode,
+    mode: decision,
     bound: input.bound,
     guarantee,
     constraints: results.map((r) => ({
@@ -283,7 +311,11 @@ export const auditHandler: Handler<'audit.run'> = async (input, ctx) => (await r
  */
 export const startAuditHandler: Handler<'audit.start'> = (input, ctx) => {
   requireDataset(ctx, input.datasetId);
-  const jobId = ctx.jobs.start('audit', async (control) => ({ kind: 'audit', result: (await runAudit(input, appEnvironment(ctx), control)).result }));
+  const jobId = ctx.jobs.start('audit', async (control) => {
+    const rows = await auditedRows(input, appEnvironment(ctx), control);
+    // The rows and probabilities are kept, so the threshold explorer's moves bound them again (audit.atThreshold) without running the model.
+    return { kind: 'audit', result: boundAudit(rows, input.mode).result, thresholdId: ctx.auditRows.keep(rows) };
+  });
   return { jobId };
 };
 

@@ -5,6 +5,7 @@ import type { OpenOptions, WritableDB } from '../store/database';
 import type { WorkerThreadEntry } from '../jobs/worker-thread';
 import type { DeepWorkerQueue } from '../jobs/worker-queue/deep-worker-queue';
 import type { Emit, JobRunner } from '../jobs/job-runner';
+import type { AuditRowsCache } from './audit-threshold';
 
 /** What every handler gets besides its input. */
 export interface ServiceContext {
@@ -25,6 +26,8 @@ export interface ServiceContext {
   /** Run id → job id of the runs and experiments started here and still going. */
   readonly activeRuns: Map<number, string>;
   readonly activeExperiments: Map<number, string>;
+  /** The audits audit.start kept for the threshold explorer (audit-threshold.ts); this workspace's only. */
+  readonly auditRows: AuditRowsCache;
   readonly trialWorkerEntry?: WorkerThreadEntry;
   /** Where import worker threads start from (default: src-main/jobs/worker-entry.ts). */
   readonly importWorkerEntry?: WorkerThreadEntry;

@@ -46,6 +46,7 @@ export function prepareExperiment(input: ExperimentStartInput): ExperimentReques
     ...(input.name !== undefined ? { name: input.name } : {}),
     ...(input.notes !== undefined ? { notes: input.notes } : {}),
     datasetId: input.datasetId,
+    ...(input.rows !== undefined ? { rows: input.rows } : {}),
     constraints: input.constraints,
     fractions: input.fractions,
     nTrials: input.nTrials,

@@ -5,6 +5,7 @@
  */
 import { homedir } from 'node:os';
 import { auditHandler, auditReportHandler, startAuditHandler } from './audit';
+import { auditAtThresholdHandler } from './audit-threshold';
 import { auditCertificateHandler, runCertificateHandler } from './certificate';
 import { auditExamplesHandler } from './audit-examples';
 import { deleteConstraintHandler, listConstraintsHandler, saveConstraintHandler } from './constraints';
@@ -48,6 +49,7 @@ export const handlers: HandlerTable = {
   'constraints.delete': deleteConstraintHandler,
   'audit.run': auditHandler,
   'audit.start': startAuditHandler,
+  'audit.atThreshold': auditAtThresholdHandler,
   'audit.report': auditReportHandler,
   'certificates.audit': auditCertificateHandler,
   'certificates.run': runCertificateHandler,

@@ -17,6 +17,7 @@ import { tryRecoverInterrupted } from '../store/interrupted';
 import type { Handler, HandlerTable, ServiceContext } from './context';
 import { isUnexpected, toErrorData } from '../jobs/error-data';
 import { handlers as defaultHandlers } from './handlers';
+import { AuditRowsCache } from './audit-threshold';
 import { JobRunner, type JobRunnerOptions } from '../jobs/job-runner';
 import { DeepWorkerQueue, type DeepWorkerQueueOptions } from '../jobs/worker-queue/deep-worker-queue';
 import type { WorkerThreadEntry } from '../jobs/worker-thread';
@@ -97,6 +98,7 @@ export function createServices(options: ServicesOptions): Services {
     deepWorkerIfStarted: () => training,
     activeRuns: new Map(),
     activeExperiments: new Map(),
+    auditRows: new AuditRowsCache(),
     ...(options.trialWorkerEntry ? { trialWorkerEntry: options.trialWorkerEntry } : {}),
     ...(options.importWorkerEntry ? { importWorkerEntry: options.importWorkerEntry } : {}),
   };

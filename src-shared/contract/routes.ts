@@ -79,6 +79,12 @@ export const routes = routeCatalog({
    */
   'audit.start': { input: s.auditInput, output: s.jobStarted },
   /**
+   * The audit audit.start kept (its job result's thresholdId) bounded again with hard decisions at another
+   * threshold: rates, intervals and verdicts as the audit computes them, from its kept probabilities (the
+   * model is not run again). Error `not_found` once the app no longer keeps them (it keeps a few).
+   */
+  'audit.atThreshold': { input: s.auditAtThresholdInput, output: s.auditResult },
+  /**
    * Writes an audit's self-contained HTML report to `out` (and a PDF to `pdf` through Chromium; without
    * it the error code `not_available`, after the HTML is written). Given `result` (a finished audit's,
    * e.g. audit.start's job.done), it renders that result without running anything; given audit.run's

@@ -62,6 +62,11 @@ export interface ExperimentModel extends ModelSpec {
 }
 
 export interface ExperimentSettings {
+  /**
+   * Rows the experiment used: the first `rows` of the dataset's stored order, resampled and scored as
+   * its whole dataset (the ground truth). Absent: every row (and experiments stored before it existed).
+   */
+  readonly rows?: number;
   /** Data fractions φ in (0, 1], in the order given. */
   readonly fractions: readonly number[];
   readonly nTrials: number;

@@ -1,7 +1,7 @@
 // The audit page's views in Debian's chromium, on a crafted predictions file: the disparity table per
 // family (its numbers checked against a computation here), per-group confusion matrices, and the
-// threshold slider, which re-runs the audit at another threshold and turns a HOLDS into an exploratory
-// VIOLATED. Fails on any console or page error.
+// threshold slider, which bounds the audit's kept probabilities again at another threshold (audit.atThreshold,
+// not a second audit) and turns a HOLDS into an exploratory VIOLATED. Fails on any console or page error.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeCsv } from '../support/images';
@@ -65,6 +65,12 @@ describe.skipIf(!chromiumAvailable())('audit views in chromium', () => {
     await app.screenshot('audit-views');
     await app.screenshot('audit-views-dark', { dark: true });
 
+    // The routes the page calls from here on: the slider asks for the kept audit at 0.8, never a new audit.
+    const routesCalled: string[] = [];
+    page.on('request', (r) => {
+      const path = new URL(r.url()).pathname;
+      if (path.startsWith('/api/')) routesCalled.push(decodeURIComponent(path.slice('/api/'.length)));
+    });
     await page.getByTestId('threshold-slider').fill('0.8');
     await expect.poll(() => page.getByTestId('threshold-verdict-0').textContent(), { timeout: 20_000 }).toContain('VIOLATED at threshold 0.8 — exploratory: threshold chosen on these rows, not a guarantee');
     expect(await page.getByTestId('threshold-exploratory').textContent()).toBe('exploratory: threshold chosen on these rows, not a guarantee');
@@ -72,6 +78,8 @@ describe.skipIf(!chromiumAvailable())('audit views in chromium', () => {
     expect(await page.getByTestId('verdict-word').first().textContent()).toBe('HOLDS');
     const explored = page.getByTestId('threshold-explorer').getByTestId('confusion-M');
     expect(await explored.getByTestId('cm-tp').textContent()).toBe('0');
+    expect(routesCalled).toContain('audit.atThreshold');
+    expect(routesCalled.filter((r) => r.startsWith('audit.') && r !== 'audit.atThreshold')).toEqual([]);
     await app.screenshot('audit-views-threshold');
     await app.screenshot('audit-views-threshold-dark', { dark: true });
     await page.getByTestId('threshold-reset').click();

@@ -115,6 +115,10 @@ describe.skipIf(!chromiumAvailable())('forms in chromium', () => {
     await page.getByTestId('exp-trials').fill('2');
     await page.getByTestId('exp-iterations').fill('30');
     await expect.poll(() => page.getByTestId('exp-fraction-rows').textContent()).toBe('100, 200 of 200 rows');
+    // The first 150 rows only: the fractions' rows follow.
+    expect(await page.getByTestId('exp-rows').getAttribute('max')).toBe('200');
+    await page.getByTestId('exp-rows').fill('150');
+    await expect.poll(() => page.getByTestId('exp-fraction-rows').textContent()).toBe('75, 150 of 150 rows');
     await page.getByTestId('exp-model-cnn').check();
     await page.getByTestId('deep-architecture').selectOption('tutorial-g-cnn');
     await page.getByTestId('deep-backend').selectOption('wasm');
@@ -125,6 +129,7 @@ describe.skipIf(!chromiumAvailable())('forms in chromium', () => {
     expect(await page.getByTestId('exp-constraint-0').inputValue()).toBe('abs((PR | [dark]) - (PR | [light])) <= 0.2');
     expect(await page.getByTestId('exp-fractions').inputValue()).toBe('0.5, 1');
     expect(await page.getByTestId('exp-trials').inputValue()).toBe('2');
+    expect(await page.getByTestId('exp-rows').inputValue()).toBe('150');
     expect(await page.getByTestId('exp-dataset').locator('option:checked').textContent()).toContain('skin tone');
     // The deep models' settings are part of the draft too.
     await expect.poll(() => page.getByTestId('deep-architecture').inputValue()).toBe('tutorial-g-cnn');
@@ -170,6 +175,15 @@ describe.skipIf(!chromiumAvailable())('forms in chromium', () => {
     await expect.poll(() => page.getByTestId('error-fields').textContent()).toContain('Trials: must be at most 10000');
     await app.screenshot('forms-experiments-field-errors');
     await page.getByTestId('exp-trials').fill('2');
+    // More rows than the dataset has: the browser holds the form back at the field (its max), and main
+    // names the field if a request gets there.
+    await page.getByTestId('exp-rows').fill('201');
+    await page.getByTestId('exp-start').click();
+    expect(await page.getByTestId('exp-rows').evaluate((el) => (el as unknown as { validity: { rangeOverflow: boolean } }).validity.rangeOverflow)).toBe(true);
+    expect(await app.bridge.services.invoke('experiments.list', {})).toEqual({ ok: true, value: [] });
+    const tooMany = await app.bridge.services.invoke('experiments.start', { datasetId: 2, rows: 201, constraints: [{ source: 'ACC >= 0.5', delta: 0.05 }], fractions: [1], nTrials: 1, models: ['logistic'] });
+    expect(tooMany).toMatchObject({ ok: false, error: { code: 'input', key: 'rows' } });
+    await page.getByTestId('exp-rows').fill('150');
     expect(app.problems).toEqual([]);
   });
 
@@ -179,7 +193,10 @@ describe.skipIf(!chromiumAvailable())('forms in chromium', () => {
     await expect.poll(() => page.getByTestId('exp-job-status').textContent(), { timeout: 60_000 }).toContain('done');
     await expect.poll(() => page.getByTestId('exp-detail-notes').textContent()).toBe('does dark/light parity cost accuracy?');
     const experiments = await app.bridge.services.invoke('experiments.list', {});
-    expect(experiments.ok && (experiments.value as { name: string; notes: string | null }[])[0]).toMatchObject({ name: 'skin tone parity', notes: 'does dark/light parity cost accuracy?' });
+    expect(experiments.ok && (experiments.value as { name: string; notes: string | null }[])[0]).toMatchObject({ name: 'skin tone parity', notes: 'does dark/light parity cost accuracy?', nRows: 150 });
+    expect(await page.getByTestId('exp-detail-rows').textContent()).toBe("150 rows (the first of skin tone's stored order)");
+    await app.screenshot('forms-experiments-rows');
+    await app.screenshot('forms-experiments-rows-dark', { dark: true });
 
     // The tick on the saved constraint is part of the draft too.
     await page.reload();

@@ -143,4 +143,83 @@ describe.skipIf(!chromiumAvailable())("a run's page in chromium", () => {
     await app.screenshot('run-views-nsf-dark', { dark: true });
     expect(app.problems).toEqual([]);
   });
+
+  it('compares two runs: each ĝ panel shades g > 0 only, from 0 up to the top of its axis', async () => {
+    const { page } = app;
+    // A looser threshold than the first run's: its ĝ crosses 0 during candidate selection (from about
+    // −0.14 to 0.31), so its panel has a feasible part below 0 that must stay unshaded.
+    const db = openWorkspace(join(app.dir, 'workspace.db'));
+    let looseId: number;
+    try {
+      looseId = insertRun(db, prepareRun(db, {
+        dataset: 'bands', constraints: [{ source: BANDS_RATIO.replace('>= 0.8', '>= 0.6'), delta: 0.05 }], pipeline: 'head', architecture: 'tutorial-g-cnn',
+        epochs: 1, batchSize: 20, learningRate: 0.005, iterations: 60, seed: 7, shuffleSeed: 11, backend: 'wasm',
+      }).run);
+      await executeRun(db, looseId);
+    } finally {
+      db.close();
+    }
+    await page.goto(`${app.bridge.url}#/runs`);
+    await page.getByLabel(`compare run ${runId}`).check();
+    await page.getByLabel(`compare run ${looseId}`).check();
+    await page.getByTestId('runs-compare').click();
+    await expect.poll(() => page.getByTestId('compare-curves').locator('canvas').count()).toBeGreaterThan(0);
+    // The chart as echarts holds it: the compare chart's component (found from the app's root vnode)
+    // exposes its instance; each ĝ panel's series data, markArea and the axis extent echarts drew.
+    const panels = await page.evaluate(() => {
+      // Page-side code, typed structurally: this project's test typings are Node's, not the DOM's.
+      interface Dom { closest(selector: string): unknown }
+      interface Chart {
+        getDom(): Dom;
+        getOption(): { yAxis: unknown[]; series: { yAxisIndex: number; data: [number, number | null][]; markArea?: { data: { yAxis: number }[][] } }[] };
+        getModel(): { getComponent(type: string, index: number): { axis: { scale: { getExtent(): [number, number] } } } };
+      }
+      interface VNode { component?: { exposed?: { chart?: Chart } | null; subTree: VNode } | null; children?: unknown }
+      const root = (globalThis as unknown as { document: { querySelector(s: string): { _vnode: VNode } } }).document.querySelector('#app')._vnode;
+      const charts: Chart[] = [];
+      const walk = (v: VNode | null | undefined): void => {
+        if (!v || typeof v !== 'object') return;
+        const chart = v.component?.exposed?.chart;
+        if (chart) charts.push(chart);
+        if (v.component) walk(v.component.subTree);
+        if (Array.isArray(v.children)) for (const c of v.children) walk(c as VNode);
+      };
+      walk(root);
+      const chart = charts.find((c) => c.getDom().closest('[data-testid="compare-curves"]') !== null);
+      if (!chart) throw new Error(`no compare chart among ${charts.length} charts`);
+      const option = chart.getOption();
+      return option.yAxis.map((_, p) => {
+        const series = option.series.filter((s) => s.yAxisIndex === p);
+        return {
+          values: series.flatMap((s) => s.data.map(([, y]) => y)).filter((y): y is number => y !== null && Number.isFinite(y)),
+          areas: series.flatMap((s) => s.markArea?.data ?? []).map((pair) => pair.map((end) => end.yAxis)),
+          extent: chart.getModel().getComponent('yAxis', p).axis.scale.getExtent(),
+        };
+      });
+    });
+    // Panels: f, one ĝ per constraint (the runs have different thresholds: two), L.
+    expect(panels).toHaveLength(4);
+    const gPanels = panels.slice(1, 3);
+    for (const [i, panel] of [panels[0], panels[3]].entries()) expect(panel.areas, `panel ${i === 0 ? 'f' : 'L'}`).toEqual([]);
+    for (const panel of gPanels) {
+      expect(panel.values.length).toBeGreaterThan(0);
+      if (Math.max(...panel.values) <= 0) {
+        expect(panel.areas).toEqual([]);
+        continue;
+      }
+      // One band, from 0 (never below: g < 0 is feasible) to the axis top echarts drew, above every ĝ.
+      expect(panel.areas).toEqual([[0, panel.extent[1]]]);
+      expect(panel.extent[1]).toBeGreaterThanOrEqual(Math.max(...panel.values));
+    }
+    // The check above means something: the loose run's panel has ĝ on both sides of 0, its axis reaches
+    // below 0, and its band still starts at 0, not at the lowest ĝ.
+    const loose = gPanels[1];
+    expect(Math.min(...loose.values)).toBeLessThan(0);
+    expect(Math.max(...loose.values)).toBeGreaterThan(0);
+    expect(loose.extent[0]).toBeLessThan(0);
+    expect(loose.areas).toHaveLength(1);
+    await app.screenshot('run-views-compare');
+    await app.screenshot('run-views-compare-dark', { dark: true });
+    expect(app.problems).toEqual([]);
+  });
 });

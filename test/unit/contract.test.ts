@@ -30,6 +30,7 @@ describe('catalog', () => {
     expect([...ROUTE_NAMES].sort()).toEqual(
       [
         'app.info',
+        'audit.atThreshold',
         'audit.report',
         'audit.run',
         'audit.start',

@@ -16,7 +16,7 @@ import { resolveDataset } from './datasets';
 
 export const RUN_DEFINITION_OPTIONS = [
   'dataset', 'constraint', 'delta', 'fractions', 'trials', 'models', 'performance', 'threshold', 'iterations', 'frac-safety',
-  'lambda-init', 'alpha-theta', 'alpha-lambda', 'theta-init', 'bound', 'seed', 'name', 'epochs-per-fraction',
+  'lambda-init', 'alpha-theta', 'alpha-lambda', 'theta-init', 'bound', 'seed', 'name', 'epochs-per-fraction', 'rows',
 ] as const;
 
 export type RunValues = Partial<Record<(typeof RUN_DEFINITION_OPTIONS)[number] | 'workers' | 'resume', string | string[]>> & { quiet?: boolean; json?: boolean };
@@ -67,6 +67,8 @@ export function experimentInputFromFlags(db: WritableDB, values: RunValues, work
   const candidate = {
     name: str('name'),
     datasetId: resolveDataset(db, str('dataset')!).id,
+    // Range checked by the schema (and the dataset's size by the use-case), as experiments.start's rows.
+    rows: numberOption('rows', str('rows'), () => true, 'a number'),
     constraints: sources.map((source, i) => ({ source, delta: deltas.length === 1 ? deltas[0] : deltas[i] })),
     fractions,
     nTrials: trials,
@@ -93,8 +95,8 @@ export function createFromFlags(db: WritableDB, values: RunValues, workers: numb
   try {
     return createExperimentFromInput(db, input);
   } catch (error) {
-    // A bad model entry: the message names the flag, as the other usage errors do.
-    if (error instanceof InputError && error.key === 'models') throw new UsageError(`--models: ${error.detail}`);
+    // A bad model entry or row count: the message names the flag, as the other usage errors do.
+    if (error instanceof InputError && (error.key === 'models' || error.key === 'rows')) throw new UsageError(`--${error.key}: ${error.detail}`);
     throw error;
   }
 }

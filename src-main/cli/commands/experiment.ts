@@ -35,6 +35,7 @@ export const experimentHelp = `fairbound experiment run --dataset <name|id> --co
                           [--iterations 200] [--frac-safety 0.5] [--lambda-init 0.5] [--alpha-theta 0.005] [--alpha-lambda 0.005]
                           [--theta-init zeros|random|logistic] [--bound student-t|hoeffding|exact]
                           [--epochs-per-fraction 0.001:24x50,0.01:100x4]   (qsa-head, cnn: body batch × epochs per φ)
+                          [--rows N]   (the first N rows of the dataset's stored order; default: all)
                           [--seed S] [--workers N] [--name NAME] [--quiet] [--db <file>] [--json]
 fairbound experiment run --resume <id> [--workers N] [--quiet] [--db <file>] [--json]
 fairbound experiment show <id> [--db <file>] [--json]
@@ -96,6 +97,7 @@ export async function runExperimentCommand(args: string[], out: CliOutput): Prom
       bound: { type: 'string' },
       seed: { type: 'string' },
       'epochs-per-fraction': { type: 'string' },
+      rows: { type: 'string' },
       workers: { type: 'string' },
       name: { type: 'string' },
       resume: { type: 'string' },
@@ -263,7 +265,7 @@ function describeExperiment(e: ExperimentInfo): string[] {
   const s = e.settings;
   const q = s.qsa;
   return [
-    `experiment ${e.id} '${e.name}': ${e.status}${e.error ? ` (${e.error})` : ''}, dataset '${e.datasetName}'${e.datasetId === null ? ' (deleted)' : ` (id ${e.datasetId})`}, N = ${e.nRows}, seed ${e.seed}`,
+    `experiment ${e.id} '${e.name}': ${e.status}${e.error ? ` (${e.error})` : ''}, dataset '${e.datasetName}'${e.datasetId === null ? ' (deleted)' : ` (id ${e.datasetId})`}, N = ${e.nRows}${s.rows !== undefined ? ` (the dataset's first ${s.rows} rows)` : ''}, seed ${e.seed}`,
     ...e.constraints.map((c, j) => `constraint ${j + 1}: ${c.source}   (g = ${c.parsed}, δ = ${c.delta})`),
     `fractions ${s.fractions.join(', ')} × ${s.nTrials} trials; models ${s.models.map((m) => m.name).join(', ')}; performance: ${s.performance}`,
     `QSA: frac_safety ${q.fracSafety}, ${q.iterations} iterations, λ₀ ${q.lambdaInit}, α_θ ${q.alphaTheta}, α_λ ${q.alphaLambda}, θ₀ ${q.thetaInit}, ${q.boundMethod} bounds`,

@@ -20,6 +20,8 @@ export const useAuditStore = defineStore('audit', () => {
   const starting = ref(false);
   /** The input of the shown result (what was audited; the report is written from the result itself). */
   const input = shallowRef<AuditInput | null>(null);
+  /** The id under which main keeps the shown result's probabilities (audit.atThreshold), if it does. */
+  const thresholdId = ref<string | null>(null);
   const report = shallowRef<AuditReportOutput | null>(null);
   const reportError = shallowRef<FairboundError | null>(null);
   const exporting = ref(false);
@@ -44,6 +46,7 @@ export const useAuditStore = defineStore('audit', () => {
       if (status === 'done' && state.result?.kind === 'audit') {
         result.value = state.result.result;
         input.value = pending;
+        thresholdId.value = state.result.thresholdId ?? null;
       } else if (status === 'failed' && state.error) {
         error.value = errorFromData(state.error);
       } else if (status === 'cancelled') {
@@ -59,6 +62,7 @@ export const useAuditStore = defineStore('audit', () => {
     cancelled.value = null;
     result.value = null;
     input.value = null;
+    thresholdId.value = null;
     jobId.value = null;
     pending = next;
     clearReport();
@@ -104,7 +108,7 @@ export const useAuditStore = defineStore('audit', () => {
     }
   }
 
-  return { result, error, cancelled, job, running, run, cancel, input, report, reportError, exporting, exportReport, clearReport };
+  return { result, error, cancelled, job, running, run, cancel, input, thresholdId, report, reportError, exporting, exportReport, clearReport };
 });
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useAuditStore, import.meta.hot));

@@ -178,6 +178,11 @@ export const auditResult = z.object({
 });
 export type AuditResult = z.infer<typeof auditResult>;
 
+/** The id of an audit whose probabilities the app keeps (audit.start's job result). */
+export const auditThresholdId = z.string().min(1).max(100);
+/** audit.atThreshold: a kept audit, and the decision threshold to bound it at. */
+export const auditAtThresholdInput = z.object({ thresholdId: auditThresholdId, threshold: auditInput.shape.mode.options[0].shape.threshold });
+
 /** audit.report: audit.run's input plus where to write the report (server-side paths). */
 export const auditReportInput = auditInput.extend({
   /** The self-contained HTML report's path (its folder must exist). */

@@ -14,6 +14,8 @@ export const experimentStartInput = z.object({
   name: text(200).optional(),
   notes: text(4000).optional(),
   datasetId: id,
+  /** The experiment's dataset is the first `rows` rows of the stored order (the CLI's --rows); default: all. */
+  rows: z.number().int().min(1).optional(),
   constraints: z.array(z.object({ source: text(4000), delta })).min(1).max(16),
   fractions: z.array(z.number().gt(0).max(1)).min(1).max(64),
   nTrials: z.number().int().min(1).max(10_000),
