@@ -276,7 +276,7 @@ export function experimentReportHtml(db: ReadableDB, experimentId: number): stri
   const s = experiment.settings;
   const parts: string[] = [];
   parts.push(section('Verdict', experimentVerdict(results)));
-  parts.push(datasetSection(summaryOrNull(db, experiment.datasetId), experiment.datasetName, `Every trial draws a bootstrap resample of all ${experiment.nRows} rows; solutions are scored on all of them (the ground truth).`));
+  parts.push(datasetSection(summaryOrNull(db, experiment.datasetId), experiment.datasetName, `Every trial draws a bootstrap resample of ${s.rows === undefined ? `all ${experiment.nRows} rows` : `the dataset's first ${s.rows} rows (of its stored order)`}; solutions are scored on all of them (the ground truth).`));
   parts.push(
     section(
       'Constraints and δ',
@@ -309,6 +309,7 @@ export function experimentReportHtml(db: ReadableDB, experimentId: number): stri
       keyValues([
         ['Experiment', `${experiment.id}: ${experiment.name}`],
         ['Status', experiment.status],
+        ['Rows', s.rows === undefined ? `all ${experiment.nRows}` : `the first ${s.rows} of the dataset's stored order`],
         ['Data fractions', s.fractions],
         ['Trials', s.nTrials],
         ['Stored trials', results.failedTrials.length > 0 ? `${trials.length} (${results.failedTrials.length} failed)` : trials.length],

@@ -10,6 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadDatasetForTraining } from '../../src-main/store/datasets';
+import { experimentReportHtml } from '../../src-main/report/report';
 import { getExperiment, getResample, listTrials } from '../../src-main/store/experiments';
 import { openWorkspace } from '../../src-main/store/database';
 import { cli } from '../support/cli';
@@ -109,6 +110,10 @@ describe('experiment run (CLI) and experiments.start (app)', () => {
       const expected = (n: number): number => 0.7 * mean(n) + 0.3 * (1 - mean(n));
       expect(expected(ROWS)).not.toBeCloseTo(expected(1500), 6);
       for (const t of trials.filter((x) => x.model === 'weighted-random')) expect(t.performance).toBeCloseTo(expected(ROWS), 10);
+      // The report says which rows the experiment used.
+      const html = experimentReportHtml(db, cliId);
+      expect(html).toContain(`the dataset&#39;s first ${ROWS} rows (of its stored order)`);
+      expect(html).toContain(`the first ${ROWS} of the dataset&#39;s stored order`);
     } finally {
       db.close();
     }
