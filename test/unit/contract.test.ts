@@ -52,6 +52,7 @@ describe('catalog', () => {
         'runs.get',
         'runs.iterations',
         'runs.start',
+        'runs.startPretrained',
         'runs.cancel',
         'runs.delete',
         'runs.export',
