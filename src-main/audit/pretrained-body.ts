@@ -15,7 +15,6 @@ import type { PretrainedSource } from '../../src-shared/domain/runs';
 import { modelFiles } from './model-files';
 import { imagesForModel, loadAuditModel, modelInputShape } from './model-source';
 import { onnxLatents } from './onnx/latents';
-import { ONNX_RUNTIME_VERSION } from '../deep/onnx/session';
 
 function sourceOf(info: RunInfo): PretrainedSource {
   const source = info.settings.pretrained;
@@ -73,9 +72,9 @@ export const pretrainedBodyPort: PretrainedBodyPort = {
   async backend(info, loaders) {
     const source = sourceOf(info);
     if (source.kind === 'tfjs') return selectBackend(info.backendPreference, loaders, { syncReads: true });
-    // Nothing runs on TF.js: its pure-JS backend is recorded, with ONNX Runtime as what computed the latents.
-    const report = await selectBackend('cpu', loaders, { syncReads: true });
-    return { ...report, cpuEngine: `onnxruntime-node ${ONNX_RUNTIME_VERSION} (the model's own ONNX graph)` };
+    // Nothing runs on TF.js: its pure-JS backend is recorded; what computed the latents (ONNX Runtime and its
+    // execution provider) is the result's pretrainedBody.computedBy.
+    return selectBackend('cpu', loaders, { syncReads: true });
   },
   async latents(c) {
     const source = sourceOf(c.info);

@@ -21,45 +21,18 @@ import { getRunLatents, getRunRows, getRunWeights } from '../../src-main/store/r
 import { getRun } from '../../src-main/store/runs';
 import { cli } from '../support/cli';
 import { useTempDir } from '../support/images';
-import { encodeModel, floatTensor, floatValue } from '../support/onnx-models';
+import { HIDDEN_UNITS, hiddenModel } from '../support/onnx-hidden-model';
 import { bandsWorkspace, terminal, until, value, withServices } from '../support/services';
 
 const tempDir = useTempDir('fairbound-pretrained-run-');
 const SIZE = 16;
-const HIDDEN = 6;
-
-/** Flatten → Gemm (6 units: the two strips' mean brightness, then fixed small weights) → Relu → Gemm (2). */
-function hiddenModel(): Uint8Array {
-  const d = SIZE * SIZE;
-  const w1 = new Float32Array(HIDDEN * d);
-  for (let u = 0; u < HIDDEN; u++) {
-    for (let p = 0; p < d; p++) w1[u * d + p] = u < 2 ? ((u === 0) === Math.floor(p / SIZE) < SIZE / 2 ? 4 / d : 0) : (((u * 131 + p * 17) % 23) - 11) / (23 * d);
-  }
-  const int = (name: string, i: number) => ({ name, type: onnx.AttributeProto.AttributeType.INT, i });
-  return encodeModel({
-    name: 'hidden',
-    node: [
-      { opType: 'Flatten', input: ['image'], output: ['flat'], attribute: [int('axis', 1)] },
-      { opType: 'Gemm', input: ['flat', 'w1', 'b1'], output: ['hidden'], attribute: [int('transB', 1)] },
-      { opType: 'Relu', input: ['hidden'], output: ['latent'] },
-      { opType: 'Gemm', input: ['latent', 'w2', 'b2'], output: ['logits'], attribute: [int('transB', 1)] },
-    ],
-    initializer: [
-      floatTensor('w1', [HIDDEN, d], w1),
-      floatTensor('b1', [HIDDEN], Float32Array.from({ length: HIDDEN }, (_, u) => (u - 2) / 10)),
-      floatTensor('w2', [2, HIDDEN], Float32Array.from({ length: 2 * HIDDEN }, (_, i) => (i % 3) - 1)),
-      floatTensor('b2', [2], new Float32Array(2)),
-    ],
-    input: [floatValue('image', ['N', 1, SIZE, SIZE])],
-    output: [floatValue('logits', ['N', 2])],
-  });
-}
+const HIDDEN = HIDDEN_UNITS;
 
 describe('a pretrained run on an ONNX model', () => {
   it('is stored by the CLI and by the app alike; run show, the report and the ONNX export work on it', async () => {
     const dir = tempDir();
     const { dbPath, datasetId } = bandsWorkspace(dir, { n: 240, seed: 9 });
-    const bytes = hiddenModel();
+    const bytes = hiddenModel(SIZE);
     const model = join(dir, 'hidden.onnx');
     writeFileSync(model, bytes);
     const args = ['audit', '--retrain-head', '--db', dbPath, '--dataset', 'bands', '--model', model, '--constraint', 'ACC >= 0.7', '--iterations', '300', '--alpha-theta', '0.2', '--seed', '4'];
