@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { confidenceLabel, conclusionLabel, safetyHeadline, type RateConclusion } from '../../src-shared/domain/experiment-safety';
-import { groupAccuracyLabel, groupAccuracyNote, qsaGuaranteeBound, qsaNoSolutionSentence, qsaPassedSentence, RUN_ESTIMATES } from '../../src-shared/domain/guarantee-wording';
+import { groupAccuracyLabel, groupAccuracyNote, pretrainedBodySentence, qsaGuaranteeBound, qsaNoSolutionSentence, qsaPassedSentence, RUN_ESTIMATES } from '../../src-shared/domain/guarantee-wording';
 import { qsaBoundLabel } from '../../src-shared/domain/qsa';
 import { runBoundMethod } from '../../src-shared/domain/runs';
 import { InputError } from '../errors/input-error';
@@ -104,10 +104,23 @@ function interval(lower: number, upper: number, lowerNeeded: boolean, upperNeede
   return `[${lowerNeeded ? formatNumber(lower) : '−∞'}, ${upperNeeded ? formatNumber(upper) : '∞'}]`;
 }
 
+const PIPELINE_TITLES = { head: 'Body/head pipeline (Tutorial J)', full: 'Full-model QSA', pretrained: "Pretrained model's body, a fresh head by the QSA (Tutorial J)" } as const;
+
+/** A pretrained run's source: the file, its SHA-256, the cut and the pre-processing. */
+function pretrainedText(info: RunInfo): string {
+  const p = info.settings.pretrained!;
+  const body = info.result?.pretrainedBody;
+  const pre = p.preprocessing;
+  const fed = pre === null ? '' : `; fed ${pre.layout ?? 'layout from the input shape'}, pixels in [0, 1]${pre.normalize ? `, normalised (mean,std ${pre.normalize.map((n) => `${n.mean},${n.std}`).join(' ')})` : ''}${pre.channels !== undefined ? `, ${pre.channels} channel(s)` : ''}`;
+  return `${p.kind === 'onnx' ? 'ONNX' : 'TF.js'} ${p.path} (${p.files.map((f) => `${f.name} SHA-256 ${f.sha256}`).join(', ')})${body ? `; cut at '${body.cutAt}', head ${body.replacedHead.inputDim} → ${body.replacedHead.units} replaced; latent features on ${body.computedBy}` : ''}${fed}`;
+}
+
 function runVerdict(info: RunInfo, constraints: readonly RunConstraintResult[]): string {
   const r = info.result;
   if (info.status === 'passed') {
-    const sentences = constraints.map((c) => `<p>${escapeHtml(qsaPassedSentence({ source: c.source, delta: c.delta, bound: qsaGuaranteeBound(runBoundMethod(info.settings)), estimates: RUN_ESTIMATES }))}</p>`).join('');
+    const sentences =
+      constraints.map((c) => `<p>${escapeHtml(qsaPassedSentence({ source: c.source, delta: c.delta, bound: qsaGuaranteeBound(runBoundMethod(info.settings)), estimates: RUN_ESTIMATES }))}</p>`).join('') +
+      (info.pipeline === 'pretrained' ? `<p>${escapeHtml(pretrainedBodySentence())}</p>` : '');
     return `<div class="verdict pass"><div class="big">PASSED — solution returned</div><p>Every constraint's high-confidence upper bound on g is ≤ 0 on the ${info.nSafety} safety rows.</p>${sentences}</div>`;
   }
   if (info.status === 'nsf') {
@@ -193,6 +206,7 @@ export function runReportHtml(db: ReadableDB, runId: number): string {
       keyValues([
         ['Pipeline', info.pipeline],
         ['Architecture', info.architecture],
+        ...(s.pretrained ? ([['Pretrained model', pretrainedText(info)]] as const) : []),
         ['Input shape', s.inputShape.join('×')],
         ['Rows (candidate / safety)', `${info.nRows} (${info.nCandidate} / ${info.nSafety})`],
         ['frac_safety', s.fracSafety],
@@ -211,7 +225,7 @@ export function runReportHtml(db: ReadableDB, runId: number): string {
       ]),
     ),
   );
-  return page(`Fairbound audit report — run ${info.id}`, `${info.pipeline === 'head' ? 'Body/head pipeline (Tutorial J)' : 'Full-model QSA'} on ${info.datasetName}, ${info.architecture}`, parts.join('\n'));
+  return page(`Fairbound audit report — run ${info.id}`, `${PIPELINE_TITLES[info.pipeline]} on ${info.datasetName}, ${info.architecture}`, parts.join('\n'));
 }
 
 function conclusionBadge(conclusion: RateConclusion): string {

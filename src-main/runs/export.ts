@@ -14,6 +14,8 @@ import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../errors/input-error';
 import { refuseExisting, writeFileSafely, type SafeWriteOptions } from '../data/safe-write';
 import { buildModel } from '../deep/architectures';
+import { cnnArchitecture } from './pipeline-steps';
+import { pretrainedHeadKind, pretrainedOnnxBytes, type PretrainedWhich } from './pretrained-export';
 import { saveModel, type SavedModelFiles } from '../deep/export';
 import { forwardModelOf } from '../deep/onnx/tfjs-model';
 import { setWeights, type WeightsByValue } from '../deep/weights';
@@ -60,7 +62,7 @@ export interface LatentsCaseFiles {
  */
 export function exportLatentsCase(db: ReadableDB, runId: number, outDir: string, options: SafeWriteOptions = {}): LatentsCaseFiles {
   const run = finishedRun(db, runId);
-  if (run.pipeline !== 'head') throw new InputError(`run ${runId} is a full-model run: it has no latent features (export-latents is for head runs)`);
+  if (run.pipeline === 'full') throw new InputError(`run ${runId} is a full-model run: it has no latent features (export-latents is for head and pretrained runs)`);
   const latents = getRunLatents(db, runId);
   const rows = getRunRows(db, runId);
   if (!latents || !rows) throw new Error(`run ${runId} has no stored latent features or row list`);
@@ -192,6 +194,13 @@ export function headThetaAsDense(theta: Float64Array, inputDim: number, numClass
 export function runModel(db: ReadableDB, runId: number, which: ExportedModel): tf.LayersModel {
   const run = finishedRun(db, runId);
   const s = run.settings;
+  if (s.pretrained) {
+    throw new InputError(
+      s.pretrained.kind === 'onnx'
+        ? `run ${runId} is a pretrained run on the ONNX model ${s.pretrained.path}: it has no TF.js model (export it with --format onnx: the source graph cut at its latent features plus the run's head)`
+        : `run ${runId} is a pretrained run on the TF.js model ${s.pretrained.path}: exporting its body with the run's head is not supported yet (its head θ is in \`run show --json\`'s settings and export-latents' case)`,
+    );
+  }
   const head = run.pipeline === 'head';
   if (which === 'trained' && !head) throw new InputError(`run ${runId} is a full-model run: there is no separately trained CNN (use seldonian, candidate or initial)`);
   const thetaKind: RunWeightsKind | null =
@@ -204,7 +213,7 @@ export function runModel(db: ReadableDB, runId: number, which: ExportedModel): t
         : `run ${runId} has no candidate solution (candidate selection ended in NSF)`,
     );
   }
-  const model = buildModel(s.architecture, { numClasses: s.numClasses, seed: run.seeds.model, inputShape: [s.inputShape[0], s.inputShape[1], s.inputShape[2]] });
+  const model = buildModel(cnnArchitecture(s), { numClasses: s.numClasses, seed: run.seeds.model, inputShape: [s.inputShape[0], s.inputShape[1], s.inputShape[2]] });
   try {
     const base = head && which !== 'initial' ? 'cnn_trained' : 'cnn_initial';
     const weights = splitWeights(requireWeights(db, runId, base));
@@ -267,6 +276,8 @@ export interface OnnxModelFile {
  */
 export function exportRunModelOnnx(db: ReadableDB, runId: number, outFile: string, which: ExportedModel = 'seldonian', options: SafeWriteOptions = {}): OnnxModelFile {
   refuseExisting([outFile], options);
+  const finished = finishedRun(db, runId);
+  if (finished.settings.pretrained) return exportPretrainedOnnx(db, finished, outFile, which, options);
   const model = runModel(db, runId, which);
   try {
     const run = getRun(db, runId) as RunInfo;
@@ -282,4 +293,20 @@ export function exportRunModelOnnx(db: ReadableDB, runId: number, outFile: strin
   } finally {
     model.dispose();
   }
+}
+
+/** A pretrained run on an ONNX model: its source graph cut where the run cut it, then the run's head (runs/pretrained-export.ts). */
+function exportPretrainedOnnx(db: ReadableDB, run: RunInfo, outFile: string, which: ExportedModel, options: SafeWriteOptions): OnnxModelFile {
+  const source = run.settings.pretrained!;
+  if (source.kind !== 'onnx') throw new InputError(`run ${run.id} is a pretrained run on the TF.js model ${source.path}: --format onnx exports the runs whose source is an ONNX file`);
+  const body = run.result?.pretrainedBody;
+  const dim = run.result?.latentDim;
+  if (!body || dim === null || dim === undefined) throw new Error(`run ${run.id} has no record of where its model was cut`);
+  const theta = getRunWeights(db, run.id, pretrainedHeadKind(run, which));
+  if (!theta) throw new InputError(which === 'seldonian' ? `run ${run.id} returned No Solution Found: there is no Seldonian model (export --which candidate or initial instead)` : `run ${run.id} has no candidate solution (candidate selection ended in NSF)`);
+  const numClasses = run.settings.numClasses;
+  const dense = headThetaAsDense(theta.data as Float64Array, dim, numClasses);
+  const { bytes, input } = pretrainedOnnxBytes(run, { cutAt: body.cutAt, kernel: dense.kernel, bias: dense.bias, inputDim: dim, numClasses }, which as PretrainedWhich);
+  writeFileSafely(outFile, bytes, options);
+  return { path: outFile, bytes: bytes.length, input, output: ['batch', numClasses] };
 }

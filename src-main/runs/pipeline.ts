@@ -30,12 +30,14 @@ import { RunNotRunningError, storeRunResults, type RunWeights } from '../store/r
 import { endRun, getRun, isRunCancelRequested, markRunStarted, setRunPhase, setRunTimings } from '../store/runs';
 import { fullModelProblem } from './full-pipeline';
 import { trainBodyAndExtract } from './head-pipeline';
-import { errorMessage, secondsSince, type StepContext } from './pipeline-steps';
+import { cnnArchitecture, errorMessage, secondsSince, type PretrainedBodyPort, type PretrainedStepContext, type QsaProblem } from './pipeline-steps';
+import { pretrainedProblem } from './pretrained-pipeline';
 import { compileRunConstraints } from './prepare';
 import { selectRunBackend } from './run-backend';
 import { loadRunData } from './run-data';
 import { cnnWeights, constraintResults, iterationLog, reportedTheta, summary, THRESHOLD, thetaShape, groupAccuracies } from './run-results';
-import { runBoundMethod } from '../../src-shared/domain/runs';
+import { runBoundMethod, type PretrainedBodySummary } from '../../src-shared/domain/runs';
+import type { QsaResult } from '../engine/qsa';
 import type { RunEvent, RunPhase, RunStatus } from './types';
 
 export interface RunContext {
@@ -48,6 +50,10 @@ export interface RunContext {
   readonly cancelPollMs?: number;
   /** Minimum ms between two iteration events (default 100; the first and last are always sent). */
   readonly iterationEventMs?: number;
+  /** How a pretrained run reads its source model (audit/pretrained-body.ts); required for those runs. */
+  readonly pretrainedBody?: PretrainedBodyPort;
+  /** The QSA's own result, before it is stored (the CLI prints it in the engine's report shape). */
+  readonly onQsaResult?: (result: QsaResult) => void;
 }
 
 export interface RunOutcome {
@@ -81,7 +87,8 @@ export async function executeRun(db: WritableDB, runId: number, ctx: RunContext 
 
   let backendReport: BackendReport;
   try {
-    backendReport = await selectRunBackend(info, ctx.backendLoaders);
+    if (info.settings.pipeline === 'pretrained' && !ctx.pretrainedBody) throw new Error(`run ${runId} is a pretrained run and this process cannot read its model`);
+    backendReport = info.settings.pipeline === 'pretrained' ? await ctx.pretrainedBody!.backend(info, ctx.backendLoaders) : await selectRunBackend(info, ctx.backendLoaders);
   } catch (error) {
     const message = `no TensorFlow.js backend: ${errorMessage(error)}`;
     endRun(db, runId, { status: 'failed', error: message });
@@ -134,12 +141,22 @@ export async function executeRun(db: WritableDB, runId: number, ctx: RunContext 
     const constraints = compileRunConstraints(info.constraints, data.rows.sensitiveColumns, s.numClasses);
     throwIfCancelled();
 
-    model = buildModel(s.architecture, { numClasses: s.numClasses, seed: info.seeds.model, inputShape: [s.inputShape[0], s.inputShape[1], s.inputShape[2]] });
-    const initialWeights = await getWeightsByValueAsync(model);
-    const weights: RunWeights[] = [cnnWeights('cnn_initial', initialWeights)];
+    const weights: RunWeights[] = [];
     const nOutputs = s.numClasses === 2 ? 1 : s.numClasses;
-    const steps: StepContext = { runId, info, data, candidate, safety, model, emit, signal: abort.signal, pollCancel, throwIfCancelled, enterPhase };
-    const prepared = s.pipeline === 'head' ? await trainBodyAndExtract(steps) : fullModelProblem(steps, initialWeights);
+    const base: PretrainedStepContext = { runId, info, data, candidate, safety, emit, signal: abort.signal, pollCancel, throwIfCancelled, enterPhase };
+    let prepared: QsaProblem;
+    let pretrainedBody: PretrainedBodySummary | null = null;
+    if (s.pipeline === 'pretrained') {
+      const got = await pretrainedProblem(base, ctx.pretrainedBody!);
+      prepared = got.problem;
+      pretrainedBody = got.body;
+    } else {
+      model = buildModel(cnnArchitecture(s), { numClasses: s.numClasses, seed: info.seeds.model, inputShape: [s.inputShape[0], s.inputShape[1], s.inputShape[2]] });
+      const initialWeights = await getWeightsByValueAsync(model);
+      weights.push(cnnWeights('cnn_initial', initialWeights));
+      const steps = { ...base, model };
+      prepared = s.pipeline === 'head' ? await trainBodyAndExtract(steps) : fullModelProblem(steps, initialWeights);
+    }
     if (prepared.trainedWeights) weights.push(cnnWeights('cnn_trained', prepared.trainedWeights));
     const { qsaModel, thetaInit, latents, dim, bodyRows, bodyTraining, trainedCnnGroupAccuracy } = prepared;
 
@@ -180,6 +197,7 @@ export async function executeRun(db: WritableDB, runId: number, ctx: RunContext 
       },
     });
     throwIfCancelled();
+    ctx.onQsaResult?.(result);
     timings.candidate_selection = result.timingsSeconds.candidateSelection;
     timings.safety_test = result.timingsSeconds.safetyTest;
     phaseStart = performance.now();
@@ -190,7 +208,7 @@ export async function executeRun(db: WritableDB, runId: number, ctx: RunContext 
       : null;
     const candidateTheta = result.candidateSelection?.outcome === 'candidate' ? result.candidateSelection.candidate : null;
     const solutionTheta = result.outcome.kind === 'passed' ? result.outcome.solution : null;
-    if (s.pipeline === 'head') {
+    if (s.pipeline !== 'full') {
       const head = (kind: RunWeights['kind'], theta: Float64Array): RunWeights => ({ kind, names: ['theta'], shapes: [thetaShape(theta, nOutputs)], data: theta });
       weights.push(head('head_initial', result.thetaInit));
       if (candidateTheta) weights.push(head('head_candidate', candidateTheta));
@@ -202,8 +220,8 @@ export async function executeRun(db: WritableDB, runId: number, ctx: RunContext 
       if (candidateTheta) weights.push(full('theta_candidate', candidateTheta));
       if (solutionTheta) weights.push(full('theta_solution', solutionTheta));
     }
-    const resultSummary = summary(result, { groupAccuracy, trainedCnnGroupAccuracy, bodyTraining, latentDim: dim, nParams: qsaModel.nParams });
-    model.dispose();
+    const resultSummary = { ...summary(result, { groupAccuracy, trainedCnnGroupAccuracy, bodyTraining, latentDim: dim, nParams: qsaModel.nParams }), ...(pretrainedBody ? { pretrainedBody } : {}) };
+    model?.dispose();
     model = null;
 
     timings.evaluation = secondsSince(phaseStart);

@@ -24,7 +24,7 @@ export function runSeeds(seed: number): RunSeeds {
   return { run: seed, model: deriveSeed(seed, 1), bodyBatches: deriveSeed(seed, 2), head: deriveSeed(seed, 3) };
 }
 
-function lambdaInit(value: number | readonly number[] | undefined, fallback: number, nConstraints: number): number[] {
+export function lambdaInit(value: number | readonly number[] | undefined, fallback: number, nConstraints: number): number[] {
   const values = value === undefined ? [fallback] : typeof value === 'number' ? [value] : [...value];
   if (values.length !== 1 && values.length !== nConstraints) {
     throw new InputError(`lambdaInit needs one value or one per constraint (${nConstraints}), got ${values.length}`);

@@ -17,7 +17,7 @@ import { cancelExperimentHandler, deleteExperimentHandler, experimentModelsHandl
 import { listJobsHandler } from './jobs';
 import { datasetPreviewHandler } from './preview';
 import { experimentPlotsHandler, reportHtmlHandler, reportWriteHandler, runAdviceHandler, runExportHandler, runsOverviewHandler } from './run-views';
-import { backendsReportHandler, cancelRunHandler, deleteRunHandler, getRunHandler, listRunsHandler, runIterationsHandler, startRunHandler } from './runs';
+import { backendsReportHandler, cancelRunHandler, deleteRunHandler, getRunHandler, listRunsHandler, runIterationsHandler, startPretrainedRunHandler, startRunHandler } from './runs';
 
 export const handlers: HandlerTable = {
   'app.info': (_input, ctx) => ({
@@ -57,6 +57,7 @@ export const handlers: HandlerTable = {
   'runs.get': getRunHandler,
   'runs.iterations': runIterationsHandler,
   'runs.start': startRunHandler,
+  'runs.startPretrained': startPretrainedRunHandler,
   'runs.cancel': cancelRunHandler,
   'runs.delete': deleteRunHandler,
   'runs.export': runExportHandler,

@@ -9,6 +9,8 @@ import { CANDIDATES_BY_PREFERENCE } from '../deep/backend-chain';
 import type { BackendPreference, BackendReport } from '../deep/backend-types';
 import { runBoundMethod } from '../../src-shared/domain/runs';
 import type { RunEvent } from '../runs/types';
+import { preparePretrainedRun } from '../audit/pretrained-run';
+import type { QueuedRunHandle } from '../jobs/worker-queue/run-job';
 import type { ReadableDB } from '../store/database';
 import { getRunConstraints, getRunIterations } from '../store/run-results';
 import { deleteFinishedRun, getRun, listRuns, type RunInfo } from '../store/runs';
@@ -82,6 +84,7 @@ export function storedRunDetail(db: ReadableDB, run: RunInfo): RunDetail {
     groupAccuracy: result?.groupAccuracy ? { of: result.groupAccuracy.of, threshold: result.groupAccuracy.threshold, groups: result.groupAccuracy.groups.map((g) => ({ ...g })) } : null,
     trainedCnnGroupAccuracy: result?.trainedCnnGroupAccuracy ? result.trainedCnnGroupAccuracy.map((g) => ({ ...g })) : null,
     bodyTraining: result?.bodyTraining ? result.bodyTraining.map((e) => ({ ...e })) : null,
+    ...(result?.pretrainedBody ? { pretrainedBody: { ...result.pretrainedBody, replacedHead: { ...result.pretrainedBody.replacedHead }, kernel: { ...result.pretrainedBody.kernel } } } : {}),
   };
 }
 
@@ -101,7 +104,15 @@ function eventDto(e: RunEvent): RunEventDto {
   }
 }
 
-export const startRunHandler: Handler<'runs.start'> = (input, ctx) => {
+export const startRunHandler: Handler<'runs.start'> = (input, ctx) =>
+  followQueuedRun(ctx, (onEvent) => ctx.deepWorker().start(ctx.dbPath, { ...input, dataset: input.dataset }, { onEvent }));
+
+/** Tutorial J's pretrained-network path on a model file, as a stored run (audit/pretrained-run.ts). */
+export const startPretrainedRunHandler: Handler<'runs.startPretrained'> = (input, ctx) =>
+  followQueuedRun(ctx, (onEvent) => ctx.deepWorker().startPrepared(ctx.dbPath, (db) => preparePretrainedRun(db, input), { onEvent }));
+
+/** A run its caller has queued, followed as a job: its events as run.event, its end as job.*. */
+function followQueuedRun(ctx: ServiceContext, queue: (onEvent: (event: RunEvent) => void) => QueuedRunHandle): { jobId: string; runId: number } {
   let jobId: string | null = null;
   const early: RunEvent[] = [];
   const forward = (event: RunEvent): void => {
@@ -109,7 +120,7 @@ export const startRunHandler: Handler<'runs.start'> = (input, ctx) => {
     else ctx.emit('run.event', { jobId, runId: event.runId, event: eventDto(event) });
   };
   // Throws InputError / ConstraintCompileError for a bad request: the reply carries it.
-  const handle = ctx.deepWorker().start(ctx.dbPath, { ...input, dataset: input.dataset }, { onEvent: forward });
+  const handle = queue(forward);
   const id = ctx.jobs.start('run', async ({ signal }) => {
     const onAbort = (): void => handle.cancel(signal.reason instanceof Error ? signal.reason.message : 'cancelled');
     if (signal.aborted) onAbort();

@@ -112,6 +112,12 @@ export const routes = routeCatalog({
   'runs.iterations': { input: s.runRef, output: s.runIterations },
   /** Queues a run; its progress arrives as run.event (and its end as job.*) with the returned ids. */
   'runs.start': { input: s.runRequest, output: s.runStarted },
+  /**
+   * Queues a pretrained run (Tutorial J's pretrained-network path on a model file): as runs.start, with
+   * progress latents → candidate_selection → safety_test. Bad input (no such file, a cut that does not
+   * exist, a dataset without images) is the reply's error.
+   */
+  'runs.startPretrained': { input: s.pretrainedRunRequest, output: s.runStarted },
   /** Asks a run to stop; returns at once (false if it is not queued or running here). */
   'runs.cancel': { input: s.runRef, output: z.object({ cancelled: z.boolean() }) },
   /** Deletes a finished run and everything it stored (false if there is none); error code `conflict` while it is queued or running. */

@@ -14,6 +14,7 @@ export * from './schemas/constraints';
 export * from './schemas/audit';
 export * from './schemas/jobs';
 export * from './schemas/runs';
+export * from './schemas/pretrained';
 export * from './schemas/experiments';
 export * from './schemas/certificate';
 export * from './schemas/run-views';

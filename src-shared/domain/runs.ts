@@ -8,7 +8,12 @@ import type { BoundMethod, PrimaryObjectiveName } from './qsa';
 
 export const RUN_STATUSES = ['queued', 'running', 'passed', 'nsf', 'failed', 'cancelled'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
-export const RUN_PIPELINES = ['head', 'full'] as const;
+/**
+ * head: a CNN's body trained on the candidate rows, a fresh head by the QSA (Tutorial J); full: the whole
+ * CNN under the QSA (Tutorials G/H); pretrained: Tutorial J's pretrained-network path, a model file's body
+ * (ONNX or TF.js) cut at its head and NOT trained here, a fresh head by the QSA.
+ */
+export const RUN_PIPELINES = ['head', 'full', 'pretrained'] as const;
 export type RunPipeline = (typeof RUN_PIPELINES)[number];
 export const RUN_PHASES = ['loading', 'training', 'latents', 'candidate_selection', 'safety_test', 'saving'] as const;
 export type RunPhase = (typeof RUN_PHASES)[number];
@@ -40,10 +45,42 @@ export function runBoundMethod(settings: { readonly qsa: QsaSettings }): BoundMe
   return settings.qsa.bound ?? 'student-t';
 }
 
+/** The file a pretrained run's body comes from, as it was when the run was queued. */
+export interface PretrainedSource {
+  readonly kind: 'onnx' | 'tfjs';
+  /** As given (absolute where the face resolved it). */
+  readonly path: string;
+  /** The model's files (an ONNX file; a TF.js model.json then its weight files), each with its SHA-256. */
+  readonly files: readonly { readonly name: string; readonly bytes: number; readonly sha256: string }[];
+  /** ONNX: the tensor asked to cut at (null: the input of the graph's last Gemm/MatMul). */
+  readonly latentOutput: string | null;
+  /** ONNX: how the images are fed (layout, normalisation, channels); null for TF.js. */
+  readonly preprocessing: {
+    readonly layout?: 'NCHW' | 'NHWC';
+    readonly normalize?: readonly { readonly mean: number; readonly std: number }[];
+    readonly channels?: 1 | 3;
+  } | null;
+}
+
+/** What the worker found cutting a pretrained run's model, stored with its verdict. */
+export interface PretrainedBodySummary {
+  /** The tensor (ONNX) or layer (TF.js) whose output is the latent features. */
+  readonly cutAt: string;
+  /** The model's own head, replaced by the QSA's fresh one. */
+  readonly replacedHead: { readonly inputDim: number; readonly units: number };
+  /** What computed the latent features, in words (e.g. 'onnxruntime cpu …', 'backend wasm'). */
+  readonly computedBy: string;
+  /** The head QSA's kernel and its threads. */
+  readonly kernel: { readonly name: string; readonly threads: number };
+}
+
+/** A pretrained run's `architecture`: it has no Fairbound CNN. */
+export const PRETRAINED_ARCHITECTURE = 'pretrained';
+
 /** Everything a run used, resolved; stored with it. */
 export interface RunSettings {
   readonly pipeline: RunPipeline;
-  readonly architecture: ArchitectureName;
+  readonly architecture: ArchitectureName | typeof PRETRAINED_ARCHITECTURE;
   readonly numClasses: number;
   /** The dataset's row count when the run was queued. */
   readonly datasetRows: number;
@@ -63,6 +100,8 @@ export interface RunSettings {
   /** The engine model of the QSA: the head's (head pipeline) or the CNN's output form (full). */
   readonly qsaModel: 'logistic' | 'multiclass_logistic';
   readonly objective: PrimaryObjectiveName;
+  /** The pretrained pipeline's source model (absent for head and full runs). */
+  readonly pretrained?: PretrainedSource;
 }
 
 /** Every random stream of a run, derived from its seed. */
@@ -114,4 +153,6 @@ export interface RunResultSummary {
   readonly bodyTraining: readonly EpochRecord[] | null;
   readonly latentDim: number | null;
   readonly nParams: number;
+  /** Pretrained pipeline: where its model was cut (absent for head and full runs). */
+  readonly pretrainedBody?: PretrainedBodySummary;
 }

@@ -77,9 +77,11 @@ describe('audit --retrain-head on an ONNX model', () => {
     const args = ['audit', '--retrain-head', '--db', dbPath, '--dataset', 'bands', '--model', model, '--constraint', 'ACC >= 0.7', '--delta', '0.05', '--iterations', '400', '--alpha-theta', '0.2'];
     const json = await cli(...args, '--json');
     expect(json.code, json.stderr).toBe(0);
-    const r = JSON.parse(json.stdout) as { verdict: string; latent_dim: number; replaced_head: unknown; guarantee_note: string; rows: { split: string; candidate_rows: number[]; safety_rows: number[] }; model: string; backend: string };
+    const r = JSON.parse(json.stdout) as { verdict: string; run_id: number; latent_dim: number; replaced_head: unknown; guarantee_note: string; rows: { split: string; candidate_rows: number[]; safety_rows: number[] }; model: string; backend: string };
     expect(r.verdict, json.stdout.slice(0, 3000)).toBe('passed');
     expect(r.latent_dim).toBe(HIDDEN);
+    // A model file's retrained head is a stored run (test/integration/pretrained-run.test.ts checks it).
+    expect(r.run_id).toBe(1);
     expect(r.replaced_head).toEqual({ inputDim: HIDDEN, units: 2 });
     expect(r.model).toBe(`model ${model} (cut at 'latent')`);
     expect(r.backend).toMatch(/^onnxruntime (cpu|cuda) /);
@@ -90,6 +92,7 @@ describe('audit --retrain-head on an ONNX model', () => {
     const text = await cli(...args);
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain(`guarantee: ${pretrainedBodySentence()}`);
+    expect(text.stdout).toContain('stored as run 2 (`fairbound run show 2`');
     expect(text.stderr).toMatch(/latent features: 'latent' \(8-d\) on onnxruntime/);
 
     const flat = await cli(...args, '--latent-output', 'flat', '--json');

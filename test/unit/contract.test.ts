@@ -53,6 +53,7 @@ describe('catalog', () => {
         'runs.get',
         'runs.iterations',
         'runs.start',
+        'runs.startPretrained',
         'runs.cancel',
         'runs.delete',
         'runs.export',

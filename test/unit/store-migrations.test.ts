@@ -291,3 +291,34 @@ describe('migration 8: names and notes of runs and experiments', () => {
     }
   });
 });
+
+describe('migration 10: the pretrained pipeline', () => {
+  it("accepts pipeline 'pretrained', keeps existing runs with their results, still refuses unknown pipelines, and sets user_version = 10", () => {
+    const db = new Database(join(tempDir(), 'm10.db')) as WritableDB;
+    const insert = (pipeline: string): void => {
+      db.prepare(
+        `INSERT INTO run (dataset_name, pipeline, architecture, constraints_json, settings_json, seed, seeds_json, backend_preference,
+                          status, n_rows, n_candidate, n_safety, created_at)
+         VALUES ('d', ?, 'tutorial-j-cnn', '[]', '{}', 1, '{}', 'auto', 'queued', 2, 1, 1, 'now')`,
+      ).run(pipeline);
+    };
+    try {
+      db.pragma('foreign_keys = ON');
+      for (const m of migrations.slice(0, 9)) m.migrate(db);
+      insert('head');
+      db.exec(`INSERT INTO run_iteration (run_id, iteration, f, g_json, lambda_json, lagrangian) VALUES (1, 0, 0.5, '[]', '[]', 0.5)`);
+      expect(() => insert('pretrained')).toThrow(/CHECK/);
+      migrations[9].migrate(db);
+      expect(userVersion(db)).toBe(10);
+      insert('pretrained');
+      expect(() => insert('transfer')).toThrow(/CHECK/);
+      expect(db.prepare('SELECT pipeline FROM run ORDER BY id').all()).toEqual([{ pipeline: 'head' }, { pipeline: 'pretrained' }]);
+      expect(db.prepare('SELECT count(*) AS n FROM run_iteration').get()).toEqual({ n: 1 });
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+      expect(() => migrations[9].migrate(db)).not.toThrow();
+      expect(userVersion(db)).toBe(10);
+    } finally {
+      db.close();
+    }
+  });
+});

@@ -1,21 +1,23 @@
 /**
- * `fairbound audit --retrain-head`: a CLI-only step besides the audit use-case. It cuts a model's head and
- * runs the QSA on a fresh one over the body's latent features (audit/retrain-head.ts), then prints the
- * verdict and each constraint's safety-test bounds like `fairbound train`. No bounds of the given model
- * are computed here: that is the audit (services/audit.ts). The rows and their split come from
+ * `fairbound audit --retrain-head --run <id>`: a CLI-only step besides the audit use-case. It cuts a stored
+ * run's model's head and runs the QSA on a fresh one over the body's latent features in this process
+ * (audit/retrain-head.ts), then prints the verdict and each constraint's safety-test bounds like `fairbound
+ * train`; nothing is stored. (A model file's path, `--model`, is a stored pretrained run:
+ * audit-pretrained-run.ts, printed by printRetrainedHead below.) No bounds of the given model are computed
+ * here: that is the audit (services/audit.ts). The rows and their split come from
  * audit/retrain-head-rows.ts: a run's own split on its own dataset, so that no row that trained the body
  * becomes a safety row.
  */
 import type { CompiledConstraint } from '../../../src-shared/constraint/ast';
 import { auditImages, openAuditModel, type AuditModelSource } from '../../audit/model-audit';
-import { RETRAIN_HEAD_DEFAULTS, retrainHead, retrainHeadOnLatents, type RetrainHeadResult, type RetrainHeadSettings } from '../../audit/retrain-head';
-import { onnxLatents } from '../../audit/onnx/latents';
+import { RETRAIN_HEAD_DEFAULTS, retrainHead, type RetrainHeadResult, type RetrainHeadSettings } from '../../audit/retrain-head';
 import { selectRows } from '../../audit/select-rows';
 import type { OnnxPreprocessing } from '../../../src-shared/contract/schemas';
-import type { IterationProgress } from '../../engine/qsa';
+import type { IterationProgress, QsaResult } from '../../engine/qsa';
+import type { GroupAccuracy } from '../../runs/types';
 import type { LabelledRows } from '../../engine/data';
 import { describeLoaded, selectBackend, type BackendPreference } from '../../deep/backends';
-import { retrainHeadRows } from '../../audit/retrain-head-rows';
+import { retrainHeadRows, type RetrainHeadRows } from '../../audit/retrain-head-rows';
 import { runSeeds } from '../../runs/prepare';
 import type { BoundMethod } from '../../engine/constraint-bounds';
 import { pretrainedBodySentence, qsaGuaranteeBound, qsaNoSolutionSentence, qsaPassedSentence, RUN_ESTIMATES } from '../../../src-shared/domain/guarantee-wording';
@@ -24,7 +26,7 @@ import { buildQsaReport } from '../../engine/report';
 import { ConstraintCompileError } from '../../errors/constraint-compile-error';
 import { InputError } from '../../errors/input-error';
 import { constraintResults } from '../../runs/run-results';
-import type { ReadableDB } from '../../store/database';
+import type { WritableDB } from '../../store/database';
 import { loadDatasetForTraining, type DatasetInfo, type TrainingData } from '../../store/datasets';
 import { stringifyJson } from '../json';
 import type { CliOutput } from '../output';
@@ -44,7 +46,8 @@ export interface RetrainHeadFlags {
 }
 
 export interface RetrainHeadCommand {
-  readonly db: ReadableDB;
+  /** Writable: a model file's pretrained path stores its run. */
+  readonly db: WritableDB;
   readonly info: DatasetInfo;
   readonly source: AuditModelSource;
   readonly constraints: readonly { readonly source: string; readonly delta: number }[];
@@ -59,7 +62,7 @@ export interface RetrainHeadCommand {
   readonly out: CliOutput;
 }
 
-function retrainSettings(flags: RetrainHeadFlags, nConstraints: number, fracSafety: number, method: BoundMethod): RetrainHeadSettings {
+export function retrainSettings(flags: RetrainHeadFlags, nConstraints: number, fracSafety: number, method: BoundMethod): RetrainHeadSettings {
   const positive = (v: number) => v > 0;
   const lambdaValues = (flags['lambda-init'] ?? String(RETRAIN_HEAD_DEFAULTS.lambdaInit)).split(',').map((t) => numberOption('lambda-init', t, 0, (v) => v >= 0, 'a number ≥ 0 (or one per constraint, comma-separated)'));
   if (lambdaValues.length !== 1 && lambdaValues.length !== nConstraints) throw new UsageError(`--lambda-init needs one value or one per constraint (${nConstraints}), got ${lambdaValues.length}`);
@@ -75,59 +78,125 @@ function retrainSettings(flags: RetrainHeadFlags, nConstraints: number, fracSafe
 }
 
 export async function runRetrainHeadCommand(c: RetrainHeadCommand): Promise<number> {
+  // A model file's pretrained path is a stored run (audit-pretrained-run.ts); a run's model stays this in-process step.
+  if (c.source.kind !== 'run') throw new Error('runRetrainHeadCommand: a model file is a pretrained run (audit-pretrained-run.ts)');
   const { info, flags, out } = c;
   const data = loadDatasetForTraining(c.db, info.id);
   const constraints: CompiledConstraint[] = compileForDataset(c.constraints, { sensitiveColumns: data.sensitiveColumns, nClasses: info.nClasses }, (i, error) => new ConstraintCompileError(`--constraint ${i + 1}`, error));
   if (!data.images) throw new InputError(`dataset '${info.name}' holds numeric features, not images: a model is audited on an image dataset (audit its predictions with --predictions)`);
   const rows = retrainHeadRows(c.db, c.source, info.id, data.nRows, c.fracSafety, RETRAIN_HEAD_DEFAULTS.fracSafety);
   const settings = retrainSettings(flags, constraints.length, rows.fracSafety, c.method);
+  const audited = selectRows(data, rows.order);
+  const { r, sourceText, backendName, backendText } = await tfjsHead(c, data, rows.order, audited, constraints, settings, iterationPrinter(flags, out));
+  printRetrainedHead(
+    {
+      info,
+      sourceText,
+      backendName,
+      backendText,
+      latentDim: r.latentDim,
+      replacedHead: r.replacedHead,
+      nOutputs: r.nOutputs,
+      nCandidate: r.nCandidate,
+      nSafety: r.nSafety,
+      nRows: audited.nRows,
+      rows,
+      settings: { ...settings, seedFlag: flags.seed === undefined ? 0 : Number(flags.seed), bound: c.method, kernel: r.kernel },
+      groupAccuracy: r.groupAccuracy,
+      result: r.result,
+      constraints,
+      timings: { latents: r.timingsSeconds.latents, candidate_selection: r.timingsSeconds.candidateSelection, safety_test: r.timingsSeconds.safetyTest },
+      // A run's training rows are known: its own split, or another dataset.
+      pretrained: false,
+      runId: null,
+    },
+    flags,
+    out,
+  );
+  return 0;
+}
+
+/** Iteration lines on stderr, every 2 s (not with --json or --quiet). */
+export function iterationPrinter(flags: RetrainHeadFlags, out: CliOutput): (p: { iteration: number; total: number; f: number; g: readonly number[] }) => void {
   let lastPrint = 0;
-  const onIteration = (p: IterationProgress): void => {
+  return (p) => {
     if (flags.quiet || flags.json) return;
     const now = performance.now();
     if (p.iteration !== 0 && p.iteration + 1 !== p.total && now - lastPrint < 2000) return;
     lastPrint = now;
     out.stderr(`  iteration ${p.iteration + 1}/${p.total}: f ${p.f.toFixed(4)}, g [${p.g.map((v) => v.toFixed(4)).join(', ')}]`);
   };
-  const audited = selectRows(data, rows.order);
-  const head = c.onnx !== null && c.source.kind === 'model' ? await onnxHead(c, c.onnx, data, rows.order, audited, constraints, settings, onIteration) : await tfjsHead(c, data, rows.order, audited, constraints, settings, onIteration);
-  const { r, sourceText, backendName, backendText } = head;
-  const result = r.result;
-  // A model file's training rows are unknown (a run's are known: its own split, or another dataset).
-  const pretrained = c.source.kind === 'model';
-  const timings = { latents: r.timingsSeconds.latents, candidate_selection: r.timingsSeconds.candidateSelection, safety_test: r.timingsSeconds.safetyTest };
+}
+
+/** What `audit --retrain-head` prints, from a head retrained in-process or a stored pretrained run. */
+export interface RetrainedHeadView {
+  readonly info: DatasetInfo;
+  readonly sourceText: string;
+  /** What computed the latent features: its name (the --json field) and in words. */
+  readonly backendName: string;
+  readonly backendText: string;
+  readonly latentDim: number;
+  readonly replacedHead: { readonly inputDim: number; readonly units: number };
+  readonly nOutputs: number;
+  readonly nCandidate: number;
+  readonly nSafety: number;
+  readonly nRows: number;
+  readonly rows: RetrainHeadRows;
+  readonly settings: {
+    readonly fracSafety: number;
+    readonly iterations: number;
+    readonly alphaTheta: number;
+    readonly alphaLambda: number;
+    readonly lambdaInit: readonly number[];
+    readonly seedFlag: number;
+    readonly bound: BoundMethod;
+    readonly kernel: { readonly name: string; readonly threads: number };
+  };
+  readonly groupAccuracy: { readonly of: 'solution' | 'candidate'; readonly groups: readonly GroupAccuracy[] } | null;
+  readonly result: QsaResult;
+  readonly constraints: readonly CompiledConstraint[];
+  readonly timings: { readonly latents: number; readonly candidate_selection: number; readonly safety_test: number };
+  /** A model file: its training rows are unknown (the verdict says so). */
+  readonly pretrained: boolean;
+  /** The stored run (a model file's pretrained path), or null. */
+  readonly runId: number | null;
+}
+
+export function printRetrainedHead(v: RetrainedHeadView, flags: RetrainHeadFlags, out: CliOutput): void {
+  const { info, rows, settings, result, constraints } = v;
   const verdict = result.outcome.kind === 'passed' ? 'passed' : 'nsf';
   if (flags.json) {
     out.stdout(
       stringifyJson({
         verdict,
+        ...(v.runId !== null ? { run_id: v.runId } : {}),
         dataset: { id: info.id, name: info.name },
-        model: sourceText,
-        backend: backendName,
-        latent_dim: r.latentDim,
-        replaced_head: r.replacedHead,
-        n_rows: audited.nRows,
+        model: v.sourceText,
+        backend: v.backendName,
+        latent_dim: v.latentDim,
+        replaced_head: v.replacedHead,
+        n_rows: v.nRows,
         // The head's rows as dataset row indices: the run's own split, or the engine's split of the stored order.
         rows: { split: rows.ofRun === null ? 'stored-order' : 'run', of_run: rows.ofRun, candidate_rows: Array.from(rows.order.subarray(0, rows.nCandidate)), safety_rows: Array.from(rows.order.subarray(rows.nCandidate)) },
-        settings: { frac_safety: settings.fracSafety, iterations: settings.iterations, alpha_theta: settings.alphaTheta, alpha_lambda: settings.alphaLambda, lambda_init: settings.lambdaInit, seed: flags.seed === undefined ? 0 : Number(flags.seed), bound: c.method, kernel: r.kernel.name, kernel_threads: r.kernel.threads },
-        group_accuracy: r.groupAccuracy,
-        ...(pretrained ? { guarantee_note: pretrainedBodySentence() } : {}),
-        ...buildQsaReport(result, constraints, r.nOutputs, timings),
+        settings: { frac_safety: settings.fracSafety, iterations: settings.iterations, alpha_theta: settings.alphaTheta, alpha_lambda: settings.alphaLambda, lambda_init: settings.lambdaInit, seed: settings.seedFlag, bound: settings.bound, kernel: settings.kernel.name, kernel_threads: settings.kernel.threads },
+        group_accuracy: v.groupAccuracy,
+        ...(v.pretrained ? { guarantee_note: pretrainedBodySentence() } : {}),
+        ...buildQsaReport(result, constraints, v.nOutputs, v.timings),
       }),
     );
-    return 0;
+    return;
   }
   const cs = result.candidateSelection;
   const lines = [
     `retrained head on '${info.name}': ${verdict === 'passed' ? 'PASSED — the model passed the safety test' : `No Solution Found${result.outcome.kind === 'no_solution_found' ? ` (${result.outcome.message})` : ''}`}`,
-    `${sourceText}: head (${r.replacedHead.inputDim} → ${r.replacedHead.units}) cut, a fresh ${r.nOutputs === 1 ? 'logistic' : `softmax (${r.nOutputs} classes)`} head on its ${r.latentDim}-d latent features; ` +
-      `${audited.nRows} rows (${r.nCandidate} candidate / ${r.nSafety} safety, ${rows.ofRun === null ? `frac safety ${settings.fracSafety} of the stored order` : `run ${rows.ofRun}'s own split: its body never saw the safety rows`}); ${backendText}; head QSA on the ${r.kernel.name === 'simd' ? `SIMD kernel (${r.kernel.threads} threads)` : 'JS kernel'}`,
+    `${v.sourceText}: head (${v.replacedHead.inputDim} → ${v.replacedHead.units}) cut, a fresh ${v.nOutputs === 1 ? 'logistic' : `softmax (${v.nOutputs} classes)`} head on its ${v.latentDim}-d latent features; ` +
+      `${v.nRows} rows (${v.nCandidate} candidate / ${v.nSafety} safety, ${rows.ofRun === null ? `frac safety ${settings.fracSafety} of the stored order` : `run ${rows.ofRun}'s own split: its body never saw the safety rows`}); ${v.backendText}; head QSA on the ${settings.kernel.name === 'simd' ? `SIMD kernel (${settings.kernel.threads} threads)` : 'JS kernel'}`,
     ...constraintResults(result, constraints).flatMap(formatConstraint),
     // The safety test used this command's bound (Student-t or Hoeffding), so the sentence names that one.
     ...(verdict === 'passed'
-      ? constraints.map((k) => `guarantee: ${qsaPassedSentence({ source: k.source, delta: k.delta, bound: qsaGuaranteeBound(c.method), estimates: RUN_ESTIMATES })}`)
+      ? constraints.map((k) => `guarantee: ${qsaPassedSentence({ source: k.source, delta: k.delta, bound: qsaGuaranteeBound(settings.bound), estimates: RUN_ESTIMATES })}`)
       : [`guarantee: ${qsaNoSolutionSentence()}`]),
-    ...(pretrained && verdict === 'passed' ? [`guarantee: ${pretrainedBodySentence()}`] : []),
+    ...(v.pretrained && verdict === 'passed' ? [`guarantee: ${pretrainedBodySentence()}`] : []),
   ];
   if (cs) {
     lines.push(
@@ -135,10 +204,10 @@ export async function runRetrainHeadCommand(c: RetrainHeadCommand): Promise<numb
         (cs.outcome === 'nsf' ? 'stopped on a NaN/infinite value' : `chose iterate ${cs.chosenIndex} (${cs.foundFeasible ? 'predicted feasible' : 'none predicted feasible; smallest ‖g‖'})`),
     );
   }
-  if (r.groupAccuracy) lines.push(`accuracy on the safety rows (threshold 0.5) of the ${r.groupAccuracy.of}: ${formatGroups(r.groupAccuracy.groups)}`);
-  lines.push(`timings: ${formatTimings(timings)}`);
+  if (v.groupAccuracy) lines.push(`accuracy on the safety rows (threshold 0.5) of the ${v.groupAccuracy.of}: ${formatGroups(v.groupAccuracy.groups)}`);
+  lines.push(`timings: ${formatTimings(v.timings)}`);
+  if (v.runId !== null) lines.push(`stored as run ${v.runId} (\`fairbound run show ${v.runId}\`, \`fairbound report run:${v.runId} --out report.html\`)`);
   out.stdout(lines.join('\n'));
-  return 0;
 }
 
 interface TrainedHead {
@@ -161,19 +230,4 @@ async function tfjsHead(c: RetrainHeadCommand, data: TrainingData, order: Int32A
   } finally {
     opened.model.dispose();
   }
-}
-
-/** An ONNX model: cut at its last Gemm/MatMul's input (or --latent-output), latents by ONNX Runtime. */
-async function onnxHead(c: RetrainHeadCommand, onnx: NonNullable<RetrainHeadCommand['onnx']>, data: TrainingData, order: Int32Array, audited: LabelledRows, constraints: readonly CompiledConstraint[], settings: RetrainHeadSettings, onIteration: (p: IterationProgress) => void): Promise<TrainedHead> {
-  const path = (c.source as Extract<AuditModelSource, { kind: 'model' }>).path;
-  const images = data.images!;
-  const started = performance.now();
-  const latents = await onnxLatents(path, { pixels: images.pixels, n: data.nRows, height: images.height, width: images.width, channels: images.channels }, order, c.info.name, {
-    preprocessing: onnx.preprocessing,
-    resize: c.resize,
-    ...(onnx.latentOutput !== undefined ? { latentOutput: onnx.latentOutput } : {}),
-  });
-  if (!c.flags.quiet && !c.flags.json) c.out.stderr(`latent features: '${latents.cutAt}' (${latents.dim}-d) on ${latents.backendText}`);
-  const r = retrainHeadOnLatents({ latents: latents.latents, dim: latents.dim, latentSeconds: (performance.now() - started) / 1000, replacedHead: latents.replacedHead, data: audited, constraints, settings, onIteration });
-  return { r, sourceText: `model ${path} (cut at '${latents.cutAt}')`, backendName: latents.backendText, backendText: latents.backendText };
 }

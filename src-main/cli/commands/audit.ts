@@ -36,6 +36,7 @@ import { contractJson } from '../contract-json';
 import type { CliOutput } from '../output';
 import { UsageError } from '../usage-error';
 import { runRetrainHeadCommand, type RetrainHeadCommand } from './audit-retrain-head';
+import { runPretrainedCommand } from './audit-pretrained-run';
 import { cliCertificateEnvironment } from './certificate';
 import { resolveDataset } from './datasets';
 
@@ -103,7 +104,9 @@ fairbound audit --retrain-head --model <model.json|model.onnx> [--latent-output 
   its last Gemm or MatMul, or at the node output --latent-output names (flattened per row). A model file's
   training rows are unknown: its guarantee holds only if no safety row trained it, and the output says so.
   Prints the verdict and each constraint's safety-test bounds like \`fairbound train\` (--bound student-t,
-  the default here, or hoeffding).
+  the default here, hoeffding or exact). With --model the result is a stored run (pipeline pretrained:
+  its id is printed; \`fairbound run show\`, \`fairbound report run:<id>\`, \`run export-latents\` and, for an
+  ONNX model, \`run export-model --format onnx\` work on it); with --run nothing is stored.
   Exit 0 for any verdict (a No Solution Found included), 2 for bad input (a model whose input shape or class
   count does not fit the dataset names both shapes).
   A constraint that starts with '-' must be attached: --constraint='-(ACC) + 0.7 <= 0'.`;
@@ -262,8 +265,8 @@ export async function runAuditCommand(args: string[], out: CliOutput): Promise<n
     for (const flag of ['threshold', 'rows', 'confidence-alpha'] as const) if (values[flag] !== undefined) throw new UsageError(`--${flag} applies to an audit, not to --retrain-head`);
     if (values.soft) throw new UsageError('--soft applies to an audit, not to --retrain-head (the QSA uses the engine\'s estimators)');
     if (values.intersection !== undefined) throw new UsageError('--intersection applies to an audit, not to --retrain-head');
-    if (values.certificate !== undefined) throw new UsageError('--certificate certifies a bounds audit; --retrain-head trains a head that is not stored (a stored run is certified with `fairbound run certificate`)');
-    if (values.report !== undefined || values.pdf !== undefined) throw new UsageError('--report and --pdf export a bounds audit; --retrain-head does not write a report (use `fairbound train` and `fairbound report` for a run\'s report)');
+    if (values.certificate !== undefined) throw new UsageError('--certificate certifies a bounds audit; --retrain-head --model stores a run (certify it with `fairbound run certificate <id>`)');
+    if (values.report !== undefined || values.pdf !== undefined) throw new UsageError('--report and --pdf export a bounds audit; --retrain-head --model stores a run (its report: `fairbound report run:<id>`)');
   }
   if (values.force && values.report === undefined && values.pdf === undefined && values.certificate === undefined) throw new UsageError('--force applies to --report, --pdf and --certificate');
   const reportOptions = { overwrite: values.force };
@@ -307,7 +310,9 @@ export async function runAuditCommand(args: string[], out: CliOutput): Promise<n
       const modelSource: AuditModelSource = source.kind === 'run' ? { kind: 'run', id: source.id, which } : { kind: 'model', path: source.path };
       const qsaBound = (values.bound ?? 'student-t') as RetrainHeadCommand['method'];
       const onnxHead = onnx === null ? null : { preprocessing: onnx, ...(values['latent-output'] !== undefined ? { latentOutput: values['latent-output'] } : {}) };
-      return await runRetrainHeadCommand({ db, info, source: modelSource, constraints, fracSafety: values['frac-safety'] === undefined ? null : fracSafety, method: qsaBound, backend, resize: resizeOption, onnx: onnxHead, flags: values, out });
+      const command: RetrainHeadCommand = { db, info, source: modelSource, constraints, fracSafety: values['frac-safety'] === undefined ? null : fracSafety, method: qsaBound, backend, resize: resizeOption, onnx: onnxHead, flags: values, out };
+      // A model file's pretrained path is a stored run; a run's model is retrained in-process and printed.
+      return modelSource.kind === 'model' ? await runPretrainedCommand(command, modelSource.path) : await runRetrainHeadCommand(command);
     }
     const method = (values.bound ?? DEFAULT_AUDIT_BOUND) as AuditInput['bound'];
     if (whichRows !== 'all' && run && run.datasetId === info.id && values['frac-safety'] !== undefined) {

@@ -12,7 +12,7 @@ import { getRun, type RunInfo } from '../../store/runs';
 import { runInput, type RunInput } from '../../../src-shared/contract/run-input';
 import { parseFlagInput } from '../flag-input';
 import { runDetail } from '../../../src-shared/contract/schemas';
-import { groupAccuracyLabel, qsaGuaranteeBound, qsaNoSolutionSentence, qsaPassedSentence, RUN_ESTIMATES } from '../../../src-shared/domain/guarantee-wording';
+import { groupAccuracyLabel, pretrainedBodySentence, qsaGuaranteeBound, qsaNoSolutionSentence, qsaPassedSentence, RUN_ESTIMATES } from '../../../src-shared/domain/guarantee-wording';
 import { qsaBoundLabel } from '../../../src-shared/domain/qsa';
 import { runBoundMethod } from '../../../src-shared/domain/runs';
 import { storedRunDetail } from '../../services/runs';
@@ -104,7 +104,9 @@ export function formatRun(run: RunInfo, constraints: readonly RunConstraintResul
     `QSA bound: ${qsaBoundLabel(runBoundMethod(s))}`,
   ];
   for (const c of constraints) lines.push(...formatConstraint(c));
+  if (s.pretrained) lines.splice(2, 0, `pretrained ${s.pretrained.kind === 'onnx' ? 'ONNX' : 'TF.js'} model ${s.pretrained.path} (SHA-256 ${s.pretrained.files[0]?.sha256 ?? '—'})${run.result?.pretrainedBody ? `, cut at '${run.result.pretrainedBody.cutAt}' (head ${run.result.pretrainedBody.replacedHead.inputDim} → ${run.result.pretrainedBody.replacedHead.units} replaced), latent features on ${run.result.pretrainedBody.computedBy}` : ''}; its body was not trained here`);
   if (run.status === 'passed') for (const c of constraints) lines.push(`guarantee: ${qsaPassedSentence({ source: c.source, delta: c.delta, bound: qsaGuaranteeBound(runBoundMethod(s)), estimates: RUN_ESTIMATES })}`);
+  if (run.status === 'passed' && run.pipeline === 'pretrained') lines.push(`guarantee: ${pretrainedBodySentence()}`);
   const r = run.result;
   if (r) {
     const cs = r.candidateSelection;

@@ -26,8 +26,8 @@ import { CancelledError } from '../../deep/cancel';
 import type { QsaKernelOptions } from '../../engine/kernels/kernel-info';
 import type { TrialResult } from '../../experiments/types';
 import { InputError } from '../../errors/input-error';
-import { openWorkspace } from '../../store/database';
-import { insertRun } from '../../store/runs';
+import { openWorkspace, type ReadableDB } from '../../store/database';
+import { insertRun, type NewRun } from '../../store/runs';
 import { prepareRun } from '../../runs/prepare';
 import type { RunRequest } from '../../runs/types';
 import type { WorkerProcessOptions } from '../worker-process';
@@ -110,13 +110,20 @@ export class DeepWorkerQueue {
    * as `queued` and returns its handle; the run starts when the worker is free.
    */
   start(dbPath: string, request: RunRequest, options: StartRunOptions = {}): QueuedRunHandle {
+    return this.startPrepared(dbPath, (db) => prepareRun(db, request).run, options);
+  }
+
+  /**
+   * As start, for a run its caller prepares from the workspace (`prepare` throws for bad input, before
+   * anything is stored): a pretrained run (audit/pretrained-run.ts).
+   */
+  startPrepared(dbPath: string, prepare: (db: ReadableDB) => NewRun, options: StartRunOptions = {}): QueuedRunHandle {
     if (this.closed) throw new Error('DeepWorkerQueue: closed');
     if (dbPath === '' || dbPath === ':memory:') throw new InputError('training runs need a workspace file: the worker process opens it too', { key: 'db' });
     const db = openWorkspace(dbPath, this.binding);
     let runId: number;
     try {
-      const { run } = prepareRun(db, request);
-      runId = insertRun(db, run);
+      runId = insertRun(db, prepare(db));
     } finally {
       db.close();
     }

@@ -12,6 +12,7 @@ import { DeepTrialSession } from '../../experiments/deep-session';
 import { openWorkspace, type WritableDB } from '../../store/database';
 import { endRun } from '../../store/runs';
 import { executeRun } from '../../runs/pipeline';
+import { pretrainedBodyPort } from '../../audit/pretrained-body';
 import { runExport } from '../../runs/export-run';
 import { serializeError } from '../envelope';
 import type { FromTrainingWorker, ToTrainingWorker } from '../worker-protocol';
@@ -106,6 +107,7 @@ export function serveTrainingWorker(port: WorkerPort = processPort()): Promise<v
               db = openWorkspace(dbPath, nativeBinding ? { nativeBinding } : {});
               const outcome = await executeRun(db, runId, {
                 signal: abort.signal,
+                pretrainedBody: pretrainedBodyPort,
                 onEvent: (event) => port.send({ type: 'progress', runId, event }),
               });
               log.info(`run ${runId} ended ${outcome.status}`);

@@ -14,6 +14,7 @@ import * as m0006 from './0006-trial-kernel';
 import * as m0007 from './0007-trial-error';
 import * as m0008 from './0008-names-notes';
 import * as m0009 from './0009-run-webgpu';
+import * as m0010 from './0010-run-pretrained';
 
 export interface Migration {
   readonly version: number;
@@ -30,6 +31,7 @@ export const migrations: readonly Migration[] = [
   { version: m0007.version, migrate: m0007.migrateTo7 },
   { version: m0008.version, migrate: m0008.migrateTo8 },
   { version: m0009.version, migrate: m0009.migrateTo9 },
+  { version: m0010.version, migrate: m0010.migrateTo10 },
 ];
 
 export const LATEST_VERSION = migrations[migrations.length - 1].version;

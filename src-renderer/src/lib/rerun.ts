@@ -4,8 +4,9 @@ import type { RunSettings } from '../../../src-shared/domain/runs';
 
 export function rerunRequest(detail: RunDetail): RunRequestDto | null {
   const { run } = detail;
-  if (run.datasetId === null) return null;
   const s = detail.settings as unknown as RunSettings;
+  // A pretrained run is queued from the Audit page (runs.startPretrained), not by runs.start.
+  if (run.datasetId === null || s.architecture === 'pretrained') return null;
   const common = {
     dataset: run.datasetId,
     constraints: run.constraints.map((c) => ({ source: c.source, delta: c.delta })),

@@ -1,7 +1,7 @@
 /** A finished run's verdict in words (pure): the guarantee when it passed, the reason when it did not. */
 import type { RunDetail } from '../../../src-shared/contract';
 import { num } from './format';
-import { qsaNoSolutionSentence, qsaGuaranteeBound, qsaPassedSentence, RUN_ESTIMATES } from '../../../src-shared/domain/guarantee-wording';
+import { pretrainedBodySentence, qsaNoSolutionSentence, qsaGuaranteeBound, qsaPassedSentence, RUN_ESTIMATES } from '../../../src-shared/domain/guarantee-wording';
 
 export interface VerdictText {
   readonly kind: 'passed' | 'nsf' | 'pending' | 'failed' | 'cancelled';
@@ -18,9 +18,13 @@ export function runVerdict(detail: RunDetail): VerdictText {
     return {
       kind: 'passed',
       headline: 'PASSED',
-      lines: detail.constraints.map(
-        (c) => `Upper bound of g on the held-out safety rows ${c.upperBound === null ? '—' : num(c.upperBound)} ≤ 0. ${qsaPassedSentence({ source: c.source, delta: c.delta, bound: qsaGuaranteeBound(detail.bound), estimates: RUN_ESTIMATES })}`,
-      ),
+      lines: [
+        ...detail.constraints.map(
+          (c) => `Upper bound of g on the held-out safety rows ${c.upperBound === null ? '—' : num(c.upperBound)} ≤ 0. ${qsaPassedSentence({ source: c.source, delta: c.delta, bound: qsaGuaranteeBound(detail.bound), estimates: RUN_ESTIMATES })}`,
+        ),
+        // A pretrained model's training rows are unknown: the guarantee needs safety rows it never saw.
+        ...(run.pipeline === 'pretrained' ? [pretrainedBodySentence()] : []),
+      ],
     };
   }
   const lines: string[] = [];

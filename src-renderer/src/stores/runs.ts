@@ -7,7 +7,7 @@
  */
 import { acceptHMRUpdate, defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
-import type { BackendsReport, RunDetail, RunEventDto, RunIterations, RunRequestDto, RunStatus, RunSummaryDto } from '../../../src-shared/contract';
+import type { BackendsReport, PretrainedRunRequest, RunDetail, RunEventDto, RunIterations, RunRequestDto, RunStatus, RunSummaryDto } from '../../../src-shared/contract';
 import { call } from '../lib/api';
 import { applyRunEvents, newLiveRun, type LiveRun } from '../lib/run-live';
 
@@ -62,6 +62,13 @@ export const useRunsStore = defineStore('runs', () => {
     return runId;
   }
 
+  /** Queues a pretrained run (the Audit page's Tutorial J on a model file); followed like any run. */
+  async function startPretrained(request: PretrainedRunRequest): Promise<number> {
+    const { jobId, runId } = await call('runs.startPretrained', request);
+    track(jobId, runId);
+    return runId;
+  }
+
   async function cancel(): Promise<void> {
     if (live.value && !live.value.finished) await call('runs.cancel', { runId: live.value.runId });
   }
@@ -101,7 +108,7 @@ export const useRunsStore = defineStore('runs', () => {
     return deleted;
   }
 
-  return { list, liveRuns, live, backends, refresh, refreshBackends, track, settle, follow, start, cancel, apply, get, iterations, remove };
+  return { list, liveRuns, live, backends, refresh, refreshBackends, track, settle, follow, start, startPretrained, cancel, apply, get, iterations, remove };
 });
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useRunsStore, import.meta.hot));

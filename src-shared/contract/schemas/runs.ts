@@ -143,6 +143,8 @@ export const runDetail = z.object({
   groupAccuracy: z.object({ of: z.enum(['solution', 'candidate']), threshold: wireNumber, groups: z.array(groupAccuracy) }).nullable(),
   trainedCnnGroupAccuracy: z.array(groupAccuracy).nullable(),
   bodyTraining: z.array(z.object({ epoch: count, meanLoss: wireNumber, accuracy: wireNumber, seconds: wireNumber })).nullable(),
+  /** A finished pretrained run: where its model was cut and what computed the latents; absent otherwise. */
+  pretrainedBody: z.object({ cutAt: z.string(), replacedHead: z.object({ inputDim: count, units: count }), computedBy: z.string(), kernel: z.object({ name: z.string(), threads: count }) }).optional(),
 });
 export type RunDetail = z.infer<typeof runDetail>;
 

@@ -1,0 +1,61 @@
+// Tutorial J's pretrained-network path from the Audit page, in Debian's chromium against the real
+// services: with an .onnx model chosen, "Retrain the head (Tutorial J)" queues a stored pretrained run
+// (in the training worker) and opens its run page, which shows the verdict with the sentence that the
+// pretrained model's training rows are unknown, and the model's file, SHA-256 and cut instead of body training.
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pretrainedBodySentence } from '../../src-shared/domain/guarantee-wording';
+import { insertSyntheticImageDataset } from '../support/synthetic-image-dataset';
+import { openWorkspace } from '../../src-main/store/database';
+import { chromiumAvailable } from '../support/chromium';
+import { hiddenModel } from '../support/onnx-hidden-model';
+import { startApp, type AppHarness } from './app-harness';
+
+describe.skipIf(!chromiumAvailable())('a pretrained run from the Audit page', () => {
+  let app: AppHarness;
+
+  beforeAll(async () => {
+    app = await startApp('fairbound-e2e-pretrained-');
+    const db = openWorkspace(join(app.dir, 'workspace.db'));
+    insertSyntheticImageDataset(db, { name: 'bands', n: 240, size: 16, numClasses: 2, seed: 9 });
+    db.close();
+    await app.page.goto(`${app.bridge.url}#/audit`);
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it("retrains the head of an ONNX model and shows the stored run's verdict", async () => {
+    const { page } = app;
+    const bytes = hiddenModel(16);
+    const model = join(app.dir, 'hidden.onnx');
+    writeFileSync(model, bytes);
+    const saved = await app.bridge.services.invoke('constraints.save', { name: 'accuracy', source: 'ACC >= 0.7', delta: 0.05, columns: ['A', 'B'] });
+    if (!saved.ok) throw new Error(saved.error.message);
+    const savedId = (saved.value as { id: number }).id;
+    await page.reload();
+    await expect.poll(() => page.getByTestId('audit-dataset').locator('option').count()).toBe(1);
+    await page.getByTestId('audit-choice-builder').uncheck();
+    await page.getByTestId(`audit-choice-saved-${savedId}`).check();
+    await page.getByTestId('audit-source-model').check();
+    await page.getByTestId('audit-model').fill(model);
+    const panel = page.getByTestId('retrain-head');
+    expect(await panel.isVisible()).toBe(true);
+    await page.getByTestId('retrain-iterations').fill('1200');
+    await page.getByTestId('retrain-seed').fill('4');
+    await page.getByTestId('retrain-start').click();
+
+    await expect.poll(() => page.url(), { timeout: 20_000 }).toMatch(/#\/runs\/\d+$/);
+    const word = page.getByTestId('run-verdict-word');
+    await expect.poll(() => word.textContent(), { timeout: 90_000 }).toBe('PASSED');
+    expect(await page.getByTestId('run-verdict').textContent()).toContain(pretrainedBodySentence());
+    const details = page.getByTestId('run-detail');
+    await expect.poll(() => details.getByText(createHash('sha256').update(bytes).digest('hex')).count()).toBe(1);
+    expect(await details.getByText(/^'latent': its 6 → 2 head replaced by the QSA's; latent features on onnxruntime/).count()).toBe(1);
+    expect(await details.getByText('Body training').count()).toBe(0);
+    expect(app.problems).toEqual([]);
+    await app.screenshot('pretrained-run');
+  }, 150_000);
+});
