@@ -8,7 +8,8 @@
  *   the probabilities), the same iterate is chosen, and the candidate θ agrees like the trained weights
  *   of webgpu-swiftshader.test.ts (seen: 2e-6 at most after three Adam steps of 0.002);
  * - tf.memory() ends where it began;
- * - a cancel requested during candidate selection leaves the run cancelled with no results.
+ * - a cancel requested during candidate selection leaves the run cancelled with no results;
+ * - a `qsa-full` experiment trial (the same engine loop) runs on webgpu to the wasm trial's solution.
  * The child process starts with SwiftShader in its environment (test/support/swiftshader.ts).
  */
 import { spawnSync } from 'node:child_process';
@@ -35,7 +36,7 @@ describe.skipIf(skip)('full-model run on webgpu (SwiftShader)', () => {
       env: { ...process.env, ...SWIFTSHADER_ENV },
     });
     expect(r.status, r.stderr).toBe(0);
-    const { request, webgpu, cpu, cancelled, warnings } = JSON.parse(r.stdout.trim().split('\n').pop()!) as WebgpuFullRunChildReport;
+    const { request, trials, webgpu, cpu, cancelled, warnings } = JSON.parse(r.stdout.trim().split('\n').pop()!) as WebgpuFullRunChildReport;
 
     expect(webgpu.error).toBeNull();
     expect(webgpu.backend).toMatchObject({
@@ -78,6 +79,18 @@ describe.skipIf(skip)('full-model run on webgpu (SwiftShader)', () => {
       expect(run.bytesAfter).toBe(run.bytesBefore);
     }
     expect(warnings.filter((w) => /tensor/.test(w))).toEqual([]);
+
+    // qsa-full experiment trials: the same solution on webgpu as on wasm (α_θ 0.001, 4 steps).
+    expect(trials.webgpu).toMatchObject({ backend: 'webgpu', kind: 'solution' });
+    expect(trials.wasm).toMatchObject({ backend: 'wasm', kind: 'solution' });
+    const [gpuTheta, cpuTheta] = [trials.webgpu.theta!, trials.wasm.theta!];
+    expect(gpuTheta).toHaveLength(cpuTheta.length);
+    expect(Math.max(...gpuTheta.map((v, j) => Math.abs(v - cpuTheta[j])))).toBeLessThanOrEqual(2 * 0.001 * 4);
+    expect(gpuTheta.filter((v, j) => Math.abs(v - cpuTheta[j]) > 1e-5).length / cpuTheta.length).toBeLessThan(0.02);
+    const [gpuP, cpuP] = [trials.webgpu.predictions!, trials.wasm.predictions!];
+    expect(gpuP).toHaveLength(30);
+    gpuP.forEach((p, i) => expect(Math.abs(p - cpuP[i]), `P(y=1) of row ${i}`).toBeLessThan(1e-4));
+    for (const trial of [trials.webgpu, trials.wasm]) expect(trial.tensorsAfter).toBe(trial.tensorsBefore);
 
     expect(cancelled).toMatchObject({ status: 'cancelled', error: 'cancelled during candidate_selection', backend: { name: 'webgpu' } });
     expect(cancelled.storedResults).toEqual({ iterations: 0, constraints: 0, bounds: 0, weights: 0, latents: 0, rows: 0 });

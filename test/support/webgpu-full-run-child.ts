@@ -2,19 +2,24 @@
  * Run as a child process by test/integration/webgpu-swiftshader.test.ts (the software Vulkan driver must
  * be in the environment the process starts with): the same full-model run (Tutorial G's CNN is the
  * Seldonian model, a few QSA mini-batches) on `--backend webgpu` and on the CPU (wasm), then a webgpu run
- * cancelled through the run's cancel flag after its first iteration; prints one JSON line with what
+ * cancelled through the run's cancel flag after its first iteration, then a `qsa-full` experiment trial
+ * on webgpu and on wasm; prints one JSON line with what
  * each run stored and tf.memory() around each.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { compileConstraint } from '../../src-shared/constraint';
+import { qsaFullModelType } from '../../src-main/experiments/models/deep';
+import { DEFAULT_QSA_SETTINGS, type ExperimentDataset } from '../../src-main/experiments/types';
 import { executeRun } from '../../src-main/runs/pipeline';
 import { prepareRun } from '../../src-main/runs/prepare';
 import type { RunRequest } from '../../src-main/runs/types';
 import { openWorkspace } from '../../src-main/store/database';
 import { getRunIterations, getRunWeights, runResultCounts } from '../../src-main/store/run-results';
 import { getRun, insertRun, requestRunCancel, type RunInfo } from '../../src-main/store/runs';
+import { bandImages } from './band-images';
 import { insertSyntheticImageDataset } from './synthetic-image-dataset';
 
 export interface FullRunRecord {
@@ -32,8 +37,20 @@ export interface FullRunRecord {
   readonly seconds: number;
 }
 
+/** One qsa-full experiment trial: the backend it ran on, its solution θ and predictions (or NSF). */
+export interface QsaFullTrialRecord {
+  readonly backend: string;
+  readonly kind: 'solution' | 'nsf';
+  readonly reason: string | null;
+  readonly theta: readonly number[] | null;
+  readonly predictions: readonly number[] | null;
+  readonly tensorsBefore: number;
+  readonly tensorsAfter: number;
+}
+
 export interface WebgpuFullRunChildReport {
   readonly request: RunRequest;
+  readonly trials: { readonly webgpu: QsaFullTrialRecord; readonly wasm: QsaFullTrialRecord };
   readonly webgpu: FullRunRecord;
   readonly cpu: FullRunRecord;
   readonly cancelled: FullRunRecord & { readonly storedResults: Readonly<Record<string, number>> };
@@ -58,6 +75,45 @@ const FULL_RUN_REQUEST: RunRequest = {
   fracSafety: 1 / 3,
   seed: 4,
 };
+
+/** A `qsa-full` trial (Tutorials G/H in an experiment) on the same kind of data: every row, 2 epochs of batches of 10. */
+async function qsaFullTrial(backend: 'webgpu' | 'wasm'): Promise<QsaFullTrialRecord> {
+  const n = 30;
+  const { images, labels } = bandImages({ n, height: 28, width: 28, numClasses: 2, seed: 21 });
+  const sensitive = new Uint8Array(n * 2);
+  for (let i = 0; i < n; i++) sensitive[i * 2 + (i % 3 === 0 ? 0 : 1)] = 1;
+  const dataset: ExperimentDataset = {
+    nRows: n,
+    nClasses: 2,
+    labels: Float64Array.from(labels),
+    sensitiveColumns: ['A', 'B'],
+    sensitive,
+    images: { width: 28, height: 28, channels: 1, pixels: images.pixels },
+  };
+  const compiled = compileConstraint('ACC >= 0.2', { columns: ['A', 'B'], subRegime: 'classification', delta: 0.05 });
+  if (!compiled.ok) throw new Error(compiled.error.message);
+  const spec = { name: 'qsa-full', type: 'qsa-full', params: { architecture: 'tutorial-g-cnn', initSeed: 3, backend, batchEpochs: { '1': { batchSize: 10, epochs: 2 } } } };
+  const type = qsaFullModelType();
+  const tensorsBefore = tf.memory().numTensors;
+  const model = type.create({
+    dataset,
+    constraints: [compiled.constraint],
+    settings: { fractions: [1], nTrials: 1, models: [{ ...spec, kind: 'seldonian' }], performance: 'accuracy', threshold: 0.5, qsa: { ...DEFAULT_QSA_SETTINGS, fracSafety: 1 / 3 } },
+    spec,
+  });
+  let record: Omit<QsaFullTrialRecord, 'tensorsBefore' | 'tensorsAfter'>;
+  try {
+    const fit = await model.fit({ rows: Int32Array.from({ length: n }, (_, i) => i), fraction: 1, fractionIndex: 0, trialIndex: 0, seed: 5 });
+    const ranOn = tf.getBackend();
+    record =
+      fit.kind === 'solution'
+        ? { backend: ranOn, kind: 'solution', reason: null, theta: Array.from(fit.theta ?? []), predictions: Array.from(fit.predictor.predict()) }
+        : { backend: ranOn, kind: 'nsf', reason: fit.reason, theta: null, predictions: null };
+  } finally {
+    model.dispose?.();
+  }
+  return { ...record, tensorsBefore, tensorsAfter: tf.memory().numTensors };
+}
 
 const warnings: string[] = [];
 process.on('warning', (w) => warnings.push(w.message));
@@ -103,7 +159,8 @@ try {
   const cpu = await run({ ...FULL_RUN_REQUEST, backend: 'wasm' });
   // Many epochs: still in candidate selection when the cancel comes, after iteration 0 (seen in its vjp).
   const cancelled = await run({ ...FULL_RUN_REQUEST, epochs: 200, backend: 'webgpu' }, 0);
-  process.stdout.write(`${JSON.stringify({ request: FULL_RUN_REQUEST, webgpu, cpu, cancelled, warnings } satisfies WebgpuFullRunChildReport)}\n`);
+  const trials = { webgpu: await qsaFullTrial('webgpu'), wasm: await qsaFullTrial('wasm') };
+  process.stdout.write(`${JSON.stringify({ request: FULL_RUN_REQUEST, trials, webgpu, cpu, cancelled, warnings } satisfies WebgpuFullRunChildReport)}\n`);
 } finally {
   db.close();
   rmSync(dir, { recursive: true, force: true });
