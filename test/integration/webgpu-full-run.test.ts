@@ -18,17 +18,17 @@ import { describe, expect, it } from 'vitest';
 import { bundleSourceWorker } from '../../src-main/jobs/source-bundle';
 import { missing } from '../support/prerequisites';
 import { hasSwiftShader, hasWebgpuPackage, SWIFTSHADER_ENV, SWIFTSHADER_PREREQUISITE, WEBGPU_PACKAGE_PREREQUISITE } from '../support/swiftshader';
-import type { WebgpuFullRunChildReport } from '../support/webgpu-full-run-child';
+import type { WebgpuFullRunChildReport, WebgpuQsaFullTrialsReport } from '../support/webgpu-full-run-child';
 
 const skip = missing(WEBGPU_PACKAGE_PREREQUISITE, hasWebgpuPackage()) || missing(SWIFTSHADER_PREREQUISITE, hasSwiftShader());
 
-/** About 30 s of CPU on an idle 2-core machine (SwiftShader runs the shaders); room for a loaded one. */
+/** Each child about 30 s of CPU on an idle 2-core machine (SwiftShader runs the shaders); room for a loaded one. */
 const CHILD_TIMEOUT_MS = 280_000;
 
-describe.skipIf(skip)('full-model run on webgpu (SwiftShader)', () => {
-  it('trains on webgpu to the CPU run\'s numbers, frees its tensors, and cancels', async () => {
-    const child = await bundleSourceWorker(join(import.meta.dirname, '../support/webgpu-full-run-child.ts'), 'webgpu-full-run-child');
-    const r = spawnSync(process.execPath, [child], {
+describe.skipIf(skip)('full-model QSA on webgpu (SwiftShader)', () => {
+  async function child<T>(what: 'runs' | 'trials'): Promise<T> {
+    const script = await bundleSourceWorker(join(import.meta.dirname, '../support/webgpu-full-run-child.ts'), 'webgpu-full-run-child');
+    const r = spawnSync(process.execPath, [script, what], {
       encoding: 'utf8',
       timeout: CHILD_TIMEOUT_MS,
       // Three runs' θ as JSON: over spawnSync's default 1 MiB.
@@ -36,7 +36,11 @@ describe.skipIf(skip)('full-model run on webgpu (SwiftShader)', () => {
       env: { ...process.env, ...SWIFTSHADER_ENV },
     });
     expect(r.status, r.stderr).toBe(0);
-    const { request, trials, webgpu, cpu, cancelled, warnings } = JSON.parse(r.stdout.trim().split('\n').pop()!) as WebgpuFullRunChildReport;
+    return JSON.parse(r.stdout.trim().split('\n').pop()!) as T;
+  }
+
+  it('a full-model run trains on webgpu to the CPU run\'s numbers, frees its tensors, and cancels', async () => {
+    const { request, webgpu, cpu, cancelled, warnings } = await child<WebgpuFullRunChildReport>('runs');
 
     expect(webgpu.error).toBeNull();
     expect(webgpu.backend).toMatchObject({
@@ -80,7 +84,12 @@ describe.skipIf(skip)('full-model run on webgpu (SwiftShader)', () => {
     }
     expect(warnings.filter((w) => /tensor/.test(w))).toEqual([]);
 
-    // qsa-full experiment trials: the same solution on webgpu as on wasm (α_θ 0.001, 4 steps).
+    expect(cancelled).toMatchObject({ status: 'cancelled', error: 'cancelled during candidate_selection', backend: { name: 'webgpu' } });
+    expect(cancelled.storedResults).toEqual({ iterations: 0, constraints: 0, bounds: 0, weights: 0, latents: 0, rows: 0 });
+  }, 300_000);
+
+  it('a qsa-full experiment trial runs on webgpu to the wasm trial\'s solution (α_θ 0.001, 4 steps)', async () => {
+    const trials = await child<WebgpuQsaFullTrialsReport>('trials');
     expect(trials.webgpu).toMatchObject({ backend: 'webgpu', kind: 'solution' });
     expect(trials.wasm).toMatchObject({ backend: 'wasm', kind: 'solution' });
     const [gpuTheta, cpuTheta] = [trials.webgpu.theta!, trials.wasm.theta!];
@@ -88,11 +97,8 @@ describe.skipIf(skip)('full-model run on webgpu (SwiftShader)', () => {
     expect(Math.max(...gpuTheta.map((v, j) => Math.abs(v - cpuTheta[j])))).toBeLessThanOrEqual(2 * 0.001 * 4);
     expect(gpuTheta.filter((v, j) => Math.abs(v - cpuTheta[j]) > 1e-5).length / cpuTheta.length).toBeLessThan(0.02);
     const [gpuP, cpuP] = [trials.webgpu.predictions!, trials.wasm.predictions!];
-    expect(gpuP).toHaveLength(30);
+    expect(gpuP).toHaveLength(20);
     gpuP.forEach((p, i) => expect(Math.abs(p - cpuP[i]), `P(y=1) of row ${i}`).toBeLessThan(1e-4));
     for (const trial of [trials.webgpu, trials.wasm]) expect(trial.tensorsAfter).toBe(trial.tensorsBefore);
-
-    expect(cancelled).toMatchObject({ status: 'cancelled', error: 'cancelled during candidate_selection', backend: { name: 'webgpu' } });
-    expect(cancelled.storedResults).toEqual({ iterations: 0, constraints: 0, bounds: 0, weights: 0, latents: 0, rows: 0 });
   }, 300_000);
 });

@@ -1,9 +1,9 @@
 /**
- * Run as a child process by test/integration/webgpu-swiftshader.test.ts (the software Vulkan driver must
+ * Run as a child process by test/integration/webgpu-full-run.test.ts (the software Vulkan driver must
  * be in the environment the process starts with): the same full-model run (Tutorial G's CNN is the
  * Seldonian model, a few QSA mini-batches) on `--backend webgpu` and on the CPU (wasm), then a webgpu run
- * cancelled through the run's cancel flag after its first iteration, then a `qsa-full` experiment trial
- * on webgpu and on wasm; prints one JSON line with what
+ * cancelled through the run's cancel flag after its first iteration (argument `runs`); or a `qsa-full`
+ * experiment trial on webgpu and on wasm (argument `trials`); prints one JSON line with what
  * each run stored and tf.memory() around each.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -48,9 +48,15 @@ export interface QsaFullTrialRecord {
   readonly tensorsAfter: number;
 }
 
+/** `node child.mjs trials`: two qsa-full trials. */
+export interface WebgpuQsaFullTrialsReport {
+  readonly webgpu: QsaFullTrialRecord;
+  readonly wasm: QsaFullTrialRecord;
+}
+
+/** `node child.mjs runs`: the full-model runs. */
 export interface WebgpuFullRunChildReport {
   readonly request: RunRequest;
-  readonly trials: { readonly webgpu: QsaFullTrialRecord; readonly wasm: QsaFullTrialRecord };
   readonly webgpu: FullRunRecord;
   readonly cpu: FullRunRecord;
   readonly cancelled: FullRunRecord & { readonly storedResults: Readonly<Record<string, number>> };
@@ -76,9 +82,12 @@ const FULL_RUN_REQUEST: RunRequest = {
   seed: 4,
 };
 
-/** A `qsa-full` trial (Tutorials G/H in an experiment) on the same kind of data: every row, 2 epochs of batches of 10. */
+/**
+ * A `qsa-full` trial (Tutorials G/H in an experiment) on the same kind of data: 20 rows, the first 10
+ * in mini-batches of 5 × 2 epochs = 4 iterations, the last 10 the safety rows.
+ */
 async function qsaFullTrial(backend: 'webgpu' | 'wasm'): Promise<QsaFullTrialRecord> {
-  const n = 30;
+  const n = 20;
   const { images, labels } = bandImages({ n, height: 28, width: 28, numClasses: 2, seed: 21 });
   const sensitive = new Uint8Array(n * 2);
   for (let i = 0; i < n; i++) sensitive[i * 2 + (i % 3 === 0 ? 0 : 1)] = 1;
@@ -92,13 +101,13 @@ async function qsaFullTrial(backend: 'webgpu' | 'wasm'): Promise<QsaFullTrialRec
   };
   const compiled = compileConstraint('ACC >= 0.2', { columns: ['A', 'B'], subRegime: 'classification', delta: 0.05 });
   if (!compiled.ok) throw new Error(compiled.error.message);
-  const spec = { name: 'qsa-full', type: 'qsa-full', params: { architecture: 'tutorial-g-cnn', initSeed: 3, backend, batchEpochs: { '1': { batchSize: 10, epochs: 2 } } } };
+  const spec = { name: 'qsa-full', type: 'qsa-full', params: { architecture: 'tutorial-g-cnn', initSeed: 3, backend, batchEpochs: { '1': { batchSize: 5, epochs: 2 } } } };
   const type = qsaFullModelType();
   const tensorsBefore = tf.memory().numTensors;
   const model = type.create({
     dataset,
     constraints: [compiled.constraint],
-    settings: { fractions: [1], nTrials: 1, models: [{ ...spec, kind: 'seldonian' }], performance: 'accuracy', threshold: 0.5, qsa: { ...DEFAULT_QSA_SETTINGS, fracSafety: 1 / 3 } },
+    settings: { fractions: [1], nTrials: 1, models: [{ ...spec, kind: 'seldonian' }], performance: 'accuracy', threshold: 0.5, qsa: { ...DEFAULT_QSA_SETTINGS, fracSafety: 0.5 } },
     spec,
   });
   let record: Omit<QsaFullTrialRecord, 'tensorsBefore' | 'tensorsAfter'>;
@@ -118,50 +127,57 @@ async function qsaFullTrial(backend: 'webgpu' | 'wasm'): Promise<QsaFullTrialRec
 const warnings: string[] = [];
 process.on('warning', (w) => warnings.push(w.message));
 
-const dir = mkdtempSync(join(tmpdir(), 'fairbound-webgpu-full-'));
-const db = openWorkspace(join(dir, 'w.db'));
-try {
-  insertSyntheticImageDataset(db, { name: 'bands', n: 30, size: 28, numClasses: 2, seed: 21 });
+async function fullRuns(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'fairbound-webgpu-full-'));
+  const db = openWorkspace(join(dir, 'w.db'));
+  try {
+    insertSyntheticImageDataset(db, { name: 'bands', n: 30, size: 28, numClasses: 2, seed: 21 });
 
-  const run = async (request: RunRequest, cancelAfter?: number): Promise<FullRunRecord & { storedResults: Readonly<Record<string, number>> }> => {
-    const runId = insertRun(db, prepareRun(db, request).run);
-    const started = performance.now();
-    const before = tf.memory();
-    const outcome = await executeRun(db, runId, {
-      cancelPollMs: 0,
-      iterationEventMs: 0,
-      onEvent: (e) => {
-        if (cancelAfter !== undefined && e.type === 'iteration' && e.iteration === cancelAfter) requestRunCancel(db, runId);
-      },
-    });
-    const after = tf.memory();
-    const info = getRun(db, runId)!;
-    const candidate = getRunWeights(db, runId, 'theta_candidate');
-    return {
-      status: outcome.status,
-      error: outcome.error,
-      backend: info.backend,
-      iterations: getRunIterations(db, runId).map((it) => ({ f: it.f, g: it.g })),
-      chosenIndex: info.result?.candidateSelection.chosenIndex ?? null,
-      thetaInitial: Array.from(getRunWeights(db, runId, 'theta_initial')?.data ?? []),
-      thetaCandidate: candidate ? Array.from(candidate.data) : null,
-      tensorsBefore: before.numTensors,
-      tensorsAfter: after.numTensors,
-      bytesBefore: before.numBytes,
-      bytesAfter: after.numBytes,
-      storedResults: runResultCounts(db, runId),
-      seconds: (performance.now() - started) / 1000,
+    const run = async (request: RunRequest, cancelAfter?: number): Promise<FullRunRecord & { storedResults: Readonly<Record<string, number>> }> => {
+      const runId = insertRun(db, prepareRun(db, request).run);
+      const started = performance.now();
+      const before = tf.memory();
+      const outcome = await executeRun(db, runId, {
+        cancelPollMs: 0,
+        iterationEventMs: 0,
+        onEvent: (e) => {
+          if (cancelAfter !== undefined && e.type === 'iteration' && e.iteration === cancelAfter) requestRunCancel(db, runId);
+        },
+      });
+      const after = tf.memory();
+      const info = getRun(db, runId)!;
+      const candidate = getRunWeights(db, runId, 'theta_candidate');
+      return {
+        status: outcome.status,
+        error: outcome.error,
+        backend: info.backend,
+        iterations: getRunIterations(db, runId).map((it) => ({ f: it.f, g: it.g })),
+        chosenIndex: info.result?.candidateSelection.chosenIndex ?? null,
+        thetaInitial: Array.from(getRunWeights(db, runId, 'theta_initial')?.data ?? []),
+        thetaCandidate: candidate ? Array.from(candidate.data) : null,
+        tensorsBefore: before.numTensors,
+        tensorsAfter: after.numTensors,
+        bytesBefore: before.numBytes,
+        bytesAfter: after.numBytes,
+        storedResults: runResultCounts(db, runId),
+        seconds: (performance.now() - started) / 1000,
+      };
     };
-  };
 
-  const webgpu = await run({ ...FULL_RUN_REQUEST, backend: 'webgpu' });
-  // TF.js's wasm backend: a CPU one, far quicker than the pure-JS `cpu` on these convolutions.
-  const cpu = await run({ ...FULL_RUN_REQUEST, backend: 'wasm' });
-  // Many epochs: still in candidate selection when the cancel comes, after iteration 0 (seen in its vjp).
-  const cancelled = await run({ ...FULL_RUN_REQUEST, epochs: 200, backend: 'webgpu' }, 0);
-  const trials = { webgpu: await qsaFullTrial('webgpu'), wasm: await qsaFullTrial('wasm') };
-  process.stdout.write(`${JSON.stringify({ request: FULL_RUN_REQUEST, trials, webgpu, cpu, cancelled, warnings } satisfies WebgpuFullRunChildReport)}\n`);
-} finally {
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
+    const webgpu = await run({ ...FULL_RUN_REQUEST, backend: 'webgpu' });
+    // TF.js's wasm backend: a CPU one, far quicker than the pure-JS `cpu` on these convolutions.
+    const cpu = await run({ ...FULL_RUN_REQUEST, backend: 'wasm' });
+    // Many epochs: still in candidate selection when the cancel comes, after iteration 0 (seen in its vjp).
+    const cancelled = await run({ ...FULL_RUN_REQUEST, epochs: 200, backend: 'webgpu' }, 0);
+    process.stdout.write(`${JSON.stringify({ request: FULL_RUN_REQUEST, webgpu, cpu, cancelled, warnings } satisfies WebgpuFullRunChildReport)}\n`);
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
+
+// Two children rather than one, each within about half a minute of CPU (SwiftShader runs the shaders).
+if (process.argv[2] === 'trials') {
+  const report: WebgpuQsaFullTrialsReport = { webgpu: await qsaFullTrial('webgpu'), wasm: await qsaFullTrial('wasm') };
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+} else await fullRuns();
