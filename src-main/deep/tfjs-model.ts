@@ -3,7 +3,9 @@
  * trainable weight, flattened in model.trainableWeights order (each tensor row-major); predictions are
  * the model's class probabilities in inference mode; the vector-Jacobian product the bounds need is
  * tf.grad of Σ P ⊙ dP with respect to the weights. The engine's bound maths stays its float64 code:
- * θ, P, dP and the gradient cross into float32 only at this boundary.
+ * θ, P, dP and the gradient cross into float32 only at this boundary. predictAsync/vjpAsync read the
+ * tensors with data(), which the webgpu backend needs in Node (the engine's runQsaAsync awaits them);
+ * predict/vjp read the same passes with dataSync, for the CPU backends' synchronous callers.
  *
  * The model's variables are overwritten with θ on every call whose θ differs from the last one, so a
  * model lent to this class must not be used for anything else meanwhile.
@@ -13,6 +15,7 @@ import type { RowRange } from '../engine/data';
 import type { ClassifierModel } from '../engine/models/model';
 import { headActivation, inputShapeOf, numClassesOf } from './architectures';
 import { BatchReader, validateImageSet, type ImageSet } from './images';
+import type { WeightsByValue } from './weights';
 
 export interface ParameterLayout {
   readonly names: readonly string[];
@@ -29,16 +32,16 @@ export function parameterLayout(model: tf.LayersModel): ParameterLayout {
   return { names, shapes, sizes, total: sizes.reduce((a, b) => a + b, 0) };
 }
 
-/** The model's current trainable weights as one float64 θ. */
-export function thetaOf(model: tf.LayersModel): Float64Array {
-  const layout = parameterLayout(model);
+/** θ from weights kept by value (e.g. the model's initial weights): the trainable ones, in θ order. */
+export function thetaFromWeights(layout: ParameterLayout, weights: WeightsByValue): Float64Array {
   const theta = new Float64Array(layout.total);
   let offset = 0;
-  for (const w of model.trainableWeights) {
-    const values = w.read().dataSync() as Float32Array;
-    theta.set(values, offset);
-    offset += values.length;
-  }
+  layout.names.forEach((name, i) => {
+    const index = weights.names.indexOf(name);
+    if (index < 0 || weights.data[index].length !== layout.sizes[i]) throw new Error(`thetaFromWeights: no weight '${name}' of ${layout.sizes[i]} values`);
+    theta.set(weights.data[index], offset);
+    offset += layout.sizes[i];
+  });
   return theta;
 }
 
@@ -47,7 +50,7 @@ export interface TfjsModelOptions {
   readonly nOutputs: number;
   /** Images per forward pass (default 256). */
   readonly chunkSize?: number;
-  /** Called before every forward pass; throw to stop (cancellation inside the engine's synchronous loop). */
+  /** Called before every chunk's forward pass; throw to stop (a cancel seen inside one engine iteration). */
   readonly checkCancelled?: () => void;
 }
 
@@ -114,6 +117,23 @@ export class TfjsClassifierModel implements ClassifierModel {
   }
 
   predict(theta: Float64Array, range: RowRange, probs: Float64Array): void {
+    readSync(this.predictReads(theta, range, probs));
+  }
+
+  predictAsync(theta: Float64Array, range: RowRange, probs: Float64Array): Promise<void> {
+    return readAsync(this.predictReads(theta, range, probs));
+  }
+
+  vjp(theta: Float64Array, range: RowRange, _probs: Float64Array, dProbs: Float64Array, gradient: Float64Array): void {
+    readSync(this.vjpReads(theta, range, dProbs, gradient));
+  }
+
+  vjpAsync(theta: Float64Array, range: RowRange, _probs: Float64Array, dProbs: Float64Array, gradient: Float64Array): Promise<void> {
+    return readAsync(this.vjpReads(theta, range, dProbs, gradient));
+  }
+
+  /** The forward pass chunk by chunk: yields each chunk's [count, nOutputs] tensor, gets its values back. */
+  private *predictReads(theta: Float64Array, range: RowRange, probs: Float64Array): TensorReads {
     this.checkRange(range);
     const k = this.nOutputs;
     const last = this.last;
@@ -125,14 +145,15 @@ export class TfjsClassifierModel implements ClassifierModel {
     for (let from = range.start; from < range.end; from += this.chunkSize) {
       this.options.checkCancelled?.();
       const count = Math.min(this.chunkSize, range.end - from);
-      const values = tf.tidy(() => this.outputs(this.reader.batch(this.rowIndex, from, count)).dataSync() as Float32Array);
+      const values = yield tf.tidy(() => this.outputs(this.reader.batch(this.rowIndex, from, count)));
       probs.set(values, (from - range.start) * k);
     }
     // Kept for one repeat call with the same θ and rows (the run's own evaluation after the safety test).
     this.last = { start: range.start, end: range.end, theta: Float64Array.from(theta), probs: probs.slice(0, (range.end - range.start) * k) };
   }
 
-  vjp(theta: Float64Array, range: RowRange, _probs: Float64Array, dProbs: Float64Array, gradient: Float64Array): void {
+  /** The vector-Jacobian product chunk by chunk: yields each chunk's gradient, flat in θ order, one read per chunk. */
+  private *vjpReads(theta: Float64Array, range: RowRange, dProbs: Float64Array, gradient: Float64Array): TensorReads {
     this.checkRange(range);
     this.load(theta);
     const k = this.nOutputs;
@@ -141,17 +162,42 @@ export class TfjsClassifierModel implements ClassifierModel {
       const count = Math.min(this.chunkSize, range.end - from);
       const dSlice = dProbs.subarray((from - range.start) * k, (from - range.start + count) * k);
       if (dSlice.every((v) => v === 0)) continue;
-      tf.tidy(() => {
+      const g = yield tf.tidy(() => {
         const x = this.reader.batch(this.rowIndex, from, count);
         const dP = tf.tensor2d(Float32Array.from(dSlice), [count, k], 'float32');
         const { grads } = tf.variableGrads(() => tf.sum(tf.mul(this.outputs(x), dP)) as tf.Scalar, this.variables);
-        let offset = 0;
-        this.variables.forEach((v, i) => {
-          const g = grads[v.name].dataSync() as Float32Array;
-          for (let j = 0; j < g.length; j++) gradient[offset + j] += g[j];
-          offset += this.layout.sizes[i];
-        });
+        return tf.concat(this.variables.map((v) => tf.reshape(grads[v.name], [-1])));
       });
+      for (let j = 0; j < g.length; j++) gradient[j] += g[j];
+    }
+  }
+}
+
+/**
+ * A pass over the model written once, its tensor reads left to the caller: synchronous (dataSync, the
+ * CPU backends) or asynchronous (data(), which webgpu in Node needs). Each yielded tensor is the
+ * caller's to dispose once read.
+ */
+type TensorReads = Generator<tf.Tensor, void, Float32Array>;
+
+function readSync(reads: TensorReads): void {
+  for (let next = reads.next(); !next.done; ) {
+    const tensor = next.value;
+    try {
+      next = reads.next(tensor.dataSync() as Float32Array);
+    } finally {
+      tensor.dispose();
+    }
+  }
+}
+
+async function readAsync(reads: TensorReads): Promise<void> {
+  for (let next = reads.next(); !next.done; ) {
+    const tensor = next.value;
+    try {
+      next = reads.next((await tensor.data()) as Float32Array);
+    } finally {
+      tensor.dispose();
     }
   }
 }

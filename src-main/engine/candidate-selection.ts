@@ -2,6 +2,7 @@ import type { CompiledConstraint } from '../../src-shared/constraint/ast';
 import { ConstraintBounder, type BoundBranch, type BoundMethod } from './constraint-bounds';
 import type { EstimatorSlot, FusedQsaPasses } from './kernels/linear-kernel';
 import type { LabelledRows, RowRange } from './data';
+import type { EngineSteps } from './model-calls';
 import type { ClassifierModel } from './models/model';
 import type { PrimaryObjective } from './objectives';
 
@@ -147,9 +148,10 @@ export class CancelledError extends Error {
 
 /**
  * Candidate selection: the engine's KKT loop (gradient descent on θ with its Adam variant, ascent on λ)
- * on the Lagrangian f + Σ λᵢ Ûᵢ, each iteration's steps exactly in the engine's order.
+ * on the Lagrangian f + Σ λᵢ Ûᵢ, each iteration's steps exactly in the engine's order. It yields the
+ * model's predict and vjp to a driver (model-calls.ts); the fused kernels' passes run here directly.
  */
-export function runCandidateSelection(input: CandidateSelectionInput): CandidateSelectionResult {
+export function* candidateSelectionSteps(input: CandidateSelectionInput): EngineSteps<CandidateSelectionResult> {
   const { model, objective, data, settings } = input;
   const m = input.constraints.length;
   const batches = makeBatches(input);
@@ -196,7 +198,7 @@ export function runCandidateSelection(input: CandidateSelectionInput): Candidate
       // A model whose kernel fuses the logistic loss into its forward pass computes f and df/dP there.
       f = fuseLoss ? (model.predictWithBinaryLogLoss?.(theta, range, data.labels, probs, dProbs) ?? null) : null;
       if (f === null) {
-        model.predict(theta, range, probs);
+        yield { kind: 'predict', theta, range, probs };
         dProbs.fill(0, 0, nValues);
         f = objective.evaluate(probs, data.labels, range.start, nRows, scratch, dProbs);
       }
@@ -236,7 +238,7 @@ export function runCandidateSelection(input: CandidateSelectionInput): Candidate
 
     gradient.fill(0);
     if (fused) fused.passes.backwardFused(range, coef, gradient);
-    else model.vjp(theta, range, probs, dProbs, gradient);
+    else yield { kind: 'vjp', theta, range, probs, dProbs, gradient };
     adamStep(theta, gradient, velocity, rmsprop, t + 1, settings);
     for (let i = 0; i < m; i++) lambda[i] += settings.alphaLambda * g[i];
     if (settings.clipTheta) {

@@ -1,11 +1,12 @@
 import type { CompiledConstraint } from '../../src-shared/constraint/ast';
 import { roundHalfEven } from '../../src-shared/bounds/rounding';
-import { runCandidateSelection, type CandidateSelectionResult, type IterationProgress, type OptimiserSettings } from './candidate-selection';
+import { candidateSelectionSteps, type CandidateSelectionResult, type IterationProgress, type OptimiserSettings } from './candidate-selection';
 import type { BoundMethod } from './constraint-bounds';
 import type { LabelledRows, RowRange } from './data';
 import type { ClassifierModel } from './models/model';
 import type { PrimaryObjective } from './objectives';
-import { runSafetyTest, type SafetyTestResult } from './safety-test';
+import { driveAsync, driveSync, type EngineSteps } from './model-calls';
+import { safetyTestSteps, type SafetyTestResult } from './safety-test';
 
 export interface QsaInput {
   readonly model: ClassifierModel;
@@ -54,6 +55,18 @@ function seconds(since: number): number {
  * BoundingError: the run fails with that message rather than reporting No Solution Found.
  */
 export function runQsa(input: QsaInput): QsaResult {
+  return driveSync(input.model, qsaSteps(input));
+}
+
+/**
+ * runQsa awaiting the model's asynchronous predict/vjp where it has them (a TF.js model on webgpu); the
+ * same loop, so the same results as runQsa for a model with only synchronous calls.
+ */
+export function runQsaAsync(input: QsaInput): Promise<QsaResult> {
+  return driveAsync(input.model, qsaSteps(input));
+}
+
+function* qsaSteps(input: QsaInput): EngineSteps<QsaResult> {
   const started = performance.now();
   const { candidate, safety } = candidateSafetySplit(input.data.nRows, input.fracDataInSafety);
   const nCandidate = candidate.end - candidate.start;
@@ -62,7 +75,7 @@ export function runQsa(input: QsaInput): QsaResult {
   const boundMethod = input.boundMethod ?? 'student-t';
   const common = { nCandidate, nSafety, thetaInit, boundMethod };
 
-  const cs = runCandidateSelection({ ...input, boundMethod, candidate, nSafetyRows: nSafety });
+  const cs = yield* candidateSelectionSteps({ ...input, boundMethod, candidate, nSafetyRows: nSafety });
   const csSeconds = seconds(started);
   if (cs.outcome === 'nsf' || cs.candidate === null) {
     return {
@@ -74,7 +87,7 @@ export function runQsa(input: QsaInput): QsaResult {
     };
   }
   const stStarted = performance.now();
-  const st = runSafetyTest(input.model, cs.candidate, input.constraints, input.data, safety, boundMethod);
+  const st = yield* safetyTestSteps(input.model, cs.candidate, input.constraints, input.data, safety, boundMethod);
   const timingsSeconds = { candidateSelection: csSeconds, safetyTest: seconds(stStarted), total: seconds(started) };
   const outcome: QsaOutcome = st.passed
     ? { kind: 'passed', solution: cs.candidate }

@@ -1,4 +1,4 @@
-import { TfjsClassifierModel } from '../deep/tfjs-model';
+import { TfjsClassifierModel, thetaFromWeights } from '../deep/tfjs-model';
 import type { WeightsByValue } from '../deep/weights';
 import type { QsaProblem, StepContext } from './pipeline-steps';
 
@@ -6,13 +6,7 @@ import type { QsaProblem, StepContext } from './pipeline-steps';
 export function fullModelProblem(c: StepContext, initialWeights: WeightsByValue): QsaProblem {
   const s = c.info.settings;
   const qsaModel = new TfjsClassifierModel(c.model, c.data.images, { nOutputs: s.numClasses === 2 ? 1 : s.numClasses, checkCancelled: c.throwIfCancelled });
-  const thetaInit = new Float64Array(qsaModel.nParams);
-  let offset = 0;
-  for (const name of qsaModel.layout.names) {
-    const values = initialWeights.data[initialWeights.names.indexOf(name)];
-    thetaInit.set(values, offset);
-    offset += values.length;
-  }
+  const thetaInit = thetaFromWeights(qsaModel.layout, initialWeights);
   return { qsaModel, thetaInit, trainedWeights: null, latents: null, dim: null, bodyRows: new Int32Array(0), bodyTraining: null, trainedCnnGroupAccuracy: null };
 }
 

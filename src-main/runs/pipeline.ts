@@ -13,9 +13,10 @@
  * Cancellation: the caller's signal (an IPC message, noticed between training batches) or the run's
  * cancel flag in the database (polled, also inside the engine's synchronous loops).
  *
- * The backend comes from the chain (run-backend.ts): a head run may train on webgpu, which in Node reads
- * tensors only asynchronously, so the head pipeline never reads one synchronously before it has read it
- * asynchronously (getWeightsByValueAsync caches every weight's value on the CPU).
+ * The backend comes from the chain (run-backend.ts): either pipeline may train on webgpu, which in Node
+ * reads tensors only asynchronously, so a run never reads one synchronously before it has read it
+ * asynchronously (getWeightsByValueAsync caches every weight's value on the CPU), and the QSA runs
+ * through runQsaAsync, which awaits the full model's reads.
  */
 import * as tf from '@tensorflow/tfjs';
 import { buildModel } from '../deep/architectures';
@@ -23,8 +24,8 @@ import type { BackendLoaders, BackendReport } from '../deep/backends';
 import type { TfjsClassifierModel } from '../deep/tfjs-model';
 import { getWeightsByValueAsync } from '../deep/weights';
 import { primaryObjective } from '../engine/objectives';
-import { candidateSafetySplit, runQsa } from '../engine/qsa';
-import { predictRange } from '../engine/safety-test';
+import { candidateSafetySplit, runQsaAsync } from '../engine/qsa';
+import { predictRangeAsync } from '../engine/safety-test';
 import type { WritableDB } from '../store/database';
 import { RunNotRunningError, storeRunResults, type RunWeights } from '../store/run-results';
 import { endRun, getRun, isRunCancelRequested, markRunStarted, setRunPhase, setRunTimings } from '../store/runs';
@@ -164,7 +165,7 @@ export async function executeRun(db: WritableDB, runId: number, ctx: RunContext 
     let lastEvent = -Infinity;
     const eventMs = ctx.iterationEventMs ?? 100;
     const selectionStart = performance.now();
-    const result = runQsa({
+    const result = await runQsaAsync({
       model: qsaModel,
       objective: primaryObjective(s.objective, s.numClasses),
       constraints,
@@ -204,7 +205,7 @@ export async function executeRun(db: WritableDB, runId: number, ctx: RunContext 
 
     const reported = reportedTheta(result);
     const groupAccuracy = reported
-      ? { of: reported.of, threshold: THRESHOLD, groups: groupAccuracies(data.rows, safety, predictRange(qsaModel, reported.theta, safety), nOutputs) }
+      ? { of: reported.of, threshold: THRESHOLD, groups: groupAccuracies(data.rows, safety, await predictRangeAsync(qsaModel, reported.theta, safety), nOutputs) }
       : null;
     const candidateTheta = result.candidateSelection?.outcome === 'candidate' ? result.candidateSelection.candidate : null;
     const solutionTheta = result.outcome.kind === 'passed' ? result.outcome.solution : null;

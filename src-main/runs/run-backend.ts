@@ -1,8 +1,7 @@
 /**
- * A run's TF.js backend: the training process's chain for the run's preference. A head run reads its
- * tensors asynchronously throughout (training, weights, latents) and may get webgpu; a full-model run's
- * QSA reads gradients synchronously inside the engine's loop, which webgpu in Node cannot, so its chain
- * passes over webgpu with that reason.
+ * A run's TF.js backend: the training process's chain for the run's preference. Either pipeline reads
+ * its tensors asynchronously throughout (a head run's training, weights and latents; a full-model run's
+ * QSA through runQsaAsync and the model's asynchronous reads), so either may get webgpu.
  */
 import { availableParallelism } from 'node:os';
 import { defaultLoaders, selectBackend, type BackendLoaders, type BackendReport } from '../deep/backends';
@@ -11,7 +10,7 @@ import { ONNX_RUNTIME_VERSION } from '../deep/onnx/session';
 import type { RunInfo } from '../store/runs';
 
 export async function selectRunBackend(info: RunInfo, loaders: BackendLoaders = defaultLoaders): Promise<BackendReport> {
-  const report = await selectBackend(info.backendPreference, loaders, { syncReads: info.settings.pipeline !== 'head' });
+  const report = await selectBackend(info.backendPreference, loaders, { syncReads: false });
   // A head run's body training and latents leave a CPU backend for ONNX Runtime (deep/onnx/route.ts): the
   // stored report names what computed them, not only the TF.js backend that holds the model.
   if (info.settings.pipeline !== 'head' || !usesOnnx()) return report;

@@ -164,7 +164,7 @@ describe('deep models in the app’s experiments', () => {
     });
   }, 150_000);
 
-  it('cancels qsa-full inside the engine’s synchronous candidate-selection loop, without killing the worker', async () => {
+  it('cancels qsa-full during candidate selection, without killing the worker', async () => {
     const { dbPath, datasetId } = imageWorkspace();
     await withServices({ dbPath, training: { cancelGraceMs: 120_000 } }, async (services, seen) => {
       const started = await startExperiment(services, {

@@ -5,7 +5,8 @@
  * - the head's θ₀ is the logistic form [b₁ − b₀, w₁ − w₀] of a Linear(d, 2) draw from U(±1/√d) (and the
  *   softmax layout for K > 2), and both give the same probabilities as the two-logit layer;
  * - the full-model ClassifierModel's vjp (tf.grad of Σ P ⊙ dP) matches central finite differences of its
- *   own predictions, and predict/vjp leave no tensors behind.
+ *   own predictions, its asynchronous reads (webgpu's way) give the synchronous ones' values exactly, and
+ *   predict/vjp leave no tensors behind.
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +19,10 @@ import { SoftmaxLinearModel } from '../../src-main/engine/models/softmax';
 import { headThetaAsDense } from '../../src-main/runs/export';
 import { binaryHeadTheta, drawLinear, initialHeadTheta, softmaxHeadTheta } from '../../src-main/deep/head-init';
 import { resizeImages } from '../../src-main/deep/resize';
-import { TfjsClassifierModel, thetaOf } from '../../src-main/deep/tfjs-model';
+import { parameterLayout, TfjsClassifierModel, thetaFromWeights } from '../../src-main/deep/tfjs-model';
+import { getWeightsByValue } from '../../src-main/deep/weights';
+
+const thetaOf = (model: tf.LayersModel): Float64Array => thetaFromWeights(parameterLayout(model), getWeightsByValue(model));
 
 beforeAll(async () => {
   await selectBackend('wasm');
@@ -160,6 +164,32 @@ describe('TfjsClassifierModel (full-model QSA)', () => {
       const analytic = gradient.reduce((a, g, i) => a + g * direction[i], 0);
       expect(Math.abs(numeric - analytic)).toBeLessThan(2e-2 * Math.max(1, Math.abs(analytic)));
     }
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+
+  it('predictAsync/vjpAsync read the same passes asynchronously: the same values, bit for bit, no tensors left', async () => {
+    const { images } = bandImages({ n: 12, height: 8, width: 8, numClasses: 2, seed: 5 });
+    const model = buildModel(tiny, { numClasses: 2, seed: 9 });
+    const before = tf.memory().numTensors;
+    const theta = thetaOf(model);
+    const range = { start: 1, end: 12 };
+    const dP = Float64Array.from({ length: 11 }, (_, i) => Math.sin(0.9 * i + 0.2));
+    const results = [];
+    for (const wrapped of [0, 1].map(() => new TfjsClassifierModel(model, images, { nOutputs: 1, chunkSize: 4 }))) {
+      const probs = new Float64Array(11), gradient = new Float64Array(wrapped.nParams);
+      if (results.length === 0) {
+        wrapped.predict(theta, range, probs);
+        wrapped.vjp(theta, range, probs, dP, gradient);
+      } else {
+        await wrapped.predictAsync(theta, range, probs);
+        await wrapped.vjpAsync(theta, range, probs, dP, gradient);
+      }
+      results.push({ probs, gradient });
+    }
+    expect(results[1].probs).toEqual(results[0].probs);
+    expect(results[1].gradient).toEqual(results[0].gradient);
+    expect(results[0].gradient.some((g) => g !== 0)).toBe(true);
     expect(tf.memory().numTensors).toBe(before);
     model.dispose();
   });

@@ -15,13 +15,13 @@ import type { CliOutput } from '../output';
 import { UsageError } from '../usage-error';
 
 export const backendsHelp = `fairbound backends [--backend auto|tensorflow|webgpu|wasm|cpu] [--json]
-  Loads the TensorFlow.js backend that a head run's training would use and shows every candidate tried,
+  Loads the TensorFlow.js backend that a training run would use and shows every candidate tried,
   with the reason each one was or was not usable. The chain (first that loads wins): tensorflow via
   @tensorflow/tfjs-node-gpu (CUDA 11.2), webgpu (any GPU through Dawn: Vulkan, Metal or D3D12; software
   adapters such as SwiftShader or llvmpipe are skipped), tensorflow via @tensorflow/tfjs-node (CPU),
   wasm (SIMD), cpu (pure JS: inference and tiny runs only). With webgpu it shows the GPU adapter: its
-  name, vendor, architecture and limits. Full-model runs, experiments and audits read tensors
-  synchronously and skip webgpu.
+  name, vendor, architecture and limits. Head and full-model runs and qsa-full trials may use webgpu;
+  the other deep experiment trials and audits read tensors synchronously and skip it.
   --backend names one link instead of auto (webgpu then takes a software adapter too); if it cannot
   load, the command exits 1 with the reasons.`;
 
@@ -76,7 +76,7 @@ export async function runBackendsCommand(args: string[], out: CliOutput, loaders
   const preference = values.backend as BackendPreference;
   if (!BACKEND_PREFERENCES.includes(preference)) throw new UsageError(`--backend must be one of ${BACKEND_PREFERENCES.join(', ')}, got '${values.backend}'`);
   try {
-    // A head run's chain: its training reads tensors asynchronously, so webgpu is a candidate.
+    // A run's chain: a run reads tensors asynchronously, so webgpu is a candidate.
     const report = await selectBackend(preference, loaders, { syncReads: false });
     out.stdout(values.json ? stringifyJson(report) : formatReport(report));
     return 0;

@@ -22,4 +22,10 @@ export interface ClassifierModel {
   /** Optional, binary models on a kernel that offers it: the fused candidate-selection passes (see FusedQsaPasses). */
   readonly fusedQsa?: FusedQsaPasses;
   predictWithBinaryLogLoss?(theta: Float64Array, range: RowRange, labels: Float64Array, probs: Float64Array, dProbs: Float64Array): number | null;
+  /**
+   * Optional: predict and vjp for a device that can be read only asynchronously (TF.js on webgpu in
+   * Node). The engine's asynchronous driver (runQsaAsync) awaits them where present; same results.
+   */
+  predictAsync?(theta: Float64Array, range: RowRange, probs: Float64Array): Promise<void>;
+  vjpAsync?(theta: Float64Array, range: RowRange, probs: Float64Array, dProbs: Float64Array, gradient: Float64Array): Promise<void>;
 }

@@ -32,10 +32,10 @@ import { trainOnChosenEngine } from '../../deep/onnx/route';
 import type { trainClassifier, TrainOptions, TrainResult } from '../../deep/train';
 import { getWeightsByValue, setWeights, type WeightsByValue } from '../../deep/weights';
 import { primaryObjective } from '../../engine/objectives';
-import { candidateSafetySplit, runQsa } from '../../engine/qsa';
+import { candidateSafetySplit, runQsa, runQsaAsync } from '../../engine/qsa';
 import { initialHeadTheta } from '../../deep/head-init';
 import { resizeImages } from '../../deep/resize';
-import { TfjsClassifierModel, thetaOf } from '../../deep/tfjs-model';
+import { TfjsClassifierModel, thetaFromWeights } from '../../deep/tfjs-model';
 import type { ExperimentDataset } from '../types';
 import {
   DEEP_ARCHITECTURES,
@@ -107,12 +107,13 @@ class DeepState {
    * Makes the preferred backend the active one before each trial: the process may have switched since
    * (a training run in the same worker picks its own). `auto` keeps any backend but the cpu fallback.
    */
-  async ready(): Promise<void> {
+  async ready(asyncReads = false): Promise<void> {
     const current = tf.getBackend() as string | undefined;
     const want = this.params.backend;
-    // A head run in the same worker may have left webgpu active, which trials (synchronous reads) cannot use.
-    const ok = want === 'auto' ? current !== undefined && current !== 'cpu' && current !== 'webgpu' : current === want;
-    if (!ok) await selectBackend(want);
+    // A head run in the same worker may have left webgpu active, which trials reading synchronously cannot
+    // use; qsa-full reads asynchronously (runQsaAsync) and may keep it.
+    const ok = want === 'auto' ? current !== undefined && current !== 'cpu' && (asyncReads || current !== 'webgpu') : current === want;
+    if (!ok) await selectBackend(want, undefined, { syncReads: !asyncReads });
   }
 
   /** Back to the stored initial weights (by value: every trial starts alike). */
@@ -297,18 +298,18 @@ function createQsaFull({ dataset, constraints, settings, spec }: ModelContext): 
   return {
     async fit(input): Promise<TrialFit> {
       const { rows, fraction } = input;
-      await state.ready();
+      // Every read of the model below is asynchronous (runQsaAsync, predictAsync): webgpu is allowed.
+      await state.ready(true);
       state.reset();
-      const thetaInit = thetaOf(state.model);
+      const model = new TfjsClassifierModel(state.model, gatherImages(state.images, rows), { nOutputs, checkCancelled: () => input.signal?.throwIfAborted() });
       const be = params.batchEpochs?.[String(fraction)] ?? { batchSize: FULL_QSA.batchSize, epochs: FULL_QSA.epochs };
-      const result = runQsa({
-        // The model checks the signal per mini-batch too (the engine's loop is synchronous).
-        model: new TfjsClassifierModel(state.model, gatherImages(state.images, rows), { nOutputs, checkCancelled: () => input.signal?.throwIfAborted() }),
+      const result = await runQsaAsync({
+        model,
         objective,
         constraints,
         data: gatherLabelledRows(dataset, rows),
         fracDataInSafety: qsa.fracSafety,
-        thetaInit,
+        thetaInit: thetaFromWeights(model.layout, state.initial),
         boundMethod: qsa.boundMethod,
         settings: {
           lambdaInit: constraints.map(() => FULL_QSA.lambdaInit),
@@ -326,7 +327,7 @@ function createQsaFull({ dataset, constraints, settings, spec }: ModelContext): 
       if (result.outcome.kind !== 'passed') return { kind: 'nsf', reason: result.outcome.message };
       const theta = result.outcome.solution;
       const all = new Float64Array(dataset.nRows * nOutputs);
-      new TfjsClassifierModel(state.model, state.images, { nOutputs }).predict(theta, { start: 0, end: dataset.nRows }, all);
+      await new TfjsClassifierModel(state.model, state.images, { nOutputs }).predictAsync(theta, { start: 0, end: dataset.nRows }, all);
       return { kind: 'solution', predictor: tablePredictor(all, nOutputs), theta };
     },
     dispose(): void {
