@@ -5,11 +5,10 @@
  * Tutorial J), on probabilities for a softmax head (Tutorial G).
  */
 import * as tf from '@tensorflow/tfjs';
-import { Xoshiro128 } from '../data/shuffle';
 import { headActivation, inputShapeOf, numClassesOf, type HeadActivation } from './architectures';
 import { CancelledError } from './cancel';
 import { BatchReader, resolveRows, validateImageSet, type ImageSet, type RowSelection } from './images';
-import { deriveSeed } from './seeds';
+import { runBatches } from './train-loop';
 import { registerWasmTrainingKernels } from './wasm-kernels/register';
 
 export { CancelledError };
@@ -69,42 +68,6 @@ export function crossEntropy(output: tf.Tensor2D, labels: tf.Tensor1D, head: Hea
   return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, logP), -1))) as tf.Scalar;
 }
 
-/** Fisher–Yates on a copy, from the epoch's own stream of the seed. */
-export function epochOrder(rows: Int32Array, seed: number, epoch: number): Int32Array {
-  const order = Int32Array.from(rows);
-  const rng = new Xoshiro128(deriveSeed(seed, epoch));
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = rng.nextBelow(i + 1);
-    const t = order[i];
-    order[i] = order[j];
-    order[j] = t;
-  }
-  return order;
-}
-
-/**
- * Lets an abort (or anything else queued) run between batches; a batch itself is synchronous. Where there
- * is no setImmediate (a browser), setTimeout(0) is clamped to ≥ 4 ms once nested, so a MessageChannel task.
- */
-const setImmediateIfAny = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
-/** The DOM MessagePort members used below (Node's typings describe worker_threads' port instead). */
-interface TaskPort {
-  onmessage: (() => void) | null;
-  postMessage(message: null): void;
-  close(): void;
-}
-function yieldToEventLoop(): Promise<void> {
-  if (setImmediateIfAny !== undefined) return new Promise((resolve) => setImmediateIfAny(resolve));
-  return new Promise((resolve) => {
-    const { port1, port2 } = new MessageChannel() as unknown as { port1: TaskPort; port2: TaskPort };
-    port1.onmessage = () => {
-      port1.close();
-      resolve();
-    };
-    port2.postMessage(null);
-  });
-}
-
 /**
  * trainClassifier's checks of its arguments (shared with the ONNX Runtime trainer): the rows it will train
  * on, each with a label among the head's classes.
@@ -138,7 +101,7 @@ export async function trainClassifier(
   rows: RowSelection,
   options: TrainOptions,
 ): Promise<TrainResult> {
-  const { epochs, batchSize, learningRate, seed, signal, onBatch } = options;
+  const { batchSize, learningRate } = options;
   const { selected } = checkTrainingInput(model, images, labels, rows, options, 'trainClassifier');
   const head = headActivation(model);
   // The gradients need kernels wasm lacks; a caller may have set the backend without selectBackend.
@@ -146,73 +109,43 @@ export async function trainClassifier(
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const reader = new BatchReader(images, batchSize);
   const labelBuffer = new Int32Array(batchSize);
-  const batchesPerEpoch = Math.ceil(selected.length / batchSize);
   // PyTorch's Adam epsilon (tfjs would default to its backend epsilon, 1e-7).
   const optimizer = tf.train.adam(learningRate, 0.9, 0.999, 1e-8);
-  const summaries: EpochSummary[] = [];
-  const started = performance.now();
-  let batches = 0;
-  let imagesSeen = 0;
   try {
-    for (let epoch = 0; epoch < epochs; epoch++) {
-      const order = options.shuffle === false ? selected : epochOrder(selected, seed, epoch);
-      const epochStart = performance.now();
-      let lossSum = 0;
-      let correctSum = 0;
-      let seen = 0;
-      for (let batch = 0; batch < batchesPerEpoch; batch++) {
-        await yieldToEventLoop();
-        if (signal?.aborted) throw new CancelledError(`training cancelled at epoch ${epoch + 1}, batch ${batch + 1}`);
-        const from = batch * batchSize;
-        const count = Math.min(batchSize, order.length - from);
-        for (let k = 0; k < count; k++) labelBuffer[k] = labels[order[from + k]];
-        const { cost, hits } = tf.tidy(() => {
-          const x = reader.batch(order, from, count);
-          const y = tf.tensor1d(labelBuffer.slice(0, count), 'int32');
-          // Kept past the gradient scope so accuracy costs no second forward pass; disposed in finally.
-          const kept: { predicted?: tf.Tensor } = {};
-          try {
-            const cost = optimizer.minimize(
-              () => {
-                const output = model.apply(x, { training: true }) as tf.Tensor2D;
-                kept.predicted = tf.keep(tf.argMax(output, -1));
-                return crossEntropy(output, y, head);
-              },
-              true,
-              variables,
-            ) as tf.Scalar;
-            return { cost, hits: tf.sum(tf.cast(tf.equal(kept.predicted as tf.Tensor, y), 'int32')) };
-          } finally {
-            kept.predicted?.dispose();
-          }
-        });
-        // Read asynchronously: the webgpu backend's dataSync goes through canvas copies that return zeros on
-        // some adapters (seen on SwiftShader's), and an async read lets a GPU page keep answering messages.
-        let loss: number;
-        let correct: number;
+    return await runBatches(selected, options, 'trainClassifier', async ({ order, from, count }) => {
+      for (let k = 0; k < count; k++) labelBuffer[k] = labels[order[from + k]];
+      const { cost, hits } = tf.tidy(() => {
+        const x = reader.batch(order, from, count);
+        const y = tf.tensor1d(labelBuffer.slice(0, count), 'int32');
+        // Kept past the gradient scope so accuracy costs no second forward pass; disposed in finally.
+        const kept: { predicted?: tf.Tensor } = {};
         try {
-          const [lossValue, hitsValue] = await Promise.all([cost.data(), hits.data()]);
-          loss = lossValue[0];
-          correct = hitsValue[0];
+          const cost = optimizer.minimize(
+            () => {
+              const output = model.apply(x, { training: true }) as tf.Tensor2D;
+              kept.predicted = tf.keep(tf.argMax(output, -1));
+              return crossEntropy(output, y, head);
+            },
+            true,
+            variables,
+          ) as tf.Scalar;
+          return { cost, hits: tf.sum(tf.cast(tf.equal(kept.predicted as tf.Tensor, y), 'int32')) };
         } finally {
-          cost.dispose();
-          hits.dispose();
+          kept.predicted?.dispose();
         }
-        if (!Number.isFinite(loss)) throw new Error(`trainClassifier: the loss became ${loss} at epoch ${epoch + 1}, batch ${batch + 1} (learning rate too high?)`);
-        lossSum += loss * count;
-        correctSum += correct;
-        seen += count;
-        imagesSeen += count;
-        batches++;
-        const seconds = (performance.now() - epochStart) / 1000;
-        onBatch?.({ epoch, batch, batchesPerEpoch, loss, accuracy: correct / count, imagesPerSecond: seen / seconds });
+      });
+      // Read asynchronously: the webgpu backend's dataSync goes through canvas copies that return zeros on
+      // some adapters (seen on SwiftShader's), and an async read lets a GPU page keep answering messages.
+      try {
+        const [lossValue, hitsValue] = await Promise.all([cost.data(), hits.data()]);
+        return { loss: lossValue[0], correct: hitsValue[0] };
+      } finally {
+        cost.dispose();
+        hits.dispose();
       }
-      const seconds = (performance.now() - epochStart) / 1000;
-      summaries.push({ epoch, meanLoss: lossSum / seen, accuracy: correctSum / seen, seconds, imagesPerSecond: seen / seconds });
-    }
+    });
   } finally {
     // Adam's moment estimates are variables of their own.
     optimizer.dispose();
   }
-  return { epochs: summaries, batches, images: imagesSeen, seconds: (performance.now() - started) / 1000 };
 }

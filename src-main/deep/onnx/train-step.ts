@@ -6,8 +6,8 @@
  * moving-average update (biased variance), Adam with tfjs's bias correction. Weights, Adam's moments and
  * the batch-norm statistics go in; their new values, the loss and the count of right predictions come out.
  *
- * Backward of each op: conv data = ConvTranspose with the same kernel and pads; conv filter = a Conv of
- * the input with batch and channels swapped, the output gradient as kernel; max-pool = MaxUnpool through
+ * Backward of each op: conv data = ConvTranspose with the same kernel and pads; conv filter = one Gemm of
+ * the input's shifted windows against the output gradient; max-pool = MaxUnpool through
  * the forward pass's indices; ReLU = its mask; batch norm = the standard training-mode formula; dense =
  * two Gemms. Values are NCHW, kernels in ONNX's layout ([out, in, kh, kw]; dense [in, out] as tfjs).
  */
@@ -48,6 +48,31 @@ export const STEP = {
   secondMoment: (name: string) => `${name}/adam_v`,
   next: (name: string) => `${name}/next`,
 } as const;
+
+/**
+ * dW[o, i, a, b] = Σ_{n,h,w} dz[n, o, h, w] · x[n, i, h + a, w + b] (stride 1) as one Gemm over the
+ * batch and positions: the k² shifted windows of the padded input, stacked, against dz. A Conv with dz as
+ * its kernel computes the same but its im2col of a huge kernel is several times slower in MLAS.
+ */
+function convKernelGradient(g: OnnxGraph, x: string, dz: string, k: number, pads: readonly number[], inChannels: number, filters: number, outputSize: readonly number[]): string {
+  const [top, left, bottom, right] = pads;
+  // [I, N, H, W], so that each window flattens to one row per input channel.
+  let xt = g.op1('Transpose', [x], { perm: [1, 0, 2, 3] });
+  if (top + left + bottom + right > 0) xt = g.op1('Pad', [xt, g.int64s([0, 0, top, left, 0, 0, bottom, right])]);
+  const [outH, outW] = outputSize;
+  const windows: string[] = [];
+  for (let a = 0; a < k; a++) {
+    for (let b = 0; b < k; b++) {
+      windows.push(g.op1('Slice', [xt, g.int64s([a, b]), g.int64s([a + outH, b + outW]), g.int64s([2, 3])]));
+    }
+  }
+  const rows = g.int64s([k * k * inChannels, -1]);
+  const columns = g.op1('Reshape', [g.op1('Concat', windows, { axis: 0 }), rows]);
+  const dzt = g.op1('Reshape', [g.op1('Transpose', [dz], { perm: [1, 0, 2, 3] }), g.int64s([filters, -1])]);
+  // [k·k·I, O] → [k, k, I, O] → [O, I, k, k].
+  const dw = g.op1('Gemm', [columns, dzt], { transB: 1 });
+  return g.op1('Transpose', [g.op1('Reshape', [dw, g.int64s([k, k, inChannels, filters])])], { perm: [3, 2, 0, 1] });
+}
 
 interface Tape {
   readonly backward: (dy: string) => string | null;
@@ -104,12 +129,7 @@ export function buildTrainStep(shape: OnnxModelShape): TrainStepGraph {
           backward: (dy) => {
             const dz = relu && !maskAtPool ? g.op1('Where', [g.op1('Greater', [y, zero]), dy, zero]) : dy;
             gradients.set(`${p.name}/bias`, g.op1('ReduceSum', [dz, channelAxes()], { keepdims: 0 }));
-            // dW[o, i] = Σ_n x[n, i] ⋆ dz[n, o]: a conv over channels-as-batch with dz as the kernel.
-            const xt = g.op1('Transpose', [x], { perm: [1, 0, 2, 3] });
-            const dzt = g.op1('Transpose', [dz], { perm: [1, 0, 2, 3] });
-            const [hOut, wOut] = p.outputShape;
-            const dwt = g.op1('Conv', [xt, dzt], { kernel_shape: [hOut, wOut], pads, strides: [1, 1] });
-            gradients.set(`${p.name}/kernel`, g.op1('Transpose', [dwt], { perm: [1, 0, 2, 3] }));
+            gradients.set(`${p.name}/kernel`, convKernelGradient(g, x, dz, k, pads, p.inputShape[2], spec.filters, p.outputShape));
             return first ? null : g.op1('ConvTranspose', [dz, w], { kernel_shape: [k, k], pads, strides: [1, 1] });
           },
         });

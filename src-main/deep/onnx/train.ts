@@ -6,9 +6,9 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
-import { CancelledError } from '../cancel';
 import type { ImageSet, RowSelection } from '../images';
-import { checkTrainingInput, epochOrder, type EpochSummary, type TrainOptions, type TrainResult } from '../train';
+import { checkTrainingInput, type TrainOptions, type TrainResult } from '../train';
+import { runBatches } from '../train-loop';
 import { getWeightsByValue, setWeights, type WeightsByValue } from '../weights';
 import { convKernelFromOnnx, convKernelToOnnx } from './forward';
 import { createCpuSession, fillNchwBatch, floatTensor, type OnnxSessionOptions } from './session';
@@ -21,32 +21,35 @@ function isConvKernel(p: StepParameter): boolean {
   return p.onnxShape.length === 4;
 }
 
-/** The model's weights in the step's layout, by name. */
-function initialState(weights: WeightsByValue, parameters: readonly StepParameter[]): Map<string, Float32Array> {
-  const state = new Map<string, Float32Array>();
+/**
+ * The model's weights and zero Adam moments as the step's input tensors, by name. Each step's outputs are
+ * the next step's inputs as they are, so the state stays in tensors.
+ */
+function initialState(weights: WeightsByValue, parameters: readonly StepParameter[]): Map<string, ort.Tensor> {
+  const state = new Map<string, ort.Tensor>();
   for (const p of parameters) {
     const i = weights.names.indexOf(p.name);
     if (i < 0) throw new Error(`${WHERE}: the model has no weight ${p.name}`);
     const data = weights.data[i];
     if (isConvKernel(p)) {
       const [cout, cin, kh, kw] = p.onnxShape;
-      state.set(STEP.value(p.name), convKernelToOnnx(data, kh, kw, cin, cout));
-    } else state.set(STEP.value(p.name), Float32Array.from(data));
+      state.set(STEP.value(p.name), floatTensor(convKernelToOnnx(data, kh, kw, cin, cout), p.onnxShape));
+    } else state.set(STEP.value(p.name), floatTensor(Float32Array.from(data), p.onnxShape));
     if (p.trainable) {
-      state.set(STEP.firstMoment(p.name), new Float32Array(data.length));
-      state.set(STEP.secondMoment(p.name), new Float32Array(data.length));
+      state.set(STEP.firstMoment(p.name), floatTensor(new Float32Array(data.length), p.onnxShape));
+      state.set(STEP.secondMoment(p.name), floatTensor(new Float32Array(data.length), p.onnxShape));
     }
   }
   return state;
 }
 
 /** The trained values back in tfjs's layout, as setWeights takes them. */
-function weightsOf(state: ReadonlyMap<string, Float32Array>, parameters: readonly StepParameter[], shapes: ReadonlyMap<string, readonly number[]>): WeightsByValue {
+function weightsOf(state: ReadonlyMap<string, ort.Tensor>, parameters: readonly StepParameter[], shapes: ReadonlyMap<string, readonly number[]>): WeightsByValue {
   return {
     names: parameters.map((p) => p.name),
     shapes: parameters.map((p) => shapes.get(p.name) as readonly number[]),
     data: parameters.map((p) => {
-      const value = state.get(STEP.value(p.name)) as Float32Array;
+      const value = (state.get(STEP.value(p.name)) as ort.Tensor).data as Float32Array;
       if (!isConvKernel(p)) return value;
       const [cout, cin, kh, kw] = p.onnxShape;
       return convKernelFromOnnx(value, kh, kw, cin, cout);
@@ -66,76 +69,46 @@ export async function trainClassifierOnCpu(
   options: TrainOptions,
   sessionOptions: OnnxSessionOptions = {},
 ): Promise<TrainResult> {
-  const { epochs, batchSize, learningRate, seed, signal, onBatch } = options;
+  const { batchSize, learningRate } = options;
   const { selected } = checkTrainingInput(model, images, labels, rows, options, WHERE);
   const step = buildTrainStep(onnxShapeOf(model));
   const session = await createCpuSession(step.model, sessionOptions);
   const initial = getWeightsByValue(model);
   const shapes = new Map(initial.names.map((name, i) => [name, initial.shapes[i]]));
   const state = initialState(initial, step.parameters);
-  const stateDims = new Map<string, readonly number[]>();
-  for (const p of step.parameters) {
-    stateDims.set(STEP.value(p.name), p.onnxShape);
-    if (p.trainable) {
-      stateDims.set(STEP.firstMoment(p.name), p.onnxShape);
-      stateDims.set(STEP.secondMoment(p.name), p.onnxShape);
-    }
-  }
   const { height, width, channels } = images;
   const size = height * width * channels;
   const pixels = new Float32Array(batchSize * size);
   const batchLabels = new BigInt64Array(batchSize);
-  const batchesPerEpoch = Math.ceil(selected.length / batchSize);
-  const summaries: EpochSummary[] = [];
-  const started = performance.now();
-  let batches = 0;
-  let imagesSeen = 0;
+  const rate = floatTensor(Float32Array.of(learningRate), []);
   // tfjs's accumulated β powers, kept in float32 as its variables are.
   let beta1Power = Math.fround(ADAM.beta1);
   let beta2Power = Math.fround(ADAM.beta2);
   try {
-    for (let epoch = 0; epoch < epochs; epoch++) {
-      const order = options.shuffle === false ? selected : epochOrder(selected, seed, epoch);
-      const epochStart = performance.now();
-      let lossSum = 0;
-      let correctSum = 0;
-      let seen = 0;
-      for (let batch = 0; batch < batchesPerEpoch; batch++) {
-        await new Promise((resolve) => setImmediate(resolve));
-        if (signal?.aborted) throw new CancelledError(`training cancelled at epoch ${epoch + 1}, batch ${batch + 1}`);
-        const from = batch * batchSize;
-        const count = Math.min(batchSize, order.length - from);
-        fillNchwBatch(images, order, from, count, pixels);
-        for (let k = 0; k < count; k++) batchLabels[k] = BigInt(labels[order[from + k]]);
-        const feeds: Record<string, ort.Tensor> = {
-          [STEP.image]: floatTensor(pixels.subarray(0, count * size), [count, channels, height, width]),
-          [STEP.labels]: new ort.Tensor('int64', batchLabels.subarray(0, count), [count]),
-          [STEP.learningRate]: floatTensor(Float32Array.of(learningRate), []),
-          [STEP.oneMinusBeta1Power]: floatTensor(Float32Array.of(1 - beta1Power), []),
-          [STEP.oneMinusBeta2Power]: floatTensor(Float32Array.of(1 - beta2Power), []),
-        };
-        for (const [name, value] of state) feeds[name] = floatTensor(value, stateDims.get(name) as readonly number[]);
-        const outputs = await session.run(feeds);
-        const loss = (outputs[STEP.loss].data as Float32Array)[0];
-        const correct = (outputs[STEP.correct].data as Float32Array)[0];
-        if (!Number.isFinite(loss)) throw new Error(`${WHERE}: the loss became ${loss} at epoch ${epoch + 1}, batch ${batch + 1} (learning rate too high?)`);
-        for (const name of state.keys()) state.set(name, outputs[STEP.next(name)].data as Float32Array);
-        beta1Power = Math.fround(beta1Power * Math.fround(ADAM.beta1));
-        beta2Power = Math.fround(beta2Power * Math.fround(ADAM.beta2));
-        lossSum += loss * count;
-        correctSum += correct;
-        seen += count;
-        imagesSeen += count;
-        batches++;
-        const seconds = (performance.now() - epochStart) / 1000;
-        onBatch?.({ epoch, batch, batchesPerEpoch, loss, accuracy: correct / count, imagesPerSecond: seen / seconds });
-      }
-      const seconds = (performance.now() - epochStart) / 1000;
-      summaries.push({ epoch, meanLoss: lossSum / seen, accuracy: correctSum / seen, seconds, imagesPerSecond: seen / seconds });
-    }
+    return await runBatches(selected, options, WHERE, async ({ order, from, count }) => {
+      fillNchwBatch(images, order, from, count, pixels);
+      for (let k = 0; k < count; k++) batchLabels[k] = BigInt(labels[order[from + k]]);
+      const feeds: Record<string, ort.Tensor> = {
+        [STEP.image]: floatTensor(pixels.subarray(0, count * size), [count, channels, height, width]),
+        [STEP.labels]: new ort.Tensor('int64', batchLabels.subarray(0, count), [count]),
+        [STEP.learningRate]: rate,
+        [STEP.oneMinusBeta1Power]: floatTensor(Float32Array.of(1 - beta1Power), []),
+        [STEP.oneMinusBeta2Power]: floatTensor(Float32Array.of(1 - beta2Power), []),
+      };
+      for (const [name, value] of state) feeds[name] = value;
+      const outputs = await session.run(feeds);
+      return {
+        loss: (outputs[STEP.loss].data as Float32Array)[0],
+        correct: (outputs[STEP.correct].data as Float32Array)[0],
+        commit: () => {
+          for (const name of state.keys()) state.set(name, outputs[STEP.next(name)]);
+          beta1Power = Math.fround(beta1Power * Math.fround(ADAM.beta1));
+          beta2Power = Math.fround(beta2Power * Math.fround(ADAM.beta2));
+        },
+      };
+    });
   } finally {
     setWeights(model, weightsOf(state, step.parameters, shapes));
     await session.release();
   }
-  return { epochs: summaries, batches, images: imagesSeen, seconds: (performance.now() - started) / 1000 };
 }
