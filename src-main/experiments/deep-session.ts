@@ -10,10 +10,10 @@ import { openWorkspace } from '../store/database';
 import { loadDatasetForTraining } from '../store/datasets';
 import { getExperiment } from '../store/experiments';
 import { compileExperimentConstraints } from './constraints';
-import { selectBackend } from '../deep/backends';
+import { defaultLoaders, selectBackend } from '../deep/backends';
 import type { QsaKernelOptions } from '../engine/kernels/select';
 import { registerDeepExperimentModels } from './models/deep';
-import { deepBackendOf } from './models/deep-types';
+import { deepBackendOf, deepModelsReadSync } from './models/deep-types';
 import type { TrialProgress } from './models/model-type';
 import { experimentDataset } from './trial-dataset';
 import { TrialExecutor } from './trial-executor';
@@ -49,7 +49,8 @@ export class DeepTrialSession {
       const data = loadDatasetForTraining(db, info.datasetId);
       if (data.nRows !== info.nRows) throw new Error(`dataset '${info.datasetName}' has ${data.nRows} rows, the experiment was made with ${info.nRows}`);
       const constraints = compileExperimentConstraints(info.constraints, data);
-      await selectBackend(deepBackendOf(info.settings.models));
+      // qsa-head and cnn read asynchronously and may get webgpu; a qsa-full among them keeps the session off it.
+      await selectBackend(deepBackendOf(info.settings.models), defaultLoaders, { syncReads: deepModelsReadSync(info.settings.models) });
       return new DeepTrialSession(new TrialExecutor({ dataset: experimentDataset(data, false), constraints, settings: info.settings, seed: info.seed, ...(spec.kernel ? { kernel: spec.kernel } : {}) }));
     } finally {
       db.close();

@@ -35,6 +35,7 @@ export const experimentHelp = `fairbound experiment run --dataset <name|id> --co
                           [--iterations 200] [--frac-safety 0.5] [--lambda-init 0.5] [--alpha-theta 0.005] [--alpha-lambda 0.005]
                           [--theta-init zeros|random|logistic] [--bound student-t|hoeffding|exact]
                           [--epochs-per-fraction 0.001:24x50,0.01:100x4]   (qsa-head, cnn: body batch × epochs per φ)
+                          [--backend auto|tensorflow|webgpu|wasm|cpu]      (qsa-head, cnn, qsa-full: TF.js backend)
                           [--seed S] [--workers N] [--name NAME] [--quiet] [--db <file>] [--json]
 fairbound experiment run --resume <id> [--workers N] [--quiet] [--db <file>] [--json]
 fairbound experiment show <id> [--db <file>] [--json]
@@ -96,6 +97,7 @@ export async function runExperimentCommand(args: string[], out: CliOutput): Prom
       bound: { type: 'string' },
       seed: { type: 'string' },
       'epochs-per-fraction': { type: 'string' },
+      backend: { type: 'string' },
       workers: { type: 'string' },
       name: { type: 'string' },
       resume: { type: 'string' },
@@ -247,7 +249,8 @@ function progressLine(p: ExperimentProgress): string {
   const eta = p.etaSeconds === null ? '' : `, ETA ${formatDuration(p.etaSeconds)}`;
   // The JS kernel is the default for small matrices: only the SIMD kernel is worth a mention.
   const kernel = t.kernel?.name === 'simd' ? ` (SIMD kernel, ${t.kernel.threads} thread${t.kernel.threads === 1 ? '' : 's'})` : '';
-  return `[${p.done}/${p.total}] ${t.model} φ=${t.fraction} (${t.nRows} rows) trial ${t.trialIndex}: ${outcome} in ${t.durationSeconds.toFixed(2)} s${kernel} — elapsed ${formatDuration(p.elapsedSeconds)}${eta}`;
+  const on = t.backend !== undefined ? ` on ${t.backend}` : '';
+  return `[${p.done}/${p.total}] ${t.model} φ=${t.fraction} (${t.nRows} rows) trial ${t.trialIndex}: ${outcome} in ${t.durationSeconds.toFixed(2)} s${on}${kernel} — elapsed ${formatDuration(p.elapsedSeconds)}${eta}`;
 }
 
 function num(v: number, digits = 3): string {

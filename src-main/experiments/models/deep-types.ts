@@ -203,5 +203,18 @@ export function deepBackendOf(models: readonly ModelSpec[]): BackendPreference {
   return 'auto';
 }
 
+/**
+ * Whether a deep type's trials read every tensor asynchronously (training, latents, predictions), so the
+ * webgpu backend can compute them; qsa-full's QSA reads gradients synchronously inside the engine's loop.
+ */
+export function readsTensorsAsync(type: DeepModelTypeName): boolean {
+  return type !== 'qsa-full';
+}
+
+/** Whether any deep model of the list reads tensors synchronously: its process's chain then passes over webgpu. */
+export function deepModelsReadSync(models: readonly ModelSpec[]): boolean {
+  return models.some((m) => isDeepModelType(m.type) && !readsTensorsAsync(m.type));
+}
+
 /** The stream of the experiment's seed that draws the deep models' initial weights (as the CLI does). */
 export const DEEP_INIT_SEED_STREAM = 0x6d6f64;

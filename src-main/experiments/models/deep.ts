@@ -24,13 +24,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { roundHalfEven } from '../../../src-shared/bounds/rounding';
+import type { TrialBackend } from '../../../src-shared/domain/experiments';
 import { ARCHITECTURES, buildModel, planLayers, type ArchitectureName } from '../../deep/architectures';
-import { selectBackend } from '../../deep/backends';
+import { defaultLoaders, selectBackend } from '../../deep/backends';
 import type { ImageSet } from '../../deep/images';
-import { extractLatents, latentDim, predictProbabilities } from '../../deep/inference';
+import { extractLatents, latentDim, onnxFor, predictProbabilities } from '../../deep/inference';
 import { trainOnChosenEngine } from '../../deep/onnx/route';
 import type { trainClassifier, TrainOptions, TrainResult } from '../../deep/train';
-import { getWeightsByValue, setWeights, type WeightsByValue } from '../../deep/weights';
+import { getWeightsByValueAsync, setWeights, type WeightsByValue } from '../../deep/weights';
 import { primaryObjective } from '../../engine/objectives';
 import { candidateSafetySplit, runQsa } from '../../engine/qsa';
 import { initialHeadTheta } from '../../deep/head-init';
@@ -43,6 +44,7 @@ import {
   deepParams,
   defaultBatchEpochs,
   installDeepImplementations,
+  readsTensorsAsync,
   type BatchEpochs,
   type DeepArchitecture,
   type DeepParams,
@@ -84,13 +86,19 @@ export interface DeepModelHooks {
 /** The model, its initial weights by value, and the dataset's images at the model's input size. */
 class DeepState {
   readonly model;
-  readonly initial: WeightsByValue;
+  /** Read on the first ready(): asynchronously, so that a model built on webgpu can be read at all. */
+  private initial: WeightsByValue | undefined;
   readonly images: ImageSet;
   readonly labels: Int32Array;
+  /**
+   * @param readsAsync whether every tensor read of this model's trials is asynchronous (training,
+   *   latents, predictions), so that webgpu may compute them; qsa-full's QSA reads gradients synchronously.
+   */
   constructor(
     dataset: ExperimentDataset,
     private readonly params: DeepParams,
     who: string,
+    private readonly readsAsync = false,
   ) {
     const img = dataset.images;
     if (!img) throw new RangeError(`${who} needs a dataset with images`);
@@ -100,24 +108,32 @@ class DeepState {
     this.labels = Int32Array.from(dataset.labels);
     planLayers(ARCHITECTURES[arch.name], [arch.inputShape[0], arch.inputShape[1], img.channels], dataset.nClasses);
     this.model = buildModel(arch.name, { numClasses: dataset.nClasses, seed: params.initSeed, inputShape: [arch.inputShape[0], arch.inputShape[1], img.channels] });
-    this.initial = getWeightsByValue(this.model);
   }
 
   /**
    * Makes the preferred backend the active one before each trial: the process may have switched since
-   * (a training run in the same worker picks its own). `auto` keeps any backend but the cpu fallback.
+   * (a training run in the same worker picks its own). `auto` keeps any backend but the cpu fallback, and
+   * webgpu only for a model that reads asynchronously.
    */
   async ready(): Promise<void> {
+    // Before any switch: the weights are read on the backend that made them (moving webgpu's tensors to
+    // another backend would read them synchronously). reset() then writes them on the active one.
+    this.initial ??= await getWeightsByValueAsync(this.model);
     const current = tf.getBackend() as string | undefined;
     const want = this.params.backend;
-    // A head run in the same worker may have left webgpu active, which trials (synchronous reads) cannot use.
-    const ok = want === 'auto' ? current !== undefined && current !== 'cpu' && current !== 'webgpu' : current === want;
-    if (!ok) await selectBackend(want);
+    const ok = want === 'auto' ? current !== undefined && current !== 'cpu' && (this.readsAsync || current !== 'webgpu') : current === want;
+    if (!ok) await selectBackend(want, defaultLoaders, { syncReads: !this.readsAsync });
   }
 
   /** Back to the stored initial weights (by value: every trial starts alike). */
   reset(): void {
+    if (this.initial === undefined) throw new Error('DeepState.reset before ready()');
     setWeights(this.model, this.initial);
+  }
+
+  /** What computed this trial's training and inference: ONNX Runtime where it replaced tfjs, else tfjs's backend. */
+  backend(): TrialBackend {
+    return onnxFor(this.model) ? 'onnxruntime' : (tf.getBackend() as TrialBackend);
   }
 }
 
@@ -170,7 +186,7 @@ function qsaHooks(input: TrialInput): { signal?: AbortSignal; onIteration?: (p: 
 
 function createQsaHead({ dataset, constraints, settings, spec, kernel: kernelOptions }: ModelContext, hooks: DeepModelHooks): TrialModel {
   const params = deepParams(spec);
-  const state = new DeepState(dataset, params, 'qsa-head');
+  const state = new DeepState(dataset, params, 'qsa-head', readsTensorsAsync('qsa-head'));
   const train = hooks.train ?? trainOnChosenEngine;
   const qsa = settings.qsa;
   const K = dataset.nClasses;
@@ -198,6 +214,7 @@ function createQsaHead({ dataset, constraints, settings, spec, kernel: kernelOpt
         shuffle: false,
         ...trainHooks(input, be.epochs),
       });
+      const backend = state.backend();
       const dim = latentDim(state.model);
       // Every dataset row through this trial's body (inference mode); the trial's rows are gathered from it.
       const allLatents = Float64Array.from(await extractLatents(state.model, state.images, { batchSize: 256, ...inferenceHooks(input, 'latents') }));
@@ -232,11 +249,11 @@ function createQsaHead({ dataset, constraints, settings, spec, kernel: kernelOpt
       } finally {
         head.kernel.dispose();
       }
-      if (result.outcome.kind !== 'passed') return { kind: 'nsf', reason: result.outcome.message, kernel: head.info };
+      if (result.outcome.kind !== 'passed') return { kind: 'nsf', reason: result.outcome.message, kernel: head.info, backend };
       const theta = result.outcome.solution;
       const data = { features: allLatents, nFeatures: dim };
       const predictor = linearPredictor(data, K, linearModel(allLatents, dim, K), theta);
-      return { kind: 'solution', predictor: tablePredictor(predictor.predict(), predictor.nOutputs), theta, kernel: head.info };
+      return { kind: 'solution', predictor: tablePredictor(predictor.predict(), predictor.nOutputs), theta, kernel: head.info, backend };
     },
     dispose(): void {
       state.model.dispose();
@@ -246,7 +263,7 @@ function createQsaHead({ dataset, constraints, settings, spec, kernel: kernelOpt
 
 function createCnn({ dataset, spec }: ModelContext, hooks: DeepModelHooks): TrialModel {
   const params = deepParams(spec);
-  const state = new DeepState(dataset, params, 'cnn');
+  const state = new DeepState(dataset, params, 'cnn', readsTensorsAsync('cnn'));
   const train = hooks.train ?? trainOnChosenEngine;
   const K = dataset.nClasses;
   return {
@@ -268,7 +285,7 @@ function createCnn({ dataset, spec }: ModelContext, hooks: DeepModelHooks): Tria
       const all = new Float64Array(dataset.nRows * nOutputs);
       if (K === 2) for (let i = 0; i < dataset.nRows; i++) all[i] = probs[i * 2 + 1];
       else all.set(probs);
-      return { kind: 'solution', predictor: tablePredictor(all, nOutputs), theta: null };
+      return { kind: 'solution', predictor: tablePredictor(all, nOutputs), theta: null, backend: state.backend() };
     },
     dispose(): void {
       state.model.dispose();

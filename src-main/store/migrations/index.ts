@@ -14,6 +14,8 @@ import * as m0006 from './0006-trial-kernel';
 import * as m0007 from './0007-trial-error';
 import * as m0008 from './0008-names-notes';
 import * as m0009 from './0009-run-webgpu';
+import * as m0010 from './0010-reserved';
+import * as m0011 from './0011-trial-backend';
 
 export interface Migration {
   readonly version: number;
@@ -30,6 +32,8 @@ export const migrations: readonly Migration[] = [
   { version: m0007.version, migrate: m0007.migrateTo7 },
   { version: m0008.version, migrate: m0008.migrateTo8 },
   { version: m0009.version, migrate: m0009.migrateTo9 },
+  { version: m0010.version, migrate: m0010.migrateTo10 },
+  { version: m0011.version, migrate: m0011.migrateTo11 },
 ];
 
 export const LATEST_VERSION = migrations[migrations.length - 1].version;
