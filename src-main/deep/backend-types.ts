@@ -14,6 +14,7 @@ export {
   type BackendPreference,
   type BackendReport,
   type CandidateId,
+  type ChainLinkId,
   type GpuAdapterReport,
   type LoadedBackend,
 } from '../../src-shared/domain/backends';

@@ -4,16 +4,13 @@
  * QSA reads gradients synchronously inside the engine's loop, which webgpu in Node cannot, so its chain
  * passes over webgpu with that reason.
  */
-import { availableParallelism } from 'node:os';
 import { defaultLoaders, selectBackend, type BackendLoaders, type BackendReport } from '../deep/backends';
-import { usesOnnx } from '../deep/inference';
-import { ONNX_RUNTIME_VERSION } from '../deep/onnx/session';
+import { withOnnxRuntimeLink } from '../deep/onnx/link';
 import type { RunInfo } from '../store/runs';
 
 export async function selectRunBackend(info: RunInfo, loaders: BackendLoaders = defaultLoaders): Promise<BackendReport> {
   const report = await selectBackend(info.backendPreference, loaders, { syncReads: info.settings.pipeline !== 'head' });
   // A head run's body training and latents leave a CPU backend for ONNX Runtime (deep/onnx/route.ts): the
-  // stored report names what computed them, not only the TF.js backend that holds the model.
-  if (info.settings.pipeline !== 'head' || !usesOnnx()) return report;
-  return { ...report, cpuEngine: `onnxruntime-node ${ONNX_RUNTIME_VERSION} (CPU, ${availableParallelism()} threads)` };
+  // stored report lists it as the link that computed them, not only the TF.js backend that holds the model.
+  return info.settings.pipeline === 'head' ? withOnnxRuntimeLink(report) : report;
 }
