@@ -6,7 +6,7 @@ import { InputError } from '../../errors/input-error';
 import type { FractionAggregate, ModelAggregate } from '../../experiments/aggregate';
 import { registerDeepExperimentModels } from '../../experiments/models/deep';
 import { listExperimentModelTypes } from '../../experiments/models/registry';
-import { experimentResults, experimentSvgs, exportExperimentResults, trialKernels, type ExperimentResults, type ModelKernels } from '../../experiments/results';
+import { experimentResults, experimentSvgs, exportExperimentResults, trialBackends, trialKernels, type ExperimentResults, type ModelBackends, type ModelKernels } from '../../experiments/results';
 import type { ExperimentProgress, RunSummary } from '../../experiments/runner';
 import { runExperimentInThreads } from '../../jobs/trial-threads/run-experiment';
 import { TRIAL_WORKER_MARKER } from '../../jobs/trial-threads/protocol';
@@ -291,7 +291,7 @@ export function formatResults(results: ExperimentResults): string {
   const header = ['model', 'φ', 'φ·N', 'trials', `${experiment.settings.performance} ± s.e.`, 'P(solution)', ...experiment.constraints.map((_, j) => `P(violation ${j + 1})`)];
   const rows = aggregates.models.flatMap((m) => m.fractions.map((f) => fractionRow(m, f)));
   const lines = describeExperiment(experiment);
-  lines.push(...trialKernels(results).map(kernelLine));
+  lines.push(...trialKernels(results).map(kernelLine), ...trialBackends(results).map(backendLine));
   lines.push('', rows.length === 0 ? '  no trials stored yet' : table(header, rows));
   lines.push('', ...safetyLines(results.safety));
   if (results.failedTrials.length > 0) {
@@ -321,6 +321,11 @@ function kernelLine(m: ModelKernels): string {
   return `${m.model} QSA kernel: ${parts.join(', ')}`;
 }
 
+/** e.g. `qsa-head computed on: webgpu (10 trials)`. */
+function backendLine(m: ModelBackends): string {
+  return `${m.model} computed on: ${m.backends.map((b) => `${b.backend} (${plural(b.trials, 'trial')})`).join(', ')}`;
+}
+
 /** Plain text table; `left` lists the columns aligned left (text), the others are aligned right (numbers). */
 function table(header: readonly string[], rows: readonly (readonly string[])[], left: readonly number[] = [0]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -329,7 +334,7 @@ function table(header: readonly string[], rows: readonly (readonly string[])[], 
 }
 
 function resultsJson(results: ExperimentResults): Record<string, unknown> {
-  return { experiment: results.experiment, aggregates: results.aggregates, kernels: trialKernels(results), safety: results.safety, failedTrials: results.failedTrials };
+  return { experiment: results.experiment, aggregates: results.aggregates, kernels: trialKernels(results), backends: trialBackends(results), safety: results.safety, failedTrials: results.failedTrials };
 }
 
 function formatList(experiments: readonly ExperimentListing[]): string {
