@@ -24,7 +24,7 @@ export interface LoadRequest {
   /** What the user asked for: `auto` skips software GPU adapters, an explicit `webgpu` takes them. */
   readonly preference: BackendPreference;
   /**
-   * The work reads tensors synchronously (dataSync: the full-model QSA's gradients, experiments' trials,
+   * The work reads tensors synchronously (dataSync: the full-model QSA's gradients, qsa-full trials,
    * audits). webgpu in Node cannot (TF.js reads a GPU buffer synchronously only through an
    * OffscreenCanvas), so its loader refuses such work.
    */
