@@ -23,6 +23,8 @@ export const CANDIDATES_BY_PREFERENCE: Readonly<Record<BackendPreference, readon
   auto: ['tensorflow-gpu', 'webgpu', 'tensorflow-cpu', 'wasm', 'cpu'],
   tensorflow: ['tensorflow-gpu', 'tensorflow-cpu'],
   webgpu: ['webgpu'],
+  // ONNX Runtime's link is no TF.js backend: these hold the weights (deep/onnx/link.ts reports the link).
+  onnxruntime: ['wasm', 'cpu'],
   wasm: ['wasm'],
   cpu: ['cpu'],
 };
@@ -36,6 +38,7 @@ export const CHAIN_LINKS_BY_PREFERENCE: Readonly<Record<BackendPreference, reado
   auto: ['tensorflow-gpu', 'webgpu', 'tensorflow-cpu', 'onnxruntime', 'wasm', 'cpu'],
   tensorflow: CANDIDATES_BY_PREFERENCE.tensorflow,
   webgpu: CANDIDATES_BY_PREFERENCE.webgpu,
+  onnxruntime: ['onnxruntime', 'wasm', 'cpu'],
   wasm: ['onnxruntime', 'wasm'],
   cpu: ['onnxruntime', 'cpu'],
 };

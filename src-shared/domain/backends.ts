@@ -4,8 +4,11 @@
  * loaders (src-main/deep).
  */
 
-/** What a user may ask for; `auto` walks the whole chain. */
-export const BACKEND_PREFERENCE_NAMES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+/**
+ * What a user may ask for; `auto` walks the whole chain. `onnxruntime` names ONNX Runtime's link: the
+ * chain from it on (TF.js wasm, else cpu, holds the weights), failing where ONNX Runtime does not load.
+ */
+export const BACKEND_PREFERENCE_NAMES = ['auto', 'tensorflow', 'webgpu', 'onnxruntime', 'wasm', 'cpu'] as const;
 export type BackendPreference = (typeof BACKEND_PREFERENCE_NAMES)[number];
 
 export const BACKEND_PREFERENCES: readonly BackendPreference[] = BACKEND_PREFERENCE_NAMES;

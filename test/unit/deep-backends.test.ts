@@ -176,6 +176,20 @@ describe('fairbound backends', () => {
     expect(report.cpuEngine).toBeUndefined();
   });
 
+  it('--backend onnxruntime takes the chain from ONNX Runtime on: wasm holds the weights, else cpu', async () => {
+    const calls: CandidateId[] = [];
+    const c = capture();
+    expect(await runBackendsCommand(['--backend', 'onnxruntime', '--json'], c.out, fakeLoaders(['cpu'], calls))).toBe(0);
+    expect(calls).toEqual(['wasm', 'cpu']);
+    const report = JSON.parse(c.stdout.join('')) as { name: string; preference: string; attempts: { candidate: string; ok: boolean }[] };
+    expect(report).toMatchObject({ name: 'cpu', preference: 'onnxruntime' });
+    expect(report.attempts.map((a) => [a.candidate, a.ok])).toEqual([
+      ['onnxruntime', true],
+      ['wasm', false],
+      ['cpu', true],
+    ]);
+  });
+
   it('--backend cpu lists ONNX Runtime in front of the cpu backend', async () => {
     const c = capture();
     expect(await runBackendsCommand(['--backend', 'cpu'], c.out, fakeLoaders(['cpu']))).toBe(0);

@@ -15,7 +15,7 @@ import { stringifyJson } from '../json';
 import type { CliOutput } from '../output';
 import { UsageError } from '../usage-error';
 
-export const backendsHelp = `fairbound backends [--backend auto|tensorflow|webgpu|wasm|cpu] [--json]
+export const backendsHelp = `fairbound backends [--backend auto|tensorflow|webgpu|onnxruntime|wasm|cpu] [--json]
   Loads the TensorFlow.js backend that a head run's training would use and shows every link tried,
   with the reason each one was or was not usable. The chain (first that loads wins): tensorflow via
   @tensorflow/tfjs-node-gpu (CUDA 11.2), webgpu (any GPU through Dawn: Vulkan, Metal or D3D12; software
@@ -25,8 +25,8 @@ export const backendsHelp = `fairbound backends [--backend auto|tensorflow|webgp
   wasm (SIMD), cpu (pure JS). With webgpu it shows the GPU adapter: its name, vendor, architecture and
   limits. Head runs and the qsa-head and cnn experiment models read tensors asynchronously and may use
   webgpu; full-model runs, qsa-full and audits read synchronously and skip it.
-  --backend names one link instead of auto (webgpu then takes a software adapter too); if it cannot
-  load, the command exits 1 with the reasons.`;
+  --backend names one link instead of auto (webgpu then takes a software adapter too; onnxruntime
+  takes the chain from ONNX Runtime on); if it cannot load, the command exits 1 with the reasons.`;
 
 const CANDIDATE_LABELS: Readonly<Record<BackendAttempt['candidate'], string>> = {
   'tensorflow-gpu': 'tensorflow (tfjs-node-gpu, CUDA)',

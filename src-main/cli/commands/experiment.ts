@@ -35,7 +35,7 @@ export const experimentHelp = `fairbound experiment run --dataset <name|id> --co
                           [--iterations 200] [--frac-safety 0.5] [--lambda-init 0.5] [--alpha-theta 0.005] [--alpha-lambda 0.005]
                           [--theta-init zeros|random|logistic] [--bound student-t|hoeffding|exact]
                           [--epochs-per-fraction 0.001:24x50,0.01:100x4]   (qsa-head, cnn: body batch × epochs per φ)
-                          [--backend auto|tensorflow|webgpu|wasm|cpu]      (qsa-head, cnn, qsa-full: TF.js backend)
+                          [--backend auto|tensorflow|webgpu|onnxruntime|wasm|cpu]  (qsa-head, cnn, qsa-full)
                           [--seed S] [--workers N] [--name NAME] [--quiet] [--db <file>] [--json]
 fairbound experiment run --resume <id> [--workers N] [--quiet] [--db <file>] [--json]
 fairbound experiment show <id> [--db <file>] [--json]

@@ -5,7 +5,7 @@
  * holds the weights and computes the rest (the full-model QSA's gradients, layers models from elsewhere).
  */
 import { availableParallelism } from 'node:os';
-import type { BackendAttempt, BackendReport } from '../backend-types';
+import { BackendSelectionError, type BackendAttempt, type BackendReport } from '../backend-types';
 import { firstLine } from '../backend-activate';
 import { onnxReplaces } from '../inference';
 
@@ -13,9 +13,9 @@ import { onnxReplaces } from '../inference';
 export const ONNX_RUNTIME_COMPUTES = "trains Fairbound's own CNNs and computes their latents and probabilities";
 
 /**
- * `report` with ONNX Runtime's link inserted before the TF.js backend it stands in front of (and its
+ * `report` with ONNX Runtime's link inserted before the TF.js CPU backends it stands in front of (and its
  * `cpuEngine`, which runs stored before the link have alone), when that backend is wasm or cpu; else
- * unchanged.
+ * unchanged. Throws BackendSelectionError where the user asked for `onnxruntime` and it does not load.
  */
 export async function withOnnxRuntimeLink(report: BackendReport): Promise<BackendReport> {
   if (!onnxReplaces(report.name)) return report;
@@ -29,7 +29,10 @@ export async function withOnnxRuntimeLink(report: BackendReport): Promise<Backen
   } catch (error) {
     link = { candidate: 'onnxruntime', ok: false, reason: `onnxruntime-node failed to load: ${firstLine(error)}` };
   }
+  // In chain order: in front of the first CPU link tried (the one that loaded, or a wasm that failed before cpu).
   const attempts = [...report.attempts];
-  attempts.splice(Math.max(0, attempts.length - 1), 0, link);
+  const at = attempts.findIndex((a) => onnxReplaces(a.candidate));
+  attempts.splice(at < 0 ? attempts.length : at, 0, link);
+  if (report.preference === 'onnxruntime' && !link.ok) throw new BackendSelectionError('onnxruntime', attempts);
   return { ...report, attempts, ...(cpuEngine !== undefined ? { cpuEngine } : {}) };
 }

@@ -28,7 +28,7 @@ import type { TrialBackend } from '../../../src-shared/domain/experiments';
 import { ARCHITECTURES, buildModel, planLayers, type ArchitectureName } from '../../deep/architectures';
 import { defaultLoaders, selectBackend } from '../../deep/backends';
 import type { ImageSet } from '../../deep/images';
-import { extractLatents, latentDim, onnxFor, predictProbabilities } from '../../deep/inference';
+import { extractLatents, latentDim, onnxFor, onnxReplaces, predictProbabilities } from '../../deep/inference';
 import { trainOnChosenEngine } from '../../deep/onnx/route';
 import type { trainClassifier, TrainOptions, TrainResult } from '../../deep/train';
 import { getWeightsByValueAsync, setWeights, type WeightsByValue } from '../../deep/weights';
@@ -121,7 +121,12 @@ class DeepState {
     this.initial ??= await getWeightsByValueAsync(this.model);
     const current = tf.getBackend() as string | undefined;
     const want = this.params.backend;
-    const ok = want === 'auto' ? current !== undefined && current !== 'cpu' && (this.readsAsync || current !== 'webgpu') : current === want;
+    const ok =
+      want === 'auto'
+        ? current !== undefined && current !== 'cpu' && (this.readsAsync || current !== 'webgpu')
+        : want === 'onnxruntime'
+          ? current !== undefined && onnxReplaces(current)
+          : current === want;
     if (!ok) await selectBackend(want, defaultLoaders, { syncReads: !this.readsAsync });
   }
 

@@ -15,7 +15,7 @@ import * as m0007 from './0007-trial-error';
 import * as m0008 from './0008-names-notes';
 import * as m0009 from './0009-run-webgpu';
 import * as m0010 from './0010-reserved';
-import * as m0011 from './0011-trial-backend';
+import * as m0011 from './0011-onnxruntime-link';
 
 export interface Migration {
   readonly version: number;
