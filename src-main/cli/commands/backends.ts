@@ -60,6 +60,7 @@ function formatAdapter(a: GpuAdapterReport): string[] {
 function formatReport(report: BackendReport): string {
   return [
     `backend: ${report.name} (${describeLoaded(report)})`,
+    ...(report.cpuEngine !== undefined ? [`Fairbound's own CNNs: ${report.cpuEngine}`] : []),
     ...(report.adapter !== undefined ? formatAdapter(report.adapter) : []),
     `tried (${report.preference}):`,
     ...formatAttempts(report.attempts),
