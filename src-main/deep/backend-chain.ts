@@ -9,6 +9,7 @@ import {
   type BackendLoaders,
   type BackendPreference,
   type CandidateId,
+  type ChainLinkId,
   type LoadedBackend,
   type LoadRequest,
 } from './backend-types';
@@ -22,8 +23,24 @@ export const CANDIDATES_BY_PREFERENCE: Readonly<Record<BackendPreference, readon
   auto: ['tensorflow-gpu', 'webgpu', 'tensorflow-cpu', 'wasm', 'cpu'],
   tensorflow: ['tensorflow-gpu', 'tensorflow-cpu'],
   webgpu: ['webgpu'],
+  // ONNX Runtime's link is no TF.js backend: these hold the weights (deep/onnx/link.ts reports the link).
+  onnxruntime: ['wasm', 'cpu'],
   wasm: ['wasm'],
   cpu: ['cpu'],
+};
+
+/**
+ * The chain as reports list it (backends.report, `fairbound backends`): the candidates, with ONNX Runtime
+ * where the chain reaches TF.js's CPU backends, whose work on Fairbound's own CNNs it takes over
+ * (deep/onnx/link.ts adds its status to a selection's attempts).
+ */
+export const CHAIN_LINKS_BY_PREFERENCE: Readonly<Record<BackendPreference, readonly ChainLinkId[]>> = {
+  auto: ['tensorflow-gpu', 'webgpu', 'tensorflow-cpu', 'onnxruntime', 'wasm', 'cpu'],
+  tensorflow: CANDIDATES_BY_PREFERENCE.tensorflow,
+  webgpu: CANDIDATES_BY_PREFERENCE.webgpu,
+  onnxruntime: ['onnxruntime', 'wasm', 'cpu'],
+  wasm: ['onnxruntime', 'wasm'],
+  cpu: ['onnxruntime', 'cpu'],
 };
 
 /** The candidates `preference` tries, in order. */
@@ -33,7 +50,7 @@ export function chainFor(preference: BackendPreference): readonly CandidateId[] 
   return candidates;
 }
 
-/** Tries `candidates` in order until one loads; every attempt is reported. */
+/** Tries `candidates` in order until one loads; every attempt is reported (TF.js's links only). */
 export async function tryCandidates(
   candidates: readonly CandidateId[],
   loaders: BackendLoaders,
@@ -57,7 +74,7 @@ export async function tryCandidates(
   return { loaded: undefined, attempts };
 }
 
-function failureReason(candidate: CandidateId, error: unknown): string {
+function failureReason(candidate: ChainLinkId, error: unknown): string {
   if (error instanceof BackendUnavailableError) return error.message;
   // An unexpected throw is still a reason to fall through, but say it was unexpected.
   const message = error instanceof Error ? error.message : String(error);

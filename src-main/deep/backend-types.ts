@@ -14,6 +14,7 @@ export {
   type BackendPreference,
   type BackendReport,
   type CandidateId,
+  type ChainLinkId,
   type GpuAdapterReport,
   type LoadedBackend,
 } from '../../src-shared/domain/backends';
@@ -23,8 +24,8 @@ export interface LoadRequest {
   /** What the user asked for: `auto` skips software GPU adapters, an explicit `webgpu` takes them. */
   readonly preference: BackendPreference;
   /**
-   * The work reads tensors synchronously (dataSync: the full-model QSA's gradients, experiments' trials,
-   * audits). webgpu in Node cannot (TF.js reads a GPU buffer synchronously only through an
+   * The work reads tensors synchronously (dataSync: TF.js model audits and a pretrained TF.js body
+   * cut for its latents). webgpu in Node cannot (TF.js reads a GPU buffer synchronously only through an
    * OffscreenCanvas), so its loader refuses such work.
    */
   readonly syncReads: boolean;

@@ -220,7 +220,7 @@ async function openDevice(request: LoadRequest): Promise<Session> {
 export async function loadWebgpu(request: LoadRequest): Promise<LoadedBackend> {
   if (request.syncReads) {
     throw new BackendUnavailableError(
-      'not for this work: it reads tensors synchronously, which the webgpu backend cannot do in Node (head runs and their body training use webgpu)',
+      'not for this work: it reads tensors synchronously, which the webgpu backend cannot do in Node (runs and the deep experiment models use webgpu; audits of TF.js models do not)',
     );
   }
   if (session !== undefined && session.lost !== undefined) {

@@ -19,8 +19,8 @@ export { defaultLoaders } from './backend-loaders';
 export interface SelectOptions {
   /**
    * Whether the work reads tensors synchronously (LoadRequest.syncReads). Default true: only callers
-   * that read asynchronously throughout (a head run, `fairbound backends`, the bench) say false and
-   * may get webgpu.
+   * that read asynchronously throughout (a head run, qsa-head and cnn trials, `fairbound backends`, the
+   * bench) say false and may get webgpu.
    */
   readonly syncReads?: boolean;
 }

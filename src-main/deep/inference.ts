@@ -51,9 +51,14 @@ export type InferenceEngine = 'auto' | 'tfjs' | 'onnx';
 /** CPU backends that ONNX Runtime outruns; tensorflow (maybe CUDA) and the GPU backends keep the work. */
 const ONNX_REPLACES = new Set(['wasm', 'cpu']);
 
+/** Whether ONNX Runtime takes over Fairbound's own CNNs from the tfjs backend of this name (wasm, cpu). */
+export function onnxReplaces(backend: string): boolean {
+  return ONNX_REPLACES.has(backend);
+}
+
 /** Whether `engine` means ONNX Runtime under the active tfjs backend. */
 export function usesOnnx(engine: InferenceEngine = 'auto'): boolean {
-  return engine === 'onnx' || (engine === 'auto' && ONNX_REPLACES.has(tf.getBackend()));
+  return engine === 'onnx' || (engine === 'auto' && onnxReplaces(tf.getBackend()));
 }
 
 /** usesOnnx for this model: `auto` keeps a layers model Fairbound did not build (e.g. a user's, audited) on TF.js. */

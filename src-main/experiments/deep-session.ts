@@ -10,7 +10,7 @@ import { openWorkspace } from '../store/database';
 import { loadDatasetForTraining } from '../store/datasets';
 import { getExperiment } from '../store/experiments';
 import { compileExperimentConstraints } from './constraints';
-import { selectBackend } from '../deep/backends';
+import { defaultLoaders, selectBackend } from '../deep/backends';
 import type { QsaKernelOptions } from '../engine/kernels/select';
 import { registerDeepExperimentModels } from './models/deep';
 import { deepBackendOf } from './models/deep-types';
@@ -48,7 +48,8 @@ export class DeepTrialSession {
       if (info.datasetId === null) throw new Error(`experiment ${spec.experimentId}'s dataset '${info.datasetName}' was deleted`);
       const data = experimentRows(loadDatasetForTraining(db, info.datasetId), info);
       const constraints = compileExperimentConstraints(info.constraints, data);
-      await selectBackend(deepBackendOf(info.settings.models));
+      // Every deep model's trials read tensors asynchronously, so the chain may give webgpu.
+      await selectBackend(deepBackendOf(info.settings.models), defaultLoaders, { syncReads: false });
       return new DeepTrialSession(new TrialExecutor({ dataset: experimentDataset(data, false), constraints, settings: info.settings, seed: info.seed, ...(spec.kernel ? { kernel: spec.kernel } : {}) }));
     } finally {
       db.close();

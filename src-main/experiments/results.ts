@@ -6,6 +6,7 @@ import type { QsaKernelName } from '../engine/kernels/kernel-info';
 import type { ReadableDB } from '../store/database';
 import { getExperiment, listTrials, type ExperimentInfo, type StoredTrial } from '../store/experiments';
 import { experimentSafety, type ExperimentSafety } from '../../src-shared/domain/experiment-safety';
+import type { TrialBackend } from '../../src-shared/domain/experiments';
 import { aggregateTrials, type ExperimentAggregates } from './aggregate';
 import { writeExperimentExport } from './export';
 import type { SafeWriteOptions } from '../data/safe-write';
@@ -106,5 +107,21 @@ export function trialKernels(results: Pick<ExperimentResults, 'experiment' | 'tr
     if (counts.size === 0) return [];
     const kernels = [...counts.values()].sort((a, b) => (a.name === b.name ? b.threads - a.threads : a.name === 'simd' ? -1 : 1));
     return [{ model: m.name, kernels, unrecorded }];
+  });
+}
+
+/** How many of a deep model's trials each backend computed (TrialResult.backend, schema 11). */
+export interface ModelBackends {
+  readonly model: string;
+  readonly backends: readonly { readonly backend: TrialBackend; readonly trials: number }[];
+}
+
+/** Per model whose trials recorded a backend (qsa-head, cnn): the backends that computed them, most trials first. */
+export function trialBackends(results: Pick<ExperimentResults, 'experiment' | 'trials'>): ModelBackends[] {
+  return results.experiment.settings.models.flatMap((m) => {
+    const counts = new Map<TrialBackend, number>();
+    for (const t of results.trials) if (t.model === m.name && t.backend !== undefined) counts.set(t.backend, (counts.get(t.backend) ?? 0) + 1);
+    if (counts.size === 0) return [];
+    return [{ model: m.name, backends: [...counts].map(([backend, trials]) => ({ backend, trials })).sort((a, b) => b.trials - a.trials) }];
   });
 }

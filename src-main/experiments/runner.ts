@@ -162,7 +162,7 @@ export interface ExperimentProgress {
   readonly total: number;
   /** Trials already stored before this run (skipped). */
   readonly skipped: number;
-  readonly last: Pick<TrialResult, 'model' | 'fraction' | 'trialIndex' | 'nRows' | 'passed' | 'performance' | 'durationSeconds' | 'kernel' | 'error'>;
+  readonly last: Pick<TrialResult, 'model' | 'fraction' | 'trialIndex' | 'nRows' | 'passed' | 'performance' | 'durationSeconds' | 'kernel' | 'backend' | 'error'>;
   readonly elapsedSeconds: number;
   /** Estimated from the rows done so far (trial cost grows with its rows); null before the first. */
   readonly etaSeconds: number | null;

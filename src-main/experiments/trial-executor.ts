@@ -92,7 +92,7 @@ export class TrialExecutor {
       if (!(type.kind === 'baseline' || error instanceof BoundingError)) return this.failed(common, started, error);
       fit = { kind: 'nsf' as const, reason: message(error) };
     }
-    const kernel = fit.kernel ? { kernel: fit.kernel } : {};
+    const kernel = { ...(fit.kernel ? { kernel: fit.kernel } : {}), ...(fit.backend ? { backend: fit.backend } : {}) };
     if (fit.kind === 'nsf') {
       return {
         ...common,

@@ -5,7 +5,7 @@
  * `job.cancelled`. Cancel (runs.cancel or jobs.cancel) returns at once; the host stops the worker's run.
  */
 import type { BackendReportDto, BackendsReport, RunDetail, RunEventDto, RunSummaryDto } from '../../src-shared/contract/schemas';
-import { CANDIDATES_BY_PREFERENCE } from '../deep/backend-chain';
+import { CHAIN_LINKS_BY_PREFERENCE } from '../deep/backend-chain';
 import type { BackendPreference, BackendReport } from '../deep/backend-types';
 import { runBoundMethod } from '../../src-shared/domain/runs';
 import type { RunEvent } from '../runs/types';
@@ -164,7 +164,7 @@ export const backendsReportHandler: Handler<'backends.report'> = (_input, ctx) =
     .reverse()
     .find((r) => r.backend !== null);
   const report: BackendsReport = {
-    preferences: (Object.keys(CANDIDATES_BY_PREFERENCE) as BackendPreference[]).map((preference) => ({ preference, candidates: [...CANDIDATES_BY_PREFERENCE[preference]] })),
+    preferences: (Object.keys(CHAIN_LINKS_BY_PREFERENCE) as BackendPreference[]).map((preference) => ({ preference, candidates: [...CHAIN_LINKS_BY_PREFERENCE[preference]] })),
     latest: latest?.backend ? { runId: latest.id, report: backendReportDto(latest.backend) } : null,
   };
   return report;

@@ -1,11 +1,11 @@
 /**
  * The `experiment`, `experiment_resample` and `trial` tables (schema 0002; the trial's kernel, 0006; a
- * failed trial's error, 0007): SQL next to its rows.
+ * failed trial's error, 0007; what computed a deep trial, 0011): SQL next to its rows.
  * `…Row` types are as stored (snake_case); `ExperimentInfo` / `StoredTrial` are the domain view.
  * Writes are small: each trial is stored in a transaction of its own as it finishes (so a crash or a
  * cancel loses at most the trials in flight), an experiment with its resamples in one.
  */
-import type { ExperimentConstraint, ExperimentSettings, TrialResult } from '../../src-shared/domain/experiments';
+import type { ExperimentConstraint, ExperimentSettings, TrialBackend, TrialResult } from '../../src-shared/domain/experiments';
 import type { QsaKernelName } from '../../src-shared/domain/qsa';
 import type { ReadableDB, WritableDB } from './database';
 import { ownerState, thisProcess, type JobOwner } from './owner';
@@ -74,6 +74,8 @@ interface TrialRow {
   kernel_threads: number | null;
   /** Schema 7; the message of a failed trial, NULL for a trial that ran to an outcome. */
   error: string | null;
+  /** Schema 11; NULL for models without a CNN and trials stored before it. */
+  backend: TrialBackend | null;
 }
 
 export interface NewExperiment {
@@ -174,11 +176,12 @@ export function insertTrial(db: WritableDB, experimentId: number, t: TrialResult
     run(
       db,
       sql`INSERT INTO trial (experiment_id, model, fraction_index, data_frac, trial_index, n_rows, passed, performance, g_json, theta,
-                             nsf_reason, duration_s, finished_at, kernel_name, kernel_threads, error)
+                             nsf_reason, duration_s, finished_at, kernel_name, kernel_threads, error, backend)
           VALUES (${experimentId}, ${t.model}, ${t.fractionIndex}, ${t.fraction}, ${t.trialIndex}, ${t.nRows}, ${t.passed && !failed ? 1 : 0},
                   ${failed || Number.isNaN(t.performance) ? null : t.performance}, ${encodeNumbers(t.g)},
                   ${t.theta && !failed ? bytesOf(t.theta) : null}, ${failed ? null : t.nsfReason}, ${Math.max(0, t.durationSeconds)}, ${finishedAt},
-                  ${t.kernel?.name ?? null}, ${t.kernel?.threads ?? null}, ${failed ? (t.error === '' ? 'failed' : t.error) : null})`,
+                  ${t.kernel?.name ?? null}, ${t.kernel?.threads ?? null}, ${failed ? (t.error === '' ? 'failed' : t.error) : null},
+                  ${t.backend ?? null})`,
     );
   }).immediate();
 }
@@ -373,7 +376,7 @@ export function listTrials(db: ReadableDB, experimentId: number): StoredTrial[] 
   return all<TrialRow>(
     db,
     sql`SELECT model, fraction_index, data_frac, trial_index, n_rows, passed, performance, g_json, theta, nsf_reason, duration_s, finished_at,
-               kernel_name, kernel_threads, error
+               kernel_name, kernel_threads, error, backend
         FROM trial WHERE experiment_id = ${experimentId} ORDER BY model, fraction_index, trial_index`,
   ).map((r) => ({
     model: r.model,
@@ -391,6 +394,7 @@ export function listTrials(db: ReadableDB, experimentId: number): StoredTrial[] 
     // The schema keeps both columns NULL or both set.
     ...(r.kernel_name !== null && r.kernel_threads !== null ? { kernel: { name: r.kernel_name, threads: r.kernel_threads } } : {}),
     ...(r.error !== null ? { error: r.error } : {}),
+    ...(r.backend !== null ? { backend: r.backend } : {}),
   }));
 }
 

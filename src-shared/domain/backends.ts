@@ -4,8 +4,11 @@
  * loaders (src-main/deep).
  */
 
-/** What a user may ask for; `auto` walks the whole chain. */
-export const BACKEND_PREFERENCE_NAMES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+/**
+ * What a user may ask for; `auto` walks the whole chain. `onnxruntime` names ONNX Runtime's link: the
+ * chain from it on (TF.js wasm, else cpu, holds the weights), failing where ONNX Runtime does not load.
+ */
+export const BACKEND_PREFERENCE_NAMES = ['auto', 'tensorflow', 'webgpu', 'onnxruntime', 'wasm', 'cpu'] as const;
 export type BackendPreference = (typeof BACKEND_PREFERENCE_NAMES)[number];
 
 export const BACKEND_PREFERENCES: readonly BackendPreference[] = BACKEND_PREFERENCE_NAMES;
@@ -19,6 +22,14 @@ export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
  * on Dawn's Node binding (the `webgpu` package): Vulkan, Metal or D3D12, whatever the GPU's vendor.
  */
 export type CandidateId = 'tensorflow-gpu' | 'webgpu' | 'tensorflow-cpu' | 'wasm' | 'cpu';
+
+/**
+ * A link of the chain as the report lists it: the TF.js candidates, and `onnxruntime` between tfjs-node
+ * and wasm. ONNX Runtime is no TF.js backend (the wasm or cpu backend still holds the weights), but where
+ * the chain reaches the CPU it computes Fairbound's own CNNs (body training, latents, probabilities) on
+ * every core, so the report shows it as the link that did that work.
+ */
+export type ChainLinkId = CandidateId | 'onnxruntime';
 
 /** The WebGPU adapter a `webgpu` backend runs on, as Dawn reports it (GPUAdapterInfo and GPUSupportedLimits). */
 export interface GpuAdapterReport {
@@ -56,7 +67,7 @@ export interface LoadedBackend {
 }
 
 export interface BackendAttempt {
-  readonly candidate: CandidateId;
+  readonly candidate: ChainLinkId;
   readonly ok: boolean;
   /** Human-readable: why it failed, or what loaded. */
   readonly reason: string;
@@ -69,6 +80,7 @@ export interface BackendReport extends LoadedBackend {
   /**
    * Where TF.js computes on the CPU (wasm, cpu), a head run's CNN trains and infers on ONNX Runtime's CPU
    * kernels instead (src-main/deep/onnx/route.ts): which, e.g. 'onnxruntime-node 1.31.1 (CPU, 2 threads)'.
+   * Reports since ONNX Runtime became a link also list it in `attempts`; older stored runs have only this.
    */
   readonly cpuEngine?: string;
 }

@@ -86,6 +86,13 @@ export interface ExperimentConstraint {
 }
 
 /** What one trial yields (one row of the trial CSV, plus what the store keeps besides). */
+/**
+ * What computed a deep model's trial (its body's training, latents and predictions): a TF.js backend, or
+ * ONNX Runtime where it replaced TF.js's CPU backends (the run's `cpuEngine`).
+ */
+export const TRIAL_BACKENDS = ['tensorflow', 'webgpu', 'onnxruntime', 'wasm', 'cpu'] as const;
+export type TrialBackend = (typeof TRIAL_BACKENDS)[number];
+
 export interface TrialResult {
   readonly model: string;
   readonly fractionIndex: number;
@@ -108,6 +115,8 @@ export interface TrialResult {
    * fit. Stored with the trial (schema 6); trials stored before that read back without it.
    */
   readonly kernel?: QsaKernelInfo;
+  /** For deep models (qsa-head, cnn) that returned from the fit: what computed it. Stored (schema 11). */
+  readonly backend?: TrialBackend;
   /**
    * Set when the trial failed: its fit threw something that is neither the algorithm's No Solution Found
    * nor a bounding error the original engine turns into one (a bug, a stack overflow, a generic

@@ -148,6 +148,9 @@ describe('experiment show / export / plot / experiments', () => {
     const cnn = await cli('experiment', 'run', '--dataset', 'two-groups', '--constraint', 'ACC >= 0.5', '--fractions', '1', '--trials', '1', '--models', 'cnn', '--db', db);
     expect(cnn.code).toBe(2);
     expect(cnn.stderr).toMatch(/cnn: cnn needs images \(an image dataset\); this dataset has numeric features only/);
+    const backend = await cli('experiment', 'run', '--dataset', 'two-groups', '--constraint', 'ACC >= 0.5', '--fractions', '1', '--trials', '1', '--backend', 'gpu', '--db', db);
+    expect(backend.code).toBe(2);
+    expect(backend.stderr).toMatch(/--backend must be one of auto, tensorflow, webgpu, onnxruntime, wasm, cpu, got 'gpu'/);
   });
 });
 

@@ -60,6 +60,8 @@ describe('fairbound train (head pipeline) from the CLI bundle', () => {
     expect(out).toMatchObject({ run: { pipeline: 'head', architecture: 'tutorial-j-cnn', nRows: 200, nCandidate: 100, nSafety: 100 }, backend: { name: 'wasm' } });
     // On a CPU backend the CNN itself trained on ONNX Runtime, and the stored report says so.
     expect(out.backend.cpuEngine).toMatch(/^onnxruntime-node \d+\.\d+\.\d+ \(CPU, \d+ threads\)$/);
+    // … listed as the chain's link in front of wasm.
+    expect(out.backend.attempts.map((a: { candidate: string; ok: boolean }) => [a.candidate, a.ok])).toEqual([['onnxruntime', true], ['wasm', true]]);
     const nodes = Object.fromEntries(out.constraints[0].nodes.map((n: { name: string; nSamples: number }) => [n.name, n]));
     expect(nodes['ACC | [A]'].nSamples + nodes['ACC | [B]'].nSamples).toBe(100);
     expect(out.groupAccuracy.groups.map((g: { group: string }) => g.group)).toEqual(['all', 'A', 'B']);

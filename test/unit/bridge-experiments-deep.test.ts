@@ -116,6 +116,10 @@ describe('deep models in the app’s experiments', () => {
           if (t.passed) expect(t.performance).toBeGreaterThanOrEqual(0);
           else expect(t.g[0]).toBe(-Infinity);
         }
+        // What computed each deep trial came back from the worker process and was stored (wasm: ONNX Runtime's
+        // route for Fairbound's own CNN); a baseline without a CNN stores none.
+        expect(trials.filter((t) => t.model !== 'uniform-random').map((t) => t.backend)).toEqual(Array(4).fill('onnxruntime'));
+        expect(trials.filter((t) => t.model === 'uniform-random').map((t) => t.backend)).toEqual([undefined, undefined]);
       } finally {
         db.close();
       }

@@ -152,9 +152,48 @@ describe('fairbound backends', () => {
   it('prints the report of auto as JSON', async () => {
     const c = capture();
     expect(await runBackendsCommand(['--json'], c.out, fakeLoaders(['wasm', 'cpu']))).toBe(0);
-    const report = JSON.parse(c.stdout.join('')) as { name: string; attempts: unknown[] };
+    const report = JSON.parse(c.stdout.join('')) as { name: string; cpuEngine: string; attempts: { candidate: string; ok: boolean; reason: string }[] };
     expect(report.name).toBe('wasm');
-    expect(report.attempts).toHaveLength(4);
+    // ONNX Runtime is listed as its own link, between tfjs-node and wasm, with what it computes.
+    expect(report.attempts.map((a) => [a.candidate, a.ok])).toEqual([
+      ['tensorflow-gpu', false],
+      ['webgpu', false],
+      ['tensorflow-cpu', false],
+      ['onnxruntime', true],
+      ['wasm', true],
+    ]);
+    expect(report.attempts[3].reason).toMatch(
+      /^onnxruntime-node \d+\.\d+\.\d+ \(CPU, \d+ threads\): trains Fairbound's own CNNs and computes their latents and probabilities; TF\.js wasm holds the weights and computes the rest$/,
+    );
+    expect(report.attempts[3].reason.startsWith(report.cpuEngine)).toBe(true);
+  });
+
+  it('lists no ONNX Runtime link when the chain ends on a GPU or libtensorflow backend', async () => {
+    const c = capture();
+    expect(await runBackendsCommand(['--json'], c.out, fakeLoaders(['tensorflow-cpu', 'wasm']))).toBe(0);
+    const report = JSON.parse(c.stdout.join('')) as { cpuEngine?: string; attempts: { candidate: string }[] };
+    expect(report.attempts.map((a) => a.candidate)).toEqual(['tensorflow-gpu', 'webgpu', 'tensorflow-cpu']);
+    expect(report.cpuEngine).toBeUndefined();
+  });
+
+  it('--backend onnxruntime takes the chain from ONNX Runtime on: wasm holds the weights, else cpu', async () => {
+    const calls: CandidateId[] = [];
+    const c = capture();
+    expect(await runBackendsCommand(['--backend', 'onnxruntime', '--json'], c.out, fakeLoaders(['cpu'], calls))).toBe(0);
+    expect(calls).toEqual(['wasm', 'cpu']);
+    const report = JSON.parse(c.stdout.join('')) as { name: string; preference: string; attempts: { candidate: string; ok: boolean }[] };
+    expect(report).toMatchObject({ name: 'cpu', preference: 'onnxruntime' });
+    expect(report.attempts.map((a) => [a.candidate, a.ok])).toEqual([
+      ['onnxruntime', true],
+      ['wasm', false],
+      ['cpu', true],
+    ]);
+  });
+
+  it('--backend cpu lists ONNX Runtime in front of the cpu backend', async () => {
+    const c = capture();
+    expect(await runBackendsCommand(['--backend', 'cpu'], c.out, fakeLoaders(['cpu']))).toBe(0);
+    expect(c.stdout.join('\n')).toMatch(/✓ onnxruntime \(CPU\)\s+onnxruntime-node [\d.]+ \(CPU, \d+ threads\): trains Fairbound's own CNNs[^\n]*TF\.js cpu holds the weights[^\n]*\n\s+✓ cpu/);
   });
 
   it('prints one line per attempt for people', async () => {

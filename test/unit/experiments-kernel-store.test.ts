@@ -18,7 +18,7 @@ import { useTempDir } from '../support/images';
 
 const tempDir = useTempDir('fairbound-exp-kernel-');
 
-function trial(model: string, trialIndex: number, kernel: TrialResult['kernel']): TrialResult {
+function trial(model: string, trialIndex: number, kernel: TrialResult['kernel'], backend?: TrialResult['backend']): TrialResult {
   return {
     model,
     fractionIndex: 0,
@@ -32,6 +32,7 @@ function trial(model: string, trialIndex: number, kernel: TrialResult['kernel'])
     nsfReason: null,
     durationSeconds: 0.5,
     ...(kernel ? { kernel } : {}),
+    ...(backend ? { backend } : {}),
   };
 }
 
@@ -42,6 +43,39 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string }> {
 }
 
 describe('the kernel of each trial in the store', () => {
+  it('keeps what computed a deep trial (schema 11) and experiment show counts it per model', async () => {
+    const dir = tempDir();
+    const files = twoGroupSeldonianFiles(twoGroupData({ nRows: 100, seed: 5 }));
+    writeFileSync(join(dir, 'data.csv'), files.csv);
+    writeFileSync(join(dir, 'metadata.json'), files.metadata);
+    const dbPath = join(dir, 'w.db');
+    const db = openWorkspace(dbPath);
+    let id: number;
+    try {
+      const { dataset } = await importSeldonian(db, { csv: join(dir, 'data.csv'), metadata: join(dir, 'metadata.json'), name: 'two' });
+      // The store does not look at the model's type: a features model stands in for qsa-head here.
+      id = createExperiment(db, {
+        datasetId: dataset.id,
+        constraints: [{ source: 'ACC >= 0.5', delta: 0.1 }],
+        fractions: [1],
+        nTrials: 3,
+        models: [{ name: 'qsa-features', type: 'qsa-features', params: {} }],
+        seed: 1,
+      });
+      const written = [trial('qsa-features', 0, undefined, 'webgpu'), trial('qsa-features', 1, undefined, 'onnxruntime'), trial('qsa-features', 2, undefined, 'webgpu')];
+      for (const t of written) insertTrial(db, id, t);
+      expect(listTrials(db, id).map((t) => t.backend)).toEqual(['webgpu', 'onnxruntime', 'webgpu']);
+    } finally {
+      db.close();
+    }
+    const text = await cli(['experiment', 'show', String(id), '--db', dbPath]);
+    expect(text.stdout).toContain('qsa-features computed on: webgpu (2 trials), onnxruntime (1 trial)');
+    const json = await cli(['experiment', 'show', String(id), '--db', dbPath, '--json']);
+    expect((JSON.parse(json.stdout) as { backends: unknown }).backends).toEqual([
+      { model: 'qsa-features', backends: [{ backend: 'webgpu', trials: 2 }, { backend: 'onnxruntime', trials: 1 }] },
+    ]);
+  });
+
   it('round-trips through insertTrial / listTrials and shows in experiment show (text and JSON)', async () => {
     const dir = tempDir();
     const files = twoGroupSeldonianFiles(twoGroupData({ nRows: 100, seed: 5 }));

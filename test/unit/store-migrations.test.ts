@@ -238,6 +238,59 @@ describe('migration 7: the error of a failed trial', () => {
   });
 });
 
+describe('migration 11: what computed a deep trial, and onnxruntime as a run backend preference', () => {
+  it('appends a nullable backend to trial, keeping existing trials (without one), accepts the chain\'s names only, and sets user_version = 11', () => {
+    const db = new Database(join(tempDir(), 'm11.db')) as WritableDB;
+    try {
+      for (const m of migrations.slice(0, 10)) m.migrate(db);
+      expect(userVersion(db)).toBe(10);
+      const trialColumns = columns(db, 'trial');
+      db.exec(`INSERT INTO experiment (name, dataset_name, n_rows, constraints_json, settings_json, seed, status, created_at, started_at)
+               VALUES ('e', 'd', 1, '[]', '{}', 1, 'running', 'now', 'now');
+               INSERT INTO experiment_resample (experiment_id, trial_index, seed, indices) VALUES (1, 0, 1, x'00000000');
+               INSERT INTO trial (experiment_id, model, fraction_index, data_frac, trial_index, n_rows, passed, performance, g_json, duration_s, finished_at)
+               VALUES (1, 'qsa-head', 0, 1, 0, 1, 1, 0.5, '[-1]', 0.1, 'now')`);
+      migrations[10].migrate(db);
+      expect(userVersion(db)).toBe(11);
+      expect(columns(db, 'trial')).toEqual([...trialColumns, 'backend']);
+      expect(db.prepare('SELECT model, backend FROM trial').get()).toEqual({ model: 'qsa-head', backend: null });
+      for (const name of ['webgpu', 'onnxruntime', 'tensorflow', 'wasm', 'cpu']) expect(() => db.exec(`UPDATE trial SET backend = '${name}'`), name).not.toThrow();
+      expect(() => db.exec(`UPDATE trial SET backend = 'webgl'`)).toThrow(/CHECK/);
+      expect(() => migrations[10].migrate(db)).not.toThrow();
+      expect(userVersion(db)).toBe(11);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('lets a run prefer onnxruntime, keeping stored runs and their results (the CHECK edited in place, as schema 9)', () => {
+    const db = new Database(join(tempDir(), 'm11-run.db')) as WritableDB;
+    const insertRun = (preference: string): void => {
+      db.prepare(
+        `INSERT INTO run (dataset_name, pipeline, architecture, constraints_json, settings_json, seed, seeds_json, backend_preference,
+                          status, n_rows, n_candidate, n_safety, created_at)
+         VALUES ('d', 'head', 'tutorial-g-cnn', '[]', '{}', 1, '{}', ?, 'queued', 2, 1, 1, 'now')`,
+      ).run(preference);
+    };
+    try {
+      db.pragma('foreign_keys = ON');
+      for (const m of migrations.slice(0, 10)) m.migrate(db);
+      insertRun('wasm');
+      db.exec(`INSERT INTO run_iteration (run_id, iteration, f, g_json, lambda_json, lagrangian) VALUES (1, 0, 0.5, '[]', '[]', 0.5)`);
+      expect(() => insertRun('onnxruntime')).toThrow(/CHECK/);
+      migrations[10].migrate(db);
+      insertRun('onnxruntime');
+      expect(() => insertRun('onnx')).toThrow(/CHECK/);
+      expect(db.prepare('SELECT backend_preference FROM run ORDER BY id').all()).toEqual([{ backend_preference: 'wasm' }, { backend_preference: 'onnxruntime' }]);
+      expect(db.prepare('SELECT count(*) AS n FROM run_iteration').get()).toEqual({ n: 1 });
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+      expect(userVersion(db)).toBe(11);
+    } finally {
+      db.close();
+    }
+  });
+});
+
 describe('the migration runner', () => {
   it('rolls back a failing migration whole: neither its DDL nor its user_version remain', () => {
     const db = new Database(join(tempDir(), 'fail.db')) as WritableDB;

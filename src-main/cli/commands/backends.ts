@@ -10,25 +10,29 @@ import {
   type BackendReport,
   type GpuAdapterReport,
 } from '../../deep/backends';
+import { withOnnxRuntimeLink } from '../../deep/onnx/link';
 import { stringifyJson } from '../json';
 import type { CliOutput } from '../output';
 import { UsageError } from '../usage-error';
 
-export const backendsHelp = `fairbound backends [--backend auto|tensorflow|webgpu|wasm|cpu] [--json]
-  Loads the TensorFlow.js backend that a training run would use and shows every candidate tried,
+export const backendsHelp = `fairbound backends [--backend auto|tensorflow|webgpu|onnxruntime|wasm|cpu] [--json]
+  Loads the TensorFlow.js backend that a head run's training would use and shows every link tried,
   with the reason each one was or was not usable. The chain (first that loads wins): tensorflow via
   @tensorflow/tfjs-node-gpu (CUDA 11.2), webgpu (any GPU through Dawn: Vulkan, Metal or D3D12; software
   adapters such as SwiftShader or llvmpipe are skipped), tensorflow via @tensorflow/tfjs-node (CPU),
-  wasm (SIMD), cpu (pure JS: inference and tiny runs only). With webgpu it shows the GPU adapter: its
-  name, vendor, architecture and limits. Head and full-model runs and qsa-full trials may use webgpu;
-  the other deep experiment trials and audits read tensors synchronously and skip it.
-  --backend names one link instead of auto (webgpu then takes a software adapter too); if it cannot
-  load, the command exits 1 with the reasons.`;
+  onnxruntime (ONNX Runtime's CPU kernels on every core: they train Fairbound's own CNNs and compute
+  their latents and probabilities, while TF.js wasm or cpu holds the weights and computes the rest),
+  wasm (SIMD), cpu (pure JS). With webgpu it shows the GPU adapter: its name, vendor, architecture and
+  limits. Head and full-model runs and the qsa-head, cnn and qsa-full experiment models read tensors
+  asynchronously and may use webgpu; audits of TF.js models read synchronously and skip it.
+  --backend names one link instead of auto (webgpu then takes a software adapter too; onnxruntime
+  takes the chain from ONNX Runtime on); if it cannot load, the command exits 1 with the reasons.`;
 
 const CANDIDATE_LABELS: Readonly<Record<BackendAttempt['candidate'], string>> = {
   'tensorflow-gpu': 'tensorflow (tfjs-node-gpu, CUDA)',
   webgpu: 'webgpu (Dawn)',
   'tensorflow-cpu': 'tensorflow (tfjs-node, CPU)',
+  onnxruntime: 'onnxruntime (CPU)',
   wasm: 'wasm',
   cpu: 'cpu',
 };
@@ -56,6 +60,7 @@ function formatAdapter(a: GpuAdapterReport): string[] {
 function formatReport(report: BackendReport): string {
   return [
     `backend: ${report.name} (${describeLoaded(report)})`,
+    ...(report.cpuEngine !== undefined ? [`Fairbound's own CNNs: ${report.cpuEngine}`] : []),
     ...(report.adapter !== undefined ? formatAdapter(report.adapter) : []),
     `tried (${report.preference}):`,
     ...formatAttempts(report.attempts),
@@ -77,7 +82,7 @@ export async function runBackendsCommand(args: string[], out: CliOutput, loaders
   if (!BACKEND_PREFERENCES.includes(preference)) throw new UsageError(`--backend must be one of ${BACKEND_PREFERENCES.join(', ')}, got '${values.backend}'`);
   try {
     // A run's chain: a run reads tensors asynchronously, so webgpu is a candidate.
-    const report = await selectBackend(preference, loaders, { syncReads: false });
+    const report = await withOnnxRuntimeLink(await selectBackend(preference, loaders, { syncReads: false }));
     out.stdout(values.json ? stringifyJson(report) : formatReport(report));
     return 0;
   } catch (error) {

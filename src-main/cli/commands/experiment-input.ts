@@ -5,6 +5,7 @@
  */
 import { experimentStartInput, type ExperimentStartInput } from '../../../src-shared/contract/schemas';
 import { PERFORMANCE_METRICS, THETA_INITS, type PerformanceMetric, type ThetaInit } from '../../../src-shared/domain/experiments';
+import { BACKEND_PREFERENCES, type BackendPreference } from '../../../src-shared/domain/backends';
 import { BOUND_METHODS, type BoundMethod } from '../../../src-shared/domain/qsa';
 import { InputError } from '../../errors/input-error';
 import { parseEpochsPerFraction } from '../../experiments/models/deep-types';
@@ -16,7 +17,7 @@ import { resolveDataset } from './datasets';
 
 export const RUN_DEFINITION_OPTIONS = [
   'dataset', 'constraint', 'delta', 'fractions', 'trials', 'models', 'performance', 'threshold', 'iterations', 'frac-safety',
-  'lambda-init', 'alpha-theta', 'alpha-lambda', 'theta-init', 'bound', 'seed', 'name', 'epochs-per-fraction', 'rows',
+  'lambda-init', 'alpha-theta', 'alpha-lambda', 'theta-init', 'bound', 'seed', 'name', 'epochs-per-fraction', 'rows', 'backend',
 ] as const;
 
 export type RunValues = Partial<Record<(typeof RUN_DEFINITION_OPTIONS)[number] | 'workers' | 'resume', string | string[]>> & { quiet?: boolean; json?: boolean };
@@ -56,6 +57,8 @@ export function experimentInputFromFlags(db: WritableDB, values: RunValues, work
   if (theta !== undefined && !THETA_INITS.includes(theta as ThetaInit)) throw new UsageError(`--theta-init must be one of ${THETA_INITS.join(', ')}, got '${theta}'`);
   const bound = str('bound');
   if (bound !== undefined && !(BOUND_METHODS as readonly string[]).includes(bound)) throw new UsageError(`--bound must be ${BOUND_METHODS.join(', ')}, got '${bound}'`);
+  const backend = str('backend');
+  if (backend !== undefined && !BACKEND_PREFERENCES.includes(backend as BackendPreference)) throw new UsageError(`--backend must be one of ${BACKEND_PREFERENCES.join(', ')}, got '${backend}'`);
   let epochsPerFraction: ExperimentStartInput['epochsPerFraction'];
   try {
     const text = str('epochs-per-fraction');
@@ -85,6 +88,7 @@ export function experimentInputFromFlags(db: WritableDB, values: RunValues, work
     seed: integerOption('seed', str('seed'), 0),
     workers,
     epochsPerFraction,
+    backend: backend as BackendPreference | undefined,
   };
   return parseFlagInput(experimentStartInput, candidate, { nTrials: 'trials', boundMethod: 'bound', datasetId: 'dataset' });
 }

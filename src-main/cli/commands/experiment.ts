@@ -6,7 +6,7 @@ import { InputError } from '../../errors/input-error';
 import type { FractionAggregate, ModelAggregate } from '../../experiments/aggregate';
 import { registerDeepExperimentModels } from '../../experiments/models/deep';
 import { listExperimentModelTypes } from '../../experiments/models/registry';
-import { experimentResults, experimentSvgs, exportExperimentResults, trialKernels, type ExperimentResults, type ModelKernels } from '../../experiments/results';
+import { experimentResults, experimentSvgs, exportExperimentResults, trialBackends, trialKernels, type ExperimentResults, type ModelBackends, type ModelKernels } from '../../experiments/results';
 import type { ExperimentProgress, RunSummary } from '../../experiments/runner';
 import { runExperimentInThreads } from '../../jobs/trial-threads/run-experiment';
 import { TRIAL_WORKER_MARKER } from '../../jobs/trial-threads/protocol';
@@ -36,6 +36,7 @@ export const experimentHelp = `fairbound experiment run --dataset <name|id> --co
                           [--theta-init zeros|random|logistic] [--bound student-t|hoeffding|exact]
                           [--epochs-per-fraction 0.001:24x50,0.01:100x4]   (qsa-head, cnn: body batch × epochs per φ)
                           [--rows N]   (the first N rows of the dataset's stored order; default: all)
+                          [--backend auto|tensorflow|webgpu|onnxruntime|wasm|cpu]  (qsa-head, cnn, qsa-full)
                           [--seed S] [--workers N] [--name NAME] [--quiet] [--db <file>] [--json]
 fairbound experiment run --resume <id> [--workers N] [--quiet] [--db <file>] [--json]
 fairbound experiment show <id> [--db <file>] [--json]
@@ -98,6 +99,7 @@ export async function runExperimentCommand(args: string[], out: CliOutput): Prom
       seed: { type: 'string' },
       'epochs-per-fraction': { type: 'string' },
       rows: { type: 'string' },
+      backend: { type: 'string' },
       workers: { type: 'string' },
       name: { type: 'string' },
       resume: { type: 'string' },
@@ -249,7 +251,8 @@ function progressLine(p: ExperimentProgress): string {
   const eta = p.etaSeconds === null ? '' : `, ETA ${formatDuration(p.etaSeconds)}`;
   // The JS kernel is the default for small matrices: only the SIMD kernel is worth a mention.
   const kernel = t.kernel?.name === 'simd' ? ` (SIMD kernel, ${t.kernel.threads} thread${t.kernel.threads === 1 ? '' : 's'})` : '';
-  return `[${p.done}/${p.total}] ${t.model} φ=${t.fraction} (${t.nRows} rows) trial ${t.trialIndex}: ${outcome} in ${t.durationSeconds.toFixed(2)} s${kernel} — elapsed ${formatDuration(p.elapsedSeconds)}${eta}`;
+  const on = t.backend !== undefined ? ` on ${t.backend}` : '';
+  return `[${p.done}/${p.total}] ${t.model} φ=${t.fraction} (${t.nRows} rows) trial ${t.trialIndex}: ${outcome} in ${t.durationSeconds.toFixed(2)} s${on}${kernel} — elapsed ${formatDuration(p.elapsedSeconds)}${eta}`;
 }
 
 function num(v: number, digits = 3): string {
@@ -290,7 +293,7 @@ export function formatResults(results: ExperimentResults): string {
   const header = ['model', 'φ', 'φ·N', 'trials', `${experiment.settings.performance} ± s.e.`, 'P(solution)', ...experiment.constraints.map((_, j) => `P(violation ${j + 1})`)];
   const rows = aggregates.models.flatMap((m) => m.fractions.map((f) => fractionRow(m, f)));
   const lines = describeExperiment(experiment);
-  lines.push(...trialKernels(results).map(kernelLine));
+  lines.push(...trialKernels(results).map(kernelLine), ...trialBackends(results).map(backendLine));
   lines.push('', rows.length === 0 ? '  no trials stored yet' : table(header, rows));
   lines.push('', ...safetyLines(results.safety));
   if (results.failedTrials.length > 0) {
@@ -320,6 +323,11 @@ function kernelLine(m: ModelKernels): string {
   return `${m.model} QSA kernel: ${parts.join(', ')}`;
 }
 
+/** e.g. `qsa-head computed on: webgpu (10 trials)`. */
+function backendLine(m: ModelBackends): string {
+  return `${m.model} computed on: ${m.backends.map((b) => `${b.backend} (${plural(b.trials, 'trial')})`).join(', ')}`;
+}
+
 /** Plain text table; `left` lists the columns aligned left (text), the others are aligned right (numbers). */
 function table(header: readonly string[], rows: readonly (readonly string[])[], left: readonly number[] = [0]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -328,7 +336,7 @@ function table(header: readonly string[], rows: readonly (readonly string[])[], 
 }
 
 function resultsJson(results: ExperimentResults): Record<string, unknown> {
-  return { experiment: results.experiment, aggregates: results.aggregates, kernels: trialKernels(results), safety: results.safety, failedTrials: results.failedTrials };
+  return { experiment: results.experiment, aggregates: results.aggregates, kernels: trialKernels(results), backends: trialBackends(results), safety: results.safety, failedTrials: results.failedTrials };
 }
 
 function formatList(experiments: readonly ExperimentListing[]): string {

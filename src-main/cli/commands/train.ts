@@ -23,7 +23,7 @@ import { UsageError } from '../usage-error';
 export const trainHelp = `fairbound train --dataset <name|id> --constraint '<str>' [--constraint …] [--delta 0.05 [--delta …]]
                  --pipeline head|full --model tutorial-j-cnn|tutorial-g-cnn
                  [--epochs N] [--batch-size B] [--learning-rate L] [--iterations N] [--frac-safety 0.5]
-                 [--seed S] [--backend auto|tensorflow|webgpu|wasm|cpu] [--rows N] [--resize S] [--shuffle-seed S]
+                 [--seed S] [--backend auto|tensorflow|webgpu|onnxruntime|wasm|cpu] [--rows N] [--resize S] [--shuffle-seed S]
                  [--alpha-theta A] [--alpha-lambda A] [--lambda-init L] [--bound student-t|hoeffding|exact]
                  [--db <file>] [--json] [--quiet]
   Trains a classifier under the constraints with the quasi-Seldonian algorithm and stores the run.

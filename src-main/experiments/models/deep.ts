@@ -24,13 +24,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { roundHalfEven } from '../../../src-shared/bounds/rounding';
+import type { TrialBackend } from '../../../src-shared/domain/experiments';
 import { ARCHITECTURES, buildModel, planLayers, type ArchitectureName } from '../../deep/architectures';
-import { selectBackend } from '../../deep/backends';
+import { defaultLoaders, selectBackend } from '../../deep/backends';
 import type { ImageSet } from '../../deep/images';
-import { extractLatents, latentDim, predictProbabilities } from '../../deep/inference';
+import { extractLatents, latentDim, onnxFor, onnxReplaces, predictProbabilities } from '../../deep/inference';
 import { trainOnChosenEngine } from '../../deep/onnx/route';
 import type { trainClassifier, TrainOptions, TrainResult } from '../../deep/train';
-import { getWeightsByValue, setWeights, type WeightsByValue } from '../../deep/weights';
+import { getWeightsByValueAsync, setWeights, type WeightsByValue } from '../../deep/weights';
 import { primaryObjective } from '../../engine/objectives';
 import { candidateSafetySplit, runQsa, runQsaAsync } from '../../engine/qsa';
 import { initialHeadTheta } from '../../deep/head-init';
@@ -84,7 +85,8 @@ export interface DeepModelHooks {
 /** The model, its initial weights by value, and the dataset's images at the model's input size. */
 class DeepState {
   readonly model;
-  readonly initial: WeightsByValue;
+  /** Read on the first ready(): asynchronously, so that a model built on webgpu can be read at all. */
+  private initial: WeightsByValue | undefined;
   readonly images: ImageSet;
   readonly labels: Int32Array;
   constructor(
@@ -100,25 +102,42 @@ class DeepState {
     this.labels = Int32Array.from(dataset.labels);
     planLayers(ARCHITECTURES[arch.name], [arch.inputShape[0], arch.inputShape[1], img.channels], dataset.nClasses);
     this.model = buildModel(arch.name, { numClasses: dataset.nClasses, seed: params.initSeed, inputShape: [arch.inputShape[0], arch.inputShape[1], img.channels] });
-    this.initial = getWeightsByValue(this.model);
   }
 
   /**
    * Makes the preferred backend the active one before each trial: the process may have switched since
-   * (a training run in the same worker picks its own). `auto` keeps any backend but the cpu fallback.
+   * (a training run in the same worker picks its own). `auto` keeps any backend but the cpu fallback (every
+   * deep model's trials read tensors asynchronously, so webgpu too).
    */
-  async ready(asyncReads = false): Promise<void> {
+  async ready(): Promise<void> {
+    // Before any switch: the weights are read on the backend that made them (moving webgpu's tensors to
+    // another backend would read them synchronously). reset() then writes them on the active one.
+    this.initial ??= await getWeightsByValueAsync(this.model);
     const current = tf.getBackend() as string | undefined;
     const want = this.params.backend;
-    // A head run in the same worker may have left webgpu active, which trials reading synchronously cannot
-    // use; qsa-full reads asynchronously (runQsaAsync) and may keep it.
-    const ok = want === 'auto' ? current !== undefined && current !== 'cpu' && (asyncReads || current !== 'webgpu') : current === want;
-    if (!ok) await selectBackend(want, undefined, { syncReads: !asyncReads });
+    const ok =
+      want === 'auto'
+        ? current !== undefined && current !== 'cpu'
+        : want === 'onnxruntime'
+          ? current !== undefined && onnxReplaces(current)
+          : current === want;
+    if (!ok) await selectBackend(want, defaultLoaders, { syncReads: false });
+  }
+
+  /** The initial weights by value, read by the first ready(). */
+  initialWeights(): WeightsByValue {
+    if (this.initial === undefined) throw new Error('DeepState: initial weights read before ready()');
+    return this.initial;
   }
 
   /** Back to the stored initial weights (by value: every trial starts alike). */
   reset(): void {
-    setWeights(this.model, this.initial);
+    setWeights(this.model, this.initialWeights());
+  }
+
+  /** What computed this trial's training and inference: ONNX Runtime where it replaced tfjs, else tfjs's backend. */
+  backend(): TrialBackend {
+    return onnxFor(this.model) ? 'onnxruntime' : (tf.getBackend() as TrialBackend);
   }
 }
 
@@ -199,6 +218,7 @@ function createQsaHead({ dataset, constraints, settings, spec, kernel: kernelOpt
         shuffle: false,
         ...trainHooks(input, be.epochs),
       });
+      const backend = state.backend();
       const dim = latentDim(state.model);
       // Every dataset row through this trial's body (inference mode); the trial's rows are gathered from it.
       const allLatents = Float64Array.from(await extractLatents(state.model, state.images, { batchSize: 256, ...inferenceHooks(input, 'latents') }));
@@ -233,11 +253,11 @@ function createQsaHead({ dataset, constraints, settings, spec, kernel: kernelOpt
       } finally {
         head.kernel.dispose();
       }
-      if (result.outcome.kind !== 'passed') return { kind: 'nsf', reason: result.outcome.message, kernel: head.info };
+      if (result.outcome.kind !== 'passed') return { kind: 'nsf', reason: result.outcome.message, kernel: head.info, backend };
       const theta = result.outcome.solution;
       const data = { features: allLatents, nFeatures: dim };
       const predictor = linearPredictor(data, K, linearModel(allLatents, dim, K), theta);
-      return { kind: 'solution', predictor: tablePredictor(predictor.predict(), predictor.nOutputs), theta, kernel: head.info };
+      return { kind: 'solution', predictor: tablePredictor(predictor.predict(), predictor.nOutputs), theta, kernel: head.info, backend };
     },
     dispose(): void {
       state.model.dispose();
@@ -269,7 +289,7 @@ function createCnn({ dataset, spec }: ModelContext, hooks: DeepModelHooks): Tria
       const all = new Float64Array(dataset.nRows * nOutputs);
       if (K === 2) for (let i = 0; i < dataset.nRows; i++) all[i] = probs[i * 2 + 1];
       else all.set(probs);
-      return { kind: 'solution', predictor: tablePredictor(all, nOutputs), theta: null };
+      return { kind: 'solution', predictor: tablePredictor(all, nOutputs), theta: null, backend: state.backend() };
     },
     dispose(): void {
       state.model.dispose();
@@ -299,7 +319,7 @@ function createQsaFull({ dataset, constraints, settings, spec }: ModelContext): 
     async fit(input): Promise<TrialFit> {
       const { rows, fraction } = input;
       // Every read of the model below is asynchronous (runQsaAsync, predictAsync): webgpu is allowed.
-      await state.ready(true);
+      await state.ready();
       state.reset();
       const model = new TfjsClassifierModel(state.model, gatherImages(state.images, rows), { nOutputs, checkCancelled: () => input.signal?.throwIfAborted() });
       const be = params.batchEpochs?.[String(fraction)] ?? { batchSize: FULL_QSA.batchSize, epochs: FULL_QSA.epochs };
@@ -309,7 +329,7 @@ function createQsaFull({ dataset, constraints, settings, spec }: ModelContext): 
         constraints,
         data: gatherLabelledRows(dataset, rows),
         fracDataInSafety: qsa.fracSafety,
-        thetaInit: thetaFromWeights(model.layout, state.initial),
+        thetaInit: thetaFromWeights(model.layout, state.initialWeights()),
         boundMethod: qsa.boundMethod,
         settings: {
           lambdaInit: constraints.map(() => FULL_QSA.lambdaInit),
@@ -328,7 +348,8 @@ function createQsaFull({ dataset, constraints, settings, spec }: ModelContext): 
       const theta = result.outcome.solution;
       const all = new Float64Array(dataset.nRows * nOutputs);
       await new TfjsClassifierModel(state.model, state.images, { nOutputs }).predictAsync(theta, { start: 0, end: dataset.nRows }, all);
-      return { kind: 'solution', predictor: tablePredictor(all, nOutputs), theta };
+      // ONNX Runtime never computes the QSA's gradients: TF.js's backend did all of it.
+      return { kind: 'solution', predictor: tablePredictor(all, nOutputs), theta, backend: tf.getBackend() as TrialBackend };
     },
     dispose(): void {
       state.model.dispose();

@@ -7,6 +7,7 @@
  * truth, NSF → performance NaN and g = −∞.
  */
 import type { CompiledConstraint } from '../../../src-shared/constraint/ast';
+import type { TrialBackend } from '../../../src-shared/domain/experiments';
 import type { QsaKernelInfo, QsaKernelOptions } from '../../engine/kernels/kernel-info';
 import type { ExperimentDataset, ExperimentSettings, ModelKind, ModelSpec } from '../types';
 
@@ -78,8 +79,10 @@ export type TrialFit =
       readonly theta: Float64Array | null;
       /** The kernel the model's QSA ran on, where it ran one (reported with the trial). */
       readonly kernel?: QsaKernelInfo;
+      /** What computed a deep model's training and inference (reported with the trial). */
+      readonly backend?: TrialBackend;
     }
-  | { readonly kind: 'nsf'; readonly reason: string; readonly kernel?: QsaKernelInfo };
+  | { readonly kind: 'nsf'; readonly reason: string; readonly kernel?: QsaKernelInfo; readonly backend?: TrialBackend };
 
 export interface TrialModel {
   fit(input: TrialInput): TrialFit | Promise<TrialFit>;

@@ -15,6 +15,7 @@ import * as m0007 from './0007-trial-error';
 import * as m0008 from './0008-names-notes';
 import * as m0009 from './0009-run-webgpu';
 import * as m0010 from './0010-run-pretrained';
+import * as m0011 from './0011-onnxruntime-link';
 
 export interface Migration {
   readonly version: number;
@@ -32,6 +33,7 @@ export const migrations: readonly Migration[] = [
   { version: m0008.version, migrate: m0008.migrateTo8 },
   { version: m0009.version, migrate: m0009.migrateTo9 },
   { version: m0010.version, migrate: m0010.migrateTo10 },
+  { version: m0011.version, migrate: m0011.migrateTo11 },
 ];
 
 export const LATEST_VERSION = migrations[migrations.length - 1].version;

@@ -79,7 +79,7 @@ export const auditSource = z.discriminatedUnion('kind', [
    * A TF.js layers model (model.json, weights next to it) or an ONNX model (a path ending in .onnx, with
    * its pre-processing in `onnx`) run on the dataset's images, resized to resize×resize when given.
    */
-  z.object({ kind: z.literal('model'), path, resize: z.number().int().min(1).max(4096).optional(), backend: z.enum(['auto', 'wasm', 'cpu', 'tensorflow', 'webgpu']).optional(), onnx: onnxPreprocessing.optional() }),
+  z.object({ kind: z.literal('model'), path, resize: z.number().int().min(1).max(4096).optional(), backend: z.enum(['auto', 'wasm', 'cpu', 'tensorflow', 'webgpu', 'onnxruntime']).optional(), onnx: onnxPreprocessing.optional() }),
   /** A stored run's model (default the seldonian one), on the chosen dataset. */
   z.object({ kind: z.literal('run'), id, which: z.enum(['seldonian', 'candidate', 'trained', 'initial']).optional() }),
 ]);
