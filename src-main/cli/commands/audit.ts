@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AUDIT_BOUND_METHODS, auditBoundLabel, DEFAULT_AUDIT_BOUND, intervalConfidenceText, NO_DATA_NEEDED_TEXT, verdictLine } from '../../../src-shared/bounds/audit-bounds';
 import { BOUND_METHODS } from '../../../src-shared/domain/qsa';
-import { auditVerdictSentence, guaranteeBound, rateKindLabel } from '../../../src-shared/domain/guarantee-wording';
+import { auditVerdictSentence, guaranteeBound, pretrainedBodySentence, rateKindLabel } from '../../../src-shared/domain/guarantee-wording';
 import { uncappedAuditInput } from '../../../src-shared/contract/audit-input';
 import { auditResult, type AuditInput, type AuditResult, type OnnxPreprocessing } from '../../../src-shared/contract/schemas';
 import { onnxPreprocessingText, parseNormalizePairs } from '../../../src-shared/contract/onnx-preprocessing';
@@ -342,7 +342,9 @@ export async function runAuditCommand(args: string[], out: CliOutput): Promise<n
     }
     const { result } = audit;
     if (result.backend !== undefined && !values.quiet && !values.json) out.stderr(`backend: ${result.backend}`);
-    out.stdout(values.json ? contractJson(auditResult, result) : formatText(result));
+    // A pretrained run's body was trained on rows Fairbound does not know: every verdict rests on that.
+    const bodyNote = run?.pipeline === 'pretrained' ? `\n\nguarantee: ${pretrainedBodySentence()}` : '';
+    out.stdout(values.json ? contractJson(auditResult, result) : `${formatText(result)}${bodyNote}`);
     if (values.certificate !== undefined) {
       const file = values.certificate;
       const certificate = await buildAuditCertificate(cliCertificateEnvironment(db), input, result, { backend, resize: resizeOption });

@@ -70,7 +70,10 @@ export async function runCertificateCommand(args: string[], out: CliOutput): Pro
             ...(value.model.onnx ? [`  ${value.model.onnx.name} (ONNX export)  sha256 ${value.model.onnx.sha256}`] : []),
             `  rows      sha256 ${value.rows.sha256}`,
             `  settings  sha256 ${value.settingsSha256}`,
-            `check it: fairbound run export-model ${id} --out <dir> && fairbound verify ${file} --model <dir>/model.json --dataset '${value.dataset.name}'`,
+            // A pretrained run's model exists only as its ONNX export (one file).
+            value.model.format === 'single-file'
+              ? `check it: fairbound run export-model ${id} --format onnx --out <file.onnx> && fairbound verify ${file} --model <file.onnx> --dataset '${value.dataset.name}'`
+              : `check it: fairbound run export-model ${id} --out <dir> && fairbound verify ${file} --model <dir>/model.json --dataset '${value.dataset.name}'`,
             ...(value.model.onnx ? [`      or: fairbound run export-model ${id} --format onnx --out <file.onnx> && fairbound verify ${file} --model <file.onnx> --dataset '${value.dataset.name}'`] : []),
           ].join('\n'),
     );
