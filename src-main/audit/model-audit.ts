@@ -22,6 +22,7 @@ import { getRun } from '../store/runs';
 import { checkClassCount, imagesForModel, loadAuditModel, modelInputShape, modelOutputForm, modelPredictions, type ModelPredictionOptions } from './model-source';
 import type { OnnxPreprocessing } from '../../src-shared/contract/schemas';
 import { isOnnxPath, predictOnnx } from './onnx/predict';
+import { predictPretrainedRun } from './pretrained-predict';
 import type { AuditPredictReply, AuditPredictRequest } from './predict-types';
 import type { Predictions } from './predictions';
 import { selectRows } from './select-rows';
@@ -110,6 +111,11 @@ export async function predictAuditRows(
     });
     const nRows = rows ? rows.length : data.nRows;
     return { probs: predicted.probs, nOutputs: predicted.nOutputs, nRows, sourceText: `model ${request.source.path}`, backend: predicted.backendText, preprocessing: predicted.record, pid: process.pid };
+  }
+  const run = request.source.kind === 'run' ? getRun(db, request.source.id) : undefined;
+  if (run?.settings.pretrained && request.source.kind === 'run') {
+    const images = { pixels: data.images.pixels, n: data.nRows, height: data.images.height, width: data.images.width, channels: data.images.channels };
+    return predictPretrainedRun(db, run, request.source.which, request, images, info, options);
   }
   if (request.source.kind === 'model' && request.source.onnx !== undefined) {
     throw new InputError('the pre-processing options (layout, normalize, channels, output, positive class) apply to an ONNX model (a .onnx file)', { file: request.source.path });

@@ -20,6 +20,8 @@ import {
   type CertificateSettings,
 } from '../../src-shared/contract/schemas';
 import { modelFiles, sha256Hex, type ModelFiles } from '../audit/model-files';
+import { pretrainedExportPreprocessing, requireOnnxPretrained } from '../runs/pretrained-export';
+import { runBoundMethod } from '../../src-shared/domain/runs';
 import type { AuditPredictReply } from '../audit/predict-types';
 import { InputError } from '../errors/input-error';
 import type { ReadableDB } from '../store/database';
@@ -63,6 +65,8 @@ function requireDatasetOf(db: ReadableDB, id: number | null, what: string): Data
 
 /** A run's input size where its images were resized (the audit of a run's model resizes to it too). */
 function runResize(run: RunInfo, info: DatasetInfo): number | null {
+  // A pretrained run's images are fed to its source model (and so to its export) resized as the run resized them.
+  if (run.settings.pretrained) return run.settings.resize;
   const [height, width] = run.settings.inputShape;
   return info.image && (info.image.height !== height || info.image.width !== width) ? height : null;
 }
@@ -72,6 +76,11 @@ function runSafetyRows(db: ReadableDB, run: RunInfo): Int32Array {
   const rows = getRunRows(db, run.id);
   if (!rows) throw new InputError(`run ${run.id} has no stored row order: its safety rows are unknown`);
   return Int32Array.from(rows.rowOrder.subarray(run.nCandidate));
+}
+
+/** A pretrained run's model is verified as its ONNX export: the input pre-processing verify gives it again. */
+function pretrainedOnnxSettings(run: RunInfo): Pick<CertificateSettings, 'onnx'> {
+  return run.settings.pretrained ? { onnx: pretrainedExportPreprocessing(run) } : {};
 }
 
 function runRowsText(run: RunInfo, n: number): string {
@@ -115,6 +124,7 @@ export async function buildRunCertificate(env: CertificateEnvironment, runId: nu
   const run = getRun(env.db, runId);
   if (!run) throw new InputError(`no run ${runId} in this workspace (see \`fairbound runs\`)`);
   if (run.status !== 'passed') throw new InputError(`run ${runId} is ${run.status}: only a passed run has a Seldonian model to certify (an audit can certify any model)`);
+  requireOnnxPretrained(run, 'its certificate');
   const info = requireDatasetOf(env.db, run.datasetId, `run ${runId}`);
   const indices = runSafetyRows(env.db, run);
   const resize = runResize(run, info);
@@ -122,16 +132,20 @@ export async function buildRunCertificate(env: CertificateEnvironment, runId: nu
   const settings: CertificateSettings = {
     constraints: run.constraints.map((c) => ({ source: c.source, delta: c.delta })),
     mode: { kind: 'soft' },
-    bound: 'student-t',
+    // The bound the run's safety test used: a pretrained run's is a choice, the other pipelines' Student-t.
+    bound: run.settings.pretrained ? runBoundMethod(run.settings) : 'student-t',
     resize,
     backend,
+    ...pretrainedOnnxSettings(run),
     run: { ...run.settings },
   };
   const constraints = certifiedConstraints(loadDatasetLabels(env.db, info.id), indices, reply.probs, reply.nOutputs, settings);
   return seal(
     {
       kind: 'run',
-      subject: `run ${run.id}'s seldonian model (as \`fairbound run export-model ${run.id}\` writes it${reply.onnxFile ? ', or with --format onnx' : ''})`,
+      subject: run.settings.pretrained
+        ? `run ${run.id}'s seldonian model (as \`fairbound run export-model ${run.id} --format onnx\` writes it: the source model ${run.settings.pretrained.path} cut at its latent features with the run's head)`
+        : `run ${run.id}'s seldonian model (as \`fairbound run export-model ${run.id}\` writes it${reply.onnxFile ? ', or with --format onnx' : ''})`,
       dataset: datasetPart(info),
       model: runModelOf(reply),
       rows: rowsPart(env.db, info, indices, runRowsText(run, indices.length)),
@@ -175,6 +189,7 @@ export async function buildAuditCertificate(env: CertificateEnvironment, input: 
   let model: Certificate['model'];
   let resize: number | null = null;
   let backend: BackendPreference = inference.backend;
+  let pretrained: Pick<CertificateSettings, 'onnx'> = {};
   if (src.kind === 'predictions') {
     model = filesOf(modelFiles(src.path, { predictions: true }), src.path);
   } else if (src.kind === 'model') {
@@ -185,6 +200,7 @@ export async function buildAuditCertificate(env: CertificateEnvironment, input: 
     const run = getRun(env.db, src.id);
     if (!run) throw new InputError(`no run ${src.id} in this workspace`);
     resize = inference.resize ?? runResize(run, info);
+    pretrained = pretrainedOnnxSettings(run);
     // No rows: only the model, exported as `fairbound run export-model` exports it (both formats), and its files' hashes.
     const reply = await env.predict({ datasetId: info.id, source: { kind: 'run', id: src.id, which: src.which ?? 'seldonian' }, resize, backend, selection: new Int32Array(0), hashModelFiles: true });
     model = runModelOf(reply);
@@ -197,6 +213,7 @@ export async function buildAuditCertificate(env: CertificateEnvironment, input: 
     backend,
     ...(src.kind === 'predictions' ? { matching: src.matching } : {}),
     ...(src.kind === 'model' && src.onnx !== undefined ? { onnx: src.onnx } : {}),
+    ...pretrained,
   };
   return seal(
     {

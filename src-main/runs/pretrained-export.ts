@@ -12,6 +12,7 @@ import { onnx, type Onnx } from '../deep/onnx/proto';
 import { InputError } from '../errors/input-error';
 import type { RunWeightsKind } from '../store/run-results';
 import type { RunInfo } from '../store/runs';
+import type { OnnxPreprocessing } from '../../src-shared/contract/schemas';
 
 export type PretrainedWhich = 'seldonian' | 'candidate' | 'initial';
 
@@ -110,3 +111,26 @@ export function pretrainedHeadKind(run: RunInfo, which: string): RunWeightsKind 
   throw new InputError(`run ${run.id} is a pretrained run: its body was not trained here, so there is no '${which}' model (use seldonian, candidate or initial)`);
 }
 
+/**
+ * How the export's input is fed: the run's own layout, normalisation and channel conversion. Its output is
+ * the head's softmax over the dataset's classes, so the source model's output options do not apply to it.
+ */
+export function pretrainedExportPreprocessing(run: RunInfo): OnnxPreprocessing {
+  const p = run.settings.pretrained?.preprocessing ?? {};
+  return {
+    ...(p.layout !== undefined ? { layout: p.layout } : {}),
+    ...(p.normalize !== undefined ? { normalize: p.normalize.map((n) => ({ ...n })) } : {}),
+    ...(p.channels !== undefined ? { channels: p.channels } : {}),
+  };
+}
+
+/** Refuses a pretrained run whose model has no ONNX export (its source is a TF.js model). */
+export function requireOnnxPretrained(run: RunInfo, purpose: string): void {
+  const source = run.settings.pretrained;
+  if (source && source.kind !== 'onnx') {
+    throw new InputError(
+      `run ${run.id} is a pretrained run on the TF.js model ${source.path}: ${purpose} runs the run's model as its ONNX export, which exists only for a run on an ONNX model ` +
+        `(a TF.js body with the run's head is not exported yet; \`fairbound run export-latents ${run.id}\` writes its head problem)`,
+    );
+  }
+}

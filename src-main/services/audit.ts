@@ -172,12 +172,14 @@ async function fromModel(input: AuditInput, src: ModelOrRunSource, env: AuditEnv
   // only, and no safety test chose it; its candidate and Seldonian models are what the safety test tested.
   const which = src.kind === 'run' ? (src.which ?? 'seldonian') : null;
   const untrained = which === 'initial';
+  // A pretrained run's body was trained elsewhere, on rows Fairbound does not know.
+  const bodyUnknown = run?.pipeline === 'pretrained';
   if (run && ownDataset && input.rows?.kind !== 'all') {
     const runRows = getRunRows(env.db, run.id);
     if (!runRows) throw new InputError(`run ${run.id} has no stored row order`);
     selection = runRows.rowOrder.slice(run.nCandidate);
     rowsDto = { which: 'safety', start: 0, end: selection.length, ofRun: run.id };
-    guarantee = which === 'seldonian' || which === 'candidate' ? 'repeats-safety-test' : 'independent';
+    guarantee = which === 'seldonian' || which === 'candidate' ? 'repeats-safety-test' : bodyUnknown ? 'unknown-training-rows' : 'independent';
   } else {
     if (input.rows?.kind === 'safety') {
       const split = candidateSafetySplit(data.nRows, input.rows.fracSafety).safety;
@@ -186,7 +188,7 @@ async function fromModel(input: AuditInput, src: ModelOrRunSource, env: AuditEnv
     } else {
       rowsDto = { which: 'all', start: 0, end: data.nRows };
     }
-    guarantee = !run ? 'unknown-training-rows' : ownDataset && !untrained ? 'none-trained-rows' : 'independent';
+    guarantee = !run ? 'unknown-training-rows' : ownDataset && !untrained ? 'none-trained-rows' : bodyUnknown ? 'unknown-training-rows' : 'independent';
   }
   const predicted = await env.predict({
     datasetId: info.id,

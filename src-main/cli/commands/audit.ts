@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AUDIT_BOUND_METHODS, auditBoundLabel, DEFAULT_AUDIT_BOUND, intervalConfidenceText, NO_DATA_NEEDED_TEXT, verdictLine } from '../../../src-shared/bounds/audit-bounds';
 import { BOUND_METHODS } from '../../../src-shared/domain/qsa';
-import { auditVerdictSentence, guaranteeBound, rateKindLabel } from '../../../src-shared/domain/guarantee-wording';
+import { auditVerdictSentence, guaranteeBound, pretrainedBodySentence, rateKindLabel } from '../../../src-shared/domain/guarantee-wording';
 import { uncappedAuditInput } from '../../../src-shared/contract/audit-input';
 import { auditResult, type AuditInput, type AuditResult, type OnnxPreprocessing } from '../../../src-shared/contract/schemas';
 import { onnxPreprocessingText, parseNormalizePairs } from '../../../src-shared/contract/onnx-preprocessing';
@@ -73,7 +73,8 @@ fairbound audit --retrain-head --model <model.json|model.onnx> [--latent-output 
     run's own dataset the audited rows are the run's own safety rows (its row order, its split): for its
     seldonian or candidate model the verdict then repeats the run's safety test, it is no independent
     confirmation. --rows all there includes the rows that trained the model, and the verdict says it is
-    not a guarantee.
+    not a guarantee. A pretrained run (on an ONNX model) is audited as its ONNX export, fed with the run's
+    pre-processing and resize; its body's training rows are unknown, and the output says so.
   Verdict per constraint: holds (upper bound of g ≤ 0), violated (lower bound of g > 0) or inconclusive
   (with the data that would decide). Estimators are hard decisions at --threshold (what a deployed
   classifier does) unless --soft (the engine's probabilistic estimators). --rows safety audits the rows
@@ -342,7 +343,9 @@ export async function runAuditCommand(args: string[], out: CliOutput): Promise<n
     }
     const { result } = audit;
     if (result.backend !== undefined && !values.quiet && !values.json) out.stderr(`backend: ${result.backend}`);
-    out.stdout(values.json ? contractJson(auditResult, result) : formatText(result));
+    // A pretrained run's body was trained on rows Fairbound does not know: every verdict rests on that.
+    const bodyNote = run?.pipeline === 'pretrained' ? `\n\nguarantee: ${pretrainedBodySentence()}` : '';
+    out.stdout(values.json ? contractJson(auditResult, result) : `${formatText(result)}${bodyNote}`);
     if (values.certificate !== undefined) {
       const file = values.certificate;
       const certificate = await buildAuditCertificate(cliCertificateEnvironment(db), input, result, { backend, resize: resizeOption });
