@@ -50,6 +50,8 @@ export interface QsaProblem {
   readonly bodyRows: Int32Array;
   readonly bodyTraining: EpochRecord[] | null;
   readonly trainedCnnGroupAccuracy: GroupAccuracy[] | null;
+  /** Frees what the QSA's model holds outside tfjs (ONNX Runtime's sessions), once the run is done with it. */
+  readonly release?: () => Promise<void>;
 }
 
 

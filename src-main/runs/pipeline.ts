@@ -21,7 +21,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { buildModel } from '../deep/architectures';
 import type { BackendLoaders, BackendReport } from '../deep/backends';
-import type { TfjsClassifierModel } from '../deep/tfjs-model';
+import type { ParameterLayout } from '../deep/tfjs-model';
 import { getWeightsByValueAsync } from '../deep/weights';
 import { primaryObjective } from '../engine/objectives';
 import { candidateSafetySplit, runQsaAsync } from '../engine/qsa';
@@ -134,6 +134,7 @@ export async function executeRun(db: WritableDB, runId: number, ctx: RunContext 
 
   const tensorsBefore = tf.memory().numTensors;
   let model: tf.LayersModel | null = null;
+  let releaseQsaModel: (() => Promise<void>) | undefined;
   try {
     const s = info.settings;
     const data = loadRunData(db, info);
@@ -156,8 +157,9 @@ export async function executeRun(db: WritableDB, runId: number, ctx: RunContext 
       const initialWeights = await getWeightsByValueAsync(model);
       weights.push(cnnWeights('cnn_initial', initialWeights));
       const steps = { ...base, model };
-      prepared = s.pipeline === 'head' ? await trainBodyAndExtract(steps) : fullModelProblem(steps, initialWeights);
+      prepared = s.pipeline === 'head' ? await trainBodyAndExtract(steps) : await fullModelProblem(steps, initialWeights);
     }
+    releaseQsaModel = prepared.release;
     if (prepared.trainedWeights) weights.push(cnnWeights('cnn_trained', prepared.trainedWeights));
     const { qsaModel, thetaInit, latents, dim, bodyRows, bodyTraining, trainedCnnGroupAccuracy } = prepared;
 
@@ -215,7 +217,7 @@ export async function executeRun(db: WritableDB, runId: number, ctx: RunContext 
       if (candidateTheta) weights.push(head('head_candidate', candidateTheta));
       if (solutionTheta) weights.push(head('head_solution', solutionTheta));
     } else {
-      const layout = (qsaModel as TfjsClassifierModel).layout;
+      const layout = (qsaModel as typeof qsaModel & { readonly layout: ParameterLayout }).layout;
       const full = (kind: RunWeights['kind'], theta: Float64Array): RunWeights => ({ kind, names: layout.names, shapes: layout.shapes, data: theta });
       weights.push(full('theta_initial', result.thetaInit));
       if (candidateTheta) weights.push(full('theta_candidate', candidateTheta));
@@ -258,6 +260,7 @@ export async function executeRun(db: WritableDB, runId: number, ctx: RunContext 
   } finally {
     ctx.signal?.removeEventListener('abort', onCallerAbort);
     model?.dispose();
+    await releaseQsaModel?.();
     const leaked = tf.memory().numTensors - tensorsBefore;
     if (leaked !== 0) process.emitWarning(`training run ${runId} left ${leaked} tensor(s) allocated`);
   }

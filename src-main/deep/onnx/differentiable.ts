@@ -89,7 +89,8 @@ interface Tape {
  */
 export function emitDifferentiableLayers(g: OnnxGraph, name: string, plan: readonly PlannedLayer[], param: DifferentiableParameter, image: string, mode: LayerMode): DifferentiableLayers {
   const gradients = new Map<string, string>();
-  const zero = g.scalar(0);
+  // Made on first use (cached by the graph): a graph without a backward has no use for them.
+  const zero = (): string => g.scalar(0);
   const channelAxes = (): string => g.int64s([0, 2, 3]);
   const statisticsOut: { name: string; value: string }[] = [];
   let value = image;
@@ -118,7 +119,7 @@ export function emitDifferentiableLayers(g: OnnxGraph, name: string, plan: reado
         reluBeforePool = maskAtPool;
         tape.push({
           backward: (dy) => {
-            const dz = relu && !maskAtPool ? g.op1('Where', [g.op1('Greater', [y, zero]), dy, zero]) : dy;
+            const dz = relu && !maskAtPool ? g.op1('Where', [g.op1('Greater', [y, zero()]), dy, zero()]) : dy;
             gradients.set(`${p.name}/bias`, g.op1('ReduceSum', [dz, channelAxes()], { keepdims: 0 }));
             gradients.set(`${p.name}/kernel`, convKernelGradient(g, x, dz, k, pads, p.inputShape[2], spec.filters, p.outputShape));
             return first ? null : g.op1('ConvTranspose', [dz, w], { kernel_shape: [k, k], pads, strides: [1, 1] });
@@ -134,7 +135,7 @@ export function emitDifferentiableLayers(g: OnnxGraph, name: string, plan: reado
         const masked = reluMaskPending;
         tape.push({
           backward: (dy) => {
-            const dyMasked = masked ? g.op1('Where', [g.op1('Greater', [y, zero]), dy, zero]) : dy;
+            const dyMasked = masked ? g.op1('Where', [g.op1('Greater', [y, zero()]), dy, zero()]) : dy;
             return g.op1('MaxUnpool', [dyMasked, indices, inputShape], { kernel_shape: [s, s], strides: [s, s] });
           },
         });
@@ -151,11 +152,11 @@ export function emitDifferentiableLayers(g: OnnxGraph, name: string, plan: reado
         const perChannel = g.int64s([1, -1, 1, 1]);
         const gammaC = g.op1('Reshape', [gamma, perChannel]);
         value = g.op1('Add', [g.op1('Mul', [normalised, gammaC]), g.op1('Reshape', [beta, perChannel])]);
-        const flat = g.int64s([c]);
+        const flat = (): string => g.int64s([c]);
         if (batchMean !== undefined && batchVariance !== undefined) {
           // tfjs: moving ← moving − (moving − batch) · (1 − momentum).
           const decay = 1 - (spec.momentum ?? 0.99);
-          const update = (moving: string, batch: string) => g.op1('Sub', [moving, g.op1('Mul', [g.op1('Sub', [moving, g.op1('Reshape', [batch, flat])]), g.scalar(decay)])]);
+          const update = (moving: string, batch: string) => g.op1('Sub', [moving, g.op1('Mul', [g.op1('Sub', [moving, g.op1('Reshape', [batch, flat()])]), g.scalar(decay)])]);
           statisticsOut.push({ name: `${p.name}/moving_mean`, value: update(movingMean, batchMean) });
           statisticsOut.push({ name: `${p.name}/moving_variance`, value: update(movingVariance, batchVariance) });
         }
@@ -163,8 +164,8 @@ export function emitDifferentiableLayers(g: OnnxGraph, name: string, plan: reado
           backward: (dy) => {
             const dBeta = g.op1('ReduceSum', [dy, channelAxes()], { keepdims: 1 });
             const dGamma = g.op1('ReduceSum', [g.op1('Mul', [dy, normalised]), channelAxes()], { keepdims: 1 });
-            gradients.set(`${p.name}/beta`, g.op1('Reshape', [dBeta, flat]));
-            gradients.set(`${p.name}/gamma`, g.op1('Reshape', [dGamma, flat]));
+            gradients.set(`${p.name}/beta`, g.op1('Reshape', [dBeta, flat()]));
+            gradients.set(`${p.name}/gamma`, g.op1('Reshape', [dGamma, flat()]));
             // Moving statistics are constants: dx = γ/σ · dy.
             if (mode === 'inference') return g.op1('Mul', [dy, g.op1('Mul', [gammaC, invStd])]);
             // dx = γ/σ · (dy − mean(dy) − x̂ · mean(dy · x̂)), the means over N, H, W.
@@ -180,8 +181,7 @@ export function emitDifferentiableLayers(g: OnnxGraph, name: string, plan: reado
       case 'flatten': {
         const [h, w, c] = p.inputShape;
         value = g.op1('Flatten', [g.op1('Transpose', [x], { perm: [0, 2, 3, 1] })], { axis: 1 });
-        const nhwc = g.int64s([-1, h, w, c]);
-        tape.push({ backward: (dy) => g.op1('Transpose', [g.op1('Reshape', [dy, nhwc])], { perm: [0, 3, 1, 2] }) });
+        tape.push({ backward: (dy) => g.op1('Transpose', [g.op1('Reshape', [dy, g.int64s([-1, h, w, c])])], { perm: [0, 3, 1, 2] }) });
         break;
       }
       case 'dense': {
@@ -195,7 +195,7 @@ export function emitDifferentiableLayers(g: OnnxGraph, name: string, plan: reado
         const y = value;
         tape.push({
           backward: (dy) => {
-            const dz = relu ? g.op1('Where', [g.op1('Greater', [y, zero]), dy, zero]) : dy;
+            const dz = relu ? g.op1('Where', [g.op1('Greater', [y, zero()]), dy, zero()]) : dy;
             gradients.set(`${p.name}/kernel`, g.op1('Gemm', [x, dz], { transA: 1 }));
             gradients.set(`${p.name}/bias`, g.op1('ReduceSum', [dz, g.int64s([0])], { keepdims: 0 }));
             return g.op1('Gemm', [dz, w], { transB: 1 });

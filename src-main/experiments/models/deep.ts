@@ -29,14 +29,14 @@ import { ARCHITECTURES, buildModel, planLayers, type ArchitectureName } from '..
 import { defaultLoaders, selectBackend } from '../../deep/backends';
 import type { ImageSet } from '../../deep/images';
 import { extractLatents, latentDim, onnxFor, onnxReplaces, predictProbabilities } from '../../deep/inference';
-import { trainOnChosenEngine } from '../../deep/onnx/route';
+import { classifierModelOnChosenEngine, trainOnChosenEngine } from '../../deep/onnx/route';
 import type { trainClassifier, TrainOptions, TrainResult } from '../../deep/train';
 import { getWeightsByValueAsync, setWeights, type WeightsByValue } from '../../deep/weights';
 import { primaryObjective } from '../../engine/objectives';
 import { candidateSafetySplit, runQsa, runQsaAsync } from '../../engine/qsa';
 import { initialHeadTheta } from '../../deep/head-init';
 import { resizeImages } from '../../deep/resize';
-import { TfjsClassifierModel, thetaFromWeights } from '../../deep/tfjs-model';
+import { thetaFromWeights } from '../../deep/tfjs-model';
 import type { ExperimentDataset } from '../types';
 import {
   DEEP_ARCHITECTURES,
@@ -321,7 +321,9 @@ function createQsaFull({ dataset, constraints, settings, spec }: ModelContext): 
       // Every read of the model below is asynchronous (runQsaAsync, predictAsync): webgpu is allowed.
       await state.ready();
       state.reset();
-      const model = new TfjsClassifierModel(state.model, gatherImages(state.images, rows), { nOutputs, checkCancelled: () => input.signal?.throwIfAborted() });
+      // ONNX Runtime computes the QSA's predictions and gradients where it stands in for wasm/cpu (the runs' rule).
+      const chosen = await classifierModelOnChosenEngine(state.model, gatherImages(state.images, rows), { nOutputs, checkCancelled: () => input.signal?.throwIfAborted() });
+      const model = chosen.model;
       const be = params.batchEpochs?.[String(fraction)] ?? { batchSize: FULL_QSA.batchSize, epochs: FULL_QSA.epochs };
       const result = await runQsaAsync({
         model,
@@ -343,13 +345,13 @@ function createQsaFull({ dataset, constraints, settings, spec }: ModelContext): 
           clipTheta: null,
         },
         ...qsaHooks(input),
-      });
+      }).finally(chosen.release);
       if (result.outcome.kind !== 'passed') return { kind: 'nsf', reason: result.outcome.message };
       const theta = result.outcome.solution;
       const all = new Float64Array(dataset.nRows * nOutputs);
-      await new TfjsClassifierModel(state.model, state.images, { nOutputs }).predictAsync(theta, { start: 0, end: dataset.nRows }, all);
-      // ONNX Runtime never computes the QSA's gradients: TF.js's backend did all of it.
-      return { kind: 'solution', predictor: tablePredictor(all, nOutputs), theta, backend: tf.getBackend() as TrialBackend };
+      const every = await classifierModelOnChosenEngine(state.model, state.images, { nOutputs });
+      await every.model.predictAsync(theta, { start: 0, end: dataset.nRows }, all).finally(every.release);
+      return { kind: 'solution', predictor: tablePredictor(all, nOutputs), theta, backend: chosen.onnx ? 'onnxruntime' : (tf.getBackend() as TrialBackend) };
     },
     dispose(): void {
       state.model.dispose();
