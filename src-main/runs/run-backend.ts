@@ -8,12 +8,9 @@ import { withOnnxRuntimeLink } from '../deep/onnx/link';
 import type { RunInfo } from '../store/runs';
 
 export async function selectRunBackend(info: RunInfo, loaders: BackendLoaders = defaultLoaders): Promise<BackendReport> {
-  if (info.backendPreference === 'onnxruntime' && info.settings.pipeline === 'full') {
-    // ONNX Runtime computes a CNN's training and inference, not the gradients the engine's QSA reads.
-    throw new Error(`backend 'onnxruntime' computes a head run's CNN only; a full-model run needs a TF.js backend (auto, tensorflow, webgpu, wasm or cpu)`);
-  }
   const report = await selectBackend(info.backendPreference, loaders, { syncReads: false });
-  // A head run's body training and latents leave a CPU backend for ONNX Runtime (deep/onnx/route.ts): the
-  // stored report lists it as the link that computed them, not only the TF.js backend that holds the model.
-  return info.settings.pipeline === 'head' ? withOnnxRuntimeLink(report) : report;
+  // A head run's body training and latents, and a full-model run's QSA, leave a CPU backend for ONNX
+  // Runtime (deep/onnx/route.ts): the stored report lists it as the link that computed them, not only the
+  // TF.js backend that holds the model.
+  return info.settings.pipeline === 'pretrained' ? report : withOnnxRuntimeLink(report);
 }

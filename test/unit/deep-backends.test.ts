@@ -163,7 +163,7 @@ describe('fairbound backends', () => {
       ['wasm', true],
     ]);
     expect(report.attempts[3].reason).toMatch(
-      /^onnxruntime-node \d+\.\d+\.\d+ \(CPU, \d+ threads\): trains Fairbound's own CNNs and computes their latents and probabilities; TF\.js wasm holds the weights and computes the rest$/,
+      /^onnxruntime-node \d+\.\d+\.\d+ \(CPU, \d+ threads\): trains Fairbound's own CNNs and computes their latents, probabilities and the full-model QSA's gradients; TF\.js wasm holds the weights and computes the rest$/,
     );
     expect(report.attempts[3].reason.startsWith(report.cpuEngine)).toBe(true);
   });

@@ -1,7 +1,6 @@
 /**
- * A run that prefers `onnxruntime`: a head run gets ONNX Runtime's link in front of TF.js wasm in its
- * stored report; a full-model run is refused with the reason (ONNX Runtime computes no QSA gradients)
- * before any backend loads.
+ * A run that prefers `onnxruntime`: a head or full-model run gets ONNX Runtime's link in front of TF.js
+ * wasm in its stored report (ONNX Runtime computes the body, or the full-model QSA's gradients).
  */
 import { describe, expect, it } from 'vitest';
 import { BackendUnavailableError, type BackendLoaders, type CandidateId, type LoadedBackend } from '../../src-main/deep/backends';
@@ -20,7 +19,7 @@ function loaders(calls: CandidateId[]): BackendLoaders {
 }
 
 /** The two fields selectRunBackend reads. */
-function run(pipeline: 'head' | 'full'): RunInfo {
+function run(pipeline: 'head' | 'full' | 'pretrained'): RunInfo {
   return { backendPreference: 'onnxruntime', settings: { pipeline } } as unknown as RunInfo;
 }
 
@@ -37,11 +36,16 @@ describe('selectRunBackend with the onnxruntime preference', () => {
     expect(report.cpuEngine).toMatch(/^onnxruntime-node \d+\.\d+\.\d+ \(CPU, \d+ threads\)$/);
   });
 
-  it('a full-model run is refused before any backend loads', async () => {
+  it('a full-model run stores the same link (ONNX Runtime computes its QSA); a pretrained run none', async () => {
     const calls: CandidateId[] = [];
-    await expect(selectRunBackend(run('full'), loaders(calls))).rejects.toThrow(
-      "backend 'onnxruntime' computes head runs' CNN only; a full run needs a TF.js backend (auto, tensorflow, webgpu, wasm or cpu)",
-    );
-    expect(calls).toEqual([]);
+    const report = await selectRunBackend(run('full'), loaders(calls));
+    expect(calls).toEqual(['wasm']);
+    expect(report.attempts.map((a) => [a.candidate, a.ok])).toEqual([
+      ['onnxruntime', true],
+      ['wasm', true],
+    ]);
+    expect(report.attempts[0].reason).toMatch(/the full-model QSA's gradients/);
+    const pretrained = await selectRunBackend(run('pretrained'), loaders([]));
+    expect(pretrained.attempts.map((a) => a.candidate)).toEqual(['wasm']);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * ONNX Runtime as the chain's link between tfjs-node and wasm, in the report of a selection: where the
  * chain ends on TF.js's wasm or cpu backend, ONNX Runtime's CPU kernels compute Fairbound's own CNNs
- * (body training, latents, probabilities: route.ts, inference.ts) on every core, and the TF.js backend
- * holds the weights and computes the rest (the full-model QSA's gradients, layers models from elsewhere).
+ * (body training, latents, probabilities, the full-model QSA's predictions and gradients: route.ts,
+ * inference.ts) on every core, and the TF.js backend holds the weights and computes the rest (layers
+ * models from elsewhere).
  */
 import { availableParallelism } from 'node:os';
 import { BackendSelectionError, type BackendAttempt, type BackendReport } from '../backend-types';
@@ -10,7 +11,7 @@ import { firstLine } from '../backend-activate';
 import { onnxReplaces } from '../inference';
 
 /** What ONNX Runtime computes when it is the link in use. */
-export const ONNX_RUNTIME_COMPUTES = "trains Fairbound's own CNNs and computes their latents and probabilities";
+export const ONNX_RUNTIME_COMPUTES = "trains Fairbound's own CNNs and computes their latents, probabilities and the full-model QSA's gradients";
 
 /**
  * `report` with ONNX Runtime's link inserted before the TF.js CPU backends it stands in front of (and its
