@@ -46,7 +46,12 @@ let baseline: number;
 // What body training actually read: the images and rows the trainer (trainOnChosenEngine: tfjs or ONNX
 // Runtime) was called with (observed, as test/integration/experiment-deep.test.ts observes its trainer),
 // not what the pipeline says it passed.
-const observed = vi.hoisted(() => ({ training: [] as { pixels: Uint8Array; rows: Int32Array }[] }));
+const observed = vi.hoisted(() => ({
+  training: [] as { pixels: Uint8Array; rows: Int32Array }[],
+  // The full-model QSA's engine: forced to TF.js for a reference run; which one each run got.
+  fullEngine: 'auto' as 'auto' | 'tfjs',
+  fullOnnx: [] as boolean[],
+}));
 vi.mock('../../src-main/deep/onnx/route', async (importOriginal) => {
   const actual = await importOriginal<typeof import('../../src-main/deep/onnx/route')>();
   return {
@@ -59,6 +64,12 @@ vi.mock('../../src-main/deep/onnx/route', async (importOriginal) => {
       selected.forEach((r, i) => pixels.set(images.pixels.subarray(r * size, (r + 1) * size), i * size));
       observed.training.push({ pixels, rows: selected });
       return actual.trainOnChosenEngine(...args);
+    },
+    classifierModelOnChosenEngine: async (...args: Parameters<typeof actual.classifierModelOnChosenEngine>) => {
+      const [model, images, options] = args;
+      const chosen = await actual.classifierModelOnChosenEngine(model, images, options, observed.fullEngine);
+      observed.fullOnnx.push(chosen.onnx);
+      return chosen;
     },
   };
 });
@@ -252,6 +263,38 @@ describe('full pipeline (Tutorials G/H)', () => {
     expect(getRunLatents(db, runId)).toBeUndefined();
     expect(run.result!.groupAccuracy?.groups.map((g) => g.group)).toEqual(['all', 'A', 'B']);
   });
+
+  it('on wasm, ONNX Runtime computes the QSA (stored as the link) and the run ends as on TF.js', async () => {
+    const request: RunRequest = { dataset: 'bands2', constraints: [{ source: RATIO, delta: 0.05 }], pipeline: 'full', architecture: 'tutorial-g-cnn', epochs: 1, batchSize: 60, learningRate: 0.01, seed: 5, backend: 'wasm' };
+    observed.fullOnnx.length = 0;
+    const onnxRun = queue(request);
+    expect((await executeRun(db, onnxRun)).error).toBeNull();
+    observed.fullEngine = 'tfjs';
+    const tfjsRun = queue(request);
+    try {
+      expect((await executeRun(db, tfjsRun)).error).toBeNull();
+    } finally {
+      observed.fullEngine = 'auto';
+    }
+    expect(observed.fullOnnx).toEqual([true, false]);
+    const [viaOnnx, viaTfjs] = [getRun(db, onnxRun)!, getRun(db, tfjsRun)!];
+    expect(viaOnnx.backend!.name).toBe('wasm');
+    expect(viaOnnx.backend!.attempts[0]).toMatchObject({ candidate: 'onnxruntime', ok: true });
+    expect(viaOnnx.backend!.attempts[0].reason).toMatch(/full-model QSA/);
+    expect(viaOnnx.status).toBe(viaTfjs.status);
+    const [a, b] = [getRunIterations(db, onnxRun), getRunIterations(db, tfjsRun)];
+    expect(a.length).toBe(b.length);
+    expect(a.length).toBeGreaterThanOrEqual(2);
+    a.forEach((it, i) => expect(Math.abs(it.f - b[i].f)).toBeLessThan(1e-4 * Math.max(1, Math.abs(b[i].f))));
+    const [ua, ub] = [getRunConstraints(db, onnxRun), getRunConstraints(db, tfjsRun)];
+    expect(ua.length).toBe(1);
+    ua.forEach((c, i) => {
+      const want = ub[i].upperBound;
+      if (want === null) expect(c.upperBound).toBeNull();
+      else expect(c.upperBound).toBeCloseTo(want, 3);
+    });
+    expect(tf.memory().numTensors).toBe(baseline);
+  }, 60_000);
 });
 
 describe('cancellation', () => {
