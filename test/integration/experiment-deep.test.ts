@@ -149,13 +149,15 @@ describe('qsa-head and cnn trials', () => {
   it('runs full-model QSA (Tutorials G/H) on mini-batches of the trial rows', async () => {
     const run = await cli(
       'experiment', 'run', '--dataset', 'bands', '--constraint', CONSTRAINT, '--delta', '0.1', '--fractions', '1', '--trials', '1',
-      '--models', 'qsa-full,uniform-random', '--epochs-per-fraction', '1:40x1', '--seed', '6', '--workers', '1', '--quiet', '--db', dbPath, '--json',
+      '--models', 'qsa-full,uniform-random', '--epochs-per-fraction', '1:40x1', '--seed', '6', '--workers', '1', '--backend', 'wasm', '--quiet', '--db', dbPath, '--json',
     );
     expect(run.code, run.stderr).toBe(0);
     const id = (JSON.parse(run.stdout) as { experiment: { id: number } }).experiment.id;
     const full = listTrials(db, id).find((t) => t.model === 'qsa-full')!;
     expect(full).toBeDefined();
     expect(full.g).toHaveLength(1);
+    // On wasm, ONNX Runtime computed the QSA's predictions and gradients.
+    if (full.passed) expect(full.backend).toBe('onnxruntime');
     if (full.passed) {
       // θ is every trainable weight of the CNN.
       expect(full.theta!.length).toBeGreaterThan(1000);

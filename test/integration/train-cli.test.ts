@@ -160,11 +160,14 @@ describe('fairbound train (head pipeline) from the CLI bundle', () => {
 
 describe('fairbound train: full pipeline and bad input', () => {
   it('runs the whole CNN as the Seldonian model', () => {
-    const r = fairbound('train', '--dataset', 'bands', '--constraint', 'ACC >= 0.6', '--pipeline', 'full', '--model', 'tutorial-g-cnn', '--epochs', '1', '--batch-size', '50', '--quiet', '--json');
+    const r = fairbound('train', '--dataset', 'bands', '--constraint', 'ACC >= 0.6', '--pipeline', 'full', '--model', 'tutorial-g-cnn', '--epochs', '1', '--batch-size', '50', '--backend', 'wasm', '--quiet', '--json');
     expect(r.status).toBe(0);
     expect(r.stderr).toBe('');
     const out = JSON.parse(r.stdout);
     expect(out.candidateSelection.iterationsPlanned).toBe(2);
+    // On a CPU backend ONNX Runtime computed the QSA's predictions and gradients, and the stored report says so.
+    expect(out.backend.attempts.map((a: { candidate: string; ok: boolean }) => [a.candidate, a.ok])).toEqual([['onnxruntime', true], ['wasm', true]]);
+    expect(out.backend.attempts[0].reason).toMatch(/the full-model QSA's gradients/);
     expect(out.settings.qsa).toMatchObject({ batchSize: 50, nEpochs: 1, alphaTheta: 0.001, alphaLambda: 0.01 });
   });
 
