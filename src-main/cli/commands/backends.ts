@@ -21,7 +21,8 @@ export const backendsHelp = `fairbound backends [--backend auto|tensorflow|webgp
   @tensorflow/tfjs-node-gpu (CUDA 11.2), webgpu (any GPU through Dawn: Vulkan, Metal or D3D12; software
   adapters such as SwiftShader or llvmpipe are skipped), tensorflow via @tensorflow/tfjs-node (CPU),
   onnxruntime (ONNX Runtime's CPU kernels on every core: they train Fairbound's own CNNs and compute
-  their latents and probabilities, while TF.js wasm or cpu holds the weights and computes the rest),
+  their latents, probabilities and the full-model QSA's gradients, while TF.js wasm or cpu holds the
+  weights and computes the rest),
   wasm (SIMD), cpu (pure JS). With webgpu it shows the GPU adapter: its name, vendor, architecture and
   limits. Head and full-model runs and the qsa-head, cnn and qsa-full experiment models read tensors
   asynchronously and may use webgpu; audits of TF.js models read synchronously and skip it.
