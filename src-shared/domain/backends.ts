@@ -78,7 +78,7 @@ export interface BackendReport extends LoadedBackend {
   readonly preference: BackendPreference;
   readonly attempts: readonly BackendAttempt[];
   /**
-   * Where TF.js computes on the CPU (wasm, cpu), a head run's CNN trains and infers on ONNX Runtime's CPU
+   * Where TF.js computes on the CPU (wasm, cpu), a run's CNN trains, infers and (full-model runs) computes the QSA's gradients on ONNX Runtime's CPU
    * kernels instead (src-main/deep/onnx/route.ts): which, e.g. 'onnxruntime-node 1.31.1 (CPU, 2 threads)'.
    * Reports since ONNX Runtime became a link also list it in `attempts`; older stored runs have only this.
    */
