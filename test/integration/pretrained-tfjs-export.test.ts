@@ -8,38 +8,19 @@
 import { createHash } from 'node:crypto';
 import { cpSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pretrainedBodySentence } from '../../src-shared/domain/guarantee-wording';
 import { predictAuditRows } from '../../src-main/audit/model-audit';
 import { selectBackend } from '../../src-main/deep/backends';
-import { saveModel } from '../../src-main/deep/export';
 import { openWorkspace } from '../../src-main/store/database';
 import { getRunLatents, getRunRows, getRunWeights } from '../../src-main/store/run-results';
 import { insertSyntheticImageDataset } from '../support/synthetic-image-dataset';
 import { cli } from '../support/cli';
 import { useTempDir } from '../support/images';
 import { bandsWorkspace } from '../support/services';
+import { saveUserTfjsModel } from '../support/tfjs-user-model';
 
 const tempDir = useTempDir('fairbound-pretrained-tfjs-');
-
-/** A user's small layers model (not one of Fairbound's architectures), saved as model.json + weights.bin. */
-async function userModel(dir: string, classes: number): Promise<string> {
-  const init = (seed: number) => tf.initializers.glorotUniform({ seed });
-  const model = tf.sequential({
-    name: 'user_net',
-    layers: [
-      tf.layers.conv2d({ inputShape: [16, 16, 1], filters: 4, kernelSize: 3, activation: 'relu', kernelInitializer: init(1), name: 'features' }),
-      tf.layers.maxPooling2d({ poolSize: 4, name: 'pool' }),
-      tf.layers.flatten({ name: 'flat' }),
-      tf.layers.dense({ units: 6, activation: 'relu', kernelInitializer: init(2), name: 'hidden' }),
-      tf.layers.dense({ units: classes, activation: 'softmax', kernelInitializer: init(3), name: 'old_head' }),
-    ],
-  });
-  await saveModel(model, dir);
-  model.dispose();
-  return join(dir, 'model.json');
-}
 
 /** The run's own probabilities: its stored latents × its head θ (logistic P(y=1), or softmax per class). */
 function runProbabilities(dbPath: string, runId: number, kind: 'head_solution' | 'head_candidate', classes: number): { probs: Float64Array; rows: Int32Array; nOutputs: number } {
@@ -96,7 +77,7 @@ describe('a pretrained run on a TF.js model: export, audit, certificate', () => 
   it('exports the source body with the run’s head; audits, certifies and verifies through it; refuses a moved or changed source', async () => {
     const dir = tempDir();
     const { dbPath, datasetId } = bandsWorkspace(dir, { n: 240, seed: 9 });
-    const source = await userModel(join(dir, 'net'), 2);
+    const source = await saveUserTfjsModel(join(dir, 'net'), 2);
     const trained = await cli('audit', '--retrain-head', '--db', dbPath, '--dataset', 'bands', '--model', source, '--backend', 'wasm', '--constraint', 'ACC >= 0.5', '--iterations', '300', '--alpha-theta', '0.2', '--seed', '4', '--json');
     expect(trained.code, trained.stderr).toBe(0);
     const run = JSON.parse(trained.stdout) as { verdict: string; run_id: number };
@@ -178,7 +159,7 @@ describe('a pretrained run on a TF.js model: export, audit, certificate', () => 
     const db = openWorkspace(dbPath);
     const datasetId = insertSyntheticImageDataset(db, { name: 'bands3', n: 180, size: 16, numClasses: 3, seed: 5 }).id;
     db.close();
-    const source = await userModel(join(dir, 'net3'), 3);
+    const source = await saveUserTfjsModel(join(dir, 'net3'), 3);
     const trained = await cli('audit', '--retrain-head', '--db', dbPath, '--dataset', 'bands3', '--model', source, '--backend', 'wasm', '--constraint', 'ACC >= 0.2', '--iterations', '60', '--seed', '2', '--json');
     expect(trained.code, trained.stderr).toBe(0);
     const id = (JSON.parse(trained.stdout) as { run_id: number }).run_id;
