@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { cpSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pretrainedBodySentence } from '../../src-shared/domain/guarantee-wording';
 import { predictAuditRows } from '../../src-main/audit/model-audit';
@@ -113,6 +114,12 @@ describe('a pretrained run on a TF.js model: export, audit, certificate', () => 
     const text = await cli('audit', '--db', dbPath, '--dataset', 'bands', '--run', id, '--soft', '--bound', 'student-t', '--constraint', 'ACC >= 0.5');
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain(`guarantee: ${pretrainedBodySentence()}`);
+    // The audit's own certificate hashes the same export, and verifies against it.
+    const auditCert = join(dir, 'audit-cert.json');
+    const certified = await cli('audit', '--db', dbPath, '--dataset', 'bands', '--run', id, '--soft', '--bound', 'student-t', '--constraint', 'ACC >= 0.5', '--certificate', auditCert);
+    expect(certified.code, certified.stderr).toBe(0);
+    const auditVerified = await cli('verify', auditCert, '--model', join(out, 'model.json'), '--dataset', 'bands', '--db', dbPath);
+    expect(auditVerified.code, auditVerified.stdout + auditVerified.stderr).toBe(0);
 
     const certFile = join(dir, 'cert.json');
     const made = await cli('run', 'certificate', id, '--out', certFile, '--db', dbPath);
@@ -164,8 +171,11 @@ describe('a pretrained run on a TF.js model: export, audit, certificate', () => 
     expect(trained.code, trained.stderr).toBe(0);
     const id = (JSON.parse(trained.stdout) as { run_id: number }).run_id;
     const out = join(dir, 'export');
+    const tensors = tf.memory().numTensors;
     const ex = await cli('run', 'export-model', String(id), '--which', 'candidate', '--out', out, '--db', dbPath);
     expect(ex.code, ex.stderr).toBe(0);
+    // The source model, its cut and the new head are all freed.
+    expect(tf.memory().numTensors).toBe(tensors);
     const own = runProbabilities(dbPath, id, 'head_candidate', 3);
     expect(own.nOutputs).toBe(3);
     expect(maxDiff(await exportProbabilities(dbPath, datasetId, join(out, 'model.json'), own.rows), own.probs)).toBeLessThan(1e-5);
