@@ -199,7 +199,7 @@ export function runModel(db: ReadableDB, runId: number, which: ExportedModel): t
     throw new InputError(
       s.pretrained.kind === 'onnx'
         ? `run ${runId} is a pretrained run on the ONNX model ${s.pretrained.path}: it has no TF.js model (export it with --format onnx: the source graph cut at its latent features plus the run's head)`
-        : `run ${runId} is a pretrained run on the TF.js model ${s.pretrained.path}: its model is the source model's body with the run's head, written by exportRunModel`,
+        : `run ${runId} is a pretrained run on the TF.js model ${s.pretrained.path}: its model is the source model's body with the run's head, opened from its export (\`fairbound run export-model ${runId}\`)`,
     );
   }
   const head = run.pipeline === 'head';

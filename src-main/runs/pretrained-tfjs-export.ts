@@ -8,7 +8,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../errors/input-error';
 import type { SafeWriteOptions } from '../data/safe-write';
@@ -24,7 +24,7 @@ function errorCode(error: unknown): string {
 /** The folder of the recorded model (its path is the model.json or the folder that holds it). */
 function modelFolder(run: RunInfo, path: string): string {
   try {
-    return statSync(path).isDirectory() ? path : join(path, '..');
+    return statSync(path).isDirectory() ? path : dirname(path);
   } catch (error) {
     throw new InputError(`run ${run.id}'s source model cannot be read (${errorCode(error)}): the export is the source model's body plus the run's head`, { file: path });
   }

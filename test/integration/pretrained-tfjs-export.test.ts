@@ -160,14 +160,15 @@ describe('a pretrained run on a TF.js model: export, audit, certificate', () => 
     expect(edited.stderr).toMatch(new RegExp(`run ${id}'s source model has changed since the run \\(weights\\.bin: SHA-256 [0-9a-f]{64}, the run used [0-9a-f]{64}\\): refusing to put the run's head on another body`));
   }, 120_000);
 
-  it('exports a multiclass run’s head as a softmax over its classes', async () => {
+  it('exports a multiclass run’s head as a softmax over its classes (the model given as its folder)', async () => {
     const dir = tempDir();
     const dbPath = join(dir, 'w.db');
     const db = openWorkspace(dbPath);
     const datasetId = insertSyntheticImageDataset(db, { name: 'bands3', n: 180, size: 16, numClasses: 3, seed: 5 }).id;
     db.close();
-    const source = await saveUserTfjsModel(join(dir, 'net3'), 3);
-    const trained = await cli('audit', '--retrain-head', '--db', dbPath, '--dataset', 'bands3', '--model', source, '--backend', 'wasm', '--constraint', 'ACC >= 0.2', '--iterations', '60', '--seed', '2', '--json');
+    await saveUserTfjsModel(join(dir, 'net3'), 3);
+    // The model given as its folder: the export finds the recorded files in it.
+    const trained = await cli('audit', '--retrain-head', '--db', dbPath, '--dataset', 'bands3', '--model', join(dir, 'net3'), '--backend', 'wasm', '--constraint', 'ACC >= 0.2', '--iterations', '60', '--seed', '2', '--json');
     expect(trained.code, trained.stderr).toBe(0);
     const id = (JSON.parse(trained.stdout) as { run_id: number }).run_id;
     const out = join(dir, 'export');
