@@ -20,7 +20,7 @@ import {
   type CertificateSettings,
 } from '../../src-shared/contract/schemas';
 import { modelFiles, sha256Hex, type ModelFiles } from '../audit/model-files';
-import { pretrainedExportPreprocessing, requireOnnxPretrained } from '../runs/pretrained-export';
+import { pretrainedExportPreprocessing } from '../runs/pretrained-export';
 import { runBoundMethod } from '../../src-shared/domain/runs';
 import type { AuditPredictReply } from '../audit/predict-types';
 import { InputError } from '../errors/input-error';
@@ -78,9 +78,20 @@ function runSafetyRows(db: ReadableDB, run: RunInfo): Int32Array {
   return Int32Array.from(rows.rowOrder.subarray(run.nCandidate));
 }
 
-/** A pretrained run's model is verified as its ONNX export: the input pre-processing verify gives it again. */
+/**
+ * A pretrained run on an ONNX model is verified as its ONNX export: the input pre-processing verify gives
+ * it again. One on a TF.js model is verified as its TF.js export, which takes the images as the source did.
+ */
 function pretrainedOnnxSettings(run: RunInfo): Pick<CertificateSettings, 'onnx'> {
-  return run.settings.pretrained ? { onnx: pretrainedExportPreprocessing(run) } : {};
+  return run.settings.pretrained?.kind === 'onnx' ? { onnx: pretrainedExportPreprocessing(run) } : {};
+}
+
+/** What a run's certificate certifies: the export `fairbound run export-model` writes. */
+function runSubject(run: RunInfo, hasOnnx: boolean): string {
+  const source = run.settings.pretrained;
+  if (source?.kind === 'onnx') return `run ${run.id}'s seldonian model (as \`fairbound run export-model ${run.id} --format onnx\` writes it: the source model ${source.path} cut at its latent features with the run's head)`;
+  if (source) return `run ${run.id}'s seldonian model (as \`fairbound run export-model ${run.id}\` writes it: the TF.js source model ${source.path} cut before its last dense layer with the run's head)`;
+  return `run ${run.id}'s seldonian model (as \`fairbound run export-model ${run.id}\` writes it${hasOnnx ? ', or with --format onnx' : ''})`;
 }
 
 function runRowsText(run: RunInfo, n: number): string {
@@ -124,7 +135,6 @@ export async function buildRunCertificate(env: CertificateEnvironment, runId: nu
   const run = getRun(env.db, runId);
   if (!run) throw new InputError(`no run ${runId} in this workspace (see \`fairbound runs\`)`);
   if (run.status !== 'passed') throw new InputError(`run ${runId} is ${run.status}: only a passed run has a Seldonian model to certify (an audit can certify any model)`);
-  requireOnnxPretrained(run, 'its certificate');
   const info = requireDatasetOf(env.db, run.datasetId, `run ${runId}`);
   const indices = runSafetyRows(env.db, run);
   const resize = runResize(run, info);
@@ -143,9 +153,7 @@ export async function buildRunCertificate(env: CertificateEnvironment, runId: nu
   return seal(
     {
       kind: 'run',
-      subject: run.settings.pretrained
-        ? `run ${run.id}'s seldonian model (as \`fairbound run export-model ${run.id} --format onnx\` writes it: the source model ${run.settings.pretrained.path} cut at its latent features with the run's head)`
-        : `run ${run.id}'s seldonian model (as \`fairbound run export-model ${run.id}\` writes it${reply.onnxFile ? ', or with --format onnx' : ''})`,
+      subject: runSubject(run, reply.onnxFile !== undefined),
       dataset: datasetPart(info),
       model: runModelOf(reply),
       rows: rowsPart(env.db, info, indices, runRowsText(run, indices.length)),

@@ -15,7 +15,8 @@ import { InputError } from '../errors/input-error';
 import { refuseExisting, writeFileSafely, type SafeWriteOptions } from '../data/safe-write';
 import { buildModel } from '../deep/architectures';
 import { cnnArchitecture } from './pipeline-steps';
-import { pretrainedHeadKind, pretrainedOnnxBytes, type PretrainedWhich } from './pretrained-export';
+import { pretrainedHeadKind, pretrainedOnnxBytes, type PretrainedHead, type PretrainedWhich } from './pretrained-export';
+import { exportPretrainedTfjs } from './pretrained-tfjs-export';
 import { saveModel, type SavedModelFiles } from '../deep/export';
 import { forwardModelOf } from '../deep/onnx/tfjs-model';
 import { setWeights, type WeightsByValue } from '../deep/weights';
@@ -198,7 +199,7 @@ export function runModel(db: ReadableDB, runId: number, which: ExportedModel): t
     throw new InputError(
       s.pretrained.kind === 'onnx'
         ? `run ${runId} is a pretrained run on the ONNX model ${s.pretrained.path}: it has no TF.js model (export it with --format onnx: the source graph cut at its latent features plus the run's head)`
-        : `run ${runId} is a pretrained run on the TF.js model ${s.pretrained.path}: exporting its body with the run's head is not supported yet (its head θ is in \`run show --json\`'s settings and export-latents' case)`,
+        : `run ${runId} is a pretrained run on the TF.js model ${s.pretrained.path}: its model is the source model's body with the run's head, opened from its export (\`fairbound run export-model ${runId}\`)`,
     );
   }
   const head = run.pipeline === 'head';
@@ -252,6 +253,8 @@ export async function exportRunModel(
   which: ExportedModel = 'seldonian',
   options: SafeWriteOptions = {},
 ): Promise<SavedModelFiles> {
+  const finished = finishedRun(db, runId);
+  if (finished.settings.pretrained?.kind === 'tfjs') return exportPretrainedTfjs(finished, pretrainedHead(db, finished, which), which as PretrainedWhich, outDir, options);
   const model = runModel(db, runId, which);
   try {
     return await saveModel(model, outDir, options);
@@ -295,10 +298,8 @@ export function exportRunModelOnnx(db: ReadableDB, runId: number, outFile: strin
   }
 }
 
-/** A pretrained run on an ONNX model: its source graph cut where the run cut it, then the run's head (runs/pretrained-export.ts). */
-function exportPretrainedOnnx(db: ReadableDB, run: RunInfo, outFile: string, which: ExportedModel, options: SafeWriteOptions): OnnxModelFile {
-  const source = run.settings.pretrained!;
-  if (source.kind !== 'onnx') throw new InputError(`run ${run.id} is a pretrained run on the TF.js model ${source.path}: --format onnx exports the runs whose source is an ONNX file`);
+/** Where a pretrained run cut its source model, and its `which` head θ as a dense layer. */
+function pretrainedHead(db: ReadableDB, run: RunInfo, which: ExportedModel): PretrainedHead {
   const body = run.result?.pretrainedBody;
   const dim = run.result?.latentDim;
   if (!body || dim === null || dim === undefined) throw new Error(`run ${run.id} has no record of where its model was cut`);
@@ -306,7 +307,20 @@ function exportPretrainedOnnx(db: ReadableDB, run: RunInfo, outFile: string, whi
   if (!theta) throw new InputError(which === 'seldonian' ? `run ${run.id} returned No Solution Found: there is no Seldonian model (export --which candidate or initial instead)` : `run ${run.id} has no candidate solution (candidate selection ended in NSF)`);
   const numClasses = run.settings.numClasses;
   const dense = headThetaAsDense(theta.data as Float64Array, dim, numClasses);
-  const { bytes, input } = pretrainedOnnxBytes(run, { cutAt: body.cutAt, kernel: dense.kernel, bias: dense.bias, inputDim: dim, numClasses }, which as PretrainedWhich);
+  return { cutAt: body.cutAt, kernel: dense.kernel, bias: dense.bias, inputDim: dim, numClasses };
+}
+
+/** A pretrained run on an ONNX model: its source graph cut where the run cut it, then the run's head (runs/pretrained-export.ts). */
+function exportPretrainedOnnx(db: ReadableDB, run: RunInfo, outFile: string, which: ExportedModel, options: SafeWriteOptions): OnnxModelFile {
+  const source = run.settings.pretrained!;
+  if (source.kind !== 'onnx') {
+    throw new InputError(
+      `run ${run.id} is a pretrained run on the TF.js model ${source.path}: it has no ONNX export (the source model's layers are not all ones Fairbound writes as ONNX); ` +
+        `export it in the TF.js layers format (without --format onnx: the source model's body with the run's head)`,
+    );
+  }
+  const head = pretrainedHead(db, run, which);
+  const { bytes, input } = pretrainedOnnxBytes(run, head, which as PretrainedWhich);
   writeFileSafely(outFile, bytes, options);
-  return { path: outFile, bytes: bytes.length, input, output: ['batch', numClasses] };
+  return { path: outFile, bytes: bytes.length, input, output: ['batch', head.numClasses] };
 }

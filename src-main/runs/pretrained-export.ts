@@ -42,7 +42,9 @@ function floatInitializer(name: string, dims: readonly number[], values: Float32
   return { name, dims: [...dims], dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength)) };
 }
 
-export interface PretrainedOnnxHead {
+/** Where the run cut its source model, and the run's head as a dense layer (both exports put it on top). */
+export interface PretrainedHead {
+  /** ONNX: the tensor cut at; TF.js: the body's last layer. */
   readonly cutAt: string;
   /** Dense(d → K): kernel d×K row-major, bias K. */
   readonly kernel: Float32Array;
@@ -52,7 +54,7 @@ export interface PretrainedOnnxHead {
 }
 
 /** The source graph cut at `head.cutAt` with the head on top: the model's bytes and its input's dims. */
-export function pretrainedOnnxBytes(run: RunInfo, head: PretrainedOnnxHead, which: PretrainedWhich): { readonly bytes: Uint8Array; readonly input: (number | string)[] } {
+export function pretrainedOnnxBytes(run: RunInfo, head: PretrainedHead, which: PretrainedWhich): { readonly bytes: Uint8Array; readonly input: (number | string)[] } {
   const model = onnx.ModelProto.decode(sourceBytes(run));
   const graph = model.graph as Onnx.GraphProto;
   const nodes = graph.node ?? [];
@@ -122,15 +124,4 @@ export function pretrainedExportPreprocessing(run: RunInfo): OnnxPreprocessing {
     ...(p.normalize !== undefined ? { normalize: p.normalize.map((n) => ({ ...n })) } : {}),
     ...(p.channels !== undefined ? { channels: p.channels } : {}),
   };
-}
-
-/** Refuses a pretrained run whose model has no ONNX export (its source is a TF.js model). */
-export function requireOnnxPretrained(run: RunInfo, purpose: string): void {
-  const source = run.settings.pretrained;
-  if (source && source.kind !== 'onnx') {
-    throw new InputError(
-      `run ${run.id} is a pretrained run on the TF.js model ${source.path}: ${purpose} runs the run's model as its ONNX export, which exists only for a run on an ONNX model ` +
-        `(a TF.js body with the run's head is not exported yet; \`fairbound run export-latents ${run.id}\` writes its head problem)`,
-    );
-  }
 }

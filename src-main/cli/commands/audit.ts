@@ -73,8 +73,9 @@ fairbound audit --retrain-head --model <model.json|model.onnx> [--latent-output 
     run's own dataset the audited rows are the run's own safety rows (its row order, its split): for its
     seldonian or candidate model the verdict then repeats the run's safety test, it is no independent
     confirmation. --rows all there includes the rows that trained the model, and the verdict says it is
-    not a guarantee. A pretrained run (on an ONNX model) is audited as its ONNX export, fed with the run's
-    pre-processing and resize; its body's training rows are unknown, and the output says so.
+    not a guarantee. A pretrained run is audited as its export (\`run export-model\`: ONNX for an ONNX
+    model, fed with the run's pre-processing; TF.js for a TF.js model) and the run's resize; its body's
+    training rows are unknown, and the output says so.
   Verdict per constraint: holds (upper bound of g ≤ 0), violated (lower bound of g > 0) or inconclusive
   (with the data that would decide). Estimators are hard decisions at --threshold (what a deployed
   classifier does) unless --soft (the engine's probabilistic estimators). --rows safety audits the rows

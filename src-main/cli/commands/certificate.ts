@@ -23,9 +23,10 @@ export const runCertificateHelp = `fairbound run certificate <id> --out <file.js
     \`fairbound run export-model <id>\` writes it, is run on the run's safety rows and the safety test's
     Student-t bounds are recomputed from its probabilities; the file records them with the SHA-256 of the
     model's files (its TF.js export, and its ONNX export as \`--format onnx\` writes it), of the safety rows
-    and of the settings. Check it with \`fairbound verify\` and either form of the model. A pretrained run on an
-    ONNX model has one form, its ONNX export (the source graph cut at its latent features with the run's
-    head), hashed and run with the run's pre-processing; a pretrained run on a TF.js model is refused.`;
+    and of the settings. Check it with \`fairbound verify\` and either form of the model. A pretrained run
+    has one form: on an ONNX model its ONNX export (the source graph cut at its latent features with the
+    run's head), hashed and run with the run's pre-processing; on a TF.js model its TF.js export (the source
+    model cut before its last dense layer with the run's head).`;
 
 /** The model run in this process (TF.js on the backend chain). */
 export const inProcessPredictor =
@@ -72,7 +73,7 @@ export async function runCertificateCommand(args: string[], out: CliOutput): Pro
             ...(value.model.onnx ? [`  ${value.model.onnx.name} (ONNX export)  sha256 ${value.model.onnx.sha256}`] : []),
             `  rows      sha256 ${value.rows.sha256}`,
             `  settings  sha256 ${value.settingsSha256}`,
-            // A pretrained run's model exists only as its ONNX export (one file).
+            // A pretrained run on an ONNX model exists only as its ONNX export (one file).
             value.model.format === 'single-file'
               ? `check it: fairbound run export-model ${id} --format onnx --out <file.onnx> && fairbound verify ${file} --model <file.onnx> --dataset '${value.dataset.name}'`
               : `check it: fairbound run export-model ${id} --out <dir> && fairbound verify ${file} --model <dir>/model.json --dataset '${value.dataset.name}'`,

@@ -32,7 +32,9 @@ fairbound run delete <id> [--db <file>]
     at the run's input size, output 'probabilities'), for ONNX Runtime and PyTorch users. seldonian (default): the
     model that passed the safety test (head runs: the trained body with the QSA's head); candidate: the
     candidate-selection solution even if it failed the safety test; trained: the CNN as trained on the
-    candidate rows (head runs); initial: the stored initial weights.
+    candidate rows (head runs); initial: the stored initial weights. A pretrained run has one format, its
+    source model's: an ONNX model's graph (--format onnx) or a TF.js model's layers (the default), cut where
+    the run cut it, with the run's head; the source files must still have the SHA-256 the run recorded.
   export-latents: a head run's QSA as a case in the golden fixtures' format (data.csv.gz, metadata.json,
     theta_init.json, spec.json); \`fairbound qsa --spec <dir>/spec.json\` reproduces the run's head QSA.
   Exports never replace existing files unless --force (exit 2 otherwise); each file is written to a

@@ -21,8 +21,9 @@ export const verifyHelp = `fairbound verify <certificate.json> --model <file> --
   predictions audit) and of the certified rows of --dataset (README, "Certificates": their byte layout);
   then runs the model on those rows (the certificate's resize and backend unless --backend) and bounds every
   constraint again. A run's model verifies in either form it was certified in: its TF.js export, or its
-  ONNX export (\`run export-model <id> --format onnx\`, a .onnx file), which ONNX Runtime runs (a pretrained
-  run's only form, fed with the pre-processing the certificate records). Hashes and verdicts must match exactly, numbers within ${CERTIFICATE_RELATIVE_TOLERANCE.toExponential()}
+  ONNX export (\`run export-model <id> --format onnx\`, a .onnx file), which ONNX Runtime runs (the only
+  form of a pretrained run on an ONNX model, fed with the pre-processing the certificate records; one on a
+  TF.js model has only its TF.js export). Hashes and verdicts must match exactly, numbers within ${CERTIFICATE_RELATIVE_TOLERANCE.toExponential()}
   relative (|a − b| ≤ ${CERTIFICATE_RELATIVE_TOLERANCE.toExponential()} · max(1, |a|, |b|)).
   Exit 0 when everything matches, 1 when something does not (each mismatch is named), 2 for bad input
   (an unreadable or malformed certificate: the line and column, the field, or an unknown version).`;

@@ -20,3 +20,20 @@ export function pretrainedSourceRows(detail: RunDetail): [string, string][] {
   }
   return rows;
 }
+
+/**
+ * The one export a pretrained run's model has, which its audit and certificate run: 'onnx' (an ONNX
+ * source's graph cut at the latent tensor with the run's head) or 'tfjs' (a TF.js source's layers cut
+ * before its last dense layer with the run's head); null for the other pipelines, which have both.
+ */
+export function pretrainedExportFormat(detail: RunDetail): 'onnx' | 'tfjs' | null {
+  const source = (detail.settings as { pretrained?: PretrainedSource }).pretrained;
+  return source ? source.kind : null;
+}
+
+/** A pretrained run's export in words, for the run page's titles. */
+export function pretrainedExportText(format: 'onnx' | 'tfjs'): string {
+  return format === 'onnx'
+    ? "its ONNX export (the source model cut at its latent features, with the run's head), fed with the run's pre-processing"
+    : "its TF.js export (the source model cut before its last dense layer, with the run's head)";
+}
