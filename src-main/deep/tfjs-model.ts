@@ -202,7 +202,8 @@ async function readAsync(reads: TensorReads): Promise<void> {
   }
 }
 
-function sameValues(a: Float64Array, b: Float64Array): boolean {
+/** θ compared element by element: the models' one-repeat caches reuse work only for the very same θ. */
+export function sameValues(a: Float64Array, b: Float64Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;

@@ -13,7 +13,7 @@ import type { RowRange } from '../../engine/data';
 import type { ClassifierModel } from '../../engine/models/model';
 import { inputShapeOf } from '../architectures';
 import { validateImageSet, type ImageSet } from '../images';
-import { parameterLayout, type ParameterLayout, type TfjsModelOptions } from '../tfjs-model';
+import { parameterLayout, sameValues, type ParameterLayout, type TfjsModelOptions } from '../tfjs-model';
 import { getWeightsByValueAsync } from '../weights';
 import { buildClassifierGraphs, CLASSIFIER } from './classifier-graphs';
 import { createCpuSession, fillNchwBatch, floatTensor, type OnnxSessionOptions } from './session';
@@ -155,10 +155,4 @@ export class OnnxClassifierModel implements ClassifierModel {
       }
     }
   }
-}
-
-function sameValues(a: Float64Array, b: Float64Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
