@@ -104,6 +104,8 @@ describe.skipIf(!chromiumAvailable())('forms in chromium', () => {
     await page.getByTestId('run-notes').fill('first try');
     await page.getByTestId('run-epochs').fill('3');
     await page.getByTestId('run-rows').fill('100');
+    // Every link a run may name, ONNX Runtime's included.
+    expect(await page.getByTestId('run-backend').locator('option').allTextContents()).toEqual(['auto', 'tensorflow', 'webgpu', 'onnxruntime', 'wasm', 'cpu']);
     await page.getByTestId('run-backend').selectOption('wasm');
 
     await page.getByTestId('nav-experiments').click();
