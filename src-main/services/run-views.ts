@@ -1,5 +1,5 @@
 /**
- * The run page's next steps behind the contract: `runs.export` writes a finished run's TF.js model or its
+ * The run page's next steps behind the contract: `runs.export` writes a finished run's model (TF.js or ONNX) or its
  * head QSA as a Seldonian case (in the deep worker: the model export loads TensorFlow.js), and
  * `reports.write` a run's or experiment's HTML report (and PDF), as `fairbound run export-*` and
  * `fairbound report` do. Existing files are refused as `conflict` before any work unless overwrite is set.
@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { refuseExisting, writeFileSafely } from '../data/safe-write';
 import { ServiceError } from '../errors/reported-error';
-import type { RunExportRequest } from '../runs/export-types';
+import { ONNX_MODEL_FILE, type RunExportRequest } from '../runs/export-types';
 import { reportHtml } from '../report/report';
 import { runAdvice } from '../audit/run-advice';
 import { experimentResults, experimentSvgs } from '../experiments/results';
@@ -22,6 +22,7 @@ import { writeReportFiles } from './report-files';
 /** The files each artifact writes (the exporters' own names), checked before the worker starts. */
 const ARTIFACT_FILES: Readonly<Record<RunExportRequest['artifact'], readonly string[]>> = {
   'tfjs-model': ['model.json', 'weights.bin'],
+  'onnx-model': [ONNX_MODEL_FILE],
   'latents-case': ['data.csv.gz', 'metadata.json', 'theta_init.json', 'spec.json'],
 };
 
@@ -31,9 +32,9 @@ export const runExportHandler: Handler<'runs.export'> = async (input, ctx) => {
   const overwrite = input.overwrite ?? false;
   refuseExisting(ARTIFACT_FILES[input.artifact].map((name) => join(input.outDir, name)), { overwrite });
   const request: RunExportRequest =
-    input.artifact === 'tfjs-model'
-      ? { artifact: 'tfjs-model', runId: input.runId, outDir: input.outDir, which: input.which ?? 'seldonian', overwrite }
-      : { artifact: 'latents-case', runId: input.runId, outDir: input.outDir, overwrite };
+    input.artifact === 'latents-case'
+      ? { artifact: 'latents-case', runId: input.runId, outDir: input.outDir, overwrite }
+      : { artifact: input.artifact, runId: input.runId, outDir: input.outDir, which: input.which ?? 'seldonian', overwrite };
   return { files: await ctx.deepWorker().exportRun(ctx.dbPath, request) };
 };
 

@@ -124,8 +124,9 @@ export const routes = routeCatalog({
   'runs.delete': { input: s.runRef, output: s.deleted },
   /**
    * Writes an export of a finished run into a server-side folder: its model in the TF.js layers format
-   * (which: seldonian by default) or its head QSA as a Seldonian case (data.csv.gz, metadata.json,
-   * theta_init.json, spec.json), as `fairbound run export-model` / `export-latents` do. Error code
+   * or as one ONNX file, model.onnx (which: seldonian by default), or its head QSA as a Seldonian case
+   * (data.csv.gz, metadata.json, theta_init.json, spec.json), as `fairbound run export-model [--format
+   * onnx]` / `export-latents` do. Error code
    * `conflict` when a file exists and overwrite is not set.
    */
   'runs.export': { input: s.runExportInput, output: s.filesWritten },

@@ -13,6 +13,7 @@ import { insertRun } from '../../src-main/store/runs';
 import { chromiumAvailable } from '../support/chromium';
 import { BANDS_RATIO, runStoredBandsRun } from '../support/tiny-run';
 import { startApp, type AppHarness } from './app-harness';
+import { cli } from '../support/cli';
 
 describe.skipIf(!chromiumAvailable())("a run's page in chromium", () => {
   let app: AppHarness;
@@ -70,6 +71,7 @@ describe.skipIf(!chromiumAvailable())("a run's page in chromium", () => {
     await page.getByTestId('run-export-folder').fill(out);
     const expected: Record<string, string[]> = {
       'tfjs-model': [`run-${runId}-tfjs/model.json`, `run-${runId}-tfjs/weights.bin`],
+      'onnx-model': [`run-${runId}-onnx/model.onnx`],
       'latents-case': [`run-${runId}-case/spec.json`, `run-${runId}-case/data.csv.gz`, `run-${runId}-case/metadata.json`, `run-${runId}-case/theta_init.json`],
       report: [`run-${runId}-report.html`],
     };
@@ -79,6 +81,11 @@ describe.skipIf(!chromiumAvailable())("a run's page in chromium", () => {
       for (const f of files) expect(existsSync(join(out, f)), f).toBe(true);
     }
     expect(JSON.parse(readFileSync(join(out, `run-${runId}-tfjs/model.json`), 'utf8'))).toHaveProperty('modelTopology');
+    // The ONNX file is the one `fairbound run export-model --format onnx` writes, byte for byte.
+    const cliOnnx = join(app.dir, 'cli-export.onnx');
+    const exported = await cli('run', 'export-model', String(runId), '--format', 'onnx', '--out', cliOnnx, '--db', join(app.dir, 'workspace.db'));
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(readFileSync(join(out, `run-${runId}-onnx/model.onnx`)).equals(readFileSync(cliOnnx))).toBe(true);
     expect(readFileSync(join(out, `run-${runId}-report.html`), 'utf8')).toContain(BANDS_RATIO.replace(/>/g, '&gt;'));
     await app.screenshot('run-views-next-steps');
     await page.getByTestId('open-report-run').click();

@@ -4,14 +4,14 @@ import { count, id, wireNumber, wireNumberOrNull } from '../wire';
 import { auditInput } from './audit';
 import { path } from './fields';
 
-/** What a run export writes: the model in the TF.js layers format, or the head QSA as a Seldonian case. */
-export const runExportArtifact = z.enum(['tfjs-model', 'latents-case']);
+/** What a run export writes: the model in the TF.js layers format or as one ONNX file, or the head QSA as a Seldonian case. */
+export const runExportArtifact = z.enum(['tfjs-model', 'onnx-model', 'latents-case']);
 export type RunExportArtifact = z.infer<typeof runExportArtifact>;
 
 export const runExportInput = z.object({
   runId: id,
   artifact: runExportArtifact,
-  /** tfjs-model: which of the run's models (default seldonian). */
+  /** tfjs-model, onnx-model: which of the run's models (default seldonian). */
   which: z.enum(['seldonian', 'candidate', 'trained', 'initial']).optional(),
   /** The folder to write into (created if missing); existing files are replaced only with overwrite. */
   outDir: path,
