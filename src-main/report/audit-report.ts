@@ -8,7 +8,7 @@ import * as echarts from 'echarts';
 import type { AuditResult, OnnxPreprocessingRecord } from '../../src-shared/contract/schemas';
 import { onnxPreprocessingText } from '../../src-shared/contract/onnx-preprocessing';
 import { auditBoundLabel, guaranteeNote, intervalConfidenceText, NO_DATA_NEEDED_TEXT, verdictLine, type AuditBoundMethod, type AuditGuaranteeKind } from '../../src-shared/bounds/audit-bounds';
-import { auditVerdictSentence, guaranteeBound, rateKindLabel, rateKindTag, type GuaranteeEstimates } from '../../src-shared/domain/guarantee-wording';
+import { auditVerdictSentence, guaranteeBound, pretrainedBodySentence, rateKindLabel, rateKindTag, type GuaranteeEstimates } from '../../src-shared/domain/guarantee-wording';
 import type { AuditVerdict, EstimatorMode } from '../audit/audit';
 import type { DatasetSummary } from '../store/summary';
 import { escapeHtml, formatNumber, keyValues, page, section, table } from './html';
@@ -24,6 +24,8 @@ export interface AuditReportMetadata {
   readonly method: AuditBoundMethod;
   /** What the verdicts can claim given which rows trained the model (the contract's auditGuarantee). */
   readonly guarantee: AuditGuaranteeKind;
+  /** A pretrained run's model: its body's training rows are unknown (pretrainedBodySentence). */
+  readonly pretrainedBody?: boolean;
   /** Which rows were audited, in words (e.g. `rows 0–199 (all)`). */
   readonly rowsText: string;
   readonly nRows: number;
@@ -101,6 +103,7 @@ function estimatesOf(mode: EstimatorMode): GuaranteeEstimates {
 
 interface VerdictContext {
   readonly guarantee: AuditGuaranteeKind;
+  readonly pretrainedBody: boolean;
   readonly method: AuditBoundMethod;
   readonly mode: EstimatorMode;
 }
@@ -112,7 +115,9 @@ function verdictBox(a: AuditedConstraint, ctx: VerdictContext): string {
   const sentence = auditVerdictSentence({ verdict: a.verdict, delta: a.constraint.delta, bound: guaranteeBound(ctx.method, ctx.mode.kind), estimates: estimatesOf(ctx.mode), guarantee });
   const why = a.verdict === 'inconclusive' ? `${sentence} g's bounds: ${intervalConfidenceText(a.constraint.delta)}. ${dataNeededText(a)}` : sentence;
   const note = guaranteeNote(guarantee);
-  const noteHtml = note === null ? '' : `<p class="warning" data-guarantee="${escapeHtml(guarantee)}">${escapeHtml(note)}</p>`;
+  const noteHtml =
+    (note === null ? '' : `<p class="warning" data-guarantee="${escapeHtml(guarantee)}">${escapeHtml(note)}</p>`) +
+    (ctx.pretrainedBody && !trained ? `<p class="warning" data-pretrained-body>${escapeHtml(pretrainedBodySentence())}</p>` : '');
   return `<div class="verdict ${trained ? 'neutral' : v.css}"><div class="big">${escapeHtml(verdictLine(a.verdict, a.constraint.delta, guarantee))}</div><p>${escapeHtml(why)}</p>${noteHtml}</div>`;
 }
 
@@ -304,7 +309,7 @@ export function buildAuditReportHtml(input: AuditReportInput): string {
     ),
   );
   parts.push(datasetSection(summary, m.datasetName, m.nRows, m.rowsText));
-  results.forEach((a, i) => parts.push(constraintSection(a, i, { guarantee: m.guarantee, method: m.method, mode: m.mode })));
+  results.forEach((a, i) => parts.push(constraintSection(a, i, { guarantee: m.guarantee, pretrainedBody: m.pretrainedBody === true, method: m.method, mode: m.mode })));
   parts.push(groupSection(groups, m.groupConfidence, m.mode));
   return page(`Fairbound audit — ${m.datasetName}`, `${m.source}; ${modeText(m.mode)}; ${auditBoundLabel(m.method, m.mode.kind)}`, parts.join('\n'));
 }
@@ -343,6 +348,7 @@ export function auditReportInputFromResult(result: AuditResult, summary: Dataset
       mode: result.mode,
       method: result.bound,
       guarantee: result.guarantee,
+      ...(result.pretrainedBody ? { pretrainedBody: true } : {}),
       rowsText,
       nRows: result.rows.end - result.rows.start,
       groupConfidence: result.groupConfidence,

@@ -131,6 +131,8 @@ export interface AuditedProbabilities {
   readonly preprocessing?: OnnxPreprocessingRecord;
   /** What the verdicts can claim on these rows. */
   readonly guarantee: AuditGuarantee;
+  /** A pretrained run's model: its body's training rows are unknown. */
+  readonly pretrainedBody?: true;
   /** The dataset rows `audited` holds, in its order; null: all of them, in the stored order. */
   readonly selection: Int32Array | null;
 }
@@ -212,6 +214,7 @@ async function fromModel(input: AuditInput, src: ModelOrRunSource, env: AuditEnv
     backendText: predicted.backend,
     ...(predicted.preprocessing ? { preprocessing: predicted.preprocessing } : {}),
     guarantee,
+    ...(bodyUnknown ? { pretrainedBody: true as const } : {}),
     selection,
   };
 }
@@ -261,7 +264,7 @@ export async function auditedRows(input: AuditInput, env: AuditEnvironment, cont
  */
 export function boundAudit({ input, info, constraints, probabilities }: AuditedRows, decision: AuditInput['mode']): AuditComputation {
   const src = input.source;
-  const { audited, rows, probs: probsAll, nOutputs, rowsDto, sourceText, backendText, preprocessing, guarantee, selection } = probabilities;
+  const { audited, rows, probs: probsAll, nOutputs, rowsDto, sourceText, backendText, preprocessing, guarantee, pretrainedBody, selection } = probabilities;
   const probs = probsAll.subarray(rows.start * nOutputs, rows.end * nOutputs);
   const mode: EstimatorMode = decision.kind === 'hard' ? { kind: 'hard', threshold: decision.threshold } : { kind: 'soft' };
   const results = auditConstraints({ data: audited, probs, nOutputs, rows, constraints, mode, method: input.bound });
@@ -277,6 +280,7 @@ export function boundAudit({ input, info, constraints, probabilities }: AuditedR
     mode: decision,
     bound: input.bound,
     guarantee,
+    ...(pretrainedBody ? { pretrainedBody } : {}),
     constraints: results.map((r) => ({
       source: r.constraint.source,
       parsed: r.constraint.parsed,
@@ -363,6 +367,7 @@ export function reportInput(audit: AuditComputation, summary: DatasetSummary | n
       mode,
       method: result.bound,
       guarantee: result.guarantee,
+      ...(result.pretrainedBody ? { pretrainedBody: true } : {}),
       rowsText: rowsText(result.rows),
       nRows,
       groupConfidence: result.groupConfidence,

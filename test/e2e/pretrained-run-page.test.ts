@@ -56,6 +56,8 @@ describe.skipIf(!chromiumAvailable())('a pretrained run from the Audit page', ()
     await expect.poll(() => details.getByText(createHash('sha256').update(bytes).digest('hex')).count()).toBe(1);
     expect(await details.getByText(/^'latent': its 6 → 2 head replaced by the QSA's; latent features on onnxruntime/).count()).toBe(1);
     expect(await details.getByText('Body training').count()).toBe(0);
+    // The backend card says what computed this run: ONNX Runtime for the body, the engine for the head, nothing on TF.js.
+    expect(await page.getByTestId('pretrained-computed-by').textContent()).toMatch(/^The source model's body computed the latent features on onnxruntime.*TF\.js computed nothing in this run/);
     await app.screenshot('pretrained-run');
     const runId = Number(/#\/runs\/(\d+)$/.exec(page.url())?.[1]);
 
@@ -72,6 +74,8 @@ describe.skipIf(!chromiumAvailable())('a pretrained run from the Audit page', ()
     await expect.poll(() => page.getByTestId('audit-run').inputValue()).toBe(String(runId));
     await page.getByTestId('run-audit').click();
     await expect.poll(() => page.getByTestId('verdict-guarantee').getAttribute('data-guarantee'), { timeout: 30_000 }).toBe('repeats-safety-test');
+    // The whole sentence beside the verdict: the source model's training rows are unknown.
+    expect(await page.getByTestId('verdict-pretrained').textContent()).toBe(pretrainedBodySentence());
     expect(await page.getByTestId('audit-result').textContent()).toContain("with the run's head; the source model's training rows are unknown to Fairbound");
 
     // Re-run: the Audit page's Retrain the head, filled with the run's model and settings.

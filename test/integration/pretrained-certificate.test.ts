@@ -76,16 +76,19 @@ describe('a pretrained run on an ONNX model: certificate, verify and audit', () 
     // The audit of the run: its export on its own safety rows, the same bound as its safety test.
     const audit = await cli('audit', '--db', dbPath, '--dataset', 'bands', '--run', id, '--soft', '--bound', 'student-t', '--constraint', 'ACC >= 0.7', '--json');
     expect(audit.code, audit.stderr).toBe(0);
-    const result = JSON.parse(audit.stdout) as { guarantee: string; source: string; rows: { ofRun: number; end: number }; constraints: { gUpper: number }[]; preprocessing: { normalize: unknown } };
+    const result = JSON.parse(audit.stdout) as { guarantee: string; pretrainedBody?: boolean; source: string; rows: { ofRun: number; end: number }; constraints: { gUpper: number }[]; preprocessing: { normalize: unknown } };
     expect(result.guarantee).toBe('repeats-safety-test');
+    expect(result.pretrainedBody).toBe(true);
     expect(result.rows).toMatchObject({ ofRun: run.run_id, end: 120 });
     expect(result.source).toContain('the source model\'s training rows are unknown to Fairbound');
     expect(result.preprocessing.normalize).toEqual([{ mean: 0, std: 0.5 }]);
     expect(result.constraints[0].gUpper).toBeCloseTo(cert.constraints[0].gUpper, 9);
-    const text = await cli('audit', '--db', dbPath, '--dataset', 'bands', '--run', id, '--soft', '--bound', 'student-t', '--constraint', 'ACC >= 0.7', '--certificate', join(dir, 'audit.json'));
+    const text = await cli('audit', '--db', dbPath, '--dataset', 'bands', '--run', id, '--soft', '--bound', 'student-t', '--constraint', 'ACC >= 0.7', '--certificate', join(dir, 'audit.json'), '--report', join(dir, 'audit.html'));
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain("repeats the run's safety test on its own safety rows");
     expect(text.stdout).toContain(`guarantee: ${pretrainedBodySentence()}`);
+    // The report says it beside the verdict too.
+    expect(readFileSync(join(dir, 'audit.html'), 'utf8')).toContain(`<p class="warning" data-pretrained-body>${pretrainedBodySentence().replace(/'/g, '&#39;')}</p>`);
     const auditCert = JSON.parse(readFileSync(join(dir, 'audit.json'), 'utf8')) as CertificateFile;
     expect(auditCert.guarantee).toBe('repeats-safety-test');
     expect(auditCert.model.files[0].sha256).toBe(cert.model.files[0].sha256);

@@ -345,7 +345,7 @@ export async function runAuditCommand(args: string[], out: CliOutput): Promise<n
     const { result } = audit;
     if (result.backend !== undefined && !values.quiet && !values.json) out.stderr(`backend: ${result.backend}`);
     // A pretrained run's body was trained on rows Fairbound does not know: every verdict rests on that.
-    const bodyNote = run?.pipeline === 'pretrained' ? `\n\nguarantee: ${pretrainedBodySentence()}` : '';
+    const bodyNote = result.pretrainedBody ? `\n\nguarantee: ${pretrainedBodySentence()}` : '';
     out.stdout(values.json ? contractJson(auditResult, result) : `${formatText(result)}${bodyNote}`);
     if (values.certificate !== undefined) {
       const file = values.certificate;

@@ -37,3 +37,15 @@ export function pretrainedExportText(format: 'onnx' | 'tfjs'): string {
     ? "its ONNX export (the source model cut at its latent features, with the run's head), fed with the run's pre-processing"
     : "its TF.js export (the source model cut before its last dense layer, with the run's head)";
 }
+
+/**
+ * What computed a finished pretrained run, for the run page's backend card: the source body's engine and
+ * the head QSA's kernel; an ONNX source ran nothing on the TF.js backend the report shows. Null otherwise.
+ */
+export function pretrainedComputedText(detail: RunDetail): string | null {
+  const body = detail.pretrainedBody;
+  if (!body) return null;
+  const kernel = body.kernel.name === 'simd' ? `SIMD kernel (${body.kernel.threads} threads)` : 'JS kernel';
+  const tfjsIdle = pretrainedExportFormat(detail) === 'onnx' ? ' TF.js computed nothing in this run: the backend below was only loaded.' : '';
+  return `The source model's body computed the latent features on ${body.computedBy}; the head's QSA ran in Fairbound's engine on the ${kernel}.${tfjsIdle}`;
+}

@@ -165,6 +165,11 @@ export const auditResult = z.object({
   bound: boundMethod,
   /** What the verdicts can claim, given which rows trained the model (see auditGuarantee). */
   guarantee: auditGuarantee,
+  /**
+   * true for a pretrained run's model: its body was trained elsewhere on rows Fairbound does not know, so
+   * every verdict holds only if none of the audited rows trained it (pretrainedBodySentence). Absent otherwise.
+   */
+  pretrainedBody: z.literal(true).optional(),
   constraints: z.array(auditedConstraint),
   groups: z.array(auditGroupRow),
   groupConfidence: wireNumber,
