@@ -136,7 +136,7 @@ async function main(): Promise<void> {
       const lines = [
         `Tutorials G/H full-model QSA on Fashion-MNIST (train split, 10 classes, 28×28), ${rows} rows → ${nCandidate} candidate / ${run.nSafety} safety, ` +
           `tutorial-g-cnn (${r.nParams} parameters), batch ${batchSize} × ${epochs} epochs, α_θ ${alphaTheta}, α_λ ${alphaLambda}, λ₀ ${FULL_DEFAULTS.lambdaInit}, ` +
-          `'${CONSTRAINT}' δ ${DELTA}, backend ${run.backend?.name ?? '?'}${run.backend?.simd ? ' + SIMD' : ''}`,
+          `'${CONSTRAINT}' δ ${DELTA}, backend ${run.backend?.name ?? '?'}${run.backend?.simd ? ' + SIMD' : ''}${run.backend?.cpuEngine ? ` (the QSA's predictions and gradients on ${run.backend.cpuEngine})` : ''}`,
         `verdict: ${run.status}${r.outcome.message ? ` (${r.outcome.message})` : ''}; candidate selection ${cs.iterationsRun}/${cs.iterationsPlanned} iterations, ` +
           `feasible iterate found: ${cs.foundFeasible} (${feasible.length} of ${iterations.length} iterates with every ĝ ≤ 0), chosen iterate ${cs.chosenIndex ?? 'none'}`,
         ...constraints.map((c) => `  ${c.source}: safety upper bound ${fmt(c.upperBound ?? Number.NaN, 4)}, point estimate ${fmt(c.pointEstimate ?? Number.NaN, 4)}, passed ${c.passed}`),
