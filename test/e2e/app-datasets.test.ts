@@ -48,6 +48,7 @@ describe.skipIf(!chromiumAvailable())('datasets page in chromium', () => {
     await page.getByTestId('add-family').click();
     await page.getByPlaceholder('sex').fill('sex');
     await app.screenshot('import-columns');
+    await app.screenshot('import-columns-dark', { dark: true });
     await page.getByTestId('wizard-next').click();
     expect(await page.getByTestId('dataset-name').inputValue()).toBe('bad-faces');
   });

@@ -59,6 +59,7 @@ describe.skipIf(!chromiumAvailable())('a pretrained run from the Audit page', ()
     // The backend card says what computed this run: ONNX Runtime for the body, the engine for the head, nothing on TF.js.
     expect(await page.getByTestId('pretrained-computed-by').textContent()).toMatch(/^The source model's body computed the latent features on onnxruntime.*TF\.js computed nothing in this run/);
     await app.screenshot('pretrained-run');
+    await app.screenshot('pretrained-run-dark', { dark: true });
     const runId = Number(/#\/runs\/(\d+)$/.exec(page.url())?.[1]);
 
     // The certificate (the app's route, the model run in the training worker) hashes the ONNX export.
