@@ -104,6 +104,8 @@ describe('a pretrained run on an ONNX model', () => {
       expect(show.code, show.stderr).toBe(0);
       expect(show.stdout).toContain(`guarantee: ${pretrainedBodySentence()}`);
       expect(show.stdout).toMatch(/pretrained ONNX model .*hidden\.onnx \(SHA-256 [0-9a-f]{64}\), cut at 'latent' \(head 6 → 2 replaced\)/);
+      // The images as stored; no resize was asked for.
+      expect(show.stdout).toContain(`on ${SIZE}×${SIZE}×1 images, 2 classes`);
       const latentsCase = await cli('run', 'export-latents', String(runId), '--out', join(dir, 'case'), '--db', dbPath);
       expect(latentsCase.code, latentsCase.stderr).toBe(0);
       expect(latentsCase.stdout).toMatch(/wrote 240 rows × 6 latent features/);

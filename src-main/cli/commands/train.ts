@@ -14,7 +14,7 @@ import { parseFlagInput } from '../flag-input';
 import { runDetail } from '../../../src-shared/contract/schemas';
 import { groupAccuracyLabel, pretrainedBodySentence, qsaGuaranteeBound, qsaNoSolutionSentence, qsaPassedSentence, RUN_ESTIMATES } from '../../../src-shared/domain/guarantee-wording';
 import { qsaBoundLabel } from '../../../src-shared/domain/qsa';
-import { runBoundMethod } from '../../../src-shared/domain/runs';
+import { runBoundMethod, type RunSettings } from '../../../src-shared/domain/runs';
 import { storedRunDetail } from '../../services/runs';
 import { contractJson } from '../contract-json';
 import type { CliOutput } from '../output';
@@ -87,6 +87,12 @@ export function formatTimings(timings: Readonly<Record<string, number>>): string
   return keys.map((k) => `${k.replace('_', ' ')} ${seconds(timings[k])}`).join(', ');
 }
 
+/** The images the model took: a pretrained run stores them at their own size and its body resizes them. */
+function inputText(s: RunSettings): string {
+  if (s.pipeline === 'pretrained') return `${s.sourceShape.join('×')} images${s.resize !== null ? ` resized to ${s.resize}×${s.resize}` : ''}`;
+  return `${s.inputShape.join('×')}${s.resize !== null ? ` (resized from ${s.sourceShape.join('×')})` : ''}`;
+}
+
 /** The human summary of a run (shared with `run show`). */
 export function formatRun(run: RunInfo, constraints: readonly RunConstraintResult[]): string {
   const s = run.settings;
@@ -99,7 +105,7 @@ export function formatRun(run: RunInfo, constraints: readonly RunConstraintResul
   const lines = [
     `run ${run.id}: ${verdict}`,
     `dataset '${run.datasetName}', ${run.nRows} rows (${run.nCandidate} candidate / ${run.nSafety} safety), ${run.pipeline} pipeline, ` +
-      `${run.architecture} on ${s.inputShape.join('×')}${s.resize !== null ? ` (resized from ${s.sourceShape.join('×')})` : ''}, ${s.numClasses} classes, seed ${run.seed}`,
+      `${run.architecture} on ${inputText(s)}, ${s.numClasses} classes, seed ${run.seed}`,
     `backend: ${run.backend ? `${run.backend.name} (${run.backend.package} ${run.backend.version}${run.backend.adapter ? `, adapter '${run.backend.adapter.description || run.backend.adapter.device}'${run.backend.adapter.software ? ' (software)' : ''}` : ''})${run.backend.cpuEngine ? `; the CNN trained and ran on ${run.backend.cpuEngine}` : ''}` : `not started (${run.backendPreference})`}`,
     `QSA bound: ${qsaBoundLabel(runBoundMethod(s))}`,
   ];
