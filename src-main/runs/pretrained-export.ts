@@ -6,30 +6,19 @@
  * pixels / 255, layout, normalisation happen before the graph, as they did for the source model). The
  * source file must still be the one the run hashed.
  */
-import { readFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { onnx, type Onnx } from '../deep/onnx/proto';
 import { InputError } from '../errors/input-error';
 import type { RunWeightsKind } from '../store/run-results';
 import type { RunInfo } from '../store/runs';
+import { verifiedSourceFiles } from './pretrained-source-files';
 import type { OnnxPreprocessing } from '../../src-shared/contract/schemas';
 
 export type PretrainedWhich = 'seldonian' | 'candidate' | 'initial';
 
-/** The pretrained run's source ONNX model, checked against the SHA-256 the run recorded. */
+/** The pretrained run's source ONNX model: its one recorded file, checked against the SHA-256 the run recorded. */
 function sourceBytes(run: RunInfo): Uint8Array {
-  const source = run.settings.pretrained;
-  if (!source) throw new Error(`run ${run.id} has no pretrained source`);
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(source.path);
-  } catch (error) {
-    throw new InputError(`run ${run.id}'s source model cannot be read (${error instanceof Error && 'code' in error ? String(error.code) : String(error)}): the export is the source graph plus the run's head`, { file: source.path });
-  }
-  const sha = createHash('sha256').update(bytes).digest('hex');
-  if (sha !== source.files[0]?.sha256) {
-    throw new InputError(`run ${run.id}'s source model has changed since the run (SHA-256 ${sha}, the run used ${source.files[0]?.sha256 ?? '—'}): refusing to put the run's head on another body`, { file: source.path });
-  }
+  const [bytes] = verifiedSourceFiles(run).values();
+  if (bytes === undefined) throw new Error(`run ${run.id} recorded no source model file`);
   return bytes;
 }
 

@@ -6,52 +6,15 @@
  * run fed them. The source files are read once, checked against the SHA-256 the run recorded, and the
  * model is loaded from those very bytes, so the export never puts the run's head on another body.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { createHash } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import { basename } from 'node:path';
 import { InputError } from '../errors/input-error';
+import * as tf from '@tensorflow/tfjs';
 import type { SafeWriteOptions } from '../data/safe-write';
 import { cutHead } from '../deep/inference';
 import { saveModel, type SavedModelFiles } from '../deep/export';
 import type { RunInfo } from '../store/runs';
 import type { PretrainedHead, PretrainedWhich } from './pretrained-export';
-
-function errorCode(error: unknown): string {
-  return error instanceof Error && 'code' in error ? String(error.code) : String(error);
-}
-
-/** The folder of the recorded model (its path is the model.json or the folder that holds it). */
-function modelFolder(run: RunInfo, path: string): string {
-  try {
-    return statSync(path).isDirectory() ? path : dirname(path);
-  } catch (error) {
-    throw new InputError(`run ${run.id}'s source model cannot be read (${errorCode(error)}): the export is the source model's body plus the run's head`, { file: path });
-  }
-}
-
-/** The recorded files' bytes, by name, each checked against the SHA-256 the run recorded. */
-function verifiedFiles(run: RunInfo): Map<string, Uint8Array> {
-  const source = run.settings.pretrained;
-  if (!source) throw new Error(`run ${run.id} has no pretrained source`);
-  const dir = modelFolder(run, source.path);
-  const files = new Map<string, Uint8Array>();
-  for (const recorded of source.files) {
-    const file = join(dir, recorded.name);
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(file);
-    } catch (error) {
-      throw new InputError(`run ${run.id}'s source model file ${recorded.name} cannot be read (${errorCode(error)}): the export is the source model's body plus the run's head`, { file });
-    }
-    const sha = createHash('sha256').update(bytes).digest('hex');
-    if (sha !== recorded.sha256) {
-      throw new InputError(`run ${run.id}'s source model has changed since the run (${recorded.name}: SHA-256 ${sha}, the run used ${recorded.sha256}): refusing to put the run's head on another body`, { file });
-    }
-    files.set(recorded.name, bytes);
-  }
-  return files;
-}
+import { verifiedSourceFiles } from './pretrained-source-files';
 
 /** The layers model held in `files` (model.json and the weight files its manifest names). */
 function loadVerified(run: RunInfo, files: ReadonlyMap<string, Uint8Array>): Promise<tf.LayersModel> {
@@ -85,7 +48,7 @@ function freeName(base: string, taken: ReadonlySet<string>): string {
 export async function exportPretrainedTfjs(run: RunInfo, head: PretrainedHead, which: PretrainedWhich, outDir: string, options: SafeWriteOptions = {}): Promise<SavedModelFiles> {
   const source = run.settings.pretrained;
   if (!source || source.kind !== 'tfjs') throw new Error(`run ${run.id} is not a pretrained run on a TF.js model`);
-  const model = await loadVerified(run, verifiedFiles(run));
+  const model = await loadVerified(run, verifiedSourceFiles(run));
   let dense: tf.layers.Layer | undefined;
   try {
     let body: tf.LayersModel;
