@@ -15,6 +15,7 @@ import type { RowRange } from '../engine/data';
 import type { ClassifierModel } from '../engine/models/model';
 import { headActivation, inputShapeOf, numClassesOf } from './architectures';
 import { BatchReader, validateImageSet, type ImageSet } from './images';
+import { checkRowRange, RepeatPrediction, sameValues } from './repeat-prediction';
 import type { WeightsByValue } from './weights';
 
 export interface ParameterLayout {
@@ -65,7 +66,7 @@ export class TfjsClassifierModel implements ClassifierModel {
   private readonly rowIndex: Int32Array;
   private readonly current: Float64Array;
   private hasCurrent = false;
-  private last: { start: number; end: number; theta: Float64Array; probs: Float64Array } | null = null;
+  private readonly repeat = new RepeatPrediction();
 
   constructor(
     private readonly model: tf.LayersModel,
@@ -110,12 +111,6 @@ export class TfjsClassifierModel implements ClassifierModel {
     return this.nOutputs === 1 ? (tf.slice(probs, [0, 1], [-1, 1]) as tf.Tensor2D) : probs;
   }
 
-  private checkRange(range: RowRange): void {
-    if (!(range.start >= 0 && range.end <= this.images.n && range.start <= range.end)) {
-      throw new RangeError(`TfjsClassifierModel: rows [${range.start}, ${range.end}) are outside [0, ${this.images.n})`);
-    }
-  }
-
   predict(theta: Float64Array, range: RowRange, probs: Float64Array): void {
     readSync(this.predictReads(theta, range, probs));
   }
@@ -134,13 +129,9 @@ export class TfjsClassifierModel implements ClassifierModel {
 
   /** The forward pass chunk by chunk: yields each chunk's [count, nOutputs] tensor, gets its values back. */
   private *predictReads(theta: Float64Array, range: RowRange, probs: Float64Array): TensorReads {
-    this.checkRange(range);
+    checkRowRange('TfjsClassifierModel', range, this.images.n);
     const k = this.nOutputs;
-    const last = this.last;
-    if (last && last.start === range.start && last.end === range.end && sameValues(theta, last.theta)) {
-      probs.set(last.probs);
-      return;
-    }
+    if (this.repeat.reuse(theta, range, probs)) return;
     this.load(theta);
     for (let from = range.start; from < range.end; from += this.chunkSize) {
       this.options.checkCancelled?.();
@@ -148,13 +139,12 @@ export class TfjsClassifierModel implements ClassifierModel {
       const values = yield tf.tidy(() => this.outputs(this.reader.batch(this.rowIndex, from, count)));
       probs.set(values, (from - range.start) * k);
     }
-    // Kept for one repeat call with the same θ and rows (the run's own evaluation after the safety test).
-    this.last = { start: range.start, end: range.end, theta: Float64Array.from(theta), probs: probs.slice(0, (range.end - range.start) * k) };
+    this.repeat.keep(theta, range, probs, k);
   }
 
   /** The vector-Jacobian product chunk by chunk: yields each chunk's gradient, flat in θ order, one read per chunk. */
   private *vjpReads(theta: Float64Array, range: RowRange, dProbs: Float64Array, gradient: Float64Array): TensorReads {
-    this.checkRange(range);
+    checkRowRange('TfjsClassifierModel', range, this.images.n);
     this.load(theta);
     const k = this.nOutputs;
     for (let from = range.start; from < range.end; from += this.chunkSize) {
@@ -200,11 +190,4 @@ async function readAsync(reads: TensorReads): Promise<void> {
       tensor.dispose();
     }
   }
-}
-
-/** θ compared element by element: the models' one-repeat caches reuse work only for the very same θ. */
-export function sameValues(a: Float64Array, b: Float64Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

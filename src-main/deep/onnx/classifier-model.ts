@@ -13,7 +13,8 @@ import type { RowRange } from '../../engine/data';
 import type { ClassifierModel } from '../../engine/models/model';
 import { inputShapeOf } from '../architectures';
 import { validateImageSet, type ImageSet } from '../images';
-import { parameterLayout, sameValues, type ParameterLayout, type TfjsModelOptions } from '../tfjs-model';
+import { checkRowRange, RepeatPrediction, sameValues } from '../repeat-prediction';
+import { parameterLayout, type ParameterLayout, type TfjsModelOptions } from '../tfjs-model';
 import { getWeightsByValueAsync } from '../weights';
 import { buildClassifierGraphs, CLASSIFIER } from './classifier-graphs';
 import { createCpuSession, fillNchwBatch, floatTensor, type OnnxSessionOptions } from './session';
@@ -37,7 +38,7 @@ export class OnnxClassifierModel implements ClassifierModel {
   private released = false;
   /** θ's parts as float32 input tensors, for the θ they were made from. */
   private thetaFeeds: { theta: Float64Array; feeds: Record<string, ort.Tensor> } | null = null;
-  private last: { start: number; end: number; theta: Float64Array; probs: Float64Array } | null = null;
+  private readonly repeat = new RepeatPrediction();
 
   constructor(
     private readonly model: tf.LayersModel,
@@ -91,9 +92,7 @@ export class OnnxClassifierModel implements ClassifierModel {
 
   private checkRange(range: RowRange): void {
     if (this.released) throw new Error(`${WHERE}: used after dispose()`);
-    if (!(range.start >= 0 && range.end <= this.images.n && range.start <= range.end)) {
-      throw new RangeError(`${WHERE}: rows [${range.start}, ${range.end}) are outside [0, ${this.images.n})`);
-    }
+    checkRowRange(WHERE, range, this.images.n);
   }
 
   /** Rows [from, from+count) as the graphs' NCHW image input. */
@@ -114,11 +113,7 @@ export class OnnxClassifierModel implements ClassifierModel {
   async predictAsync(theta: Float64Array, range: RowRange, probs: Float64Array): Promise<void> {
     this.checkRange(range);
     const k = this.nOutputs;
-    const last = this.last;
-    if (last && last.start === range.start && last.end === range.end && sameValues(theta, last.theta)) {
-      probs.set(last.probs);
-      return;
-    }
+    if (this.repeat.reuse(theta, range, probs)) return;
     const { predict } = await this.open();
     const weights = this.feedsOf(theta);
     for (let from = range.start; from < range.end; from += this.chunkSize) {
@@ -131,8 +126,7 @@ export class OnnxClassifierModel implements ClassifierModel {
         out.dispose();
       }
     }
-    // Kept for one repeat call with the same θ and rows (the run's own evaluation after the safety test).
-    this.last = { start: range.start, end: range.end, theta: Float64Array.from(theta), probs: probs.slice(0, (range.end - range.start) * k) };
+    this.repeat.keep(theta, range, probs, k);
   }
 
   async vjpAsync(theta: Float64Array, range: RowRange, _probs: Float64Array, dProbs: Float64Array, gradient: Float64Array): Promise<void> {
